@@ -1,0 +1,2 @@
+// placeholder until the analytics layer lands
+namespace gg::analytics {}

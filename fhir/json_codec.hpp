@@ -1,0 +1,45 @@
+// FHIR R4 JSON (R4 section 2.6.2): decoding with simdjson On-Demand, encoding with RapidJSON's Writer.
+// One decoder is shared by every input path (REST hook payloads, search results, files, NDJSON).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "fhir/decode_result.hpp"
+#include "fhir/resources.hpp"
+
+namespace gg::fhir {
+
+struct DecodeOptions {
+  // Decides from Observation.code alone whether an Observation is wanted. When it answers false the rest of the
+  // Observation is not materialised and it is returned as OtherResource{"Observation", id, meta}.
+  // Empty: every Observation is decoded.
+  std::function<bool(const CodeableConcept&)> observation_wanted;
+};
+
+// Decodes one resource (any resourceType; unmodelled types become OtherResource, a Bundle becomes OtherResource
+// {"Bundle"} here: use decode_bundle for those). The input need not be padded.
+DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options = {});
+
+// Decodes a Bundle with its entries. An entry whose resource is broken is reported with its path
+// ("Bundle.entry[3].resource.valueQuantity") and left without a resource; the other entries still decode.
+DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options = {});
+
+// Either a single resource or a Bundle, decided by resourceType.
+struct Document {
+  std::variant<Resource, Bundle> content;
+};
+DecodeResult<Document> decode_document(std::string_view json, const DecodeOptions& options = {});
+
+// NDJSON (bulk data): calls on_line for every non-blank line with its 1-based line number and its decode result.
+// Line boundaries are found here and each line is parsed on its own, so a broken line never stops the next.
+void decode_ndjson(std::string_view text, const DecodeOptions& options,
+                   const std::function<void(std::size_t line_number, DecodeResult<Resource>&&)>& on_line);
+
+// Encoding: compact JSON, elements in the specification's order, empty elements left out.
+std::string to_json(const Resource& resource);
+std::string to_json(const Bundle& bundle);
+
+}  // namespace gg::fhir

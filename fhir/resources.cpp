@@ -1,0 +1,28 @@
+#include "fhir/resources.hpp"
+
+namespace gg::fhir {
+
+namespace {
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+}  // namespace
+
+std::string_view resource_type(const Resource& resource) {
+  return std::visit(Overloaded{[](const Observation&) -> std::string_view { return "Observation"; },
+                               [](const Patient&) -> std::string_view { return "Patient"; },
+                               [](const RiskAssessment&) -> std::string_view { return "RiskAssessment"; },
+                               [](const CarePlan&) -> std::string_view { return "CarePlan"; },
+                               [](const Provenance&) -> std::string_view { return "Provenance"; },
+                               [](const Subscription&) -> std::string_view { return "Subscription"; },
+                               [](const OperationOutcome&) -> std::string_view { return "OperationOutcome"; },
+                               [](const OtherResource& other) -> std::string_view { return other.resource_type; }},
+                    resource);
+}
+
+std::string_view resource_id(const Resource& resource) {
+  return std::visit([](const auto& r) -> std::string_view { return r.id; }, resource);
+}
+
+}  // namespace gg::fhir

@@ -1,0 +1,288 @@
+// FHIR R4 resource value types: plain structs holding the elements Gradient Gateway reads or writes.
+// Names follow the FHIR element names (snake_case), so a FHIR reader finds them. Elements we do not use are not
+// modelled; what we write back we build completely from these types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gg::fhir {
+
+// ---- Data types (R4 section 2.24) ------------------------------------------------------------------------------
+
+struct Coding {
+  std::string system;
+  std::string version;
+  std::string code;
+  std::string display;
+  friend bool operator==(const Coding&, const Coding&) = default;
+};
+
+struct CodeableConcept {
+  std::vector<Coding> coding;
+  std::string text;
+  friend bool operator==(const CodeableConcept&, const CodeableConcept&) = default;
+};
+
+struct Quantity {
+  std::optional<double> value;
+  std::string comparator;  // "<", "<=", ">=", ">" or empty
+  std::string unit;        // human-readable
+  std::string system;      // usually http://unitsofmeasure.org
+  std::string code;        // UCUM code when system is UCUM
+  friend bool operator==(const Quantity&, const Quantity&) = default;
+};
+
+struct Identifier {
+  std::string system;
+  std::string value;
+  friend bool operator==(const Identifier&, const Identifier&) = default;
+};
+
+struct Reference {
+  std::string reference;  // "Patient/123", "urn:uuid:...", absolute URL
+  std::string display;
+  friend bool operator==(const Reference&, const Reference&) = default;
+};
+
+struct Period {
+  std::string start;  // FHIR dateTime text, kept as sent (time zone included)
+  std::string end;
+  friend bool operator==(const Period&, const Period&) = default;
+};
+
+struct Annotation {
+  std::string text;
+  friend bool operator==(const Annotation&, const Annotation&) = default;
+};
+
+struct Meta {
+  std::string version_id;
+  std::string last_updated;
+  std::vector<std::string> profile;
+  std::vector<Coding> tag;
+  friend bool operator==(const Meta&, const Meta&) = default;
+};
+
+// ---- Resources --------------------------------------------------------------------------------------------------
+
+struct ObservationReferenceRange {
+  std::optional<Quantity> low;
+  std::optional<Quantity> high;
+  std::string text;
+  friend bool operator==(const ObservationReferenceRange&, const ObservationReferenceRange&) = default;
+};
+
+struct ObservationComponent {
+  CodeableConcept code;
+  std::optional<Quantity> value_quantity;
+  std::string value_string;
+  friend bool operator==(const ObservationComponent&, const ObservationComponent&) = default;
+};
+
+struct Observation {
+  std::string id;
+  Meta meta;
+  std::vector<Identifier> identifier;
+  std::string status;  // registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown
+  std::vector<CodeableConcept> category;
+  CodeableConcept code;
+  Reference subject;
+  std::string effective_date_time;
+  std::optional<Period> effective_period;
+  std::string issued;
+  std::optional<Quantity> value_quantity;
+  std::string value_string;
+  std::optional<CodeableConcept> data_absent_reason;
+  std::vector<CodeableConcept> interpretation;
+  std::vector<Annotation> note;
+  std::optional<CodeableConcept> method;
+  std::optional<Reference> specimen;
+  std::vector<ObservationReferenceRange> reference_range;
+  std::vector<Reference> derived_from;
+  std::vector<ObservationComponent> component;
+  friend bool operator==(const Observation&, const Observation&) = default;
+};
+
+struct Patient {
+  std::string id;
+  Meta meta;
+  std::vector<Identifier> identifier;
+  std::string gender;      // male | female | other | unknown
+  std::string birth_date;  // FHIR date
+  friend bool operator==(const Patient&, const Patient&) = default;
+};
+
+struct RiskAssessmentPrediction {
+  std::optional<CodeableConcept> outcome;
+  std::optional<CodeableConcept> qualitative_risk;
+  std::string rationale;
+  friend bool operator==(const RiskAssessmentPrediction&, const RiskAssessmentPrediction&) = default;
+};
+
+struct RiskAssessment {
+  std::string id;
+  Meta meta;
+  std::vector<Identifier> identifier;
+  std::string status;  // registered | preliminary | final | amended | ...
+  std::optional<CodeableConcept> method;
+  std::optional<CodeableConcept> code;
+  Reference subject;
+  std::string occurrence_date_time;
+  std::vector<Reference> basis;
+  std::vector<RiskAssessmentPrediction> prediction;
+  std::vector<Annotation> note;
+  friend bool operator==(const RiskAssessment&, const RiskAssessment&) = default;
+};
+
+struct CarePlanActivityDetail {
+  std::string kind;  // Appointment | CommunicationRequest | DeviceRequest | MedicationRequest | NutritionOrder |
+                     // Task | ServiceRequest | VisionPrescription (empty: none)
+  std::optional<CodeableConcept> code;
+  std::vector<CodeableConcept> reason_code;
+  std::vector<Reference> reason_reference;
+  std::string status;  // not-started | scheduled | ... (required in R4)
+  std::vector<std::string> scheduled_timing_time_of_day;  // Timing.repeat.timeOfDay, "08:00:00"
+  std::string description;
+  friend bool operator==(const CarePlanActivityDetail&, const CarePlanActivityDetail&) = default;
+};
+
+struct CarePlanActivity {
+  CarePlanActivityDetail detail;
+  friend bool operator==(const CarePlanActivity&, const CarePlanActivity&) = default;
+};
+
+struct CarePlan {
+  std::string id;
+  Meta meta;
+  std::vector<Identifier> identifier;
+  std::string status;  // draft | active | ...
+  std::string intent;  // proposal | plan | order | option
+  std::vector<CodeableConcept> category;
+  std::string title;
+  std::string description;
+  Reference subject;
+  std::string created;
+  std::vector<Reference> supporting_info;
+  std::vector<CarePlanActivity> activity;
+  std::vector<Annotation> note;
+  friend bool operator==(const CarePlan&, const CarePlan&) = default;
+};
+
+struct ProvenanceAgent {
+  std::optional<CodeableConcept> type;
+  Reference who;
+  friend bool operator==(const ProvenanceAgent&, const ProvenanceAgent&) = default;
+};
+
+struct ProvenanceEntity {
+  std::string role;  // derivation | revision | quotation | source | removal
+  Reference what;
+  friend bool operator==(const ProvenanceEntity&, const ProvenanceEntity&) = default;
+};
+
+struct Provenance {
+  std::string id;
+  Meta meta;
+  std::vector<Reference> target;
+  std::string recorded;  // instant
+  std::optional<CodeableConcept> activity;
+  std::vector<ProvenanceAgent> agent;
+  std::vector<ProvenanceEntity> entity;
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+};
+
+struct SubscriptionChannel {
+  std::string type;  // rest-hook | websocket | email | sms | message
+  std::string endpoint;
+  std::string payload;  // mime type; empty means no payload
+  std::vector<std::string> header;
+  std::vector<std::pair<std::string, bool>> extension_flags;  // (url, valueBoolean), e.g. send-delete-messages
+  friend bool operator==(const SubscriptionChannel&, const SubscriptionChannel&) = default;
+};
+
+struct Subscription {
+  std::string id;
+  Meta meta;
+  std::string status;  // requested | active | error | off
+  std::string reason;
+  std::string criteria;
+  std::string error;
+  SubscriptionChannel channel;
+  friend bool operator==(const Subscription&, const Subscription&) = default;
+};
+
+struct OperationOutcomeIssue {
+  std::string severity;  // fatal | error | warning | information
+  std::string code;      // IssueType: invalid | structure | required | value | processing | not-supported | ...
+  std::string diagnostics;
+  std::vector<std::string> expression;  // FHIRPath of the element, e.g. "Observation.valueQuantity.value"
+  friend bool operator==(const OperationOutcomeIssue&, const OperationOutcomeIssue&) = default;
+};
+
+struct OperationOutcome {
+  std::string id;
+  std::vector<OperationOutcomeIssue> issue;
+  friend bool operator==(const OperationOutcome&, const OperationOutcome&) = default;
+};
+
+// A resource of a type we do not model: kept as its type, id and version so it can be counted and skipped.
+struct OtherResource {
+  std::string resource_type;
+  std::string id;
+  Meta meta;
+  friend bool operator==(const OtherResource&, const OtherResource&) = default;
+};
+
+struct Bundle;
+
+using Resource = std::variant<Observation, Patient, RiskAssessment, CarePlan, Provenance, Subscription,
+                              OperationOutcome, OtherResource>;
+
+struct BundleLink {
+  std::string relation;  // self | next | previous ...
+  std::string url;
+  friend bool operator==(const BundleLink&, const BundleLink&) = default;
+};
+
+struct BundleEntryRequest {
+  std::string method;  // GET | POST | PUT | DELETE
+  std::string url;
+  std::string if_none_exist;  // conditional create query, without the leading "?"
+  friend bool operator==(const BundleEntryRequest&, const BundleEntryRequest&) = default;
+};
+
+struct BundleEntryResponse {
+  std::string status;  // "201 Created"
+  std::string location;
+  std::string etag;
+  friend bool operator==(const BundleEntryResponse&, const BundleEntryResponse&) = default;
+};
+
+struct BundleEntry {
+  std::string full_url;
+  std::optional<Resource> resource;  // nested Bundles are decoded as OtherResource
+  std::optional<BundleEntryRequest> request;
+  std::optional<BundleEntryResponse> response;
+  friend bool operator==(const BundleEntry&, const BundleEntry&) = default;
+};
+
+struct Bundle {
+  std::string id;
+  Meta meta;
+  std::string type;  // transaction | transaction-response | searchset | history | batch | collection ...
+  std::optional<int> total;
+  std::string timestamp;
+  std::vector<BundleLink> link;
+  std::vector<BundleEntry> entry;
+  friend bool operator==(const Bundle&, const Bundle&) = default;
+};
+
+// The FHIR resourceType name of a resource ("Observation", or OtherResource::resource_type).
+std::string_view resource_type(const Resource& resource);
+// The logical id of a resource (may be empty).
+std::string_view resource_id(const Resource& resource);
+
+}  // namespace gg::fhir

@@ -1,0 +1,2 @@
+// placeholder until the gateway core lands
+namespace gg::gateway {}
