@@ -1,42 +1,67 @@
 // An asynchronous FHIR REST client (R4 section 3.1.0) on Boost.Beast: keep-alive connections, connect and request
 // timeouts, TLS through OpenSSL, bearer-token auth. Coroutine API: every call is awaited on the caller's executor.
+//
+// Threading: a RestClient may be used concurrently by coroutines on any threads of its executor (a multi-threaded
+// io_context included). The connection pool is guarded by a mutex; each connection does its I/O on its own strand.
+// Calls stay valid if the RestClient is destroyed while they are in flight.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
+#include "fhir/json_codec.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::fhir {
 
 struct RestClientOptions {
   std::string base_url;  // "http://127.0.0.1:8080/fhir" or "https://fhir.example.org/r4"
+  // Resolving the host name and opening the TCP connection (and the TLS handshake). DNS resolution itself is
+  // bounded by the system resolver, not by this timeout.
   std::chrono::milliseconds connect_timeout{5000};
+  // The whole call: waiting for a free connection, connecting, sending and receiving, and the one retry.
   std::chrono::milliseconds request_timeout{30000};
-  std::string bearer_token;      // empty: no Authorization header
-  bool verify_peer = true;       // TLS certificate and host name verification
-  std::string ca_file;           // empty: the system's default trust store
-  std::size_t max_connections = 4;
-  std::size_t max_response_bytes = 64u * 1024u * 1024u;
+  std::string bearer_token;         // empty: no Authorization header
+  bool verify_peer = true;          // TLS certificate and host name verification
+  std::string ca_file;              // empty: the system's default trust store
+  std::size_t max_connections = 4;  // open connections per client, idle and busy together (0 is taken as 1)
+  std::size_t max_response_bytes = 64u * 1024u * 1024u;  // body limit of every response
   std::string user_agent = "gradient-gateway";
 };
 
 struct HttpResponse {
   unsigned status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names: "location", "etag", "content-type"
+  std::map<std::string, std::string> headers;  // lower-case names: "location", "etag"; repeats joined by ", "
 };
 
-// A transport-level failure (connect, TLS, timeout, protocol): an error_code and a message without patient data.
+// Errors the client reports itself, beside the transport's own codes (asio, ssl, beast::error::timeout,
+// http::error::body_limit).
+enum class RestErrc {
+  http_status = 1,   // the server answered with a status the call does not accept; see RestError::http_status
+  invalid_response,  // the body is not the FHIR content the call expects (e.g. a search page that is no Bundle)
+  target_refused,    // a target on another origin, or not a valid URL
+  invalid_request,   // an argument the client will not send (a bad id, a header with a line break)
+};
+const boost::system::error_category& rest_category();
+boost::system::error_code make_error_code(RestErrc e);
+
+// A failed call: an error_code and a message without patient data (never a resource body, a query, or an id).
 struct RestError {
   boost::system::error_code code;
   std::string message;
+  unsigned http_status = 0;                 // non-zero when the server answered with a non-accepted status
+  std::optional<OperationOutcome> outcome;  // the server's OperationOutcome, when it sent one with that status
 };
 
 template <typename T>
@@ -48,26 +73,34 @@ struct RestResult {
 
 class RestClient {
  public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
+  // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, or a bearer token or
+  // user agent with control characters, and boost::system::system_error when ca_file cannot be loaded.
   RestClient(boost::asio::any_io_executor executor, RestClientOptions options);
   ~RestClient();
   RestClient(const RestClient&) = delete;
   RestClient& operator=(const RestClient&) = delete;
 
-  // A raw request. `target` is relative to base_url ("Observation?code=...") or an absolute URL on the same server
-  // (search "next" links). Extra headers are sent as given.
-  boost::asio::awaitable<RestResult<HttpResponse>> request(
-      std::string method, std::string target, std::string body = {},
-      std::vector<std::pair<std::string, std::string>> headers = {});
+  // A raw request. `target` is relative to base_url ("Observation?code=...", "" for the base itself) or an
+  // absolute URL on the same scheme, host and port (search "next" links); other origins are refused. Extra headers
+  // replace the defaults of the same name (Accept, Content-Type, User-Agent, Authorization). Any status is a
+  // value.
+  boost::asio::awaitable<RestResult<HttpResponse>> request(std::string method, std::string target,
+                                                           std::string body = {}, Headers headers = {});
 
-  // GET [type]/[id]. A 404 or 410 is a value with that status, not an error.
+  // GET [type]/[id]. 2xx, 404 and 410 are values with that status; other statuses are errors.
   boost::asio::awaitable<RestResult<HttpResponse>> read(std::string type, std::string id);
 
-  // GET [type]?[query], following Bundle.link "next" until there is none or max_pages is reached; returns every
-  // page's entries' resources in order. Non-2xx or undecodable pages are errors.
+  // GET [type]?[query], following Bundle.link "next" until there is none or max_pages pages were read (0 is taken
+  // as 1); returns every page's entries' resources in order. Non-2xx pages, pages that are no Bundle, and entries
+  // that did not decode are errors. `decode_options` is passed to decode_bundle (e.g. to skip unwanted
+  // Observations).
   boost::asio::awaitable<RestResult<std::vector<Resource>>> search(std::string type, std::string query,
-                                                                   std::size_t max_pages = 50);
+                                                                   std::size_t max_pages = 50,
+                                                                   DecodeOptions decode_options = {});
 
-  // POST [base] with a transaction Bundle; returns the transaction-response Bundle.
+  // POST [base] with a transaction Bundle (R4 section 3.1.0.11); returns the transaction-response Bundle.
   boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle);
 
   const RestClientOptions& options() const;
@@ -78,3 +111,6 @@ class RestClient {
 };
 
 }  // namespace gg::fhir
+
+template <>
+struct boost::system::is_error_code_enum<gg::fhir::RestErrc> : std::true_type {};

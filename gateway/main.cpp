@@ -1,1 +1,204 @@
-int main() { return 0; }
+// gradient-gateway: the command line (shared/ARCHITECTURE.md, "Command line").
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "analytics/date_time.hpp"
+#include "gateway/analyze_command.hpp"
+#include "gateway/config.hpp"
+#include "gateway/knowledge_loader.hpp"
+#include "gateway/log.hpp"
+#include "gateway/service.hpp"
+
+namespace {
+
+using namespace gg::gateway;
+
+constexpr int kOk = 0;
+constexpr int kUsage = 2;
+
+constexpr std::string_view kHelp = R"(gradient-gateway: hormonal gradient analysis beside a FHIR R4 server
+
+Usage:
+  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] FILE...
+      Analyse FHIR JSON inputs (one resource, a Bundle, or NDJSON; "-" is standard input) exactly as the service
+      would, and print one transaction Bundle of every resource it would write (--ndjson: one resource per line).
+      Rejected inputs are printed on standard error, one OperationOutcome per line; the rest is still processed.
+      --config   a configuration directory (holding terminology/ and rules/) or a gateway.yaml file;
+                 default: the config/ directory of this installation
+      --as-of    the analysis time, a FHIR dateTime with zone (default: now); makes the output reproducible
+      Exit status: 0 every input processed, 1 some rejected, 2 usage or configuration error.
+
+  gradient-gateway serve --config FILE
+      Run the service: REST-hook notification endpoint, pipeline, write-back, /healthz, /readyz, /metrics.
+
+  gradient-gateway check-config --config FILE
+      Validate a configuration (the YAML file, the analyte catalogue and the rules it names) and print every
+      problem with its location. Exit status 0 when valid, 2 otherwise.
+
+  gradient-gateway backfill --config FILE [--as-of DATETIME] FILE...
+      Process history from NDJSON or Bundle files and write the results to the FHIR server, with progress.
+
+  gradient-gateway --help | --version
+
+Configuration keys (config/gateway.yaml documents each; environment GRADIENT_GATEWAY_<SECTION>_<KEY> overrides):
+)";
+
+struct Arguments {
+  std::string command;
+  std::string config;
+  std::string as_of;
+  bool ndjson = false;
+  std::vector<std::string> files;
+  std::string error;
+};
+
+Arguments parse_arguments(int argc, char** argv) {
+  Arguments args;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) {
+    args.error = "no command given";
+    return args;
+  }
+  args.command = words[0];
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    auto value = [&](std::string& into) {
+      if (i + 1 >= words.size()) {
+        args.error = word + " needs a value";
+        return;
+      }
+      into = words[++i];
+    };
+    if (word == "--config") {
+      value(args.config);
+    } else if (word == "--as-of") {
+      value(args.as_of);
+    } else if (word == "--ndjson") {
+      args.ndjson = true;
+    } else if (word == "-" || word.rfind("--", 0) != 0) {
+      args.files.push_back(word);
+    } else {
+      args.error = "unknown option " + word;
+    }
+    if (!args.error.empty()) break;
+  }
+  return args;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "gradient-gateway: " << message << "\nRun 'gradient-gateway --help' for usage.\n";
+  return kUsage;
+}
+
+void print_problems(const std::vector<ConfigProblem>& problems) {
+  for (const auto& problem : problems) std::cerr << problem.location << ": " << problem.message << '\n';
+}
+
+// The config/ directory of this installation: beside the build tree (build/<preset>/bin/ -> config/) or installed
+// (bin/ -> share/gradient-gateway/config).
+std::filesystem::path default_config_dir(const char* argv0) {
+  std::error_code ec;
+  auto exe = std::filesystem::canonical("/proc/self/exe", ec);
+  if (ec) exe = std::filesystem::absolute(argv0);
+  const auto bin = exe.parent_path();
+  for (const auto& candidate : {bin / "../../../config", bin / "../share/gradient-gateway/config"}) {
+    if (std::filesystem::is_directory(candidate / "terminology")) return candidate.lexically_normal();
+  }
+  return std::filesystem::current_path() / "config";
+}
+
+std::optional<std::chrono::sys_seconds> parse_as_of(const std::string& text) {
+  if (text.empty()) return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto parsed = gg::analytics::parse_fhir_date_time(text);
+  if (!parsed.instant) return std::nullopt;
+  return parsed.instant->utc;
+}
+
+int command_analyze(const Arguments& args, const char* argv0) {
+  if (args.files.empty()) return usage_error("analyze needs at least one FILE (or - for standard input)");
+  auto as_of = parse_as_of(args.as_of);
+  if (!as_of) return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");
+
+  std::filesystem::path config =
+      args.config.empty() ? default_config_dir(argv0) : std::filesystem::path(args.config);
+  std::string terminology = (config / "terminology").string();
+  std::string rules = (config / "rules").string();
+  if (std::filesystem::is_regular_file(config)) {
+    auto loaded = load_config(config.string(), process_environment(), ConfigUse::offline);
+    if (!loaded.config) {
+      print_problems(loaded.problems);
+      return kUsage;
+    }
+    terminology = loaded.config->analysis.terminology_dir;
+    rules = loaded.config->analysis.rules_dir;
+  }
+  auto knowledge = load_knowledge(terminology, rules);
+  if (!knowledge.knowledge) {
+    print_problems(knowledge.problems);
+    return kUsage;
+  }
+  AnalyzeOptions options{args.files, *as_of, args.ndjson};
+  return run_analyze(*knowledge.knowledge, options, std::cout, std::cerr);
+}
+
+int command_check_config(const Arguments& args) {
+  if (args.config.empty()) return usage_error("check-config needs --config FILE");
+  auto loaded = load_config(args.config, process_environment());
+  std::vector<ConfigProblem> problems = loaded.problems;
+  if (loaded.config) {
+    auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
+    problems.insert(problems.end(), knowledge.problems.begin(), knowledge.problems.end());
+  }
+  if (!problems.empty()) {
+    print_problems(problems);
+    std::cerr << problems.size() << " problem(s) in " << args.config << '\n';
+    return kUsage;
+  }
+  std::cout << args.config << ": valid\n";
+  return kOk;
+}
+
+int command_serve(const Arguments& args) {
+  if (args.config.empty()) return usage_error("serve needs --config FILE");
+  auto loaded = load_config(args.config, process_environment());
+  if (!loaded.config) {
+    print_problems(loaded.problems);
+    return kUsage;
+  }
+  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
+  if (!knowledge.knowledge) {
+    print_problems(knowledge.problems);
+    return kUsage;
+  }
+  set_log_level(parse_log_level(loaded.config->logging.level));
+  set_log_patient_data(loaded.config->logging.patient_data);
+  return run_service(*loaded.config, *knowledge.knowledge);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
+                    std::string_view(argv[1]) == "help")) {
+    std::cout << kHelp << describe_config_keys();
+    return kOk;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "--version") {
+    std::cout << "gradient-gateway " << GG_VERSION << '\n';
+    return kOk;
+  }
+  auto args = parse_arguments(argc, argv);
+  if (!args.error.empty()) return usage_error(args.error);
+  try {
+    if (args.command == "analyze") return command_analyze(args, argv[0]);
+    if (args.command == "serve") return command_serve(args);
+    if (args.command == "check-config") return command_check_config(args);
+    if (args.command == "backfill") return usage_error("backfill is not available yet in this version");
+  } catch (const std::exception& error) {
+    std::cerr << "gradient-gateway: " << error.what() << '\n';
+    return 1;
+  }
+  return usage_error("unknown command '" + args.command + "'");
+}

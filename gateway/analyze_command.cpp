@@ -1,0 +1,87 @@
+#include "gateway/analyze_command.hpp"
+
+#include <map>
+#include <ostream>
+
+#include "analytics/analysis.hpp"
+#include "gateway/input_reader.hpp"
+#include "gateway/pipeline.hpp"
+#include "gateway/write_back.hpp"
+
+namespace gg::gateway {
+namespace {
+
+std::string location_text(const InputLocation& where) {
+  return where.line == 0 ? where.source : where.source + ":" + std::to_string(where.line);
+}
+
+// One OperationOutcome line on standard error for an unusable input.
+void report(std::ostream& err, fhir::OperationOutcome outcome) {
+  err << fhir::to_json(fhir::Resource{std::move(outcome)}) << '\n';
+}
+
+}  // namespace
+
+int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
+                std::ostream& err, AnalyzeSummary* summary_out) {
+  AnalyzeSummary summary;
+  std::map<std::string, std::vector<fhir::Observation>> observations;  // by subject reference, sorted
+  std::map<std::string, fhir::Patient> patients;                       // by "Patient/id"
+  const auto decode_options = knowledge.decode_options();
+
+  InputHandlers handlers;
+  handlers.on_resource = [&](const InputLocation&, fhir::Resource&& resource) {
+    ++summary.resources;
+    if (auto* observation = std::get_if<fhir::Observation>(&resource)) {
+      observations[observation->subject.reference].push_back(std::move(*observation));
+    } else if (auto* patient = std::get_if<fhir::Patient>(&resource)) {
+      patients["Patient/" + patient->id] = std::move(*patient);
+      ++summary.skipped;
+    } else {
+      ++summary.skipped;
+    }
+  };
+  handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+    ++summary.rejected;
+    auto outcome = fhir::to_operation_outcome(issues);
+    for (auto& issue : outcome.issue) issue.diagnostics = location_text(where) + ": " + issue.diagnostics;
+    report(err, std::move(outcome));
+  };
+  for (const auto& input : options.inputs) read_input(input, decode_options, handlers);
+
+  std::vector<fhir::BundleEntry> entries;
+  for (const auto& [subject, results] : observations) {
+    analytics::PatientFacts facts;
+    if (auto found = patients.find(subject); found != patients.end())
+      facts = analytics::patient_facts(found->second);
+    facts.reference = subject;
+    auto analysis = analytics::analyze(facts, results, knowledge.knowledge, options.as_of);
+    summary.hormone_results += analysis.measurements.size();
+    summary.skipped += analysis.skipped;
+    if (!analysis.measurements.empty() || !analysis.rejections.empty()) ++summary.patients;
+    for (const auto& rejected : analysis.rejections) {
+      ++summary.rejected;
+      fhir::OperationOutcome outcome;
+      for (const auto& issue : rejected.issues) {
+        outcome.issue.push_back({"error", "value", rejected.reference + ": " + issue.message, {issue.element}});
+      }
+      report(err, std::move(outcome));
+    }
+    if (subject.rfind("Patient/", 0) != 0) continue;  // write-back needs a Patient subject
+    auto written = write_back_entries(
+        analysis, WriteBackContext{subject, format_instant(options.as_of), knowledge.rule_set_id,
+                                   knowledge.rule_set_version, GG_VERSION});
+    for (auto& entry : written) entries.push_back(std::move(entry));
+  }
+  summary.written = entries.size();
+
+  if (options.ndjson) {
+    for (const auto& entry : entries) out << fhir::to_json(*entry.resource) << '\n';
+  } else {
+    out << fhir::to_json(transaction_bundle(std::move(entries))) << '\n';
+  }
+  if (summary_out != nullptr) *summary_out = summary;
+  return summary.rejected == 0 ? 0 : 1;
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,95 @@
+// The gateway's configuration: one YAML file (config/gateway.yaml documents every key), each key overridable by an
+// environment variable GRADIENT_GATEWAY_<SECTION>_<KEY>, secrets only from files or the environment. The whole
+// file is validated before anything starts; every problem is reported with its location.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gg::gateway {
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  unsigned port = 8089;
+  std::string public_base_url;  // how the FHIR server reaches us; default http://{listen_address}:{port}
+  std::size_t body_limit_bytes = 8u * 1024u * 1024u;
+  std::string notification_path = "/notify";  // prefix: HAPI sends PUT {prefix}/Observation/{id}
+};
+
+struct FhirConfig {
+  std::string base_url = "http://127.0.0.1:8080/fhir";
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{30000};
+  bool verify_tls = true;
+  std::string ca_file;
+  std::string bearer_token;  // secret: from bearer_token_file or GRADIENT_GATEWAY_FHIR_BEARER_TOKEN
+};
+
+struct SubscriptionConfig {
+  bool manage = true;  // make sure our Subscription exists on the server at start
+  std::string header_name = "X-Gradient-Secret";
+  std::string secret;  // secret: from secret_file or GRADIENT_GATEWAY_SUBSCRIPTION_SECRET
+  std::chrono::seconds activation_timeout{120};
+};
+
+struct StateConfig {
+  std::string path = "gradient-gateway.db";
+};
+
+struct AnalysisConfig {
+  std::string terminology_dir;  // absolute after loading
+  std::string rules_dir;        // absolute after loading
+  int lookback_days = 30;
+};
+
+struct PipelineConfig {
+  int max_attempts = 8;
+  std::chrono::milliseconds retry_initial_backoff{1000};
+  std::chrono::seconds reconcile_interval{60};  // _lastUpdated catch-up search period; 0 disables
+};
+
+struct LoggingConfig {
+  std::string level = "info";  // error | warn | info | debug
+  bool patient_data = false;   // debug switch: values and names may appear in logs only when true
+};
+
+struct Config {
+  std::string source_path;  // the file it was loaded from (empty: defaults)
+  ServerConfig server;
+  FhirConfig fhir;
+  SubscriptionConfig subscription;
+  StateConfig state;
+  AnalysisConfig analysis;
+  PipelineConfig pipeline;
+  LoggingConfig logging;
+};
+
+struct ConfigProblem {
+  std::string location;  // "gateway.yaml:12:3 (fhir.base_url)" or "env GRADIENT_GATEWAY_SERVER_PORT"
+  std::string message;
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // present only when there are no problems
+  std::vector<ConfigProblem> problems;
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// What the configuration is loaded for: the service needs its secrets; offline analysis does not.
+enum class ConfigUse { service, offline };
+
+// Loads and validates a configuration file. Relative directories resolve against the file's directory.
+ConfigResult load_config(const std::string& path, const Environment& environment,
+                         ConfigUse use = ConfigUse::service);
+
+// The process environment as a map (only GRADIENT_GATEWAY_* variables).
+Environment process_environment();
+
+// A text listing every key with its default and meaning (for --help and the documentation test).
+std::string describe_config_keys();
+
+}  // namespace gg::gateway

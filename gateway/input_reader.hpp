@@ -1,0 +1,26 @@
+// Reads FHIR JSON inputs for analyze and backfill: one resource, a Bundle, or NDJSON (bulk data), from a file or
+// standard input ("-"). Each broken input is reported with where it was; the rest is still read.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "fhir/json_codec.hpp"
+
+namespace gg::gateway {
+
+struct InputLocation {
+  std::string source;    // file name or "-"
+  std::size_t line = 0;  // NDJSON line (1-based); 0 for a whole document
+};
+
+struct InputHandlers {
+  std::function<void(const InputLocation&, fhir::Resource&&)> on_resource;
+  std::function<void(const InputLocation&, const std::vector<fhir::DecodeIssue>&)> on_error;
+};
+
+// Reads one input. NDJSON is recognised by the file extension (.ndjson, .jsonl) or, failing that, by content: more
+// than one JSON object, one per line. Resources inside Bundles are handed over one by one.
+void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
+
+}  // namespace gg::gateway

@@ -1,0 +1,326 @@
+#include "gateway/knowledge_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "analytics/catalogue.hpp"
+
+namespace gg::gateway {
+namespace {
+
+// Reads one YAML file strictly: every access names the keys it allows, and each problem carries file:line:column.
+class YamlReader {
+ public:
+  YamlReader(std::string file, std::vector<ConfigProblem>& problems)
+      : file_(std::move(file)), problems_(problems) {}
+
+  const std::string& file() const { return file_; }
+
+  void problem(const YAML::Node& node, const std::string& path, const std::string& message) {
+    std::string location = std::filesystem::path(file_).filename().string();
+    const auto mark = node.Mark();
+    if (!mark.is_null()) location += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    problems_.push_back({location + " (" + path + ")", message});
+  }
+
+  // Reports keys of a mapping that are not allowed.
+  bool expect_map(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<std::string_view> allowed) {
+    if (!node.IsMap()) {
+      problem(node, path, "expected a mapping");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        problem(entry.first, path.empty() ? key : path + "." + key, "unknown key '" + key + "'");
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> text(const YAML::Node& map, const std::string& key, const std::string& path,
+                                  bool required) {
+    const YAML::Node node = map[key];
+    if (!node) {
+      if (required) problem(map, path + "." + key, "required key '" + key + "' is missing");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      problem(node, path + "." + key, "expected a single value");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<double> number(const YAML::Node& map, const std::string& key, const std::string& path,
+                               bool required) {
+    auto value = text(map, key, path, required);
+    if (!value) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      double number = std::stod(*value, &used);
+      if (used == value->size()) return number;
+    } catch (const std::exception&) {
+    }
+    problem(map[key], path + "." + key, "expected a number");
+    return std::nullopt;
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigProblem>& problems_;
+};
+
+std::optional<YAML::Node> load_yaml(const std::string& file, std::vector<ConfigProblem>& problems) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    problems.push_back({file, "cannot read the file"});
+  } catch (const YAML::ParserException& error) {
+    problems.push_back(
+        {file + ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1),
+         "YAML syntax: " + error.msg});
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> string_list(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> values;
+  if (!node) return values;
+  if (!node.IsSequence()) {
+    reader.problem(node, path, "expected a list");
+    return values;
+  }
+  for (const auto& item : node) {
+    if (item.IsScalar()) {
+      values.push_back(item.Scalar());
+    } else {
+      reader.problem(item, path, "expected a single value");
+    }
+  }
+  return values;
+}
+
+void check_version(YamlReader& reader, const YAML::Node& root) {
+  auto version = reader.text(root, "version", "", true);
+  if (version && *version != "1") reader.problem(root["version"], "version", "only schema version 1 is known");
+}
+
+std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vector<ConfigProblem>& problems) {
+  std::vector<analytics::Analyte> analytes;
+  auto root = load_yaml(file, problems);
+  if (!root) return analytes;
+  YamlReader reader(file, problems);
+  if (!reader.expect_map(*root, "", {"version", "analytes"})) return analytes;
+  check_version(reader, *root);
+  const YAML::Node list = (*root)["analytes"];
+  if (!list || !list.IsSequence()) {
+    reader.problem(*root, "analytes", "required list 'analytes' is missing");
+    return analytes;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node node = list[i];
+    const std::string path = "analytes[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node, path,
+                           {"id", "display", "canonical_unit", "molar_mass", "accepted_units", "loinc"})) {
+      continue;
+    }
+    analytics::Analyte analyte;
+    analyte.id = reader.text(node, "id", path, true).value_or("");
+    analyte.display = reader.text(node, "display", path, true).value_or("");
+    analyte.canonical_unit = reader.text(node, "canonical_unit", path, true).value_or("");
+    if (const YAML::Node mass = node["molar_mass"]) {
+      if (reader.expect_map(mass, path + ".molar_mass", {"g_per_mol", "source"})) {
+        analytics::MolarMass molar;
+        molar.g_per_mol = reader.number(mass, "g_per_mol", path + ".molar_mass", true).value_or(0);
+        molar.source = reader.text(mass, "source", path + ".molar_mass", true).value_or("");
+        analyte.molar_mass = molar;
+      }
+    }
+    analyte.accepted_units = string_list(reader, node["accepted_units"], path + ".accepted_units");
+    const YAML::Node codes = node["loinc"];
+    if (!codes || !codes.IsSequence()) {
+      reader.problem(node, path + ".loinc", "required list 'loinc' is missing");
+    } else {
+      for (std::size_t j = 0; j < codes.size(); ++j) {
+        const YAML::Node code = codes[j];
+        const std::string code_path = path + ".loinc[" + std::to_string(j) + "]";
+        if (!reader.expect_map(code, code_path, {"code", "long_common_name", "property", "specimen"})) continue;
+        analytics::LoincCode loinc;
+        loinc.code = reader.text(code, "code", code_path, true).value_or("");
+        loinc.long_common_name = reader.text(code, "long_common_name", code_path, true).value_or("");
+        if (auto property = reader.text(code, "property", code_path, true)) {
+          if (auto parsed = analytics::loinc_property_from_string(*property)) {
+            loinc.property = *parsed;
+          } else {
+            reader.problem(code["property"], code_path + ".property", "expected MCnc or SCnc");
+          }
+        }
+        if (auto specimen = reader.text(code, "specimen", code_path, true)) {
+          if (auto parsed = analytics::specimen_from_string(*specimen)) {
+            loinc.specimen = *parsed;
+          } else {
+            reader.problem(code["specimen"], code_path + ".specimen", "expected serum-plasma, saliva or urine");
+          }
+        }
+        analyte.loinc.push_back(std::move(loinc));
+      }
+    }
+    analytes.push_back(std::move(analyte));
+  }
+  return analytes;
+}
+
+std::optional<analytics::LevelThresholds> read_thresholds(YamlReader& reader, const YAML::Node& node,
+                                                          const std::string& path) {
+  if (!node) return std::nullopt;
+  if (!reader.expect_map(node, path, {"high_beyond_fraction_of_bound"})) return std::nullopt;
+  analytics::LevelThresholds thresholds;
+  if (auto fraction = reader.number(node, "high_beyond_fraction_of_bound", path, false)) {
+    if (*fraction <= 0) reader.problem(node, path + ".high_beyond_fraction_of_bound", "must be above 0");
+    thresholds.high_beyond_fraction_of_bound = *fraction;
+  }
+  return thresholds;
+}
+
+void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<ConfigProblem>& problems) {
+  auto root = load_yaml(file, problems);
+  if (!root) return;
+  YamlReader reader(file, problems);
+  if (!reader.expect_map(*root, "", {"version", "rule_set", "assessment", "ratios", "target_ranges"})) return;
+  check_version(reader, *root);
+
+  if (const YAML::Node rule_set = (*root)["rule_set"]) {
+    if (reader.expect_map(rule_set, "rule_set", {"id", "version"})) {
+      loaded.rule_set_id = reader.text(rule_set, "id", "rule_set", true).value_or(loaded.rule_set_id);
+      loaded.rule_set_version =
+          reader.text(rule_set, "version", "rule_set", true).value_or(loaded.rule_set_version);
+    }
+  }
+  if (const YAML::Node assessment = (*root)["assessment"]) {
+    if (reader.expect_map(assessment, "assessment", {"level_thresholds"})) {
+      if (auto thresholds =
+              read_thresholds(reader, assessment["level_thresholds"], "assessment.level_thresholds")) {
+        loaded.knowledge.assessment.level_thresholds = *thresholds;
+      }
+    }
+  }
+
+  const YAML::Node ratios = (*root)["ratios"];
+  if (ratios && !ratios.IsSequence()) reader.problem(ratios, "ratios", "expected a list");
+  for (std::size_t i = 0; ratios && ratios.IsSequence() && i < ratios.size(); ++i) {
+    const YAML::Node node = ratios[i];
+    const std::string path = "ratios[" + std::to_string(i) + "]";
+    if (!reader.expect_map(
+            node, path,
+            {"code", "display", "numerator", "denominator", "input_unit", "unit", "window_hours", "specimen"})) {
+      continue;
+    }
+    analytics::RatioRule rule;
+    rule.code = reader.text(node, "code", path, true).value_or("");
+    rule.display = reader.text(node, "display", path, true).value_or("");
+    rule.numerator = reader.text(node, "numerator", path, true).value_or("");
+    rule.denominator = reader.text(node, "denominator", path, true).value_or("");
+    rule.input_unit = reader.text(node, "input_unit", path, false).value_or(rule.input_unit);
+    rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
+    if (auto hours = reader.number(node, "window_hours", path, false)) {
+      if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
+      rule.window = std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
+    }
+    rule.specimen = std::nullopt;
+    if (auto specimen = reader.text(node, "specimen", path, false)) {
+      rule.specimen = analytics::specimen_from_string(*specimen);
+      if (!rule.specimen)
+        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva or urine");
+    }
+    loaded.knowledge.rules.ratios.push_back(std::move(rule));
+  }
+
+  const YAML::Node ranges = (*root)["target_ranges"];
+  if (ranges && !ranges.IsSequence()) reader.problem(ranges, "target_ranges", "expected a list");
+  for (std::size_t i = 0; ranges && ranges.IsSequence() && i < ranges.size(); ++i) {
+    const YAML::Node node = ranges[i];
+    const std::string path = "target_ranges[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node, path, {"gradient", "sex", "age", "low", "high", "source", "level_thresholds"})) {
+      continue;
+    }
+    analytics::TargetRange range;
+    range.gradient_code = reader.text(node, "gradient", path, true).value_or("");
+    if (auto sex = reader.text(node, "sex", path, false)) {
+      if (auto parsed = analytics::sex_criterion_from_string(*sex)) {
+        range.sex = *parsed;
+      } else {
+        reader.problem(node["sex"], path + ".sex", "expected any, male or female");
+      }
+    }
+    if (const YAML::Node age = node["age"]) {
+      if (reader.expect_map(age, path + ".age", {"min_years", "max_years"})) {
+        if (auto min = reader.number(age, "min_years", path + ".age", false))
+          range.age.min_years = static_cast<int>(*min);
+        if (auto max = reader.number(age, "max_years", path + ".age", false))
+          range.age.max_years = static_cast<int>(*max);
+      }
+    }
+    range.low = reader.number(node, "low", path, false);
+    range.high = reader.number(node, "high", path, false);
+    range.source = reader.text(node, "source", path, false).value_or("");
+    range.level_thresholds = read_thresholds(reader, node["level_thresholds"], path + ".level_thresholds");
+    loaded.knowledge.assessment.target_ranges.push_back(std::move(range));
+  }
+}
+
+}  // namespace
+
+fhir::DecodeOptions LoadedKnowledge::decode_options() const {
+  fhir::DecodeOptions options;
+  const analytics::Catalogue* catalogue = &knowledge.catalogue;
+  options.observation_wanted = [catalogue](const fhir::CodeableConcept& code) {
+    return std::any_of(code.coding.begin(), code.coding.end(), [&](const fhir::Coding& coding) {
+      return coding.system == analytics::kLoincSystem && catalogue->find_loinc(coding.code).has_value();
+    });
+  };
+  return options;
+}
+
+std::vector<std::pair<std::string, std::string>> LoadedKnowledge::subscription_codes() const {
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (const auto& code : knowledge.catalogue.loinc_codes()) codes.emplace_back(analytics::kLoincSystem, code);
+  return codes;
+}
+
+KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::string& rules_dir) {
+  KnowledgeLoad result;
+  auto& problems = result.problems;
+  LoadedKnowledge loaded;
+
+  const std::string catalogue_file = (std::filesystem::path(terminology_dir) / "analytes.yaml").string();
+  loaded.knowledge.catalogue = analytics::Catalogue(read_catalogue(catalogue_file, problems));
+
+  std::vector<std::string> rule_files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(rules_dir, ec)) {
+    const auto extension = entry.path().extension();
+    if (entry.is_regular_file() && (extension == ".yaml" || extension == ".yml")) {
+      rule_files.push_back(entry.path().string());
+    }
+  }
+  if (ec) problems.push_back({rules_dir, "cannot read the rules directory: " + ec.message()});
+  std::sort(rule_files.begin(), rule_files.end());
+  if (!ec && rule_files.empty()) problems.push_back({rules_dir, "no rule files (*.yaml)"});
+  for (const auto& file : rule_files) read_rules(file, loaded, problems);
+
+  // The data's own consistency: unknown analytes, units, ranges without sources, overlapping bands.
+  if (problems.empty()) {
+    for (const auto& problem : analytics::validate_knowledge(loaded.knowledge)) {
+      problems.push_back({"knowledge (" + problem.path + ")", problem.message});
+    }
+  }
+  if (problems.empty()) result.knowledge = std::move(loaded);
+  return result;
+}
+
+}  // namespace gg::gateway

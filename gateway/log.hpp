@@ -1,0 +1,26 @@
+// Structured logging to standard error: one line per event, "time level event key=value ...".
+// Only identifiers and codes go into fields; patient values and names never do unless the debug switch
+// (logging.patient_data) is on, and then only through log_patient_data().
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace gg::gateway {
+
+enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
+
+using LogField = std::pair<std::string_view, std::string>;
+
+void set_log_level(LogLevel level);
+void set_log_patient_data(bool allowed);
+LogLevel parse_log_level(std::string_view text);
+bool log_enabled(LogLevel level);
+
+void log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+// Logs the fields only when the debug switch allows patient data; otherwise nothing.
+void log_patient_data(std::string_view event, std::initializer_list<LogField> fields);
+
+}  // namespace gg::gateway

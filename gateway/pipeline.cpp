@@ -1,0 +1,288 @@
+#include "gateway/pipeline.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <ctime>
+#include <map>
+
+#include "analytics/analysis.hpp"
+#include "fhir/json_codec.hpp"
+#include "gateway/log.hpp"
+#include "gateway/write_back.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::size_t kClaimBatch = 200;
+constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// A failure worth retrying: no answer, or an answer that says "later" (5xx, 408, 429).
+bool transient(const fhir::RestError& error) {
+  if (error.http_status == 0) return true;
+  return error.http_status >= 500 || error.http_status == 408 || error.http_status == 429;
+}
+
+std::string code_list(const LoadedKnowledge& knowledge) {
+  std::string list;
+  for (const auto& [system, code] : knowledge.subscription_codes()) {
+    if (!list.empty()) list += ',';
+    list += system + "|" + code;
+  }
+  return url_encode(list);
+}
+
+}  // namespace
+
+std::string format_instant(std::chrono::sys_seconds time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::RestClient& client,
+                   const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config,
+                   int lookback_days, Clock clock)
+    : strand_(boost::asio::make_strand(executor)),
+      store_(store),
+      client_(client),
+      knowledge_(knowledge),
+      config_(config),
+      lookback_days_(lookback_days),
+      clock_(std::move(clock)),
+      wakeup_(strand_),
+      done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
+      retried_(metrics.counter("gradient_gateway_events_retried_total",
+                               "Processing attempts that failed transiently and were rescheduled")),
+      failed_(metrics.counter("gradient_gateway_events_failed_total",
+                              "Intake events the FHIR server refused permanently (4xx)")),
+      dead_(metrics.counter("gradient_gateway_events_dead_total",
+                            "Intake events given up after pipeline.max_attempts transient failures")),
+      written_(metrics.counter("gradient_gateway_writeback_transactions_total",
+                               "Write-back transactions the FHIR server accepted")),
+      rejected_results_(metrics.counter("gradient_gateway_results_rejected_total",
+                                        "Hormone results that could not be normalised (unit, value, status)")),
+      reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
+                                  "Intake events stored durably, by transport", {{"source", "poll"}})),
+      pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")) {}
+
+void Pipeline::wake(bool reconcile) {
+  boost::asio::post(strand_, [this, reconcile] {
+    if (reconcile) reconcile_requested_ = true;
+    wakeup_.cancel();
+  });
+}
+
+void Pipeline::stop() {
+  stopped_ = true;
+  boost::asio::post(strand_, [this] { wakeup_.cancel(); });
+}
+
+boost::asio::awaitable<void> Pipeline::run() {
+  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  while (!stopped_) {
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
+      reconcile_requested_ = false;
+      co_await reconcile();
+      next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
+    }
+
+    auto due = store_.claim_due(format_instant(clock_()), kClaimBatch);
+    pending_.set(static_cast<double>(store_.counts().pending));
+    if (due.empty()) {
+      // Sleep until woken by a new event, or a retry or reconcile may be due (checked at least every second).
+      wakeup_.expires_after(std::chrono::seconds(1));
+      boost::system::error_code ignored;
+      co_await wakeup_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+      continue;
+    }
+
+    // Per-patient groups, in intake order of each patient's first event.
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<StoredEvent>> by_patient;
+    for (auto& event : due) {
+      std::string patient = event.patient;
+      if (patient.empty() && !event.payload.empty()) {
+        auto decoded = fhir::decode_resource(event.payload);
+        if (decoded.ok()) {
+          if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) {
+            patient = observation->subject.reference;
+          }
+        }
+      }
+      if (!by_patient.contains(patient)) order.push_back(patient);
+      by_patient[patient].push_back(std::move(event));
+    }
+    for (const auto& patient : order) {
+      if (stopped_) break;
+      const auto& events = by_patient[patient];
+      Outcome outcome;
+      if (patient.rfind("Patient/", 0) != 0) {
+        // Deletes and results without a Patient subject carry nothing to analyse here.
+        outcome = {Outcome::Kind::done, {}};
+        log(LogLevel::info, "event.no-patient", {{"count", std::to_string(events.size())}});
+      } else {
+        outcome = co_await process_patient(patient, events);
+      }
+      for (const auto& event : events) settle(event, outcome);
+    }
+  }
+}
+
+void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
+  const std::string seq = std::to_string(event.seq);
+  switch (outcome.kind) {
+    case Outcome::Kind::done:
+      if (store_.mark_done(event.seq)) done_.inc();
+      return;
+    case Outcome::Kind::failed:
+      if (store_.mark_failed(event.seq, outcome.error)) failed_.inc();
+      log(LogLevel::error, "event.failed", {{"seq", seq}, {"id", event.resource_id}, {"error", outcome.error}});
+      return;
+    case Outcome::Kind::retry:
+      break;
+  }
+  const auto attempts = event.attempts + 1;
+  if (attempts >= config_.max_attempts) {
+    if (store_.mark_dead(event.seq, outcome.error)) dead_.inc();
+    log(LogLevel::error, "event.dead",
+        {{"seq", seq},
+         {"id", event.resource_id},
+         {"attempts", std::to_string(attempts)},
+         {"error", outcome.error}});
+    return;
+  }
+  const auto backoff = config_.retry_initial_backoff * (1LL << std::min<std::int64_t>(attempts - 1, 16));
+  const auto next = clock_() + std::chrono::ceil<std::chrono::seconds>(backoff);
+  if (store_.mark_retry(event.seq, format_instant(next), outcome.error)) retried_.inc();
+  log(LogLevel::warn, "event.retry",
+      {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
+}
+
+boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::string& patient,
+                                                                    const std::vector<StoredEvent>& events) {
+  const auto as_of = clock_();
+  const std::string patient_id = patient.substr(std::string_view("Patient/").size());
+
+  analytics::PatientFacts facts;
+  facts.reference = patient;
+  auto read = co_await client_.read("Patient", patient_id);
+  if (!read.ok())
+    co_return Outcome{transient(*read.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "read Patient: " + read.error->message};
+  if (read.value->status == 200) {
+    auto decoded = fhir::decode_resource(read.value->body);
+    if (decoded.ok()) {
+      if (auto* resource = std::get_if<fhir::Patient>(&*decoded.value))
+        facts = analytics::patient_facts(*resource);
+    }
+  } else if (read.value->status >= 500 || read.value->status == 429) {
+    co_return Outcome{Outcome::Kind::retry, "read Patient: status " + std::to_string(read.value->status)};
+  }
+  facts.reference = patient;
+
+  // The patient's recent hormone results: the context every gradient needs.
+  const auto since = as_of - std::chrono::days(lookback_days_);
+  const std::string query = "subject=" + url_encode(patient) + "&code=" + code_list(knowledge_) + "&date=ge" +
+                            url_encode(format_instant(since)) + "&_count=200";
+  auto found = co_await client_.search("Observation", query);
+  if (!found.ok()) {
+    co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "search Observation: " + found.error->message};
+  }
+  std::vector<fhir::Observation> observations;
+  for (auto& resource : *found.value) {
+    if (auto* observation = std::get_if<fhir::Observation>(&resource))
+      observations.push_back(std::move(*observation));
+  }
+  // The notified versions too: the analysis keeps the highest version of each id.
+  for (const auto& event : events) {
+    if (event.payload.empty()) continue;
+    auto decoded = fhir::decode_resource(event.payload, knowledge_.decode_options());
+    if (!decoded.ok()) continue;
+    if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) observations.push_back(*observation);
+  }
+
+  auto analysis = analytics::analyze(facts, observations, knowledge_.knowledge, as_of);
+  for (const auto& rejected : analysis.rejections) {
+    rejected_results_.inc();
+    log(LogLevel::warn, "result.rejected",
+        {{"observation", rejected.reference},
+         {"analyte", rejected.analyte_id},
+         {"reason", rejected.issues.empty() ? std::string() : rejected.issues.front().message}});
+  }
+  auto entries =
+      write_back_entries(analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
+                                                    knowledge_.rule_set_version, GG_VERSION});
+  log(LogLevel::info, "analysis.done",
+      {{"patient", patient},
+       {"measurements", std::to_string(analysis.measurements.size())},
+       {"gradients", std::to_string(analysis.gradients.size())},
+       {"resources", std::to_string(entries.size())}});
+  if (entries.empty()) co_return Outcome{};
+
+  auto written = co_await client_.transaction(transaction_bundle(std::move(entries)));
+  if (!written.ok()) {
+    co_return Outcome{transient(*written.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "write-back transaction: " + written.error->message};
+  }
+  written_.inc();
+  co_return Outcome{};
+}
+
+boost::asio::awaitable<void> Pipeline::reconcile() {
+  const std::string now = format_instant(clock_());
+  auto cursor = store_.cursor(std::string(kReconcileCursor));
+  if (!cursor) {
+    // First start: history is backfill's job; from now on nothing is missed.
+    store_.set_cursor(std::string(kReconcileCursor), now);
+    co_return;
+  }
+  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=gt" + url_encode(*cursor) +
+                            "&_sort=_lastUpdated&_count=200";
+  auto found = co_await client_.search("Observation", query);
+  if (!found.ok()) {
+    log(LogLevel::warn, "reconcile.failed", {{"error", found.error->message}});
+    co_return;
+  }
+  std::string newest = *cursor;
+  std::size_t recorded = 0;
+  for (const auto& resource : *found.value) {
+    const auto* observation = std::get_if<fhir::Observation>(&resource);
+    if (observation == nullptr) continue;
+    auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
+                                                   observation->subject.reference, IntakeSource::poll, now,
+                                                   fhir::to_json(resource)});
+    if (outcome.kind == RecordOutcome::Kind::inserted) {
+      ++recorded;
+      reconciled_.inc();
+    }
+    if (!outcome.stored()) co_return;  // keep the cursor: the next reconcile tries again
+    if (observation->meta.last_updated > newest) newest = observation->meta.last_updated;
+  }
+  store_.set_cursor(std::string(kReconcileCursor), newest);
+  if (recorded > 0) log(LogLevel::info, "reconcile.recorded", {{"count", std::to_string(recorded)}});
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,231 @@
+#include "gateway/write_back.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "analytics/gradient_rules.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
+constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+constexpr std::string_view kReviewNote =
+    "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
+    "suggestion before acting on them.";
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) {
+    throw std::runtime_error("SHA-256 unavailable");  // OpenSSL misconfigured: a start-up class failure
+  }
+  return digest;
+}
+
+std::string hex(const unsigned char* bytes, std::size_t count) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string versioned(const std::string& reference, const std::string& version) {
+  return version.empty() ? reference : reference + "/_history/" + version;
+}
+
+fhir::Identifier identifier_of(const StableIdentity& identity) {
+  return {std::string(kWriteBackIdentifierSystem), identity.identifier_value};
+}
+
+fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resource resource) {
+  fhir::BundleEntry entry;
+  entry.full_url = identity.full_url;
+  const std::string type(fhir::resource_type(resource));
+  entry.resource = std::move(resource);
+  entry.request = fhir::BundleEntryRequest{
+      "POST", type, "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value};
+  return entry;
+}
+
+// The inputs of a gradient as versioned references, sorted: the part of every identity key that says "from what".
+std::string inputs_key(const analytics::Gradient& gradient) {
+  std::vector<std::string> parts;
+  for (const auto& input : gradient.inputs) parts.push_back(versioned(input.reference, input.version_id));
+  std::sort(parts.begin(), parts.end());
+  std::string key;
+  for (const auto& part : parts) key += part + ";";
+  return key;
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+fhir::Observation derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
+                                      const WriteBackContext& context) {
+  fhir::Observation observation;
+  observation.identifier = {identifier_of(identity)};
+  observation.status = gradient.preliminary ? "preliminary" : "final";
+  observation.category = {{{{std::string(kObservationCategory), "", "laboratory", "Laboratory"}}, ""}};
+  observation.code = {{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+                      gradient.display};
+  observation.subject = {context.patient, ""};
+  observation.effective_date_time = gradient.effective.text;
+  observation.issued = context.as_of;
+  observation.value_quantity =
+      fhir::Quantity{gradient.value.value, "", gradient.value.unit, std::string(kUcum), gradient.value.unit};
+  for (const auto& input : gradient.inputs) {
+    observation.derived_from.push_back({versioned(input.reference, input.version_id), ""});
+  }
+  observation.note = {{"Computed by Gradient Gateway " + context.software_version + " with rule set " +
+                       context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
+  return observation;
+}
+
+}  // namespace
+
+StableIdentity stable_identity(std::string_view key) {
+  auto digest = sha256(key);
+  StableIdentity identity;
+  identity.identifier_value = hex(digest.data(), 16);
+  // RFC 9562 UUID version 8 (custom): the hash's first 16 bytes with the version and variant bits set.
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x80);
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);
+  const std::string h = hex(digest.data(), 16);
+  identity.full_url = "urn:uuid:" + h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
+                      h.substr(16, 4) + "-" + h.substr(20, 12);
+  return identity;
+}
+
+std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
+                                                  const WriteBackContext& context) {
+  std::vector<fhir::BundleEntry> entries;
+  if (analysis.gradients.empty()) return entries;
+  const std::string rules = context.rule_set_id + "@" + context.rule_set_version;
+
+  // Derived Observations, one per gradient.
+  std::vector<std::string> derived_urls;
+  std::vector<std::string> basis;  // versioned input references, sorted and unique
+  bool preliminary = false;
+  for (const auto& gradient : analysis.gradients) {
+    auto identity = stable_identity("Observation|" + gradient.code + "|" + inputs_key(gradient) + rules);
+    derived_urls.push_back(identity.full_url);
+    entries.push_back(conditional_create(identity, derived_observation(gradient, identity, context)));
+    for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
+    preliminary = preliminary || gradient.preliminary;
+  }
+  std::sort(basis.begin(), basis.end());
+  basis.erase(std::unique(basis.begin(), basis.end()), basis.end());
+  std::string analysis_key = context.patient + "|";
+  for (const auto& reference : basis) analysis_key += reference + ";";
+  analysis_key += rules;
+
+  // The RiskAssessment: one prediction per finding.
+  const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
+  fhir::RiskAssessment risk;
+  risk.identifier = {identifier_of(risk_identity)};
+  risk.status = preliminary ? "preliminary" : "final";
+  risk.method = fhir::CodeableConcept{
+      {{std::string(kRuleSetSystem), context.rule_set_version, context.rule_set_id, ""}},
+      "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version};
+  risk.code = fhir::CodeableConcept{{}, "Hormonal gradient assessment"};
+  risk.subject = {context.patient, ""};
+  risk.occurrence_date_time = context.as_of;
+  for (const auto& reference : basis) risk.basis.push_back({reference, ""});
+  bool needs_review = false;
+  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+    const auto& finding = analysis.findings[i];
+    fhir::RiskAssessmentPrediction prediction;
+    const auto& gradient = analysis.gradients[i];
+    prediction.outcome =
+        fhir::CodeableConcept{{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+                              gradient.display + " " + format_number(finding.value.value)};
+    if (finding.level) {
+      const std::string level(analytics::to_string(*finding.level));
+      prediction.qualitative_risk =
+          fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
+      needs_review = needs_review || *finding.level != analytics::RiskLevel::low;
+    }
+    prediction.rationale = finding.rationale;
+    risk.prediction.push_back(std::move(prediction));
+  }
+  risk.note = {{std::string(kReviewNote)}};
+  entries.push_back(conditional_create(risk_identity, fhir::Resource{risk}));
+
+  std::vector<std::string> targets = derived_urls;
+  targets.push_back(risk_identity.full_url);
+
+  // The draft CarePlan: a suggestion for each finding outside its target.
+  if (needs_review) {
+    const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
+    fhir::CarePlan plan;
+    plan.identifier = {identifier_of(plan_identity)};
+    plan.status = "draft";
+    plan.intent = "proposal";
+    plan.title = "Hormonal gradient review (proposal)";
+    plan.description = std::string(kReviewNote);
+    plan.subject = {context.patient, ""};
+    plan.created = context.as_of;
+    plan.supporting_info = {{risk_identity.full_url, ""}};
+    for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+      const auto& finding = analysis.findings[i];
+      if (!finding.level || *finding.level == analytics::RiskLevel::low) continue;
+      fhir::CarePlanActivity activity;
+      activity.detail.kind = "ServiceRequest";
+      activity.detail.code = fhir::CodeableConcept{{}, "Confirm with a repeat paired morning draw"};
+      activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
+      activity.detail.reason_reference = {{derived_urls[i], ""}};
+      activity.detail.status = "not-started";
+      activity.detail.description = "Suggested for clinician review: repeat the paired draw to confirm the " +
+                                    analysis.gradients[i].display + " finding before any change in care.";
+      plan.activity.push_back(std::move(activity));
+    }
+    plan.note = {{std::string(kReviewNote)}};
+    entries.push_back(conditional_create(plan_identity, fhir::Resource{plan}));
+    targets.push_back(plan_identity.full_url);
+  }
+
+  // Provenance: what was written, from what, by whom.
+  const auto provenance_identity = stable_identity("Provenance|" + analysis_key);
+  fhir::Provenance provenance;
+  for (const auto& url : targets) provenance.target.push_back({url, ""});
+  provenance.recorded = context.as_of;
+  provenance.activity = fhir::CodeableConcept{
+      {{"http://terminology.hl7.org/CodeSystem/v3-DataOperation", "", "CREATE", "create"}}, ""};
+  provenance.agent = {fhir::ProvenanceAgent{
+      fhir::CodeableConcept{
+          {{"http://terminology.hl7.org/CodeSystem/provenance-participant-type", "", "assembler", "Assembler"}},
+          ""},
+      {"", "Gradient Gateway " + context.software_version}}};
+  for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
+  // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
+  provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", provenance_identity.identifier_value, ""}};
+  fhir::BundleEntry provenance_entry;
+  provenance_entry.full_url = provenance_identity.full_url;
+  provenance_entry.resource = fhir::Resource{provenance};
+  provenance_entry.request = fhir::BundleEntryRequest{
+      "POST", "Provenance",
+      "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + provenance_identity.identifier_value};
+  entries.push_back(std::move(provenance_entry));
+  return entries;
+}
+
+fhir::Bundle transaction_bundle(std::vector<fhir::BundleEntry> entries) {
+  fhir::Bundle bundle;
+  bundle.type = "transaction";
+  bundle.entry = std::move(entries);
+  return bundle;
+}
+
+}  // namespace gg::gateway

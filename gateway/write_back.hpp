@@ -1,0 +1,44 @@
+// Write-back (ARCHITECTURE.md step 7): one patient's analysis becomes the resources of one transaction Bundle:
+// a derived Observation per gradient (derivedFrom its inputs), a RiskAssessment (basis the inputs), a draft
+// CarePlan (intent proposal, supportingInfo the RiskAssessment) when a finding calls for review, and a Provenance.
+// Every resource carries a deterministic identifier, and every entry is a conditional create on it
+// (If-None-Exist), so a retry or a duplicate notification never writes twice. The same analysis gives the same
+// bytes: serve and analyze share this code.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analytics/analysis.hpp"
+#include "fhir/resources.hpp"
+
+namespace gg::gateway {
+
+inline constexpr std::string_view kWriteBackIdentifierSystem =
+    "http://gradient-gateway.dev/fhir/NamingSystem/write-back";
+inline constexpr std::string_view kRuleSetSystem = "http://gradient-gateway.dev/fhir/CodeSystem/rule-set";
+
+struct WriteBackContext {
+  std::string patient;           // "Patient/7"
+  std::string as_of;             // FHIR instant of the analysis, "2026-11-25T21:00:00Z"
+  std::string rule_set_id;       // "gradient-gateway-default"
+  std::string rule_set_version;  // "2026.11"
+  std::string software_version;  // "0.1.0"
+};
+
+// The identity of a written resource: a stable hash of what it was computed from.
+struct StableIdentity {
+  std::string identifier_value;  // 32 hex digits of SHA-256
+  std::string full_url;          // "urn:uuid:..." (RFC 9562 version 8, from the same hash)
+};
+StableIdentity stable_identity(std::string_view key);
+
+// The transaction entries for one analysis; empty when there is no gradient to report.
+std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
+                                                  const WriteBackContext& context);
+
+// A transaction Bundle around entries (entries of several patients may be joined).
+fhir::Bundle transaction_bundle(std::vector<fhir::BundleEntry> entries);
+
+}  // namespace gg::gateway

@@ -1,0 +1,577 @@
+// Transport behaviour of RestClient (timeouts, keep-alive, body limit, retries, TLS) against a transport fake: a
+// raw HTTP server on 127.0.0.1 and an ephemeral port, inside the test. FHIR behaviour (read, search paging,
+// transaction) is tested against the real HAPI server in tests/integration, never against a fake FHIR server.
+#include "fhir/rest_client.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+namespace gg::fhir {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+using ServerRequest = http::request<http::string_body>;
+
+// ---- The transport fake ----------------------------------------------------------------------------------------
+
+// Accepts connections on 127.0.0.1 and an ephemeral port and serves each with `session`, counting the accepts.
+class RawServer {
+ public:
+  using Session = std::function<asio::awaitable<void>(tcp::socket socket, std::size_t connection_index)>;
+
+  RawServer(const asio::any_io_executor& executor, Session session)
+      : acceptor_(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), session_(std::move(session)) {
+    asio::co_spawn(executor, accept_loop(), asio::detached);
+  }
+  RawServer(asio::io_context& io, Session session) : RawServer(io.get_executor(), std::move(session)) {}
+
+  std::string base_url(const std::string& scheme = "http", const std::string& host = "127.0.0.1") const {
+    return scheme + "://" + host + ":" + std::to_string(port()) + "/fhir";
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::size_t accepted() const { return accepted_.load(); }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      const std::size_t index = accepted_++;
+      asio::co_spawn(acceptor_.get_executor(), session_(std::move(socket), index), asio::detached);
+    }
+  }
+
+  tcp::acceptor acceptor_;
+  Session session_;
+  std::atomic<std::size_t> accepted_ = 0;
+};
+
+// The next request on the connection, or nothing when the client closed it.
+template <typename Stream>
+asio::awaitable<std::optional<ServerRequest>> read_request(Stream& stream, beast::flat_buffer& buffer) {
+  ServerRequest request;
+  auto [ec, bytes] = co_await http::async_read(stream, buffer, request, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return std::nullopt;
+  co_return request;
+}
+
+template <typename Stream>
+asio::awaitable<void> write_response(Stream& stream, unsigned status, std::string body, bool chunked = false) {
+  http::response<http::string_body> response{static_cast<http::status>(status), 11};
+  response.set(http::field::content_type, "application/fhir+json");
+  response.body() = std::move(body);
+  if (chunked) {
+    response.chunked(true);
+  } else {
+    response.prepare_payload();
+  }
+  co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+}
+
+// Answers every request on the connection with 200 and `{}`, for as long as the client keeps it open.
+asio::awaitable<void> answer_all(tcp::socket socket, std::size_t) {
+  beast::flat_buffer buffer;
+  while (co_await read_request(socket, buffer)) co_await write_response(socket, 200, "{}");
+}
+
+// Waits until the peer closes the connection (or the test ends), without ever answering.
+asio::awaitable<void> wait_for_close(tcp::socket& socket) {
+  char byte = 0;
+  for (;;) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+// Runs `client` on `io` until it finishes, then stops `io` (and with it every server session).
+void run(asio::io_context& io, const std::function<asio::awaitable<void>()>& client) {
+  bool finished = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, client(), [&](std::exception_ptr e) {
+    failure = e;
+    finished = true;
+    io.stop();
+  });
+  io.run_for(30s);  // a watchdog only: a correct client finishes long before
+  if (failure) std::rethrow_exception(failure);
+  ASSERT_TRUE(finished) << "the client did not finish";
+}
+
+RestClientOptions options_for(const std::string& base_url) {
+  RestClientOptions options;
+  options.base_url = base_url;
+  options.connect_timeout = 2s;
+  options.request_timeout = 5s;
+  return options;
+}
+
+// ---- Timeouts --------------------------------------------------------------------------------------------------
+
+TEST(RestClientTransport, RequestTimesOutWithinRequestTimeoutWhenServerNeverAnswers) {
+  asio::io_context io;
+  RawServer server(io, [](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    co_await read_request(socket, buffer);
+    co_await wait_for_close(socket);
+  });
+  auto options = options_for(server.base_url());
+  options.request_timeout = 300ms;
+  RestClient client(io.get_executor(), options);
+  RestResult<HttpResponse> result;
+  Clock::duration elapsed{};
+  run(io, [&]() -> asio::awaitable<void> {
+    const auto start = Clock::now();
+    result = co_await client.request("GET", "Patient/1");
+    elapsed = Clock::now() - start;
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->code, beast::error::timeout);
+  EXPECT_NE(result.error->message.find("timed out"), std::string::npos) << result.error->message;
+  EXPECT_GE(elapsed, 250ms);
+  EXPECT_LT(elapsed, 3s);
+  EXPECT_EQ(server.accepted(), 1u);  // a timeout is not retried
+}
+
+// ---- Keep-alive and the pool -----------------------------------------------------------------------------------
+
+TEST(RestClientTransport, ReusesKeptAliveConnection) {
+  asio::io_context io;
+  RawServer server(io, answer_all);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> first;
+  RestResult<HttpResponse> second;
+  run(io, [&]() -> asio::awaitable<void> {
+    first = co_await client.request("GET", "Patient/1");
+    second = co_await client.request("GET", "Patient/2");
+  });
+  ASSERT_TRUE(first.ok()) << first.error->message;
+  ASSERT_TRUE(second.ok()) << second.error->message;
+  EXPECT_EQ(second.value->status, 200u);
+  EXPECT_EQ(second.value->body, "{}");
+  EXPECT_EQ(server.accepted(), 1u);
+}
+
+TEST(RestClientTransport, ConcurrentRequestsShareMaxConnections) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::io_context io;
+  RawServer server(io, answer_all);
+  auto options = options_for(server.base_url());
+  options.max_connections = 1;
+  RestClient client(io.get_executor(), options);
+  std::vector<RestResult<HttpResponse>> results;
+  run(io, [&]() -> asio::awaitable<void> {
+    auto [a, b, c] = co_await (client.request("GET", "Patient/1") && client.request("GET", "Patient/2") &&
+                               client.request("GET", "Patient/3"));
+    results = {a, b, c};
+  });
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& result : results) EXPECT_TRUE(result.ok()) << result.error->message;
+  EXPECT_EQ(server.accepted(), 1u);
+}
+
+TEST(RestClientTransport, ConcurrentRequestsFromAThreadPoolShareMaxConnections) {
+  constexpr int requests = 24;
+  asio::thread_pool threads(4);
+  RawServer server(threads.get_executor(), answer_all);
+  auto options = options_for(server.base_url());
+  options.max_connections = 2;
+  RestClient client(threads.get_executor(), options);
+  std::atomic<int> succeeded = 0;
+  std::atomic<int> finished = 0;
+  std::promise<void> all_finished;
+  for (int i = 0; i < requests; ++i) {
+    asio::co_spawn(threads, client.request("GET", "Patient/" + std::to_string(i)),
+                   [&](std::exception_ptr, RestResult<HttpResponse> result) {
+                     if (result.ok() && result.value->status == 200) ++succeeded;
+                     if (++finished == requests) all_finished.set_value();
+                   });
+  }
+  const auto outcome = all_finished.get_future().wait_for(30s);
+  threads.stop();
+  threads.join();
+  ASSERT_EQ(outcome, std::future_status::ready);
+  EXPECT_EQ(succeeded, requests);
+  EXPECT_LE(server.accepted(), 2u);
+}
+
+TEST(RestClientTransport, ServerClosingAfterEachResponseWithoutConnectionCloseStillServesTheNextRequest) {
+  asio::io_context io;
+  RawServer server(io, [](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    if (co_await read_request(socket, buffer)) co_await write_response(socket, 200, "{}");
+    socket.close();
+  });
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> first;
+  RestResult<HttpResponse> second;
+  run(io, [&]() -> asio::awaitable<void> {
+    first = co_await client.request("GET", "Patient/1");
+    second = co_await client.request("GET", "Patient/2");
+  });
+  ASSERT_TRUE(first.ok()) << first.error->message;
+  ASSERT_TRUE(second.ok()) << second.error->message;
+  EXPECT_EQ(server.accepted(), 2u);
+}
+
+// The first connection answers one request, then reads the next and drops the connection without a byte of answer:
+// a kept-alive connection the server timed out just as the client reused it.
+asio::awaitable<void> drop_second_request_on_first_connection(tcp::socket socket, std::size_t index) {
+  beast::flat_buffer buffer;
+  if (index == 0) {
+    if (co_await read_request(socket, buffer)) co_await write_response(socket, 200, "{}");
+    co_await read_request(socket, buffer);
+    socket.close();
+    co_return;
+  }
+  while (co_await read_request(socket, buffer)) co_await write_response(socket, 200, "{\"retried\":true}");
+}
+
+TEST(RestClientTransport, RetriesIdempotentRequestOnceWhenReusedConnectionWasClosed) {
+  asio::io_context io;
+  RawServer server(io, drop_second_request_on_first_connection);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> first;
+  RestResult<HttpResponse> second;
+  run(io, [&]() -> asio::awaitable<void> {
+    first = co_await client.request("GET", "Patient/1");
+    second = co_await client.request("PUT", "Patient/2", "{\"resourceType\":\"Patient\",\"id\":\"2\"}");
+  });
+  ASSERT_TRUE(first.ok()) << first.error->message;
+  ASSERT_TRUE(second.ok()) << second.error->message;
+  EXPECT_EQ(second.value->body, "{\"retried\":true}");
+  EXPECT_EQ(server.accepted(), 2u);
+}
+
+TEST(RestClientTransport, DoesNotRepeatPostTheServerMayHaveReceived) {
+  asio::io_context io;
+  RawServer server(io, drop_second_request_on_first_connection);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> first;
+  RestResult<HttpResponse> second;
+  run(io, [&]() -> asio::awaitable<void> {
+    first = co_await client.request("GET", "Patient/1");
+    second = co_await client.request("POST", "Observation", "{\"resourceType\":\"Observation\"}");
+  });
+  ASSERT_TRUE(first.ok()) << first.error->message;
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error->code, http::error::end_of_stream) << second.error->message;
+  EXPECT_EQ(second.error->message.find("resourceType"), std::string::npos);  // no body in messages
+  EXPECT_EQ(server.accepted(), 1u);
+}
+
+TEST(RestClientTransport, DoesNotRetryOnAFreshConnection) {
+  asio::io_context io;
+  RawServer server(io, [](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    co_await read_request(socket, buffer);
+    socket.close();
+  });
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Patient/1"); });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(server.accepted(), 1u);
+}
+
+// ---- Responses -------------------------------------------------------------------------------------------------
+
+TEST(RestClientTransport, EnforcesMaxResponseBytes) {
+  struct Case {
+    std::size_t body_bytes;
+    bool chunked;
+    bool accepted;
+  };
+  for (const Case c :
+       {Case{1024, false, true}, Case{4096, false, false}, Case{1024, true, true}, Case{4096, true, false}}) {
+    SCOPED_TRACE(std::to_string(c.body_bytes) + (c.chunked ? " chunked" : " with Content-Length"));
+    asio::io_context io;
+    RawServer server(io, [&c](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+      beast::flat_buffer buffer;
+      while (co_await read_request(socket, buffer)) {
+        co_await write_response(socket, 200, std::string(c.body_bytes, 'x'), c.chunked);
+      }
+    });
+    auto options = options_for(server.base_url());
+    options.max_response_bytes = 1024;
+    RestClient client(io.get_executor(), options);
+    RestResult<HttpResponse> result;
+    run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Binary/1"); });
+    ASSERT_EQ(result.ok(), c.accepted);
+    if (c.accepted) {
+      EXPECT_EQ(result.value->body.size(), c.body_bytes);
+    } else {
+      EXPECT_EQ(result.error->code, http::error::body_limit);
+      EXPECT_NE(result.error->message.find("max_response_bytes"), std::string::npos);
+    }
+  }
+}
+
+TEST(RestClientTransport, ReadsPastInterimResponses) {
+  asio::io_context io;
+  RawServer server(io, [](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    if (!co_await read_request(socket, buffer)) co_return;
+    const std::string interim = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n";
+    co_await asio::async_write(socket, asio::buffer(interim), asio::as_tuple(asio::use_awaitable));
+    co_await write_response(socket, 201, "{}");
+    co_await wait_for_close(socket);
+  });
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Patient/1"); });
+  ASSERT_TRUE(result.ok()) << result.error->message;
+  EXPECT_EQ(result.value->status, 201u);
+}
+
+TEST(RestClientTransport, HeadResponseHasNoBodyAndKeepsTheConnection) {
+  asio::io_context io;
+  RawServer server(io, [](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    while (auto request = co_await read_request(socket, buffer)) {
+      http::response<http::empty_body> head{http::status::ok, 11};
+      head.content_length(100);  // the length a GET would have had (RFC 9110 section 9.3.2)
+      if (request->method() == http::verb::head) {
+        co_await http::async_write(socket, head, asio::as_tuple(asio::use_awaitable));
+      } else {
+        co_await write_response(socket, 200, "{}");
+      }
+    }
+  });
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> head;
+  RestResult<HttpResponse> get;
+  run(io, [&]() -> asio::awaitable<void> {
+    head = co_await client.request("HEAD", "Patient/1");
+    get = co_await client.request("GET", "Patient/1");
+  });
+  ASSERT_TRUE(head.ok()) << head.error->message;
+  EXPECT_TRUE(head.value->body.empty());
+  EXPECT_EQ(head.value->headers.at("content-length"), "100");
+  ASSERT_TRUE(get.ok()) << get.error->message;
+  EXPECT_EQ(server.accepted(), 1u);
+}
+
+// ---- Requests --------------------------------------------------------------------------------------------------
+
+TEST(RestClientTransport, SendsFhirHeadersAndResolvesTargetsAgainstTheBase) {
+  asio::io_context io;
+  std::vector<ServerRequest> seen;
+  RawServer server(io, [&seen](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    while (auto request = co_await read_request(socket, buffer)) {
+      seen.push_back(*request);
+      co_await write_response(socket, 200, "{}");
+    }
+  });
+  auto options = options_for(server.base_url());
+  options.bearer_token = "token-123";
+  options.user_agent = "gradient-gateway/test";
+  RestClient client(io.get_executor(), options);
+  run(io, [&]() -> asio::awaitable<void> {
+    // Headers are built before co_await: gcc 12 rejects an initializer list inside a co_await expression.
+    RestClient::Headers conditional{{"If-None-Exist", "identifier=a|b"}};
+    RestClient::Headers plain_json{{"Accept", "application/json"}};
+    co_await client.request("GET", "Observation?code=2986-8&_count=10");
+    co_await client.request("POST", "", "{\"resourceType\":\"Bundle\"}", std::move(conditional));
+    co_await client.request("GET", "Patient/1", {}, std::move(plain_json));
+  });
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].target(), "/fhir/Observation?code=2986-8&_count=10");
+  EXPECT_EQ(seen[0][http::field::accept], "application/fhir+json");
+  EXPECT_EQ(seen[0][http::field::user_agent], "gradient-gateway/test");
+  EXPECT_EQ(seen[0][http::field::authorization], "Bearer token-123");
+  EXPECT_EQ(seen[0][http::field::host], "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(seen[0].count(http::field::content_type), 0u);
+  EXPECT_EQ(seen[1].method(), http::verb::post);
+  EXPECT_EQ(seen[1].target(), "/fhir");
+  EXPECT_EQ(seen[1][http::field::content_type], "application/fhir+json");
+  EXPECT_EQ(seen[1]["If-None-Exist"], "identifier=a|b");
+  EXPECT_EQ(seen[1].body(), "{\"resourceType\":\"Bundle\"}");
+  EXPECT_EQ(seen[2][http::field::accept], "application/json");
+  EXPECT_EQ(seen[2].count(http::field::accept), 1u);
+}
+
+TEST(RestClientTransport, RefusesTargetsOnOtherOriginsWithoutConnecting) {
+  asio::io_context io;
+  RawServer server(io, answer_all);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> {
+    result = co_await client.request("GET", "http://evil.example/fhir/Patient?identifier=MRN123");
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->code, RestErrc::target_refused);
+  EXPECT_EQ(result.error->message.find("MRN123"), std::string::npos);
+  EXPECT_EQ(server.accepted(), 0u);
+}
+
+TEST(RestClientTransport, RefusesHeaderInjection) {
+  asio::io_context io;
+  RawServer server(io, answer_all);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> {
+    RestClient::Headers injected{{"X-Trace", "a\r\nAuthorization: Bearer evil"}};
+    result = co_await client.request("GET", "Patient/1", {}, std::move(injected));
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->code, RestErrc::invalid_request);
+  EXPECT_EQ(server.accepted(), 0u);
+}
+
+TEST(RestClient, RefusesBaseUrlThatIsNoHttpUrl) {
+  asio::io_context io;
+  for (const char* base : {"fhir.example.org/r4", "ftp://h/r4", "http://h/r4?x=1", "http://u@h/r4"}) {
+    SCOPED_TRACE(base);
+    EXPECT_THROW(RestClient(io.get_executor(), options_for(base)), std::invalid_argument);
+  }
+}
+
+// ---- TLS -------------------------------------------------------------------------------------------------------
+
+struct SelfSignedCertificate {
+  std::string certificate_pem;
+  std::string private_key_pem;
+};
+
+// A P-256 key and a self-signed certificate for `subject_alt_name` ("DNS:localhost"), made with OpenSSL 3 at test
+// time so no key material lives in the repository.
+SelfSignedCertificate make_self_signed_certificate(const std::string& subject_alt_name) {
+  const std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
+                                                                EVP_PKEY_free);
+  const std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
+  if (!key || !certificate) throw std::runtime_error("OpenSSL: cannot create a key or a certificate");
+  X509* cert = certificate.get();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key.get());
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("gg-test"), -1, -1,
+                             0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  X509V3_set_ctx(&context, cert, cert, nullptr, nullptr, 0);
+  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, subject_alt_name},
+                                   std::pair{NID_basic_constraints, std::string("critical,CA:TRUE")}}) {
+    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str());
+    if (!extension) throw std::runtime_error("OpenSSL: cannot make a certificate extension");
+    X509_add_ext(cert, extension, -1);
+    X509_EXTENSION_free(extension);
+  }
+  if (X509_sign(cert, key.get(), EVP_sha256()) == 0) throw std::runtime_error("OpenSSL: cannot sign");
+
+  const auto to_pem = [](auto write) {
+    const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    write(bio.get());
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+  };
+  return {to_pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); }), to_pem([&](BIO* bio) {
+            PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+          })};
+}
+
+// An HTTPS transport fake: every connection does the server's TLS handshake and answers every request with 200.
+class TlsServer {
+ public:
+  TlsServer(asio::io_context& io, const SelfSignedCertificate& certificate)
+      : context_(ssl::context::tls_server),
+        server_(io, [this](tcp::socket socket, std::size_t) { return serve(std::move(socket)); }) {
+    context_.use_certificate_chain(asio::buffer(certificate.certificate_pem));
+    context_.use_private_key(asio::buffer(certificate.private_key_pem), ssl::context::pem);
+  }
+  std::string base_url(const std::string& host) const { return server_.base_url("https", host); }
+
+ private:
+  asio::awaitable<void> serve(tcp::socket socket) {
+    ssl::stream<tcp::socket> stream(std::move(socket), context_);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    beast::flat_buffer buffer;
+    while (co_await read_request(stream, buffer)) co_await write_response(stream, 200, "{}");
+  }
+
+  ssl::context context_;
+  RawServer server_;
+};
+
+RestResult<HttpResponse> get_over_tls(const std::string& subject_alt_name, const std::string& host,
+                                      bool verify_peer, bool trust_the_certificate) {
+  const auto certificate = make_self_signed_certificate(subject_alt_name);
+  asio::io_context io;
+  TlsServer server(io, certificate);
+  auto options = options_for(server.base_url(host));
+  options.verify_peer = verify_peer;
+  if (trust_the_certificate) {
+    options.ca_file = testing::TempDir() + "gg_rest_client_test_ca.pem";
+    std::ofstream(options.ca_file) << certificate.certificate_pem;
+  }
+  RestClient client(io.get_executor(), options);
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> {
+    result = co_await client.request("GET", "metadata");
+    if (result.ok()) result = co_await client.request("GET", "metadata");  // and again, on the kept-alive session
+  });
+  return result;
+}
+
+TEST(RestClientTls, SucceedsWithoutVerificationWhenVerifyPeerIsOff) {
+  const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/false, /*trust=*/false);
+  ASSERT_TRUE(result.ok()) << result.error->message;
+  EXPECT_EQ(result.value->status, 200u);
+}
+
+TEST(RestClientTls, RefusesSelfSignedCertificateWithDefaultTrust) {
+  const auto result = get_over_tls("DNS:localhost,IP:127.0.0.1", "127.0.0.1", /*verify_peer=*/true, false);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->code.category(), asio::error::get_ssl_category());
+  EXPECT_NE(result.error->message.find("certificate verify failed"), std::string::npos) << result.error->message;
+}
+
+TEST(RestClientTls, VerifiesCertificateAndHostNameAgainstCaFile) {
+  const auto result = get_over_tls("DNS:localhost", "localhost", /*verify_peer=*/true, /*trust=*/true);
+  ASSERT_TRUE(result.ok()) << result.error->message;
+  EXPECT_EQ(result.value->status, 200u);
+}
+
+TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
+  const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust=*/true);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->code.category(), asio::error::get_ssl_category());
+}
+
+}  // namespace
+}  // namespace gg::fhir

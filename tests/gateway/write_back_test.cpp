@@ -1,0 +1,175 @@
+#include "gateway/write_back.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gateway/knowledge_loader.hpp"
+
+namespace gg::gateway {
+namespace {
+
+fhir::Observation result(std::string id, std::string version, std::string loinc, double value, std::string when) {
+  fhir::Observation observation;
+  observation.id = std::move(id);
+  observation.meta.version_id = std::move(version);
+  observation.status = "final";
+  observation.code.coding = {{"http://loinc.org", "", std::move(loinc), ""}};
+  observation.subject.reference = "Patient/p1";
+  observation.effective_date_time = std::move(when);
+  observation.value_quantity = fhir::Quantity{value, "", "ug/dL", "http://unitsofmeasure.org", "ug/dL"};
+  return observation;
+}
+
+class WriteBackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
+                                 std::string(GG_SOURCE_DIR) + "/config/rules");
+    ASSERT_TRUE(loaded.knowledge);
+    knowledge_ = *loaded.knowledge;
+  }
+
+  analytics::Analysis analyse(std::vector<fhir::Observation> observations, bool with_range) {
+    auto knowledge = knowledge_.knowledge;
+    if (with_range) {
+      analytics::TargetRange range;
+      range.gradient_code = "cortisol-dheas-ratio";
+      range.low = 0.02;
+      range.high = 0.05;
+      range.source = "test site policy";
+      knowledge.assessment.target_ranges = {range};
+    }
+    analytics::PatientFacts facts;
+    facts.reference = "Patient/p1";
+    return analytics::analyze(facts, observations, knowledge,
+                              std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
+  }
+
+  WriteBackContext context() const { return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0"}; }
+
+  LoadedKnowledge knowledge_;
+};
+
+TEST(StableIdentity, SameKeyGivesSameIdentifierAndUuid) {
+  auto a = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/1;");
+  auto b = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/1;");
+  auto c = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/2;");
+  EXPECT_EQ(a.identifier_value, b.identifier_value);
+  EXPECT_EQ(a.full_url, b.full_url);
+  EXPECT_NE(a.identifier_value, c.identifier_value);
+  EXPECT_EQ(a.identifier_value.size(), 32u);
+  // urn:uuid:xxxxxxxx-xxxx-8xxx-[89ab]xxx-xxxxxxxxxxxx (RFC 9562 version 8)
+  ASSERT_EQ(a.full_url.size(), 45u);
+  EXPECT_EQ(a.full_url.substr(0, 9), "urn:uuid:");
+  EXPECT_EQ(a.full_url[23], '8');
+  EXPECT_NE(std::string("89ab").find(a.full_url[28]), std::string::npos);
+}
+
+TEST(StableIdentity, KnownVectorIsStableAcrossReleases) {
+  // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad (FIPS 180-2, appendix B.1)
+  auto identity = stable_identity("abc");
+  EXPECT_EQ(identity.identifier_value, "ba7816bf8f01cfea414140de5dae2223");
+  EXPECT_EQ(identity.full_url, "urn:uuid:ba7816bf-8f01-8fea-8141-40de5dae2223");
+}
+
+TEST_F(WriteBackTest, NoGradientWritesNothing) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00")}, true);
+  EXPECT_TRUE(write_back_entries(analysis, context()).empty());
+}
+
+TEST_F(WriteBackTest, FindingOutsideTargetWritesObservationRiskAssessmentCarePlanAndProvenance) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                           result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                          true);
+  auto entries = write_back_entries(analysis, context());
+  ASSERT_EQ(entries.size(), 4u);
+  std::vector<std::string> types;
+  for (const auto& entry : entries) types.emplace_back(fhir::resource_type(*entry.resource));
+  EXPECT_EQ(types, (std::vector<std::string>{"Observation", "RiskAssessment", "CarePlan", "Provenance"}));
+
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_EQ(derived.code.coding[0].system, "http://gradient-gateway.dev/fhir/CodeSystem/gradient");
+  EXPECT_EQ(derived.code.coding[0].code, "cortisol-dheas-ratio");
+  EXPECT_EQ(derived.derived_from.size(), 2u);
+  EXPECT_EQ(derived.derived_from[0].reference, "Observation/c1/_history/1");
+  EXPECT_EQ(derived.derived_from[1].reference, "Observation/d1/_history/3");
+  EXPECT_EQ(derived.effective_date_time, "2026-11-20T08:30:00+01:00");  // the later input's time, as written
+  // (15 ug/dL / 362.46 g/mol) / (200 ug/dL / 368.49 g/mol), molar masses from config/terminology/analytes.yaml
+  EXPECT_NEAR(*derived.value_quantity->value, (15.0 / 362.46) / (200.0 / 368.49), 1e-9);
+
+  const auto& risk = std::get<fhir::RiskAssessment>(*entries[1].resource);
+  EXPECT_EQ(risk.status, "final");
+  ASSERT_EQ(risk.prediction.size(), 1u);
+  EXPECT_EQ(risk.prediction[0].qualitative_risk->coding[0].system,
+            "http://terminology.hl7.org/CodeSystem/risk-probability");
+  EXPECT_EQ(risk.basis.size(), 2u);
+
+  const auto& plan = std::get<fhir::CarePlan>(*entries[2].resource);
+  EXPECT_EQ(plan.intent, "proposal");
+  EXPECT_EQ(plan.status, "draft");
+  EXPECT_EQ(plan.supporting_info[0].reference, entries[1].full_url);
+  EXPECT_EQ(plan.activity[0].detail.reason_reference[0].reference, entries[0].full_url);
+
+  const auto& provenance = std::get<fhir::Provenance>(*entries[3].resource);
+  EXPECT_EQ(provenance.target.size(), 3u);
+  EXPECT_EQ(provenance.entity.size(), 2u);
+}
+
+TEST_F(WriteBackTest, EveryEntryIsAConditionalCreateOnItsIdentifier) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                           result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                          true);
+  for (const auto& entry : write_back_entries(analysis, context())) {
+    ASSERT_TRUE(entry.request);
+    EXPECT_EQ(entry.request->method, "POST");
+    EXPECT_EQ(entry.full_url.rfind("urn:uuid:", 0), 0u);
+    if (entry.request->url == "Provenance") {
+      EXPECT_EQ(entry.request->if_none_exist.rfind("_tag=" + std::string(kWriteBackIdentifierSystem) + "|", 0),
+                0u);
+    } else {
+      EXPECT_EQ(
+          entry.request->if_none_exist.rfind("identifier=" + std::string(kWriteBackIdentifierSystem) + "|", 0),
+          0u);
+    }
+  }
+}
+
+TEST_F(WriteBackTest, SameInputsInAnyOrderGiveTheSameBytes) {
+  auto c = result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00");
+  auto d = result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00");
+  auto first = fhir::to_json(transaction_bundle(write_back_entries(analyse({c, d}, true), context())));
+  auto second = fhir::to_json(transaction_bundle(write_back_entries(analyse({d, c}, true), context())));
+  EXPECT_EQ(first, second);
+}
+
+TEST_F(WriteBackTest, CorrectedInputGetsNewIdentifiers) {
+  auto c = result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00");
+  auto d = result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00");
+  auto before = write_back_entries(analyse({c, d}, true), context());
+  c.meta.version_id = "2";
+  auto after = write_back_entries(analyse({c, d}, true), context());
+  ASSERT_EQ(before.size(), after.size());
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_NE(before[i].full_url, after[i].full_url);
+}
+
+TEST_F(WriteBackTest, WithoutTargetRangeTheValueIsReportedWithoutLevelAndNoCarePlan) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                           result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                          false);
+  auto entries = write_back_entries(analysis, context());
+  ASSERT_EQ(entries.size(), 3u);  // Observation, RiskAssessment, Provenance
+  const auto& risk = std::get<fhir::RiskAssessment>(*entries[1].resource);
+  EXPECT_FALSE(risk.prediction[0].qualitative_risk.has_value());
+}
+
+TEST_F(WriteBackTest, PreliminaryInputMakesThePreliminaryRiskAssessment) {
+  auto c = result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00");
+  c.status = "preliminary";
+  auto entries = write_back_entries(
+      analyse({c, result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")}, true), context());
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_EQ(std::get<fhir::Observation>(*entries[0].resource).status, "preliminary");
+  EXPECT_EQ(std::get<fhir::RiskAssessment>(*entries[1].resource).status, "preliminary");
+}
+
+}  // namespace
+}  // namespace gg::gateway

@@ -1,0 +1,176 @@
+"""Integration harness: a small FHIR client (stdlib only), the gateway process under test, and polling waits.
+
+The HAPI FHIR server is started by scripts/test (deploy/hapi-local) and named by GG_HAPI_BASE. Every wait polls for
+the expected state with a deadline; nothing sleeps as synchronisation.
+"""
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+HAPI_BASE = os.environ.get("GG_HAPI_BASE", "http://127.0.0.1:8080/fhir")
+BINARY = os.environ.get("GG_BINARY", str(REPO / "build/release/bin/gradient-gateway"))
+GRADIENT_SYSTEM = "http://gradient-gateway.dev/fhir/CodeSystem/gradient"
+# HAPI delivers asynchronously: matching runs every 5 s, retries for about 60 s (shared/HAPI-NOTES.md).
+NOTIFICATION_WAIT_S = 90
+
+
+class HttpResult:
+    def __init__(self, status, body, headers):
+        self.status = status
+        self.body = body
+        self.headers = headers
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+def http(method, url, body=None, headers=None, timeout=60):
+    data = None
+    all_headers = {"Accept": "application/fhir+json"}
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        data = data.encode() if isinstance(data, str) else data
+        all_headers["Content-Type"] = "application/fhir+json"
+    all_headers.update(headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpResult(response.status, response.read().decode(), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return HttpResult(error.code, error.read().decode(), dict(error.headers))
+
+
+class Fhir:
+    def __init__(self, base=HAPI_BASE):
+        self.base = base.rstrip("/")
+
+    def get(self, path):
+        result = http("GET", f"{self.base}/{path}")
+        assert result.status == 200, f"GET {path}: {result.status} {result.body[:500]}"
+        return result.json()
+
+    def search(self, path):
+        """All resources of a search, following next links."""
+        bundle = self.get(path)
+        found = [e["resource"] for e in bundle.get("entry", []) if "resource" in e]
+        while True:
+            nxt = [l["url"] for l in bundle.get("link", []) if l["relation"] == "next"]
+            if not nxt:
+                return found
+            result = http("GET", nxt[0])
+            bundle = result.json()
+            found += [e["resource"] for e in bundle.get("entry", []) if "resource" in e]
+
+    def transaction(self, bundle):
+        result = http("POST", self.base, bundle)
+        assert result.status == 200, f"transaction: {result.status} {result.body[:1000]}"
+        return result.json()
+
+    def validate(self, resource):
+        result = http("POST", f"{self.base}/{resource['resourceType']}/$validate", resource)
+        return result.json()
+
+
+def wait_until(describe, probe, timeout=NOTIFICATION_WAIT_S, interval=0.5):
+    """Polls probe() until it returns a truthy value; fails with describe() after the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {describe()}")
+        time.sleep(interval)  # polling interval, not synchronisation
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gateway:
+    """gradient-gateway serve, with its own configuration, state file and rules, against GG_HAPI_BASE."""
+
+    SECRET = "integration-" + uuid.uuid4().hex
+
+    def __init__(self, rules_override=None):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        (self.dir / "notify.secret").write_text(self.SECRET + "\n")
+        rules_dir = REPO / "config/rules"
+        if rules_override:
+            rules_dir = self.dir / "rules"
+            shutil.copytree(REPO / "config/rules", rules_dir)
+            for name, text in rules_override.items():
+                (rules_dir / name).write_text(text)
+        (self.dir / "gateway.yaml").write_text(
+            f"""server:
+  listen_address: 127.0.0.1
+  port: {self.port}
+fhir:
+  base_url: {HAPI_BASE}
+subscription:
+  manage: true
+  secret_file: notify.secret
+state:
+  path: state.db
+analysis:
+  terminology_dir: {REPO / 'config/terminology'}
+  rules_dir: {rules_dir}
+pipeline:
+  retry_initial_backoff_ms: 200
+"""
+        )
+        self.log = open(self.dir / "gateway.log", "w")
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--config", str(self.dir / "gateway.yaml")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(lambda: "gateway /readyz " + self.log_tail(), self.ready, timeout=120)
+
+    def ready(self):
+        if self.process.poll() is not None:
+            raise AssertionError("gateway exited: " + self.log_tail())
+        try:
+            return http("GET", self.url + "/readyz", timeout=5).status == 200
+        except OSError:
+            return False
+
+    def metric(self, name):
+        """Sum of a Prometheus metric's samples whose name (with labels) starts with name."""
+        text = http("GET", self.url + "/metrics").body
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def notify(self, method, path, body=None, secret=True, content_type="application/fhir+json"):
+        headers = {"Content-Type": content_type}
+        if secret:
+            headers["X-Gradient-Secret"] = self.SECRET
+        return http(method, self.url + "/notify" + path, body, headers)
+
+    def log_tail(self):
+        self.log.flush()
+        return (self.dir / "gateway.log").read_text()[-3000:]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
