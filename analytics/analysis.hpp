@@ -1,0 +1,50 @@
+// The analysis of one patient: observations in, measurements, gradients and findings out. Pure: the same inputs
+// give the same outputs, in any input order (up to the order of `measurements`, which follows the input); time
+// comes in as `as_of`. This is the one entry point `serve` and `analyze` share.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analytics/assessment.hpp"
+#include "analytics/knowledge.hpp"
+#include "analytics/measurement.hpp"
+#include "analytics/normalise.hpp"
+#include "analytics/ratio.hpp"
+#include "fhir/resources.hpp"
+
+namespace gg::analytics {
+
+struct PatientFacts {
+  // "Patient/7". When set, hormone Observations about another subject are rejected (subject-mismatch), never
+  // analysed; when empty the caller vouches that all observations are this patient's.
+  std::string reference;
+  Sex sex = Sex::unknown;
+  std::optional<std::chrono::year_month_day>
+      birth_date;  // complete dates only; partial ones leave the age unknown
+};
+
+// The facts the analysis needs from a Patient resource.
+PatientFacts patient_facts(const fhir::Patient& patient);
+
+struct Analysis {
+  std::vector<Measurement> measurements;  // every usable hormone result, in input order
+  std::vector<Rejected> rejections;       // hormone results that could not be normalised, with every reason
+  std::vector<Excluded> excluded;   // cancelled / entered-in-error hormone results (supersede earlier output)
+  std::size_t skipped = 0;          // Observations that are not hormones in the catalogue
+  std::size_t superseded = 0;       // older versions of an Observation also present in the input
+  std::optional<int> age_years;     // at as_of; none when the birth date is unknown or partial
+  std::vector<Gradient> gradients;  // at most one per rule, in rule order
+  std::vector<Finding> findings;    // one per gradient, same order
+};
+
+// Analyses one patient's observations as of `as_of`. When the same Observation id appears in several versions, the
+// highest versionId is used (numeric comparison when both are numbers) and the others count as superseded.
+Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
+                 const Knowledge& knowledge, std::chrono::sys_seconds as_of);
+
+}  // namespace gg::analytics

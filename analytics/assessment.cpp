@@ -1,0 +1,177 @@
+#include "analytics/assessment.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace gg::analytics {
+namespace {
+
+bool sex_matches(SexCriterion criterion, Sex sex) {
+  switch (criterion) {
+    case SexCriterion::any:
+      return true;
+    case SexCriterion::male:
+      return sex == Sex::male;
+    case SexCriterion::female:
+      return sex == Sex::female;
+  }
+  return false;
+}
+
+bool age_matches(const AgeBand& band, std::optional<int> age_years) {
+  if (!band.bounded()) return true;
+  if (!age_years) return false;
+  return *age_years >= band.min_years && (!band.max_years || *age_years < *band.max_years);
+}
+
+// Shortest text that reads back as the same double ("0.5", "10"): bounds are shown as configured.
+std::string exact_number(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// Three significant digits without an exponent ("12.3", "0.0877", "402", "3300"): a measured value is not more
+// precise than that, and the text must not depend on the locale.
+std::string significant_number(double value) {
+  if (value == 0 || !std::isfinite(value)) return exact_number(value);
+  const int exponent = static_cast<int>(std::floor(std::log10(std::fabs(value))));
+  const int decimals = std::clamp(2 - exponent, 0, 9);
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+  std::string text(buffer, result.ptr);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+std::string range_text(const TargetRange& range) {
+  if (range.low && range.high) return exact_number(*range.low) + "\u2013" + exact_number(*range.high);
+  if (range.high) return "\u2264 " + exact_number(*range.high);
+  return "\u2265 " + exact_number(*range.low);
+}
+
+std::string inputs_text(const Gradient& gradient, const Catalogue& catalogue) {
+  std::string text;
+  for (const auto& input : gradient.inputs) {
+    const Analyte* analyte = catalogue.find(input.analyte_id);
+    if (!text.empty()) text += ", ";
+    text += (analyte != nullptr ? analyte->display : input.analyte_id) + " " +
+            significant_number(input.value.value) + " " + input.value.unit;
+  }
+  return text;
+}
+
+}  // namespace
+
+const TargetRange* select_target_range(std::span<const TargetRange> ranges, std::string_view gradient_code,
+                                       Sex sex, std::optional<int> age_years) {
+  const TargetRange* best = nullptr;
+  int best_score = -1;
+  for (const auto& range : ranges) {
+    if (range.gradient_code != gradient_code || !sex_matches(range.sex, sex) ||
+        !age_matches(range.age, age_years)) {
+      continue;
+    }
+    const int score = (range.sex != SexCriterion::any ? 2 : 0) + (range.age.bounded() ? 1 : 0);
+    if (score > best_score) {
+      best = &range;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+RiskLevel risk_level(double value, const TargetRange& range, const LevelThresholds& thresholds) {
+  std::optional<double> bound;
+  if (range.low && value < *range.low) bound = range.low;
+  if (range.high && value > *range.high) bound = range.high;
+  if (!bound) return RiskLevel::low;
+  if (*bound == 0) return RiskLevel::high;
+  const double fraction_outside = std::fabs(value - *bound) / std::fabs(*bound);
+  return fraction_outside < thresholds.high_beyond_fraction_of_bound ? RiskLevel::moderate : RiskLevel::high;
+}
+
+Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, std::optional<int> age_years,
+               const Catalogue& catalogue) {
+  Finding finding;
+  finding.gradient_code = gradient.code;
+  finding.value = gradient.value;
+  const std::string stated = gradient.display + " " + significant_number(gradient.value.value) + " (" +
+                             inputs_text(gradient, catalogue) + ")";
+  const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years);
+  if (range == nullptr) {
+    finding.rationale = stated +
+                        " is reported without a risk level: no target range with a citable source is "
+                        "configured for this patient.";
+    return finding;
+  }
+  finding.range = *range;
+  const double value = gradient.value.value;
+  if (range->low && value < *range->low) {
+    finding.direction = Direction::below;
+  } else if (range->high && value > *range->high) {
+    finding.direction = Direction::above;
+  } else {
+    finding.direction = Direction::within;
+  }
+  finding.level = risk_level(value, *range, range->level_thresholds.value_or(rules.level_thresholds));
+  finding.rationale = stated + " is " + std::string(to_string(*finding.direction)) + " the configured target " +
+                      range_text(*range) + " (source: " + range->source + ").";
+  return finding;
+}
+
+std::string_view to_string(RiskLevel level) {
+  switch (level) {
+    case RiskLevel::low:
+      return "low";
+    case RiskLevel::moderate:
+      return "moderate";
+    case RiskLevel::high:
+      return "high";
+  }
+  return "low";
+}
+
+std::string_view to_string(Direction direction) {
+  switch (direction) {
+    case Direction::below:
+      return "below";
+    case Direction::within:
+      return "within";
+    case Direction::above:
+      return "above";
+  }
+  return "within";
+}
+
+std::string_view to_string(SexCriterion sex) {
+  switch (sex) {
+    case SexCriterion::any:
+      return "any";
+    case SexCriterion::male:
+      return "male";
+    case SexCriterion::female:
+      return "female";
+  }
+  return "any";
+}
+
+std::optional<SexCriterion> sex_criterion_from_string(std::string_view text) {
+  if (text == "any") return SexCriterion::any;
+  if (text == "male") return SexCriterion::male;
+  if (text == "female") return SexCriterion::female;
+  return std::nullopt;
+}
+
+Sex sex_from_gender(std::string_view administrative_gender) {
+  if (administrative_gender == "male") return Sex::male;
+  if (administrative_gender == "female") return Sex::female;
+  if (administrative_gender == "other") return Sex::other;
+  return Sex::unknown;
+}
+
+}  // namespace gg::analytics

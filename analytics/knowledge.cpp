@@ -1,0 +1,120 @@
+#include "analytics/knowledge.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "analytics/unit_conversion.hpp"
+
+namespace gg::analytics {
+namespace {
+
+bool is_code_token(std::string_view code) {
+  return !code.empty() && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+void validate_input(const Knowledge& knowledge, const RatioRule& rule, const std::string& analyte_id,
+                    const std::string& at, std::vector<KnowledgeProblem>& problems) {
+  const Analyte* analyte = knowledge.catalogue.find(analyte_id);
+  if (analyte == nullptr) {
+    problems.push_back({at, "unknown analyte '" + analyte_id + "'"});
+    return;
+  }
+  if (!rescale(UcumValue{1.0, analyte->canonical_unit}, rule.input_unit)) {
+    problems.push_back({at, "the canonical unit of '" + analyte_id + "' (" + analyte->canonical_unit +
+                                ") cannot be expressed in the rule's input unit " + rule.input_unit});
+  }
+  if (rule.specimen && std::none_of(analyte->loinc.begin(), analyte->loinc.end(),
+                                    [&](const LoincCode& code) { return code.specimen == *rule.specimen; })) {
+    problems.push_back({at, "'" + analyte_id + "' has no LOINC code for specimen " +
+                                std::string(to_string(*rule.specimen)) + ", so the rule can never apply"});
+  }
+}
+
+void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& problems) {
+  std::set<std::string, std::less<>> codes;
+  for (std::size_t i = 0; i < knowledge.rules.ratios.size(); ++i) {
+    const RatioRule& rule = knowledge.rules.ratios[i];
+    const std::string at = "ratios[" + std::to_string(i) + "]";
+    if (!is_code_token(rule.code)) {
+      problems.push_back({at + ".code", "a gradient code is lower-case letters, digits and '-'"});
+    } else if (!codes.insert(rule.code).second) {
+      problems.push_back({at + ".code", "duplicate gradient code '" + rule.code + "'"});
+    }
+    if (rule.display.empty()) problems.push_back({at + ".display", "a gradient needs a display name"});
+    if (!parse_unit(rule.input_unit, UnitDialect::ucum).unit) {
+      problems.push_back({at + ".input_unit", "input unit is not UCUM"});
+    } else {
+      validate_input(knowledge, rule, rule.numerator, at + ".numerator", problems);
+      validate_input(knowledge, rule, rule.denominator, at + ".denominator", problems);
+    }
+    if (rule.numerator == rule.denominator) {
+      problems.push_back({at + ".denominator", "numerator and denominator are the same analyte"});
+    }
+    if (!parse_unit(rule.unit, UnitDialect::ucum).unit) problems.push_back({at + ".unit", "unit is not UCUM"});
+    if (rule.window <= std::chrono::seconds::zero()) {
+      problems.push_back({at + ".window_hours", "the pairing window must be positive"});
+    }
+  }
+}
+
+bool overlaps(const AgeBand& a, const AgeBand& b) {
+  const bool a_ends_before_b = a.max_years && *a.max_years <= b.min_years;
+  const bool b_ends_before_a = b.max_years && *b.max_years <= a.min_years;
+  return !a_ends_before_b && !b_ends_before_a;
+}
+
+void validate_thresholds(const LevelThresholds& thresholds, const std::string& at,
+                         std::vector<KnowledgeProblem>& problems) {
+  if (!(thresholds.high_beyond_fraction_of_bound > 0)) {
+    problems.push_back({at + ".high_beyond_fraction_of_bound", "the threshold must be a positive fraction"});
+  }
+}
+
+void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProblem>& problems) {
+  validate_thresholds(knowledge.assessment.level_thresholds, "assessment.level_thresholds", problems);
+  const auto& ranges = knowledge.assessment.target_ranges;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const TargetRange& range = ranges[i];
+    const std::string at = "target_ranges[" + std::to_string(i) + "]";
+    const bool known = std::any_of(knowledge.rules.ratios.begin(), knowledge.rules.ratios.end(),
+                                   [&](const RatioRule& rule) { return rule.code == range.gradient_code; });
+    if (!known) problems.push_back({at + ".gradient", "no gradient rule has code '" + range.gradient_code + "'"});
+    if (range.source.empty()) {
+      problems.push_back({at + ".source",
+                          "a target range needs a citable source; without one, leave the range "
+                          "out and the value is reported without a risk level"});
+    }
+    if (!range.low && !range.high) problems.push_back({at, "a target range needs low, high or both"});
+    if (range.low && range.high && !(*range.low < *range.high)) {
+      problems.push_back({at + ".low", "low must be below high"});
+    }
+    if (range.age.min_years < 0) problems.push_back({at + ".age.min_years", "age cannot be negative"});
+    if (range.age.max_years && *range.age.max_years <= range.age.min_years) {
+      problems.push_back({at + ".age.max_years", "max_years must be above min_years (the band is [min, max))"});
+    }
+    if (range.level_thresholds) validate_thresholds(*range.level_thresholds, at + ".level_thresholds", problems);
+    for (std::size_t j = 0; j < i; ++j) {
+      const TargetRange& earlier = ranges[j];
+      if (earlier.gradient_code != range.gradient_code || earlier.sex != range.sex ||
+          earlier.age.bounded() != range.age.bounded() || !overlaps(earlier.age, range.age)) {
+        continue;
+      }
+      problems.push_back({at + ".age", "overlaps target_ranges[" + std::to_string(j) +
+                                           "] for the same gradient "
+                                           "and sex, so the choice between them would be arbitrary"});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<KnowledgeProblem> validate_knowledge(const Knowledge& knowledge) {
+  auto problems = validate_catalogue(knowledge.catalogue.analytes());
+  validate_rules(knowledge, problems);
+  validate_assessment(knowledge, problems);
+  return problems;
+}
+
+}  // namespace gg::analytics

@@ -1,0 +1,26 @@
+// Everything the analysis knows about hormones, as data: the analyte catalogue, the gradient rules and the
+// assessment rules (target ranges with their sources). The gateway builds it from config/terminology/ and
+// config/rules/ and validates it completely before anything starts.
+#pragma once
+
+#include <vector>
+
+#include "analytics/assessment.hpp"
+#include "analytics/catalogue.hpp"
+#include "analytics/gradient_rules.hpp"
+#include "analytics/knowledge_problem.hpp"
+
+namespace gg::analytics {
+
+struct Knowledge {
+  Catalogue catalogue;
+  GradientRules rules;
+  AssessmentRules assessment;
+};
+
+// Every problem, each with its path ("ratios[0].denominator", "target_ranges[2].source"): the catalogue's (see
+// validate_catalogue), rules naming unknown analytes or units that cannot hold their inputs, target ranges without
+// a source, without bounds, with low above high, for unknown gradients, or overlapping another range's age band.
+std::vector<KnowledgeProblem> validate_knowledge(const Knowledge& knowledge);
+
+}  // namespace gg::analytics

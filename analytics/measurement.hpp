@@ -1,0 +1,48 @@
+// A normalised hormone result: one Observation read into its analyte, specimen, canonical value and instant.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "analytics/catalogue.hpp"
+#include "analytics/date_time.hpp"
+#include "analytics/unit_conversion.hpp"
+
+namespace gg::analytics {
+
+// Observation.status values whose result may be used (FHIR R4 ObservationStatus). cancelled and entered-in-error
+// are excluded before a Measurement exists; registered and unknown carry no usable result.
+enum class ResultStatus { preliminary, final, amended, corrected };
+
+// Where the measurement's time came from, in FHIR's order of preference for a specimen's physiologic time.
+enum class TimeSource { effective_date_time, effective_period_start, issued };
+
+struct EffectiveTime {
+  FhirInstant instant;  // UTC instant and the offset it was written with
+  std::string text;     // the FHIR dateTime as sent, for write-back
+  TimeSource source = TimeSource::effective_date_time;
+  friend bool operator==(const EffectiveTime&, const EffectiveTime&) = default;
+};
+
+struct Measurement {
+  std::string reference;   // "Observation/123" (empty when the Observation has no id)
+  std::string version_id;  // Observation.meta.versionId, empty when absent
+  std::string subject;     // "Patient/7" (relative form of Observation.subject)
+  std::string analyte_id;  // catalogue id: "cortisol"
+  std::string loinc_code;  // the coding that identified the analyte
+  Specimen specimen = Specimen::serum_plasma;
+  UcumValue value;         // in the analyte's canonical unit, e.g. {402.1, "nmol/L"}
+  std::string comparator;  // "<", "<=", ">=", ">" or empty
+  EffectiveTime effective;
+  ResultStatus status = ResultStatus::final;
+
+  // A comparator makes the value a bound, not a measurement: it is kept and reported, never used as exact.
+  bool censored() const { return !comparator.empty(); }
+  friend bool operator==(const Measurement&, const Measurement&) = default;
+};
+
+std::string_view to_string(ResultStatus status);  // the FHIR code: "preliminary", "final", ...
+std::string_view to_string(TimeSource source);    // "effectiveDateTime" | "effectivePeriod.start" | "issued"
+
+}  // namespace gg::analytics

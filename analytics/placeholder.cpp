@@ -1,2 +1,0 @@
-// placeholder until the analytics layer lands
-namespace gg::analytics {}

@@ -1,0 +1,116 @@
+#include "analytics/ratio.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace gg::analytics {
+namespace {
+
+using std::chrono::sys_seconds;
+
+bool eligible(const RatioRule& rule, const Measurement& m, std::string_view analyte_id) {
+  if (m.analyte_id != analyte_id || m.censored()) return false;
+  if (rule.specimen && m.specimen != *rule.specimen) return false;
+  return rescale(m.value, rule.input_unit).has_value();
+}
+
+sys_seconds later_time(const Measurement& a, const Measurement& b) {
+  return std::max(a.effective.instant.utc, b.effective.instant.utc);
+}
+
+// A total order on candidate pairs that does not depend on the order the measurements came in.
+using CandidateKey = std::tuple<std::chrono::seconds, std::chrono::seconds, const std::string&, const std::string&,
+                                const std::string&, const std::string&, sys_seconds, sys_seconds, double, double>;
+
+CandidateKey candidate_key(const Measurement& n, const Measurement& d, std::chrono::seconds interval) {
+  return CandidateKey{interval,
+                      -later_time(n, d).time_since_epoch(),
+                      n.reference,
+                      n.version_id,
+                      d.reference,
+                      d.version_id,
+                      n.effective.instant.utc,
+                      d.effective.instant.utc,
+                      n.value.value,
+                      d.value.value};
+}
+
+}  // namespace
+
+std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<const Measurement> measurements) {
+  std::vector<std::size_t> numerators;
+  std::vector<std::size_t> denominators;
+  for (std::size_t i = 0; i < measurements.size(); ++i) {
+    const Measurement& m = measurements[i];
+    if (eligible(rule, m, rule.numerator)) numerators.push_back(i);
+    if (eligible(rule, m, rule.denominator) && m.value.value > 0) denominators.push_back(i);
+  }
+
+  std::vector<MeasurementPair> candidates;
+  for (const std::size_t n : numerators) {
+    for (const std::size_t d : denominators) {
+      const Measurement& numerator = measurements[n];
+      const Measurement& denominator = measurements[d];
+      if (n == d || numerator.subject != denominator.subject || numerator.specimen != denominator.specimen)
+        continue;
+      const auto difference = numerator.effective.instant.utc - denominator.effective.instant.utc;
+      const auto interval = difference < difference.zero() ? -difference : difference;
+      if (interval > rule.window) continue;
+      candidates.push_back({n, d, interval});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [&](const MeasurementPair& a, const MeasurementPair& b) {
+    return candidate_key(measurements[a.numerator], measurements[a.denominator], a.interval) <
+           candidate_key(measurements[b.numerator], measurements[b.denominator], b.interval);
+  });
+
+  std::vector<bool> used(measurements.size(), false);
+  std::vector<MeasurementPair> pairs;
+  for (const auto& candidate : candidates) {
+    if (used[candidate.numerator] || used[candidate.denominator]) continue;
+    used[candidate.numerator] = true;
+    used[candidate.denominator] = true;
+    pairs.push_back(candidate);
+  }
+  // Oldest first; equal times keep the closest-first order of the greedy pass (stable sort).
+  std::stable_sort(pairs.begin(), pairs.end(), [&](const MeasurementPair& a, const MeasurementPair& b) {
+    return later_time(measurements[a.numerator], measurements[a.denominator]) <
+           later_time(measurements[b.numerator], measurements[b.denominator]);
+  });
+  return pairs;
+}
+
+Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, const Measurement& denominator) {
+  const auto input = [&](const Measurement& m) {
+    // eligible() has checked that the value rescales to the rule's unit.
+    return GradientInput{m.reference, m.version_id, m.analyte_id, rescale(m.value, rule.input_unit).value(),
+                         m.effective, m.status};
+  };
+  Gradient gradient;
+  gradient.code = rule.code;
+  gradient.display = rule.display;
+  gradient.subject = numerator.subject;
+  gradient.inputs = {input(numerator), input(denominator)};
+  gradient.value = UcumValue{gradient.inputs[0].value.value / gradient.inputs[1].value.value, rule.unit};
+  gradient.effective = denominator.effective.instant.utc > numerator.effective.instant.utc ? denominator.effective
+                                                                                           : numerator.effective;
+  gradient.preliminary =
+      numerator.status == ResultStatus::preliminary || denominator.status == ResultStatus::preliminary;
+  return gradient;
+}
+
+std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements) {
+  const auto pairs = pair_measurements(rule, measurements);
+  if (pairs.empty()) return std::nullopt;
+  // The most recent: pairs are oldest first; among pairs ending at the same instant the closest comes first.
+  auto latest = pairs.begin();
+  for (auto it = pairs.begin(); it != pairs.end(); ++it) {
+    if (later_time(measurements[it->numerator], measurements[it->denominator]) >
+        later_time(measurements[latest->numerator], measurements[latest->denominator])) {
+      latest = it;
+    }
+  }
+  return ratio_gradient(rule, measurements[latest->numerator], measurements[latest->denominator]);
+}
+
+}  // namespace gg::analytics

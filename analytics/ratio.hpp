@@ -1,0 +1,60 @@
+// Ratio gradients: pairing a numerator result with a denominator result drawn close in time, and the gradient the
+// pair gives. Pairing is pure and order-independent: the same measurements in any order give the same pairs.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analytics/gradient_rules.hpp"
+#include "analytics/measurement.hpp"
+
+namespace gg::analytics {
+
+// One input of a gradient, as the derived Observation's derivedFrom and the RiskAssessment's basis name it.
+struct GradientInput {
+  std::string reference;  // "Observation/123"
+  std::string version_id;
+  std::string analyte_id;
+  UcumValue value;  // in the unit the rule computes with (RatioRule::input_unit)
+  EffectiveTime effective;
+  ResultStatus status = ResultStatus::final;
+  friend bool operator==(const GradientInput&, const GradientInput&) = default;
+};
+
+struct Gradient {
+  std::string code;                   // in kGradientCodeSystem: "cortisol-dheas-ratio"
+  std::string display;                // "Cortisol:DHEA-S molar ratio"
+  std::string subject;                // "Patient/7"
+  UcumValue value;                    // {0.121, "1"}
+  std::vector<GradientInput> inputs;  // numerator first, then denominator
+  EffectiveTime effective;            // the later input's time, as that input wrote it
+  bool preliminary = false;           // some input is preliminary
+  friend bool operator==(const Gradient&, const Gradient&) = default;
+};
+
+// A pair by index into the measurements given to pair_measurements().
+struct MeasurementPair {
+  std::size_t numerator = 0;
+  std::size_t denominator = 0;
+  std::chrono::seconds interval{0};  // |t_numerator - t_denominator|
+  friend bool operator==(const MeasurementPair&, const MeasurementPair&) = default;
+};
+
+// Every disjoint pair the rule allows, oldest first. A pair needs: the rule's analytes, the same subject and the
+// same specimen type (the rule's, when it names one), exact values (no comparator), a denominator above zero, and
+// draw times at most `window` apart (inclusive). The closest pair wins: candidates are taken in order of
+// increasing interval (ties: the more recent pair first, then by reference), each measurement used at most once. A
+// series of daily draws thus gives one pair per day, which issue 4's trends build on.
+std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<const Measurement> measurements);
+
+// The gradient of one pair: numerator / denominator in the rule's input unit.
+Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, const Measurement& denominator);
+
+// One gradient per rule per analysis: the most recent pair (by the later of its two draw times). Nothing when no
+// pair exists (a missing partner is not an error).
+std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements);
+
+}  // namespace gg::analytics

@@ -1,0 +1,110 @@
+// Units of measure: a small UCUM-style parser (prefix + atom, '.', '/', integer exponents, annotations in braces,
+// parentheses) and the conversion of a FHIR Quantity into an analyte's canonical unit, with the molar mass for
+// mass <-> substance concentration. The subset is what hormone results arrive in; issue 3 widens the atom table.
+//
+// UCUM reference: https://ucum.org/ucum (sections 2 "Syntax rules", 3 "Semantics", table of prefixes and base
+// units). Codes are case-sensitive ("c/s" form), as FHIR requires for Quantity.code (R4 section 2.24.0.15).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fhir/resources.hpp"
+
+namespace gg::analytics {
+
+inline constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
+
+// A number that always travels with its UCUM unit, so a value in nmol/L can never be read as ug/dL.
+struct UcumValue {
+  double value = 0;
+  std::string unit;  // UCUM code, e.g. "nmol/L", "1"
+  friend bool operator==(const UcumValue&, const UcumValue&) = default;
+};
+
+// Exponents of the base quantities a unit is made of. Volume is length^3. Arbitrary (international) units have a
+// base of their own: they are commensurable only with themselves, never with mass or amount of substance.
+struct Dimension {
+  int mass = 0;            // g
+  int amount = 0;          // mol
+  int length = 0;          // m
+  int arbitrary_unit = 0;  // [IU]
+  friend bool operator==(const Dimension&, const Dimension&) = default;
+};
+
+// A parsed unit: a value v in this unit is v * factor in the coherent base units (g, mol, m, [IU]).
+struct UnitOfMeasure {
+  double factor = 1;
+  Dimension dimension;
+};
+
+// How a unit string is read.
+enum class UnitDialect {
+  ucum,      // strict UCUM (Quantity.code with system http://unitsofmeasure.org)
+  lab_text,  // free text as labs write it (Quantity.unit): also "µg", "μg", "mcg", "IU", and a case-insensitive
+             // retry ("NMOL/L"); never used for a UCUM code
+};
+
+struct UnitParseResult {
+  std::optional<UnitOfMeasure> unit;
+  std::string error;  // why it did not parse; names the unit text, never a result value
+};
+
+UnitParseResult parse_unit(std::string_view text, UnitDialect dialect);
+
+// True when both denote the same unit (same dimension, same factor to 1e-12 relative), e.g. "ug/dL" and "10.ug/L".
+bool same_unit(const UnitOfMeasure& a, const UnitOfMeasure& b);
+
+// Human-readable name of a dimension for messages: "mass concentration", "substance concentration", ...
+std::string describe(const Dimension& dimension);
+
+struct UnitRejection {
+  enum class Reason {
+    missing_value,           // Quantity.value absent
+    missing_unit,            // neither a UCUM code nor a unit text
+    unknown_unit,            // the unit does not parse
+    incompatible_dimension,  // e.g. [IU]/L for a substance concentration
+    no_molar_mass,           // mass <-> substance needed but the analyte has no molar mass
+  };
+  Reason reason = Reason::unknown_unit;
+  std::string message;  // names units and dimensions, never the value
+  std::string element;  // FHIRPath of the offending element relative to the Quantity: "value", "code", "unit"
+};
+
+// The Quantity's unit, read the way FHIR asks: Quantity.code when system is UCUM, otherwise the free-text unit.
+// A UCUM code that does not parse is an error (it is never second-guessed from the text).
+struct QuantityUnit {
+  std::optional<UnitOfMeasure> unit;
+  std::optional<UnitRejection> rejection;
+  std::string text;     // the string that was read
+  std::string element;  // where it was read: "code" or "unit"
+};
+QuantityUnit read_quantity_unit(const fhir::Quantity& quantity);
+
+struct ConversionResult {
+  std::optional<UcumValue> value;  // in the target unit
+  std::optional<UnitRejection> rejection;
+  [[nodiscard]] bool ok() const { return value.has_value(); }
+};
+
+// Converts `value` given in `from` into `target_ucum`. Mass and substance concentrations convert through
+// `molar_mass_g_per_mol`; every other dimension change is rejected.
+ConversionResult convert(double value, const UnitOfMeasure& from, std::string_view target_ucum,
+                         std::optional<double> molar_mass_g_per_mol);
+
+// Reads the Quantity's unit and converts its value into `target_ucum`.
+ConversionResult convert_quantity(const fhir::Quantity& quantity, std::string_view target_ucum,
+                                  std::optional<double> molar_mass_g_per_mol);
+
+// Rescales a value to another unit of the same dimension (no molar mass): nullopt when the dimensions differ or a
+// unit does not parse.
+std::optional<UcumValue> rescale(const UcumValue& value, std::string_view target_ucum);
+
+std::string_view to_string(UnitRejection::Reason reason);
+
+// A unit string quoted for a message: control characters replaced, at most 32 bytes, so a stray free-text unit
+// field cannot flood or break a log line.
+std::string quoted_unit(std::string_view text);
+
+}  // namespace gg::analytics
