@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -54,7 +55,8 @@ class Fhir:
         self.base = base.rstrip("/")
 
     def get(self, path):
-        result = http("GET", f"{self.base}/{path}")
+        # Tomcat refuses raw "|" in a query: encode everything but the URL's own structure.
+        result = http("GET", f"{self.base}/{urllib.parse.quote(path, safe='/?=&:,')}")
         assert result.status == 200, f"GET {path}: {result.status} {result.body[:500]}"
         return result.json()
 
@@ -154,6 +156,11 @@ pipeline:
             if line.startswith(name):
                 total += float(line.rsplit(" ", 1)[1])
         return total
+
+    def events(self, resource_type, resource_id):
+        """The gateway's intake events for one resource (GET /admin/events)."""
+        reply = http("GET", f"{self.url}/admin/events?type={resource_type}&id={resource_id}")
+        return reply.json()["events"]
 
     def notify(self, method, path, body=None, secret=True, content_type="application/fhir+json"):
         headers = {"Content-Type": content_type}
