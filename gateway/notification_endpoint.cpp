@@ -7,7 +7,7 @@
 namespace gg::gateway {
 namespace {
 
-constexpr std::string_view kFhirJson = "application/fhir+json";
+constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
 
 std::string header(const HttpRequest& request, std::string name) {
   for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -1,0 +1,123 @@
+#include "gateway/notification_endpoint.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gateway/knowledge_loader.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kCortisol =
+    R"({"resourceType":"Observation","id":"o1","meta":{"versionId":"2"},"status":"final",)"
+    R"("code":{"coding":[{"system":"http://loinc.org","code":"2143-6"}]},"subject":{"reference":"Patient/p1"},)"
+    R"("effectiveDateTime":"2026-11-20T08:00:00Z","valueQuantity":{"value":15,"system":"http://unitsofmeasure.org","code":"ug/dL"}})";
+
+class NotificationEndpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    store_ = StateStore::open(":memory:", error);
+    ASSERT_TRUE(store_) << error;
+    auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
+                                 std::string(GG_SOURCE_DIR) + "/config/rules");
+    ASSERT_TRUE(loaded.knowledge);
+    knowledge_ = *loaded.knowledge;
+    endpoint_ = std::make_unique<NotificationEndpoint>(
+        NotificationEndpointOptions{"/notify", "X-Gradient-Secret", "s3cret"}, *store_, metrics_,
+        knowledge_.decode_options(), [] { return std::string("2026-11-25T10:00:00Z"); },
+        [this](bool reconcile) { (reconcile ? reconciles_ : wakes_)++; });
+  }
+
+  HttpResponse send(std::string method, std::string target, std::string_view body, bool with_secret = true) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.body = std::string(body);
+    if (with_secret) request.headers["x-gradient-secret"] = "s3cret";
+    return endpoint_->handle(request);
+  }
+
+  MetricsRegistry metrics_;
+  std::unique_ptr<StateStore> store_;
+  LoadedKnowledge knowledge_;
+  std::unique_ptr<NotificationEndpoint> endpoint_;
+  int wakes_ = 0;
+  int reconciles_ = 0;
+};
+
+TEST_F(NotificationEndpointTest, PutOfAHormoneResultIsRecordedAndAcknowledgedWithAnEmptyBody) {
+  auto response = send("PUT", "/notify/Observation/o1", kCortisol);
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "");
+  auto events = store_->events_of("Observation", "o1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].version_id, "2");
+  EXPECT_EQ(events[0].patient, "Patient/p1");
+  EXPECT_EQ(events[0].state, EventState::pending);
+  EXPECT_EQ(wakes_, 1);
+}
+
+TEST_F(NotificationEndpointTest, SameVersionTwiceIsOneEvent) {
+  send("PUT", "/notify/Observation/o1", kCortisol);
+  auto second = send("PUT", "/notify/Observation/o1", kCortisol);
+  EXPECT_EQ(second.status, 200u);
+  EXPECT_EQ(store_->events_of("Observation", "o1").size(), 1u);
+  EXPECT_EQ(wakes_, 1);
+}
+
+TEST_F(NotificationEndpointTest, MissingOrWrongSecretIs401) {
+  EXPECT_EQ(send("PUT", "/notify/Observation/o1", kCortisol, false).status, 401u);
+  HttpRequest request{
+      "PUT", "/notify/Observation/o1", {{"x-gradient-secret", "s3creT"}}, std::string(kCortisol), ""};
+  auto response = endpoint_->handle(request);
+  EXPECT_EQ(response.status, 401u);
+  EXPECT_EQ(response.content_type.rfind("application/fhir+json", 0), 0u);
+  EXPECT_TRUE(store_->events_of("Observation", "o1").empty());
+}
+
+TEST_F(NotificationEndpointTest, MalformedJsonIs400OperationOutcomeAndNothingIsRecorded) {
+  auto response = send("PUT", "/notify/Observation/o1", R"({"resourceType":"Observation",)");
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_NE(response.body.find("\"resourceType\":\"OperationOutcome\""), std::string::npos);
+  EXPECT_TRUE(store_->events_of("Observation", "o1").empty());
+}
+
+TEST_F(NotificationEndpointTest, WrongTypeInAHormoneResultNamesTheElement) {
+  std::string body(kCortisol);
+  body.replace(body.find("\"value\":15"), 10, "\"value\":\"15\"");
+  auto response = send("PUT", "/notify/Observation/o1", body);
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_NE(response.body.find("Observation.valueQuantity.value"), std::string::npos);
+}
+
+TEST_F(NotificationEndpointTest, IdInBodyMustMatchTheUrl) {
+  EXPECT_EQ(send("PUT", "/notify/Observation/other", kCortisol).status, 400u);
+}
+
+TEST_F(NotificationEndpointTest, NonHormoneObservationIsAcknowledgedAndSkipped) {
+  constexpr std::string_view kHeartRate =
+      R"({"resourceType":"Observation","id":"hr","status":"final",)"
+      R"("code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":60}})";
+  EXPECT_EQ(send("PUT", "/notify/Observation/hr", kHeartRate).status, 200u);
+  EXPECT_TRUE(store_->events_of("Observation", "hr").empty());
+  EXPECT_EQ(wakes_, 0);
+}
+
+TEST_F(NotificationEndpointTest, EmptyPostAsksForACatchUpSearch) {
+  EXPECT_EQ(send("POST", "/notify", "").status, 200u);
+  EXPECT_EQ(reconciles_, 1);
+}
+
+TEST_F(NotificationEndpointTest, DeleteIsRecorded) {
+  EXPECT_EQ(send("DELETE", "/notify/Observation/o1", "").status, 200u);
+  ASSERT_EQ(store_->events_of("Observation", "o1").size(), 1u);
+}
+
+TEST_F(NotificationEndpointTest, PrefixMatchesOnlyWholeSegments) {
+  EXPECT_TRUE(endpoint_->matches(HttpRequest{"PUT", "/notify/Observation/1", {}, "", ""}));
+  EXPECT_TRUE(endpoint_->matches(HttpRequest{"POST", "/notify?x=1", {}, "", ""}));
+  EXPECT_FALSE(endpoint_->matches(HttpRequest{"PUT", "/notifyx/Observation/1", {}, "", ""}));
+}
+
+}  // namespace
+}  // namespace gg::gateway
