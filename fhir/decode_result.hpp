@@ -26,7 +26,9 @@ struct DecodeResult {
   [[nodiscard]] bool ok() const { return value.has_value(); }
 };
 
-// An OperationOutcome holding the issues (errors map to "error", fatal to "fatal", warnings to "warning").
+// An OperationOutcome holding the issues (errors map to "error", fatal to "fatal", warnings to "warning"), each
+// with expression [path] when it has a path. With no issues it holds one "information"/"informational" issue,
+// since OperationOutcome.issue has cardinality 1..*.
 OperationOutcome to_operation_outcome(const std::vector<DecodeIssue>& issues);
 
 // A single-issue OperationOutcome, for errors raised outside decoding (HTTP layer, pipeline).

@@ -15,12 +15,13 @@ namespace gg::fhir {
 struct DecodeOptions {
   // Decides from Observation.code alone whether an Observation is wanted. When it answers false the rest of the
   // Observation is not materialised and it is returned as OtherResource{"Observation", id, meta}.
-  // Empty: every Observation is decoded.
+  // Empty: every Observation is decoded. It is called during decoding and must not decode JSON itself.
   std::function<bool(const CodeableConcept&)> observation_wanted;
 };
 
 // Decodes one resource (any resourceType; unmodelled types become OtherResource, a Bundle becomes OtherResource
-// {"Bundle"} here: use decode_bundle for those). The input need not be padded.
+// {"Bundle"} here: use decode_bundle for those). The input need not be padded. Any error or fatal issue leaves the
+// value absent; malformed JSON is one fatal "structure" issue naming the byte position where simdjson stopped.
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options = {});
 
 // Decodes a Bundle with its entries. An entry whose resource is broken is reported with its path

@@ -1,0 +1,346 @@
+// FHIR R4 JSON decoding (R4 section 2.6.2) with simdjson On-Demand: the public decode_* functions, the dispatch on
+// resourceType, Bundle (R4 Bundle resource) and NDJSON (FHIR Bulk Data, one resource per line).
+//
+// Every object is walked once in document order. resourceType is normally the first property; when it is not, the
+// object is scanned for it and rewound once (object::reset), because the properties before it cannot be routed.
+#include <simdjson.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "fhir/json_codec.hpp"
+#include "fhir/json_reader_detail.hpp"
+
+namespace gg::fhir {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using json_detail::ResourceDecoder;
+using Reader = json_detail::Reader;
+
+// What to do with a Bundle met where a resource is decoded.
+enum class BundleMode { as_other_resource, decode };
+
+// A resource object decoded: nothing when resourceType was missing or unreadable.
+using Decoded = std::variant<std::monostate, Resource, Bundle>;
+
+Decoded read_resource_object(Reader& r, od::object& object, bool top_level, BundleMode bundle_mode);
+
+// ---- Bundle (R4 Bundle resource) -------------------------------------------------------------------------------
+
+void read_bundle_link(Reader& r, od::value& value, BundleLink& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "relation") {
+      r.read(element, out.relation);
+    } else if (key == "url") {
+      r.read(element, out.url);
+    }
+  });
+}
+
+void read_bundle_request(Reader& r, od::value& value, BundleEntryRequest& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "method") {
+      r.read(element, out.method);
+    } else if (key == "url") {
+      r.read(element, out.url);
+    } else if (key == "ifNoneExist") {
+      r.read(element, out.if_none_exist);
+    }
+  });
+}
+
+void read_bundle_response(Reader& r, od::value& value, BundleEntryResponse& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "status") {
+      r.read(element, out.status);
+    } else if (key == "location") {
+      r.read(element, out.location);
+    } else if (key == "etag") {
+      r.read(element, out.etag);
+    }
+  });
+}
+
+class BundleDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) {
+    if (key == "id") return r.read(value, bundle_.id);
+    if (key == "meta") return json_detail::read_value(r, value, bundle_.meta);
+    if (key == "type") return r.read(value, bundle_.type);
+    if (key == "total") return r.read(value, bundle_.total);
+    if (key == "timestamp") return r.read(value, bundle_.timestamp);
+    if (key == "link") {
+      return r.for_each_element(value,
+                                [&](od::value& link) { read_bundle_link(r, link, bundle_.link.emplace_back()); });
+    }
+    if (key == "entry") {
+      return r.for_each_element(value,
+                                [&](od::value& entry) { read_entry(r, entry, bundle_.entry.emplace_back()); });
+    }
+  }
+
+  Bundle finish() { return std::move(bundle_); }
+  // Errors inside entry resources: those entries are kept without their resource and do not fail the Bundle.
+  std::size_t entry_resource_errors() const { return entry_resource_errors_; }
+
+ private:
+  void read_entry(Reader& r, od::value& value, BundleEntry& entry) {
+    r.for_each_field(value, [&](std::string_view key, od::value& element) {
+      if (key == "fullUrl") {
+        r.read(element, entry.full_url);
+      } else if (key == "resource") {
+        read_entry_resource(r, element, entry);
+      } else if (key == "request") {
+        read_bundle_request(r, element, entry.request.emplace());
+      } else if (key == "response") {
+        read_bundle_response(r, element, entry.response.emplace());
+      }
+    });
+  }
+
+  void read_entry_resource(Reader& r, od::value& value, BundleEntry& entry) {
+    const std::size_t errors_before = r.error_count();
+    if (r.expect(value, od::json_type::object)) {
+      od::object object;
+      if (auto code = value.get_object().get(object)) return r.fail(code);
+      // A nested Bundle is not decoded (BundleEntry::resource holds a Resource), see json_codec.hpp.
+      Decoded decoded = read_resource_object(r, object, /*top_level=*/false, BundleMode::as_other_resource);
+      if (r.error_count() == errors_before) {
+        if (auto* resource = std::get_if<Resource>(&decoded)) entry.resource = std::move(*resource);
+      }
+    }
+    entry_resource_errors_ += r.error_count() - errors_before;
+  }
+
+  Bundle bundle_;
+  std::size_t entry_resource_errors_ = 0;
+};
+
+// ---- Dispatch on resourceType ----------------------------------------------------------------------------------
+
+// Reads the resourceType property's value; false (with an issue at "resourceType") when it is not a non-empty
+// string.
+bool read_resource_type(Reader& r, od::value& value, std::string& out) {
+  auto segment = r.element("resourceType");
+  const std::size_t errors_before = r.error_count();
+  r.read(value, out);
+  if (r.error_count() != errors_before || r.failed()) return false;
+  if (out.empty()) {
+    r.error("value", "resourceType must not be empty");
+    return false;
+  }
+  return true;
+}
+
+template <typename OnField>
+void read_remaining_fields(Reader& r, od::object_iterator& it, const od::object_iterator& end,
+                           OnField&& on_field) {
+  for (; it != end; ++it) {
+    od::field field;
+    if (auto code = (*it).get(field)) return r.fail(code);
+    std::string_view key;
+    if (auto code = field.unescaped_key().get(key)) return r.fail(code);
+    if (key == "resourceType") continue;  // already read
+    auto segment = r.element(key);
+    on_field(key, field.value());
+    if (r.failed()) return;
+  }
+}
+
+// Returns nothing when resourceType is missing or unusable; the caller then does not look past the object.
+Decoded read_resource_object(Reader& r, od::object& object, bool top_level, BundleMode bundle_mode) {
+  const auto fail = [&r](simdjson::error_code code) {
+    r.fail(code);
+    return Decoded{};
+  };
+  od::object_iterator it;
+  od::object_iterator end;
+  if (auto code = object.begin().get(it)) return fail(code);
+  if (auto code = object.end().get(end)) return fail(code);
+
+  // R4 2.6.2: "resourceType" names the type. It is first in every example of the specification and in what HAPI
+  // writes, so the common case is a single pass.
+  std::string type;
+  bool first_is_type = false;
+  if (it != end) {
+    od::field first;
+    if (auto code = (*it).get(first)) return fail(code);
+    first_is_type = first.key() == "resourceType";
+    if (first_is_type) {
+      if (!read_resource_type(r, first.value(), type)) return {};
+      ++it;
+    }
+  }
+  if (!first_is_type) {
+    // Elsewhere: find it comparing raw keys (so no string is unescaped twice: simdjson's string buffer holds each
+    // string of the document once), then rewind and read the object from its start.
+    if (auto code = object.reset().error()) return fail(code);
+    bool seen = false;
+    for (auto field_result : object) {
+      od::field field;
+      if (auto code = std::move(field_result).get(field)) return fail(code);
+      if (field.key() == "resourceType") {
+        seen = true;
+        if (!read_resource_type(r, field.value(), type)) return {};
+        break;
+      }
+    }
+    if (!seen) {
+      auto segment = r.element("resourceType");
+      r.error("required", "missing required property resourceType");
+      return {};
+    }
+    if (auto code = object.reset().error()) return fail(code);
+    if (auto code = object.begin().get(it)) return fail(code);
+    if (auto code = object.end().get(end)) return fail(code);
+  }
+
+  // Top-level paths start with the type ("Observation.status"); nested ones continue the container's path
+  // ("Bundle.entry[3].resource.status").
+  std::optional<Reader::Segment> root;
+  if (top_level) root.emplace(r, type, 0, false);
+
+  if (type == "Bundle" && bundle_mode == BundleMode::decode) {
+    BundleDecoder decoder;
+    read_remaining_fields(r, it, end,
+                          [&](std::string_view key, od::value& value) { decoder.field(r, key, value); });
+    // The Bundle stands unless something outside its entries' resources was wrong.
+    if (r.failed() || r.error_count() > decoder.entry_resource_errors()) return {};
+    return decoder.finish();
+  }
+  std::unique_ptr<ResourceDecoder> decoder = json_detail::make_resource_decoder(r, type);
+  read_remaining_fields(r, it, end,
+                        [&](std::string_view key, od::value& value) { decoder->field(r, key, value); });
+  if (r.failed()) return {};
+  return decoder->finish(r);
+}
+
+// ---- Documents -------------------------------------------------------------------------------------------------
+
+// One parser per thread: it keeps its buffers between documents. A very large document gets a parser of its own so
+// the thread does not hold that much memory afterwards.
+constexpr std::size_t kLargeDocumentBytes = 64u * 1024u * 1024u;
+
+// Decodes one JSON document holding one resource. The Reader's issues go to `issues`; the value is kept only when
+// there was no error outside a Bundle's entry resources.
+Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& options, BundleMode bundle_mode,
+                      std::vector<DecodeIssue>& issues) {
+  thread_local od::parser shared_parser;
+  std::optional<od::parser> own_parser;
+  od::parser* parser = &shared_parser;
+  if (json.length() > kLargeDocumentBytes) parser = &own_parser.emplace();
+
+  Reader r(options, issues);
+  od::document document;
+  if (auto code = parser->iterate(json).get(document)) {
+    r.fail(code);
+    return {};
+  }
+  r.attach(document, json.data());
+  od::json_type type;
+  if (auto code = document.type().get(type)) {
+    r.fail(code);
+    return {};
+  }
+  if (type != od::json_type::object) {
+    r.error("structure", "a FHIR resource must be a JSON object");
+    return {};
+  }
+  od::object object;
+  if (auto code = document.get_object().get(object)) {
+    r.fail(code);
+    return {};
+  }
+  Decoded decoded = read_resource_object(r, object, /*top_level=*/true, bundle_mode);
+  if (r.failed() || std::holds_alternative<std::monostate>(decoded)) return {};
+  // On-Demand stops after the root object; anything after it is not JSON (one document per input, R4 2.6.2).
+  const char* trailing = nullptr;
+  if (document.current_location().get(trailing) == simdjson::SUCCESS) {
+    r.fail(simdjson::TRAILING_CONTENT);
+    return {};
+  }
+  if (std::holds_alternative<Resource>(decoded) && r.error_count() > 0) return {};
+  return decoded;
+}
+
+Decoded decode_unpadded(std::string_view json, const DecodeOptions& options, BundleMode bundle_mode,
+                        std::vector<DecodeIssue>& issues) {
+  const simdjson::padded_string padded(json.data(), json.size());
+  return decode_padded(padded, options, bundle_mode, issues);
+}
+
+DecodeResult<Resource> to_resource_result(Decoded&& decoded, std::vector<DecodeIssue>&& issues) {
+  DecodeResult<Resource> result;
+  if (auto* resource = std::get_if<Resource>(&decoded)) result.value = std::move(*resource);
+  result.issues = std::move(issues);
+  return result;
+}
+
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+}  // namespace
+
+DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options) {
+  std::vector<DecodeIssue> issues;
+  Decoded decoded = decode_unpadded(json, options, BundleMode::as_other_resource, issues);
+  return to_resource_result(std::move(decoded), std::move(issues));
+}
+
+DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options) {
+  DecodeResult<Bundle> result;
+  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues);
+  if (auto* bundle = std::get_if<Bundle>(&decoded)) {
+    result.value = std::move(*bundle);
+  } else if (std::holds_alternative<Resource>(decoded)) {
+    result.issues.push_back(DecodeIssue{DecodeIssue::Severity::error, "invalid", "resourceType",
+                                        "expected a Bundle, found another resourceType"});
+  }
+  return result;
+}
+
+DecodeResult<Document> decode_document(std::string_view json, const DecodeOptions& options) {
+  DecodeResult<Document> result;
+  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues);
+  if (auto* bundle = std::get_if<Bundle>(&decoded)) {
+    result.value = Document{std::move(*bundle)};
+  } else if (auto* resource = std::get_if<Resource>(&decoded)) {
+    result.value = Document{std::move(*resource)};
+  }
+  return result;
+}
+
+void decode_ndjson(std::string_view text, const DecodeOptions& options,
+                   const std::function<void(std::size_t line_number, DecodeResult<Resource>&&)>& on_line) {
+  // One buffer reused for every line, with simdjson's padding after it; each line is a document of its own, so
+  // malformed JSON on one line cannot derail the next (a document stream may not recover after an error).
+  std::string buffer;
+  std::size_t line_number = 0;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    const std::size_t newline = text.find('\n', position);
+    const std::size_t line_end = newline == std::string_view::npos ? text.size() : newline;
+    std::string_view line = text.substr(position, line_end - position);
+    position = line_end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (is_blank(line)) continue;
+
+    buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(buffer.data(), line.data(), line.size());
+    std::memset(buffer.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+    std::vector<DecodeIssue> issues;
+    Decoded decoded = decode_padded(simdjson::padded_string_view(buffer.data(), line.size(), buffer.size()),
+                                    options, BundleMode::as_other_resource, issues);
+    on_line(line_number, to_resource_result(std::move(decoded), std::move(issues)));
+  }
+}
+
+}  // namespace gg::fhir

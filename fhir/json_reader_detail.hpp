@@ -1,0 +1,192 @@
+// Private to the JSON reader (fhir/json_reader*.cpp): the decoding context that walks a simdjson On-Demand
+// document once, in document order, and records every problem with its element path (after google/fhir's error
+// reporter). Not part of the fhir/ interface: only the reader's own translation units include it.
+//
+// Every API used here exists in simdjson 3.0.1 (Debian bookworm): ondemand::object::reset, field::unescaped_key(),
+// field::key() compared with a string_view, value::type(), document::current_location().
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/decode_result.hpp"
+#include "fhir/json_codec.hpp"
+#include "fhir/resources.hpp"
+
+namespace gg::fhir::json_detail {
+
+namespace od = simdjson::ondemand;
+
+// The state of one decode: options, collected issues and the element path of the value being read. The path is
+// kept as segments and only turned into text when an issue is reported, so a clean document builds no strings.
+class Reader {
+ public:
+  Reader(const DecodeOptions& options, std::vector<DecodeIssue>& issues) : options_(options), issues_(issues) {}
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Where byte positions of malformed JSON are measured from.
+  void attach(od::document& document, const char* input_begin) {
+    document_ = &document;
+    input_begin_ = input_begin;
+  }
+
+  const DecodeOptions& options() const { return options_; }
+  std::vector<DecodeIssue>& issues() { return issues_; }
+  // True after malformed JSON: the On-Demand iterator cannot go on, so every loop stops.
+  bool failed() const { return failed_; }
+  // Errors and fatal issues so far (warnings excluded).
+  std::size_t error_count() const { return error_count_; }
+
+  // A path segment for as long as it lives. Names must outlive the segment (literals or parser-owned keys).
+  class [[nodiscard]] Segment {
+   public:
+    Segment(Reader& reader, std::string_view name, std::size_t index, bool is_index) : reader_(reader) {
+      reader_.path_.push_back({name, index, is_index});
+    }
+    ~Segment() { reader_.path_.pop_back(); }
+    Segment(const Segment&) = delete;
+    Segment& operator=(const Segment&) = delete;
+
+   private:
+    Reader& reader_;
+  };
+  Segment element(std::string_view name) { return Segment(*this, name, 0, false); }
+  Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
+
+  // "Observation.category[1].coding[0].system"
+  std::string path() const;
+
+  // Issues at the current path. Messages name the element and what was expected, never the value found.
+  void report(DecodeIssue::Severity severity, std::string_view code, std::string message);
+  void error(std::string_view code, std::string message) {
+    report(DecodeIssue::Severity::error, code, std::move(message));
+  }
+  // Malformed JSON (or a parser limit): reported once as fatal/structure with the byte position, stops decoding.
+  void fail(simdjson::error_code code);
+  // Drops the non-fatal issues recorded from `first_issue` on (an Observation the caller does not want).
+  void discard_issues_since(std::size_t first_issue);
+
+  // Checks the JSON type of a value without consuming it; a mismatch is an error at the current path and the value
+  // is left for the enclosing iteration to skip.
+  bool expect(od::value& value, od::json_type wanted);
+
+  // Leaf readers for FHIR primitives (R4 2.6.2.1: strings, decimals as JSON numbers, booleans).
+  void read(od::value& value, std::string& out);
+  void read(od::value& value, std::optional<double>& out);  // decimal, kept as the nearest double
+  void read(od::value& value, std::optional<int>& out);     // unsignedInt
+  void read(od::value& value, bool& out);
+  // An array of primitives; null entries (R4 2.6.2.3, aligned with a "_name" array) are skipped.
+  void read(od::value& value, std::vector<std::string>& out);
+
+  // Calls on_field(key, value) for every property of an object, in document order, with the key pushed on the
+  // path.
+  template <typename OnField>
+  void for_each_field(od::object& object, OnField&& on_field);
+  template <typename OnField>
+  void for_each_field(od::value& value, OnField&& on_field);
+  // Calls on_element(value) for every array element with its index pushed on the path.
+  template <typename OnElement>
+  void for_each_element(od::value& value, OnElement&& on_element);
+
+ private:
+  struct PathSegment {
+    std::string_view name;
+    std::size_t index;
+    bool is_index;
+  };
+
+  const DecodeOptions& options_;
+  std::vector<DecodeIssue>& issues_;
+  std::vector<PathSegment> path_;
+  od::document* document_ = nullptr;
+  const char* input_begin_ = nullptr;
+  std::size_t error_count_ = 0;
+  bool failed_ = false;
+};
+
+template <typename OnField>
+void Reader::for_each_field(od::object& object, OnField&& on_field) {
+  for (auto field_result : object) {
+    od::field field;
+    if (auto code = std::move(field_result).get(field)) return fail(code);
+    std::string_view key;
+    if (auto code = field.unescaped_key().get(key)) return fail(code);
+    Segment segment = element(key);
+    on_field(key, field.value());
+    if (failed_) return;
+  }
+}
+
+template <typename OnField>
+void Reader::for_each_field(od::value& value, OnField&& on_field) {
+  if (!expect(value, od::json_type::object)) return;
+  od::object object;
+  if (auto code = value.get_object().get(object)) return fail(code);
+  for_each_field(object, on_field);
+}
+
+template <typename OnElement>
+void Reader::for_each_element(od::value& value, OnElement&& on_element) {
+  if (!expect(value, od::json_type::array)) return;
+  od::array array;
+  if (auto code = value.get_array().get(array)) return fail(code);
+  std::size_t i = 0;
+  for (auto element_result : array) {
+    od::value element_value;
+    if (auto code = std::move(element_result).get(element_value)) return fail(code);
+    Segment segment = index(i++);
+    on_element(element_value);
+    if (failed_) return;
+  }
+}
+
+// ---- Data types (json_reader_datatypes.cpp), R4 section 2.24 ---------------------------------------------------
+// ---------------------------------------------------- Overloaded on the target so the list and optional templates
+// below and the resource readers read alike.
+
+void read_value(Reader& r, od::value& value, std::string& out);
+void read_value(Reader& r, od::value& value, std::vector<std::string>& out);  // nulls skipped, see Reader::read
+void read_value(Reader& r, od::value& value, Coding& out);
+void read_value(Reader& r, od::value& value, CodeableConcept& out);
+void read_value(Reader& r, od::value& value, Quantity& out);
+void read_value(Reader& r, od::value& value, Identifier& out);
+void read_value(Reader& r, od::value& value, Reference& out);
+void read_value(Reader& r, od::value& value, Period& out);
+void read_value(Reader& r, od::value& value, Annotation& out);
+void read_value(Reader& r, od::value& value, Meta& out);
+
+// An element with cardinality 0..1 whose type is a complex type.
+template <typename T>
+void read_value(Reader& r, od::value& value, std::optional<T>& out) {
+  read_value(r, value, out.emplace());
+}
+
+// An element with cardinality 0..*: FHIR JSON always uses an array, even for one item (R4 2.6.2).
+template <typename T>
+void read_value(Reader& r, od::value& value, std::vector<T>& out) {
+  r.for_each_element(value, [&](od::value& element) { read_value(r, element, out.emplace_back()); });
+}
+
+// ---- Resources (json_reader_resources.cpp) ---------------------------------------------------------------------
+
+// Receives the elements of one resource after its resourceType is known, then yields the resource.
+class ResourceDecoder {
+ public:
+  virtual ~ResourceDecoder() = default;
+  // One property of the resource object; the key is already on the reader's path. Unknown keys are ignored.
+  virtual void field(Reader& r, std::string_view key, od::value& value) = 0;
+  // After the last property: required-element checks; the resource as decoded.
+  virtual Resource finish(Reader& r) = 0;
+};
+
+// The decoder for a resourceType; types that are not modelled (a nested Bundle included) keep id and meta only.
+std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type);
+
+}  // namespace gg::fhir::json_detail

@@ -1,0 +1,367 @@
+// Decoders for the modelled resources (R4 resource pages: Observation, Patient, RiskAssessment, CarePlan,
+// Provenance, Subscription, OperationOutcome) and for every other resourceType (id and meta only). Each receives
+// the resource's properties once, in document order, from the driver in json_reader.cpp.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "fhir/json_reader_detail.hpp"
+
+namespace gg::fhir::json_detail {
+
+// ---- Backbone elements -----------------------------------------------------------------------------------------
+// -------------------------------------------------------------------------------------------- Declared in this
+// namespace (not an unnamed one) so the list and optional templates of the detail header find them by
+// argument-dependent lookup on Reader.
+
+static void read_value(Reader& r, od::value& value, ObservationReferenceRange& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "low") {
+      read_value(r, element, out.low);
+    } else if (key == "high") {
+      read_value(r, element, out.high);
+    } else if (key == "text") {
+      r.read(element, out.text);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ObservationComponent& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "code") {
+      read_value(r, element, out.code);
+    } else if (key == "valueQuantity") {
+      read_value(r, element, out.value_quantity);
+    } else if (key == "valueString") {
+      r.read(element, out.value_string);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, RiskAssessmentPrediction& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "outcome") {
+      read_value(r, element, out.outcome);
+    } else if (key == "qualitativeRisk") {
+      read_value(r, element, out.qualitative_risk);
+    } else if (key == "rationale") {
+      r.read(element, out.rationale);
+    }
+  });
+}
+
+// CarePlan.activity.detail.scheduledTiming: only Timing.repeat.timeOfDay is modelled (R4 2.24.0.14 Timing).
+static void read_time_of_day(Reader& r, od::value& timing, std::vector<std::string>& out) {
+  r.for_each_field(timing, [&](std::string_view key, od::value& element) {
+    if (key != "repeat") return;
+    r.for_each_field(element, [&](std::string_view repeat_key, od::value& repeat_element) {
+      if (repeat_key == "timeOfDay") r.read(repeat_element, out);
+    });
+  });
+}
+
+static void read_value(Reader& r, od::value& value, CarePlanActivityDetail& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "kind") {
+      r.read(element, out.kind);
+    } else if (key == "code") {
+      read_value(r, element, out.code);
+    } else if (key == "reasonCode") {
+      read_value(r, element, out.reason_code);
+    } else if (key == "reasonReference") {
+      read_value(r, element, out.reason_reference);
+    } else if (key == "status") {
+      r.read(element, out.status);
+    } else if (key == "scheduledTiming") {
+      read_time_of_day(r, element, out.scheduled_timing_time_of_day);
+    } else if (key == "description") {
+      r.read(element, out.description);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, CarePlanActivity& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "detail") read_value(r, element, out.detail);
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ProvenanceAgent& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "type") {
+      read_value(r, element, out.type);
+    } else if (key == "who") {
+      read_value(r, element, out.who);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ProvenanceEntity& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "role") {
+      r.read(element, out.role);
+    } else if (key == "what") {
+      read_value(r, element, out.what);
+    }
+  });
+}
+
+// Extensions are ignored everywhere except Subscription.channel, where HAPI's boolean channel extensions (e.g.
+// send-delete-messages) are kept as (url, valueBoolean); extensions with other value types are skipped.
+static void read_channel_extensions(Reader& r, od::value& value, std::vector<std::pair<std::string, bool>>& out) {
+  r.for_each_element(value, [&](od::value& extension) {
+    std::string url;
+    std::optional<bool> flag;
+    r.for_each_field(extension, [&](std::string_view key, od::value& element) {
+      if (key == "url") {
+        r.read(element, url);
+      } else if (key == "valueBoolean") {
+        r.read(element, flag.emplace());
+      }
+    });
+    if (flag) out.emplace_back(std::move(url), *flag);
+  });
+}
+
+static void read_value(Reader& r, od::value& value, SubscriptionChannel& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "type") {
+      r.read(element, out.type);
+    } else if (key == "endpoint") {
+      r.read(element, out.endpoint);
+    } else if (key == "payload") {
+      r.read(element, out.payload);
+    } else if (key == "header") {
+      r.read(element, out.header);
+    } else if (key == "extension") {
+      read_channel_extensions(r, element, out.extension_flags);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, OperationOutcomeIssue& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "severity") {
+      r.read(element, out.severity);
+    } else if (key == "code") {
+      r.read(element, out.code);
+    } else if (key == "diagnostics") {
+      r.read(element, out.diagnostics);
+    } else if (key == "expression") {
+      r.read(element, out.expression);
+    }
+  });
+}
+
+namespace {
+
+// ---- Resources -------------------------------------------------------------------------------------------------
+
+class ObservationDecoder final : public ResourceDecoder {
+ public:
+  explicit ObservationDecoder(Reader& r) : first_issue_(r.issues().size()) {}
+
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, observation_.id);
+    if (key == "meta") return read_value(r, value, observation_.meta);
+    // Not wanted: what follows is skipped by On-Demand without being materialised.
+    if (unwanted_) return;
+    if (key == "code") return read_code(r, value);
+    if (key == "status") {
+      const std::size_t errors_before = r.error_count();
+      r.read(value, observation_.status);
+      status_unreadable_ = r.error_count() != errors_before;
+      return;
+    }
+    if (key == "identifier") return read_value(r, value, observation_.identifier);
+    if (key == "category") return read_value(r, value, observation_.category);
+    if (key == "subject") return read_value(r, value, observation_.subject);
+    // effective[x] (R4 Observation.effective[x]): an instant is a dateTime with seconds and a zone, kept as text.
+    if (key == "effectiveDateTime" || key == "effectiveInstant") {
+      return r.read(value, observation_.effective_date_time);
+    }
+    if (key == "effectivePeriod") return read_value(r, value, observation_.effective_period);
+    if (key == "issued") return r.read(value, observation_.issued);
+    if (key == "valueQuantity") return read_value(r, value, observation_.value_quantity);
+    if (key == "valueString") return r.read(value, observation_.value_string);
+    if (key == "dataAbsentReason") return read_value(r, value, observation_.data_absent_reason);
+    if (key == "interpretation") return read_value(r, value, observation_.interpretation);
+    if (key == "note") return read_value(r, value, observation_.note);
+    if (key == "method") return read_value(r, value, observation_.method);
+    if (key == "specimen") return read_value(r, value, observation_.specimen);
+    if (key == "referenceRange") return read_value(r, value, observation_.reference_range);
+    if (key == "derivedFrom") return read_value(r, value, observation_.derived_from);
+    if (key == "component") return read_value(r, value, observation_.component);
+    // valueCodeableConcept and every other value[x], extensions, narrative: not modelled, skipped.
+  }
+
+  Resource finish(Reader& r) override {
+    if (unwanted_) {
+      // Problems in an Observation nobody asked for do not make the input rejected; malformed JSON still does.
+      r.discard_issues_since(first_issue_);
+      return OtherResource{"Observation", std::move(observation_.id), std::move(observation_.meta)};
+    }
+    // Observation.status and Observation.code have cardinality 1..1 (R4 Observation resource content). An empty
+    // value counts as missing: FHIR JSON has no empty strings or objects (R4 2.6.2), and a code with neither
+    // coding nor text cannot be judged. One that could not be read has been reported already.
+    if (observation_.status.empty() && !status_unreadable_) {
+      auto segment = r.element("status");
+      r.error("required", "missing required element Observation.status");
+    }
+    if (observation_.code == CodeableConcept{} && !code_unreadable_) {
+      auto segment = r.element("code");
+      r.error("required", "missing required element Observation.code (or it has neither coding nor text)");
+    }
+    return std::move(observation_);
+  }
+
+ private:
+  void read_code(Reader& r, od::value& value) {
+    const std::size_t errors_before = r.error_count();
+    read_value(r, value, observation_.code);
+    code_unreadable_ = r.error_count() != errors_before;
+    // A code that could not be read cannot be judged; keep the Observation so its errors are reported.
+    const auto& wanted = r.options().observation_wanted;
+    if (wanted && !code_unreadable_) unwanted_ = !wanted(observation_.code);
+  }
+
+  Observation observation_;
+  std::size_t first_issue_;
+  bool status_unreadable_ = false;
+  bool code_unreadable_ = false;
+  bool unwanted_ = false;
+};
+
+class PatientDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, patient_.id);
+    if (key == "meta") return read_value(r, value, patient_.meta);
+    if (key == "identifier") return read_value(r, value, patient_.identifier);
+    if (key == "gender") return r.read(value, patient_.gender);
+    if (key == "birthDate") return r.read(value, patient_.birth_date);
+  }
+  Resource finish(Reader&) override { return std::move(patient_); }
+
+ private:
+  Patient patient_;
+};
+
+class RiskAssessmentDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, risk_.id);
+    if (key == "meta") return read_value(r, value, risk_.meta);
+    if (key == "identifier") return read_value(r, value, risk_.identifier);
+    if (key == "status") return r.read(value, risk_.status);
+    if (key == "method") return read_value(r, value, risk_.method);
+    if (key == "code") return read_value(r, value, risk_.code);
+    if (key == "subject") return read_value(r, value, risk_.subject);
+    if (key == "occurrenceDateTime") return r.read(value, risk_.occurrence_date_time);
+    if (key == "basis") return read_value(r, value, risk_.basis);
+    if (key == "prediction") return read_value(r, value, risk_.prediction);
+    if (key == "note") return read_value(r, value, risk_.note);
+  }
+  Resource finish(Reader&) override { return std::move(risk_); }
+
+ private:
+  RiskAssessment risk_;
+};
+
+class CarePlanDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, plan_.id);
+    if (key == "meta") return read_value(r, value, plan_.meta);
+    if (key == "identifier") return read_value(r, value, plan_.identifier);
+    if (key == "status") return r.read(value, plan_.status);
+    if (key == "intent") return r.read(value, plan_.intent);
+    if (key == "category") return read_value(r, value, plan_.category);
+    if (key == "title") return r.read(value, plan_.title);
+    if (key == "description") return r.read(value, plan_.description);
+    if (key == "subject") return read_value(r, value, plan_.subject);
+    if (key == "created") return r.read(value, plan_.created);
+    if (key == "supportingInfo") return read_value(r, value, plan_.supporting_info);
+    if (key == "activity") return read_value(r, value, plan_.activity);
+    if (key == "note") return read_value(r, value, plan_.note);
+  }
+  Resource finish(Reader&) override { return std::move(plan_); }
+
+ private:
+  CarePlan plan_;
+};
+
+class ProvenanceDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, provenance_.id);
+    if (key == "meta") return read_value(r, value, provenance_.meta);
+    if (key == "target") return read_value(r, value, provenance_.target);
+    if (key == "recorded") return r.read(value, provenance_.recorded);
+    if (key == "activity") return read_value(r, value, provenance_.activity);
+    if (key == "agent") return read_value(r, value, provenance_.agent);
+    if (key == "entity") return read_value(r, value, provenance_.entity);
+  }
+  Resource finish(Reader&) override { return std::move(provenance_); }
+
+ private:
+  Provenance provenance_;
+};
+
+class SubscriptionDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, subscription_.id);
+    if (key == "meta") return read_value(r, value, subscription_.meta);
+    if (key == "status") return r.read(value, subscription_.status);
+    if (key == "reason") return r.read(value, subscription_.reason);
+    if (key == "criteria") return r.read(value, subscription_.criteria);
+    if (key == "error") return r.read(value, subscription_.error);
+    if (key == "channel") return read_value(r, value, subscription_.channel);
+  }
+  Resource finish(Reader&) override { return std::move(subscription_); }
+
+ private:
+  Subscription subscription_;
+};
+
+class OperationOutcomeDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, outcome_.id);
+    if (key == "issue") return read_value(r, value, outcome_.issue);
+  }
+  Resource finish(Reader&) override { return std::move(outcome_); }
+
+ private:
+  OperationOutcome outcome_;
+};
+
+// Any other resourceType: counted and skipped by the caller, so only what identifies it is kept.
+class OtherResourceDecoder final : public ResourceDecoder {
+ public:
+  explicit OtherResourceDecoder(std::string_view resource_type) { other_.resource_type = resource_type; }
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, other_.id);
+    if (key == "meta") return read_value(r, value, other_.meta);
+  }
+  Resource finish(Reader&) override { return std::move(other_); }
+
+ private:
+  OtherResource other_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type) {
+  if (resource_type == "Observation") return std::make_unique<ObservationDecoder>(r);
+  if (resource_type == "Patient") return std::make_unique<PatientDecoder>();
+  if (resource_type == "RiskAssessment") return std::make_unique<RiskAssessmentDecoder>();
+  if (resource_type == "CarePlan") return std::make_unique<CarePlanDecoder>();
+  if (resource_type == "Provenance") return std::make_unique<ProvenanceDecoder>();
+  if (resource_type == "Subscription") return std::make_unique<SubscriptionDecoder>();
+  if (resource_type == "OperationOutcome") return std::make_unique<OperationOutcomeDecoder>();
+  return std::make_unique<OtherResourceDecoder>(resource_type);
+}
+
+}  // namespace gg::fhir::json_detail

@@ -1,0 +1,427 @@
+// FHIR R4 JSON encoding (R4 section 2.6.2) with RapidJSON's Writer: compact, resourceType first, then the elements
+// in the order of the specification's resource content tables, leaving out empty strings, empty arrays, absent
+// optionals and complex elements with no content (R4 2.6.2: objects, arrays and strings are never empty).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "fhir/json_codec.hpp"
+
+namespace gg::fhir {
+
+namespace {
+
+// ---- Emptiness: an element without content is not written ------------------------------------------------------
+
+bool is_empty(const CodeableConcept& c) {
+  return c.coding.empty() && c.text.empty();
+}
+bool is_empty(const Quantity& q) {
+  return !q.value && q.comparator.empty() && q.unit.empty() && q.system.empty() && q.code.empty();
+}
+bool is_empty(const Reference& r) {
+  return r.reference.empty() && r.display.empty();
+}
+bool is_empty(const Period& p) {
+  return p.start.empty() && p.end.empty();
+}
+bool is_empty(const Meta& m) {
+  return m.version_id.empty() && m.last_updated.empty() && m.profile.empty() && m.tag.empty();
+}
+bool is_empty(const CarePlanActivityDetail& d) {
+  return d == CarePlanActivityDetail{};
+}
+bool is_empty(const SubscriptionChannel& c) {
+  return c == SubscriptionChannel{};
+}
+
+class JsonWriter {
+ public:
+  std::string take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
+
+  // ---- Primitives ----------------------------------------------------------------------------------------------
+
+  void string(std::string_view key, const std::string& value) {
+    if (value.empty()) return;
+    this->key(key);
+    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+
+  // FHIR decimal (R4 2.24.0.1) as a JSON number that parses back to the same double. Whole numbers are written
+  // without a fraction ("3", not "3.0"); others use RapidJSON's Grisu2, the shortest form in practice and always
+  // one that round-trips. NaN and infinities have no JSON form and are left out.
+  void decimal(std::string_view key, const std::optional<double>& value) {
+    if (!value || !std::isfinite(*value)) return;
+    this->key(key);
+    const double number = *value;
+    constexpr double kExactIntegerLimit = 9007199254740992.0;  // 2^53: every integer below is a double
+    if (std::trunc(number) == number && std::fabs(number) < kExactIntegerLimit) {
+      writer_.Int64(static_cast<std::int64_t>(number));
+    } else {
+      writer_.Double(number);
+    }
+  }
+
+  void integer(std::string_view key, const std::optional<int>& value) {
+    if (!value) return;
+    this->key(key);
+    writer_.Int(*value);
+  }
+
+  void boolean(std::string_view key, bool value) {
+    this->key(key);
+    writer_.Bool(value);
+  }
+
+  void string_value(std::string_view value) {
+    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+
+  void strings(std::string_view key, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    this->key(key);
+    writer_.StartArray();
+    for (const std::string& value : values) string_value(value);
+    writer_.EndArray();
+  }
+
+  // ---- Structure -----------------------------------------------------------------------------------------------
+
+  void key(std::string_view key) { writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size())); }
+  void start_object() { writer_.StartObject(); }
+  void end_object() { writer_.EndObject(); }
+  void start_array(std::string_view key) {
+    this->key(key);
+    writer_.StartArray();
+  }
+  void end_array() { writer_.EndArray(); }
+
+  // A complex element written by `write_body` between braces, when it has content.
+  template <typename T, typename WriteBody>
+  void object(std::string_view key, const T& value, WriteBody&& write_body) {
+    if (is_empty(value)) return;
+    this->key(key);
+    writer_.StartObject();
+    write_body(value);
+    writer_.EndObject();
+  }
+  template <typename T, typename WriteBody>
+  void object(std::string_view key, const std::optional<T>& value, WriteBody&& write_body) {
+    if (value) object(key, *value, write_body);
+  }
+
+  // An array element: each item in braces, also one without content, so indexes stay as given.
+  template <typename T, typename WriteBody>
+  void array(std::string_view key, const std::vector<T>& values, WriteBody&& write_body) {
+    if (values.empty()) return;
+    start_array(key);
+    for (const T& value : values) {
+      writer_.StartObject();
+      write_body(value);
+      writer_.EndObject();
+    }
+    writer_.EndArray();
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_{buffer_};
+};
+
+// ---- Data types (R4 2.24), element order as in the specification -----------------------------------------------
+
+void body(JsonWriter& w, const Coding& c) {
+  w.string("system", c.system);
+  w.string("version", c.version);
+  w.string("code", c.code);
+  w.string("display", c.display);
+}
+
+void body(JsonWriter& w, const CodeableConcept& c) {
+  w.array("coding", c.coding, [&](const Coding& coding) { body(w, coding); });
+  w.string("text", c.text);
+}
+
+void body(JsonWriter& w, const Quantity& q) {
+  w.decimal("value", q.value);
+  w.string("comparator", q.comparator);
+  w.string("unit", q.unit);
+  w.string("system", q.system);
+  w.string("code", q.code);
+}
+
+void body(JsonWriter& w, const Identifier& i) {
+  w.string("system", i.system);
+  w.string("value", i.value);
+}
+
+void body(JsonWriter& w, const Reference& r) {
+  w.string("reference", r.reference);
+  w.string("display", r.display);
+}
+
+void body(JsonWriter& w, const Period& p) {
+  w.string("start", p.start);
+  w.string("end", p.end);
+}
+
+void body(JsonWriter& w, const Annotation& a) {
+  w.string("text", a.text);
+}
+
+void body(JsonWriter& w, const Meta& m) {
+  w.string("versionId", m.version_id);
+  w.string("lastUpdated", m.last_updated);
+  w.strings("profile", m.profile);
+  w.array("tag", m.tag, [&](const Coding& c) { body(w, c); });
+}
+
+// Writes an element of any data type above through its body().
+template <typename T>
+void element(JsonWriter& w, std::string_view key, const T& value) {
+  w.object(key, value, [&](const auto& v) { body(w, v); });
+}
+template <typename T>
+void elements(JsonWriter& w, std::string_view key, const std::vector<T>& values) {
+  w.array(key, values, [&](const T& v) { body(w, v); });
+}
+
+// resourceType, then Resource.id and Resource.meta (R4 Resource).
+void resource_header(JsonWriter& w, std::string_view resource_type, const std::string& id, const Meta& meta) {
+  w.key("resourceType");
+  w.string_value(resource_type);
+  w.string("id", id);
+  element(w, "meta", meta);
+}
+
+// ---- Resources -------------------------------------------------------------------------------------------------
+
+// R4 Observation: identifier, status, category, code, subject, effective[x], issued, value[x], dataAbsentReason,
+// interpretation, note, method, specimen, referenceRange, derivedFrom, component.
+void write(JsonWriter& w, const Observation& o) {
+  resource_header(w, "Observation", o.id, o.meta);
+  elements(w, "identifier", o.identifier);
+  w.string("status", o.status);
+  elements(w, "category", o.category);
+  element(w, "code", o.code);
+  element(w, "subject", o.subject);
+  // effective[x] and value[x] are choice elements: one of them is written.
+  if (!o.effective_date_time.empty()) {
+    w.string("effectiveDateTime", o.effective_date_time);
+  } else {
+    element(w, "effectivePeriod", o.effective_period);
+  }
+  w.string("issued", o.issued);
+  if (o.value_quantity) {
+    element(w, "valueQuantity", o.value_quantity);
+  } else {
+    w.string("valueString", o.value_string);
+  }
+  element(w, "dataAbsentReason", o.data_absent_reason);
+  elements(w, "interpretation", o.interpretation);
+  elements(w, "note", o.note);
+  element(w, "method", o.method);
+  element(w, "specimen", o.specimen);
+  w.array("referenceRange", o.reference_range, [&](const ObservationReferenceRange& range) {
+    element(w, "low", range.low);
+    element(w, "high", range.high);
+    w.string("text", range.text);
+  });
+  elements(w, "derivedFrom", o.derived_from);
+  w.array("component", o.component, [&](const ObservationComponent& component) {
+    element(w, "code", component.code);
+    if (component.value_quantity) {
+      element(w, "valueQuantity", component.value_quantity);
+    } else {
+      w.string("valueString", component.value_string);
+    }
+  });
+}
+
+// R4 Patient: identifier, gender, birthDate.
+void write(JsonWriter& w, const Patient& p) {
+  resource_header(w, "Patient", p.id, p.meta);
+  elements(w, "identifier", p.identifier);
+  w.string("gender", p.gender);
+  w.string("birthDate", p.birth_date);
+}
+
+// R4 RiskAssessment: identifier, status, method, code, subject, occurrence[x], basis, prediction, note.
+void write(JsonWriter& w, const RiskAssessment& r) {
+  resource_header(w, "RiskAssessment", r.id, r.meta);
+  elements(w, "identifier", r.identifier);
+  w.string("status", r.status);
+  element(w, "method", r.method);
+  element(w, "code", r.code);
+  element(w, "subject", r.subject);
+  w.string("occurrenceDateTime", r.occurrence_date_time);
+  elements(w, "basis", r.basis);
+  w.array("prediction", r.prediction, [&](const RiskAssessmentPrediction& prediction) {
+    element(w, "outcome", prediction.outcome);
+    element(w, "qualitativeRisk", prediction.qualitative_risk);
+    w.string("rationale", prediction.rationale);
+  });
+  elements(w, "note", r.note);
+}
+
+// R4 CarePlan.activity.detail: kind, code, reasonCode, reasonReference, status, scheduled[x], description.
+void body(JsonWriter& w, const CarePlanActivityDetail& d) {
+  w.string("kind", d.kind);
+  element(w, "code", d.code);
+  elements(w, "reasonCode", d.reason_code);
+  elements(w, "reasonReference", d.reason_reference);
+  w.string("status", d.status);
+  if (!d.scheduled_timing_time_of_day.empty()) {
+    // Timing.repeat.timeOfDay (R4 2.24.0.14 Timing).
+    w.key("scheduledTiming");
+    w.start_object();
+    w.key("repeat");
+    w.start_object();
+    w.strings("timeOfDay", d.scheduled_timing_time_of_day);
+    w.end_object();
+    w.end_object();
+  }
+  w.string("description", d.description);
+}
+
+// R4 CarePlan: identifier, status, intent, category, title, description, subject, created, supportingInfo,
+// activity, note.
+void write(JsonWriter& w, const CarePlan& c) {
+  resource_header(w, "CarePlan", c.id, c.meta);
+  elements(w, "identifier", c.identifier);
+  w.string("status", c.status);
+  w.string("intent", c.intent);
+  elements(w, "category", c.category);
+  w.string("title", c.title);
+  w.string("description", c.description);
+  element(w, "subject", c.subject);
+  w.string("created", c.created);
+  elements(w, "supportingInfo", c.supporting_info);
+  w.array("activity", c.activity,
+          [&](const CarePlanActivity& activity) { element(w, "detail", activity.detail); });
+  elements(w, "note", c.note);
+}
+
+// R4 Provenance: target, recorded, activity, agent (type, who), entity (role, what).
+void write(JsonWriter& w, const Provenance& p) {
+  resource_header(w, "Provenance", p.id, p.meta);
+  elements(w, "target", p.target);
+  w.string("recorded", p.recorded);
+  element(w, "activity", p.activity);
+  w.array("agent", p.agent, [&](const ProvenanceAgent& agent) {
+    element(w, "type", agent.type);
+    element(w, "who", agent.who);
+  });
+  w.array("entity", p.entity, [&](const ProvenanceEntity& entity) {
+    w.string("role", entity.role);
+    element(w, "what", entity.what);
+  });
+}
+
+// R4 Subscription.channel: extension (Element.extension precedes the element's own children), type, endpoint,
+// payload, header.
+void body(JsonWriter& w, const SubscriptionChannel& c) {
+  if (!c.extension_flags.empty()) {
+    w.start_array("extension");
+    for (const auto& [url, flag] : c.extension_flags) {
+      w.start_object();
+      w.string("url", url);
+      w.boolean("valueBoolean", flag);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.string("type", c.type);
+  w.string("endpoint", c.endpoint);
+  w.string("payload", c.payload);
+  w.strings("header", c.header);
+}
+
+// R4 Subscription: status, reason, criteria, error, channel.
+void write(JsonWriter& w, const Subscription& s) {
+  resource_header(w, "Subscription", s.id, s.meta);
+  w.string("status", s.status);
+  w.string("reason", s.reason);
+  w.string("criteria", s.criteria);
+  w.string("error", s.error);
+  element(w, "channel", s.channel);
+}
+
+// R4 OperationOutcome: issue (severity, code, diagnostics, expression).
+void write(JsonWriter& w, const OperationOutcome& o) {
+  resource_header(w, "OperationOutcome", o.id, Meta{});
+  w.array("issue", o.issue, [&](const OperationOutcomeIssue& issue) {
+    w.string("severity", issue.severity);
+    w.string("code", issue.code);
+    w.string("diagnostics", issue.diagnostics);
+    w.strings("expression", issue.expression);
+  });
+}
+
+void write(JsonWriter& w, const OtherResource& o) {
+  resource_header(w, o.resource_type, o.id, o.meta);
+}
+
+void write_resource(JsonWriter& w, const Resource& resource) {
+  w.start_object();
+  std::visit([&](const auto& r) { write(w, r); }, resource);
+  w.end_object();
+}
+
+// R4 Bundle: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response).
+void write_bundle(JsonWriter& w, const Bundle& b) {
+  w.start_object();
+  resource_header(w, "Bundle", b.id, b.meta);
+  w.string("type", b.type);
+  w.string("timestamp", b.timestamp);
+  w.integer("total", b.total);
+  w.array("link", b.link, [&](const BundleLink& link) {
+    w.string("relation", link.relation);
+    w.string("url", link.url);
+  });
+  w.array("entry", b.entry, [&](const BundleEntry& entry) {
+    w.string("fullUrl", entry.full_url);
+    if (entry.resource) {
+      w.key("resource");
+      write_resource(w, *entry.resource);
+    }
+    if (entry.request) {
+      w.key("request");
+      w.start_object();
+      w.string("method", entry.request->method);
+      w.string("url", entry.request->url);
+      w.string("ifNoneExist", entry.request->if_none_exist);
+      w.end_object();
+    }
+    if (entry.response) {
+      w.key("response");
+      w.start_object();
+      w.string("status", entry.response->status);
+      w.string("location", entry.response->location);
+      w.string("etag", entry.response->etag);
+      w.end_object();
+    }
+  });
+  w.end_object();
+}
+
+}  // namespace
+
+std::string to_json(const Resource& resource) {
+  JsonWriter w;
+  write_resource(w, resource);
+  return w.take();
+}
+
+std::string to_json(const Bundle& bundle) {
+  JsonWriter w;
+  write_bundle(w, bundle);
+  return w.take();
+}
+
+}  // namespace gg::fhir
