@@ -22,9 +22,8 @@ void report(std::ostream& err, fhir::OperationOutcome outcome) {
 
 }  // namespace
 
-int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
-                std::ostream& err, AnalyzeSummary* summary_out) {
-  AnalyzeSummary summary;
+std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+                                             std::ostream& err, AnalyzeSummary& summary) {
   std::map<std::string, std::vector<fhir::Observation>> observations;  // by subject reference, sorted
   std::map<std::string, fhir::Patient> patients;                       // by "Patient/id"
   const auto decode_options = knowledge.decode_options();
@@ -49,7 +48,7 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   };
   for (const auto& input : options.inputs) read_input(input, decode_options, handlers);
 
-  std::vector<fhir::BundleEntry> entries;
+  std::vector<PatientWriteBack> written_back;
   for (const auto& [subject, results] : observations) {
     analytics::PatientFacts facts;
     if (auto found = patients.find(subject); found != patients.end())
@@ -71,9 +70,19 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
     auto written = write_back_entries(
         analysis, WriteBackContext{subject, format_instant(options.as_of), knowledge.rule_set_id,
                                    knowledge.rule_set_version, GG_VERSION});
-    for (auto& entry : written) entries.push_back(std::move(entry));
+    summary.written += written.size();
+    if (!written.empty()) written_back.push_back({subject, std::move(written)});
   }
-  summary.written = entries.size();
+  return written_back;
+}
+
+int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
+                std::ostream& err, AnalyzeSummary* summary_out) {
+  AnalyzeSummary summary;
+  std::vector<fhir::BundleEntry> entries;
+  for (auto& patient : analyse_inputs(knowledge, options, err, summary)) {
+    for (auto& entry : patient.entries) entries.push_back(std::move(entry));
+  }
 
   if (options.ndjson) {
     for (const auto& entry : entries) out << fhir::to_json(*entry.resource) << '\n';

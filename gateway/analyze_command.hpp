@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fhir/resources.hpp"
 #include "gateway/knowledge_loader.hpp"
 
 namespace gg::gateway {
@@ -27,6 +28,17 @@ struct AnalyzeSummary {
   std::size_t patients = 0;         // patients with at least one hormone result
   std::size_t written = 0;          // resources in the output
 };
+
+// What one patient's analysis would write.
+struct PatientWriteBack {
+  std::string patient;  // "Patient/7"
+  std::vector<fhir::BundleEntry> entries;
+};
+
+// Reads every input, analyses each patient, and returns the write-back per patient (patients without anything to
+// write are left out). Rejected inputs are reported on err as OperationOutcome lines and counted in summary.
+std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+                                             std::ostream& err, AnalyzeSummary& summary);
 
 // Returns the exit status: 0 when every input was processed, 1 when some were rejected.
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,

@@ -6,6 +6,7 @@
 
 #include "analytics/date_time.hpp"
 #include "gateway/analyze_command.hpp"
+#include "gateway/backfill_command.hpp"
 #include "gateway/config.hpp"
 #include "gateway/knowledge_loader.hpp"
 #include "gateway/log.hpp"
@@ -38,7 +39,9 @@ Usage:
       problem with its location. Exit status 0 when valid, 2 otherwise.
 
   gradient-gateway backfill --config FILE [--as-of DATETIME] FILE...
-      Process history from NDJSON or Bundle files and write the results to the FHIR server, with progress.
+      Process history from NDJSON or Bundle files (e.g. a bulk $export) exactly as the service would, and write
+      the results to the FHIR server, one conditional transaction per patient, with progress on standard error.
+      Rerunning writes nothing twice. Exit status 0 all written, 1 some rejected or failed, 2 usage or config error.
 
   gradient-gateway --help | --version
 
@@ -160,6 +163,24 @@ int command_check_config(const Arguments& args) {
   return kOk;
 }
 
+int command_backfill(const Arguments& args) {
+  if (args.config.empty()) return usage_error("backfill needs --config FILE");
+  if (args.files.empty()) return usage_error("backfill needs at least one FILE (or - for standard input)");
+  auto as_of = parse_as_of(args.as_of);
+  if (!as_of) return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");
+  auto loaded = load_config(args.config, process_environment(), ConfigUse::offline);
+  if (!loaded.config) {
+    print_problems(loaded.problems);
+    return kUsage;
+  }
+  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
+  if (!knowledge.knowledge) {
+    print_problems(knowledge.problems);
+    return kUsage;
+  }
+  return run_backfill(*loaded.config, *knowledge.knowledge, AnalyzeOptions{args.files, *as_of, false}, std::cerr);
+}
+
 int command_serve(const Arguments& args) {
   if (args.config.empty()) return usage_error("serve needs --config FILE");
   auto loaded = load_config(args.config, process_environment());
@@ -195,7 +216,7 @@ int main(int argc, char** argv) {
     if (args.command == "analyze") return command_analyze(args, argv[0]);
     if (args.command == "serve") return command_serve(args);
     if (args.command == "check-config") return command_check_config(args);
-    if (args.command == "backfill") return usage_error("backfill is not available yet in this version");
+    if (args.command == "backfill") return command_backfill(args);
   } catch (const std::exception& error) {
     std::cerr << "gradient-gateway: " << error.what() << '\n';
     return 1;

@@ -157,6 +157,21 @@ class WalkingSkeleton(unittest.TestCase):
         written = self.written_for(patient)
         self.assertEqual([len(written[k]) for k in ("Observation", "RiskAssessment", "CarePlan")], [1, 1, 1])
 
+    def test_backfill_twice_writes_each_resource_once(self):
+        patient, cortisol, dheas = self.load_patient(cortisol_ug_dl=22.0)
+        self.wait_for_risk_assessment(patient)
+        inputs = [self.fhir.get(patient), self.fhir.get(cortisol), self.fhir.get(dheas)]
+        with tempfile.NamedTemporaryFile("w", suffix=".ndjson") as f:
+            f.write("\n".join(json.dumps(r) for r in inputs) + "\n")
+            f.flush()
+            for _ in range(2):
+                run = subprocess.run([BINARY, "backfill", "--config", self.gateway.dir / "gateway.yaml", f.name],
+                                     capture_output=True, text=True)
+                self.assertEqual(run.returncode, 0, run.stderr)
+                self.assertIn("1 of 1 patient transactions written", run.stderr)
+        written = self.written_for(patient)
+        self.assertEqual([len(written[k]) for k in ("Observation", "RiskAssessment", "CarePlan")], [1, 1, 1])
+
     def test_malformed_notification_gets_400_and_the_next_good_one_works(self):
         reply = self.gateway.notify("PUT", "/Observation/bad", b'{"resourceType": "Observation", "status": ')
         self.assertEqual(reply.status, 400)
