@@ -206,10 +206,9 @@ struct StateStore::Statements {
                         "WHERE seq = ?1 AND state = 'pending'",
                         error) &&
            find_event.prepare(db, "SELECT " + columns + " FROM event WHERE seq = ?1", error) &&
-           find_events_of.prepare(db,
-                                  "SELECT " + columns +
-                                      " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq",
-                                  error) &&
+           find_events_of.prepare(
+               db, "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq",
+               error) &&
            counts.prepare(db, "SELECT state, count(*) FROM event GROUP BY state", error) &&
            get_cursor.prepare(db, "SELECT value FROM cursor WHERE name = ?1", error) &&
            set_cursor.prepare(db,

@@ -1,0 +1,86 @@
+// The gateway's HTTP/1.1 server (Boost.Beast), after Beast's http_server_async and advanced_server_flex examples:
+// an accept loop, one session per connection reading requests one after another (keep-alive, no pipelined
+// responses in flight), each request handed to an HttpHandler: a plain function, request in, response out, that
+// tests call without sockets. Errors the server answers itself (body too large, malformed request, a handler that
+// throws) are OperationOutcome JSON with the right status code.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace gg::gateway {
+
+namespace detail {
+struct HttpServerShared;
+class HttpListener;
+}  // namespace detail
+
+struct HttpRequest {
+  std::string method;                          // "GET", "PUT", ...
+  std::string target;                          // as sent: path and query, "/notify/Observation/1?x=y"
+  std::map<std::string, std::string> headers;  // names lower-case; repeated fields joined with ", "
+  std::string body;
+  std::string remote_address;  // the peer's IP address
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type;  // sent as Content-Type when not empty
+  std::string body;          // dropped for 204 and 304, which carry none
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";         // an IPv4 or IPv6 address; "0.0.0.0" or "::" for every interface
+  unsigned short port = 0;                   // 0: an ephemeral port, see HttpServer::port()
+  std::size_t body_limit = 8 * 1024 * 1024;  // larger request bodies are answered 413
+  std::chrono::seconds read_timeout{30};     // for a whole request, and for an idle keep-alive connection
+  std::chrono::seconds write_timeout{30};    // for a whole response
+};
+
+// An OperationOutcome with one issue (severity "error" for 4xx, "fatal" for 5xx), as application/fhir+json.
+HttpResponse operation_outcome_response(unsigned status, std::string code, std::string diagnostics);
+
+// What a session does with each request: calls the handler; an exception from it, or a status outside 200..599,
+// becomes a 500 OperationOutcome (logged without the request's body).
+HttpResponse respond(const HttpHandler& handler, const HttpRequest& request);
+
+class HttpServer {
+ public:
+  // The handler is called on the io_context's threads, one request at a time per connection, concurrently across
+  // connections.
+  HttpServer(boost::asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();  // stop()s
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts accepting (on the io_context). An error (address in use, bad address) leaves the
+  // server stopped. Call once, before or while the io_context runs.
+  boost::system::error_code start();
+
+  // The bound port, once start() succeeded (the actual one when options.port was 0).
+  [[nodiscard]] unsigned short port() const { return port_; }
+
+  // Stops accepting and closes every connection: idle ones at once, busy ones after their current response.
+  // Returns at once; the work completes on the io_context. Safe from any thread.
+  void stop();
+
+ private:
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<detail::HttpServerShared> shared_;  // with every session: options, handler, live sessions
+  std::shared_ptr<detail::HttpListener> listener_;
+  unsigned short port_ = 0;
+};
+
+}  // namespace gg::gateway

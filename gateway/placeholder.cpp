@@ -1,2 +1,0 @@
-// placeholder until the gateway core lands
-namespace gg::gateway {}
