@@ -84,6 +84,9 @@ Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhi
                                         "Hormone results that could not be normalised (unit, value, status)")),
       reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
                                   "Intake events stored durably, by transport", {{"source", "poll"}})),
+      reconcile_runs_(
+          metrics.counter("gradient_gateway_reconcile_runs_total",
+                          "Completed _lastUpdated catch-up searches (the first start only sets the cursor)")),
       pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")) {}
 
 void Pipeline::wake(bool reconcile) {
@@ -257,6 +260,7 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   if (!cursor) {
     // First start: history is backfill's job; from now on nothing is missed.
     store_.set_cursor(std::string(kReconcileCursor), now);
+    reconcile_runs_.inc();
     co_return;
   }
   const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=gt" + url_encode(*cursor) +
@@ -282,6 +286,7 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
     if (observation->meta.last_updated > newest) newest = observation->meta.last_updated;
   }
   store_.set_cursor(std::string(kReconcileCursor), newest);
+  reconcile_runs_.inc();
   if (recorded > 0) log(LogLevel::info, "reconcile.recorded", {{"count", std::to_string(recorded)}});
 }
 

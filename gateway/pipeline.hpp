@@ -71,6 +71,7 @@ class Pipeline {
   Counter& written_;
   Counter& rejected_results_;
   Counter& reconciled_;
+  Counter& reconcile_runs_;
   Gauge& pending_;
 };
 

@@ -105,15 +105,16 @@ class Gateway:
 
     SECRET = "integration-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None):
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None):
+        """state_from: a stopped Gateway whose directory (state store included) this one takes over."""
+        self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (self.dir / "notify.secret").write_text(self.SECRET + "\n")
         rules_dir = REPO / "config/rules"
         if rules_override:
             rules_dir = self.dir / "rules"
-            shutil.copytree(REPO / "config/rules", rules_dir)
+            shutil.copytree(REPO / "config/rules", rules_dir, dirs_exist_ok=True)
             for name, text in rules_override.items():
                 (rules_dir / name).write_text(text)
         (self.dir / "gateway.yaml").write_text(
@@ -123,7 +124,7 @@ class Gateway:
 fhir:
   base_url: {HAPI_BASE}
 subscription:
-  manage: true
+  manage: {"true" if manage_subscription else "false"}
   secret_file: notify.secret
 state:
   path: state.db
@@ -134,7 +135,7 @@ pipeline:
   retry_initial_backoff_ms: 200
 """
         )
-        self.log = open(self.dir / "gateway.log", "w")
+        self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--config", str(self.dir / "gateway.yaml")],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -172,7 +173,7 @@ pipeline:
         self.log.flush()
         return (self.dir / "gateway.log").read_text()[-3000:]
 
-    def stop(self):
+    def stop(self, keep=False):
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
@@ -180,4 +181,5 @@ pipeline:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
