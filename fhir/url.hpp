@@ -30,6 +30,10 @@ struct Url {
 // percent-encoded; everything else is kept as written (no dot-segment removal).
 std::optional<Url> parse_url(std::string_view text);
 
+// Percent-encodes everything but RFC 3986 unreserved characters, for one search parameter value
+// ("Patient/1" -> "Patient%2F1", "http://loinc.org|2143-6,..." -> "http%3A%2F%2Floinc.org%7C2143-6%2C...").
+std::string percent_encode(std::string_view text);
+
 // The result of resolving a request target against a base URL: the origin-form target to send, or why not.
 struct ResolvedTarget {
   std::optional<std::string> target;  // "/fhir/Patient/1?_elements=id"

@@ -334,6 +334,18 @@ ConfigResult load_config(const std::string& path, const Environment& environment
   return result;
 }
 
+fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::string& user_agent) {
+  fhir::RestClientOptions options;
+  options.base_url = fhir.base_url;
+  options.connect_timeout = fhir.connect_timeout;
+  options.request_timeout = fhir.request_timeout;
+  options.bearer_token = fhir.bearer_token;
+  options.verify_peer = fhir.verify_tls;
+  options.ca_file = fhir.ca_file;
+  options.user_agent = user_agent;
+  return options;
+}
+
 std::string describe_config_keys() {
   std::ostringstream out;
   std::string section;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "fhir/rest_client.hpp"
+
 namespace gg::gateway {
 
 struct ServerConfig {
@@ -88,6 +90,9 @@ ConfigResult load_config(const std::string& path, const Environment& environment
 
 // The process environment as a map (only GRADIENT_GATEWAY_* variables).
 Environment process_environment();
+
+// The FHIR client settings of a configuration.
+fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::string& user_agent);
 
 // A text listing every key with its default and meaning (for --help and the documentation test).
 std::string describe_config_keys();

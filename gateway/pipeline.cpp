@@ -10,6 +10,7 @@
 
 #include "analytics/analysis.hpp"
 #include "fhir/json_codec.hpp"
+#include "fhir/url.hpp"
 #include "gateway/log.hpp"
 #include "gateway/write_back.hpp"
 
@@ -18,21 +19,6 @@ namespace {
 
 constexpr std::size_t kClaimBatch = 200;
 constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
-
-std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
 
 // A failure worth retrying: no answer, or an answer that says "later" (5xx, 408, 429).
 bool transient(const fhir::RestError& error) {
@@ -46,7 +32,7 @@ std::string code_list(const LoadedKnowledge& knowledge) {
     if (!list.empty()) list += ',';
     list += system + "|" + code;
   }
-  return url_encode(list);
+  return fhir::percent_encode(list);
 }
 
 }  // namespace
@@ -207,8 +193,8 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
 
   // The patient's recent hormone results: the context every gradient needs.
   const auto since = as_of - std::chrono::days(lookback_days_);
-  const std::string query = "subject=" + url_encode(patient) + "&code=" + code_list(knowledge_) + "&date=ge" +
-                            url_encode(format_instant(since)) + "&_count=200";
+  const std::string query = "subject=" + fhir::percent_encode(patient) + "&code=" + code_list(knowledge_) +
+                            "&date=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200";
   auto found = co_await client_.search("Observation", query);
   if (!found.ok()) {
     co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
@@ -263,7 +249,7 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
     reconcile_runs_.inc();
     co_return;
   }
-  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=gt" + url_encode(*cursor) +
+  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=gt" + fhir::percent_encode(*cursor) +
                             "&_sort=_lastUpdated&_count=200";
   auto found = co_await client_.search("Observation", query);
   if (!found.ok()) {

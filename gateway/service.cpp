@@ -62,14 +62,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   MetricsRegistry metrics;
   Readiness readiness;
 
-  fhir::RestClientOptions client_options;
-  client_options.base_url = config.fhir.base_url;
-  client_options.connect_timeout = config.fhir.connect_timeout;
-  client_options.request_timeout = config.fhir.request_timeout;
-  client_options.bearer_token = config.fhir.bearer_token;
-  client_options.verify_peer = config.fhir.verify_tls;
-  client_options.ca_file = config.fhir.ca_file;
-  client_options.user_agent = std::string("gradient-gateway/") + GG_VERSION;
+  const auto client_options = rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION);
   fhir::RestClient client(ioc.get_executor(), client_options);
 
   Pipeline pipeline(ioc.get_executor(), *store, client, knowledge, metrics, config.pipeline,

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fhir/json_codec.hpp"
+#include "fhir/url.hpp"
 #include "gateway/log.hpp"
 
 namespace gg::gateway {
@@ -12,21 +13,6 @@ namespace {
 
 constexpr std::string_view kStoreName = "rest-hook";
 constexpr std::string_view kPayload = "application/fhir+json";
-
-std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
 
 std::optional<fhir::Subscription> as_subscription(const std::string& body) {
   auto decoded = fhir::decode_resource(body);
@@ -79,7 +65,7 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& clien
     if (read.value->status == 200) existing = as_subscription(read.value->body);
   }
   if (!existing) {
-    auto found = co_await client.search("Subscription", "url=" + url_encode(spec.endpoint));
+    auto found = co_await client.search("Subscription", "url=" + fhir::percent_encode(spec.endpoint));
     if (!found.ok()) {
       result.error = "cannot search Subscriptions: " + found.error->message;
       co_return result;
