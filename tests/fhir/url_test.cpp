@@ -176,5 +176,14 @@ TEST(ResolveTarget, ColonInsideQueryIsNoScheme) {
   EXPECT_EQ(*resolved.target, "/fhir/Observation?date=ge2024-01-01T10:00:00Z");
 }
 
+TEST(PercentEncode, KeepsUnreservedAndEncodesTheRest) {
+  // RFC 3986 section 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~" stay; everything else is %XX, upper-case hex.
+  EXPECT_EQ(percent_encode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(percent_encode("http://loinc.org|2143-6,x"), "http%3A%2F%2Floinc.org%7C2143-6%2Cx");
+  EXPECT_EQ(percent_encode("2026-11-25T10:00:00+01:00"), "2026-11-25T10%3A00%3A00%2B01%3A00");
+  EXPECT_EQ(percent_encode("\xc2\xb5"), "%C2%B5");  // UTF-8 bytes one by one
+  EXPECT_EQ(percent_encode(""), "");
+}
+
 }  // namespace
 }  // namespace gg::fhir
