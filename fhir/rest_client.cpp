@@ -599,27 +599,32 @@ struct RestClient::Impl {
     co_return failure<HttpResponse>(status_error(what, *result.value));
   }
 
-  static asio::awaitable<RestResult<std::vector<Resource>>> search(std::shared_ptr<Impl> self, std::string type,
-                                                                   std::string query, std::size_t max_pages,
-                                                                   DecodeOptions decode_options) {
-    using Resources = std::vector<Resource>;
+  static asio::awaitable<RestResult<SearchResult>> search(std::shared_ptr<Impl> self, std::string type,
+                                                          std::string query, std::size_t max_pages,
+                                                          DecodeOptions decode_options) {
+    using Resources = SearchResult;
     if (!valid_type(type)) {
       co_return failure<Resources>(RestErrc::invalid_request, "search: invalid resource type");
     }
     if (query.starts_with('?')) query.erase(0, 1);
     std::string target = query.empty() ? type : type + "?" + query;
-    Resources resources;
+    SearchResult found;
     for (std::size_t page = 1;; ++page) {
       const std::string what = "search " + type + " page " + std::to_string(page);
       auto result = co_await send(self, "GET", target, {}, {});
       if (!result.ok()) co_return failure_in<Resources>(what, std::move(*result.error));
       if (result.value->status / 100 != 2) co_return failure<Resources>(status_error(what, *result.value));
       auto bundle = decode_bundle(result.value->body, decode_options);
-      if (const auto errors = describe_errors(bundle.issues); !bundle.ok() || !errors.empty()) {
-        co_return failure<Resources>(RestErrc::invalid_response, what + ": the Bundle did not decode: " + errors);
+      if (!bundle.ok()) {
+        co_return failure<Resources>(RestErrc::invalid_response,
+                                     what + ": the Bundle did not decode: " + describe_errors(bundle.issues));
+      }
+      // Entry-level problems leave that entry without a resource (decode_bundle); the rest of the page stands.
+      for (auto& issue : bundle.issues) {
+        if (issue.severity != DecodeIssue::Severity::warning) found.skipped.push_back(std::move(issue));
       }
       for (auto& entry : bundle.value->entry) {
-        if (entry.resource) resources.push_back(std::move(*entry.resource));
+        if (entry.resource) found.resources.push_back(std::move(*entry.resource));
       }
       // Paging (R4 section 3.1.1.5.6): the server's "next" link, followed verbatim; send() keeps it on our origin.
       const auto& links = bundle.value->link;
@@ -628,7 +633,7 @@ struct RestClient::Impl {
       if (next == links.end() || next->url.empty() || page >= std::max<std::size_t>(1, max_pages)) break;
       target = next->url;
     }
-    co_return success(std::move(resources));
+    co_return success(std::move(found));
   }
 
   static asio::awaitable<RestResult<Bundle>> transaction(std::shared_ptr<Impl> self, std::string body) {
@@ -666,9 +671,9 @@ boost::asio::awaitable<RestResult<HttpResponse>> RestClient::read(std::string ty
   return Impl::read(impl_, std::move(type), std::move(id));
 }
 
-boost::asio::awaitable<RestResult<std::vector<Resource>>> RestClient::search(std::string type, std::string query,
-                                                                             std::size_t max_pages,
-                                                                             DecodeOptions decode_options) {
+boost::asio::awaitable<RestResult<SearchResult>> RestClient::search(std::string type, std::string query,
+                                                                    std::size_t max_pages,
+                                                                    DecodeOptions decode_options) {
   return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options));
 }
 

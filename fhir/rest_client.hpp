@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "fhir/decode_result.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/resources.hpp"
 
@@ -71,6 +72,11 @@ struct RestResult {
   [[nodiscard]] bool ok() const { return value.has_value(); }
 };
 
+struct SearchResult {
+  std::vector<Resource> resources;
+  std::vector<DecodeIssue> skipped;  // issues of entries left out (paths name the entry), never their content
+};
+
 class RestClient {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -93,12 +99,13 @@ class RestClient {
   boost::asio::awaitable<RestResult<HttpResponse>> read(std::string type, std::string id);
 
   // GET [type]?[query], following Bundle.link "next" until there is none or max_pages pages were read (0 is taken
-  // as 1); returns every page's entries' resources in order. Non-2xx pages, pages that are no Bundle, and entries
-  // that did not decode are errors. `decode_options` is passed to decode_bundle (e.g. to skip unwanted
+  // as 1); returns every page's entries' resources in order. Non-2xx pages and pages that are no Bundle are
+  // errors; an entry whose resource did not decode is left out and reported in SearchResult::skipped, so one
+  // broken resource never hides the others. `decode_options` is passed to decode_bundle (e.g. to skip unwanted
   // Observations).
-  boost::asio::awaitable<RestResult<std::vector<Resource>>> search(std::string type, std::string query,
-                                                                   std::size_t max_pages = 50,
-                                                                   DecodeOptions decode_options = {});
+  boost::asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query,
+                                                          std::size_t max_pages = 50,
+                                                          DecodeOptions decode_options = {});
 
   // POST [base] with a transaction Bundle (R4 section 3.1.0.11); returns the transaction-response Bundle.
   boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle);

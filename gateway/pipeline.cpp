@@ -66,6 +66,8 @@ Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhi
                             "Intake events given up after pipeline.max_attempts transient failures")),
       written_(metrics.counter("gradient_gateway_writeback_transactions_total",
                                "Write-back transactions the FHIR server accepted")),
+      skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
+                                       "Search result entries that did not decode and were left out")),
       rejected_results_(metrics.counter("gradient_gateway_results_rejected_total",
                                         "Hormone results that could not be normalised (unit, value, status)")),
       reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
@@ -200,8 +202,15 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
                       "search Observation: " + found.error->message};
   }
+  if (!found.value->skipped.empty()) {
+    skipped_results_.inc(static_cast<double>(found.value->skipped.size()));
+    log(LogLevel::warn, "context.entries-skipped",
+        {{"patient", patient},
+         {"count", std::to_string(found.value->skipped.size())},
+         {"first", found.value->skipped.front().path + ": " + found.value->skipped.front().message}});
+  }
   std::vector<fhir::Observation> observations;
-  for (auto& resource : *found.value) {
+  for (auto& resource : found.value->resources) {
     if (auto* observation = std::get_if<fhir::Observation>(&resource))
       observations.push_back(std::move(*observation));
   }
@@ -258,7 +267,7 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   }
   std::string newest = *cursor;
   std::size_t recorded = 0;
-  for (const auto& resource : *found.value) {
+  for (const auto& resource : found.value->resources) {
     const auto* observation = std::get_if<fhir::Observation>(&resource);
     if (observation == nullptr) continue;
     auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,

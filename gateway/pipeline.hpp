@@ -69,6 +69,7 @@ class Pipeline {
   Counter& failed_;
   Counter& dead_;
   Counter& written_;
+  Counter& skipped_results_;
   Counter& rejected_results_;
   Counter& reconciled_;
   Counter& reconcile_runs_;

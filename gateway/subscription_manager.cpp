@@ -70,7 +70,7 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& clien
       result.error = "cannot search Subscriptions: " + found.error->message;
       co_return result;
     }
-    for (const auto& resource : *found.value) {
+    for (const auto& resource : found.value->resources) {
       if (const auto* subscription = std::get_if<fhir::Subscription>(&resource)) {
         existing = *subscription;
         if (subscription_matches(*subscription, spec)) break;
