@@ -163,39 +163,39 @@ int command_check_config(const Arguments& args) {
   return kOk;
 }
 
+// The configuration file and the knowledge it names, or nothing after printing every problem.
+std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(const std::string& path,
+                                                                            ConfigUse use) {
+  auto loaded = load_config(path, process_environment(), use);
+  if (!loaded.config) {
+    print_problems(loaded.problems);
+    return std::nullopt;
+  }
+  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
+  if (!knowledge.knowledge) {
+    print_problems(knowledge.problems);
+    return std::nullopt;
+  }
+  return std::pair{std::move(*loaded.config), std::move(*knowledge.knowledge)};
+}
+
 int command_backfill(const Arguments& args) {
   if (args.config.empty()) return usage_error("backfill needs --config FILE");
   if (args.files.empty()) return usage_error("backfill needs at least one FILE (or - for standard input)");
   auto as_of = parse_as_of(args.as_of);
   if (!as_of) return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");
-  auto loaded = load_config(args.config, process_environment(), ConfigUse::offline);
-  if (!loaded.config) {
-    print_problems(loaded.problems);
-    return kUsage;
-  }
-  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
-  if (!knowledge.knowledge) {
-    print_problems(knowledge.problems);
-    return kUsage;
-  }
-  return run_backfill(*loaded.config, *knowledge.knowledge, AnalyzeOptions{args.files, *as_of, false}, std::cerr);
+  auto loaded = load_config_and_knowledge(args.config, ConfigUse::offline);
+  if (!loaded) return kUsage;
+  return run_backfill(loaded->first, loaded->second, AnalyzeOptions{args.files, *as_of, false}, std::cerr);
 }
 
 int command_serve(const Arguments& args) {
   if (args.config.empty()) return usage_error("serve needs --config FILE");
-  auto loaded = load_config(args.config, process_environment());
-  if (!loaded.config) {
-    print_problems(loaded.problems);
-    return kUsage;
-  }
-  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
-  if (!knowledge.knowledge) {
-    print_problems(knowledge.problems);
-    return kUsage;
-  }
-  set_log_level(parse_log_level(loaded.config->logging.level));
-  set_log_patient_data(loaded.config->logging.patient_data);
-  return run_service(*loaded.config, *knowledge.knowledge);
+  auto loaded = load_config_and_knowledge(args.config, ConfigUse::service);
+  if (!loaded) return kUsage;
+  set_log_level(parse_log_level(loaded->first.logging.level));
+  set_log_patient_data(loaded->first.logging.patient_data);
+  return run_service(loaded->first, loaded->second);
 }
 
 }  // namespace
