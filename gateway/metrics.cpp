@@ -74,45 +74,32 @@ void append_sample(std::string& out, const std::string& name, const MetricLabels
   out += '\n';
 }
 
-}  // namespace
-
-std::string escape_label_value(std::string_view value) {
+// The text format escapes backslash and newline everywhere, and double quotes inside label values only.
+std::string escape(std::string_view text, bool quotes) {
   std::string out;
-  out.reserve(value.size());
-  for (const char ch : value) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += ch;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    if (ch == '\\') {
+      out += "\\\\";
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += ch;
     }
   }
   return out;
 }
 
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  return escape(value, true);
+}
+
 std::string escape_help(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (const char ch : help) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
+  return escape(help, false);
 }
 
 void Counter::inc(double amount) {
