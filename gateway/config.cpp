@@ -144,6 +144,9 @@ const std::vector<KeySpec>& key_specs() {
       {"pipeline", "reconcile_interval_s", Kind::integer, "60",
        "period of the _lastUpdated catch-up search for missed notifications (0: only at start)",
        int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_interval = std::chrono::seconds(v); })},
+      {"pipeline", "reconcile_overlap_s", Kind::integer, "120",
+       "how far each catch-up search reaches behind the newest lastUpdated seen (slow commits, clock skew)",
+       int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_overlap = std::chrono::seconds(v); })},
       {"logging", "level", Kind::text, "info", "error | warn | info | debug",
        [](Config& c, const std::string& v) -> std::string {
          if (v != "error" && v != "warn" && v != "info" && v != "debug")

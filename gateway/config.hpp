@@ -51,6 +51,10 @@ struct PipelineConfig {
   int max_attempts = 8;
   std::chrono::milliseconds retry_initial_backoff{1000};
   std::chrono::seconds reconcile_interval{60};  // _lastUpdated catch-up search period; 0 disables
+  // Each catch-up search reaches this far behind the newest lastUpdated seen: a transaction's lastUpdated is its
+  // start, so one that commits after a search would otherwise be missed; it also absorbs clock skew between the
+  // gateway and the server. What is seen twice is collapsed by resource version.
+  std::chrono::seconds reconcile_overlap{120};
 };
 
 struct LoggingConfig {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "analytics/analysis.hpp"
+#include "analytics/date_time.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
 #include "gateway/log.hpp"
@@ -250,15 +251,20 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
 }
 
 boost::asio::awaitable<void> Pipeline::reconcile() {
-  const std::string now = format_instant(clock_());
+  const auto now = clock_();
   auto cursor = store_.cursor(std::string(kReconcileCursor));
-  if (!cursor) {
-    // First start: history is backfill's job; from now on nothing is missed.
-    store_.set_cursor(std::string(kReconcileCursor), now);
+  const auto since = cursor ? analytics::parse_fhir_date_time(*cursor).instant : std::nullopt;
+  if (!since) {
+    // First start (or an unreadable cursor): history is backfill's job; from now on nothing is missed.
+    if (cursor) log(LogLevel::warn, "reconcile.cursor_unreadable", {{"cursor", *cursor}});
+    store_.set_cursor(std::string(kReconcileCursor), format_instant(now));
     reconcile_runs_.inc();
     co_return;
   }
-  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=gt" + fhir::percent_encode(*cursor) +
+  // ge and an overlap, never gt the cursor: a result updated in the cursor's second, or by a transaction that
+  // started before the last search and committed after it, is found again; its version is already recorded.
+  const std::string from = format_instant(since->utc - config_.reconcile_overlap);
+  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=ge" + fhir::percent_encode(from) +
                             "&_sort=_lastUpdated&_count=200";
   auto found = co_await client_.search("Observation", query);
   if (!found.ok()) {
@@ -266,23 +272,31 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
     co_return;
   }
   std::string newest = *cursor;
+  auto newest_instant = since->utc;
   std::size_t recorded = 0;
   for (const auto& resource : found.value->resources) {
     const auto* observation = std::get_if<fhir::Observation>(&resource);
     if (observation == nullptr) continue;
     auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
-                                                   observation->subject.reference, IntakeSource::poll, now,
-                                                   fhir::to_json(resource)});
+                                                   observation->subject.reference, IntakeSource::poll,
+                                                   format_instant(now), fhir::to_json(resource)});
     if (outcome.kind == RecordOutcome::Kind::inserted) {
       ++recorded;
       reconciled_.inc();
     }
     if (!outcome.stored()) co_return;  // keep the cursor: the next reconcile tries again
-    if (observation->meta.last_updated > newest) newest = observation->meta.last_updated;
+    const auto updated = analytics::parse_fhir_date_time(observation->meta.last_updated).instant;
+    if (updated && updated->utc > newest_instant) {
+      newest_instant = updated->utc;
+      newest = observation->meta.last_updated;
+    }
   }
   store_.set_cursor(std::string(kReconcileCursor), newest);
   reconcile_runs_.inc();
-  if (recorded > 0) log(LogLevel::info, "reconcile.recorded", {{"count", std::to_string(recorded)}});
+  log(recorded > 0 ? LogLevel::info : LogLevel::debug, "reconcile.searched",
+      {{"since", from},
+       {"seen", std::to_string(found.value->resources.size())},
+       {"recorded", std::to_string(recorded)}});
 }
 
 }  // namespace gg::gateway
