@@ -36,8 +36,10 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     } else if (auto* patient = std::get_if<fhir::Patient>(&resource)) {
       patients["Patient/" + patient->id] = std::move(*patient);
       ++summary.skipped;
+      ++summary.skipped_by_type["Patient"];
     } else {
       ++summary.skipped;
+      ++summary.skipped_by_type[std::string(fhir::resource_type(resource))];
     }
   };
   handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
@@ -57,6 +59,7 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     auto analysis = analytics::analyze(facts, results, knowledge.knowledge, options.as_of);
     summary.hormone_results += analysis.measurements.size();
     summary.skipped += analysis.skipped;
+    if (analysis.skipped > 0) summary.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;
     if (!analysis.measurements.empty() || !analysis.rejections.empty()) ++summary.patients;
     for (const auto& rejected : analysis.rejections) {
       ++summary.rejected;
@@ -76,6 +79,23 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
   return written_back;
 }
 
+std::string summary_text(const AnalyzeSummary& summary) {
+  std::string text = "analyze: read " + std::to_string(summary.resources) + ", hormone results " +
+                     std::to_string(summary.hormone_results) + ", skipped " + std::to_string(summary.skipped);
+  if (!summary.skipped_by_type.empty()) {
+    text += " (";
+    bool first = true;
+    for (const auto& [type, count] : summary.skipped_by_type) {
+      text += (first ? "" : ", ") + type + " " + std::to_string(count);
+      first = false;
+    }
+    text += ")";
+  }
+  text += ", rejected " + std::to_string(summary.rejected) + ", patients " + std::to_string(summary.patients) +
+          ", written " + std::to_string(summary.written);
+  return text;
+}
+
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
                 std::ostream& err, AnalyzeSummary* summary_out) {
   AnalyzeSummary summary;
@@ -89,6 +109,9 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   } else {
     out << fhir::to_json(transaction_bundle(std::move(entries))) << '\n';
   }
+  fhir::OperationOutcome outcome;
+  outcome.issue.push_back({"information", "informational", summary_text(summary), {}});
+  report(err, std::move(outcome));
   if (summary_out != nullptr) *summary_out = summary;
   return summary.rejected == 0 ? 0 : 1;
 }
