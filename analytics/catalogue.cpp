@@ -1,17 +1,22 @@
 #include "analytics/catalogue.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "analytics/unit_conversion.hpp"
 
 namespace gg::analytics {
 
-Catalogue::Catalogue(std::vector<Analyte> analytes) : analytes_(std::move(analytes)) {
+Catalogue::Catalogue(std::vector<Analyte> analytes, std::vector<LocalCodeMapping> local_codes)
+    : analytes_(std::move(analytes)), local_codes_(std::move(local_codes)) {
   for (std::size_t a = 0; a < analytes_.size(); ++a) {
     for (std::size_t c = 0; c < analytes_[a].loinc.size(); ++c) {
       by_loinc_.try_emplace(analytes_[a].loinc[c].code, a, c);
     }
+  }
+  for (std::size_t m = 0; m < local_codes_.size(); ++m) {
+    by_local_.try_emplace({local_codes_[m].system, local_codes_[m].code}, m);
   }
 }
 
@@ -26,6 +31,38 @@ std::optional<Catalogue::LoincMatch> Catalogue::find_loinc(std::string_view code
   if (it == by_loinc_.end()) return std::nullopt;
   const auto& analyte = analytes_[it->second.first];
   return LoincMatch{&analyte, &analyte.loinc[it->second.second]};
+}
+
+std::optional<Catalogue::LoincMatch> Catalogue::find_local(std::string_view system, std::string_view code) const {
+  const auto it = by_local_.find({std::string(system), std::string(code)});
+  if (it == by_local_.end()) return std::nullopt;
+  const LocalCodeMapping& mapping = local_codes_[it->second];
+  auto match = find_loinc(mapping.loinc_code);
+  if (match) match->via = &mapping;
+  return match;
+}
+
+std::vector<std::pair<std::string, std::string>> Catalogue::mapped_local_codes() const {
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (const auto& [key, index] : by_local_) {
+    if (by_loinc_.contains(local_codes_[index].loinc_code)) codes.push_back(key);
+  }
+  return codes;  // std::map keeps them sorted
+}
+
+ConversionBridges conversion_bridges(const Analyte& analyte) {
+  ConversionBridges bridges;
+  if (analyte.molar_mass && analyte.molar_mass->g_per_mol > 0)
+    bridges.molar_mass_g_per_mol = analyte.molar_mass->g_per_mol;
+  if (analyte.iu_equivalent && analyte.iu_equivalent->quantity > 0) {
+    const auto unit = parse_unit(analyte.iu_equivalent->unit, UnitDialect::ucum);
+    if (unit.unit &&
+        (unit.unit->dimension == Dimension{.mass = 1} || unit.unit->dimension == Dimension{.amount = 1})) {
+      bridges.per_international_unit =
+          UnitOfMeasure{analyte.iu_equivalent->quantity * unit.unit->factor, unit.unit->dimension};
+    }
+  }
+  return bridges;
 }
 
 std::vector<std::string> Catalogue::loinc_codes() const {
@@ -72,17 +109,30 @@ std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analyt
     }
     if (analyte.display.empty()) problems.push_back({at + ".display", "an analyte needs a display name"});
 
-    std::optional<double> molar_mass;
     if (analyte.molar_mass) {
       if (!(analyte.molar_mass->g_per_mol > 0)) {
         problems.push_back({at + ".molar_mass.g_per_mol", "a molar mass must be positive"});
-      } else {
-        molar_mass = analyte.molar_mass->g_per_mol;
       }
       if (analyte.molar_mass->source.empty()) {
         problems.push_back({at + ".molar_mass.source", "a molar mass needs a cited source"});
       }
     }
+    if (analyte.iu_equivalent) {
+      const auto& iu = *analyte.iu_equivalent;
+      if (!(iu.quantity > 0))
+        problems.push_back({at + ".iu_equivalent.quantity", "the quantity must be positive"});
+      const auto unit = parse_unit(iu.unit, UnitDialect::ucum);
+      if (!unit.unit ||
+          (unit.unit->dimension != Dimension{.mass = 1} && unit.unit->dimension != Dimension{.amount = 1})) {
+        problems.push_back({at + ".iu_equivalent.unit", "'" + iu.unit + "' is not a UCUM mass or amount unit"});
+      }
+      if (iu.standard.empty()) {
+        problems.push_back({at + ".iu_equivalent.standard", "name the reference standard the unit belongs to"});
+      }
+      if (iu.source.empty())
+        problems.push_back({at + ".iu_equivalent.source", "an equivalence needs a cited source"});
+    }
+    const ConversionBridges bridges = conversion_bridges(analyte);
 
     const auto canonical = parse_unit(analyte.canonical_unit, UnitDialect::ucum);
     if (!canonical.unit) {
@@ -102,18 +152,24 @@ std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analyt
       if (code.long_common_name.empty()) {
         problems.push_back({code_at + ".long_common_name", "a LOINC code needs its long common name"});
       }
-      // A mass-concentration code with a molar canonical unit (or the reverse) converts through the molar mass.
-      if (canonical.unit && !molar_mass) {
-        const bool canonical_is_mass = canonical.unit->dimension == Dimension{.mass = 1, .length = -3};
-        const bool canonical_is_substance = canonical.unit->dimension == Dimension{.amount = 1, .length = -3};
-        if ((code.property == LoincProperty::mass_concentration && canonical_is_substance) ||
-            (code.property == LoincProperty::substance_concentration && canonical_is_mass)) {
+      // Results under a code arrive in units of its property; they must reach the canonical unit.
+      if (canonical.unit) {
+        const auto typical = parse_unit(typical_unit(code.property), UnitDialect::ucum);
+        const auto reached = convert(1.0, *typical.unit, analyte.canonical_unit, bridges);
+        if (!reached.ok()) {
           problems.push_back({code_at + ".property",
-                              "results under this code need the analyte's molar mass to "
-                              "reach " +
-                                  analyte.canonical_unit + ", and none is given"});
+                              "results of property " + std::string(to_string(code.property)) + " cannot reach " +
+                                  analyte.canonical_unit + ": " + reached.rejection->message});
         }
       }
+    }
+
+    for (std::size_t u = 0; u < analyte.unit_aliases.size(); ++u) {
+      const auto& alias = analyte.unit_aliases[u];
+      const std::string alias_at = at + ".unit_aliases[" + std::to_string(u) + "]";
+      const auto parsed = parse_unit(alias.ucum, UnitDialect::ucum);
+      if (alias.text.empty()) problems.push_back({alias_at, "an alias needs the text labs send"});
+      if (!parsed.unit) problems.push_back({alias_at, "alias target is not UCUM: " + parsed.error});
     }
 
     for (std::size_t u = 0; u < analyte.accepted_units.size(); ++u) {
@@ -124,11 +180,28 @@ std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analyt
         continue;
       }
       if (!canonical.unit) continue;
-      const auto converted = convert(1.0, *parsed.unit, analyte.canonical_unit, molar_mass);
+      const auto converted = convert(1.0, *parsed.unit, analyte.canonical_unit, bridges);
       if (!converted.ok()) {
         problems.push_back({unit_at, "accepted unit '" + analyte.accepted_units[u] + "' cannot be converted to " +
                                          analyte.canonical_unit + ": " + converted.rejection->message});
       }
+    }
+  }
+  return problems;
+}
+
+std::vector<KnowledgeProblem> validate_local_codes(std::span<const LocalCodeMapping> mappings) {
+  std::vector<KnowledgeProblem> problems;
+  std::map<std::pair<std::string, std::string>, std::string> seen;
+  for (const auto& mapping : mappings) {
+    const std::string at = mapping.concept_map + " " + mapping.system + "|" + mapping.code;
+    if (mapping.system.empty() || mapping.code.empty() || mapping.loinc_code.empty()) {
+      problems.push_back({at, "a mapping needs a source system, a source code and a LOINC target"});
+      continue;
+    }
+    const auto [it, inserted] = seen.try_emplace({mapping.system, mapping.code}, mapping.loinc_code);
+    if (!inserted && it->second != mapping.loinc_code) {
+      problems.push_back({at, "mapped to both LOINC " + it->second + " and " + mapping.loinc_code});
     }
   }
   return problems;
@@ -142,24 +215,59 @@ std::string_view to_string(Specimen specimen) {
       return "saliva";
     case Specimen::urine:
       return "urine";
+    case Specimen::blood:
+      return "blood";
   }
   return "serum-plasma";
 }
 
+namespace {
+
+struct PropertyName {
+  LoincProperty property;
+  std::string_view code;
+  std::string_view typical_unit;  // a UCUM unit of that property, to check it can reach the canonical unit
+};
+
+constexpr std::array kProperties{
+    PropertyName{LoincProperty::mass_concentration, "MCnc", "g/L"},
+    PropertyName{LoincProperty::substance_concentration, "SCnc", "mol/L"},
+    PropertyName{LoincProperty::arbitrary_concentration, "ACnc", "[IU]/L"},
+    PropertyName{LoincProperty::mass_ratio, "MRto", "g/g"},
+    PropertyName{LoincProperty::substance_ratio, "SRto", "mol/mol"},
+    PropertyName{LoincProperty::mass_fraction, "MFr", "%"},
+    PropertyName{LoincProperty::mass_rate, "MRat", "g/d"},
+    PropertyName{LoincProperty::substance_rate, "SRat", "mol/d"},
+};
+
+}  // namespace
+
 std::string_view to_string(LoincProperty property) {
-  return property == LoincProperty::mass_concentration ? "MCnc" : "SCnc";
+  for (const auto& entry : kProperties) {
+    if (entry.property == property) return entry.code;
+  }
+  return "MCnc";
+}
+
+std::string_view typical_unit(LoincProperty property) {
+  for (const auto& entry : kProperties) {
+    if (entry.property == property) return entry.typical_unit;
+  }
+  return "g/L";
 }
 
 std::optional<Specimen> specimen_from_string(std::string_view text) {
   if (text == "serum-plasma") return Specimen::serum_plasma;
   if (text == "saliva") return Specimen::saliva;
   if (text == "urine") return Specimen::urine;
+  if (text == "blood") return Specimen::blood;
   return std::nullopt;
 }
 
 std::optional<LoincProperty> loinc_property_from_string(std::string_view text) {
-  if (text == "MCnc") return LoincProperty::mass_concentration;
-  if (text == "SCnc") return LoincProperty::substance_concentration;
+  for (const auto& entry : kProperties) {
+    if (entry.code == text) return entry.property;
+  }
   return std::nullopt;
 }
 

@@ -11,22 +11,35 @@
 #include <vector>
 
 #include "analytics/knowledge_problem.hpp"
+#include "analytics/unit_conversion.hpp"
 
 namespace gg::analytics {
 
 inline constexpr std::string_view kLoincSystem = "http://loinc.org";
 
-// The LOINC "System" axis as far as pairing cares: serum and plasma are one specimen type (LOINC "Ser/Plas").
-enum class Specimen { serum_plasma, saliva, urine };
+// The LOINC "System" axis as far as pairing cares: serum and plasma are one specimen type (LOINC "Ser/Plas");
+// whole blood is another.
+enum class Specimen { serum_plasma, saliva, urine, blood };
 
-// The LOINC "Property" axis: MCnc (mass concentration) or SCnc (substance concentration).
-enum class LoincProperty { mass_concentration, substance_concentration };
+// The LOINC "Property" axis, for the properties hormone results come in.
+enum class LoincProperty {
+  mass_concentration,       // MCnc: g/L
+  substance_concentration,  // SCnc: mol/L
+  arbitrary_concentration,  // ACnc: [IU]/L
+  mass_ratio,               // MRto: g/g (e.g. per creatinine)
+  substance_ratio,          // SRto: mol/mol
+  mass_fraction,            // MFr: % of a total
+  mass_rate,                // MRat: g/d (24 h urine)
+  substance_rate,           // SRat: mol/d
+};
 
 struct LoincCode {
   std::string code;              // "2143-6"
   std::string long_common_name;  // "Cortisol [Mass/volume] in Serum or Plasma"
   LoincProperty property = LoincProperty::mass_concentration;
   Specimen specimen = Specimen::serum_plasma;
+  std::string timing;  // where LOINC distinguishes it: "am", "pm", "midnight", "fasting", "24h"; empty otherwise
+  std::string method;  // where the LOINC method axis matters: "calculated"; empty otherwise
   friend bool operator==(const LoincCode&, const LoincCode&) = default;
 };
 
@@ -36,11 +49,22 @@ struct MolarMass {
   friend bool operator==(const MolarMass&, const MolarMass&) = default;
 };
 
+// What one international unit of an analyte's reference standard equals, as a mass or amount of substance.
+struct InternationalUnitEquivalent {
+  double quantity = 0;   // 6
+  std::string unit;      // UCUM mass or amount unit: "nmol"
+  std::string standard;  // "WHO 1st IS 83/500 (insulin)"
+  std::string source;    // citation for the equivalence
+  friend bool operator==(const InternationalUnitEquivalent&, const InternationalUnitEquivalent&) = default;
+};
+
 struct Analyte {
   std::string id;              // "cortisol", "dhea-s"
   std::string display;         // "Cortisol"
   std::string canonical_unit;  // UCUM, e.g. "nmol/L"
   std::optional<MolarMass> molar_mass;
+  std::optional<InternationalUnitEquivalent> iu_equivalent;
+  std::vector<UnitAlias> unit_aliases;
   std::vector<LoincCode> loinc;
   // UCUM units a result may arrive in. A unit that is convertible but not listed is rejected (a cortisol in g/L is
   // a mislabelled unit, not a value to convert). Free-text spellings (µg/dL, mcg/dL, NMOL/L) match their UCUM
@@ -49,35 +73,62 @@ struct Analyte {
   friend bool operator==(const Analyte&, const Analyte&) = default;
 };
 
-// The catalogue with its LOINC index. Construction never fails; validate_catalogue() reports what is wrong.
+// A site's own code mapped to a LOINC code, read from a FHIR ConceptMap in config/terminology/.
+struct LocalCodeMapping {
+  std::string system;       // the site's code system URI
+  std::string code;         // the site's code
+  std::string loinc_code;   // the LOINC code it maps to
+  std::string concept_map;  // the ConceptMap's url (or file name), for traceability
+  friend bool operator==(const LocalCodeMapping&, const LocalCodeMapping&) = default;
+};
+
+// The catalogue with its LOINC and local-code indexes. Construction never fails; validate_catalogue() reports
+// what is wrong.
 class Catalogue {
  public:
   Catalogue() = default;
-  explicit Catalogue(std::vector<Analyte> analytes);
+  explicit Catalogue(std::vector<Analyte> analytes, std::vector<LocalCodeMapping> local_codes = {});
 
   struct LoincMatch {
     const Analyte* analyte = nullptr;
     const LoincCode* code = nullptr;
+    const LocalCodeMapping* via = nullptr;  // set when a local code led here
   };
 
   const Analyte* find(std::string_view analyte_id) const;
   // The analyte and code entry for a LOINC code (system http://loinc.org). The first entry wins on duplicates.
   std::optional<LoincMatch> find_loinc(std::string_view code) const;
+  // A site's code mapped to a catalogue LOINC code; nullopt when unmapped or mapped to a code we do not know.
+  std::optional<LoincMatch> find_local(std::string_view system, std::string_view code) const;
   std::span<const Analyte> analytes() const { return analytes_; }
+  std::span<const LocalCodeMapping> local_codes() const { return local_codes_; }
   // Every LOINC code in the catalogue, sorted (for the Subscription criteria and search queries).
   std::vector<std::string> loinc_codes() const;
+  // Every local (system, code) that maps to a catalogue analyte, sorted.
+  std::vector<std::pair<std::string, std::string>> mapped_local_codes() const;
 
  private:
   std::vector<Analyte> analytes_;
+  std::vector<LocalCodeMapping> local_codes_;
   std::map<std::string, std::pair<std::size_t, std::size_t>, std::less<>> by_loinc_;  // (analyte, code) indices
+  std::map<std::pair<std::string, std::string>, std::size_t> by_local_;               // -> local_codes_ index
 };
 
+// The dimension-changing conversions an analyte allows (its molar mass, its international-unit equivalence).
+ConversionBridges conversion_bridges(const Analyte& analyte);
+
 // Every problem in the catalogue data: missing ids, duplicate ids or codes, malformed LOINC codes (format and
-// check digit), units that do not parse or cannot reach the canonical unit, molar masses without a source.
+// check digit), units that do not parse or cannot reach the canonical unit, molar masses and IU equivalences
+// without a source, LOINC properties that cannot reach the canonical unit.
 std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analytes);
 
+// Problems in local-code mappings: a local code mapped to two different LOINC codes, empty systems or codes.
+std::vector<KnowledgeProblem> validate_local_codes(std::span<const LocalCodeMapping> mappings);
+
 std::string_view to_string(Specimen specimen);       // "serum-plasma" | "saliva" | "urine"
-std::string_view to_string(LoincProperty property);  // "MCnc" | "SCnc"
+std::string_view to_string(LoincProperty property);  // "MCnc" | "SCnc" | "ACnc" | ...
+// A UCUM unit results of that property come in ("g/L" for MCnc), for checking a code can reach its canonical unit.
+std::string_view typical_unit(LoincProperty property);
 std::optional<Specimen> specimen_from_string(std::string_view text);
 std::optional<LoincProperty> loinc_property_from_string(std::string_view text);
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analytics/catalogue.hpp"
 #include "analytics/date_time.hpp"
@@ -25,15 +26,33 @@ struct EffectiveTime {
   friend bool operator==(const EffectiveTime&, const EffectiveTime&) = default;
 };
 
+// Where the number came from.
+enum class ValueSource { value_quantity, value_string };
+
+// The lab's own reference range, converted to the canonical unit. Reported, never used as a target: targets come
+// from config/rules/ with their sources.
+struct LabReferenceRange {
+  std::optional<double> low;
+  std::optional<double> high;
+  std::string text;
+  friend bool operator==(const LabReferenceRange&, const LabReferenceRange&) = default;
+};
+
 struct Measurement {
   std::string reference;   // "Observation/123" (empty when the Observation has no id)
   std::string version_id;  // Observation.meta.versionId, empty when absent
   std::string subject;     // "Patient/7" (relative form of Observation.subject)
   std::string analyte_id;  // catalogue id: "cortisol"
-  std::string loinc_code;  // the coding that identified the analyte
+  std::string loinc_code;  // the LOINC code that identified the analyte (directly or through a local code)
+  std::string local_code;  // "system|code" of the site's coding when a ConceptMap led to the LOINC code
   Specimen specimen = Specimen::serum_plasma;
+  std::string timing;      // the LOINC code's timing ("am", "midnight", "fasting"), empty when it has none
+  std::string method;      // the LOINC code's method where it matters ("calculated")
   UcumValue value;         // in the analyte's canonical unit, e.g. {402.1, "nmol/L"}
   std::string comparator;  // "<", "<=", ">=", ">" or empty
+  ValueSource value_source = ValueSource::value_quantity;
+  std::vector<std::string> interpretation;  // Observation.interpretation codes as sent ("H", "L", "N", ...)
+  std::optional<LabReferenceRange> reference_range;
   EffectiveTime effective;
   ResultStatus status = ResultStatus::final;
 

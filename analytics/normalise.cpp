@@ -1,6 +1,8 @@
 #include "analytics/normalise.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -31,65 +33,154 @@ RejectionReason from_unit_rejection(UnitRejection::Reason reason) {
   return RejectionReason::unknown_unit;
 }
 
-struct CodeMatch {
-  std::optional<Catalogue::LoincMatch> match;
-  bool conflicting = false;
-};
-
-CodeMatch match_loinc(const fhir::CodeableConcept& code, const Catalogue& catalogue) {
-  CodeMatch result;
-  for (const auto& coding : code.coding) {
-    if (coding.system != kLoincSystem) continue;
-    const auto match = catalogue.find_loinc(coding.code);
-    if (!match) continue;
-    if (!result.match) {
-      result.match = match;
-    } else if (result.match->analyte != match->analyte || result.match->code->specimen != match->code->specimen) {
-      result.conflicting = true;
-    }
-  }
-  return result;
+bool same_measurand(const Catalogue::LoincMatch& a, const Catalogue::LoincMatch& b) {
+  return a.analyte == b.analyte && a.code->specimen == b.code->specimen;
 }
 
-// Reads the value into the analyte's canonical unit, adding an issue for every problem.
-std::optional<UcumValue> read_value(const fhir::Observation& observation, const Analyte& analyte,
-                                    std::vector<RejectionIssue>& issues) {
-  if (!observation.value_quantity) {
-    if (observation.data_absent_reason) {
-      issues.push_back({RejectionReason::data_absent, "the result is absent (dataAbsentReason)",
-                        "Observation.dataAbsentReason"});
-    } else {
-      issues.push_back(
-          {RejectionReason::missing_value, "a hormone result needs a valueQuantity", "Observation.value[x]"});
+struct CodeMatch {
+  std::optional<Catalogue::LoincMatch> match;
+  std::string conflict;  // why the codings disagree; empty when they agree
+};
+
+// LOINC first: a known LOINC coding decides. The site's own codings (through its ConceptMaps) decide only when no
+// LOINC coding is known, and must agree with it when both are present.
+CodeMatch match_codes(const fhir::CodeableConcept& code, const Catalogue& catalogue) {
+  CodeMatch loinc;
+  CodeMatch local;
+  for (const auto& coding : code.coding) {
+    const bool is_loinc = coding.system == kLoincSystem;
+    const auto match =
+        is_loinc ? catalogue.find_loinc(coding.code) : catalogue.find_local(coding.system, coding.code);
+    if (!match) continue;
+    CodeMatch& into = is_loinc ? loinc : local;
+    if (!into.match) {
+      into.match = match;
+    } else if (!same_measurand(*into.match, *match) && into.conflict.empty()) {
+      into.conflict = is_loinc ? "LOINC codings name different analytes or specimens"
+                               : "the site's codings map to different analytes or specimens";
     }
-    return std::nullopt;
   }
-  const fhir::Quantity& quantity = *observation.value_quantity;
-  const std::string at = "Observation.valueQuantity.";
-  bool usable = true;
-  if (!quantity.value) {
-    issues.push_back({RejectionReason::missing_value, "the valueQuantity has no value", at + "value"});
-    usable = false;
-  } else if (!std::isfinite(*quantity.value) || *quantity.value < 0) {
-    issues.push_back(
-        {RejectionReason::invalid_value, "a concentration must be a finite number, zero or more", at + "value"});
-    usable = false;
+  if (loinc.match && local.match && loinc.conflict.empty() && !same_measurand(*loinc.match, *local.match)) {
+    loinc.conflict = "the site's code " + local.match->via->system + "|" + local.match->via->code +
+                     " maps to LOINC " + local.match->via->loinc_code +
+                     ", another analyte or specimen than LOINC " + loinc.match->code->code;
   }
-  const auto unit = read_quantity_unit(quantity);
+  if (loinc.match) return loinc;
+  return local;
+}
+
+// Specimen type codes (SNOMED CT specimen hierarchy; HL7 v2 table 0487) as far as pairing cares.
+struct SpecimenCode {
+  std::string_view system;
+  std::string_view code;
+  Specimen specimen;
+};
+constexpr std::string_view kSnomed = "http://snomed.info/sct";
+constexpr std::string_view kV2Specimen = "http://terminology.hl7.org/CodeSystem/v2-0487";
+constexpr std::array kSpecimenCodes{
+    SpecimenCode{kSnomed, "119364003", Specimen::serum_plasma},  // Serum specimen
+    SpecimenCode{kSnomed, "119361006", Specimen::serum_plasma},  // Plasma specimen
+    SpecimenCode{kSnomed, "119297000", Specimen::blood},         // Blood specimen
+    SpecimenCode{kSnomed, "122555007", Specimen::blood},         // Venous blood specimen
+    SpecimenCode{kSnomed, "122554006", Specimen::blood},         // Capillary blood specimen
+    SpecimenCode{kSnomed, "119342007", Specimen::saliva},        // Saliva specimen
+    SpecimenCode{kSnomed, "122575003", Specimen::urine},         // Urine specimen
+    SpecimenCode{kSnomed, "276833005", Specimen::urine},         // 24 hour urine sample
+    SpecimenCode{kV2Specimen, "SER", Specimen::serum_plasma},
+    SpecimenCode{kV2Specimen, "PLAS", Specimen::serum_plasma},
+    SpecimenCode{kV2Specimen, "BLD", Specimen::blood},
+    SpecimenCode{kV2Specimen, "SAL", Specimen::saliva},
+    SpecimenCode{kV2Specimen, "UR", Specimen::urine},
+};
+
+// The specimen type of a contained Specimen the Observation points at ("#id"); nullopt when it cannot be told.
+std::optional<Specimen> referenced_specimen(const fhir::Observation& observation) {
+  if (!observation.specimen || !observation.specimen->reference.starts_with("#")) return std::nullopt;
+  const std::string_view id = std::string_view(observation.specimen->reference).substr(1);
+  for (const auto& contained : observation.contained_specimens) {
+    if (contained.id != id) continue;
+    for (const auto& coding : contained.type.coding) {
+      for (const auto& known : kSpecimenCodes) {
+        if (known.system == coding.system && known.code == coding.code) return known.specimen;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+struct ReadValue {
+  UcumValue value;
+  std::string comparator;
+  ValueSource source = ValueSource::value_quantity;
+};
+
+// A valueString such as "<0.5", "> 1000 ng/mL" or "12.5": an optional comparator, a plain decimal, an optional
+// unit. Anything else ("negative", "see comment", "1,5") is not read.
+struct StringValue {
+  std::string comparator;
+  double value = 0;
+  std::string unit;
+};
+std::optional<StringValue> parse_value_string(std::string_view text) {
+  auto skip_space = [&] {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  };
+  skip_space();
+  StringValue out;
+  for (std::string_view comparator : {"<=", ">=", "<", ">"}) {
+    if (text.starts_with(comparator)) {
+      out.comparator = std::string(comparator);
+      text.remove_prefix(comparator.size());
+      break;
+    }
+  }
+  skip_space();
+  std::size_t digits = 0;
+  bool point = false;
+  std::size_t length = 0;
+  while (length < text.size()) {
+    const char c = text[length];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+    ++length;
+  }
+  if (digits == 0 || digits > 15) return std::nullopt;
+  const auto parsed = std::from_chars(text.data(), text.data() + length, out.value);
+  if (parsed.ec != std::errc() || parsed.ptr != text.data() + length) return std::nullopt;
+  text.remove_prefix(length);
+  skip_space();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  out.unit = std::string(text);
+  return out;
+}
+
+// The unit of a lab's reference range, for a valueString that gives none: the lab's own statement of its unit.
+std::optional<fhir::Quantity> reference_range_unit(const fhir::Observation& observation) {
+  for (const auto& range : observation.reference_range) {
+    for (const auto* bound : {&range.low, &range.high}) {
+      if (*bound && (!(*bound)->code.empty() || !(*bound)->unit.empty())) return **bound;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, const Analyte& analyte,
+                                      const std::string& element, std::vector<RejectionIssue>& issues) {
   if (!unit.unit) {
-    issues.push_back(
-        {from_unit_rejection(unit.rejection->reason), unit.rejection->message, at + unit.rejection->element});
+    issues.push_back({from_unit_rejection(unit.rejection->reason), unit.rejection->message, element});
     return std::nullopt;
   }
-  const std::optional<double> molar_mass =
-      analyte.molar_mass ? std::optional<double>(analyte.molar_mass->g_per_mol) : std::nullopt;
-  const auto converted = convert(usable ? *quantity.value : 0.0, *unit.unit, analyte.canonical_unit, molar_mass);
-  const std::string unit_element = at + unit.element;
+  const auto converted = convert(value, *unit.unit, analyte.canonical_unit, conversion_bridges(analyte));
   if (!converted.ok()) {
     issues.push_back(
         {from_unit_rejection(converted.rejection->reason),
          "unit " + quoted_unit(unit.text) + " for " + analyte.display + ": " + converted.rejection->message,
-         unit_element});
+         element});
     return std::nullopt;
   }
   if (!analyte.accepted_units.empty()) {
@@ -101,13 +192,103 @@ std::optional<UcumValue> read_value(const fhir::Observation& observation, const 
     if (!accepted) {
       issues.push_back(
           {RejectionReason::unit_not_accepted,
-           "unit " + quoted_unit(unit.text) + " is not among the units accepted for " + analyte.display,
-           unit_element});
+           "unit " + quoted_unit(unit.text) + " is not among the units accepted for " + analyte.display, element});
       return std::nullopt;
     }
   }
-  if (!usable) return std::nullopt;
   return converted.value;
+}
+
+bool usable_number(std::optional<double> value, const std::string& element, std::vector<RejectionIssue>& issues) {
+  if (!value) {
+    issues.push_back({RejectionReason::missing_value, "the valueQuantity has no value", element});
+    return false;
+  }
+  if (!std::isfinite(*value) || *value < 0) {
+    issues.push_back(
+        {RejectionReason::invalid_value, "a concentration must be a finite number, zero or more", element});
+    return false;
+  }
+  return true;
+}
+
+// Reads the value (valueQuantity, else valueString) into the analyte's canonical unit, adding an issue for every
+// problem.
+std::optional<ReadValue> read_value(const fhir::Observation& observation, const Analyte& analyte,
+                                    std::vector<RejectionIssue>& issues) {
+  if (observation.value_quantity) {
+    const fhir::Quantity& quantity = *observation.value_quantity;
+    const std::string at = "Observation.valueQuantity.";
+    const bool usable = usable_number(quantity.value, at + "value", issues);
+    const auto unit = read_quantity_unit(quantity, analyte.unit_aliases);
+    auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, at + unit.element, issues);
+    if (!usable || !value) return std::nullopt;
+    return ReadValue{std::move(*value), quantity.comparator, ValueSource::value_quantity};
+  }
+  if (!observation.value_string.empty()) {
+    const std::string at = "Observation.valueString";
+    const auto parsed = parse_value_string(observation.value_string);
+    if (!parsed) {
+      issues.push_back({RejectionReason::unreadable_value,
+                        "the valueString is not a number with an optional comparator and unit", at});
+      return std::nullopt;
+    }
+    QuantityUnit unit;
+    std::string element = at;
+    if (!parsed->unit.empty()) {
+      unit = read_unit_text(parsed->unit, analyte.unit_aliases);
+    } else if (auto lab_unit = reference_range_unit(observation)) {
+      unit = read_quantity_unit(*lab_unit, analyte.unit_aliases);
+      element = "Observation.referenceRange";
+    } else {
+      issues.push_back(
+          {RejectionReason::missing_unit, "the valueString has no unit and the reference range gives none", at});
+      return std::nullopt;
+    }
+    auto value = to_canonical(parsed->value, unit, analyte, element, issues);
+    if (!value) return std::nullopt;
+    return ReadValue{std::move(*value), parsed->comparator, ValueSource::value_string};
+  }
+  issues.push_back({RejectionReason::missing_value, "a hormone result needs a valueQuantity or a valueString",
+                    "Observation.value[x]"});
+  return std::nullopt;
+}
+
+// The lab's first reference range with a bound, in the canonical unit; nullopt when there is none or its units
+// cannot be read (it is informative only, so that is not a rejection).
+std::optional<LabReferenceRange> read_reference_range(const fhir::Observation& observation,
+                                                      const Analyte& analyte) {
+  for (const auto& range : observation.reference_range) {
+    LabReferenceRange out;
+    out.text = range.text;
+    bool readable = true;
+    auto convert_bound = [&](const std::optional<fhir::Quantity>& bound, std::optional<double>& into) {
+      if (!bound || !bound->value) return;
+      const auto unit = read_quantity_unit(*bound, analyte.unit_aliases);
+      const auto converted =
+          unit.unit ? convert(*bound->value, *unit.unit, analyte.canonical_unit, conversion_bridges(analyte))
+                    : ConversionResult{};
+      if (converted.ok()) {
+        into = converted.value->value;
+      } else {
+        readable = false;
+      }
+    };
+    convert_bound(range.low, out.low);
+    convert_bound(range.high, out.high);
+    if (readable && (out.low || out.high || !out.text.empty())) return out;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> interpretation_codes(const fhir::Observation& observation) {
+  std::vector<std::string> codes;
+  for (const auto& interpretation : observation.interpretation) {
+    for (const auto& coding : interpretation.coding) {
+      if (!coding.code.empty()) codes.push_back(coding.code);
+    }
+  }
+  return codes;
 }
 
 std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std::vector<RejectionIssue>& issues) {
@@ -150,23 +331,36 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
   return std::nullopt;
 }
 
+std::string data_absent_code(const fhir::CodeableConcept& reason) {
+  for (const auto& coding : reason.coding) {
+    if (!coding.code.empty()) return coding.code;
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue) {
   const std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
-  const auto code = match_loinc(observation.code, catalogue);
+  const auto code = match_codes(observation.code, catalogue);
   if (!code.match) return NotHormone{};
   const Analyte& analyte = *code.match->analyte;
-  if (code.conflicting) {
+  if (!code.conflict.empty()) {
     return Rejected{reference,
                     observation.meta.version_id,
                     {},
-                    {{RejectionReason::conflicting_codes, "LOINC codings name different analytes or specimens",
-                      "Observation.code"}}};
+                    {{RejectionReason::conflicting_codes, code.conflict, "Observation.code"}}};
   }
   const std::string subject = relative_reference(observation.subject.reference);
-  if (observation.status == "cancelled" || observation.status == "entered-in-error") {
-    return Excluded{reference, observation.meta.version_id, subject, analyte.id, observation.status};
+  // Results that by their own account carry no value: nothing to compute, earlier output is superseded.
+  if (observation.status == "cancelled" || observation.status == "entered-in-error" ||
+      observation.status == "registered") {
+    return Excluded{reference, observation.meta.version_id, subject, analyte.id, observation.status, {}};
+  }
+  if (observation.data_absent_reason && !observation.value_quantity && observation.value_string.empty()) {
+    return Excluded{reference,     observation.meta.version_id,
+                    subject,       analyte.id,
+                    "data-absent", data_absent_code(*observation.data_absent_reason)};
   }
 
   std::vector<RejectionIssue> issues;
@@ -176,6 +370,13 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
                       observation.status.empty() ? std::string("the Observation has no status")
                                                  : "status '" + observation.status + "' carries no usable result",
                       "Observation.status"});
+  }
+  const Specimen specimen = code.match->code->specimen;
+  if (const auto declared = referenced_specimen(observation); declared && *declared != specimen) {
+    issues.push_back({RejectionReason::specimen_conflict,
+                      "the specimen is " + std::string(to_string(*declared)) + ", the code " +
+                          code.match->code->code + " is for " + std::string(to_string(specimen)),
+                      "Observation.specimen"});
   }
   auto value = read_value(observation, analyte, issues);
   auto effective = read_time(observation, issues);
@@ -187,9 +388,15 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   measurement.subject = subject;
   measurement.analyte_id = analyte.id;
   measurement.loinc_code = code.match->code->code;
-  measurement.specimen = code.match->code->specimen;
-  measurement.value = std::move(*value);
-  measurement.comparator = observation.value_quantity->comparator;
+  if (code.match->via != nullptr) measurement.local_code = code.match->via->system + "|" + code.match->via->code;
+  measurement.specimen = specimen;
+  measurement.timing = code.match->code->timing;
+  measurement.method = code.match->code->method;
+  measurement.value = std::move(value->value);
+  measurement.comparator = std::move(value->comparator);
+  measurement.value_source = value->source;
+  measurement.interpretation = interpretation_codes(observation);
+  measurement.reference_range = read_reference_range(observation, analyte);
   measurement.effective = std::move(*effective);
   measurement.status = *status;
   return measurement;
@@ -199,12 +406,15 @@ std::string_view to_string(RejectionReason reason) {
   switch (reason) {
     case RejectionReason::conflicting_codes:
       return "conflicting-codes";
+    case RejectionReason::specimen_conflict:
+      return "specimen-conflict";
+    case RejectionReason::unreadable_value:
+      return "unreadable-value";
+
     case RejectionReason::status_unusable:
       return "status-unusable";
     case RejectionReason::missing_value:
       return "missing-value";
-    case RejectionReason::data_absent:
-      return "data-absent";
     case RejectionReason::missing_unit:
       return "missing-unit";
     case RejectionReason::unknown_unit:

@@ -1,7 +1,10 @@
 // Normalisation: one FHIR Observation -> a Measurement of a known analyte, or "not a hormone" (skipped, counted,
-// not an error), or "excluded" (a cancelled or entered-in-error hormone result: nothing to compute, but the
-// gateway must supersede what it wrote from an earlier version), or "rejected" with every reason found. Nothing is
-// guessed.
+// not an error), or "excluded" (a hormone result that carries no value by its own account: cancelled,
+// entered-in-error, registered, or a dataAbsentReason; nothing to compute, but the gateway must supersede what it
+// wrote from an earlier version), or "rejected" with every reason found. Nothing is guessed.
+//
+// Codes: LOINC codings (system http://loinc.org) first, then the site's own codings through its ConceptMaps. A
+// site coding that maps to another analyte or specimen than the LOINC coding is a conflict, never a tie-break.
 #pragma once
 
 #include <string>
@@ -24,15 +27,18 @@ struct Excluded {
   std::string version_id;
   std::string subject;
   std::string analyte_id;
-  std::string status;  // "cancelled" | "entered-in-error"
+  // "cancelled" | "entered-in-error" | "registered" (the status), or "data-absent" (dataAbsentReason)
+  std::string status;
+  std::string detail;  // the dataAbsentReason code ("not-performed", "error", ...) when status is data-absent
   friend bool operator==(const Excluded&, const Excluded&) = default;
 };
 
 enum class RejectionReason {
-  conflicting_codes,         // LOINC codings name different analytes or specimens
-  status_unusable,           // registered | unknown | missing status: no usable result
-  missing_value,             // no valueQuantity, or no value in it
-  data_absent,               // dataAbsentReason instead of a value
+  conflicting_codes,         // codings (LOINC or mapped local) name different analytes or specimens
+  specimen_conflict,         // the Observation's specimen is of another type than its code's system
+  status_unusable,           // unknown or missing status: no usable result
+  missing_value,             // no valueQuantity or valueString, or no value in it
+  unreadable_value,          // a valueString that is not a number with an optional comparator and unit
   missing_unit,              // neither a UCUM code nor a unit text
   unknown_unit,              // the unit does not parse
   incompatible_unit,         // a dimension that cannot reach the canonical unit (IU/L for cortisol)
@@ -62,8 +68,8 @@ struct Rejected {
 
 using Normalised = std::variant<Measurement, NotHormone, Excluded, Rejected>;
 
-// Matches the Observation's LOINC codings (system http://loinc.org) against the catalogue, then reads status,
-// value and time. Issue 3 adds local codes through ConceptMaps after LOINC.
+// Matches the Observation's codings against the catalogue (LOINC, then mapped local codes), then reads status,
+// specimen, value (valueQuantity or valueString), interpretation, reference range and time.
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue);
 
 // A stable, hyphenated code for metrics and OperationOutcome diagnostics: "incompatible-unit".

@@ -39,15 +39,24 @@ struct Atom {
   bool metric;  // may carry a prefix
 };
 
-// UCUM base units and the derived units we need, with their factor to the coherent base (g, mol, m, [IU]).
+// UCUM base units and the derived units we need, with their factor to the coherent base (g, mol, m, s, [IU]).
 // "L" and "l" are both the litre in UCUM (table "Derived units", 1 L = 1 dm3). "10*" and "10^" are UCUM's special
-// powers of ten ("10*3/L"). [IU] and [iU] are the international unit, an arbitrary unit (UCUM section 4.5).
+// powers of ten ("10*3/L"). [IU] and [iU] are the international unit, an arbitrary unit (UCUM section 4.5). "U" is
+// UCUM's enzyme unit (1 umol/min), not an international unit: "mU/L" for a TSH is a unit alias in the catalogue,
+// never a silent reading. Time units (min, h, d) serve rates such as a cortisol slope in nmol/L/h.
 constexpr std::array kUcumAtoms{
     Atom{"g", 1, {.mass = 1}, true},
     Atom{"mol", 1, {.amount = 1}, true},
     Atom{"L", 1e-3, {.length = 3}, true},
     Atom{"l", 1e-3, {.length = 3}, true},
     Atom{"m", 1, {.length = 1}, true},
+    Atom{"s", 1, {.time = 1}, true},
+    Atom{"min", 60, {.time = 1}, false},
+    Atom{"h", 3600, {.time = 1}, false},
+    Atom{"d", 86400, {.time = 1}, false},
+    Atom{"wk", 604800, {.time = 1}, false},
+    Atom{"U", 1e-6 / 60, {.amount = 1, .time = -1}, true},
+    Atom{"kat", 1, {.amount = 1, .time = -1}, true},
     Atom{"[IU]", 1, {.arbitrary_unit = 1}, true},
     Atom{"[iU]", 1, {.arbitrary_unit = 1}, true},
     Atom{"%", 1e-2, {}, false},
@@ -63,11 +72,12 @@ constexpr std::array kLabTextAtoms{
 };
 
 Dimension scaled(const Dimension& d, int by) {
-  return {d.mass * by, d.amount * by, d.length * by, d.arbitrary_unit * by};
+  return {d.mass * by, d.amount * by, d.length * by, d.time * by, d.arbitrary_unit * by};
 }
 
 Dimension combined(const Dimension& a, const Dimension& b) {
-  return {a.mass + b.mass, a.amount + b.amount, a.length + b.length, a.arbitrary_unit + b.arbitrary_unit};
+  return {a.mass + b.mass, a.amount + b.amount, a.length + b.length, a.time + b.time,
+          a.arbitrary_unit + b.arbitrary_unit};
 }
 
 UnitOfMeasure multiply(const UnitOfMeasure& a, const UnitOfMeasure& b) {
@@ -355,11 +365,39 @@ std::string describe(const Dimension& d) {
   if (d == Dimension{.amount = 1}) return "amount of substance";
   if (d == Dimension{.length = 3}) return "volume";
   if (d == Dimension{.length = 1}) return "length";
+  if (d == Dimension{.time = 1}) return "time";
+  if (d == Dimension{.amount = 1, .time = -1}) return "catalytic activity";
+  if (d == Dimension{.amount = 1, .length = -3, .time = -1}) return "catalytic concentration";
   return "g^" + std::to_string(d.mass) + ".mol^" + std::to_string(d.amount) + ".m^" + std::to_string(d.length) +
-         ".[IU]^" + std::to_string(d.arbitrary_unit);
+         ".s^" + std::to_string(d.time) + ".[IU]^" + std::to_string(d.arbitrary_unit);
 }
 
-QuantityUnit read_quantity_unit(const fhir::Quantity& quantity) {
+namespace {
+
+void parse_into(QuantityUnit& out, UnitDialect dialect, std::span<const UnitAlias> aliases) {
+  for (const auto& alias : aliases) {
+    if (alias.text == out.text) {
+      dialect = UnitDialect::ucum;
+      auto parsed = parse_unit(alias.ucum, dialect);
+      if (parsed.unit) {
+        out.unit = parsed.unit;
+      } else {
+        out.rejection = rejection(UnitRejection::Reason::unknown_unit, parsed.error, out.element);
+      }
+      return;
+    }
+  }
+  auto parsed = parse_unit(out.text, dialect);
+  if (parsed.unit) {
+    out.unit = parsed.unit;
+  } else {
+    out.rejection = rejection(UnitRejection::Reason::unknown_unit, parsed.error, out.element);
+  }
+}
+
+}  // namespace
+
+QuantityUnit read_quantity_unit(const fhir::Quantity& quantity, std::span<const UnitAlias> aliases) {
   QuantityUnit out;
   UnitDialect dialect = UnitDialect::lab_text;
   if (quantity.system == kUcumSystem && !quantity.code.empty()) {
@@ -377,17 +415,28 @@ QuantityUnit read_quantity_unit(const fhir::Quantity& quantity) {
         rejection(UnitRejection::Reason::missing_unit, "the quantity has neither a code nor a unit", "unit");
     return out;
   }
-  auto parsed = parse_unit(out.text, dialect);
-  if (parsed.unit) {
-    out.unit = parsed.unit;
-  } else {
-    out.rejection = rejection(UnitRejection::Reason::unknown_unit, parsed.error, out.element);
+  parse_into(out, dialect, aliases);
+  return out;
+}
+
+QuantityUnit read_quantity_unit(const fhir::Quantity& quantity) {
+  return read_quantity_unit(quantity, {});
+}
+
+QuantityUnit read_unit_text(std::string_view text, std::span<const UnitAlias> aliases) {
+  QuantityUnit out;
+  out.text = std::string(text);
+  out.element = "unit";
+  if (text.empty()) {
+    out.rejection = rejection(UnitRejection::Reason::missing_unit, "no unit is given", "unit");
+    return out;
   }
+  parse_into(out, UnitDialect::lab_text, aliases);
   return out;
 }
 
 ConversionResult convert(double value, const UnitOfMeasure& from, std::string_view target_ucum,
-                         std::optional<double> molar_mass_g_per_mol) {
+                         const ConversionBridges& bridges) {
   ConversionResult result;
   const auto target = parse_unit(target_ucum, UnitDialect::ucum);
   if (!target.unit) {
@@ -395,33 +444,46 @@ ConversionResult convert(double value, const UnitOfMeasure& from, std::string_vi
         rejection(UnitRejection::Reason::unknown_unit, "target unit does not parse: " + target.error, "code");
     return result;
   }
-  const double in_base = value * from.factor;
   const Dimension& have = from.dimension;
   const Dimension& want = target.unit->dimension;
-  double converted_base = in_base;
-  if (have != want) {
-    // mass -> substance: divide by g/mol; substance -> mass: multiply. Nothing else changes dimension.
-    const Dimension difference = combined(have, scaled(want, -1));
-    const bool mass_to_substance = difference == Dimension{.mass = 1, .amount = -1};
-    const bool substance_to_mass = difference == Dimension{.mass = -1, .amount = 1};
-    if (!mass_to_substance && !substance_to_mass) {
-      result.rejection = rejection(
-          UnitRejection::Reason::incompatible_dimension,
-          describe(have) + " cannot be converted to " + std::string(target_ucum) + " (" + describe(want) + ")",
-          "code");
+  const Dimension difference = combined(have, scaled(want, -1));
+  // The bridges' dimensions: g/mol, and (g or mol)/[IU]. A value crosses bridge B k times (k in -1..1) when the
+  // difference between its dimension and the target's is the sum of k * dim(B); the value is then divided by B^k.
+  const Dimension molar{.mass = 1, .amount = -1};
+  const Dimension per_iu = bridges.per_international_unit ? combined(bridges.per_international_unit->dimension,
+                                                                     Dimension{.arbitrary_unit = -1})
+                                                          : Dimension{};  // unused: no crossing is tried
+  // Without an equivalence an analyte has no international unit at all: [IU] is then simply incompatible.
+  const int iu_crossings = bridges.per_international_unit ? 1 : 0;
+  for (int k_molar = -1; k_molar <= 1; ++k_molar) {
+    for (int k_iu = -iu_crossings; k_iu <= iu_crossings; ++k_iu) {
+      if (combined(scaled(molar, k_molar), scaled(per_iu, k_iu)) != difference) continue;
+      const bool molar_missing =
+          k_molar != 0 && (!bridges.molar_mass_g_per_mol || !(*bridges.molar_mass_g_per_mol > 0));
+      if (molar_missing) {
+        result.rejection = rejection(UnitRejection::Reason::no_molar_mass,
+                                     "converting " + describe(have) + " to " + std::string(target_ucum) +
+                                         " needs a molar mass, and the analyte has none",
+                                     "code");
+        return result;
+      }
+      double converted_base = value * from.factor;
+      if (k_molar != 0) converted_base /= std::pow(*bridges.molar_mass_g_per_mol, k_molar);
+      if (k_iu != 0) converted_base /= std::pow(bridges.per_international_unit->factor, k_iu);
+      result.value = UcumValue{converted_base / target.unit->factor, std::string(target_ucum)};
       return result;
     }
-    if (!molar_mass_g_per_mol || *molar_mass_g_per_mol <= 0) {
-      result.rejection = rejection(UnitRejection::Reason::no_molar_mass,
-                                   "converting " + describe(have) + " to " + std::string(target_ucum) +
-                                       " needs a molar mass, and the analyte has none",
-                                   "code");
-      return result;
-    }
-    converted_base = mass_to_substance ? in_base / *molar_mass_g_per_mol : in_base * *molar_mass_g_per_mol;
   }
-  result.value = UcumValue{converted_base / target.unit->factor, std::string(target_ucum)};
+  result.rejection = rejection(
+      UnitRejection::Reason::incompatible_dimension,
+      describe(have) + " cannot be converted to " + std::string(target_ucum) + " (" + describe(want) + ")",
+      "code");
   return result;
+}
+
+ConversionResult convert(double value, const UnitOfMeasure& from, std::string_view target_ucum,
+                         std::optional<double> molar_mass_g_per_mol) {
+  return convert(value, from, target_ucum, ConversionBridges{molar_mass_g_per_mol, std::nullopt});
 }
 
 ConversionResult convert_quantity(const fhir::Quantity& quantity, std::string_view target_ucum,

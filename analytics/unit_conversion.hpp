@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,16 +25,18 @@ struct UcumValue {
 };
 
 // Exponents of the base quantities a unit is made of. Volume is length^3. Arbitrary (international) units have a
-// base of their own: they are commensurable only with themselves, never with mass or amount of substance.
+// base of their own: they are commensurable only with themselves, unless an analyte's catalogue entry says what
+// one unit of its reference standard equals (ConversionBridges::per_international_unit).
 struct Dimension {
   int mass = 0;            // g
   int amount = 0;          // mol
   int length = 0;          // m
+  int time = 0;            // s
   int arbitrary_unit = 0;  // [IU]
   friend bool operator==(const Dimension&, const Dimension&) = default;
 };
 
-// A parsed unit: a value v in this unit is v * factor in the coherent base units (g, mol, m, [IU]).
+// A parsed unit: a value v in this unit is v * factor in the coherent base units (g, mol, m, s, [IU]).
 struct UnitOfMeasure {
   double factor = 1;
   Dimension dimension;
@@ -82,14 +85,38 @@ struct QuantityUnit {
 };
 QuantityUnit read_quantity_unit(const fhir::Quantity& quantity);
 
+// A unit string labs send that does not mean what UCUM says (TSH in "mU/L" means milli-international units, UCUM's
+// "U" is the enzyme unit), mapped to the UCUM code it stands for. Matched exactly, before parsing.
+struct UnitAlias {
+  std::string text;  // "mU/L"
+  std::string ucum;  // "m[IU]/L"
+  friend bool operator==(const UnitAlias&, const UnitAlias&) = default;
+};
+
+// The same, reading an analyte's aliases first (whichever element is read, code or unit).
+QuantityUnit read_quantity_unit(const fhir::Quantity& quantity, std::span<const UnitAlias> aliases);
+// A unit text (free text, e.g. from a valueString "<0.5 ng/mL"), aliases first.
+QuantityUnit read_unit_text(std::string_view text, std::span<const UnitAlias> aliases);
+
 struct ConversionResult {
   std::optional<UcumValue> value;  // in the target unit
   std::optional<UnitRejection> rejection;
   [[nodiscard]] bool ok() const { return value.has_value(); }
 };
 
-// Converts `value` given in `from` into `target_ucum`. Mass and substance concentrations convert through
-// `molar_mass_g_per_mol`; every other dimension change is rejected.
+// What may change a value's dimension, from the analyte's catalogue entry. Nothing else ever does.
+struct ConversionBridges {
+  std::optional<double> molar_mass_g_per_mol;  // mass <-> amount of substance
+  // What one international unit of the analyte's reference standard equals, as a mass or an amount of substance
+  // (insulin: 1 [IU] = 6 nmol). International units <-> mass or substance.
+  std::optional<UnitOfMeasure> per_international_unit;
+};
+
+// Converts `value` given in `from` into `target_ucum`, changing dimension only through the bridges (each used at
+// most once, in either direction); every other dimension change is rejected.
+ConversionResult convert(double value, const UnitOfMeasure& from, std::string_view target_ucum,
+                         const ConversionBridges& bridges);
+// The same with a molar mass as the only bridge.
 ConversionResult convert(double value, const UnitOfMeasure& from, std::string_view target_ucum,
                          std::optional<double> molar_mass_g_per_mol);
 

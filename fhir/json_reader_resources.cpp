@@ -106,6 +106,60 @@ static void read_value(Reader& r, od::value& value, ProvenanceEntity& out) {
   });
 }
 
+// Observation.contained: Specimens keep their id and type; other contained resources are skipped.
+static void read_contained_specimens(Reader& r, od::value& value, std::vector<ContainedSpecimen>& out) {
+  r.for_each_element(value, [&](od::value& item) {
+    std::string type_name;
+    ContainedSpecimen specimen;
+    r.for_each_field(item, [&](std::string_view key, od::value& element) {
+      if (key == "resourceType") {
+        r.read(element, type_name);
+      } else if (key == "id") {
+        r.read(element, specimen.id);
+      } else if (key == "type") {
+        read_value(r, element, specimen.type);
+      }
+    });
+    if (type_name == "Specimen") out.push_back(std::move(specimen));
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ConceptMapTarget& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "code") {
+      r.read(element, out.code);
+    } else if (key == "display") {
+      r.read(element, out.display);
+    } else if (key == "equivalence") {
+      r.read(element, out.equivalence);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ConceptMapElement& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "code") {
+      r.read(element, out.code);
+    } else if (key == "display") {
+      r.read(element, out.display);
+    } else if (key == "target") {
+      read_value(r, element, out.target);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, ConceptMapGroup& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "source") {
+      r.read(element, out.source);
+    } else if (key == "target") {
+      r.read(element, out.target);
+    } else if (key == "element") {
+      read_value(r, element, out.element);
+    }
+  });
+}
+
 // Extensions are ignored everywhere except Subscription.channel, where HAPI's boolean channel extensions (e.g.
 // send-delete-messages) are kept as (url, valueBoolean); extensions with other value types are skipped.
 static void read_channel_extensions(Reader& r, od::value& value, std::vector<std::pair<std::string, bool>>& out) {
@@ -167,6 +221,7 @@ class ObservationDecoder final : public ResourceDecoder {
     // Not wanted: what follows is skipped by On-Demand without being materialised.
     if (unwanted_) return;
     if (key == "code") return read_code(r, value);
+    if (key == "contained") return read_contained_specimens(r, value, observation_.contained_specimens);
     if (key == "status") {
       const std::size_t errors_before = r.error_count();
       r.read(value, observation_.status);
@@ -325,6 +380,23 @@ class SubscriptionDecoder final : public ResourceDecoder {
   Subscription subscription_;
 };
 
+class ConceptMapDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, map_.id);
+    if (key == "meta") return read_value(r, value, map_.meta);
+    if (key == "url") return r.read(value, map_.url);
+    if (key == "version") return r.read(value, map_.version);
+    if (key == "name") return r.read(value, map_.name);
+    if (key == "status") return r.read(value, map_.status);
+    if (key == "group") return read_value(r, value, map_.group);
+  }
+  Resource finish(Reader&) override { return std::move(map_); }
+
+ private:
+  ConceptMap map_;
+};
+
 class OperationOutcomeDecoder final : public ResourceDecoder {
  public:
   void field(Reader& r, std::string_view key, od::value& value) override {
@@ -361,6 +433,7 @@ std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_vi
   if (resource_type == "Provenance") return std::make_unique<ProvenanceDecoder>();
   if (resource_type == "Subscription") return std::make_unique<SubscriptionDecoder>();
   if (resource_type == "OperationOutcome") return std::make_unique<OperationOutcomeDecoder>();
+  if (resource_type == "ConceptMap") return std::make_unique<ConceptMapDecoder>();
   return std::make_unique<OtherResourceDecoder>(resource_type);
 }
 

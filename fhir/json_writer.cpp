@@ -205,6 +205,11 @@ void resource_header(JsonWriter& w, std::string_view resource_type, const std::s
 // interpretation, note, method, specimen, referenceRange, derivedFrom, component.
 void write(JsonWriter& w, const Observation& o) {
   resource_header(w, "Observation", o.id, o.meta);
+  w.array("contained", o.contained_specimens, [&](const ContainedSpecimen& specimen) {
+    w.string("resourceType", "Specimen");
+    w.string("id", specimen.id);
+    element(w, "type", specimen.type);
+  });
   elements(w, "identifier", o.identifier);
   w.string("status", o.status);
   elements(w, "category", o.category);
@@ -360,6 +365,29 @@ void write(JsonWriter& w, const OperationOutcome& o) {
     w.string("code", issue.code);
     w.string("diagnostics", issue.diagnostics);
     w.strings("expression", issue.expression);
+  });
+}
+
+// R4 ConceptMap: url, version, name, status, group (source, target, element (code, display, target (code,
+// display, equivalence))).
+void write(JsonWriter& w, const ConceptMap& m) {
+  resource_header(w, "ConceptMap", m.id, m.meta);
+  w.string("url", m.url);
+  w.string("version", m.version);
+  w.string("name", m.name);
+  w.string("status", m.status);
+  w.array("group", m.group, [&](const ConceptMapGroup& group) {
+    w.string("source", group.source);
+    w.string("target", group.target);
+    w.array("element", group.element, [&](const ConceptMapElement& element) {
+      w.string("code", element.code);
+      w.string("display", element.display);
+      w.array("target", element.target, [&](const ConceptMapTarget& target) {
+        w.string("code", target.code);
+        w.string("display", target.display);
+        w.string("equivalence", target.equivalence);
+      });
+    });
   });
 }
 

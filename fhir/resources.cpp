@@ -17,6 +17,7 @@ std::string_view resource_type(const Resource& resource) {
                                [](const Provenance&) -> std::string_view { return "Provenance"; },
                                [](const Subscription&) -> std::string_view { return "Subscription"; },
                                [](const OperationOutcome&) -> std::string_view { return "OperationOutcome"; },
+                               [](const ConceptMap&) -> std::string_view { return "ConceptMap"; },
                                [](const OtherResource& other) -> std::string_view { return other.resource_type; }},
                     resource);
 }

@@ -66,7 +66,8 @@ struct Meta {
   friend bool operator==(const Meta&, const Meta&) = default;
 };
 
-// ---- Resources --------------------------------------------------------------------------------------------------
+// ---- Resources
+// --------------------------------------------------------------------------------------------------
 
 struct ObservationReferenceRange {
   std::optional<Quantity> low;
@@ -82,11 +83,20 @@ struct ObservationComponent {
   friend bool operator==(const ObservationComponent&, const ObservationComponent&) = default;
 };
 
+// A Specimen contained in an Observation (R4 2.36 contained resources): only what tells the specimen type.
+struct ContainedSpecimen {
+  std::string id;        // referenced as "#id" from Observation.specimen
+  CodeableConcept type;  // Specimen.type, e.g. SNOMED CT 119364003 "Serum specimen"
+  friend bool operator==(const ContainedSpecimen&, const ContainedSpecimen&) = default;
+};
+
 struct Observation {
   std::string id;
   Meta meta;
+  std::vector<ContainedSpecimen> contained_specimens;  // other contained resources are not modelled
   std::vector<Identifier> identifier;
-  std::string status;  // registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown
+  std::string
+      status;  // registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown
   std::vector<CodeableConcept> category;
   CodeableConcept code;
   Reference subject;
@@ -143,7 +153,7 @@ struct CarePlanActivityDetail {
   std::optional<CodeableConcept> code;
   std::vector<CodeableConcept> reason_code;
   std::vector<Reference> reason_reference;
-  std::string status;  // not-started | scheduled | ... (required in R4)
+  std::string status;                                     // not-started | scheduled | ... (required in R4)
   std::vector<std::string> scheduled_timing_time_of_day;  // Timing.repeat.timeOfDay, "08:00:00"
   std::string description;
   friend bool operator==(const CarePlanActivityDetail&, const CarePlanActivityDetail&) = default;
@@ -228,6 +238,39 @@ struct OperationOutcome {
   friend bool operator==(const OperationOutcome&, const OperationOutcome&) = default;
 };
 
+// R4 ConceptMap (terminology mappings; we read a site's local lab codes -> LOINC from it).
+struct ConceptMapTarget {
+  std::string code;
+  std::string display;
+  std::string equivalence;  // R4 ConceptMapEquivalence: equivalent | equal | wider | subsumes | narrower | ...
+  friend bool operator==(const ConceptMapTarget&, const ConceptMapTarget&) = default;
+};
+
+struct ConceptMapElement {
+  std::string code;
+  std::string display;
+  std::vector<ConceptMapTarget> target;
+  friend bool operator==(const ConceptMapElement&, const ConceptMapElement&) = default;
+};
+
+struct ConceptMapGroup {
+  std::string source;  // code system URI of the source codes
+  std::string target;  // code system URI of the target codes
+  std::vector<ConceptMapElement> element;
+  friend bool operator==(const ConceptMapGroup&, const ConceptMapGroup&) = default;
+};
+
+struct ConceptMap {
+  std::string id;
+  Meta meta;
+  std::string url;
+  std::string version;
+  std::string name;
+  std::string status;  // draft | active | retired | unknown
+  std::vector<ConceptMapGroup> group;
+  friend bool operator==(const ConceptMap&, const ConceptMap&) = default;
+};
+
 // A resource of a type we do not model: kept as its type, id and version so it can be counted and skipped.
 struct OtherResource {
   std::string resource_type;
@@ -239,7 +282,7 @@ struct OtherResource {
 struct Bundle;
 
 using Resource = std::variant<Observation, Patient, RiskAssessment, CarePlan, Provenance, Subscription,
-                              OperationOutcome, OtherResource>;
+                              OperationOutcome, ConceptMap, OtherResource>;
 
 struct BundleLink {
   std::string relation;  // self | next | previous ...

@@ -126,7 +126,8 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
     const YAML::Node node = list[i];
     const std::string path = "analytes[" + std::to_string(i) + "]";
     if (!reader.expect_map(node, path,
-                           {"id", "display", "canonical_unit", "molar_mass", "accepted_units", "loinc"})) {
+                           {"id", "display", "canonical_unit", "molar_mass", "iu_equivalent", "accepted_units",
+                            "unit_aliases", "loinc"})) {
       continue;
     }
     analytics::Analyte analyte;
@@ -141,6 +142,30 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
         analyte.molar_mass = molar;
       }
     }
+    if (const YAML::Node iu = node["iu_equivalent"]) {
+      const std::string iu_path = path + ".iu_equivalent";
+      if (reader.expect_map(iu, iu_path, {"quantity", "unit", "standard", "source"})) {
+        analytics::InternationalUnitEquivalent equivalent;
+        equivalent.quantity = reader.number(iu, "quantity", iu_path, true).value_or(0);
+        equivalent.unit = reader.text(iu, "unit", iu_path, true).value_or("");
+        equivalent.standard = reader.text(iu, "standard", iu_path, true).value_or("");
+        equivalent.source = reader.text(iu, "source", iu_path, true).value_or("");
+        analyte.iu_equivalent = equivalent;
+      }
+    }
+    if (const YAML::Node aliases = node["unit_aliases"]) {
+      if (!aliases.IsMap()) {
+        reader.problem(aliases, path + ".unit_aliases", "expected a mapping of unit text to UCUM code");
+      } else {
+        for (const auto& alias : aliases) {
+          if (!alias.second.IsScalar()) {
+            reader.problem(alias.second, path + ".unit_aliases", "expected a UCUM code");
+            continue;
+          }
+          analyte.unit_aliases.push_back({alias.first.as<std::string>(), alias.second.Scalar()});
+        }
+      }
+    }
     analyte.accepted_units = string_list(reader, node["accepted_units"], path + ".accepted_units");
     const YAML::Node codes = node["loinc"];
     if (!codes || !codes.IsSequence()) {
@@ -149,7 +174,10 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
       for (std::size_t j = 0; j < codes.size(); ++j) {
         const YAML::Node code = codes[j];
         const std::string code_path = path + ".loinc[" + std::to_string(j) + "]";
-        if (!reader.expect_map(code, code_path, {"code", "long_common_name", "property", "specimen"})) continue;
+        if (!reader.expect_map(code, code_path,
+                               {"code", "long_common_name", "property", "specimen", "timing", "method"})) {
+          continue;
+        }
         analytics::LoincCode loinc;
         loinc.code = reader.text(code, "code", code_path, true).value_or("");
         loinc.long_common_name = reader.text(code, "long_common_name", code_path, true).value_or("");
@@ -157,16 +185,20 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
           if (auto parsed = analytics::loinc_property_from_string(*property)) {
             loinc.property = *parsed;
           } else {
-            reader.problem(code["property"], code_path + ".property", "expected MCnc or SCnc");
+            reader.problem(code["property"], code_path + ".property",
+                           "expected MCnc, SCnc, ACnc, MRto, SRto, MFr, MRat or SRat");
           }
         }
         if (auto specimen = reader.text(code, "specimen", code_path, true)) {
           if (auto parsed = analytics::specimen_from_string(*specimen)) {
             loinc.specimen = *parsed;
           } else {
-            reader.problem(code["specimen"], code_path + ".specimen", "expected serum-plasma, saliva or urine");
+            reader.problem(code["specimen"], code_path + ".specimen",
+                           "expected serum-plasma, saliva, urine or blood");
           }
         }
+        loinc.timing = reader.text(code, "timing", code_path, false).value_or("");
+        loinc.method = reader.text(code, "method", code_path, false).value_or("");
         analyte.loinc.push_back(std::move(loinc));
       }
     }
@@ -235,7 +267,7 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
     if (auto specimen = reader.text(node, "specimen", path, false)) {
       rule.specimen = analytics::specimen_from_string(*specimen);
       if (!rule.specimen)
-        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva or urine");
+        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
     }
     loaded.knowledge.rules.ratios.push_back(std::move(rule));
   }

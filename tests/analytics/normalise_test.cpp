@@ -91,8 +91,8 @@ TEST(Normalise, KeepsComparatorAsCensoredValue) {
   EXPECT_NEAR(m.value.value, 15 * 27.14, 15 * 27.14 * 0.001);
 }
 
-TEST(Normalise, ExcludesCancelledAndEnteredInError) {
-  for (const char* status : {"cancelled", "entered-in-error"}) {
+TEST(Normalise, ExcludesCancelledEnteredInErrorAndRegistered) {
+  for (const char* status : {"cancelled", "entered-in-error", "registered"}) {
     SCOPED_TRACE(status);
     auto observation = lab_result("c4", "2143-6", 14.5, "ug/dL", "2024-03-01T08:15:00Z");
     observation.status = status;
@@ -115,7 +115,7 @@ TEST(Normalise, AcceptsPreliminaryAmendedAndCorrected) {
 }
 
 TEST(Normalise, RejectsStatusWithoutUsableResult) {
-  for (const char* status : {"registered", "unknown", ""}) {
+  for (const char* status : {"unknown", ""}) {
     SCOPED_TRACE(status);
     auto observation = lab_result("c6", "2143-6", 14.5, "ug/dL", "2024-03-01T08:15:00Z");
     observation.status = status;
@@ -169,8 +169,17 @@ TEST(Normalise, RejectsAbsentValue) {
   observation.value_quantity.reset();
   EXPECT_EQ(rejection_of(normalise(observation, catalogue())).issues.front().reason,
             RejectionReason::missing_value);
-  observation.data_absent_reason = fhir::CodeableConcept{};
-  EXPECT_EQ(rejection_of(normalise(observation, catalogue())).issues.front().reason, RejectionReason::data_absent);
+}
+
+TEST(Normalise, ExcludesDataAbsentWithItsReason) {
+  auto observation = lab_result("c11", "2143-6", 14.5, "ug/dL", "2024-03-01T08:15:00Z");
+  observation.value_quantity.reset();
+  observation.data_absent_reason =
+      fhir::CodeableConcept{{{"http://terminology.hl7.org/CodeSystem/data-absent-reason", "", "error", ""}}, ""};
+  const auto normalised = normalise(observation, catalogue());
+  ASSERT_TRUE(std::holds_alternative<Excluded>(normalised));
+  EXPECT_EQ(std::get<Excluded>(normalised).status, "data-absent");
+  EXPECT_EQ(std::get<Excluded>(normalised).detail, "error");
 }
 
 TEST(Normalise, RejectsNegativeConcentration) {
@@ -208,7 +217,7 @@ TEST(Normalise, RejectsMissingOrDateOnlyTime) {
 
 TEST(Normalise, ReportsEveryProblemNotJustTheFirst) {
   auto observation = lab_result("c15", "2143-6", 14.5, "furlongs", "2024-03-01");
-  observation.status = "registered";
+  observation.status = "unknown";
   const auto& rejected = rejection_of(normalise(observation, catalogue()));
   ASSERT_EQ(rejected.issues.size(), 3u);
   EXPECT_EQ(rejected.issues[0].reason, RejectionReason::status_unusable);
