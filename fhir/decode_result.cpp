@@ -35,7 +35,8 @@ OperationOutcome to_operation_outcome(const std::vector<DecodeIssue>& issues) {
   }
   // OperationOutcome.issue is 1..*: with nothing to report, say so (as servers do for an "all OK" outcome).
   if (outcome.issue.empty()) {
-    outcome.issue.push_back(OperationOutcomeIssue{"information", "informational", "no issues were found", {}});
+    outcome.issue.push_back(
+        OperationOutcomeIssue{"information", "informational", "no issues were found", {}, std::nullopt});
   }
   return outcome;
 }

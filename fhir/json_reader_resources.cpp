@@ -199,6 +199,8 @@ static void read_value(Reader& r, od::value& value, OperationOutcomeIssue& out) 
       r.read(element, out.severity);
     } else if (key == "code") {
       r.read(element, out.code);
+    } else if (key == "details") {
+      read_value(r, element, out.details);
     } else if (key == "diagnostics") {
       r.read(element, out.diagnostics);
     } else if (key == "expression") {

@@ -363,6 +363,7 @@ void write(JsonWriter& w, const OperationOutcome& o) {
   w.array("issue", o.issue, [&](const OperationOutcomeIssue& issue) {
     w.string("severity", issue.severity);
     w.string("code", issue.code);
+    element(w, "details", issue.details);
     w.string("diagnostics", issue.diagnostics);
     w.strings("expression", issue.expression);
   });

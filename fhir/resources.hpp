@@ -228,7 +228,8 @@ struct OperationOutcomeIssue {
   std::string severity;  // fatal | error | warning | information
   std::string code;      // IssueType: invalid | structure | required | value | processing | not-supported | ...
   std::string diagnostics;
-  std::vector<std::string> expression;  // FHIRPath of the element, e.g. "Observation.valueQuantity.value"
+  std::vector<std::string> expression;     // FHIRPath of the element, e.g. "Observation.valueQuantity.value"
+  std::optional<CodeableConcept> details;  // a machine-readable reason, e.g. our rejection-reason code
   friend bool operator==(const OperationOutcomeIssue&, const OperationOutcomeIssue&) = default;
 };
 

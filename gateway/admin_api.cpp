@@ -41,4 +41,30 @@ std::string events_json(StateStore& store, const std::string& resource_type, con
   return buffer.GetString();
 }
 
+std::string rejections_bundle(StateStore& store, const std::string& observation, std::size_t limit) {
+  const auto rejections = store.rejections(observation, limit);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("resourceType");
+  writer.String("Bundle");
+  writer.Key("type");
+  writer.String("collection");
+  writer.Key("total");
+  writer.Uint64(rejections.size());
+  if (!rejections.empty()) {
+    writer.Key("entry");
+    writer.StartArray();
+    for (const auto& rejection : rejections) {
+      writer.StartObject();
+      writer.Key("resource");
+      writer.RawValue(rejection.outcome.data(), rejection.outcome.size(), rapidjson::kObjectType);
+      writer.EndObject();
+    }
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return buffer.GetString();
+}
+
 }  // namespace gg::gateway

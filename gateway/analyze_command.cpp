@@ -6,6 +6,7 @@
 #include "analytics/analysis.hpp"
 #include "gateway/input_reader.hpp"
 #include "gateway/pipeline.hpp"
+#include "gateway/rejections.hpp"
 #include "gateway/write_back.hpp"
 
 namespace gg::gateway {
@@ -63,11 +64,7 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     if (!analysis.measurements.empty() || !analysis.rejections.empty()) ++summary.patients;
     for (const auto& rejected : analysis.rejections) {
       ++summary.rejected;
-      fhir::OperationOutcome outcome;
-      for (const auto& issue : rejected.issues) {
-        outcome.issue.push_back({"error", "value", rejected.reference + ": " + issue.message, {issue.element}});
-      }
-      report(err, std::move(outcome));
+      report(err, rejection_outcome(rejected));
     }
     if (subject.rfind("Patient/", 0) != 0) continue;  // write-back needs a Patient subject
     auto written = write_back_entries(
@@ -110,7 +107,7 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
     out << fhir::to_json(transaction_bundle(std::move(entries))) << '\n';
   }
   fhir::OperationOutcome outcome;
-  outcome.issue.push_back({"information", "informational", summary_text(summary), {}});
+  outcome.issue.push_back({"information", "informational", summary_text(summary), {}, std::nullopt});
   report(err, std::move(outcome));
   if (summary_out != nullptr) *summary_out = summary;
   return summary.rejected == 0 ? 0 : 1;

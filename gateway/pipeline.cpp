@@ -13,6 +13,7 @@
 #include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
 #include "gateway/log.hpp"
+#include "gateway/rejections.hpp"
 #include "gateway/write_back.hpp"
 
 namespace gg::gateway {
@@ -69,8 +70,7 @@ Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhi
                                "Write-back transactions the FHIR server accepted")),
       skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
                                        "Search result entries that did not decode and were left out")),
-      rejected_results_(metrics.counter("gradient_gateway_results_rejected_total",
-                                        "Hormone results that could not be normalised (unit, value, status)")),
+      metrics_(metrics),
       reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
                                   "Intake events stored durably, by transport", {{"source", "poll"}})),
       reconcile_runs_(
@@ -224,13 +224,7 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   }
 
   auto analysis = analytics::analyze(facts, observations, knowledge_.knowledge, as_of);
-  for (const auto& rejected : analysis.rejections) {
-    rejected_results_.inc();
-    log(LogLevel::warn, "result.rejected",
-        {{"observation", rejected.reference},
-         {"analyte", rejected.analyte_id},
-         {"reason", rejected.issues.empty() ? std::string() : rejected.issues.front().message}});
-  }
+  report_unusable(analysis, patient);
   auto entries =
       write_back_entries(analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
                                                     knowledge_.rule_set_version, GG_VERSION});
@@ -248,6 +242,45 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   }
   written_.inc();
   co_return Outcome{};
+}
+
+void Pipeline::report_unusable(const analytics::Analysis& analysis, const std::string& patient) {
+  // Each Observation version is reported once, however often a patient's context brings it back.
+  const std::string now = format_instant(clock_());
+  for (const auto& rejected : analysis.rejections) {
+    const std::string reasons = rejection_reasons(rejected);
+    const bool first_time =
+        store_.record_rejection({rejected.reference, rejected.version_id, patient, rejected.analyte_id, reasons,
+                                 fhir::to_json(fhir::Resource{rejection_outcome(rejected)}), now});
+    if (!first_time) continue;
+    const std::string primary(rejected.issues.empty() ? "invalid"
+                                                      : analytics::to_string(rejected.issues.front().reason));
+    metrics_
+        .counter("gradient_gateway_results_rejected_total",
+                 "Hormone results that could not be used, by first reason (GET /admin/rejections lists them)",
+                 {{"reason", primary}})
+        .inc();
+    log(LogLevel::warn, "result.rejected",
+        {{"observation", rejected.reference},
+         {"version", rejected.version_id},
+         {"analyte", rejected.analyte_id},
+         {"reasons", reasons},
+         {"element", rejected.issues.empty() ? std::string() : rejected.issues.front().element}});
+  }
+  for (const auto& excluded : analysis.excluded) {
+    metrics_
+        .counter("gradient_gateway_results_excluded_total",
+                 "Hormone results without a value by their own account (cancelled, entered-in-error, registered, "
+                 "data-absent)",
+                 {{"status", excluded.status}})
+        .inc();
+  }
+  if (analysis.skipped > 0) {
+    metrics_
+        .counter("gradient_gateway_results_not_hormone_total",
+                 "Observations in a patient's context that are not hormone results (skipped, not errors)")
+        .inc(static_cast<double>(analysis.skipped));
+  }
 }
 
 boost::asio::awaitable<void> Pipeline::reconcile() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/analysis.hpp"
 #include "fhir/rest_client.hpp"
 #include "gateway/config.hpp"
 #include "gateway/knowledge_loader.hpp"
@@ -50,6 +51,8 @@ class Pipeline {
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   boost::asio::awaitable<void> reconcile();
+  // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
+  void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
   void settle(const StoredEvent& event, const Outcome& outcome);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -70,7 +73,7 @@ class Pipeline {
   Counter& dead_;
   Counter& written_;
   Counter& skipped_results_;
-  Counter& rejected_results_;
+  MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
   Counter& reconciled_;
   Counter& reconcile_runs_;
   Gauge& pending_;

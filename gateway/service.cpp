@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <thread>
 
 #include "fhir/rest_client.hpp"
@@ -109,6 +110,21 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
           "application/json",
           events_json(*store, query_parameter(request.target, "type"), query_parameter(request.target, "id")),
           {}};
+    }
+    if (path == "/admin/rejections") {
+      std::size_t limit = 100;
+      const std::string limit_text = query_parameter(request.target, "limit");
+      if (!limit_text.empty()) {
+        const auto parsed = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+        if (parsed.ec != std::errc() || parsed.ptr != limit_text.data() + limit_text.size() || limit == 0 ||
+            limit > 1000) {
+          return operation_outcome_response(400, "value", "limit must be a whole number from 1 to 1000");
+        }
+      }
+      return HttpResponse{200,
+                          "application/fhir+json",
+                          rejections_bundle(*store, query_parameter(request.target, "observation"), limit),
+                          {}};
     }
     return operation_outcome_response(404, "not-found", "no such endpoint: " + path);
   };

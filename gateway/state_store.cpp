@@ -38,6 +38,20 @@ constexpr std::array<const char*, StateStore::kSchemaVersion> kMigrations = {
       CREATE TABLE cursor (name TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE subscription (name TEXT PRIMARY KEY, server_id TEXT NOT NULL);
     )sql",
+    // 1 -> 2
+    R"sql(
+      CREATE TABLE rejection (
+        observation  TEXT NOT NULL,
+        version_id   TEXT NOT NULL DEFAULT '',
+        patient      TEXT NOT NULL DEFAULT '',
+        analyte      TEXT NOT NULL DEFAULT '',
+        reasons      TEXT NOT NULL,
+        outcome      TEXT NOT NULL,
+        recorded_at  TEXT NOT NULL,
+        PRIMARY KEY (observation, version_id)
+      );
+      CREATE INDEX rejection_recorded ON rejection (recorded_at);
+    )sql",
 };
 
 constexpr const char* kEventColumns =
@@ -174,6 +188,7 @@ struct StateStore::Statements {
   sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
   sqlite::Statement claim_due, mark, find_event, find_events_of, counts;
   sqlite::Statement get_cursor, set_cursor, get_subscription, set_subscription;
+  sqlite::Statement insert_rejection, recent_rejections, rejections_of;
   sqlite::Statement health;
 
   bool prepare(sqlite::Database& db, std::string& error) {
@@ -220,6 +235,20 @@ struct StateStore::Statements {
                                     "INSERT INTO subscription (name, server_id) VALUES (?1, ?2) "
                                     "ON CONFLICT (name) DO UPDATE SET server_id = excluded.server_id",
                                     error) &&
+           insert_rejection.prepare(db,
+                                    "INSERT INTO rejection (observation, version_id, patient, analyte, reasons, "
+                                    "outcome, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                                    "ON CONFLICT (observation, version_id) DO NOTHING RETURNING observation",
+                                    error) &&
+           recent_rejections.prepare(db,
+                                     "SELECT observation, version_id, patient, analyte, reasons, outcome, "
+                                     "recorded_at FROM rejection ORDER BY recorded_at DESC, rowid DESC LIMIT ?1",
+                                     error) &&
+           rejections_of.prepare(db,
+                                 "SELECT observation, version_id, patient, analyte, reasons, outcome, recorded_at "
+                                 "FROM rejection WHERE observation = ?1 ORDER BY recorded_at DESC, rowid DESC "
+                                 "LIMIT ?2",
+                                 error) &&
            health.prepare(db, "PRAGMA user_version", error);
   }
 };
@@ -431,6 +460,40 @@ bool set_value(sqlite::Database& db, sqlite::Statement& set, const std::string& 
 std::optional<std::string> StateStore::cursor(const std::string& name) {
   const std::lock_guard lock(connection_mutex_);
   return get_value(*db_, statements_->get_cursor, name, "cursor");
+}
+
+bool StateStore::record_rejection(const StoredRejection& rejection) {
+  const std::lock_guard lock(connection_mutex_);
+  auto& insert = statements_->insert_rejection;
+  const sqlite::Statement::Use use(insert);
+  insert.bind(1, rejection.observation);
+  insert.bind(2, rejection.version_id);
+  insert.bind(3, rejection.patient);
+  insert.bind(4, rejection.analyte);
+  insert.bind(5, rejection.reasons);
+  insert.bind(6, rejection.outcome);
+  insert.bind(7, rejection.recorded_at);
+  const int rc = insert.step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) log_failure("record_rejection", db_->last_error());
+  return false;
+}
+
+std::vector<StoredRejection> StateStore::rejections(const std::string& observation, std::size_t limit) {
+  const std::lock_guard lock(connection_mutex_);
+  auto& query = observation.empty() ? statements_->recent_rejections : statements_->rejections_of;
+  const sqlite::Statement::Use use(query);
+  int next = 1;
+  if (!observation.empty()) query.bind(next++, observation);
+  query.bind(next, static_cast<std::int64_t>(limit));
+  std::vector<StoredRejection> out;
+  int rc = SQLITE_ROW;
+  while ((rc = query.step()) == SQLITE_ROW) {
+    out.push_back({query.column_text(0), query.column_text(1), query.column_text(2), query.column_text(3),
+                   query.column_text(4), query.column_text(5), query.column_text(6)});
+  }
+  if (rc != SQLITE_DONE) log_failure("rejections", db_->last_error());
+  return out;
 }
 
 bool StateStore::set_cursor(const std::string& name, const std::string& value) {

@@ -73,6 +73,17 @@ struct RecordOutcome {
   [[nodiscard]] bool stored() const { return kind != Kind::failed; }
 };
 
+// A hormone result that could not be used, as its OperationOutcome (no values in it), kept for operators.
+struct StoredRejection {
+  std::string observation;  // "Observation/123"
+  std::string version_id;
+  std::string patient;      // "Patient/7" or ""
+  std::string analyte;      // catalogue id, "" when unknown
+  std::string reasons;      // "incompatible-unit,missing-effective-time"
+  std::string outcome;      // the OperationOutcome JSON
+  std::string recorded_at;  // ISO 8601 UTC, first time it was seen
+};
+
 struct EventCounts {
   std::int64_t pending = 0;
   std::int64_t done = 0;
@@ -83,7 +94,7 @@ struct EventCounts {
 class StateStore {
  public:
   // The schema version this program writes (PRAGMA user_version); older databases are migrated on open.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at path (":memory:" for a private in-memory one), sets WAL and synchronous=FULL,
   // and migrates the schema. On failure (unwritable or read-only path, not a database, schema newer than this
@@ -114,6 +125,12 @@ class StateStore {
   // Every event about one resource, in intake order (for operators: "what happened to Observation/123?").
   std::vector<StoredEvent> events_of(const std::string& resource_type, const std::string& resource_id);
   EventCounts counts();
+
+  // Keeps a rejection once per Observation version: true when it was new (count it, log it), false when it was
+  // known already or the insert failed (logged).
+  bool record_rejection(const StoredRejection& rejection);
+  // The most recent rejections first; for one Observation ("Observation/123") when observation is not empty.
+  std::vector<StoredRejection> rejections(const std::string& observation, std::size_t limit);
 
   std::optional<std::string> cursor(const std::string& name);
   bool set_cursor(const std::string& name, const std::string& value);

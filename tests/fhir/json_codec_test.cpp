@@ -199,8 +199,13 @@ TEST(JsonCodecRoundTrip, SubscriptionWithChannelHeadersAndExtensions) {
 TEST(JsonCodecRoundTrip, OperationOutcome) {
   expect_round_trip(OperationOutcome{
       "oo-1",
-      {OperationOutcomeIssue{"error", "structure", "wrong JSON type", {"Observation.valueQuantity.value"}},
-       OperationOutcomeIssue{"warning", "processing", "no unit", {}}}});
+      {OperationOutcomeIssue{
+           "error", "structure", "wrong JSON type", {"Observation.valueQuantity.value"}, std::nullopt},
+       OperationOutcomeIssue{"warning",
+                             "processing",
+                             "no unit",
+                             {},
+                             CodeableConcept{{{"http://example.org/reasons", "", "no-unit", ""}}, ""}}}});
 }
 
 TEST(JsonCodecRoundTrip, UnmodelledResourceKeepsTypeIdAndMeta) {

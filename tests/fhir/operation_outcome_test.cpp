@@ -17,11 +17,12 @@ TEST(OperationOutcomeBuilding, MapsSeverityCodeMessageAndPathOfEveryIssue) {
       {DecodeIssue::Severity::warning, "value", "Observation.issued", "no time zone"},
   };
   const OperationOutcome outcome = to_operation_outcome(issues);
-  EXPECT_EQ(outcome.issue, (std::vector<OperationOutcomeIssue>{
-                               {"fatal", "structure", "malformed JSON", {}},
-                               {"error", "structure", "wrong JSON type", {"Observation.valueQuantity.value"}},
-                               {"warning", "value", "no time zone", {"Observation.issued"}},
-                           }));
+  EXPECT_EQ(outcome.issue,
+            (std::vector<OperationOutcomeIssue>{
+                {"fatal", "structure", "malformed JSON", {}, std::nullopt},
+                {"error", "structure", "wrong JSON type", {"Observation.valueQuantity.value"}, std::nullopt},
+                {"warning", "value", "no time zone", {"Observation.issued"}, std::nullopt},
+            }));
 }
 
 TEST(OperationOutcomeBuilding, IssueWithoutCodeGetsProcessing) {
@@ -39,10 +40,11 @@ TEST(OperationOutcomeBuilding, NoIssuesGiveOneInformationalIssue) {
 }
 
 TEST(OperationOutcomeBuilding, MakeOperationOutcomeBuildsOneIssue) {
-  EXPECT_EQ(make_operation_outcome("error", "not-found", "no such Observation", "Observation.id"),
-            (OperationOutcome{"", {{"error", "not-found", "no such Observation", {"Observation.id"}}}}));
+  EXPECT_EQ(
+      make_operation_outcome("error", "not-found", "no such Observation", "Observation.id"),
+      (OperationOutcome{"", {{"error", "not-found", "no such Observation", {"Observation.id"}, std::nullopt}}}));
   EXPECT_EQ(make_operation_outcome("fatal", "exception", "state store unavailable"),
-            (OperationOutcome{"", {{"fatal", "exception", "state store unavailable", {}}}}));
+            (OperationOutcome{"", {{"fatal", "exception", "state store unavailable", {}, std::nullopt}}}));
 }
 
 TEST(OperationOutcomeBuilding, DecodeIssuesSurviveTheTripThroughJson) {
