@@ -13,14 +13,23 @@ bool ends_with(const std::string& text, std::string_view suffix) {
 }
 
 // More than one line that starts a JSON object: NDJSON (a pretty-printed document has only one at column 0).
+// NDJSON: the first line is a whole object by itself ("{...}") and another object line follows. A single JSON
+// document written one element per line (a Bundle with an entry per line) starts with a line that does not close.
 bool looks_like_ndjson(const std::string& text) {
   std::size_t objects = 0;
   std::size_t start = 0;
   while (start < text.size() && objects < 2) {
     auto end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    if (end > start && text[start] == '{') ++objects;
+    std::string_view line(text.data() + start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     start = end + 1;
+    if (line.empty()) continue;
+    if (line.front() != '{') return false;
+    if (objects == 0 && line.back() != '}') return false;
+    ++objects;
   }
   return objects >= 2;
 }

@@ -20,7 +20,7 @@ struct InputHandlers {
 };
 
 // Reads one input. NDJSON is recognised by the file extension (.ndjson, .jsonl) or, failing that, by content: more
-// than one JSON object, one per line. Resources inside Bundles are handed over one by one.
+// than one JSON object, one whole object per line. Resources inside Bundles are handed over one by one.
 void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
 
 }  // namespace gg::gateway

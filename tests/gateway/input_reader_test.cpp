@@ -1,0 +1,76 @@
+// analyze and backfill read what integration engineers have at hand: a resource, a Bundle (however it is laid
+// out), or bulk-data NDJSON; a broken line is reported and the next one still read.
+#include "gateway/input_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace gg::gateway {
+namespace {
+
+struct Read {
+  std::vector<std::pair<std::size_t, std::string>> resources;  // (line, "Type/id")
+  std::vector<std::size_t> error_lines;
+};
+
+Read read_text(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  Read read;
+  InputHandlers handlers;
+  handlers.on_resource = [&](const InputLocation& where, fhir::Resource&& resource) {
+    read.resources.emplace_back(
+        where.line, std::string(fhir::resource_type(resource)) + "/" + std::string(fhir::resource_id(resource)));
+  };
+  handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>&) {
+    read.error_lines.push_back(where.line);
+  };
+  read_input(path.string(), {}, handlers);
+  std::filesystem::remove(path);
+  return read;
+}
+
+TEST(InputReader, ReadsNdjsonByContentAndKeepsGoingAfterABrokenLine) {
+  const auto read = read_text("gg-input.json",
+                              "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n"
+                              "{\"resourceType\":\"Patient\",\"id\":\n"
+                              "\n"
+                              "{\"resourceType\":\"Patient\",\"id\":\"c\"}\r\n");
+  EXPECT_EQ(read.resources,
+            (std::vector<std::pair<std::size_t, std::string>>{{1, "Patient/a"}, {4, "Patient/c"}}));
+  EXPECT_EQ(read.error_lines, std::vector<std::size_t>{2});
+}
+
+TEST(InputReader, ReadsABundleWrittenOneEntryPerLineAsOneDocument) {
+  const auto read = read_text("gg-bundle-lines.json",
+                              "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\n"
+                              "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"a\"}},\n"
+                              "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b\"}}\n"
+                              "]}\n");
+  EXPECT_TRUE(read.error_lines.empty());
+  EXPECT_EQ(read.resources,
+            (std::vector<std::pair<std::size_t, std::string>>{{0, "Patient/a"}, {0, "Patient/b"}}));
+}
+
+TEST(InputReader, ReadsAnIndentedResource) {
+  const auto read = read_text("gg-pretty.json", "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"p\"\n}\n");
+  EXPECT_TRUE(read.error_lines.empty());
+  EXPECT_EQ(read.resources, (std::vector<std::pair<std::size_t, std::string>>{{0, "Patient/p"}}));
+}
+
+TEST(InputReader, MissingFileIsOneError) {
+  Read read;
+  InputHandlers handlers;
+  handlers.on_resource = [&](const InputLocation&, fhir::Resource&&) { read.resources.emplace_back(0, ""); };
+  handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>&) {
+    read.error_lines.push_back(where.line);
+  };
+  read_input("/nonexistent/gg-input.json", {}, handlers);
+  EXPECT_TRUE(read.resources.empty());
+  EXPECT_EQ(read.error_lines.size(), 1u);
+}
+
+}  // namespace
+}  // namespace gg::gateway
