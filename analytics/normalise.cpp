@@ -45,28 +45,34 @@ struct CodeMatch {
 // LOINC first: a known LOINC coding decides. The site's own codings (through its ConceptMaps) decide only when no
 // LOINC coding is known, and must agree with it when both are present.
 CodeMatch match_codes(const fhir::CodeableConcept& code, const Catalogue& catalogue) {
-  CodeMatch loinc;
-  CodeMatch local;
+  std::vector<Catalogue::LoincMatch> loinc;
+  std::vector<Catalogue::LoincMatch> local;
   for (const auto& coding : code.coding) {
-    const bool is_loinc = coding.system == kLoincSystem;
-    const auto match =
-        is_loinc ? catalogue.find_loinc(coding.code) : catalogue.find_local(coding.system, coding.code);
-    if (!match) continue;
-    CodeMatch& into = is_loinc ? loinc : local;
-    if (!into.match) {
-      into.match = match;
-    } else if (!same_measurand(*into.match, *match) && into.conflict.empty()) {
-      into.conflict = is_loinc ? "LOINC codings name different analytes or specimens"
-                               : "the site's codings map to different analytes or specimens";
+    if (coding.system == kLoincSystem) {
+      if (auto match = catalogue.find_loinc(coding.code)) loinc.push_back(*match);
+    } else if (auto match = catalogue.find_local(coding.system, coding.code)) {
+      local.push_back(*match);
     }
   }
-  if (loinc.match && local.match && loinc.conflict.empty() && !same_measurand(*loinc.match, *local.match)) {
-    loinc.conflict = "the site's code " + local.match->via->system + "|" + local.match->via->code +
-                     " maps to LOINC " + local.match->via->loinc_code +
-                     ", another analyte or specimen than LOINC " + loinc.match->code->code;
+  CodeMatch result;
+  if (loinc.empty() && local.empty()) return result;
+  result.match = loinc.empty() ? local.front() : loinc.front();
+  // Every known coding, whatever its order, must name the same measurand as the one that decides.
+  for (const auto& other : loinc) {
+    if (!same_measurand(*result.match, other)) {
+      result.conflict = "LOINC codings name different analytes or specimens";
+      return result;
+    }
   }
-  if (loinc.match) return loinc;
-  return local;
+  for (const auto& other : local) {
+    if (same_measurand(*result.match, other)) continue;
+    result.conflict = loinc.empty() ? "the site's codings map to different analytes or specimens"
+                                    : "the site's code " + other.via->system + "|" + other.via->code +
+                                          " maps to LOINC " + other.via->loinc_code +
+                                          ", another analyte or specimen than LOINC " + result.match->code->code;
+    return result;
+  }
+  return result;
 }
 
 // Specimen type codes (SNOMED CT specimen hierarchy; HL7 v2 table 0487) as far as pairing cares.
@@ -150,6 +156,8 @@ std::optional<StringValue> parse_value_string(std::string_view text) {
     ++length;
   }
   if (digits == 0 || digits > 15) return std::nullopt;
+  // "1,5" (a decimal comma) or "1.2.3" is not a number we read; a unit starts after a space or with a letter.
+  if (length < text.size() && (text[length] == ',' || text[length] == '.')) return std::nullopt;
   const auto parsed = std::from_chars(text.data(), text.data() + length, out.value);
   if (parsed.ec != std::errc() || parsed.ptr != text.data() + length) return std::nullopt;
   text.remove_prefix(length);

@@ -92,8 +92,13 @@ UnitOfMeasure power(const UnitOfMeasure& u, int exponent) {
 
 std::string quoted_unit(std::string_view text) {
   constexpr std::size_t kMax = 32;
+  std::size_t keep = std::min(text.size(), kMax);
+  // Never cut a UTF-8 character in two (µ is two bytes): back off to the start of the character at the cut.
+  if (keep < text.size()) {
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  }
   std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+  for (std::size_t i = 0; i < keep; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     out += (c >= 0x20 && c != 0x7f) ? static_cast<char>(c) : '?';
   }

@@ -119,4 +119,124 @@ inline fhir::Observation lab_result(std::string id, std::string loinc, double va
   return observation;
 }
 
+// ---- Further catalogue entries (mirroring config/terminology/analytes.yaml) ------------------------------------
+
+inline LoincCode loinc_code(std::string code, std::string name, LoincProperty property,
+                            Specimen specimen = Specimen::serum_plasma, std::string timing = "",
+                            std::string method = "") {
+  return LoincCode{std::move(code), std::move(name), property, specimen, std::move(timing), std::move(method)};
+}
+
+// Testosterone, C19H28O2: 288.42 g/mol (PubChem CID 6013), so 1 ng/dL = 0.03467 nmol/L.
+inline Analyte testosterone() {
+  return Analyte{
+      "testosterone",
+      "Testosterone",
+      "nmol/L",
+      MolarMass{288.42, "PubChem CID 6013 (testosterone, C19H28O2): 288.42 g/mol"},
+      std::nullopt,
+      {},
+      {
+          loinc_code("2986-8", "Testosterone [Mass/volume] in Serum or Plasma", LoincProperty::mass_concentration),
+          loinc_code("14913-8", "Testosterone [Moles/volume] in Serum or Plasma",
+                     LoincProperty::substance_concentration),
+      },
+      {"nmol/L", "pmol/L", "ng/dL", "ng/mL", "ng/L", "ug/L", "pg/mL"},
+  };
+}
+
+// Free testosterone, same molar mass (PubChem CID 6013); 103227-5 is the calculated (Vermeulen) code.
+inline Analyte testosterone_free() {
+  return Analyte{
+      "testosterone-free",
+      "Free testosterone",
+      "pmol/L",
+      MolarMass{288.42, "PubChem CID 6013 (testosterone, C19H28O2): 288.42 g/mol"},
+      std::nullopt,
+      {},
+      {
+          loinc_code("2991-8", "Testosterone Free [Mass/volume] in Serum or Plasma",
+                     LoincProperty::mass_concentration),
+          loinc_code("103227-5", "Testosterone Free [Mass/volume] in Serum or Plasma by Calculation",
+                     LoincProperty::mass_concentration, Specimen::serum_plasma, "", "calculated"),
+      },
+      {"pmol/L", "nmol/L", "pg/mL", "ng/L", "ng/dL"},
+  };
+}
+
+// TSH: international units (WHO standard); labs write "mU/L" meaning milli-IU, hence the aliases.
+inline Analyte tsh() {
+  return Analyte{
+      "tsh",
+      "TSH",
+      "m[IU]/L",
+      std::nullopt,
+      std::nullopt,
+      {{"mU/L", "m[IU]/L"}, {"uU/mL", "u[IU]/mL"}},
+      {loinc_code("3016-3", "Thyrotropin [Units/volume] in Serum or Plasma",
+                  LoincProperty::arbitrary_concentration)},
+      {"m[IU]/L", "u[IU]/mL"},
+  };
+}
+
+// Insulin: 1 IU (WHO IS 83/500) = 6 nmol, i.e. 1 uIU/mL = 6 pmol/L (analytes.yaml cites Royal Liverpool and
+// Broadgreen pathology and Knopp JL et al., J Diabetes Sci Technol 2019;13(3):597-600). No molar mass, as in the
+// catalogue.
+inline Analyte insulin() {
+  return Analyte{
+      "insulin",
+      "Insulin",
+      "u[IU]/mL",
+      std::nullopt,
+      InternationalUnitEquivalent{
+          6, "nmol", "WHO International Standard for human insulin 83/500",
+          "1 uIU/mL = 6 pmol/L (Knopp JL et al., J Diabetes Sci Technol 2019;13(3):597-600)"},
+      {{"uU/mL", "u[IU]/mL"}, {"mU/L", "m[IU]/L"}},
+      {
+          loinc_code("20448-7", "Insulin [Units/volume] in Serum or Plasma",
+                     LoincProperty::arbitrary_concentration),
+          loinc_code("14796-7", "Insulin [Moles/volume] in Serum or Plasma",
+                     LoincProperty::substance_concentration),
+      },
+      {"u[IU]/mL", "m[IU]/L", "pmol/L"},
+  };
+}
+
+// Prolactin: canonical ug/L; 1 IU (WHO 3rd IS 84/500) = 47.17 ug, i.e. 1 ug/L = 21.2 mIU/L.
+inline Analyte prolactin() {
+  return Analyte{
+      "prolactin",
+      "Prolactin",
+      "ug/L",
+      std::nullopt,
+      InternationalUnitEquivalent{47.17, "ug", "WHO 3rd IS for prolactin, human, 84/500",
+                                  "ng/mL x 21.2 = mIU/L for assays calibrated to IS 84/500"},
+      {{"mU/L", "m[IU]/L"}, {"uU/mL", "u[IU]/mL"}},
+      {loinc_code("2842-3", "Prolactin [Mass/volume] in Serum or Plasma", LoincProperty::mass_concentration)},
+      {"ug/L", "ng/mL", "m[IU]/L", "u[IU]/mL"},
+  };
+}
+
+// Glucose, C6H12O6: 180.16 g/mol (PubChem CID 5793), so 1 mg/dL = 0.0555 mmol/L. 1558-6 is the fasting code.
+inline Analyte glucose() {
+  return Analyte{
+      "glucose",
+      "Glucose",
+      "mmol/L",
+      MolarMass{180.16, "PubChem CID 5793 (D-glucose, C6H12O6): 180.16 g/mol"},
+      std::nullopt,
+      {},
+      {
+          loinc_code("2345-7", "Glucose [Mass/volume] in Serum or Plasma", LoincProperty::mass_concentration),
+          loinc_code("1558-6", "Fasting glucose [Mass/volume] in Serum or Plasma",
+                     LoincProperty::mass_concentration, Specimen::serum_plasma, "fasting"),
+      },
+      {"mmol/L", "mg/dL", "g/L"},
+  };
+}
+
+inline fhir::Coding coding(std::string system, std::string code) {
+  return fhir::Coding{std::move(system), "", std::move(code), ""};
+}
+
 }  // namespace gg::analytics::testing
