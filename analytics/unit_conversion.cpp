@@ -144,6 +144,11 @@ class Parser {
       fail("unexpected character in unit " + quoted_unit(text_));
       unit.reset();
     }
+    // Prefixes and exponents can multiply past what a double holds ("Yg9" nested): such a unit means nothing.
+    if (unit && !(std::isfinite(unit->factor) && unit->factor > 0 && std::isnormal(unit->factor))) {
+      fail("unit magnitude out of range in " + quoted_unit(text_));
+      unit.reset();
+    }
     if (unit) {
       result.unit = unit;
     } else {

@@ -423,3 +423,21 @@ TEST(QuotedUnit, TruncationNeverSplitsACharacter) {
 
 }  // namespace
 }  // namespace gg::analytics
+
+namespace gg::analytics {
+namespace {
+
+// Found by fuzzing (tests/fuzz/crashes/fuzz_ucum_parser): prefixes and exponents multiplied past the range of a
+// double gave an infinite or zero factor, which then converted values to inf or 0.
+TEST(UnitParsing, RefusesUnitsWhoseMagnitudeLeavesTheRangeOfADouble) {
+  for (const char* text : {"Yg9/yL9", "(((kg9)9)9)9", "(L5/L.ug5.L)9"}) {
+    SCOPED_TRACE(text);
+    const auto parsed = parse_unit(text, UnitDialect::ucum);
+    EXPECT_FALSE(parsed.unit);
+    EXPECT_NE(parsed.error.find("out of range"), std::string::npos) << parsed.error;
+  }
+  EXPECT_TRUE(parse_unit("Yg9", UnitDialect::ucum).unit);  // large, but a finite factor
+}
+
+}  // namespace
+}  // namespace gg::analytics
