@@ -34,7 +34,12 @@ TEST_F(KnowledgeLoaderTest, ShippedConfigurationLoadsWithoutProblems) {
   const auto& knowledge = loaded.knowledge->knowledge;
   EXPECT_NE(knowledge.catalogue.find("cortisol"), nullptr);
   EXPECT_NE(knowledge.catalogue.find("dhea-s"), nullptr);
-  ASSERT_EQ(knowledge.rules.ratios.size(), 1u);
+  std::vector<std::string> codes;
+  for (const auto& rule : knowledge.rules.ratios) codes.push_back(rule.code);
+  // The ratio codes of the contract (shared/ARCHITECTURE.md and the analytics issue).
+  EXPECT_EQ(codes, (std::vector<std::string>{"cortisol-dheas-ratio", "testosterone-estradiol-ratio",
+                                             "free-t3-reverse-t3-ratio", "lh-fsh-ratio",
+                                             "progesterone-estradiol-ratio", "cortisol-cortisone-ratio"}));
   EXPECT_EQ(knowledge.rules.ratios[0].code, "cortisol-dheas-ratio");
   EXPECT_EQ(knowledge.rules.ratios[0].window, std::chrono::hours(24));
   EXPECT_EQ(loaded.knowledge->rule_set_id, "gradient-gateway-default");
