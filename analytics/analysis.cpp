@@ -2,6 +2,9 @@
 
 #include <map>
 
+#include "analytics/derived_rules.hpp"
+#include "analytics/rhythm_rules.hpp"
+
 namespace gg::analytics {
 namespace {
 
@@ -98,6 +101,20 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     analysis.findings.push_back(
         assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
     analysis.gradients.push_back(std::move(*gradient));
+  }
+  for (const auto& rule : knowledge.rules.derived) {
+    auto gradient = compute_derived(rule, analysis.measurements);
+    if (!gradient) continue;
+    analysis.findings.push_back(
+        assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
+    analysis.gradients.push_back(std::move(*gradient));
+  }
+  for (const auto& rule : knowledge.rules.rhythms) {
+    for (auto& gradient : compute_rhythm(rule, analysis.measurements, knowledge.catalogue)) {
+      analysis.findings.push_back(
+          assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
+      analysis.gradients.push_back(std::move(gradient));
+    }
   }
   return analysis;
 }

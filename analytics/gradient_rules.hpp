@@ -29,9 +29,59 @@ struct RatioRule {
   friend bool operator==(const RatioRule&, const RatioRule&) = default;
 };
 
+// A daily rhythm of one analyte in one specimen type (saliva cortisol), from the samples' local clock times.
+struct RhythmRule {
+  enum class Kind {
+    diurnal_slope,       // "<analyte>-diurnal-slope": OLS slope against hours since waking over one day
+    awakening_response,  // "<analyte>-car-aucg" and "<analyte>-car-auci": Pruessner 2003 areas, waking to +60 min
+    cosinor,             // "<analyte>-cosinor-mesor", "-amplitude", "-acrophase": 24 h single-component cosinor
+  };
+  Kind kind = Kind::diurnal_slope;
+  std::string analyte = "cortisol";
+  Specimen specimen = Specimen::saliva;
+  std::string unit = "nmol/L";  // the values' unit (the slope is this per hour, the areas this times minutes)
+  // Cosinor: at least this many samples whose local clock times span at least this many hours, from the days
+  // ending with the latest sample's.
+  std::size_t min_samples = 4;
+  double min_span_hours = 12;
+  int days = 3;
+  friend bool operator==(const RhythmRule&, const RhythmRule&) = default;
+};
+
+std::string_view to_string(RhythmRule::Kind kind);  // "diurnal-slope" | "awakening-response" | "cosinor"
+std::optional<RhythmRule::Kind> rhythm_kind_from_string(std::string_view text);
+
+// A value derived from several analytes by a published formula (derived.hpp). The inputs are the catalogue's
+// analytes of fixed roles: testosterone, shbg, albumin (free testosterone, FAI); glucose with "fasting" timing and
+// insulin (HOMA-IR). The most recent anchor result (testosterone; the fasting glucose) is taken with the closest
+// partner results within the window.
+struct DerivedRule {
+  enum class Formula {
+    free_testosterone_vermeulen,  // "free-testosterone-calculated", pmol/L
+    free_androgen_index,          // "free-androgen-index", 1
+    homa_ir,                      // "homa-ir", 1
+  };
+  Formula formula = Formula::free_androgen_index;
+  std::string code;
+  std::string display;
+  std::chrono::seconds window = std::chrono::hours{24};
+  double default_albumin_g_l = 43;  // Vermeulen only: used, and said in a note, when no albumin is in the window
+  friend bool operator==(const DerivedRule&, const DerivedRule&) = default;
+};
+
+std::string_view to_string(
+    DerivedRule::Formula formula);  // "vermeulen-free-testosterone" | "free-androgen-index" | "homa-ir"
+std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
+
 struct GradientRules {
   std::vector<RatioRule> ratios;
+  std::vector<RhythmRule> rhythms;
+  std::vector<DerivedRule> derived;
   friend bool operator==(const GradientRules&, const GradientRules&) = default;
 };
+
+// The codes a rhythm rule emits ("cortisol-car-aucg", ...), and every code the rules emit, in rule order.
+std::vector<std::string> rhythm_codes(const RhythmRule& rule);
+std::vector<std::string> gradient_codes(const GradientRules& rules);
 
 }  // namespace gg::analytics

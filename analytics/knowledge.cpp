@@ -57,6 +57,46 @@ void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& p
       problems.push_back({at + ".window_hours", "the pairing window must be positive"});
     }
   }
+  const auto need_analyte = [&](const std::string& id, const std::string& at) {
+    if (knowledge.catalogue.find(id) == nullptr) {
+      problems.push_back({at, "needs analyte '" + id + "', which the catalogue does not have"});
+    }
+  };
+  for (std::size_t i = 0; i < knowledge.rules.derived.size(); ++i) {
+    const DerivedRule& rule = knowledge.rules.derived[i];
+    const std::string at = "derived[" + std::to_string(i) + "]";
+    if (!is_code_token(rule.code)) {
+      problems.push_back({at + ".code", "a gradient code is lower-case letters, digits and '-'"});
+    } else if (!codes.insert(rule.code).second) {
+      problems.push_back({at + ".code", "duplicate gradient code '" + rule.code + "'"});
+    }
+    if (rule.display.empty()) problems.push_back({at + ".display", "a gradient needs a display name"});
+    if (rule.window <= std::chrono::seconds::zero()) {
+      problems.push_back({at + ".window_hours", "the window must be positive"});
+    }
+    if (rule.formula == DerivedRule::Formula::homa_ir) {
+      need_analyte("glucose", at + ".formula");
+      need_analyte("insulin", at + ".formula");
+    } else {
+      need_analyte("testosterone", at + ".formula");
+      need_analyte("shbg", at + ".formula");
+    }
+    if (rule.formula == DerivedRule::Formula::free_testosterone_vermeulen && !(rule.default_albumin_g_l > 0)) {
+      problems.push_back({at + ".default_albumin_g_l", "the default albumin must be positive"});
+    }
+  }
+  for (std::size_t i = 0; i < knowledge.rules.rhythms.size(); ++i) {
+    const RhythmRule& rule = knowledge.rules.rhythms[i];
+    const std::string at = "rhythms[" + std::to_string(i) + "]";
+    need_analyte(rule.analyte, at + ".analyte");
+    if (!parse_unit(rule.unit, UnitDialect::ucum).unit) problems.push_back({at + ".unit", "unit is not UCUM"});
+    for (const auto& code : rhythm_codes(rule)) {
+      if (!codes.insert(code).second) problems.push_back({at, "duplicate gradient code '" + code + "'"});
+    }
+    if (rule.kind == RhythmRule::Kind::cosinor && (rule.min_samples < 4 || rule.days < 1)) {
+      problems.push_back({at, "a cosinor needs min_samples of at least 4 and days of at least 1"});
+    }
+  }
 }
 
 bool overlaps(const AgeBand& a, const AgeBand& b) {
@@ -78,8 +118,8 @@ void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProble
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     const TargetRange& range = ranges[i];
     const std::string at = "target_ranges[" + std::to_string(i) + "]";
-    const bool known = std::any_of(knowledge.rules.ratios.begin(), knowledge.rules.ratios.end(),
-                                   [&](const RatioRule& rule) { return rule.code == range.gradient_code; });
+    const auto codes = gradient_codes(knowledge.rules);
+    const bool known = std::find(codes.begin(), codes.end(), range.gradient_code) != codes.end();
     if (!known) problems.push_back({at + ".gradient", "no gradient rule has code '" + range.gradient_code + "'"});
     if (range.source.empty()) {
       problems.push_back({at + ".source",

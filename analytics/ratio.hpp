@@ -24,14 +24,32 @@ struct GradientInput {
   friend bool operator==(const GradientInput&, const GradientInput&) = default;
 };
 
+// A further number that qualifies a gradient (a cosinor fit's residual standard error), written as a component.
+struct GradientComponent {
+  std::string code;  // in kGradientCodeSystem
+  std::string display;
+  UcumValue value;
+  friend bool operator==(const GradientComponent&, const GradientComponent&) = default;
+};
+
+// The span of a series' draws, as the first and last inputs wrote their times.
+struct GradientPeriod {
+  std::string start;
+  std::string end;
+  friend bool operator==(const GradientPeriod&, const GradientPeriod&) = default;
+};
+
 struct Gradient {
-  std::string code;                   // in kGradientCodeSystem: "cortisol-dheas-ratio"
-  std::string display;                // "Cortisol:DHEA-S molar ratio"
-  std::string subject;                // "Patient/7"
-  UcumValue value;                    // {0.121, "1"}
-  std::vector<GradientInput> inputs;  // numerator first, then denominator
-  EffectiveTime effective;            // the later input's time, as that input wrote it
-  bool preliminary = false;           // some input is preliminary
+  std::string code;                           // in kGradientCodeSystem: "cortisol-dheas-ratio"
+  std::string display;                        // "Cortisol:DHEA-S molar ratio"
+  std::string subject;                        // "Patient/7"
+  UcumValue value;                            // {0.121, "1"}
+  std::vector<GradientInput> inputs;          // numerator first, then denominator; for a series in time order
+  EffectiveTime effective;                    // the latest input's time, as that input wrote it
+  std::optional<GradientPeriod> period;       // for a series: its first and last draw (written as effectivePeriod)
+  std::vector<GradientComponent> components;  // qualifiers of the value (cosinor fit statistics)
+  std::vector<std::string> notes;             // what a reader must know (an assumed default input)
+  bool preliminary = false;                   // some input is preliminary
   friend bool operator==(const Gradient&, const Gradient&) = default;
 };
 

@@ -312,7 +312,10 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   auto root = load_yaml(file, problems);
   if (!root) return;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "", {"version", "rule_set", "assessment", "ratios", "target_ranges"})) return;
+  if (!reader.expect_map(*root, "",
+                         {"version", "rule_set", "assessment", "ratios", "derived", "rhythms", "target_ranges"})) {
+    return;
+  }
   check_version(reader, *root);
 
   if (const YAML::Node rule_set = (*root)["rule_set"]) {
@@ -359,6 +362,68 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
         reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
     }
     loaded.knowledge.rules.ratios.push_back(std::move(rule));
+  }
+
+  const YAML::Node derived = (*root)["derived"];
+  if (derived && !derived.IsSequence()) reader.problem(derived, "derived", "expected a list");
+  for (std::size_t i = 0; derived && derived.IsSequence() && i < derived.size(); ++i) {
+    const YAML::Node node = derived[i];
+    const std::string path = "derived[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node, path, {"code", "display", "formula", "window_hours", "default_albumin_g_l"})) {
+      continue;
+    }
+    analytics::DerivedRule rule;
+    rule.code = reader.text(node, "code", path, true).value_or("");
+    rule.display = reader.text(node, "display", path, true).value_or("");
+    if (auto formula = reader.text(node, "formula", path, true)) {
+      if (auto parsed = analytics::derived_formula_from_string(*formula)) {
+        rule.formula = *parsed;
+      } else {
+        reader.problem(node["formula"], path + ".formula",
+                       "expected vermeulen-free-testosterone, free-androgen-index or homa-ir");
+      }
+    }
+    if (auto hours = reader.number(node, "window_hours", path, false)) {
+      if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
+      rule.window = std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
+    }
+    if (auto albumin = reader.number(node, "default_albumin_g_l", path, false))
+      rule.default_albumin_g_l = *albumin;
+    loaded.knowledge.rules.derived.push_back(std::move(rule));
+  }
+
+  const YAML::Node rhythms = (*root)["rhythms"];
+  if (rhythms && !rhythms.IsSequence()) reader.problem(rhythms, "rhythms", "expected a list");
+  for (std::size_t i = 0; rhythms && rhythms.IsSequence() && i < rhythms.size(); ++i) {
+    const YAML::Node node = rhythms[i];
+    const std::string path = "rhythms[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node, path,
+                           {"kind", "analyte", "specimen", "unit", "min_samples", "min_span_hours", "days"})) {
+      continue;
+    }
+    analytics::RhythmRule rule;
+    if (auto kind = reader.text(node, "kind", path, true)) {
+      if (auto parsed = analytics::rhythm_kind_from_string(*kind)) {
+        rule.kind = *parsed;
+      } else {
+        reader.problem(node["kind"], path + ".kind", "expected diurnal-slope, awakening-response or cosinor");
+      }
+    }
+    rule.analyte = reader.text(node, "analyte", path, true).value_or("");
+    if (auto specimen = reader.text(node, "specimen", path, true)) {
+      if (auto parsed = analytics::specimen_from_string(*specimen)) {
+        rule.specimen = *parsed;
+      } else {
+        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
+      }
+    }
+    rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
+    if (auto samples = reader.number(node, "min_samples", path, false)) {
+      rule.min_samples = *samples < 0 ? 0 : static_cast<std::size_t>(*samples);
+    }
+    if (auto span = reader.number(node, "min_span_hours", path, false)) rule.min_span_hours = *span;
+    if (auto days = reader.number(node, "days", path, false)) rule.days = static_cast<int>(*days);
+    loaded.knowledge.rules.rhythms.push_back(std::move(rule));
   }
 
   const YAML::Node ranges = (*root)["target_ranges"];

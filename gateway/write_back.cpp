@@ -81,15 +81,27 @@ fhir::Observation derived_observation(const analytics::Gradient& gradient, const
   observation.code = {{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
                       gradient.display};
   observation.subject = {context.patient, ""};
-  observation.effective_date_time = gradient.effective.text;
+  if (gradient.period) {
+    observation.effective_period = fhir::Period{gradient.period->start, gradient.period->end};
+  } else {
+    observation.effective_date_time = gradient.effective.text;
+  }
   observation.issued = context.as_of;
   observation.value_quantity =
       fhir::Quantity{gradient.value.value, "", gradient.value.unit, std::string(kUcum), gradient.value.unit};
   for (const auto& input : gradient.inputs) {
     observation.derived_from.push_back({versioned(input.reference, input.version_id), ""});
   }
+  for (const auto& component : gradient.components) {
+    observation.component.push_back(
+        {{{{std::string(analytics::kGradientCodeSystem), "", component.code, component.display}},
+          component.display},
+         fhir::Quantity{component.value.value, "", component.value.unit, std::string(kUcum), component.value.unit},
+         ""});
+  }
   observation.note = {{"Computed by Gradient Gateway " + context.software_version + " with rule set " +
                        context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
+  for (const auto& note : gradient.notes) observation.note.push_back({note});
   return observation;
 }
 

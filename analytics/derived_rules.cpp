@@ -1,0 +1,157 @@
+#include "analytics/derived_rules.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "analytics/derived.hpp"
+
+namespace gg::analytics {
+namespace {
+
+bool usable(const Measurement& m, std::string_view analyte) {
+  return m.analyte_id == analyte && m.specimen == Specimen::serum_plasma && !m.censored();
+}
+
+std::chrono::seconds distance(const Measurement& a, const Measurement& b) {
+  const auto d = a.effective.instant.utc - b.effective.instant.utc;
+  return d < std::chrono::seconds{0} ? -d : d;
+}
+
+// The partner of `anchor` closest in time within the window (ties: the more recent, then by reference).
+const Measurement* closest(std::span<const Measurement> measurements, const Measurement& anchor,
+                           std::string_view analyte, std::chrono::seconds window) {
+  const Measurement* best = nullptr;
+  for (const auto& m : measurements) {
+    if (!usable(m, analyte) || m.subject != anchor.subject || distance(m, anchor) > window) continue;
+    if (best == nullptr || distance(m, anchor) < distance(*best, anchor) ||
+        (distance(m, anchor) == distance(*best, anchor) &&
+         (m.effective.instant.utc > best->effective.instant.utc ||
+          (m.effective.instant.utc == best->effective.instant.utc && m.reference < best->reference)))) {
+      best = &m;
+    }
+  }
+  return best;
+}
+
+// Anchors, most recent first (ties by reference), so the first complete set is the most recent.
+std::vector<const Measurement*> anchors(std::span<const Measurement> measurements, std::string_view analyte,
+                                        std::string_view timing) {
+  std::vector<const Measurement*> out;
+  for (const auto& m : measurements) {
+    if (usable(m, analyte) && (timing.empty() || m.timing == timing)) out.push_back(&m);
+  }
+  std::sort(out.begin(), out.end(), [](const Measurement* a, const Measurement* b) {
+    return a->effective.instant.utc != b->effective.instant.utc
+               ? a->effective.instant.utc > b->effective.instant.utc
+               : a->reference < b->reference;
+  });
+  return out;
+}
+
+std::optional<double> in(const Measurement& m, std::string_view unit) {
+  const auto value = rescale(m.value, unit);
+  return value ? std::optional<double>(value->value) : std::nullopt;
+}
+
+Gradient make(const DerivedRule& rule, std::vector<std::pair<const Measurement*, std::string>> inputs,
+              double value, std::string unit) {
+  Gradient gradient;
+  gradient.code = rule.code;
+  gradient.display = rule.display;
+  gradient.subject = inputs.front().first->subject;
+  gradient.value = UcumValue{value, std::move(unit)};
+  const Measurement* latest = inputs.front().first;
+  for (const auto& [m, input_unit] : inputs) {
+    gradient.inputs.push_back(GradientInput{m->reference, m->version_id, m->analyte_id,
+                                            rescale(m->value, input_unit).value_or(m->value), m->effective,
+                                            m->status});
+    gradient.preliminary = gradient.preliminary || m->status == ResultStatus::preliminary;
+    if (m->effective.instant.utc > latest->effective.instant.utc) latest = m;
+  }
+  gradient.effective = latest->effective;
+  return gradient;
+}
+
+std::string grams_per_litre(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<const Measurement> measurements) {
+  for (const Measurement* testosterone : anchors(measurements, "testosterone", "")) {
+    const Measurement* shbg = closest(measurements, *testosterone, "shbg", rule.window);
+    if (shbg == nullptr) continue;
+    const auto tt = in(*testosterone, "nmol/L");
+    const auto binding = in(*shbg, "nmol/L");
+    if (!tt || !binding) continue;
+    if (rule.formula == DerivedRule::Formula::free_androgen_index) {
+      const auto fai = free_androgen_index(*tt, *binding);
+      if (!fai) continue;
+      return make(rule, {{testosterone, "nmol/L"}, {shbg, "nmol/L"}}, *fai, "1");
+    }
+    const Measurement* albumin = closest(measurements, *testosterone, "albumin", rule.window);
+    const auto albumin_g_l = albumin != nullptr ? in(*albumin, "g/L") : std::nullopt;
+    const auto free_t =
+        vermeulen_free_testosterone_pmol_l(*tt, *binding, albumin_g_l.value_or(rule.default_albumin_g_l));
+    if (!free_t) continue;
+    std::vector<std::pair<const Measurement*, std::string>> inputs{{testosterone, "nmol/L"}, {shbg, "nmol/L"}};
+    if (albumin_g_l) inputs.emplace_back(albumin, "g/L");
+    auto gradient = make(rule, std::move(inputs), *free_t, "pmol/L");
+    if (!albumin_g_l) {
+      gradient.notes.push_back("No albumin result within the window: albumin taken as " +
+                               grams_per_litre(rule.default_albumin_g_l) + " g/L (Vermeulen 1999 default).");
+    }
+    return gradient;
+  }
+  return std::nullopt;
+}
+
+std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measurement> measurements) {
+  for (const Measurement* glucose : anchors(measurements, "glucose", "fasting")) {
+    const Measurement* insulin = closest(measurements, *glucose, "insulin", rule.window);
+    if (insulin == nullptr) continue;
+    const auto glucose_mmol = in(*glucose, "mmol/L");
+    const auto insulin_uiu = in(*insulin, "u[IU]/mL");
+    if (!glucose_mmol || !insulin_uiu) continue;
+    const auto value = homa_ir(*glucose_mmol, *insulin_uiu);
+    if (!value) continue;
+    return make(rule, {{glucose, "mmol/L"}, {insulin, "u[IU]/mL"}}, *value, "1");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(DerivedRule::Formula formula) {
+  switch (formula) {
+    case DerivedRule::Formula::free_testosterone_vermeulen:
+      return "vermeulen-free-testosterone";
+    case DerivedRule::Formula::free_androgen_index:
+      return "free-androgen-index";
+    case DerivedRule::Formula::homa_ir:
+      return "homa-ir";
+  }
+  return "free-androgen-index";
+}
+
+std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text) {
+  for (const auto formula : {DerivedRule::Formula::free_testosterone_vermeulen,
+                             DerivedRule::Formula::free_androgen_index, DerivedRule::Formula::homa_ir}) {
+    if (to_string(formula) == text) return formula;
+  }
+  return std::nullopt;
+}
+
+std::optional<Gradient> compute_derived(const DerivedRule& rule, std::span<const Measurement> measurements) {
+  switch (rule.formula) {
+    case DerivedRule::Formula::free_testosterone_vermeulen:
+    case DerivedRule::Formula::free_androgen_index:
+      return testosterone_shbg(rule, measurements);
+    case DerivedRule::Formula::homa_ir:
+      return homa(rule, measurements);
+  }
+  return std::nullopt;
+}
+
+}  // namespace gg::analytics

@@ -1,0 +1,28 @@
+#include "analytics/gradient_rules.hpp"
+
+namespace gg::analytics {
+
+std::vector<std::string> rhythm_codes(const RhythmRule& rule) {
+  switch (rule.kind) {
+    case RhythmRule::Kind::diurnal_slope:
+      return {rule.analyte + "-diurnal-slope"};
+    case RhythmRule::Kind::awakening_response:
+      return {rule.analyte + "-car-aucg", rule.analyte + "-car-auci"};
+    case RhythmRule::Kind::cosinor:
+      return {rule.analyte + "-cosinor-mesor", rule.analyte + "-cosinor-amplitude",
+              rule.analyte + "-cosinor-acrophase"};
+  }
+  return {};
+}
+
+std::vector<std::string> gradient_codes(const GradientRules& rules) {
+  std::vector<std::string> codes;
+  for (const auto& rule : rules.ratios) codes.push_back(rule.code);
+  for (const auto& rule : rules.derived) codes.push_back(rule.code);
+  for (const auto& rule : rules.rhythms) {
+    for (auto& code : rhythm_codes(rule)) codes.push_back(std::move(code));
+  }
+  return codes;
+}
+
+}  // namespace gg::analytics

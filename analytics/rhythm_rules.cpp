@@ -1,0 +1,215 @@
+#include "analytics/rhythm_rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analytics/rhythm.hpp"
+
+namespace gg::analytics {
+namespace {
+
+constexpr double kAwakeningWindowMinutes = 60;
+
+struct Sample {
+  const Measurement* measurement = nullptr;
+  double value = 0;              // in the rule's unit
+  std::chrono::sys_seconds utc;  // the draw
+  std::int64_t local_day = 0;    // days since 1970-01-01 on the sample's own clock
+  double local_hours = 0;        // clock time of day, [0, 24)
+};
+
+std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measurement> measurements) {
+  std::vector<Sample> samples;
+  for (const auto& m : measurements) {
+    if (m.analyte_id != rule.analyte || m.specimen != rule.specimen || m.censored()) continue;
+    const auto value = rescale(m.value, rule.unit);
+    if (!value || !std::isfinite(value->value)) continue;
+    const auto local = m.effective.instant.utc + m.effective.instant.utc_offset;
+    const auto day = std::chrono::floor<std::chrono::days>(local);
+    Sample sample;
+    sample.measurement = &m;
+    sample.value = value->value;
+    sample.utc = m.effective.instant.utc;
+    sample.local_day = day.time_since_epoch().count();
+    sample.local_hours = std::chrono::duration<double, std::ratio<3600>>(local - day).count();
+    samples.push_back(sample);
+  }
+  std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
+    return a.utc != b.utc ? a.utc < b.utc : a.measurement->reference < b.measurement->reference;
+  });
+  return samples;
+}
+
+// "nmol/L" -> "nmol.min/L": the unit of an area under a curve with time in minutes.
+std::string area_unit(const std::string& unit) {
+  const auto slash = unit.find('/');
+  return slash == std::string::npos ? unit + ".min" : unit.substr(0, slash) + ".min" + unit.substr(slash);
+}
+
+std::string analyte_display(const RhythmRule& rule, const Catalogue& catalogue) {
+  const Analyte* analyte = catalogue.find(rule.analyte);
+  return (analyte != nullptr ? analyte->display : rule.analyte) + " (" + std::string(to_string(rule.specimen)) +
+         ")";
+}
+
+Gradient series_gradient(const RhythmRule& rule, std::span<const Sample> used, std::string code,
+                         std::string display, UcumValue value) {
+  Gradient gradient;
+  gradient.code = std::move(code);
+  gradient.display = std::move(display);
+  gradient.subject = used.front().measurement->subject;
+  gradient.value = std::move(value);
+  for (const auto& sample : used) {
+    const Measurement& m = *sample.measurement;
+    gradient.inputs.push_back(GradientInput{m.reference, m.version_id, m.analyte_id,
+                                            UcumValue{sample.value, rule.unit}, m.effective, m.status});
+    gradient.preliminary = gradient.preliminary || m.status == ResultStatus::preliminary;
+  }
+  gradient.effective = used.back().measurement->effective;
+  gradient.period =
+      GradientPeriod{used.front().measurement->effective.text, used.back().measurement->effective.text};
+  return gradient;
+}
+
+// The samples of each local day, the most recent day first.
+std::vector<std::vector<Sample>> days_newest_first(const std::vector<Sample>& samples) {
+  std::vector<std::vector<Sample>> days;
+  for (const auto& sample : samples) {
+    auto it = std::find_if(days.begin(), days.end(), [&](const std::vector<Sample>& day) {
+      return day.front().local_day == sample.local_day;
+    });
+    if (it == days.end()) {
+      days.push_back({sample});
+    } else {
+      it->push_back(sample);
+    }
+  }
+  std::sort(days.begin(), days.end(),
+            [](const auto& a, const auto& b) { return a.front().local_day > b.front().local_day; });
+  return days;
+}
+
+double minutes_between(const Sample& from, const Sample& to) {
+  return std::chrono::duration<double, std::ratio<60>>(to.utc - from.utc).count();
+}
+
+std::vector<Gradient> diurnal_slope(const RhythmRule& rule, const std::vector<Sample>& samples,
+                                    const Catalogue& catalogue) {
+  for (const auto& day : days_newest_first(samples)) {
+    // Waking is the day's first sample; the awakening response (after it, up to +60 min) is not part of the
+    // decline.
+    std::vector<Sample> used;
+    std::vector<TimedValue> points;
+    for (const auto& sample : day) {
+      const double minutes = minutes_between(day.front(), sample);
+      if (minutes > 0 && minutes <= kAwakeningWindowMinutes) continue;
+      used.push_back(sample);
+      points.push_back({minutes / 60.0, sample.value});
+    }
+    const auto fit = least_squares_line(points);
+    if (!fit) continue;
+    return {series_gradient(rule, used, rule.analyte + "-diurnal-slope",
+                            analyte_display(rule, catalogue) + " diurnal slope",
+                            UcumValue{fit->slope, rule.unit + "/h"})};
+  }
+  return {};
+}
+
+std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vector<Sample>& samples,
+                                         const Catalogue& catalogue) {
+  for (const auto& day : days_newest_first(samples)) {
+    std::vector<Sample> used;
+    std::vector<TimedValue> points;
+    for (const auto& sample : day) {
+      const double minutes = minutes_between(day.front(), sample);
+      if (minutes > kAwakeningWindowMinutes) break;
+      if (!points.empty() && minutes == points.back().hours) continue;  // two draws at one instant: keep the first
+      used.push_back(sample);
+      points.push_back({minutes, sample.value});
+    }
+    const auto area = pruessner_auc(points);
+    if (!area) continue;
+    const std::string display = analyte_display(rule, catalogue) + " awakening response";
+    return {series_gradient(rule, used, rule.analyte + "-car-aucg", display + ", area under the curve (ground)",
+                            UcumValue{area->ground, area_unit(rule.unit)}),
+            series_gradient(rule, used, rule.analyte + "-car-auci", display + ", area under the curve (increase)",
+                            UcumValue{area->increase, area_unit(rule.unit)})};
+  }
+  return {};
+}
+
+std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>& samples,
+                              const Catalogue& catalogue) {
+  if (samples.empty()) return {};
+  const std::int64_t last_day = std::max_element(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+                                  return a.local_day < b.local_day;
+                                })->local_day;
+  const std::int64_t first_day = last_day - std::max(rule.days, 1) + 1;
+  std::vector<Sample> used;
+  std::vector<TimedValue> points;
+  double earliest_clock = 24;
+  double latest_clock = 0;
+  for (const auto& sample : samples) {
+    if (sample.local_day < first_day) continue;
+    used.push_back(sample);
+    points.push_back(
+        {static_cast<double>(sample.local_day - first_day) * 24.0 + sample.local_hours, sample.value});
+    earliest_clock = std::min(earliest_clock, sample.local_hours);
+    latest_clock = std::max(latest_clock, sample.local_hours);
+  }
+  if (used.size() < rule.min_samples || latest_clock - earliest_clock < rule.min_span_hours) return {};
+  const auto fit = fit_cosinor(points, 24.0);
+  if (!fit) return {};
+  const std::string display = analyte_display(rule, catalogue) + " 24 h cosinor";
+  const std::vector<GradientComponent> statistics{
+      {rule.analyte + "-cosinor-residual-standard-error", "Residual standard error of the cosinor fit",
+       UcumValue{fit->residual_standard_error, rule.unit}},
+      {rule.analyte + "-cosinor-p-value", "p-value of the zero-amplitude F test", UcumValue{fit->p_value, "1"}}};
+  std::vector<Gradient> gradients{
+      series_gradient(rule, used, rule.analyte + "-cosinor-mesor", display + " MESOR",
+                      UcumValue{fit->mesor, rule.unit}),
+      series_gradient(rule, used, rule.analyte + "-cosinor-amplitude", display + " amplitude",
+                      UcumValue{fit->amplitude, rule.unit}),
+      series_gradient(rule, used, rule.analyte + "-cosinor-acrophase", display + " acrophase (local clock time)",
+                      UcumValue{fit->acrophase_hours, "h"})};
+  for (auto& gradient : gradients) gradient.components = statistics;
+  return gradients;
+}
+
+}  // namespace
+
+std::string_view to_string(RhythmRule::Kind kind) {
+  switch (kind) {
+    case RhythmRule::Kind::diurnal_slope:
+      return "diurnal-slope";
+    case RhythmRule::Kind::awakening_response:
+      return "awakening-response";
+    case RhythmRule::Kind::cosinor:
+      return "cosinor";
+  }
+  return "diurnal-slope";
+}
+
+std::optional<RhythmRule::Kind> rhythm_kind_from_string(std::string_view text) {
+  for (const auto kind :
+       {RhythmRule::Kind::diurnal_slope, RhythmRule::Kind::awakening_response, RhythmRule::Kind::cosinor}) {
+    if (to_string(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Measurement> measurements,
+                                     const Catalogue& catalogue) {
+  const auto samples = series_samples(rule, measurements);
+  switch (rule.kind) {
+    case RhythmRule::Kind::diurnal_slope:
+      return diurnal_slope(rule, samples, catalogue);
+    case RhythmRule::Kind::awakening_response:
+      return awakening_response(rule, samples, catalogue);
+    case RhythmRule::Kind::cosinor:
+      return cosinor(rule, samples, catalogue);
+  }
+  return {};
+}
+
+}  // namespace gg::analytics
