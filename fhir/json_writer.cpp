@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -33,8 +34,15 @@ bool is_empty(const Period& p) {
 bool is_empty(const Meta& m) {
   return m.version_id.empty() && m.last_updated.empty() && m.profile.empty() && m.tag.empty();
 }
+// Empty means nothing would be written: an empty code or empty reasons write nothing either (found by fuzzing:
+// {"detail":{"code":{}}} was written as {"detail":{}}, which FHIR JSON forbids).
 bool is_empty(const CarePlanActivityDetail& d) {
-  return d == CarePlanActivityDetail{};
+  const auto all_empty_concepts = std::all_of(d.reason_code.begin(), d.reason_code.end(),
+                                              [](const CodeableConcept& c) { return is_empty(c); });
+  const auto all_empty_references = std::all_of(d.reason_reference.begin(), d.reason_reference.end(),
+                                                [](const Reference& r) { return is_empty(r); });
+  return d.kind.empty() && (!d.code || is_empty(*d.code)) && all_empty_concepts && all_empty_references &&
+         d.status.empty() && d.scheduled_timing_time_of_day.empty() && d.description.empty();
 }
 bool is_empty(const SubscriptionChannel& c) {
   return c == SubscriptionChannel{};
@@ -186,8 +194,19 @@ template <typename T>
 void element(JsonWriter& w, std::string_view key, const T& value) {
   w.object(key, value, [&](const auto& v) { body(w, v); });
 }
+// Items without content are left out: FHIR JSON has no empty objects, in arrays either.
 template <typename T>
 void elements(JsonWriter& w, std::string_view key, const std::vector<T>& values) {
+  if constexpr (requires(const T& v) { is_empty(v); }) {
+    if (std::any_of(values.begin(), values.end(), [](const T& v) { return is_empty(v); })) {
+      std::vector<T> kept;
+      for (const T& v : values) {
+        if (!is_empty(v)) kept.push_back(v);
+      }
+      w.array(key, kept, [&](const T& v) { body(w, v); });
+      return;
+    }
+  }
   w.array(key, values, [&](const T& v) { body(w, v); });
 }
 
@@ -307,7 +326,12 @@ void write(JsonWriter& w, const CarePlan& c) {
   element(w, "subject", c.subject);
   w.string("created", c.created);
   elements(w, "supportingInfo", c.supporting_info);
-  w.array("activity", c.activity,
+  // An activity whose detail has no content would be an empty object: it is left out.
+  std::vector<CarePlanActivity> activities;
+  for (const auto& activity : c.activity) {
+    if (!is_empty(activity.detail)) activities.push_back(activity);
+  }
+  w.array("activity", activities,
           [&](const CarePlanActivity& activity) { element(w, "detail", activity.detail); });
   elements(w, "note", c.note);
 }

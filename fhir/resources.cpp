@@ -7,6 +7,8 @@ template <typename... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;  // C++20 deduces this itself; clang 14 (the fuzz build) needs it spelled
 }  // namespace
 
 std::string_view resource_type(const Resource& resource) {
