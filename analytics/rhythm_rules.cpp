@@ -138,6 +138,16 @@ std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vect
   return {};
 }
 
+// How much of the 24 h clock the samples span: the day minus the longest gap between neighbouring clock times,
+// around midnight too (20:00, 23:00, 01:00, 03:00 span 7 h, not 22 h).
+double clock_coverage_hours(std::vector<double> hours) {
+  if (hours.size() < 2) return 0;
+  std::sort(hours.begin(), hours.end());
+  double longest_gap = 24 - (hours.back() - hours.front());
+  for (std::size_t i = 1; i < hours.size(); ++i) longest_gap = std::max(longest_gap, hours[i] - hours[i - 1]);
+  return 24 - longest_gap;
+}
+
 std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>& samples,
                               const Catalogue& catalogue) {
   if (samples.empty()) return {};
@@ -147,17 +157,15 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
   const std::int64_t first_day = last_day - std::max(rule.days, 1) + 1;
   std::vector<Sample> used;
   std::vector<TimedValue> points;
-  double earliest_clock = 24;
-  double latest_clock = 0;
+  std::vector<double> clock_hours;
   for (const auto& sample : samples) {
     if (sample.local_day < first_day) continue;
     used.push_back(sample);
     points.push_back(
         {static_cast<double>(sample.local_day - first_day) * 24.0 + sample.local_hours, sample.value});
-    earliest_clock = std::min(earliest_clock, sample.local_hours);
-    latest_clock = std::max(latest_clock, sample.local_hours);
+    clock_hours.push_back(sample.local_hours);
   }
-  if (used.size() < rule.min_samples || latest_clock - earliest_clock < rule.min_span_hours) return {};
+  if (used.size() < rule.min_samples || clock_coverage_hours(clock_hours) < rule.min_span_hours) return {};
   const auto fit = fit_cosinor(points, 24.0);
   if (!fit) return {};
   const std::string display = analyte_display(rule, catalogue) + " 24 h cosinor";
