@@ -1,0 +1,177 @@
+// Fuzzes the FHIR JSON decoder and encoder (fhir/json_codec.hpp): the same bytes go to decode_resource, to
+// decode_bundle and to decode_ndjson. Besides "no crash and no sanitizer report", every input must keep these
+// properties:
+//   - a failed decode says why: at least one error or fatal issue; its OperationOutcome has at least one issue.
+//     A successful decode_resource has no error or fatal issue ("any error or fatal issue leaves the value
+//     absent"), a successful decode_bundle no fatal one (errors in entry resources are allowed, see the header);
+//   - round trip: what decoded is encoded with to_json and decoded again; that decode succeeds without any issue
+//     and gives the same value, up to what the encoder leaves out on purpose (normalised() below), and encoding it
+//     again gives the same bytes;
+//   - decode_ndjson decodes each non-blank line exactly as decode_resource decodes that line alone.
+// The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
+//   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
+//     (R4 2.6.2) and the encoder leaves out elements without content;
+//   - the second alternative of a choice element sent twice (valueQuantity and valueString, effectiveDateTime and
+//     effectivePeriod): value[x] and effective[x] have cardinality 0..1 and the encoder writes one alternative.
+// A broken property is printed and calls __builtin_trap() (check.hpp): libFuzzer reports a crash with this input.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "fhir/decode_result.hpp"
+#include "fhir/json_codec.hpp"
+#include "fhir/resources.hpp"
+#include "tests/fuzz/check.hpp"
+
+namespace {
+
+namespace fhir = gg::fhir;
+
+// ---- What the encoder leaves out -------------------------------------------------------------------------------
+
+template <typename T>
+void drop_if_empty(std::optional<T>& element) {
+  if (element && *element == T{}) element.reset();
+}
+
+// value[x] of an Observation or a component: the quantity wins, also an empty one (then nothing is written).
+void normalise_value(std::optional<fhir::Quantity>& quantity, std::string& text) {
+  if (quantity) text.clear();
+  drop_if_empty(quantity);
+}
+
+void normalise(fhir::Observation& o) {
+  if (!o.effective_date_time.empty()) o.effective_period.reset();
+  drop_if_empty(o.effective_period);
+  normalise_value(o.value_quantity, o.value_string);
+  drop_if_empty(o.data_absent_reason);
+  drop_if_empty(o.method);
+  drop_if_empty(o.specimen);
+  for (auto& range : o.reference_range) {
+    drop_if_empty(range.low);
+    drop_if_empty(range.high);
+  }
+  for (auto& component : o.component) normalise_value(component.value_quantity, component.value_string);
+}
+
+void normalise(fhir::RiskAssessment& r) {
+  drop_if_empty(r.method);
+  drop_if_empty(r.code);
+  for (auto& prediction : r.prediction) {
+    drop_if_empty(prediction.outcome);
+    drop_if_empty(prediction.qualitative_risk);
+  }
+}
+
+void normalise(fhir::CarePlan& c) {
+  for (auto& activity : c.activity) drop_if_empty(activity.detail.code);
+}
+
+void normalise(fhir::Provenance& p) {
+  drop_if_empty(p.activity);
+  for (auto& agent : p.agent) drop_if_empty(agent.type);
+}
+
+template <typename Other>
+void normalise(Other&) {}
+
+fhir::Resource normalised(fhir::Resource resource) {
+  std::visit([](auto& r) { normalise(r); }, resource);
+  return resource;
+}
+
+fhir::Bundle normalised(fhir::Bundle bundle) {
+  for (auto& entry : bundle.entry) {
+    if (entry.resource) entry.resource = normalised(std::move(*entry.resource));
+  }
+  return bundle;
+}
+
+// ---- Properties ------------------------------------------------------------------------------------------------
+
+std::size_t count(const std::vector<fhir::DecodeIssue>& issues, fhir::DecodeIssue::Severity severity) {
+  std::size_t n = 0;
+  for (const auto& issue : issues) n += issue.severity == severity ? 1 : 0;
+  return n;
+}
+
+template <typename T>
+void check_outcome(const fhir::DecodeResult<T>& result) {
+  const std::size_t fatal = count(result.issues, fhir::DecodeIssue::Severity::fatal);
+  const std::size_t errors = count(result.issues, fhir::DecodeIssue::Severity::error);
+  if (!result.ok()) GG_FUZZ_CHECK(fatal + errors > 0);
+  if (result.ok()) GG_FUZZ_CHECK(fatal == 0);
+  const fhir::OperationOutcome outcome = fhir::to_operation_outcome(result.issues);
+  GG_FUZZ_CHECK(!outcome.issue.empty());
+  GG_FUZZ_CHECK(outcome.issue.size() == std::max<std::size_t>(result.issues.size(), 1));
+}
+
+void check_resource(std::string_view json) {
+  const auto first = fhir::decode_resource(json);
+  check_outcome(first);
+  if (!first.ok()) return;
+  GG_FUZZ_CHECK(count(first.issues, fhir::DecodeIssue::Severity::error) == 0);
+
+  const std::string encoded = fhir::to_json(*first.value);
+  const auto second = fhir::decode_resource(encoded);
+  GG_FUZZ_CHECK(second.ok());
+  GG_FUZZ_CHECK(second.issues.empty());
+  // What was read survives the round trip, apart from what the encoder leaves out on purpose (normalised() names
+  // the optional elements; items without content are left out of arrays too, which the re-encoding compares).
+  const fhir::Resource expected = normalised(*first.value);
+  GG_FUZZ_CHECK(*second.value == expected || fhir::to_json(expected) == encoded);
+  GG_FUZZ_CHECK(fhir::to_json(*second.value) == encoded);
+}
+
+void check_bundle(std::string_view json) {
+  const auto first = fhir::decode_bundle(json);
+  check_outcome(first);
+  if (!first.ok()) return;
+
+  const std::string encoded = fhir::to_json(*first.value);
+  const auto second = fhir::decode_bundle(encoded);
+  GG_FUZZ_CHECK(second.ok());
+  GG_FUZZ_CHECK(second.issues.empty());
+  // What was read survives the round trip, apart from what the encoder leaves out on purpose (normalised() names
+  // the optional elements; items without content are left out of arrays too, which the re-encoding compares).
+  const fhir::Bundle expected = normalised(*first.value);
+  GG_FUZZ_CHECK(*second.value == expected || fhir::to_json(expected) == encoded);
+  GG_FUZZ_CHECK(fhir::to_json(*second.value) == encoded);
+}
+
+// NDJSON: every non-blank line decodes as decode_resource decodes that line on its own (decode_ndjson reuses one
+// padded buffer for all lines, decode_resource copies each document).
+void check_ndjson(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t position = 0; position < text.size();) {
+    const std::size_t newline = std::min(text.find('\n', position), text.size());
+    lines.push_back(text.substr(position, newline - position));
+    position = newline + 1;
+  }
+  std::size_t calls = 0;
+  fhir::decode_ndjson(text, {}, [&](std::size_t line_number, fhir::DecodeResult<fhir::Resource>&& result) {
+    ++calls;
+    GG_FUZZ_CHECK(line_number >= 1 && line_number <= lines.size());
+    std::string_view line = lines[line_number - 1];
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const auto alone = fhir::decode_resource(line);
+    GG_FUZZ_CHECK(result.value == alone.value);
+    GG_FUZZ_CHECK(result.issues.size() == alone.issues.size());
+  });
+  GG_FUZZ_CHECK(calls <= lines.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view json(reinterpret_cast<const char*>(data), size);
+  check_resource(json);
+  check_bundle(json);
+  check_ndjson(json);
+  return 0;
+}
