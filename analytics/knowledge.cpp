@@ -154,6 +154,8 @@ std::vector<KnowledgeProblem> validate_knowledge(const Knowledge& knowledge) {
   auto problems = validate_catalogue(knowledge.catalogue.analytes());
   validate_rules(knowledge, problems);
   validate_assessment(knowledge, problems);
+  const auto codes = gradient_codes(knowledge.rules);
+  for (auto& problem : validate_suggestions(knowledge.suggestions, codes)) problems.push_back(std::move(problem));
   return problems;
 }
 

@@ -9,6 +9,7 @@
 #include "analytics/catalogue.hpp"
 #include "analytics/gradient_rules.hpp"
 #include "analytics/knowledge_problem.hpp"
+#include "analytics/suggestions.hpp"
 
 namespace gg::analytics {
 
@@ -16,6 +17,7 @@ struct Knowledge {
   Catalogue catalogue;
   GradientRules rules;
   AssessmentRules assessment;
+  std::vector<Suggestion> suggestions;
 };
 
 // Every problem, each with its path ("ratios[0].denominator", "target_ranges[2].source"): the catalogue's (see

@@ -312,8 +312,9 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   auto root = load_yaml(file, problems);
   if (!root) return;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "",
-                         {"version", "rule_set", "assessment", "ratios", "derived", "rhythms", "target_ranges"})) {
+  if (!reader.expect_map(
+          *root, "",
+          {"version", "rule_set", "assessment", "ratios", "derived", "rhythms", "target_ranges", "suggestions"})) {
     return;
   }
   check_version(reader, *root);
@@ -424,6 +425,45 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
     if (auto span = reader.number(node, "min_span_hours", path, false)) rule.min_span_hours = *span;
     if (auto days = reader.number(node, "days", path, false)) rule.days = static_cast<int>(*days);
     loaded.knowledge.rules.rhythms.push_back(std::move(rule));
+  }
+
+  const YAML::Node suggestions = (*root)["suggestions"];
+  if (suggestions && !suggestions.IsSequence()) reader.problem(suggestions, "suggestions", "expected a list");
+  for (std::size_t i = 0; suggestions && suggestions.IsSequence() && i < suggestions.size(); ++i) {
+    const YAML::Node node = suggestions[i];
+    const std::string path = "suggestions[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node, path,
+                           {"id", "gradients", "direction", "min_level", "kind", "title", "description",
+                            "time_of_day", "source"})) {
+      continue;
+    }
+    analytics::Suggestion suggestion;
+    suggestion.id = reader.text(node, "id", path, true).value_or("");
+    suggestion.gradients = string_list(reader, node["gradients"], path + ".gradients");
+    if (auto direction = reader.text(node, "direction", path, false)) {
+      if (*direction == "above") {
+        suggestion.direction = analytics::Direction::above;
+      } else if (*direction == "below") {
+        suggestion.direction = analytics::Direction::below;
+      } else if (*direction != "any") {
+        reader.problem(node["direction"], path + ".direction", "expected above, below or any");
+      }
+    }
+    if (auto level = reader.text(node, "min_level", path, false)) {
+      if (*level == "moderate") {
+        suggestion.min_level = analytics::RiskLevel::moderate;
+      } else if (*level == "high") {
+        suggestion.min_level = analytics::RiskLevel::high;
+      } else {
+        reader.problem(node["min_level"], path + ".min_level", "expected moderate or high");
+      }
+    }
+    suggestion.kind = reader.text(node, "kind", path, false).value_or("");
+    suggestion.title = reader.text(node, "title", path, true).value_or("");
+    suggestion.description = reader.text(node, "description", path, false).value_or("");
+    suggestion.time_of_day = string_list(reader, node["time_of_day"], path + ".time_of_day");
+    suggestion.source = reader.text(node, "source", path, false).value_or("");
+    loaded.knowledge.suggestions.push_back(std::move(suggestion));
   }
 
   const YAML::Node ranges = (*root)["target_ranges"];

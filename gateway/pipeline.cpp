@@ -225,9 +225,9 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
 
   auto analysis = analytics::analyze(facts, observations, knowledge_.knowledge, as_of);
   report_unusable(analysis, patient);
-  auto entries =
-      write_back_entries(analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
-                                                    knowledge_.rule_set_version, GG_VERSION});
+  auto entries = write_back_entries(
+      analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
+                                 knowledge_.rule_set_version, GG_VERSION, knowledge_.knowledge.suggestions});
   log(LogLevel::info, "analysis.done",
       {{"patient", patient},
        {"measurements", std::to_string(analysis.measurements.size())},

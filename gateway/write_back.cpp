@@ -193,15 +193,30 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
       const auto& finding = analysis.findings[i];
       if (!finding.level || *finding.level == analytics::RiskLevel::low) continue;
-      fhir::CarePlanActivity activity;
-      activity.detail.kind = "ServiceRequest";
-      activity.detail.code = fhir::CodeableConcept{{}, "Confirm with a repeat paired morning draw"};
-      activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
-      activity.detail.reason_reference = {{derived_urls[i], ""}};
-      activity.detail.status = "not-started";
-      activity.detail.description = "Suggested for clinician review: repeat the paired draw to confirm the " +
-                                    analysis.gradients[i].display + " finding before any change in care.";
-      plan.activity.push_back(std::move(activity));
+      const auto matching = analytics::suggestions_for(finding, context.suggestions);
+      const auto activity_for = [&](std::string kind, std::string title, std::string description,
+                                    std::vector<std::string> time_of_day) {
+        fhir::CarePlanActivity activity;
+        activity.detail.kind = std::move(kind);
+        activity.detail.code = fhir::CodeableConcept{{}, std::move(title)};
+        activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
+        activity.detail.reason_reference = {{derived_urls[i], ""}};
+        activity.detail.status = "not-started";
+        activity.detail.scheduled_timing_time_of_day = std::move(time_of_day);
+        activity.detail.description = "Proposal for clinician review, not an order. " + description;
+        plan.activity.push_back(std::move(activity));
+      };
+      for (const auto* suggestion : matching) {
+        activity_for(
+            suggestion->kind, suggestion->title,
+            suggestion->description + (suggestion->source.empty() ? "" : " Source: " + suggestion->source),
+            suggestion->time_of_day);
+      }
+      if (matching.empty()) {
+        // No catalogue entry answers this finding: the proposal is the review itself.
+        activity_for("", "Review the " + analysis.gradients[i].display + " finding",
+                     "No suggestion in the site's catalogue answers this finding.", {});
+      }
     }
     plan.note = {{std::string(kReviewNote)}};
     entries.push_back(conditional_create(plan_identity, fhir::Resource{plan}));

@@ -6,6 +6,7 @@
 // bytes: serve and analyze share this code.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ struct WriteBackContext {
   std::string rule_set_id;       // "gradient-gateway-default"
   std::string rule_set_version;  // "2026.11"
   std::string software_version;  // "0.1.0"
+  // The suggestion catalogue (config/rules/): what the draft CarePlan proposes for each finding outside its
+  // target.
+  std::span<const analytics::Suggestion> suggestions;
 };
 
 // The identity of a written resource: a stable hash of what it was computed from.

@@ -44,7 +44,9 @@ class WriteBackTest : public ::testing::Test {
                               std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
   }
 
-  WriteBackContext context() const { return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0"}; }
+  WriteBackContext context() const {
+    return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0", knowledge_.knowledge.suggestions};
+  }
 
   LoadedKnowledge knowledge_;
 };
@@ -108,6 +110,13 @@ TEST_F(WriteBackTest, FindingOutsideTargetWritesObservationRiskAssessmentCarePla
   EXPECT_EQ(plan.status, "draft");
   EXPECT_EQ(plan.supporting_info[0].reference, entries[1].full_url);
   EXPECT_EQ(plan.activity[0].detail.reason_reference[0].reference, entries[0].full_url);
+  // The shipped catalogue's answer to a cortisol:DHEA-S finding (config/rules/suggestions.yaml).
+  ASSERT_EQ(plan.activity.size(), 1u);
+  EXPECT_EQ(plan.activity[0].detail.kind, "ServiceRequest");
+  EXPECT_EQ(plan.activity[0].detail.scheduled_timing_time_of_day, std::vector<std::string>{"08:00:00"});
+  EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
+  EXPECT_NE(plan.activity[0].detail.description.find("Bhasin S"), std::string::npos);
+  EXPECT_EQ(plan.activity[0].detail.reason_code[0].text, risk.prediction[0].rationale);
 
   const auto& provenance = std::get<fhir::Provenance>(*entries[3].resource);
   EXPECT_EQ(provenance.target.size(), 3u);
@@ -169,6 +178,21 @@ TEST_F(WriteBackTest, PreliminaryInputMakesThePreliminaryRiskAssessment) {
   ASSERT_GE(entries.size(), 2u);
   EXPECT_EQ(std::get<fhir::Observation>(*entries[0].resource).status, "preliminary");
   EXPECT_EQ(std::get<fhir::RiskAssessment>(*entries[1].resource).status, "preliminary");
+}
+
+TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                           result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                          true);
+  auto ctx = context();
+  ctx.suggestions = {};
+  const auto entries = write_back_entries(analysis, ctx);
+  ASSERT_EQ(entries.size(), 4u);
+  const auto& plan = std::get<fhir::CarePlan>(*entries[2].resource);
+  ASSERT_EQ(plan.activity.size(), 1u);
+  EXPECT_TRUE(plan.activity[0].detail.kind.empty());
+  EXPECT_EQ(plan.activity[0].detail.code->text, "Review the Cortisol:DHEA-S molar ratio finding");
+  EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
 }
 
 }  // namespace
