@@ -56,7 +56,7 @@ PATIENT_BUNDLE = "Bundle-b248b1b2-1686-4b94-9936-37d7a5f94b51.json"
 SUMMARY = re.compile(r"^analyze: read (\d+), hormone results (\d+), skipped (\d+)(?: \((.*)\))?, rejected (\d+), "
                      r"patients (\d+), written (\d+)$")
 ENTRY_INDEX = re.compile(r"Bundle\.entry\[(\d+)\]")
-REFERENCE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64}): ")
+REFERENCE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?: version [^ ]+)? not used \(")
 
 
 def hormone_codes():
