@@ -1,0 +1,64 @@
+// gradient-gateway analyze over a patient file with a full hormone panel and a saliva cortisol day series: every
+// gradient of the contract, one RiskAssessment, and (with a site's target range) a CarePlan from the suggestion
+// catalogue (the analytics issue's floor).
+#include "gateway/analyze_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "analytics/date_time.hpp"
+
+namespace gg::gateway {
+namespace {
+
+const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
+const std::string kPanel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/full-panel.json";
+
+TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientAndTheSiteRangeACarePlan) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  // A site range for HOMA-IR (test policy, not advice): the panel's 5.2 mmol/L x 10 uIU/mL / 22.5 = 2.31 is above.
+  analytics::TargetRange range;
+  range.gradient_code = "homa-ir";
+  range.high = 2.0;
+  range.source = "test site policy";
+  loaded.knowledge->knowledge.assessment.target_ranges.push_back(range);
+
+  AnalyzeOptions options{{kPanel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
+  AnalyzeSummary summary;
+  std::ostringstream err;
+  const auto written = analyse_inputs(*loaded.knowledge, options, err, summary);
+  ASSERT_EQ(written.size(), 1u) << err.str();
+  EXPECT_EQ(summary.rejected, 0u) << err.str();
+
+  std::set<std::string> codes;
+  std::vector<std::string> types;
+  const fhir::CarePlan* plan = nullptr;
+  for (const auto& entry : written[0].entries) {
+    types.emplace_back(fhir::resource_type(*entry.resource));
+    if (const auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) {
+      codes.insert(observation->code.coding.at(0).code);
+    }
+    if (const auto* care_plan = std::get_if<fhir::CarePlan>(&*entry.resource)) plan = care_plan;
+  }
+  EXPECT_EQ(codes, (std::set<std::string>{
+                       "cortisol-dheas-ratio", "testosterone-estradiol-ratio", "free-t3-reverse-t3-ratio",
+                       "lh-fsh-ratio", "progesterone-estradiol-ratio", "cortisol-cortisone-ratio",
+                       "free-testosterone-calculated", "free-androgen-index", "homa-ir", "cortisol-diurnal-slope",
+                       "cortisol-car-aucg", "cortisol-car-auci", "cortisol-cosinor-mesor",
+                       "cortisol-cosinor-amplitude", "cortisol-cosinor-acrophase"}));
+  EXPECT_EQ(std::count(types.begin(), types.end(), "RiskAssessment"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "Provenance"), 1);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(plan->intent, "proposal");
+  ASSERT_EQ(plan->activity.size(),
+            1u);  // config/rules/suggestions.yaml: glycaemia-screening answers homa-ir above
+  EXPECT_EQ(plan->activity[0].detail.kind, "ServiceRequest");
+  EXPECT_NE(plan->activity[0].detail.code->text.find("diabetes screening"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gg::gateway
