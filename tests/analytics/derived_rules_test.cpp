@@ -19,6 +19,10 @@
 namespace gg::analytics {
 namespace {
 
+using testing::censored;
+using testing::observations;
+using testing::references;
+
 // The shipped rules (config/rules/gradients.yaml, "derived").
 DerivedRule free_testosterone_rule() {
   DerivedRule rule;
@@ -81,23 +85,6 @@ Measurement glucose(std::string id, double mmol_l, std::string when, std::string
 }
 Measurement insulin(std::string id, double uiu_ml, std::string when) {
   return result(std::move(id), "insulin", uiu_ml, "u[IU]/mL", std::move(when));
-}
-
-Measurement censored(Measurement m) {
-  m.comparator = "<";
-  return m;
-}
-
-std::vector<std::string> references(const Gradient& gradient) {
-  std::vector<std::string> out;
-  for (const auto& input : gradient.inputs) out.push_back(input.reference);
-  return out;
-}
-
-std::vector<std::string> observations(std::initializer_list<const char*> ids) {
-  std::vector<std::string> out;
-  for (const char* id : ids) out.push_back(std::string("Observation/") + id);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

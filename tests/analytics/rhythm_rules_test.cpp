@@ -20,6 +20,10 @@
 namespace gg::analytics {
 namespace {
 
+using testing::censored;
+using testing::observations;
+using testing::references;
+
 // The shipped rules (config/rules/gradients.yaml, "rhythms"): saliva cortisol in nmol/L; the cosinor needs 4
 // samples spanning 12 h of clock time over the last 3 days.
 RhythmRule rule(RhythmRule::Kind kind) {
@@ -55,23 +59,6 @@ Measurement sample(std::string id, double nmol_per_l, std::string when, Specimen
   m.effective.instant = parse_fhir_date_time(when).instant.value();
   m.effective.text = std::move(when);
   return m;
-}
-
-Measurement censored(Measurement m, std::string comparator = "<") {
-  m.comparator = std::move(comparator);
-  return m;
-}
-
-std::vector<std::string> references(const Gradient& gradient) {
-  std::vector<std::string> out;
-  for (const auto& input : gradient.inputs) out.push_back(input.reference);
-  return out;
-}
-
-std::vector<std::string> observations(std::initializer_list<const char*> ids) {
-  std::vector<std::string> out;
-  for (const char* id : ids) out.push_back(std::string("Observation/") + id);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -239,4 +239,22 @@ inline fhir::Coding coding(std::string system, std::string code) {
   return fhir::Coding{std::move(system), "", std::move(code), ""};
 }
 
+// A bound, not a measurement: the same result with a comparator.
+inline Measurement censored(Measurement m, std::string comparator = "<") {
+  m.comparator = std::move(comparator);
+  return m;
+}
+
+// A gradient's inputs as "Observation/id", in order; and the expected list from bare ids.
+inline std::vector<std::string> references(const Gradient& gradient) {
+  std::vector<std::string> out;
+  for (const auto& input : gradient.inputs) out.push_back(input.reference);
+  return out;
+}
+inline std::vector<std::string> observations(std::initializer_list<const char*> ids) {
+  std::vector<std::string> out;
+  for (const char* id : ids) out.push_back(std::string("Observation/") + id);
+  return out;
+}
+
 }  // namespace gg::analytics::testing
