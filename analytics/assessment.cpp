@@ -100,7 +100,9 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   Finding finding;
   finding.gradient_code = gradient.code;
   finding.value = gradient.value;
-  const std::string stated = gradient.display + " " + significant_number(gradient.value.value) + " (" +
+  // A value with a unit says it ("308 pmol/L", "-0.665 nmol/L/h"); a ratio's unit "1" is left unsaid.
+  const std::string unit = gradient.value.unit == "1" ? std::string() : " " + gradient.value.unit;
+  const std::string stated = gradient.display + " " + significant_number(gradient.value.value) + unit + " (" +
                              inputs_text(gradient, catalogue) + ")";
   const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years);
   if (range == nullptr) {

@@ -48,6 +48,15 @@ TEST(Assessment, ReportsValueWithoutLevelWhenNoRangeIsConfigured) {
       "level: no target range with a citable source is configured for this patient.");
 }
 
+TEST(Assessment, RationaleStatesTheValuesUnitUnlessItIsARatio) {
+  Gradient slope = ratio_of(0.121);
+  slope.display = "Cortisol (saliva) diurnal slope";
+  slope.value = UcumValue{-0.665, "nmol/L/h"};
+  const auto finding = assess(slope, AssessmentRules{}, Sex::female, 45, catalogue());
+  EXPECT_EQ(finding.rationale.rfind("Cortisol (saliva) diurnal slope -0.665 nmol/L/h (", 0), 0u)
+      << finding.rationale;
+}
+
 TEST(Assessment, NamesTheNumbersAndSourceInTheRationale) {
   const auto finding = assess(ratio_of(0.15), rules_with({site_range(0.05, 0.1)}), Sex::male, 50, catalogue());
   EXPECT_EQ(finding.rationale,
