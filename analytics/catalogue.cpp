@@ -15,6 +15,13 @@ Catalogue::Catalogue(std::vector<Analyte> analytes, std::vector<LocalCodeMapping
       by_loinc_.try_emplace(analytes_[a].loinc[c].code, a, c);
     }
   }
+  for (const auto& analyte : analytes_) {
+    AnalyteUnits units{conversion_bridges(analyte), {}};
+    for (const auto& text : analyte.accepted_units) {
+      if (auto parsed = parse_unit(text, UnitDialect::ucum); parsed.unit) units.accepted.push_back(*parsed.unit);
+    }
+    units_.push_back(std::move(units));
+  }
   for (std::size_t m = 0; m < local_codes_.size(); ++m) {
     by_local_.try_emplace({local_codes_[m].system, local_codes_[m].code}, m);
   }

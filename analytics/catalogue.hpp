@@ -107,9 +107,18 @@ class Catalogue {
   // Every local (system, code) that maps to a catalogue analyte, sorted.
   std::vector<std::pair<std::string, std::string>> mapped_local_codes() const;
 
+  // An analyte's units, parsed once when the catalogue is built (normalisation reads them for every result).
+  struct AnalyteUnits {
+    ConversionBridges bridges;
+    std::vector<UnitOfMeasure> accepted;  // the accepted_units that parse
+  };
+  // For an analyte of this catalogue (a pointer from find(), find_loinc() or find_local()).
+  const AnalyteUnits& units(const Analyte& analyte) const { return units_[&analyte - analytes_.data()]; }
+
  private:
   std::vector<Analyte> analytes_;
   std::vector<LocalCodeMapping> local_codes_;
+  std::vector<AnalyteUnits> units_;                                                   // parallel to analytes_
   std::map<std::string, std::pair<std::size_t, std::size_t>, std::less<>> by_loinc_;  // (analyte, code) indices
   std::map<std::pair<std::string, std::string>, std::size_t> by_local_;               // -> local_codes_ index
 };

@@ -115,10 +115,10 @@ void validate_thresholds(const LevelThresholds& thresholds, const std::string& a
 void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProblem>& problems) {
   validate_thresholds(knowledge.assessment.level_thresholds, "assessment.level_thresholds", problems);
   const auto& ranges = knowledge.assessment.target_ranges;
+  const auto codes = gradient_codes(knowledge.rules);
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     const TargetRange& range = ranges[i];
     const std::string at = "target_ranges[" + std::to_string(i) + "]";
-    const auto codes = gradient_codes(knowledge.rules);
     const bool known = std::find(codes.begin(), codes.end(), range.gradient_code) != codes.end();
     if (!known) problems.push_back({at + ".gradient", "no gradient rule has code '" + range.gradient_code + "'"});
     if (range.source.empty()) {

@@ -178,12 +178,13 @@ std::optional<fhir::Quantity> reference_range_unit(const fhir::Observation& obse
 }
 
 std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, const Analyte& analyte,
-                                      const std::string& element, std::vector<RejectionIssue>& issues) {
+                                      const Catalogue::AnalyteUnits& units, const std::string& element,
+                                      std::vector<RejectionIssue>& issues) {
   if (!unit.unit) {
     issues.push_back({from_unit_rejection(unit.rejection->reason), unit.rejection->message, element});
     return std::nullopt;
   }
-  const auto converted = convert(value, *unit.unit, analyte.canonical_unit, conversion_bridges(analyte));
+  const auto converted = convert(value, *unit.unit, analyte.canonical_unit, units.bridges);
   if (!converted.ok()) {
     issues.push_back(
         {from_unit_rejection(converted.rejection->reason),
@@ -192,11 +193,9 @@ std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, co
     return std::nullopt;
   }
   if (!analyte.accepted_units.empty()) {
-    const bool accepted = std::any_of(analyte.accepted_units.begin(), analyte.accepted_units.end(),
-                                      [&](const std::string& accepted_unit) {
-                                        const auto parsed = parse_unit(accepted_unit, UnitDialect::ucum);
-                                        return parsed.unit && same_unit(*parsed.unit, *unit.unit);
-                                      });
+    const bool accepted =
+        std::any_of(units.accepted.begin(), units.accepted.end(),
+                    [&](const UnitOfMeasure& accepted_unit) { return same_unit(accepted_unit, *unit.unit); });
     if (!accepted) {
       issues.push_back(
           {RejectionReason::unit_not_accepted,
@@ -223,13 +222,13 @@ bool usable_number(std::optional<double> value, const std::string& element, std:
 // Reads the value (valueQuantity, else valueString) into the analyte's canonical unit, adding an issue for every
 // problem.
 std::optional<ReadValue> read_value(const fhir::Observation& observation, const Analyte& analyte,
-                                    std::vector<RejectionIssue>& issues) {
+                                    const Catalogue::AnalyteUnits& units, std::vector<RejectionIssue>& issues) {
   if (observation.value_quantity) {
     const fhir::Quantity& quantity = *observation.value_quantity;
     const std::string at = "Observation.valueQuantity.";
     const bool usable = usable_number(quantity.value, at + "value", issues);
     const auto unit = read_quantity_unit(quantity, analyte.unit_aliases);
-    auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, at + unit.element, issues);
+    auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, units, at + unit.element, issues);
     if (!usable || !value) return std::nullopt;
     return ReadValue{std::move(*value), quantity.comparator, ValueSource::value_quantity};
   }
@@ -253,7 +252,7 @@ std::optional<ReadValue> read_value(const fhir::Observation& observation, const 
           {RejectionReason::missing_unit, "the valueString has no unit and the reference range gives none", at});
       return std::nullopt;
     }
-    auto value = to_canonical(parsed->value, unit, analyte, element, issues);
+    auto value = to_canonical(parsed->value, unit, analyte, units, element, issues);
     if (!value) return std::nullopt;
     return ReadValue{std::move(*value), parsed->comparator, ValueSource::value_string};
   }
@@ -264,8 +263,8 @@ std::optional<ReadValue> read_value(const fhir::Observation& observation, const 
 
 // The lab's first reference range with a bound, in the canonical unit; nullopt when there is none or its units
 // cannot be read (it is informative only, so that is not a rejection).
-std::optional<LabReferenceRange> read_reference_range(const fhir::Observation& observation,
-                                                      const Analyte& analyte) {
+std::optional<LabReferenceRange> read_reference_range(const fhir::Observation& observation, const Analyte& analyte,
+                                                      const Catalogue::AnalyteUnits& units) {
   for (const auto& range : observation.reference_range) {
     LabReferenceRange out;
     out.text = range.text;
@@ -273,9 +272,8 @@ std::optional<LabReferenceRange> read_reference_range(const fhir::Observation& o
     auto convert_bound = [&](const std::optional<fhir::Quantity>& bound, std::optional<double>& into) {
       if (!bound || !bound->value) return;
       const auto unit = read_quantity_unit(*bound, analyte.unit_aliases);
-      const auto converted =
-          unit.unit ? convert(*bound->value, *unit.unit, analyte.canonical_unit, conversion_bridges(analyte))
-                    : ConversionResult{};
+      const auto converted = unit.unit ? convert(*bound->value, *unit.unit, analyte.canonical_unit, units.bridges)
+                                       : ConversionResult{};
       if (converted.ok()) {
         into = converted.value->value;
       } else {
@@ -386,7 +384,8 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
                           code.match->code->code + " is for " + std::string(to_string(specimen)),
                       "Observation.specimen"});
   }
-  auto value = read_value(observation, analyte, issues);
+  const auto& units = catalogue.units(analyte);
+  auto value = read_value(observation, analyte, units, issues);
   auto effective = read_time(observation, issues);
   if (!issues.empty()) return Rejected{reference, observation.meta.version_id, analyte.id, std::move(issues)};
 
@@ -404,7 +403,7 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   measurement.comparator = std::move(value->comparator);
   measurement.value_source = value->source;
   measurement.interpretation = interpretation_codes(observation);
-  measurement.reference_range = read_reference_range(observation, analyte);
+  measurement.reference_range = read_reference_range(observation, analyte, units);
   measurement.effective = std::move(*effective);
   measurement.status = *status;
   return measurement;
