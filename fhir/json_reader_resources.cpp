@@ -209,6 +209,81 @@ static void read_value(Reader& r, od::value& value, OperationOutcomeIssue& out) 
   });
 }
 
+static void read_value(Reader& r, od::value& value, TimingRepeat& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "boundsPeriod") {
+      read_value(r, element, out.bounds_period);
+    } else if (key == "frequency") {
+      r.read(element, out.frequency);
+    } else if (key == "period") {
+      r.read(element, out.period);
+    } else if (key == "periodUnit") {
+      r.read(element, out.period_unit);
+    } else if (key == "dayOfWeek") {
+      r.read(element, out.day_of_week);
+    } else if (key == "timeOfDay") {
+      r.read(element, out.time_of_day);
+    } else if (key == "when") {
+      r.read(element, out.when);
+    }
+  });
+}
+
+static void read_value(Reader& r, od::value& value, Timing& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "event") {
+      r.read(element, out.event);
+    } else if (key == "repeat") {
+      read_value(r, element, out.repeat);
+    } else if (key == "code") {
+      read_value(r, element, out.code);
+    }
+  });
+}
+
+// Dosage.doseAndRate[0].doseQuantity (R4 2.24.0.15): the first dose given as a quantity.
+static void read_dose_and_rate(Reader& r, od::value& value, std::optional<Quantity>& out) {
+  r.for_each_element(value, [&](od::value& item) {
+    r.for_each_field(item, [&](std::string_view key, od::value& element) {
+      if (key == "doseQuantity" && !out) read_value(r, element, out);
+    });
+  });
+}
+
+static void read_value(Reader& r, od::value& value, Dosage& out) {
+  r.for_each_field(value, [&](std::string_view key, od::value& element) {
+    if (key == "text") {
+      r.read(element, out.text);
+    } else if (key == "timing") {
+      read_value(r, element, out.timing);
+    } else if (key == "route") {
+      read_value(r, element, out.route);
+    } else if (key == "doseAndRate") {
+      read_dose_and_rate(r, element, out.dose_quantity);
+    } else if (key == "dose") {  // MedicationAdministration.dosage.dose
+      read_value(r, element, out.dose_quantity);
+    }
+  });
+}
+
+// MedicationX.contained: Medications keep their id and code; other contained resources are skipped.
+static void read_contained_medications(Reader& r, od::value& value, std::vector<ContainedMedication>& out) {
+  r.for_each_element(value, [&](od::value& item) {
+    std::string type_name;
+    ContainedMedication medication;
+    r.for_each_field(item, [&](std::string_view key, od::value& element) {
+      if (key == "resourceType") {
+        r.read(element, type_name);
+      } else if (key == "id") {
+        r.read(element, medication.id);
+      } else if (key == "code") {
+        read_value(r, element, medication.code);
+      }
+    });
+    if (type_name == "Medication") out.push_back(std::move(medication));
+  });
+}
+
 namespace {
 
 // ---- Resources -------------------------------------------------------------------------------------------------
@@ -302,6 +377,50 @@ class PatientDecoder final : public ResourceDecoder {
 
  private:
   Patient patient_;
+};
+
+// MedicationStatement, MedicationAdministration and MedicationRequest: what was or is to be taken, and when.
+class MedicationUseDecoder final : public ResourceDecoder {
+ public:
+  explicit MedicationUseDecoder(std::string_view resource_type) { use_.resource_type = resource_type; }
+
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, use_.id);
+    if (key == "meta") return read_value(r, value, use_.meta);
+    if (key == "contained") return read_contained_medications(r, value, use_.contained_medications);
+    if (key == "status") return r.read(value, use_.status);
+    if (key == "intent") return r.read(value, use_.intent);
+    if (key == "medicationCodeableConcept") return read_value(r, value, use_.medication_codeable_concept);
+    if (key == "medicationReference") return read_value(r, value, use_.medication_reference);
+    if (key == "subject") return read_value(r, value, use_.subject);
+    if (key == "effectiveDateTime") return r.read(value, use_.effective_date_time);
+    if (key == "effectivePeriod") return read_value(r, value, use_.effective_period);
+    if (key == "authoredOn") return r.read(value, use_.authored_on);
+    if (key == "dateAsserted") return r.read(value, use_.date_asserted);
+    // MedicationStatement.dosage and MedicationRequest.dosageInstruction are Dosage lists;
+    // MedicationAdministration.dosage is one backbone element (text, route, dose).
+    if (key == "dosageInstruction") return read_value(r, value, use_.dosage);
+    if (key == "dosage") {
+      if (use_.resource_type == "MedicationAdministration")
+        return read_value(r, value, use_.dosage.emplace_back());
+      return read_value(r, value, use_.dosage);
+    }
+  }
+  Resource finish(Reader& r) override {
+    // status and medication[x] are 1..1 in all three (R4 resource content tables).
+    if (use_.status.empty()) {
+      auto segment = r.element("status");
+      r.error("required", "missing required element " + use_.resource_type + ".status");
+    }
+    if (!use_.medication_codeable_concept && !use_.medication_reference) {
+      auto segment = r.element("medication[x]");
+      r.error("required", "missing required element " + use_.resource_type + ".medication[x]");
+    }
+    return std::move(use_);
+  }
+
+ private:
+  MedicationUse use_;
 };
 
 class RiskAssessmentDecoder final : public ResourceDecoder {
@@ -430,6 +549,10 @@ class OtherResourceDecoder final : public ResourceDecoder {
 std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type) {
   if (resource_type == "Observation") return std::make_unique<ObservationDecoder>(r);
   if (resource_type == "Patient") return std::make_unique<PatientDecoder>();
+  if (resource_type == "MedicationStatement" || resource_type == "MedicationAdministration" ||
+      resource_type == "MedicationRequest") {
+    return std::make_unique<MedicationUseDecoder>(resource_type);
+  }
   if (resource_type == "RiskAssessment") return std::make_unique<RiskAssessmentDecoder>();
   if (resource_type == "CarePlan") return std::make_unique<CarePlanDecoder>();
   if (resource_type == "Provenance") return std::make_unique<ProvenanceDecoder>();

@@ -44,6 +44,13 @@ bool is_empty(const CarePlanActivityDetail& d) {
   return d.kind.empty() && (!d.code || is_empty(*d.code)) && all_empty_concepts && all_empty_references &&
          d.status.empty() && d.scheduled_timing_time_of_day.empty() && d.description.empty();
 }
+bool is_empty(const TimingRepeat& t) {
+  return t == TimingRepeat{} || (!t.bounds_period && !t.frequency && !t.period && t.period_unit.empty() &&
+                                 t.day_of_week.empty() && t.time_of_day.empty() && t.when.empty());
+}
+bool is_empty(const Timing& t) {
+  return t.event.empty() && (!t.repeat || is_empty(*t.repeat)) && (!t.code || is_empty(*t.code));
+}
 bool is_empty(const SubscriptionChannel& c) {
   return c == SubscriptionChannel{};
 }
@@ -273,6 +280,75 @@ void write(JsonWriter& w, const Patient& p) {
   elements(w, "identifier", p.identifier);
   w.string("gender", p.gender);
   w.string("birthDate", p.birth_date);
+}
+
+void body(JsonWriter& w, const TimingRepeat& t) {
+  element(w, "boundsPeriod", t.bounds_period);
+  w.integer("frequency", t.frequency);
+  w.decimal("period", t.period);
+  w.string("periodUnit", t.period_unit);
+  w.strings("dayOfWeek", t.day_of_week);
+  w.strings("timeOfDay", t.time_of_day);
+  w.strings("when", t.when);
+}
+
+void body(JsonWriter& w, const Timing& t) {
+  w.strings("event", t.event);
+  element(w, "repeat", t.repeat);
+  element(w, "code", t.code);
+}
+
+// R4 Dosage: text, timing, route, doseAndRate; MedicationAdministration.dosage: text, route, dose.
+void write_dosage(JsonWriter& w, const Dosage& d, bool administration) {
+  w.string("text", d.text);
+  if (!administration) element(w, "timing", d.timing);
+  element(w, "route", d.route);
+  if (!d.dose_quantity) return;
+  if (administration) return element(w, "dose", d.dose_quantity);
+  w.start_array("doseAndRate");
+  w.start_object();
+  element(w, "doseQuantity", d.dose_quantity);
+  w.end_object();
+  w.end_array();
+}
+
+// R4 MedicationStatement (status, medication[x], subject, effective[x], dateAsserted, dosage),
+// MedicationAdministration (status, medication[x], subject, effective[x], dosage) and MedicationRequest (status,
+// intent, medication[x], subject, authoredOn, dosageInstruction).
+void write(JsonWriter& w, const MedicationUse& m) {
+  resource_header(w, m.resource_type, m.id, m.meta);
+  w.array("contained", m.contained_medications, [&](const ContainedMedication& medication) {
+    w.string("resourceType", "Medication");
+    w.string("id", medication.id);
+    element(w, "code", medication.code);
+  });
+  w.string("status", m.status);
+  w.string("intent", m.intent);
+  if (m.medication_codeable_concept) {
+    element(w, "medicationCodeableConcept", m.medication_codeable_concept);
+  } else {
+    element(w, "medicationReference", m.medication_reference);
+  }
+  element(w, "subject", m.subject);
+  if (!m.effective_date_time.empty()) {
+    w.string("effectiveDateTime", m.effective_date_time);
+  } else {
+    element(w, "effectivePeriod", m.effective_period);
+  }
+  w.string("authoredOn", m.authored_on);
+  w.string("dateAsserted", m.date_asserted);
+  const bool administration = m.resource_type == "MedicationAdministration";
+  if (administration) {
+    if (!m.dosage.empty() && m.dosage.front() != Dosage{}) {
+      w.key("dosage");
+      w.start_object();
+      write_dosage(w, m.dosage.front(), true);
+      w.end_object();
+    }
+    return;
+  }
+  w.array(m.resource_type == "MedicationRequest" ? "dosageInstruction" : "dosage", m.dosage,
+          [&](const Dosage& d) { write_dosage(w, d, false); });
 }
 
 // R4 RiskAssessment: identifier, status, method, code, subject, occurrence[x], basis, prediction, note.

@@ -14,6 +14,7 @@ Overloaded(Fs...) -> Overloaded<Fs...>;  // C++20 deduces this itself; clang 14 
 std::string_view resource_type(const Resource& resource) {
   return std::visit(Overloaded{[](const Observation&) -> std::string_view { return "Observation"; },
                                [](const Patient&) -> std::string_view { return "Patient"; },
+                               [](const MedicationUse& use) -> std::string_view { return use.resource_type; },
                                [](const RiskAssessment&) -> std::string_view { return "RiskAssessment"; },
                                [](const CarePlan&) -> std::string_view { return "CarePlan"; },
                                [](const Provenance&) -> std::string_view { return "Provenance"; },

@@ -125,6 +125,65 @@ struct Patient {
   friend bool operator==(const Patient&, const Patient&) = default;
 };
 
+// Timing (R4 2.24.0.14): when a dose is taken. Explicit events, or a repeat rule: `frequency` times per `period`
+// `period_unit` (s | min | h | d | wk | mo | a), at the local clock times `time_of_day` ("08:00:00"), within
+// `bounds_period`.
+struct TimingRepeat {
+  std::optional<Period> bounds_period;
+  std::optional<int> frequency;
+  std::optional<double> period;
+  std::string period_unit;
+  std::vector<std::string> day_of_week;  // mon | tue | ...
+  std::vector<std::string> time_of_day;  // FHIR time, local to the patient
+  std::vector<std::string> when;         // event codes (MORN, HS, ...), kept, not interpreted
+  friend bool operator==(const TimingRepeat&, const TimingRepeat&) = default;
+};
+
+struct Timing {
+  std::vector<std::string> event;  // FHIR dateTimes
+  std::optional<TimingRepeat> repeat;
+  std::optional<CodeableConcept> code;  // BID, QD, ...: text only, no times
+  friend bool operator==(const Timing&, const Timing&) = default;
+};
+
+// Dosage (R4 2.24.0.15), and MedicationAdministration.dosage read into the same shape (its text, route and dose).
+struct Dosage {
+  std::string text;
+  std::optional<Timing> timing;
+  std::optional<CodeableConcept> route;
+  std::optional<Quantity> dose_quantity;  // doseAndRate[0].doseQuantity; MedicationAdministration.dosage.dose
+  friend bool operator==(const Dosage&, const Dosage&) = default;
+};
+
+// A Medication contained in a medication resource, referenced as "#id" from medicationReference.
+struct ContainedMedication {
+  std::string id;
+  CodeableConcept code;
+  friend bool operator==(const ContainedMedication&, const ContainedMedication&) = default;
+};
+
+// The elements MedicationStatement, MedicationAdministration and MedicationRequest share, which tell what was or
+// is to be taken and when (R4 resource pages). `resource_type` says which of the three it is; the elements of
+// another type stay empty (MedicationRequest has authoredOn and dosageInstruction, read into `dosage`; the
+// others effective[x]; MedicationAdministration has one dosage, without timing).
+struct MedicationUse {
+  std::string resource_type;  // MedicationStatement | MedicationAdministration | MedicationRequest
+  std::string id;
+  Meta meta;
+  std::vector<ContainedMedication> contained_medications;
+  std::string status;
+  std::string intent;  // MedicationRequest only
+  std::optional<CodeableConcept> medication_codeable_concept;
+  std::optional<Reference> medication_reference;
+  Reference subject;
+  std::string effective_date_time;
+  std::optional<Period> effective_period;
+  std::string authored_on;    // MedicationRequest only
+  std::string date_asserted;  // MedicationStatement only
+  std::vector<Dosage> dosage;
+  friend bool operator==(const MedicationUse&, const MedicationUse&) = default;
+};
+
 struct RiskAssessmentPrediction {
   std::optional<CodeableConcept> outcome;
   std::optional<CodeableConcept> qualitative_risk;
@@ -282,8 +341,8 @@ struct OtherResource {
 
 struct Bundle;
 
-using Resource = std::variant<Observation, Patient, RiskAssessment, CarePlan, Provenance, Subscription,
-                              OperationOutcome, ConceptMap, OtherResource>;
+using Resource = std::variant<Observation, Patient, MedicationUse, RiskAssessment, CarePlan, Provenance,
+                              Subscription, OperationOutcome, ConceptMap, OtherResource>;
 
 struct BundleLink {
   std::string relation;  // self | next | previous ...

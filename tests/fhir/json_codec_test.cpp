@@ -209,7 +209,49 @@ TEST(JsonCodecRoundTrip, OperationOutcome) {
 }
 
 TEST(JsonCodecRoundTrip, UnmodelledResourceKeepsTypeIdAndMeta) {
-  expect_round_trip(OtherResource{"MedicationStatement", "ms-1", versioned("7")});
+  expect_round_trip(OtherResource{"Encounter", "e-1", versioned("7")});
+}
+
+TEST(JsonCodecRoundTrip, MedicationStatementAdministrationAndRequest) {
+  Dosage regimen;
+  regimen.text = "10 mg at 07:00";
+  regimen.timing =
+      Timing{{}, TimingRepeat{Period{"2026-01-01", ""}, 1, 1.0, "d", {}, {"07:00:00"}, {}}, std::nullopt};
+  regimen.route = CodeableConcept{{{"http://snomed.info/sct", "", "26643006", "Oral route"}}, ""};
+  regimen.dose_quantity = Quantity{10.0, "", "mg", "http://unitsofmeasure.org", "mg"};
+  MedicationUse statement;
+  statement.resource_type = "MedicationStatement";
+  statement.id = "ms-1";
+  statement.contained_medications = {{"med", CodeableConcept{{}, "Hydrocortisone 10 mg tablet"}}};
+  statement.status = "active";
+  statement.medication_reference = Reference{"#med", ""};
+  statement.subject = Reference{"Patient/7", ""};
+  statement.effective_period = Period{"2026-01-01", ""};
+  statement.date_asserted = "2026-02-01";
+  statement.dosage = {regimen};
+  expect_round_trip(statement);
+
+  MedicationUse request = statement;
+  request.resource_type = "MedicationRequest";
+  request.intent = "order";
+  request.effective_period.reset();
+  request.date_asserted.clear();
+  request.authored_on = "2026-01-05";
+  expect_round_trip(request);
+
+  MedicationUse administration;
+  administration.resource_type = "MedicationAdministration";
+  administration.id = "ma-1";
+  administration.status = "completed";
+  administration.medication_codeable_concept =
+      CodeableConcept{{{"http://www.whocc.no/atc", "", "G03BA03", "testosterone"}}, ""};
+  administration.subject = Reference{"Patient/7", ""};
+  administration.effective_date_time = "2026-03-02T09:15:00+01:00";
+  Dosage given;
+  given.route = CodeableConcept{{}, "intramuscular"};
+  given.dose_quantity = Quantity{200.0, "", "mg", "", ""};
+  administration.dosage = {given};
+  expect_round_trip(administration);
 }
 
 TEST(JsonCodecRoundTrip, TransactionBundleWithRequestsAndResponses) {

@@ -138,11 +138,72 @@ TEST(JsonReader, FindsResourceTypeWhenItIsNotTheFirstProperty) {
 }
 
 TEST(JsonReader, DecodesUnmodelledResourceTypesAsOtherResource) {
-  const auto decoded = decode_resource(
-      R"({"resourceType":"MedicationStatement","id":"ms","meta":{"versionId":"3"},"status":"active"})");
+  const auto decoded =
+      decode_resource(R"({"resourceType":"Encounter","id":"e","meta":{"versionId":"3"},"status":"finished"})");
   ASSERT_TRUE(decoded.ok()) << describe(decoded.issues);
-  EXPECT_EQ(std::get<OtherResource>(*decoded.value),
-            (OtherResource{"MedicationStatement", "ms", Meta{"3", "", {}, {}}}));
+  EXPECT_EQ(std::get<OtherResource>(*decoded.value), (OtherResource{"Encounter", "e", Meta{"3", "", {}, {}}}));
+}
+
+// R4 MedicationStatement with a contained Medication and a daily regimen (Dosage.timing.repeat, route, dose).
+TEST(JsonReader, DecodesMedicationStatementRegimen) {
+  const auto decoded = decode_resource(R"({"resourceType":"MedicationStatement","id":"ms",
+    "contained":[{"resourceType":"Medication","id":"med","code":{"text":"Hydrocortisone 10 mg tablet"}}],
+    "status":"active","medicationReference":{"reference":"#med"},"subject":{"reference":"Patient/7"},
+    "effectivePeriod":{"start":"2026-01-01"},
+    "dosage":[{"text":"10 mg at 07:00, 5 mg at 12:00","route":{"coding":[{"system":"http://snomed.info/sct",
+      "code":"26643006","display":"Oral route"}]},
+      "timing":{"repeat":{"frequency":2,"period":1,"periodUnit":"d","timeOfDay":["07:00:00","12:00:00"]}},
+      "doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}]})");
+  ASSERT_TRUE(decoded.ok()) << describe(decoded.issues);
+  EXPECT_TRUE(decoded.issues.empty()) << describe(decoded.issues);
+  const auto& use = std::get<MedicationUse>(*decoded.value);
+  EXPECT_EQ(use.resource_type, "MedicationStatement");
+  ASSERT_EQ(use.contained_medications.size(), 1U);
+  EXPECT_EQ(use.contained_medications[0].code.text, "Hydrocortisone 10 mg tablet");
+  ASSERT_TRUE(use.medication_reference);
+  EXPECT_EQ(use.medication_reference->reference, "#med");
+  ASSERT_EQ(use.dosage.size(), 1U);
+  const auto& dosage = use.dosage[0];
+  ASSERT_TRUE(dosage.timing && dosage.timing->repeat);
+  EXPECT_EQ(dosage.timing->repeat->time_of_day, (std::vector<std::string>{"07:00:00", "12:00:00"}));
+  EXPECT_EQ(dosage.timing->repeat->frequency, 2);
+  EXPECT_EQ(dosage.timing->repeat->period_unit, "d");
+  ASSERT_TRUE(dosage.route);
+  EXPECT_EQ(dosage.route->coding[0].code, "26643006");
+  ASSERT_TRUE(dosage.dose_quantity);
+  EXPECT_EQ(dosage.dose_quantity->value, 10);
+}
+
+// MedicationAdministration.dosage is one element (text, route, dose), not a Dosage list; MedicationRequest's
+// Dosage list is dosageInstruction.
+TEST(JsonReader, DecodesAdministrationAndRequestDosages) {
+  const auto administration = decode_resource(R"({"resourceType":"MedicationAdministration","id":"ma",
+    "status":"completed","medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc",
+    "code":"G03BA03"}]},"subject":{"reference":"Patient/7"},"effectiveDateTime":"2026-03-02T09:15:00+01:00",
+    "dosage":{"route":{"text":"intramuscular"},"dose":{"value":200,"unit":"mg"}}})");
+  ASSERT_TRUE(administration.ok()) << describe(administration.issues);
+  const auto& given = std::get<MedicationUse>(*administration.value);
+  EXPECT_EQ(given.effective_date_time, "2026-03-02T09:15:00+01:00");
+  ASSERT_EQ(given.dosage.size(), 1U);
+  EXPECT_EQ(given.dosage[0].route->text, "intramuscular");
+  EXPECT_EQ(given.dosage[0].dose_quantity->value, 200);
+
+  const auto request = decode_resource(R"({"resourceType":"MedicationRequest","id":"mr","status":"active",
+    "intent":"order","medicationCodeableConcept":{"text":"levothyroxine"},"subject":{"reference":"Patient/7"},
+    "authoredOn":"2026-01-05","dosageInstruction":[{"timing":{"repeat":{"timeOfDay":["06:30:00"]}}}]})");
+  ASSERT_TRUE(request.ok()) << describe(request.issues);
+  const auto& ordered = std::get<MedicationUse>(*request.value);
+  EXPECT_EQ(ordered.intent, "order");
+  EXPECT_EQ(ordered.authored_on, "2026-01-05");
+  ASSERT_EQ(ordered.dosage.size(), 1U);
+  EXPECT_EQ(ordered.dosage[0].timing->repeat->time_of_day, (std::vector<std::string>{"06:30:00"}));
+}
+
+TEST(JsonReader, MedicationUseWithoutStatusOrMedicationIsReportedWithPaths) {
+  const auto decoded = decode_resource(R"({"resourceType":"MedicationStatement","id":"ms"})");
+  std::vector<std::string> paths;
+  for (const auto& issue : decoded.issues) paths.push_back(issue.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"MedicationStatement.status", "MedicationStatement.medication[x]"}));
 }
 
 TEST(JsonReader, UnescapesStrings) {
