@@ -7,6 +7,7 @@
 
 #include "analytics/assessment.hpp"
 #include "analytics/catalogue.hpp"
+#include "analytics/dosing.hpp"
 #include "analytics/gradient_rules.hpp"
 #include "analytics/knowledge_problem.hpp"
 #include "analytics/suggestions.hpp"
@@ -18,6 +19,7 @@ struct Knowledge {
   GradientRules rules;
   AssessmentRules assessment;
   std::vector<Suggestion> suggestions;
+  MedicationCatalogue medications;  // dose timing (config/terminology/medications.yaml); empty: none recognised
 };
 
 // Every problem, each with its path ("ratios[0].denominator", "target_ranges[2].source"): the catalogue's (see

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "analytics/catalogue.hpp"
+#include "gateway/medication_loader.hpp"
 #include "gateway/yaml_reader.hpp"
 
 namespace gg::gateway {
@@ -432,6 +433,9 @@ KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::stri
   auto analytes = read_catalogue(catalogue_file, problems);
   auto local_codes = read_concept_maps(terminology_dir, problems);
   loaded.knowledge.catalogue = analytics::Catalogue(std::move(analytes), std::move(local_codes));
+  loaded.knowledge.medications =
+      read_medications((std::filesystem::path(terminology_dir) / "medications.yaml").string(),
+                       loaded.knowledge.catalogue, problems);
 
   std::vector<std::string> rule_files;
   std::error_code ec;
