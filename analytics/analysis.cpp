@@ -1,6 +1,9 @@
 #include "analytics/analysis.hpp"
 
+#include <algorithm>
+#include <iomanip>
 #include <map>
+#include <sstream>
 
 #include "analytics/derived_rules.hpp"
 #include "analytics/rhythm_rules.hpp"
@@ -55,6 +58,54 @@ Rejected subject_mismatch(std::string reference, std::string version_id, std::st
                     "the Observation's subject is not the patient being analysed", "Observation.subject"}}};
 }
 
+std::string hours_text(double hours) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(hours < 10 ? 1 : 0) << hours << " h";
+  return text.str();
+}
+
+std::string analyte_name(const std::string& analyte_id, const Catalogue& catalogue) {
+  const Analyte* analyte = catalogue.find(analyte_id);
+  return analyte != nullptr ? analyte->display : analyte_id;
+}
+
+// Each input drawn on a medication that affects it: the hours since the dose as a component, and when the draw
+// fell in the dose's expected peak, a note and no risk level (a peak is not a trough or a basal level).
+void apply_dose_timing(Gradient& gradient, Finding& finding, std::span<const DoseTiming> timings,
+                       const Catalogue& catalogue) {
+  for (const auto& input : gradient.inputs) {
+    for (const auto& timing : timings) {
+      if (timing.measurement != input.reference || timing.measurement.empty()) continue;
+      const std::string analyte = analyte_name(input.analyte_id, catalogue);
+      if (!timing.hours_since_dose) {
+        gradient.notes.push_back(analyte + " (" + input.reference + ") was drawn on " + timing.medication_display +
+                                 " (" + timing.exposure + ") with no known dose time.");
+        continue;
+      }
+      gradient.components.push_back({"hours-since-dose",
+                                     analyte + ": hours since the " + timing.medication_display + " dose",
+                                     {*timing.hours_since_dose, "h"}});
+      if (timing.phase != DosePhase::expected_peak) continue;
+      gradient.notes.push_back(analyte + " (" + input.reference + ") was drawn " +
+                               hours_text(*timing.hours_since_dose) + " after " +
+                               std::string(to_string(timing.route)) + " " + timing.medication_display + " (" +
+                               timing.exposure + "), in its expected peak (" + timing.peak_source + ").");
+      if (finding.level) {
+        finding.level.reset();
+        finding.direction.reset();
+        finding.rationale += " Not assessed against the target: " + analyte + " was drawn in the expected peak " +
+                             hours_text(*timing.hours_since_dose) + " after a " + timing.medication_display +
+                             " dose.";
+      }
+    }
+  }
+}
+
+bool glucocorticoid(const DoseTiming& timing, const MedicationCatalogue& medications) {
+  const Medication* medication = medications.find(timing.medication_id);
+  return medication != nullptr && medication->glucocorticoid;
+}
+
 }  // namespace
 
 PatientFacts patient_facts(const fhir::Patient& patient) {
@@ -67,6 +118,12 @@ PatientFacts patient_facts(const fhir::Patient& patient) {
 
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  const Knowledge& knowledge, std::chrono::sys_seconds as_of) {
+  return analyze(patient, observations, {}, knowledge, as_of);
+}
+
+Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
+                 std::span<const fhir::MedicationUse> medications, const Knowledge& knowledge,
+                 std::chrono::sys_seconds as_of) {
   Analysis analysis;
   const auto indices = latest_versions(observations);
   analysis.superseded = observations.size() - indices.size();
@@ -95,25 +152,62 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
 
   if (patient.birth_date) analysis.age_years = age_in_years(*patient.birth_date, as_of);
 
+  std::vector<MedicationExposure> exposures;
+  for (const auto& use : medications) {
+    if (!patient.reference.empty() && use.subject.reference != patient.reference) continue;
+    if (auto exposure = read_medication_use(use, knowledge.medications)) exposures.push_back(std::move(*exposure));
+  }
+  for (const auto& measurement : analysis.measurements) {
+    for (auto& timing : dose_timings(measurement, exposures, knowledge.medications)) {
+      if (std::find(analysis.medication_basis.begin(), analysis.medication_basis.end(), timing.exposure) ==
+          analysis.medication_basis.end()) {
+        analysis.medication_basis.push_back(timing.exposure);
+      }
+      analysis.dose_timings.push_back(std::move(timing));
+    }
+  }
+
+  // A dose curve's gradients carry their dose timing already (they exist because of it).
+  const auto add = [&](Gradient gradient, bool dose_curve = false) {
+    auto finding = assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue);
+    if (!dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
+    analysis.findings.push_back(std::move(finding));
+    analysis.gradients.push_back(std::move(gradient));
+  };
   for (const auto& rule : knowledge.rules.ratios) {
-    auto gradient = compute_ratio(rule, analysis.measurements);
-    if (!gradient) continue;
-    analysis.findings.push_back(
-        assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
-    analysis.gradients.push_back(std::move(*gradient));
+    if (auto gradient = compute_ratio(rule, analysis.measurements)) add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {
-    auto gradient = compute_derived(rule, analysis.measurements);
-    if (!gradient) continue;
-    analysis.findings.push_back(
-        assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
-    analysis.gradients.push_back(std::move(*gradient));
+    if (auto gradient = compute_derived(rule, analysis.measurements)) add(std::move(*gradient));
   }
+
+  // A series drawn under glucocorticoid replacement is a dose curve; it is evaluated once per analyte and
+  // specimen.
+  std::vector<DoseTiming> replacement;
+  for (const auto& timing : analysis.dose_timings) {
+    if (glucocorticoid(timing, knowledge.medications)) replacement.push_back(timing);
+  }
+  std::vector<std::string> dose_curves_done;
   for (const auto& rule : knowledge.rules.rhythms) {
-    for (auto& gradient : compute_rhythm(rule, analysis.measurements, knowledge.catalogue)) {
-      analysis.findings.push_back(
-          assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
-      analysis.gradients.push_back(std::move(gradient));
+    const bool on_replacement = std::any_of(replacement.begin(), replacement.end(), [&](const DoseTiming& t) {
+      return std::any_of(analysis.measurements.begin(), analysis.measurements.end(), [&](const Measurement& m) {
+        return m.reference == t.measurement && m.analyte_id == rule.analyte && m.specimen == rule.specimen;
+      });
+    });
+    if (!on_replacement) {
+      for (auto& gradient : compute_rhythm(rule, analysis.measurements, knowledge.catalogue))
+        add(std::move(gradient));
+      continue;
+    }
+    const std::string series = rule.analyte + "|" + std::string(to_string(rule.specimen));
+    if (std::find(dose_curves_done.begin(), dose_curves_done.end(), series) != dose_curves_done.end()) continue;
+    dose_curves_done.push_back(series);
+    analysis.notes.push_back(
+        analyte_name(rule.analyte, knowledge.catalogue) + " (" + std::string(to_string(rule.specimen)) +
+        ") was drawn under glucocorticoid replacement: its series is evaluated as a dose curve, "
+        "and no endogenous rhythm (slope, awakening response, cosinor) is reported.");
+    for (auto& gradient : compute_dose_curve(rule, analysis.measurements, replacement, knowledge.catalogue)) {
+      add(std::move(gradient), true);
     }
   }
   return analysis;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analytics/assessment.hpp"
+#include "analytics/dosing.hpp"
 #include "analytics/knowledge.hpp"
 #include "analytics/measurement.hpp"
 #include "analytics/normalise.hpp"
@@ -40,11 +41,24 @@ struct Analysis {
   std::optional<int> age_years;     // at as_of; none when the birth date is unknown or partial
   std::vector<Gradient> gradients;  // at most one per rule, in rule order
   std::vector<Finding> findings;    // one per gradient, same order
+  // Dose timing: each measurement drawn on a hormone medication that affects it, against the last dose.
+  std::vector<DoseTiming> dose_timings;
+  std::vector<std::string> medication_basis;  // the medication resources those timings came from, each once
+  std::vector<std::string> notes;             // what the analysis as a whole did differently, in one sentence each
 };
 
 // Analyses one patient's observations as of `as_of`. When the same Observation id appears in several versions, the
 // highest versionId is used (numeric comparison when both are numbers) and the others count as superseded.
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  const Knowledge& knowledge, std::chrono::sys_seconds as_of);
+
+// The same, with the patient's hormone medications (MedicationStatement / MedicationAdministration /
+// MedicationRequest; others about another subject are ignored). A result drawn in a dose's expected peak is not
+// assessed against a target (its finding has no level and says why); every gradient input drawn on a medication
+// that affects it carries the time since the dose as a component; under glucocorticoid replacement a rhythm rule's
+// series is evaluated as a dose curve (rhythm_rules.hpp) instead of an endogenous rhythm.
+Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
+                 std::span<const fhir::MedicationUse> medications, const Knowledge& knowledge,
+                 std::chrono::sys_seconds as_of);
 
 }  // namespace gg::analytics

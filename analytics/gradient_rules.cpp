@@ -1,5 +1,7 @@
 #include "analytics/gradient_rules.hpp"
 
+#include <algorithm>
+
 namespace gg::analytics {
 
 std::vector<std::string> rhythm_codes(const RhythmRule& rule) {
@@ -15,12 +17,21 @@ std::vector<std::string> rhythm_codes(const RhythmRule& rule) {
   return {};
 }
 
+std::vector<std::string> dose_curve_codes(const RhythmRule& rule) {
+  return {rule.analyte + "-dose-peak", rule.analyte + "-dose-trough"};
+}
+
 std::vector<std::string> gradient_codes(const GradientRules& rules) {
   std::vector<std::string> codes;
   for (const auto& rule : rules.ratios) codes.push_back(rule.code);
   for (const auto& rule : rules.derived) codes.push_back(rule.code);
   for (const auto& rule : rules.rhythms) {
     for (auto& code : rhythm_codes(rule)) codes.push_back(std::move(code));
+  }
+  for (const auto& rule : rules.rhythms) {
+    for (auto& code : dose_curve_codes(rule)) {
+      if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(std::move(code));
+    }
   }
   return codes;
 }

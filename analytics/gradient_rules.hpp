@@ -82,6 +82,9 @@ struct GradientRules {
 
 // The codes a rhythm rule emits ("cortisol-car-aucg", ...), and every code the rules emit, in rule order.
 std::vector<std::string> rhythm_codes(const RhythmRule& rule);
+// The codes of the rule's analyte evaluated as a dose curve under glucocorticoid replacement
+// ("cortisol-dose-peak", "cortisol-dose-trough"), which take the place of the rhythm's codes then.
+std::vector<std::string> dose_curve_codes(const RhythmRule& rule);
 std::vector<std::string> gradient_codes(const GradientRules& rules);
 
 }  // namespace gg::analytics

@@ -184,6 +184,14 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
   return gradients;
 }
 
+// The measurement's timing with a known time since the dose, if any.
+const DoseTiming* timed_dose(const Measurement& m, std::span<const DoseTiming> timings) {
+  for (const auto& timing : timings) {
+    if (timing.measurement == m.reference && timing.hours_since_dose) return &timing;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string_view to_string(RhythmRule::Kind kind) {
@@ -218,6 +226,57 @@ std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Mea
       return cosinor(rule, samples, catalogue);
   }
   return {};
+}
+
+std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const Measurement> measurements,
+                                         std::span<const DoseTiming> timings, const Catalogue& catalogue) {
+  struct Timed {
+    Sample sample;
+    const DoseTiming* timing;
+  };
+  std::vector<Timed> timed;
+  for (const auto& sample : series_samples(rule, measurements)) {
+    if (const auto* timing = timed_dose(*sample.measurement, timings)) timed.push_back({sample, timing});
+  }
+  if (timed.empty()) return {};
+  const auto day = timed.back().sample.local_day;
+  std::erase_if(timed, [&](const Timed& t) { return t.sample.local_day != day; });
+
+  const std::string name = analyte_display(rule, catalogue);
+  const auto gradient_of = [&](const Timed& t, std::string code, std::string display) {
+    const Sample used[] = {t.sample};
+    Gradient gradient =
+        series_gradient(rule, used, std::move(code), std::move(display), {t.sample.value, rule.unit});
+    gradient.period.reset();
+    gradient.components.push_back({"hours-since-dose",
+                                   "Hours since the " + t.timing->medication_display + " dose",
+                                   {*t.timing->hours_since_dose, "h"}});
+    gradient.notes.push_back("Evaluated as a " + t.timing->medication_display + " dose curve (" +
+                             t.timing->exposure + "), not as an endogenous rhythm: drawn " +
+                             std::to_string(std::lround(*t.timing->hours_since_dose * 60)) +
+                             " min after the dose.");
+    return gradient;
+  };
+
+  const Timed* peak = nullptr;
+  const Timed* trough = nullptr;
+  for (const auto& t : timed) {
+    if (t.timing->phase == DosePhase::expected_peak && (peak == nullptr || t.sample.value > peak->sample.value)) {
+      peak = &t;
+    }
+    if (t.timing->phase == DosePhase::after_peak &&
+        (trough == nullptr || *t.timing->hours_since_dose > *trough->timing->hours_since_dose)) {
+      trough = &t;
+    }
+  }
+  std::vector<Gradient> gradients;
+  const auto codes = dose_curve_codes(rule);
+  if (peak != nullptr)
+    gradients.push_back(gradient_of(*peak, codes[0], name + " at the expected peak after a dose"));
+  if (trough != nullptr) {
+    gradients.push_back(gradient_of(*trough, codes[1], name + " furthest after a dose (pre-dose trough)"));
+  }
+  return gradients;
 }
 
 }  // namespace gg::analytics

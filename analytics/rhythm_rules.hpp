@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "analytics/dosing.hpp"
 #include "analytics/gradient_rules.hpp"
 #include "analytics/ratio.hpp"
 
@@ -19,5 +20,13 @@ namespace gg::analytics {
 // empty when no day has enough samples. Censored values never enter a series.
 std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Measurement> measurements,
                                      const Catalogue& catalogue);
+
+// Under glucocorticoid replacement a day's series is a dose curve, not an endogenous rhythm. From the most recent
+// local day with timed samples (a dose time known for the sample, from `timings`: the glucocorticoid ones):
+// "<analyte>-dose-peak", the highest sample drawn within the dose's expected peak window, and
+// "<analyte>-dose-trough", the sample drawn longest after its dose (past the peak window). Each carries the hours
+// since the dose as a component; nothing when no sample qualifies.
+std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const Measurement> measurements,
+                                         std::span<const DoseTiming> timings, const Catalogue& catalogue);
 
 }  // namespace gg::analytics

@@ -25,8 +25,9 @@ void report(std::ostream& err, fhir::OperationOutcome outcome) {
 
 std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary) {
-  std::map<std::string, std::vector<fhir::Observation>> observations;  // by subject reference, sorted
-  std::map<std::string, fhir::Patient> patients;                       // by "Patient/id"
+  std::map<std::string, std::vector<fhir::Observation>> observations;   // by subject reference, sorted
+  std::map<std::string, fhir::Patient> patients;                        // by "Patient/id"
+  std::map<std::string, std::vector<fhir::MedicationUse>> medications;  // by subject reference
   const auto decode_options = knowledge.decode_options();
 
   InputHandlers handlers;
@@ -38,6 +39,11 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
       patients["Patient/" + patient->id] = std::move(*patient);
       ++summary.skipped;
       ++summary.skipped_by_type["Patient"];
+    } else if (auto* medication = std::get_if<fhir::MedicationUse>(&resource)) {
+      // Context for dose timing, like the Patient: counted with the resources that are not hormone results.
+      ++summary.skipped;
+      ++summary.skipped_by_type[medication->resource_type];
+      medications[medication->subject.reference].push_back(std::move(*medication));
     } else {
       ++summary.skipped;
       ++summary.skipped_by_type[std::string(fhir::resource_type(resource))];
@@ -57,7 +63,8 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     if (auto found = patients.find(subject); found != patients.end())
       facts = analytics::patient_facts(found->second);
     facts.reference = subject;
-    auto analysis = analytics::analyze(facts, results, knowledge.knowledge, options.as_of);
+    const auto& used = medications[subject];
+    auto analysis = analytics::analyze(facts, results, used, knowledge.knowledge, options.as_of);
     summary.hormone_results += analysis.measurements.size();
     summary.skipped += analysis.skipped;
     if (analysis.skipped > 0) summary.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;

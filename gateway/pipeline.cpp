@@ -223,7 +223,38 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) observations.push_back(*observation);
   }
 
-  auto analysis = analytics::analyze(facts, observations, knowledge_.knowledge, as_of);
+  // The patient's hormone medications, for dose timing. A server that refuses a medication search (4xx: the type
+  // is not supported, or not allowed) leaves dose timing without it, logged and counted, never a failed event.
+  std::vector<fhir::MedicationUse> medications;
+  if (!knowledge_.knowledge.medications.medications.empty()) {
+    const std::string subject = "subject=" + fhir::percent_encode(patient);
+    const std::pair<std::string, std::string> searches[] = {
+        {"MedicationAdministration",
+         subject + "&effective-time=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200"},
+        {"MedicationStatement", subject + "&_count=200"},
+        {"MedicationRequest", subject + "&_count=200"}};
+    for (const auto& [type, medication_query] : searches) {
+      auto uses = co_await client_.search(type, medication_query);
+      if (!uses.ok()) {
+        if (transient(*uses.error)) {
+          co_return Outcome{Outcome::Kind::retry, "search " + type + ": " + uses.error->message};
+        }
+        metrics_
+            .counter("gradient_gateway_context_medication_searches_refused_total",
+                     "Medication searches the FHIR server refused (4xx): dose timing went without that type",
+                     {{"type", type}})
+            .inc();
+        log(LogLevel::warn, "context.medications-unavailable",
+            {{"patient", patient}, {"type", type}, {"error", uses.error->message}});
+        continue;
+      }
+      for (auto& resource : uses.value->resources) {
+        if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) medications.push_back(std::move(*use));
+      }
+    }
+  }
+
+  auto analysis = analytics::analyze(facts, observations, medications, knowledge_.knowledge, as_of);
   report_unusable(analysis, patient);
   auto entries = write_back_entries(
       analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,

@@ -137,6 +137,8 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
     preliminary = preliminary || gradient.preliminary;
   }
+  // The medication resources whose dose timing the analysis used (RiskAssessment.basis is Reference(Any)).
+  for (const auto& reference : analysis.medication_basis) basis.push_back(reference);
   std::sort(basis.begin(), basis.end());
   basis.erase(std::unique(basis.begin(), basis.end()), basis.end());
   std::string analysis_key = context.patient + "|";
@@ -173,6 +175,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     risk.prediction.push_back(std::move(prediction));
   }
   risk.note = {{std::string(kReviewNote)}};
+  for (const auto& note : analysis.notes) risk.note.push_back({note});
   entries.push_back(conditional_create(risk_identity, fhir::Resource{risk}));
 
   std::vector<std::string> targets = derived_urls;
