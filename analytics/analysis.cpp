@@ -4,6 +4,7 @@
 
 #include "analytics/derived_rules.hpp"
 #include "analytics/rhythm_rules.hpp"
+#include "analytics/trend.hpp"
 
 namespace gg::analytics {
 namespace {
@@ -98,6 +99,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   for (const auto& rule : knowledge.rules.ratios) {
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;
+    gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
+                                  knowledge.rules.trends);
     analysis.findings.push_back(
         assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
     analysis.gradients.push_back(std::move(*gradient));
@@ -105,6 +108,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   for (const auto& rule : knowledge.rules.derived) {
     auto gradient = compute_derived(rule, analysis.measurements);
     if (!gradient) continue;
+    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
+                                    knowledge.rules.trends);
     analysis.findings.push_back(
         assess(*gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue));
     analysis.gradients.push_back(std::move(*gradient));

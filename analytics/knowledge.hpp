@@ -1,6 +1,6 @@
-// Everything the analysis knows about hormones, as data: the analyte catalogue, the gradient rules and the
-// assessment rules (target ranges with their sources). The gateway builds it from config/terminology/ and
-// config/rules/ and validates it completely before anything starts.
+// Everything the analysis knows about hormones, as data: the analyte catalogue, the gradient rules, the
+// assessment rules (target ranges with their sources) and the biological variation trends are judged with. The
+// gateway builds it from config/terminology/ and config/rules/ and validates it completely before anything starts.
 #pragma once
 
 #include <vector>
@@ -10,6 +10,7 @@
 #include "analytics/gradient_rules.hpp"
 #include "analytics/knowledge_problem.hpp"
 #include "analytics/suggestions.hpp"
+#include "analytics/trend.hpp"
 
 namespace gg::analytics {
 
@@ -18,6 +19,8 @@ struct Knowledge {
   GradientRules rules;
   AssessmentRules assessment;
   std::vector<Suggestion> suggestions;
+  // Per analyte and specimen, for trends' reference change values; empty: changes are reported, never judged.
+  std::vector<BiologicalVariation> biological_variation;
 };
 
 // Every problem, each with its path ("ratios[0].denominator", "target_ranges[2].source"): the catalogue's (see
