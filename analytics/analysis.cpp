@@ -7,6 +7,7 @@
 
 #include "analytics/derived_rules.hpp"
 #include "analytics/rhythm_rules.hpp"
+#include "analytics/trend.hpp"
 
 namespace gg::analytics {
 namespace {
@@ -175,10 +176,18 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     analysis.gradients.push_back(std::move(gradient));
   };
   for (const auto& rule : knowledge.rules.ratios) {
-    if (auto gradient = compute_ratio(rule, analysis.measurements)) add(std::move(*gradient));
+    auto gradient = compute_ratio(rule, analysis.measurements);
+    if (!gradient) continue;
+    gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
+                                  knowledge.rules.trends);
+    add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {
-    if (auto gradient = compute_derived(rule, analysis.measurements)) add(std::move(*gradient));
+    auto gradient = compute_derived(rule, analysis.measurements);
+    if (!gradient) continue;
+    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
+                                    knowledge.rules.trends);
+    add(std::move(*gradient));
   }
 
   // A series drawn under glucocorticoid replacement is a dose curve; it is evaluated once per analyte and

@@ -48,6 +48,21 @@ std::vector<const Measurement*> anchors(std::span<const Measurement> measurement
   return out;
 }
 
+// With `after` (a gradient already computed) only anchors strictly older than its anchor, its first input, count:
+// the previous value of a trend.
+bool older_anchor(const Measurement& anchor, const Gradient* after) {
+  return after == nullptr || after->inputs.empty() ||
+         anchor.effective.instant.utc < after->inputs.front().effective.instant.utc;
+}
+
+// True when `after` used this result: a previous value shares no input with the value it is compared with.
+bool uses(const Gradient* after, const Measurement& m) {
+  if (after == nullptr) return false;
+  return std::any_of(after->inputs.begin(), after->inputs.end(), [&](const GradientInput& input) {
+    return input.reference == m.reference && input.version_id == m.version_id;
+  });
+}
+
 std::optional<double> in(const Measurement& m, std::string_view unit) {
   const auto value = rescale(m.value, unit);
   return value ? std::optional<double>(value->value) : std::nullopt;
@@ -78,10 +93,12 @@ std::string grams_per_litre(double value) {
   return text;
 }
 
-std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<const Measurement> measurements) {
+std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<const Measurement> measurements,
+                                          const Gradient* after) {
   for (const Measurement* testosterone : anchors(measurements, "testosterone", "")) {
+    if (!older_anchor(*testosterone, after)) continue;
     const Measurement* shbg = closest(measurements, *testosterone, "shbg", rule.window);
-    if (shbg == nullptr) continue;
+    if (shbg == nullptr || uses(after, *shbg)) continue;
     const auto tt = in(*testosterone, "nmol/L");
     const auto binding = in(*shbg, "nmol/L");
     if (!tt || !binding) continue;
@@ -91,6 +108,7 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
       return make(rule, {{testosterone, "nmol/L"}, {shbg, "nmol/L"}}, *fai, "1");
     }
     const Measurement* albumin = closest(measurements, *testosterone, "albumin", rule.window);
+    if (albumin != nullptr && uses(after, *albumin)) continue;
     const auto albumin_g_l = albumin != nullptr ? in(*albumin, "g/L") : std::nullopt;
     const auto free_t =
         vermeulen_free_testosterone_pmol_l(*tt, *binding, albumin_g_l.value_or(rule.default_albumin_g_l));
@@ -107,10 +125,12 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
   return std::nullopt;
 }
 
-std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measurement> measurements) {
+std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measurement> measurements,
+                             const Gradient* after) {
   for (const Measurement* glucose : anchors(measurements, "glucose", "fasting")) {
+    if (!older_anchor(*glucose, after)) continue;
     const Measurement* insulin = closest(measurements, *glucose, "insulin", rule.window);
-    if (insulin == nullptr) continue;
+    if (insulin == nullptr || uses(after, *insulin)) continue;
     const auto glucose_mmol = in(*glucose, "mmol/L");
     const auto insulin_uiu = in(*insulin, "u[IU]/mL");
     if (!glucose_mmol || !insulin_uiu) continue;
@@ -143,15 +163,29 @@ std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view
   return std::nullopt;
 }
 
-std::optional<Gradient> compute_derived(const DerivedRule& rule, std::span<const Measurement> measurements) {
+namespace {
+
+std::optional<Gradient> compute(const DerivedRule& rule, std::span<const Measurement> measurements,
+                                const Gradient* after) {
   switch (rule.formula) {
     case DerivedRule::Formula::free_testosterone_vermeulen:
     case DerivedRule::Formula::free_androgen_index:
-      return testosterone_shbg(rule, measurements);
+      return testosterone_shbg(rule, measurements, after);
     case DerivedRule::Formula::homa_ir:
-      return homa(rule, measurements);
+      return homa(rule, measurements, after);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Gradient> compute_derived(const DerivedRule& rule, std::span<const Measurement> measurements) {
+  return compute(rule, measurements, nullptr);
+}
+
+std::optional<Gradient> previous_derived(const DerivedRule& rule, std::span<const Measurement> measurements,
+                                         const Gradient& current) {
+  return compute(rule, measurements, &current);
 }
 
 }  // namespace gg::analytics

@@ -15,4 +15,10 @@ namespace gg::analytics {
 // plasma, exact values only); nothing when no such set exists.
 std::optional<Gradient> compute_derived(const DerivedRule& rule, std::span<const Measurement> measurements);
 
+// The gradient before `current` (what compute_derived() returned), for its trend: from the most recent anchor
+// strictly older than `current`'s anchor whose partners are found within the window, none of them an input of
+// `current` (an anchor whose closest partner `current` used is passed over). Nothing when there is none.
+std::optional<Gradient> previous_derived(const DerivedRule& rule, std::span<const Measurement> measurements,
+                                         const Gradient& current);
+
 }  // namespace gg::analytics

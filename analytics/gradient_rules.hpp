@@ -1,6 +1,6 @@
 // Gradient rules: which relationships between hormones are computed. Data from config/rules/gradients.yaml; the
-// codes are part of the external contract (shared/ARCHITECTURE.md, "Derived Observation codes"). Issue 4 adds
-// derived-value, rhythm and trend rules beside RatioRule.
+// codes are part of the external contract (shared/ARCHITECTURE.md, "Derived Observation codes"): ratio,
+// derived-value and rhythm rules, and the settings of the trend judgement.
 #pragma once
 
 #include <chrono>
@@ -73,10 +73,20 @@ std::string_view to_string(
     DerivedRule::Formula formula);  // "vermeulen-free-testosterone" | "free-androgen-index" | "homa-ir"
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
 
+// How a gradient's change since its previous value is judged (analytics/trend.hpp): the reference change value
+// RCV = sqrt(2) * z * sqrt(CVa^2 + CVi^2). z = 1.96 is two-sided at 95 % probability (Fraser CG, Biological
+// Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at
+// biologicalvariation.com/RCV.html).
+struct TrendSettings {
+  double z = 1.96;
+  friend bool operator==(const TrendSettings&, const TrendSettings&) = default;
+};
+
 struct GradientRules {
   std::vector<RatioRule> ratios;
   std::vector<RhythmRule> rhythms;
   std::vector<DerivedRule> derived;
+  TrendSettings trends;
   friend bool operator==(const GradientRules&, const GradientRules&) = default;
 };
 

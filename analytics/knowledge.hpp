@@ -1,6 +1,6 @@
-// Everything the analysis knows about hormones, as data: the analyte catalogue, the gradient rules and the
-// assessment rules (target ranges with their sources). The gateway builds it from config/terminology/ and
-// config/rules/ and validates it completely before anything starts.
+// Everything the analysis knows about hormones, as data: the analyte catalogue, the gradient rules, the
+// assessment rules (target ranges with their sources) and the biological variation trends are judged with. The
+// gateway builds it from config/terminology/ and config/rules/ and validates it completely before anything starts.
 #pragma once
 
 #include <vector>
@@ -11,6 +11,7 @@
 #include "analytics/gradient_rules.hpp"
 #include "analytics/knowledge_problem.hpp"
 #include "analytics/suggestions.hpp"
+#include "analytics/trend.hpp"
 
 namespace gg::analytics {
 
@@ -20,6 +21,8 @@ struct Knowledge {
   AssessmentRules assessment;
   std::vector<Suggestion> suggestions;
   MedicationCatalogue medications;  // dose timing (config/terminology/medications.yaml); empty: none recognised
+  // Per analyte and specimen, for trends' reference change values; empty: changes are reported, never judged.
+  std::vector<BiologicalVariation> biological_variation;
 };
 
 // Every problem, each with its path ("ratios[0].denominator", "target_ranges[2].source"): the catalogue's (see

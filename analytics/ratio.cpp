@@ -113,4 +113,23 @@ std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Mea
   return ratio_gradient(rule, measurements[latest->numerator], measurements[latest->denominator]);
 }
 
+std::optional<Gradient> previous_ratio(const RatioRule& rule, std::span<const Measurement> measurements,
+                                       const Gradient& current) {
+  const auto before = current.effective.instant.utc;
+  const auto pairs = pair_measurements(rule, measurements);
+  const MeasurementPair* previous = nullptr;
+  // Oldest first: the last pair ending before `current` is the most recent; among pairs ending at the same
+  // instant the first (the closest) wins, as in compute_ratio().
+  for (const auto& pair : pairs) {
+    const auto end = later_time(measurements[pair.numerator], measurements[pair.denominator]);
+    if (end >= before) continue;
+    if (previous == nullptr ||
+        end > later_time(measurements[previous->numerator], measurements[previous->denominator])) {
+      previous = &pair;
+    }
+  }
+  if (previous == nullptr) return std::nullopt;
+  return ratio_gradient(rule, measurements[previous->numerator], measurements[previous->denominator]);
+}
+
 }  // namespace gg::analytics

@@ -39,6 +39,20 @@ struct GradientPeriod {
   friend bool operator==(const GradientPeriod&, const GradientPeriod&) = default;
 };
 
+// How a gradient changed since the patient's previous value of the same rule (issue 4, "Trends"), judged with the
+// reference change value (analytics/trend.hpp). Without an RCV the change is reported and not judged.
+struct Trend {
+  UcumValue previous_value;        // in the gradient's unit
+  std::string previous_effective;  // the previous gradient's effective time, as its latest input wrote it
+  std::vector<GradientInput> previous_inputs;  // what the previous value was computed from
+  double change_percent = 0;                   // 100 * (current - previous) / previous
+  std::optional<double> rcv_percent;           // the reference change value, when every input has variation data
+  std::string no_rcv_reason;                   // why there is no RCV (said in the written note); empty with an RCV
+  bool significant = false;                    // |change_percent| > rcv_percent
+  bool rising() const { return change_percent > 0; }
+  friend bool operator==(const Trend&, const Trend&) = default;
+};
+
 struct Gradient {
   std::string code;                           // in kGradientCodeSystem: "cortisol-dheas-ratio"
   std::string display;                        // "Cortisol:DHEA-S molar ratio"
@@ -50,6 +64,7 @@ struct Gradient {
   std::vector<GradientComponent> components;  // qualifiers of the value (cosinor fit statistics)
   std::vector<std::string> notes;             // what a reader must know (an assumed default input)
   bool preliminary = false;                   // some input is preliminary
+  std::optional<Trend> trend;                 // the change since the previous value of this rule, when one exists
   friend bool operator==(const Gradient&, const Gradient&) = default;
 };
 
@@ -74,5 +89,11 @@ Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, con
 // One gradient per rule per analysis: the most recent pair (by the later of its two draw times). Nothing when no
 // pair exists (a missing partner is not an error).
 std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements);
+
+// The gradient before `current` (what compute_ratio() returned): the most recent pair that ends strictly before
+// `current`'s effective time, chosen among the same disjoint pairs (so it shares no input with `current`). A pair
+// ending at the same instant is not a previous value. Nothing when there is none.
+std::optional<Gradient> previous_ratio(const RatioRule& rule, std::span<const Measurement> measurements,
+                                       const Gradient& current);
 
 }  // namespace gg::analytics

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "analytics/catalogue.hpp"
+#include "analytics/trend.hpp"
 #include "gateway/medication_loader.hpp"
 #include "gateway/yaml_reader.hpp"
 
@@ -111,6 +113,81 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
     analytes.push_back(std::move(analyte));
   }
   return analytes;
+}
+
+// terminology/biological-variation.yaml: per analyte and specimen type, the CVs trends are judged with. Every
+// entry names a catalogue analyte, and each (id, specimen) appears once.
+std::vector<analytics::BiologicalVariation> read_biological_variation(const std::string& file,
+                                                                      const analytics::Catalogue& catalogue,
+                                                                      std::vector<ConfigProblem>& problems) {
+  std::vector<analytics::BiologicalVariation> entries;
+  auto root = load_yaml(file, problems);
+  if (!root) return entries;
+  YamlReader reader(file, problems);
+  if (!reader.expect_map(*root, "", {"version", "analytes"})) return entries;
+  check_version(reader, *root);
+  const YAML::Node list = (*root)["analytes"];
+  if (!list || !list.IsSequence()) {
+    reader.problem(*root, "analytes", "required list 'analytes' is missing");
+    return entries;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node node = list[i];
+    const std::string path = "analytes[" + std::to_string(i) + "]";
+    if (!reader.expect_map(
+            node, path,
+            {"id", "specimen", "cvi_percent", "cvi_population", "cvi_source", "cva_percent", "cva_source"})) {
+      continue;
+    }
+    analytics::BiologicalVariation entry;
+    bool complete = true;
+    if (auto id = reader.text(node, "id", path, true)) {
+      entry.analyte_id = *id;
+      if (catalogue.find(*id) == nullptr) {
+        reader.problem(node["id"], path + ".id", "unknown analyte '" + *id + "' (not in analytes.yaml)");
+        complete = false;
+      }
+    } else {
+      complete = false;
+    }
+    if (auto specimen = reader.text(node, "specimen", path, true)) {
+      if (auto parsed = analytics::specimen_from_string(*specimen)) {
+        entry.specimen = *parsed;
+      } else {
+        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
+        complete = false;
+      }
+    } else {
+      complete = false;
+    }
+    const auto percent = [&](const char* key) {
+      const auto value = reader.number(node, key, path, true);
+      if (value && !(*value > 0 && std::isfinite(*value))) {
+        reader.problem(node[key], path + "." + key, "must be a percentage above 0");
+      }
+      return value.value_or(0);
+    };
+    entry.cvi_percent = percent("cvi_percent");
+    entry.cva_percent = percent("cva_percent");
+    const auto cited = [&](const char* key) {
+      auto value = reader.text(node, key, path, true);
+      if (value && value->empty()) reader.problem(node[key], path + "." + key, "must not be empty");
+      return value.value_or("");
+    };
+    entry.cvi_population = cited("cvi_population");
+    entry.cvi_source = cited("cvi_source");
+    entry.cva_source = cited("cva_source");
+    if (complete) {
+      if (analytics::find_biological_variation(entries, entry.analyte_id, entry.specimen) != nullptr) {
+        reader.problem(node, path,
+                       "duplicate entry for '" + entry.analyte_id + "' in " +
+                           std::string(analytics::to_string(entry.specimen)));
+        continue;
+      }
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
 }
 
 // R4 ConceptMapEquivalence: the target may stand for the source when it means the same or more (the source is a
@@ -215,9 +292,9 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   auto root = load_yaml(file, problems);
   if (!root) return;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(
-          *root, "",
-          {"version", "rule_set", "assessment", "ratios", "derived", "rhythms", "target_ranges", "suggestions"})) {
+  if (!reader.expect_map(*root, "",
+                         {"version", "rule_set", "assessment", "trends", "ratios", "derived", "rhythms",
+                          "target_ranges", "suggestions"})) {
     return;
   }
   check_version(reader, *root);
@@ -234,6 +311,15 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
       if (auto thresholds =
               read_thresholds(reader, assessment["level_thresholds"], "assessment.level_thresholds")) {
         loaded.knowledge.assessment.level_thresholds = *thresholds;
+      }
+    }
+  }
+
+  if (const YAML::Node trends = (*root)["trends"]) {
+    if (reader.expect_map(trends, "trends", {"z"})) {
+      if (auto z = reader.number(trends, "z", "trends", true)) {
+        if (!(*z > 0 && std::isfinite(*z))) reader.problem(trends["z"], "trends.z", "must be above 0");
+        loaded.knowledge.rules.trends.z = *z;
       }
     }
   }
@@ -436,6 +522,12 @@ KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::stri
   loaded.knowledge.medications =
       read_medications((std::filesystem::path(terminology_dir) / "medications.yaml").string(),
                        loaded.knowledge.catalogue, problems);
+  // Optional: without it every trend is reported and none is judged.
+  const auto variation_file = std::filesystem::path(terminology_dir) / "biological-variation.yaml";
+  if (std::filesystem::exists(variation_file)) {
+    loaded.knowledge.biological_variation =
+        read_biological_variation(variation_file.string(), loaded.knowledge.catalogue, problems);
+  }
 
   std::vector<std::string> rule_files;
   std::error_code ec;

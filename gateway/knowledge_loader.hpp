@@ -1,9 +1,11 @@
-// Loads the hormone knowledge from config/: terminology/analytes.yaml (the analyte catalogue), every *.json in
-// terminology/ (FHIR R4 ConceptMaps from a site's own lab codes to LOINC; equivalence equivalent, equal, wider or
-// subsumes maps a result, the others never do), and every *.yaml in
-// rules/ (gradient rules and target ranges; several files are joined in name order, so a site adds its own ranges
-// in a file of its own beside the shipped one). The schemas are documented at the top of the shipped files.
-// Unknown keys, wrong types and everything validate_knowledge() finds are reported with their locations.
+// Loads the hormone knowledge from config/: terminology/analytes.yaml (the analyte catalogue),
+// terminology/biological-variation.yaml when present (per analyte and specimen type, the analytical and
+// within-subject biological CVs that trends are judged with; without it changes are reported, not judged), every
+// *.json in terminology/ (FHIR R4 ConceptMaps from a site's own lab codes to LOINC; equivalence equivalent, equal,
+// wider or subsumes maps a result, the others never do), and every *.yaml in rules/ (gradient rules, trend
+// settings and target ranges; several files are joined in name order, so a site adds its own ranges in a file of
+// its own beside the shipped one). The schemas are documented at the top of the shipped files. Unknown keys, wrong
+// types and everything validate_knowledge() finds are reported with their locations.
 #pragma once
 
 #include <optional>

@@ -15,6 +15,11 @@ namespace {
 
 constexpr std::string_view kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+// Observation.interpretation codes for a change beyond the reference change value: "U" (Significant change up)
+// and "D" (Significant change down), in the v3 ObservationInterpretation code system's
+// _ObservationInterpretationChange group (http://terminology.hl7.org/ValueSet/v3-ObservationInterpretationChange).
+constexpr std::string_view kInterpretationSystem =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 constexpr std::string_view kReviewNote =
     "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
     "suggestion before acting on them.";
@@ -56,20 +61,84 @@ fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resou
   return entry;
 }
 
-// The inputs of a gradient as versioned references, sorted: the part of every identity key that says "from what".
-std::string inputs_key(const analytics::Gradient& gradient) {
+std::string references_key(std::span<const analytics::GradientInput> inputs) {
   std::vector<std::string> parts;
-  for (const auto& input : gradient.inputs) parts.push_back(versioned(input.reference, input.version_id));
+  for (const auto& input : inputs) parts.push_back(versioned(input.reference, input.version_id));
   std::sort(parts.begin(), parts.end());
   std::string key;
   for (const auto& part : parts) key += part + ";";
   return key;
 }
 
+// The inputs of a gradient as versioned references, sorted: the part of every identity key that says "from what".
+std::string inputs_key(const analytics::Gradient& gradient) {
+  return references_key(gradient.inputs);
+}
+
+// A derived Observation's own key adds the previous value's inputs when it states a trend: the same value compared
+// with another previous value is another Observation.
+std::string observation_inputs_key(const analytics::Gradient& gradient) {
+  if (!gradient.trend) return inputs_key(gradient);
+  return inputs_key(gradient) + "previous:" + references_key(gradient.trend->previous_inputs);
+}
+
 std::string format_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4g", value);
   return text;
+}
+
+std::string format_percent(double value, bool sign) {
+  char text[32];
+  std::snprintf(text, sizeof text, sign ? "%+.1f" : "%.1f", value);
+  return text;
+}
+
+fhir::ObservationComponent gradient_component(std::string code, std::string display, double value,
+                                              const std::string& unit) {
+  return {{{{std::string(analytics::kGradientCodeSystem), "", std::move(code), display}}, display},
+          fhir::Quantity{value, "", unit, std::string(kUcum), unit},
+          ""};
+}
+
+// One sentence with the numbers: the previous value, the change and how it was judged.
+std::string trend_note(const analytics::Gradient& gradient, const analytics::Trend& trend) {
+  const std::string unit = trend.previous_value.unit == "1" ? "" : " " + trend.previous_value.unit;
+  std::string note = "Change since the previous value (" + format_number(trend.previous_value.value) + unit +
+                     " on " + trend.previous_effective + "): " + format_percent(trend.change_percent, true) + " %";
+  if (!trend.rcv_percent) return note + ", not judged: " + trend.no_rcv_reason + ".";
+  note += trend.significant ? ", beyond" : ", within";
+  note +=
+      " the reference change value of " + format_percent(*trend.rcv_percent, false) + " % for " + gradient.display;
+  if (!trend.significant) return note + ": not a significant change.";
+  return note + (trend.rising() ? ": a significant rise." : ": a significant fall.");
+}
+
+void add_trend(const analytics::Gradient& gradient, fhir::Observation& observation) {
+  if (!gradient.trend) return;
+  const auto& trend = *gradient.trend;
+  observation.component.push_back(gradient_component("trend-previous-value", "Previous value of the gradient",
+                                                     trend.previous_value.value, trend.previous_value.unit));
+  observation.component.push_back(gradient_component(
+      "trend-change-percent", "Change since the previous value (percent)", trend.change_percent, "%"));
+  if (trend.rcv_percent) {
+    observation.component.push_back(
+        gradient_component("trend-rcv-percent", "Reference change value (percent)", *trend.rcv_percent, "%"));
+  }
+  if (trend.significant) {
+    const bool up = trend.rising();
+    const std::string display = up ? "Significant change up" : "Significant change down";
+    observation.interpretation.push_back(
+        {{{std::string(kInterpretationSystem), "", up ? "U" : "D", display}}, display});
+  }
+  for (const auto& input : trend.previous_inputs) {
+    fhir::Reference reference{versioned(input.reference, input.version_id), ""};
+    if (std::find(observation.derived_from.begin(), observation.derived_from.end(), reference) ==
+        observation.derived_from.end()) {
+      observation.derived_from.push_back(std::move(reference));
+    }
+  }
+  observation.note.push_back({trend_note(gradient, trend)});
 }
 
 fhir::Observation derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
@@ -102,6 +171,7 @@ fhir::Observation derived_observation(const analytics::Gradient& gradient, const
   observation.note = {{"Computed by Gradient Gateway " + context.software_version + " with rule set " +
                        context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
   for (const auto& note : gradient.notes) observation.note.push_back({note});
+  add_trend(gradient, observation);
   return observation;
 }
 
@@ -131,7 +201,8 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::vector<std::string> basis;  // versioned input references, sorted and unique
   bool preliminary = false;
   for (const auto& gradient : analysis.gradients) {
-    auto identity = stable_identity("Observation|" + gradient.code + "|" + inputs_key(gradient) + rules);
+    auto identity =
+        stable_identity("Observation|" + gradient.code + "|" + observation_inputs_key(gradient) + rules);
     derived_urls.push_back(identity.full_url);
     entries.push_back(conditional_create(identity, derived_observation(gradient, identity, context)));
     for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));

@@ -195,5 +195,108 @@ TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
   EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
 }
 
+// Trends (issue 4): two days of cortisol and DHEA-S pairs. The shipped biological-variation.yaml gives cortisol
+// CVa 9 %, CVi 18 % and DHEA-S CVa 10 %, CVi 20 %, so the ratio's RCV is sqrt(2) * 1.96 * sqrt(9^2 + 18^2 + 10^2 +
+// 20^2) = 83.4 % (computed by hand from the formula in analytics/trend.hpp).
+std::vector<fhir::Observation> two_days(double day_two_cortisol_ug_dl) {
+  return {result("c1", "1", "2143-6", 15, "2026-11-19T08:00:00+01:00"),
+          result("d1", "1", "2191-5", 200, "2026-11-19T08:30:00+01:00"),
+          result("c2", "1", "2143-6", day_two_cortisol_ug_dl, "2026-11-20T08:00:00+01:00"),
+          result("d2", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")};
+}
+
+const fhir::ObservationComponent* component(const fhir::Observation& observation, std::string_view code) {
+  for (const auto& c : observation.component) {
+    if (c.code.coding.size() == 1 && c.code.coding[0].code == code) return &c;
+  }
+  return nullptr;
+}
+
+TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedFromAndNote) {
+  const auto entries = write_back_entries(analyse(two_days(30), false), context());
+  ASSERT_FALSE(entries.empty());
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+
+  const auto* previous = component(derived, "trend-previous-value");
+  ASSERT_NE(previous, nullptr);
+  EXPECT_EQ(previous->code.coding[0].system, "http://gradient-gateway.dev/fhir/CodeSystem/gradient");
+  EXPECT_NEAR(*previous->value_quantity->value, (15.0 / 362.46) / (200.0 / 368.49), 1e-9);
+  EXPECT_EQ(previous->value_quantity->code, "1");
+  const auto* change = component(derived, "trend-change-percent");
+  ASSERT_NE(change, nullptr);
+  EXPECT_NEAR(*change->value_quantity->value, 100.0, 1e-9);
+  EXPECT_EQ(change->value_quantity->code, "%");
+  EXPECT_EQ(change->value_quantity->system, "http://unitsofmeasure.org");
+  const auto* rcv = component(derived, "trend-rcv-percent");
+  ASSERT_NE(rcv, nullptr);
+  EXPECT_NEAR(*rcv->value_quantity->value, 83.38642575383598, 1e-9);
+
+  ASSERT_EQ(derived.interpretation.size(), 1u);
+  EXPECT_EQ(derived.interpretation[0].coding[0].system,
+            "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation");
+  EXPECT_EQ(derived.interpretation[0].coding[0].code, "U");
+  EXPECT_EQ(derived.interpretation[0].coding[0].display, "Significant change up");
+
+  std::vector<std::string> from;
+  for (const auto& reference : derived.derived_from) from.push_back(reference.reference);
+  EXPECT_EQ(from, (std::vector<std::string>{"Observation/c2/_history/1", "Observation/d2/_history/1",
+                                            "Observation/c1/_history/1", "Observation/d1/_history/1"}));
+  EXPECT_EQ(
+      derived.note.back().text,
+      "Change since the previous value (0.07625 on 2026-11-19T08:30:00+01:00): +100.0 %, beyond the reference "
+      "change value of 83.4 % for Cortisol:DHEA-S molar ratio: a significant rise.");
+
+  const auto json = fhir::to_json(derived);
+  EXPECT_NE(json.find(R"("interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-)"
+                      R"(ObservationInterpretation","code":"U")"),
+            std::string::npos)
+      << json;
+}
+
+TEST_F(WriteBackTest, SignificantFallIsInterpretedDown) {
+  const auto entries = write_back_entries(analyse(two_days(2), false), context());  // -86.7 % < -83.4 %
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  ASSERT_EQ(derived.interpretation.size(), 1u);
+  EXPECT_EQ(derived.interpretation[0].coding[0].code, "D");
+  EXPECT_EQ(derived.interpretation[0].coding[0].display, "Significant change down");
+}
+
+TEST_F(WriteBackTest, ChangeWithinTheRcvHasNoInterpretation) {
+  const auto entries = write_back_entries(analyse(two_days(10), false), context());  // -33.3 %
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_TRUE(derived.interpretation.empty());
+  EXPECT_NE(component(derived, "trend-rcv-percent"), nullptr);
+  EXPECT_NE(derived.note.back().text.find("-33.3 %, within the reference change value of 83.4 %"),
+            std::string::npos)
+      << derived.note.back().text;
+}
+
+TEST_F(WriteBackTest, ChangeWithoutRcvIsReportedWithoutRcvComponentOrInterpretation) {
+  auto analysis = analyse(two_days(30), false);
+  auto& trend = *analysis.gradients[0].trend;
+  trend.rcv_percent.reset();
+  trend.significant = false;
+  trend.no_rcv_reason = "no biological variation is known for dhea-s in serum-plasma";
+  const auto entries = write_back_entries(analysis, context());
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_NE(component(derived, "trend-change-percent"), nullptr);
+  EXPECT_EQ(component(derived, "trend-rcv-percent"), nullptr);
+  EXPECT_TRUE(derived.interpretation.empty());
+  EXPECT_NE(derived.note.back().text.find("+100.0 %, not judged: no biological variation is known for dhea-s"),
+            std::string::npos)
+      << derived.note.back().text;
+}
+
+TEST_F(WriteBackTest, OnePairWritesNoTrend) {
+  const auto entries = write_back_entries(analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                                                   result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                                                  false),
+                                          context());
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_TRUE(derived.component.empty());
+  EXPECT_TRUE(derived.interpretation.empty());
+  EXPECT_EQ(derived.derived_from.size(), 2u);
+}
+
 }  // namespace
 }  // namespace gg::gateway
