@@ -175,18 +175,17 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));
   };
+  const auto variation = applicable_variation(knowledge.biological_variation, patient.sex);
   for (const auto& rule : knowledge.rules.ratios) {
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;
-    gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
-                                  knowledge.rules.trends);
+    gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
     add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {
     auto gradient = compute_derived(rule, analysis.measurements);
     if (!gradient) continue;
-    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, knowledge.biological_variation,
-                                    knowledge.rules.trends);
+    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
     add(std::move(*gradient));
   }
 

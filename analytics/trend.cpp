@@ -41,6 +41,16 @@ std::optional<Trend> judged(const Gradient& current, const std::optional<Gradien
 
 }  // namespace
 
+std::vector<BiologicalVariation> applicable_variation(std::span<const BiologicalVariation> variation, Sex sex) {
+  std::vector<BiologicalVariation> fitting;
+  for (const auto& entry : variation) {
+    const bool fits = entry.sex == SexCriterion::any || (entry.sex == SexCriterion::male && sex == Sex::male) ||
+                      (entry.sex == SexCriterion::female && sex == Sex::female);
+    if (fits) fitting.push_back(entry);
+  }
+  return fitting;
+}
+
 const BiologicalVariation* find_biological_variation(std::span<const BiologicalVariation> variation,
                                                      std::string_view analyte_id, Specimen specimen) {
   const auto it = std::find_if(variation.begin(), variation.end(), [&](const BiologicalVariation& entry) {

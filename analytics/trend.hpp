@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/assessment.hpp"
 #include "analytics/catalogue.hpp"
 #include "analytics/gradient_rules.hpp"
 #include "analytics/ratio.hpp"
@@ -28,8 +29,14 @@ struct BiologicalVariation {
   std::string cvi_population;  // whom the CVi was measured in: it fits patients like these only
   std::string cvi_source;      // citation quoting the figure
   std::string cva_source;
+  // The CVi was measured in this sex only (men-only estradiol, LH, FSH): other patients get no RCV from it.
+  SexCriterion sex = SexCriterion::any;
   friend bool operator==(const BiologicalVariation&, const BiologicalVariation&) = default;
 };
+
+// The entries that fit a patient of this sex: "any" entries, and sex-specific ones of the patient's own sex (a
+// patient of other or unknown sex gets only "any" entries).
+std::vector<BiologicalVariation> applicable_variation(std::span<const BiologicalVariation> variation, Sex sex);
 
 // The entry for an analyte in a specimen type; nullptr when there is none.
 const BiologicalVariation* find_biological_variation(std::span<const BiologicalVariation> variation,

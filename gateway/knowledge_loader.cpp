@@ -134,9 +134,9 @@ std::vector<analytics::BiologicalVariation> read_biological_variation(const std:
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node node = list[i];
     const std::string path = "analytes[" + std::to_string(i) + "]";
-    if (!reader.expect_map(
-            node, path,
-            {"id", "specimen", "cvi_percent", "cvi_population", "cvi_source", "cva_percent", "cva_source"})) {
+    if (!reader.expect_map(node, path,
+                           {"id", "specimen", "sex", "cvi_percent", "cvi_population", "cvi_source", "cva_percent",
+                            "cva_source"})) {
       continue;
     }
     analytics::BiologicalVariation entry;
@@ -159,6 +159,14 @@ std::vector<analytics::BiologicalVariation> read_biological_variation(const std:
       }
     } else {
       complete = false;
+    }
+    if (auto sex = reader.text(node, "sex", path, false)) {
+      const auto parsed = analytics::sex_criterion_from_string(*sex);
+      if (!parsed || *parsed == analytics::SexCriterion::any) {
+        reader.problem(node["sex"], path + ".sex", "expected male or female (leave it out for both)");
+      } else {
+        entry.sex = *parsed;
+      }
     }
     const auto percent = [&](const char* key) {
       const auto value = reader.number(node, key, path, true);

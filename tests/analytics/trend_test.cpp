@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,37 @@ TEST(ReferenceChangeValue, OneAnalyteFollowsTheFormula) {
   EXPECT_NEAR(*rcv, 12.599004405110746, 1e-9);
   // z scales it linearly (2.58: two-sided 99 %, same source).
   EXPECT_NEAR(*reference_change_value_percent(albumin, 2.58), 12.599004405110746 * 2.58 / 1.96, 1e-9);
+}
+
+// A published worked example: Mercan H, Orhan B, Bercik-Inal B, Clin Lab 2022 (doi 10.7754/Clin.Lab.2022.220524),
+// creatinine in 20 healthy adults: "CVA ... was 2.51%, CVI was 4.51% ... [enzymatic] 2.43%, 4.21% ... The average
+// RCV calculated bilaterally in the 95% confidence interval for the Jaffe's and enzymatic methods were 14.26 and
+// 13.43". The printed figures use sqrt(2) rounded to 1.41 (exact: 14.307 and 13.474), hence the 0.4 % tolerance.
+TEST(ReferenceChangeValue, ReproducesAPublishedWorkedExample) {
+  const std::vector<BiologicalVariation> jaffe = {variation("creatinine", 2.51, 4.51)};
+  const std::vector<BiologicalVariation> enzymatic = {variation("creatinine", 2.43, 4.21)};
+  EXPECT_NEAR(*reference_change_value_percent(jaffe, 1.96), 14.26, 14.26 * 0.004);
+  EXPECT_NEAR(*reference_change_value_percent(enzymatic, 1.96), 13.43, 13.43 * 0.004);
+  // With sqrt(2) rounded as in the paper the printed figures come out to their last digit.
+  EXPECT_NEAR(*reference_change_value_percent(jaffe, 1.96) / std::sqrt(2.0) * 1.41, 14.26, 0.005);
+  EXPECT_NEAR(*reference_change_value_percent(enzymatic, 1.96) / std::sqrt(2.0) * 1.41, 13.43, 0.005);
+}
+
+// A CVi measured in men only (estradiol, LH, FSH in the shipped file) does not judge a woman's or an unknown-sex
+// patient's trend; mixed-cohort figures apply to everyone.
+TEST(ReferenceChangeValue, SexSpecificFiguresFitOnlyThatSex) {
+  auto men_only = variation("estradiol", 7.0, 14);
+  men_only.sex = SexCriterion::male;
+  const std::vector<BiologicalVariation> figures = {men_only, variation("testosterone", 8.0, 16)};
+  const auto ids = [](const std::vector<BiologicalVariation>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.analyte_id);
+    return out;
+  };
+  EXPECT_EQ(ids(applicable_variation(figures, Sex::male)),
+            (std::vector<std::string>{"estradiol", "testosterone"}));
+  EXPECT_EQ(ids(applicable_variation(figures, Sex::female)), (std::vector<std::string>{"testosterone"}));
+  EXPECT_EQ(ids(applicable_variation(figures, Sex::unknown)), (std::vector<std::string>{"testosterone"}));
 }
 
 TEST(ReferenceChangeValue, RatioCombinesBothAnalytesInQuadrature) {

@@ -73,6 +73,22 @@ TEST_F(BiologicalVariationLoadingTest, ShippedFileIsReadIntoTheKnowledge) {
   EXPECT_DOUBLE_EQ(loaded.knowledge->knowledge.rules.trends.z, 1.96);
 }
 
+TEST_F(BiologicalVariationLoadingTest, MenOnlyFiguresAreMarkedAndABadSexIsReported) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge) << all(loaded);
+  const auto& variation = loaded.knowledge->knowledge.biological_variation;
+  for (const char* id : {"estradiol", "lh", "fsh"}) {
+    const auto* entry = analytics::find_biological_variation(variation, id, analytics::Specimen::serum_plasma);
+    ASSERT_NE(entry, nullptr) << id;
+    EXPECT_EQ(entry->sex, analytics::SexCriterion::male) << id;  // "healthy MEN only" in cvi_population
+  }
+  write_variation(entry("cortisol", "serum-plasma", "18", "    sex: any\n"));
+  auto bad = load();
+  EXPECT_FALSE(bad.knowledge);
+  EXPECT_TRUE(has_problem(bad, "biological-variation.yaml:10:10 (analytes[0].sex)", "expected male or female"))
+      << all(bad);
+}
+
 TEST_F(BiologicalVariationLoadingTest, MissingFileMeansNoVariationData) {
   auto loaded = load();
   ASSERT_TRUE(loaded.knowledge) << all(loaded);

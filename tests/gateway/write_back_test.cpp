@@ -40,6 +40,7 @@ class WriteBackTest : public ::testing::Test {
     }
     analytics::PatientFacts facts;
     facts.reference = "Patient/p1";
+    facts.sex = analytics::Sex::female;  // the shipped DHEA-S CVi was measured in women
     return analytics::analyze(facts, observations, knowledge,
                               std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
   }
