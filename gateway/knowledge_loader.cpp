@@ -490,7 +490,7 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
     }
     range.low = reader.number(node, "low", path, false);
     range.high = reader.number(node, "high", path, false);
-    range.source = reader.text(node, "source", path, false).value_or("");
+    range.source = reader.text(node, "source", path, true).value_or("");
     range.level_thresholds = read_thresholds(reader, node["level_thresholds"], path + ".level_thresholds");
     loaded.knowledge.assessment.target_ranges.push_back(std::move(range));
   }

@@ -17,15 +17,12 @@ namespace {
 const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
 const std::string kPanel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/full-panel.json";
 
-TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientAndTheSiteRangeACarePlan) {
+// The shipped configuration alone: the panel's fasting glucose 5.2 mmol/L and insulin 18 uIU/mL give HOMA-IR
+// 5.2 x 18 / 22.5 = 4.16 (Matthews 1985), above the shipped 3.46 (Gayoso-Diz 2013, adults), so a CarePlan is
+// drafted.
+TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACarePlan) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge);
-  // A site range for HOMA-IR (test policy, not advice): the panel's 5.2 mmol/L x 10 uIU/mL / 22.5 = 2.31 is above.
-  analytics::TargetRange range;
-  range.gradient_code = "homa-ir";
-  range.high = 2.0;
-  range.source = "test site policy";
-  loaded.knowledge->knowledge.assessment.target_ranges.push_back(range);
 
   AnalyzeOptions options{{kPanel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
   AnalyzeSummary summary;
@@ -58,6 +55,21 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientAndTheSiteRangeACarePlan
             1u);  // config/rules/suggestions.yaml: glycaemia-screening answers homa-ir above
   EXPECT_EQ(plan->activity[0].detail.kind, "ServiceRequest");
   EXPECT_NE(plan->activity[0].detail.code->text.find("diabetes screening"), std::string::npos);
+  const fhir::RiskAssessment* risk = nullptr;
+  for (const auto& entry : written[0].entries) {
+    if (const auto* r = std::get_if<fhir::RiskAssessment>(&*entry.resource)) risk = r;
+  }
+  ASSERT_NE(risk, nullptr);
+  bool homa_moderate = false;
+  for (const auto& prediction : risk->prediction) {
+    if (prediction.outcome->coding.at(0).code == "homa-ir") {
+      ASSERT_TRUE(prediction.qualitative_risk);
+      homa_moderate = prediction.qualitative_risk->coding.at(0).code == "moderate";  // 4.16 < 3.46 x 1.5
+      EXPECT_NE(prediction.rationale.find("4.16"), std::string::npos) << prediction.rationale;
+      EXPECT_NE(prediction.rationale.find("Gayoso-Diz"), std::string::npos) << prediction.rationale;
+    }
+  }
+  EXPECT_TRUE(homa_moderate);
 }
 
 }  // namespace

@@ -72,8 +72,10 @@ TEST_F(KnowledgeLoaderTest, SiteRangeFileIsJoinedToTheShippedRules) {
              "    source: \"Site protocol X\"\n");
   auto loaded = load();
   ASSERT_TRUE(loaded.problems.empty()) << loaded.problems[0].location << ": " << loaded.problems[0].message;
-  ASSERT_EQ(loaded.knowledge->knowledge.assessment.target_ranges.size(), 1u);
-  EXPECT_EQ(loaded.knowledge->knowledge.assessment.target_ranges[0].source, "Site protocol X");
+  const auto& ranges = loaded.knowledge->knowledge.assessment.target_ranges;
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.back().gradient_code, "cortisol-dheas-ratio");  // after the shipped ones (file name order)
+  EXPECT_EQ(ranges.back().source, "Site protocol X");
 }
 
 TEST_F(KnowledgeLoaderTest, RangeWithoutSourceIsRefused) {
@@ -81,7 +83,8 @@ TEST_F(KnowledgeLoaderTest, RangeWithoutSourceIsRefused) {
   auto loaded = load();
   EXPECT_FALSE(loaded.knowledge);
   ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("target_ranges[0]"), std::string::npos);
+  EXPECT_NE(loaded.problems[0].location.find("target_ranges[0]"), std::string::npos)
+      << loaded.problems[0].location;
 }
 
 TEST_F(KnowledgeLoaderTest, UnknownKeyIsReportedWithFileLineAndPath) {
