@@ -169,9 +169,9 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   }
 
   // A dose curve's gradients carry their dose timing already (they exist because of it).
-  const auto add = [&](Gradient gradient, bool dose_curve = false) {
+  const auto add = [&](Gradient gradient) {
     auto finding = assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue);
-    if (!dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
+    if (!gradient.dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));
   };
@@ -215,7 +215,7 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
         ") was drawn under glucocorticoid replacement: its series is evaluated as a dose curve, "
         "and no endogenous rhythm (slope, awakening response, cosinor) is reported.");
     for (auto& gradient : compute_dose_curve(rule, analysis.measurements, replacement, knowledge.catalogue)) {
-      add(std::move(gradient), true);
+      add(std::move(gradient));
     }
   }
   return analysis;

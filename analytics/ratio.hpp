@@ -64,6 +64,7 @@ struct Gradient {
   std::vector<GradientComponent> components;  // qualifiers of the value (cosinor fit statistics)
   std::vector<std::string> notes;             // what a reader must know (an assumed default input)
   bool preliminary = false;                   // some input is preliminary
+  bool dose_curve = false;                    // a value of a dose curve (its draws are timed on purpose)
   std::optional<Trend> trend;                 // the change since the previous value of this rule, when one exists
   friend bool operator==(const Gradient&, const Gradient&) = default;
 };

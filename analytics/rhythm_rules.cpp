@@ -248,6 +248,7 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
     Gradient gradient =
         series_gradient(rule, used, std::move(code), std::move(display), {t.sample.value, rule.unit});
     gradient.period.reset();
+    gradient.dose_curve = true;
     gradient.components.push_back({"hours-since-dose",
                                    "Hours since the " + t.timing->medication_display + " dose",
                                    {*t.timing->hours_since_dose, "h"}});

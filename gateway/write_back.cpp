@@ -252,6 +252,25 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::vector<std::string> targets = derived_urls;
   targets.push_back(risk_identity.full_url);
 
+  // Inputs drawn in a dose's expected peak: their findings were not assessed, and the proposal is a timed repeat.
+  struct PeakDraw {
+    std::size_t gradient;
+    const analytics::DoseTiming* timing;
+    std::string analyte;
+  };
+  std::vector<PeakDraw> peak_draws;
+  for (std::size_t i = 0; i < analysis.gradients.size(); ++i) {
+    if (analysis.gradients[i].dose_curve) continue;
+    for (const auto& input : analysis.gradients[i].inputs) {
+      for (const auto& timing : analysis.dose_timings) {
+        if (timing.measurement == input.reference && timing.phase == analytics::DosePhase::expected_peak) {
+          peak_draws.push_back({i, &timing, input.analyte_id});
+        }
+      }
+    }
+  }
+  needs_review = needs_review || !peak_draws.empty();
+
   // The draft CarePlan: a suggestion for each finding outside its target.
   if (needs_review) {
     const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
@@ -291,6 +310,30 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
         activity_for("", "Review the " + analysis.gradients[i].display + " finding",
                      "No suggestion in the site's catalogue answers this finding.", {});
       }
+    }
+    for (const auto& draw : peak_draws) {
+      const auto& gradient = analysis.gradients[draw.gradient];
+      const auto& timing = *draw.timing;
+      fhir::CarePlanActivity activity;
+      activity.detail.kind = "ServiceRequest";
+      activity.detail.code = fhir::CodeableConcept{{},
+                                                   "Repeat the " + draw.analyte + " result before the next " +
+                                                       timing.medication_display + " dose (trough)"};
+      activity.detail.reason_code = {fhir::CodeableConcept{
+          {},
+          timing.measurement + " was drawn " + format_number(*timing.hours_since_dose) + " h after a " +
+              timing.medication_display + " dose (" + timing.exposure + "), within its expected peak; the " +
+              gradient.display + " was therefore not assessed against a target."}};
+      // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
+      // resource is named in the reason text and in the RiskAssessment's basis.
+      activity.detail.reason_reference = {{derived_urls[draw.gradient], ""}};
+      activity.detail.status = "not-started";
+      activity.detail.description =
+          "Proposal for clinician review, not an order. A level drawn at the expected "
+          "peak after a dose reflects the dose; a pre-dose sample shows the trough. "
+          "Source of the peak window: " +
+          timing.peak_source;
+      plan.activity.push_back(std::move(activity));
     }
     plan.note = {{std::string(kReviewNote)}};
     entries.push_back(conditional_create(plan_identity, fhir::Resource{plan}));

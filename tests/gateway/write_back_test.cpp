@@ -301,3 +301,64 @@ TEST_F(WriteBackTest, OnePairWritesNoTrend) {
 
 }  // namespace
 }  // namespace gg::gateway
+
+namespace gg::gateway {
+namespace {
+
+// Dose timing (issue 4): a cortisol drawn 1 h after oral hydrocortisone (shipped medications.yaml: peak 0.33-2 h,
+// hydrocortisone SmPC 5.2) is not assessed; the CarePlan proposes a pre-dose repeat, the RiskAssessment cites the
+// MedicationStatement in its basis.
+TEST_F(WriteBackTest, ADrawInTheDosesPeakGivesATroughProposalAndTheMedicationInTheBasis) {
+  fhir::MedicationUse statement;
+  statement.resource_type = "MedicationStatement";
+  statement.id = "hc";
+  statement.status = "active";
+  statement.medication_codeable_concept =
+      fhir::CodeableConcept{{{"http://www.whocc.no/atc", "", "H02AB09", "hydrocortisone"}}, ""};
+  statement.subject.reference = "Patient/p1";
+  fhir::Dosage dosage;
+  dosage.route = fhir::CodeableConcept{{{"http://snomed.info/sct", "", "26643006", "Oral route"}}, ""};
+  dosage.timing = fhir::Timing{{}, fhir::TimingRepeat{}, std::nullopt};
+  dosage.timing->repeat->time_of_day = {"07:00:00"};
+  statement.dosage = {dosage};
+  const std::vector<fhir::MedicationUse> medications{statement};
+  const std::vector<fhir::Observation> pair{result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                                            result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")};
+  analytics::PatientFacts facts;
+  facts.reference = "Patient/p1";
+  const auto analysis = analytics::analyze(facts, pair, medications, knowledge_.knowledge,
+                                           std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
+  const auto entries = write_back_entries(analysis, context());
+
+  const fhir::RiskAssessment* risk = nullptr;
+  const fhir::CarePlan* plan = nullptr;
+  const fhir::Observation* ratio = nullptr;
+  for (const auto& entry : entries) {
+    if (const auto* r = std::get_if<fhir::RiskAssessment>(&*entry.resource)) risk = r;
+    if (const auto* p = std::get_if<fhir::CarePlan>(&*entry.resource)) plan = p;
+    if (const auto* o = std::get_if<fhir::Observation>(&*entry.resource)) ratio = o;
+  }
+  ASSERT_NE(risk, nullptr);
+  ASSERT_NE(ratio, nullptr);
+  bool cites_medication = false;
+  for (const auto& basis : risk->basis)
+    cites_medication = cites_medication || basis.reference == "MedicationStatement/hc";
+  EXPECT_TRUE(cites_medication);
+  ASSERT_EQ(ratio->component.size(), 1u);
+  EXPECT_EQ(ratio->component[0].code.coding[0].code, "hours-since-dose");
+  EXPECT_EQ(ratio->component[0].value_quantity->value, 1.0);
+  EXPECT_EQ(ratio->component[0].value_quantity->code, "h");
+
+  ASSERT_NE(plan, nullptr);
+  ASSERT_EQ(plan->activity.size(), 1u);
+  const auto& detail = plan->activity[0].detail;
+  EXPECT_EQ(detail.kind, "ServiceRequest");
+  EXPECT_EQ(detail.code->text, "Repeat the cortisol result before the next Hydrocortisone dose (trough)");
+  EXPECT_NE(detail.reason_code[0].text.find("Observation/c1 was drawn 1 h after"), std::string::npos)
+      << detail.reason_code[0].text;
+  EXPECT_EQ(detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
+  ASSERT_EQ(detail.reason_reference.size(), 1u);  // the derived Observation only (R4 allows no medication here)
+}
+
+}  // namespace
+}  // namespace gg::gateway

@@ -1,6 +1,8 @@
 """Every gradient of the contract through serve against HAPI (issue 4): a patient with a full hormone panel and a
 saliva cortisol day series gets one derived Observation per gradient code, each citing its inputs, a RiskAssessment
-whose basis is every input, and everything written passes HAPI's $validate."""
+whose basis is every input, a draft CarePlan from the shipped rules (the panel's HOMA-IR, 5.2 mmol/L x 18 uIU/mL /
+22.5 = 4.16, is above the shipped adult range's 3.46, Gayoso-Diz 2013), and everything written passes HAPI's
+$validate."""
 import json
 import pathlib
 import unittest
@@ -76,7 +78,22 @@ class Gradients(unittest.TestCase):
             complete = [r for r in risks if {b["reference"].split("/_history")[0] for b in r["basis"]} == inputs]
             self.assertTrue(complete, "no RiskAssessment cites every input")
 
-            written = [by_code[code][-1] for code in CONTRACT_CODES] + complete[:1]
+            # The draft CarePlan of that analysis: a proposal citing the RiskAssessment, its activity from the
+            # suggestion catalogue (config/rules/suggestions.yaml, glycaemia-screening) naming the finding.
+            plans = fhir.search(f"CarePlan?subject={patient}&_count=100")
+            plan = [p for p in plans if any(i["reference"] == f"RiskAssessment/{complete[0]['id']}"
+                                            for i in p.get("supportingInfo", []))]
+            self.assertEqual(len(plan), 1, json.dumps(plans)[:2000])
+            plan = plan[0]
+            self.assertEqual((plan["status"], plan["intent"]), ("draft", "proposal"))
+            self.assertEqual(len(plan["activity"]), 1)
+            detail = plan["activity"][0]["detail"]
+            self.assertEqual(detail["kind"], "ServiceRequest")
+            self.assertIn("diabetes screening", detail["code"]["text"])
+            self.assertIn("4.16", detail["reasonCode"][0]["text"])
+            self.assertIn("not an order", detail["description"])
+
+            written = [by_code[code][-1] for code in CONTRACT_CODES] + complete[:1] + [plan]
             written += fhir.search(f"Provenance?target=RiskAssessment/{complete[0]['id']}")
             for resource in written:
                 outcome = fhir.validate(resource)
