@@ -1,0 +1,134 @@
+"""Dose timing through serve against HAPI (issue 4): the gateway fetches the patient's hormone medications with the
+results' context. A saliva cortisol day series under hydrocortisone replacement (MedicationStatement, oral, 07:30 and
+12:00) is evaluated as a dose curve, never as an endogenous rhythm; a testosterone drawn three days after an
+intramuscular injection (MedicationAdministration; expected peak 2-5 days, cypionate label) is reported with the
+hours since the dose and not assessed; the RiskAssessment cites both medication resources; the CarePlan proposes a
+pre-dose repeat; everything written passes $validate."""
+import json
+import unittest
+import uuid
+
+from harness import GRADIENT_SYSTEM, Fhir, Gateway, wait_until
+
+LOINC = "http://loinc.org"
+DAY = "2026-11-20"
+
+
+def observation(patient_url, tag, key, loinc, value, unit, when):
+    return {"resource": {"resourceType": "Observation", "status": "final",
+                         "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{key}"}],
+                         "code": {"coding": [{"system": LOINC, "code": loinc}]},
+                         "subject": {"reference": patient_url}, "effectiveDateTime": when,
+                         "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
+                                           "code": unit}},
+            "request": {"method": "POST", "url": "Observation"}}
+
+
+def transaction():
+    patient_url = f"urn:uuid:{uuid.uuid4()}"
+    tag = uuid.uuid4().hex[:12]
+    oral = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006", "display": "Oral route"}]}
+    entries = [
+        {"fullUrl": patient_url,
+         "resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1975-02-01",
+                      "identifier": [{"system": "urn:test:mrn", "value": tag}]},
+         "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "MedicationStatement", "status": "active",
+                      "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
+                                                                "code": "H02AB09", "display": "hydrocortisone"}]},
+                      "subject": {"reference": patient_url}, "effectivePeriod": {"start": "2026-11-01"},
+                      "dosage": [{"text": "10 mg at 07:30, 5 mg at 12:00", "route": oral,
+                                  "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d",
+                                                        "timeOfDay": ["07:30:00", "12:00:00"]}}}]},
+         "request": {"method": "POST", "url": "MedicationStatement"}},
+        {"resource": {"resourceType": "MedicationAdministration", "status": "completed",
+                      "medicationCodeableConcept": {"text": "Testosterone cypionate 200 mg/mL injection"},
+                      "subject": {"reference": patient_url}, "effectiveDateTime": "2026-11-17T09:00:00+01:00",
+                      "dosage": {"route": {"coding": [{"system": "http://snomed.info/sct", "code": "78421000",
+                                                       "display": "Intramuscular route"}]},
+                                 "dose": {"value": 200, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                          "code": "mg"}}},
+         "request": {"method": "POST", "url": "MedicationAdministration"}},
+        # Saliva cortisol (51844-9, nmol/L): before the first dose, 1 h after each dose, late morning, late evening.
+        observation(patient_url, tag, "s1", "51844-9", 4, "nmol/L", f"{DAY}T07:00:00+01:00"),
+        observation(patient_url, tag, "s2", "51844-9", 30, "nmol/L", f"{DAY}T08:30:00+01:00"),
+        observation(patient_url, tag, "s3", "51844-9", 12, "nmol/L", f"{DAY}T11:30:00+01:00"),
+        observation(patient_url, tag, "s4", "51844-9", 22, "nmol/L", f"{DAY}T13:00:00+01:00"),
+        observation(patient_url, tag, "s5", "51844-9", 3, "nmol/L", f"{DAY}T22:00:00+01:00"),
+        # Serum testosterone (2986-8) and estradiol (2243-4) 72 h after the injection.
+        observation(patient_url, tag, "t", "2986-8", 900, "ng/dL", f"{DAY}T09:00:00+01:00"),
+        observation(patient_url, tag, "e2", "2243-4", 40, "pg/mL", f"{DAY}T09:00:00+01:00"),
+    ]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+class DoseTiming(unittest.TestCase):
+    def test_medications_time_the_results_and_a_replacement_series_is_a_dose_curve(self):
+        fhir = Fhir()
+        gateway = Gateway()
+        try:
+            created = fhir.transaction(transaction())
+            locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
+            patient, statement, administration = locations[0], locations[1], locations[2]
+            wanted = {"cortisol-dose-peak", "cortisol-dose-trough", "testosterone-estradiol-ratio"}
+
+            def derived():
+                found = fhir.search(f"Observation?subject={patient}&code={GRADIENT_SYSTEM}|&_count=200")
+                found = [o for o in found if o["code"]["coding"][0]["system"] == GRADIENT_SYSTEM]
+                latest = {}
+                for o in found:
+                    latest[o["code"]["coding"][0]["code"]] = o
+                # The trough needs the whole day's series: wait until it is the 07:00 pre-dose sample.
+                trough = latest.get("cortisol-dose-trough")
+                ready = wanted <= set(latest) and trough and trough["valueQuantity"]["value"] == 4
+                return (found, latest) if ready else None
+
+            found, latest = wait_until(lambda: f"dose-timed gradients for {patient}; log:\n{gateway.log_tail()}",
+                                       derived, timeout=180)
+            codes = {o["code"]["coding"][0]["code"] for o in found}
+            for endogenous in ("cortisol-diurnal-slope", "cortisol-car-aucg", "cortisol-cosinor-amplitude"):
+                self.assertNotIn(endogenous, codes, "a rhythm under replacement is not endogenous")
+
+            def hours_since_dose(obs):
+                return [c["valueQuantity"]["value"] for c in obs.get("component", [])
+                        if c["code"]["coding"][0]["code"] == "hours-since-dose"]
+
+            peak = latest["cortisol-dose-peak"]
+            self.assertEqual(peak["valueQuantity"]["value"], 30)  # 08:30, 1 h after the 07:30 dose
+            self.assertEqual(hours_since_dose(peak), [1])
+            trough = latest["cortisol-dose-trough"]
+            self.assertEqual(hours_since_dose(trough), [19])  # 07:00, 19 h after the previous day's 12:00 dose
+            ratio = latest["testosterone-estradiol-ratio"]
+            # Both inputs: the catalogue lists estradiol among what a testosterone dose raises (aromatisation).
+            self.assertEqual(hours_since_dose(ratio), [72, 72])
+            self.assertTrue(any("expected peak" in n["text"] for n in ratio.get("note", [])), ratio.get("note"))
+
+            risks = fhir.search(f"RiskAssessment?subject={patient}&_count=100")
+            cited = [r for r in risks
+                     if {statement, administration} <= {b["reference"].split("/_history")[0] for b in r["basis"]}
+                     and any(p["outcome"]["coding"][0]["code"] == "testosterone-estradiol-ratio"
+                             for p in r["prediction"])]
+            self.assertTrue(cited, "no RiskAssessment cites both medication resources")
+            risk = cited[-1]
+            self.assertTrue(any("glucocorticoid replacement" in n["text"] for n in risk.get("note", [])))
+            for prediction in risk["prediction"]:
+                if prediction["outcome"]["coding"][0]["code"] == "testosterone-estradiol-ratio":
+                    self.assertNotIn("qualitativeRisk", prediction)
+
+            plans = fhir.search(f"CarePlan?subject={patient}&_count=100")
+            plan = [p for p in plans
+                    if any(i["reference"] == f"RiskAssessment/{risk['id']}" for i in p.get("supportingInfo", []))]
+            self.assertEqual(len(plan), 1, json.dumps(plans)[:2000])
+            texts = [a["detail"]["code"]["text"] for a in plan[0]["activity"]]
+            self.assertIn("Repeat the testosterone result before the next Testosterone dose (trough)", texts)
+
+            for resource in [peak, trough, ratio, risk, plan[0]]:
+                outcome = fhir.validate(resource)
+                errors = [i for i in outcome.get("issue", []) if i["severity"] in ("error", "fatal")]
+                self.assertEqual(errors, [], f"{resource['resourceType']}: {json.dumps(errors)[:2000]}")
+        finally:
+            gateway.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
