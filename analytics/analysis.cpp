@@ -179,7 +179,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   for (const auto& rule : knowledge.rules.ratios) {
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;
-    gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
+    if (gradient->comparator.empty())
+      gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
     add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {

@@ -102,8 +102,9 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   finding.value = gradient.value;
   // A value with a unit says it ("308 pmol/L", "-0.665 nmol/L/h"); a ratio's unit "1" is left unsaid.
   const std::string unit = gradient.value.unit == "1" ? std::string() : " " + gradient.value.unit;
-  const std::string stated = gradient.display + " " + significant_number(gradient.value.value) + unit + " (" +
-                             inputs_text(gradient, catalogue) + ")";
+  const std::string bound = gradient.comparator.empty() ? std::string() : gradient.comparator + " ";
+  const std::string stated = gradient.display + " " + bound + significant_number(gradient.value.value) + unit +
+                             " (" + inputs_text(gradient, catalogue) + ")";
   const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years);
   if (range == nullptr) {
     finding.rationale = stated +
@@ -113,6 +114,26 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   }
   finding.range = *range;
   const double value = gradient.value.value;
+  if (!gradient.comparator.empty()) {
+    // A bound (a censored input) is placed only when the whole bounded interval lies outside the range; the level
+    // is then the bound's, the least the true value can be.
+    const bool upper = gradient.comparator[0] == '<';
+    const bool strict = gradient.comparator.size() == 1;
+    if (upper && range->low && (value < *range->low || (strict && value == *range->low))) {
+      finding.direction = Direction::below;
+    } else if (!upper && range->high && (value > *range->high || (strict && value == *range->high))) {
+      finding.direction = Direction::above;
+    } else {
+      finding.range.reset();
+      finding.rationale = stated + " is a bound from a censored result and cannot be placed against the target " +
+                          range_text(*range) + " (source: " + range->source + "); it is reported without a level.";
+      return finding;
+    }
+    finding.level = risk_level(value, *range, range->level_thresholds.value_or(rules.level_thresholds));
+    finding.rationale = stated + " is " + std::string(to_string(*finding.direction)) + " the configured target " +
+                        range_text(*range) + " even at its bound (source: " + range->source + ").";
+    return finding;
+  }
   if (range->low && value < *range->low) {
     finding.direction = Direction::below;
   } else if (range->high && value > *range->high) {

@@ -8,8 +8,8 @@ namespace {
 
 using std::chrono::sys_seconds;
 
-bool eligible(const RatioRule& rule, const Measurement& m, std::string_view analyte_id) {
-  if (m.analyte_id != analyte_id || m.censored()) return false;
+bool eligible(const RatioRule& rule, const Measurement& m, std::string_view analyte_id, bool censored = false) {
+  if (m.analyte_id != analyte_id || m.censored() != censored) return false;
   if (rule.specimen && m.specimen != *rule.specimen) return false;
   return rescale(m.value, rule.input_unit).has_value();
 }
@@ -35,15 +35,44 @@ CandidateKey candidate_key(const Measurement& n, const Measurement& d, std::chro
                       d.value.value};
 }
 
+bool upper(std::string_view comparator) {
+  return comparator == "<" || comparator == "<=";
+}
+bool lower(std::string_view comparator) {
+  return comparator == ">" || comparator == ">=";
+}
+
 }  // namespace
 
-std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<const Measurement> measurements) {
+std::optional<std::string> ratio_comparator(std::string_view numerator, std::string_view denominator) {
+  if (numerator.empty() && denominator.empty()) return std::string();
+  const bool strict = numerator == "<" || numerator == ">" || denominator == "<" || denominator == ">";
+  // Upper bound of the ratio: numerator at most, denominator at least (or exact).
+  if ((upper(numerator) && (denominator.empty() || lower(denominator))) ||
+      (numerator.empty() && lower(denominator))) {
+    return std::string(strict ? "<" : "<=");
+  }
+  if ((lower(numerator) && (denominator.empty() || upper(denominator))) ||
+      (numerator.empty() && upper(denominator))) {
+    return std::string(strict ? ">" : ">=");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Disjoint pairs, closest first (see pair_measurements); with `censored`, censored results take part too.
+std::vector<MeasurementPair> pairs_of(const RatioRule& rule, std::span<const Measurement> measurements,
+                                      bool censored) {
+  const auto usable = [&](const Measurement& m, std::string_view analyte) {
+    return eligible(rule, m, analyte) || (censored && eligible(rule, m, analyte, true));
+  };
   std::vector<std::size_t> numerators;
   std::vector<std::size_t> denominators;
   for (std::size_t i = 0; i < measurements.size(); ++i) {
     const Measurement& m = measurements[i];
-    if (eligible(rule, m, rule.numerator)) numerators.push_back(i);
-    if (eligible(rule, m, rule.denominator) && m.value.value > 0) denominators.push_back(i);
+    if (usable(m, rule.numerator)) numerators.push_back(i);
+    if (usable(m, rule.denominator) && m.value.value > 0) denominators.push_back(i);
   }
 
   std::vector<MeasurementPair> candidates;
@@ -80,6 +109,28 @@ std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<
   return pairs;
 }
 
+// The most recent pair with a censored input whose bound is determinate, paired as exact results are.
+std::optional<MeasurementPair> latest_bounded_pair(const RatioRule& rule,
+                                                   std::span<const Measurement> measurements) {
+  std::optional<MeasurementPair> latest;
+  for (const auto& pair : pairs_of(rule, measurements, true)) {  // oldest first
+    const Measurement& n = measurements[pair.numerator];
+    const Measurement& d = measurements[pair.denominator];
+    if (!n.censored() && !d.censored()) continue;
+    if (!ratio_comparator(n.comparator, d.comparator)) continue;
+    if (!latest ||
+        later_time(n, d) > later_time(measurements[latest->numerator], measurements[latest->denominator]))
+      latest = pair;
+  }
+  return latest;
+}
+
+}  // namespace
+
+std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<const Measurement> measurements) {
+  return pairs_of(rule, measurements, false);
+}
+
 Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, const Measurement& denominator) {
   const auto input = [&](const Measurement& m) {
     // eligible() has checked that the value rescales to the rule's unit.
@@ -101,7 +152,18 @@ Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, con
 
 std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements) {
   const auto pairs = pair_measurements(rule, measurements);
-  if (pairs.empty()) return std::nullopt;
+  const auto bounded = latest_bounded_pair(rule, measurements);
+  const auto bounded_gradient = [&]() {
+    const Measurement& numerator = measurements[bounded->numerator];
+    const Measurement& denominator = measurements[bounded->denominator];
+    Gradient gradient = ratio_gradient(rule, numerator, denominator);
+    gradient.comparator = ratio_comparator(numerator.comparator, denominator.comparator).value_or("");
+    return gradient;
+  };
+  if (pairs.empty()) {
+    if (bounded) return bounded_gradient();
+    return std::nullopt;
+  }
   // The most recent: pairs are oldest first; among pairs ending at the same instant the closest comes first.
   auto latest = pairs.begin();
   for (auto it = pairs.begin(); it != pairs.end(); ++it) {
@@ -109,6 +171,10 @@ std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Mea
         later_time(measurements[latest->numerator], measurements[latest->denominator])) {
       latest = it;
     }
+  }
+  if (bounded && later_time(measurements[bounded->numerator], measurements[bounded->denominator]) >
+                     later_time(measurements[latest->numerator], measurements[latest->denominator])) {
+    return bounded_gradient();
   }
   return ratio_gradient(rule, measurements[latest->numerator], measurements[latest->denominator]);
 }

@@ -65,7 +65,9 @@ struct Gradient {
   std::vector<std::string> notes;             // what a reader must know (an assumed default input)
   bool preliminary = false;                   // some input is preliminary
   bool dose_curve = false;                    // a value of a dose curve (its draws are timed on purpose)
-  std::optional<Trend> trend;                 // the change since the previous value of this rule, when one exists
+  // A bound, not a value, when an input was censored ("<", "<=", ">", ">="): value is the bound.
+  std::string comparator;
+  std::optional<Trend> trend;  // the change since the previous value of this rule, when one exists
   friend bool operator==(const Gradient&, const Gradient&) = default;
 };
 
@@ -87,8 +89,16 @@ std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<
 // The gradient of one pair: numerator / denominator in the rule's input unit.
 Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, const Measurement& denominator);
 
+// The bound a ratio of censored results allows, or nullopt when the bounds leave it open. An upper bound of the
+// numerator ("<", "<=") over an exact or lower-bounded denominator bounds the ratio from above, a lower bound
+// (">", ">=") over an exact or upper-bounded denominator from below, and the same for an exact numerator over a
+// bounded denominator (reversed); the bound is strict when either input's is. Empty for two exact values.
+std::optional<std::string> ratio_comparator(std::string_view numerator, std::string_view denominator);
+
 // One gradient per rule per analysis: the most recent pair (by the later of its two draw times). Nothing when no
-// pair exists (a missing partner is not an error).
+// pair exists (a missing partner is not an error). When a pair with a censored input (the partner closest in time
+// within the window) is more recent than every exact pair and its bound is determinate, the gradient is that bound
+// (Gradient::comparator): a censored value is never used as an exact number.
 std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements);
 
 // The gradient before `current` (what compute_ratio() returned): the most recent pair that ends strictly before

@@ -156,8 +156,8 @@ fhir::Observation derived_observation(const analytics::Gradient& gradient, const
     observation.effective_date_time = gradient.effective.text;
   }
   observation.issued = context.as_of;
-  observation.value_quantity =
-      fhir::Quantity{gradient.value.value, "", gradient.value.unit, std::string(kUcum), gradient.value.unit};
+  observation.value_quantity = fhir::Quantity{gradient.value.value, gradient.comparator, gradient.value.unit,
+                                              std::string(kUcum), gradient.value.unit};
   for (const auto& input : gradient.inputs) {
     observation.derived_from.push_back({versioned(input.reference, input.version_id), ""});
   }
@@ -233,9 +233,10 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     const auto& finding = analysis.findings[i];
     fhir::RiskAssessmentPrediction prediction;
     const auto& gradient = analysis.gradients[i];
-    prediction.outcome =
-        fhir::CodeableConcept{{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
-                              gradient.display + " " + format_number(finding.value.value)};
+    prediction.outcome = fhir::CodeableConcept{
+        {{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+        gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
+            format_number(finding.value.value)};
     if (finding.level) {
       const std::string level(analytics::to_string(*finding.level));
       prediction.qualitative_risk =

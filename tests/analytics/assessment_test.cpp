@@ -152,3 +152,35 @@ TEST(TargetRangeSelection, IgnoresRangesOfOtherGradients) {
 
 }  // namespace
 }  // namespace gg::analytics
+
+namespace gg::analytics {
+namespace {
+
+// A bound from a censored input is placed against a range only when all values it allows lie outside it.
+TEST(Assessment, ABoundIsPlacedOnlyWhenItLiesWhollyOutsideTheRange) {
+  AssessmentRules rules;
+  rules.target_ranges = {testing::site_range(0.02, 0.05)};
+  Gradient below = ratio_of(0.01);
+  below.comparator = "<";
+  const auto placed = assess(below, rules, Sex::female, 45, catalogue());
+  ASSERT_TRUE(placed.level);
+  EXPECT_EQ(placed.direction, Direction::below);
+  EXPECT_NE(placed.rationale.find("< 0.01"), std::string::npos) << placed.rationale;
+  EXPECT_NE(placed.rationale.find("even at its bound"), std::string::npos) << placed.rationale;
+
+  Gradient open = ratio_of(0.03);
+  open.comparator = "<";  // anywhere below 0.03: below or within the range
+  const auto unplaced = assess(open, rules, Sex::female, 45, catalogue());
+  EXPECT_FALSE(unplaced.level);
+  EXPECT_FALSE(unplaced.direction);
+  EXPECT_NE(unplaced.rationale.find("cannot be placed"), std::string::npos) << unplaced.rationale;
+
+  Gradient above = ratio_of(0.05);
+  above.comparator = ">";  // strictly above the inclusive high bound
+  EXPECT_EQ(assess(above, rules, Sex::female, 45, catalogue()).direction, Direction::above);
+  above.comparator = ">=";  // may equal 0.05, which is within
+  EXPECT_FALSE(assess(above, rules, Sex::female, 45, catalogue()).level);
+}
+
+}  // namespace
+}  // namespace gg::analytics

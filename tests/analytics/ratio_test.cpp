@@ -128,13 +128,60 @@ TEST(Ratio, RuleWithoutSpecimenStillRequiresMatchingSpecimens) {
   EXPECT_TRUE(compute_ratio(rule, saliva));
 }
 
-TEST(Ratio, NeverPairsCensoredValues) {
+// A censored result is never an exact number: with it a ratio is a bound, or nothing when the bounds leave it
+// open. Cortisol 400 over DHEA-S < 400 nmol/L: the ratio exceeds 400 / 400 = 1.
+TEST(Ratio, CensoredInputGivesABoundNeverAnExactRatio) {
   Measurement censored_dheas = dheas("d", 400, hours{1});
   censored_dheas.comparator = "<";
-  EXPECT_FALSE(compute_ratio(kRule, std::vector<Measurement>{cortisol("c", 400, hours{0}), censored_dheas}));
+  const auto above = compute_ratio(kRule, std::vector<Measurement>{cortisol("c", 400, hours{0}), censored_dheas});
+  ASSERT_TRUE(above);
+  EXPECT_EQ(above->comparator, ">");
+  EXPECT_DOUBLE_EQ(above->value.value, 1.0);
+
   Measurement censored_cortisol = cortisol("c", 1600, hours{0});
   censored_cortisol.comparator = ">";
-  EXPECT_FALSE(compute_ratio(kRule, std::vector<Measurement>{censored_cortisol, dheas("d", 4000, hours{1})}));
+  const auto high = compute_ratio(kRule, std::vector<Measurement>{censored_cortisol, dheas("d", 4000, hours{1})});
+  ASSERT_TRUE(high);
+  EXPECT_EQ(high->comparator, ">");
+  EXPECT_DOUBLE_EQ(high->value.value, 0.4);
+
+  Measurement at_most = cortisol("c", 100, hours{0});
+  at_most.comparator = "<=";
+  const auto low = compute_ratio(kRule, std::vector<Measurement>{at_most, dheas("d", 4000, hours{1})});
+  ASSERT_TRUE(low);
+  EXPECT_EQ(low->comparator, "<=");
+  EXPECT_DOUBLE_EQ(low->value.value, 0.025);
+
+  // Both bounded from above: the ratio could be anything.
+  Measurement below = cortisol("c", 100, hours{0});
+  below.comparator = "<";
+  EXPECT_FALSE(compute_ratio(kRule, std::vector<Measurement>{below, censored_dheas}));
+}
+
+TEST(Ratio, BoundCombinesTheInputsComparators) {
+  EXPECT_EQ(ratio_comparator("", ""), "");
+  EXPECT_EQ(ratio_comparator("<", ""), "<");
+  EXPECT_EQ(ratio_comparator("<=", ""), "<=");
+  EXPECT_EQ(ratio_comparator("<=", ">="), "<=");
+  EXPECT_EQ(ratio_comparator("<", ">="), "<");
+  EXPECT_EQ(ratio_comparator("", ">"), "<");
+  EXPECT_EQ(ratio_comparator(">", ""), ">");
+  EXPECT_EQ(ratio_comparator(">=", "<="), ">=");
+  EXPECT_EQ(ratio_comparator("", "<="), ">=");
+  EXPECT_FALSE(ratio_comparator("<", "<"));
+  EXPECT_FALSE(ratio_comparator(">", ">="));
+}
+
+// An exact pair more recent than the bounded one is reported as the value.
+TEST(Ratio, ALaterExactPairWinsOverAnEarlierBound) {
+  Measurement censored = dheas("censored", 400, hours{0});
+  censored.comparator = "<";
+  const std::vector<Measurement> ms = {cortisol("c1", 400, hours{0}), censored, cortisol("c2", 500, hours{30}),
+                                       dheas("exact", 4000, hours{30})};
+  const auto gradient = compute_ratio(kRule, ms);
+  ASSERT_TRUE(gradient);
+  EXPECT_TRUE(gradient->comparator.empty());
+  EXPECT_DOUBLE_EQ(gradient->value.value, 0.125);
 }
 
 TEST(Ratio, PairsExactValueWhenCensoredOneIsCloser) {

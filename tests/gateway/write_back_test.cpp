@@ -362,3 +362,25 @@ TEST_F(WriteBackTest, ADrawInTheDosesPeakGivesATroughProposalAndTheMedicationInT
 
 }  // namespace
 }  // namespace gg::gateway
+
+namespace gg::gateway {
+namespace {
+
+// A censored DHEA-S ("< 20 ug/dL") makes the cortisol:DHEA-S ratio a lower bound: written with its comparator.
+TEST_F(WriteBackTest, ABoundedRatioIsWrittenWithItsComparator) {
+  auto dheas = result("d1", "1", "2191-5", 20, "2026-11-20T08:30:00+01:00");
+  dheas.value_quantity->comparator = "<";
+  const auto entries = write_back_entries(
+      analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"), dheas}, false), context());
+  ASSERT_FALSE(entries.empty());
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_EQ(derived.value_quantity->comparator, ">");
+  // 15 ug/dL cortisol = 413.8 nmol/L (362.46 g/mol); 20 ug/dL DHEA-S = 542.8 nmol/L (368.49 g/mol).
+  EXPECT_NEAR(*derived.value_quantity->value, (150.0 / 362.46) / (200.0 / 368.49), 1e-9);
+  const auto& risk = std::get<fhir::RiskAssessment>(*entries[1].resource);
+  EXPECT_NE(risk.prediction[0].outcome->text.find("> 0.76"), std::string::npos)
+      << risk.prediction[0].outcome->text;
+}
+
+}  // namespace
+}  // namespace gg::gateway
