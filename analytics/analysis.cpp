@@ -160,17 +160,31 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   }
   for (const auto& measurement : analysis.measurements) {
     for (auto& timing : dose_timings(measurement, exposures, knowledge.medications)) {
-      if (std::find(analysis.medication_basis.begin(), analysis.medication_basis.end(), timing.exposure) ==
-          analysis.medication_basis.end()) {
-        analysis.medication_basis.push_back(timing.exposure);
+      if (std::find(analysis.context_basis.begin(), analysis.context_basis.end(), timing.exposure) ==
+          analysis.context_basis.end()) {
+        analysis.context_basis.push_back(timing.exposure);
       }
       analysis.dose_timings.push_back(std::move(timing));
     }
   }
 
   // A dose curve's gradients carry their dose timing already (they exist because of it).
+  const auto reproductive = reproductive_facts(observations, knowledge.reproductive, patient.reference);
   const auto add = [&](Gradient gradient) {
-    auto finding = assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue);
+    const ReproductiveContext context{reproductive.menopausal_status, cycle_day(reproductive, gradient.effective)};
+    auto finding =
+        assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue, context);
+    if (finding.range) {
+      // The statements that selected the range are part of the analysis's basis.
+      const auto cite = [&](const std::string& reference) {
+        if (!reference.empty() && std::find(analysis.context_basis.begin(), analysis.context_basis.end(),
+                                            reference) == analysis.context_basis.end()) {
+          analysis.context_basis.push_back(reference);
+        }
+      };
+      if (finding.range->menopausal_status) cite(reproductive.menopausal_status_source);
+      if (finding.range->cycle_days) cite(reproductive.last_menstrual_period_source);
+    }
     if (!gradient.dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));

@@ -43,8 +43,10 @@ struct Analysis {
   std::vector<Finding> findings;    // one per gradient, same order
   // Dose timing: each measurement drawn on a hormone medication that affects it, against the last dose.
   std::vector<DoseTiming> dose_timings;
-  std::vector<std::string> medication_basis;  // the medication resources those timings came from, each once
-  std::vector<std::string> notes;             // what the analysis as a whole did differently, in one sentence each
+  // Resources besides the inputs that the analysis used, each once: the medications of the dose timings, the
+  // Observations stating a menopausal status or last menstrual period that selected a target range.
+  std::vector<std::string> context_basis;
+  std::vector<std::string> notes;  // what the analysis as a whole did differently, in one sentence each
 };
 
 // Analyses one patient's observations as of `as_of`. When the same Observation id appears in several versions, the

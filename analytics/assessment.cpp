@@ -54,6 +54,18 @@ std::string range_text(const TargetRange& range) {
   return "\u2265 " + exact_number(*range.low);
 }
 
+// " for cycle days 19-23" / " for postmenopausal women": the range's reproductive criteria, when it has any.
+std::string criteria_text(const TargetRange& range) {
+  std::string text;
+  if (range.cycle_days) {
+    text += " for cycle days " + std::to_string(range.cycle_days->from) + "\u2013" +
+            std::to_string(range.cycle_days->to);
+  }
+  if (range.menopausal_status)
+    text += std::string(" for ") + std::string(to_string(*range.menopausal_status)) + " women";
+  return text;
+}
+
 std::string inputs_text(const Gradient& gradient, const Catalogue& catalogue) {
   std::string text;
   for (const auto& input : gradient.inputs) {
@@ -68,7 +80,8 @@ std::string inputs_text(const Gradient& gradient, const Catalogue& catalogue) {
 }  // namespace
 
 const TargetRange* select_target_range(std::span<const TargetRange> ranges, std::string_view gradient_code,
-                                       Sex sex, std::optional<int> age_years) {
+                                       Sex sex, std::optional<int> age_years,
+                                       const ReproductiveContext& reproductive) {
   const TargetRange* best = nullptr;
   int best_score = -1;
   for (const auto& range : ranges) {
@@ -76,7 +89,13 @@ const TargetRange* select_target_range(std::span<const TargetRange> ranges, std:
         !age_matches(range.age, age_years)) {
       continue;
     }
-    const int score = (range.sex != SexCriterion::any ? 2 : 0) + (range.age.bounded() ? 1 : 0);
+    if (range.menopausal_status && range.menopausal_status != reproductive.menopausal_status) continue;
+    if (range.cycle_days && (!reproductive.cycle_day || *reproductive.cycle_day < range.cycle_days->from ||
+                             *reproductive.cycle_day > range.cycle_days->to)) {
+      continue;
+    }
+    const int score = (range.cycle_days ? 8 : 0) + (range.menopausal_status ? 4 : 0) +
+                      (range.sex != SexCriterion::any ? 2 : 0) + (range.age.bounded() ? 1 : 0);
     if (score > best_score) {
       best = &range;
       best_score = score;
@@ -96,7 +115,7 @@ RiskLevel risk_level(double value, const TargetRange& range, const LevelThreshol
 }
 
 Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, std::optional<int> age_years,
-               const Catalogue& catalogue) {
+               const Catalogue& catalogue, const ReproductiveContext& reproductive) {
   Finding finding;
   finding.gradient_code = gradient.code;
   finding.value = gradient.value;
@@ -105,7 +124,7 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   const std::string bound = gradient.comparator.empty() ? std::string() : gradient.comparator + " ";
   const std::string stated = gradient.display + " " + bound + significant_number(gradient.value.value) + unit +
                              " (" + inputs_text(gradient, catalogue) + ")";
-  const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years);
+  const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years, reproductive);
   if (range == nullptr) {
     finding.rationale = stated +
                         " is reported without a risk level: no target range with a citable source is "
@@ -143,7 +162,7 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   }
   finding.level = risk_level(value, *range, range->level_thresholds.value_or(rules.level_thresholds));
   finding.rationale = stated + " is " + std::string(to_string(*finding.direction)) + " the configured target " +
-                      range_text(*range) + " (source: " + range->source + ").";
+                      range_text(*range) + criteria_text(*range) + " (source: " + range->source + ").";
   return finding;
 }
 

@@ -11,6 +11,7 @@
 
 #include "analytics/catalogue.hpp"
 #include "analytics/ratio.hpp"
+#include "analytics/reproductive.hpp"
 
 namespace gg::analytics {
 
@@ -40,6 +41,19 @@ struct LevelThresholds {
   friend bool operator==(const LevelThresholds&, const LevelThresholds&) = default;
 };
 
+// Days of the menstrual cycle, inclusive (day 1: the first day of the last period).
+struct CycleDays {
+  int from = 1;
+  int to = 1;
+  friend bool operator==(const CycleDays&, const CycleDays&) = default;
+};
+
+// What the assessment knows of the patient beyond sex and age, for ranges that depend on it.
+struct ReproductiveContext {
+  std::optional<MenopausalStatus> menopausal_status;
+  std::optional<int> cycle_day;  // at the gradient's draw
+};
+
 struct TargetRange {
   std::string gradient_code;
   SexCriterion sex = SexCriterion::any;
@@ -48,6 +62,9 @@ struct TargetRange {
   std::optional<double> high;  // inclusive
   std::string source;          // the citation; a range without one is a configuration error
   std::optional<LevelThresholds> level_thresholds;  // overrides AssessmentRules::level_thresholds
+  // Only for a patient whose records state this status / whose draw fell on these cycle days.
+  std::optional<MenopausalStatus> menopausal_status;
+  std::optional<CycleDays> cycle_days;
   friend bool operator==(const TargetRange&, const TargetRange&) = default;
 };
 
@@ -70,11 +87,13 @@ struct Finding {
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 
-// The range for this gradient and patient: a sex-specific range before an "any" range, an age-banded range before
-// an all-ages one; among equals the first listed. With the age unknown only all-ages ranges apply; with sex other
-// or unknown only "any" ranges apply.
+// The range for this gradient and patient: a range for the patient's cycle days or menopausal status before one
+// without, a sex-specific range before an "any" range, an age-banded range before an all-ages one; among equals
+// the first listed. With the age unknown only all-ages ranges apply; with sex other or unknown only "any" ranges
+// apply; a range requiring a menopausal status or cycle days applies only when the patient's records state them.
 const TargetRange* select_target_range(std::span<const TargetRange> ranges, std::string_view gradient_code,
-                                       Sex sex, std::optional<int> age_years);
+                                       Sex sex, std::optional<int> age_years,
+                                       const ReproductiveContext& reproductive = {});
 
 // within -> low; outside by less than the threshold fraction of the nearest bound -> moderate; beyond -> high.
 // A bound of zero has no scale, so any value outside it is high.
@@ -82,7 +101,7 @@ RiskLevel risk_level(double value, const TargetRange& range, const LevelThreshol
 
 // Assesses a gradient. The catalogue supplies display names of the inputs for the rationale.
 Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, std::optional<int> age_years,
-               const Catalogue& catalogue);
+               const Catalogue& catalogue, const ReproductiveContext& reproductive = {});
 
 std::string_view to_string(RiskLevel level);      // "low" | "moderate" | "high" (risk-probability codes)
 std::string_view to_string(Direction direction);  // "below" | "within" | "above"

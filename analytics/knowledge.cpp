@@ -135,15 +135,28 @@ void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProble
       problems.push_back({at + ".age.max_years", "max_years must be above min_years (the band is [min, max))"});
     }
     if (range.level_thresholds) validate_thresholds(*range.level_thresholds, at + ".level_thresholds", problems);
+    if (range.cycle_days && (range.cycle_days->from < 1 || range.cycle_days->to < range.cycle_days->from)) {
+      problems.push_back({at + ".cycle_days", "expected 1 <= from <= to"});
+    }
+    if ((range.cycle_days || range.menopausal_status) && range.sex != SexCriterion::female) {
+      problems.push_back({at + ".sex", "a range for cycle days or a menopausal status is for sex female"});
+    }
     for (std::size_t j = 0; j < i; ++j) {
       const TargetRange& earlier = ranges[j];
+      const bool same_reproductive_criteria =
+          earlier.menopausal_status == range.menopausal_status &&
+          earlier.cycle_days.has_value() == range.cycle_days.has_value() &&
+          (!range.cycle_days ||
+           (earlier.cycle_days->from <= range.cycle_days->to && range.cycle_days->from <= earlier.cycle_days->to));
       if (earlier.gradient_code != range.gradient_code || earlier.sex != range.sex ||
-          earlier.age.bounded() != range.age.bounded() || !overlaps(earlier.age, range.age)) {
+          earlier.age.bounded() != range.age.bounded() || !overlaps(earlier.age, range.age) ||
+          !same_reproductive_criteria) {
         continue;
       }
-      problems.push_back({at + ".age", "overlaps target_ranges[" + std::to_string(j) +
-                                           "] for the same gradient "
-                                           "and sex, so the choice between them would be arbitrary"});
+      problems.push_back({at + (range.cycle_days ? ".cycle_days" : ".age"),
+                          "overlaps target_ranges[" + std::to_string(j) +
+                              "] for the same gradient, sex and reproductive criteria, so the choice between "
+                              "them would be arbitrary"});
     }
   }
 }

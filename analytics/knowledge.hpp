@@ -10,6 +10,7 @@
 #include "analytics/dosing.hpp"
 #include "analytics/gradient_rules.hpp"
 #include "analytics/knowledge_problem.hpp"
+#include "analytics/reproductive.hpp"
 #include "analytics/suggestions.hpp"
 #include "analytics/trend.hpp"
 
@@ -20,6 +21,7 @@ struct Knowledge {
   GradientRules rules;
   AssessmentRules assessment;
   std::vector<Suggestion> suggestions;
+  ReproductiveCodes reproductive;   // config/terminology/reproductive-status.yaml; empty: no such ranges apply
   MedicationCatalogue medications;  // dose timing (config/terminology/medications.yaml); empty: none recognised
   // Per analyte and specimen, for trends' reference change values; empty: changes are reported, never judged.
   std::vector<BiologicalVariation> biological_variation;

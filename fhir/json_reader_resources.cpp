@@ -316,6 +316,8 @@ class ObservationDecoder final : public ResourceDecoder {
     if (key == "issued") return r.read(value, observation_.issued);
     if (key == "valueQuantity") return read_value(r, value, observation_.value_quantity);
     if (key == "valueString") return r.read(value, observation_.value_string);
+    if (key == "valueCodeableConcept") return read_value(r, value, observation_.value_codeable_concept);
+    if (key == "valueDateTime") return r.read(value, observation_.value_date_time);
     if (key == "dataAbsentReason") return read_value(r, value, observation_.data_absent_reason);
     if (key == "interpretation") return read_value(r, value, observation_.interpretation);
     if (key == "note") return read_value(r, value, observation_.note);
@@ -324,7 +326,7 @@ class ObservationDecoder final : public ResourceDecoder {
     if (key == "referenceRange") return read_value(r, value, observation_.reference_range);
     if (key == "derivedFrom") return read_value(r, value, observation_.derived_from);
     if (key == "component") return read_value(r, value, observation_.component);
-    // valueCodeableConcept and every other value[x], extensions, narrative: not modelled, skipped.
+    // Every other value[x], extensions, narrative: not modelled, skipped.
   }
 
   Resource finish(Reader& r) override {

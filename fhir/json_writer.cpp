@@ -250,6 +250,10 @@ void write(JsonWriter& w, const Observation& o) {
   w.string("issued", o.issued);
   if (o.value_quantity) {
     element(w, "valueQuantity", o.value_quantity);
+  } else if (o.value_codeable_concept) {
+    element(w, "valueCodeableConcept", o.value_codeable_concept);
+  } else if (!o.value_date_time.empty()) {
+    w.string("valueDateTime", o.value_date_time);
   } else {
     w.string("valueString", o.value_string);
   }

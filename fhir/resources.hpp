@@ -105,6 +105,8 @@ struct Observation {
   std::string issued;
   std::optional<Quantity> value_quantity;
   std::string value_string;
+  std::optional<CodeableConcept> value_codeable_concept;  // coded answers (menopausal status)
+  std::string value_date_time;                            // dates as answers (last menstrual period)
   std::optional<CodeableConcept> data_absent_reason;
   std::vector<CodeableConcept> interpretation;
   std::vector<Annotation> note;

@@ -468,7 +468,9 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   for (std::size_t i = 0; ranges && ranges.IsSequence() && i < ranges.size(); ++i) {
     const YAML::Node node = ranges[i];
     const std::string path = "target_ranges[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path, {"gradient", "sex", "age", "low", "high", "source", "level_thresholds"})) {
+    if (!reader.expect_map(node, path,
+                           {"gradient", "sex", "age", "menopausal_status", "cycle_days", "low", "high", "source",
+                            "level_thresholds"})) {
       continue;
     }
     analytics::TargetRange range;
@@ -488,6 +490,21 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
           range.age.max_years = static_cast<int>(*max);
       }
     }
+    if (auto status = reader.text(node, "menopausal_status", path, false)) {
+      if (auto parsed = analytics::menopausal_status_from_string(*status)) {
+        range.menopausal_status = *parsed;
+      } else {
+        reader.problem(node["menopausal_status"], path + ".menopausal_status",
+                       "expected premenopausal, perimenopausal or postmenopausal");
+      }
+    }
+    if (const YAML::Node days = node["cycle_days"]) {
+      if (reader.expect_map(days, path + ".cycle_days", {"from", "to"})) {
+        const auto from = reader.number(days, "from", path + ".cycle_days", true);
+        const auto to = reader.number(days, "to", path + ".cycle_days", true);
+        if (from && to) range.cycle_days = analytics::CycleDays{static_cast<int>(*from), static_cast<int>(*to)};
+      }
+    }
     range.low = reader.number(node, "low", path, false);
     range.high = reader.number(node, "high", path, false);
     range.source = reader.text(node, "source", path, true).value_or("");
@@ -496,16 +513,73 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   }
 }
 
+std::vector<analytics::ConceptCode> concept_codes(YamlReader& reader, const YAML::Node& node,
+                                                  const std::string& path) {
+  std::vector<analytics::ConceptCode> codes;
+  if (!node || !node.IsSequence()) {
+    reader.problem(node, path, "expected a list of {system, code}");
+    return codes;
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!reader.expect_map(node[i], at, {"system", "code", "display"})) continue;
+    codes.push_back({reader.text(node[i], "system", at, true).value_or(""),
+                     reader.text(node[i], "code", at, true).value_or("")});
+  }
+  return codes;
+}
+
+// terminology/reproductive-status.yaml (schema at the top of the shipped file); optional.
+analytics::ReproductiveCodes read_reproductive_codes(const std::string& file,
+                                                     std::vector<ConfigProblem>& problems) {
+  analytics::ReproductiveCodes codes;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return codes;
+  auto root = load_yaml(file, problems);
+  if (!root) return codes;
+  YamlReader reader(file, problems);
+  if (!reader.expect_map(*root, "", {"version", "menopausal_status", "last_menstrual_period"})) return codes;
+  check_version(reader, *root);
+  if (const YAML::Node status = (*root)["menopausal_status"]) {
+    if (reader.expect_map(status, "menopausal_status", {"questions", "answers"})) {
+      codes.menopausal_status_questions =
+          concept_codes(reader, status["questions"], "menopausal_status.questions");
+      const YAML::Node answers = status["answers"];
+      if (reader.expect_map(answers, "menopausal_status.answers",
+                            {"premenopausal", "perimenopausal", "postmenopausal"})) {
+        for (const auto& entry : answers) {
+          const auto name = entry.first.as<std::string>();
+          const auto parsed = analytics::menopausal_status_from_string(name);
+          if (!parsed) continue;  // reported by expect_map
+          for (auto& code : concept_codes(reader, entry.second, "menopausal_status.answers." + name)) {
+            codes.menopausal_status_answers.emplace_back(*parsed, std::move(code));
+          }
+        }
+      }
+    }
+  }
+  if (const YAML::Node period = (*root)["last_menstrual_period"]) {
+    if (reader.expect_map(period, "last_menstrual_period", {"questions"})) {
+      codes.last_menstrual_period = concept_codes(reader, period["questions"], "last_menstrual_period.questions");
+    }
+  }
+  return codes;
+}
+
 }  // namespace
 
 fhir::DecodeOptions LoadedKnowledge::decode_options() const {
   fhir::DecodeOptions options;
   const analytics::Catalogue* catalogue = &knowledge.catalogue;
-  options.observation_wanted = [catalogue](const fhir::CodeableConcept& code) {
+  auto reproductive = knowledge.reproductive.observation_codes();
+  options.observation_wanted = [catalogue, reproductive](const fhir::CodeableConcept& code) {
     return std::any_of(code.coding.begin(), code.coding.end(), [&](const fhir::Coding& coding) {
-      return coding.system == analytics::kLoincSystem
-                 ? catalogue->find_loinc(coding.code).has_value()
-                 : catalogue->find_local(coding.system, coding.code).has_value();
+      const bool context = std::any_of(reproductive.begin(), reproductive.end(), [&](const auto& c) {
+        return c.system == coding.system && c.code == coding.code;
+      });
+      return context || (coding.system == analytics::kLoincSystem
+                             ? catalogue->find_loinc(coding.code).has_value()
+                             : catalogue->find_local(coding.system, coding.code).has_value());
     });
   };
   return options;
@@ -515,6 +589,10 @@ std::vector<std::pair<std::string, std::string>> LoadedKnowledge::subscription_c
   std::vector<std::pair<std::string, std::string>> codes;
   for (const auto& code : knowledge.catalogue.loinc_codes()) codes.emplace_back(analytics::kLoincSystem, code);
   for (auto& local : knowledge.catalogue.mapped_local_codes()) codes.push_back(std::move(local));
+  // A new menopausal status or last menstrual period changes which target ranges apply.
+  for (auto& context : knowledge.reproductive.observation_codes()) {
+    codes.emplace_back(std::move(context.system), std::move(context.code));
+  }
   return codes;
 }
 
@@ -527,6 +605,8 @@ KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::stri
   auto analytes = read_catalogue(catalogue_file, problems);
   auto local_codes = read_concept_maps(terminology_dir, problems);
   loaded.knowledge.catalogue = analytics::Catalogue(std::move(analytes), std::move(local_codes));
+  loaded.knowledge.reproductive = read_reproductive_codes(
+      (std::filesystem::path(terminology_dir) / "reproductive-status.yaml").string(), problems);
   loaded.knowledge.medications =
       read_medications((std::filesystem::path(terminology_dir) / "medications.yaml").string(),
                        loaded.knowledge.catalogue, problems);

@@ -209,7 +209,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     preliminary = preliminary || gradient.preliminary;
   }
   // The medication resources whose dose timing the analysis used (RiskAssessment.basis is Reference(Any)).
-  for (const auto& reference : analysis.medication_basis) basis.push_back(reference);
+  for (const auto& reference : analysis.context_basis) basis.push_back(reference);
   std::sort(basis.begin(), basis.end());
   basis.erase(std::unique(basis.begin(), basis.end()), basis.end());
   std::string analysis_key = context.patient + "|";

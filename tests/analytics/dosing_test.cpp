@@ -258,7 +258,7 @@ TEST(Dosing, ARatioDrawnInTheDosesPeakIsReportedButNotAssessed) {
   ASSERT_EQ(gradient.notes.size(), 1u);
   EXPECT_NE(gradient.notes[0].find("Observation/cort"), std::string::npos);
   EXPECT_NE(gradient.notes[0].find("SmPC 5.2"), std::string::npos);
-  EXPECT_EQ(timed.medication_basis, (std::vector<std::string>{"MedicationStatement/hc"}));
+  EXPECT_EQ(timed.context_basis, (std::vector<std::string>{"MedicationStatement/hc"}));
 }
 
 TEST(Dosing, AMedicationOfAnotherSubjectIsIgnored) {

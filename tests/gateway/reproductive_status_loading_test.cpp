@@ -1,0 +1,94 @@
+// config/terminology/reproductive-status.yaml and the target ranges that use it (menopausal_status, cycle_days).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "gateway/knowledge_loader.hpp"
+
+namespace gg::gateway {
+namespace {
+
+const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
+
+std::string problems_text(const KnowledgeLoad& loaded) {
+  std::string text;
+  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
+  return text;
+}
+
+class ReproductiveStatusLoadingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           (std::string("gg-reproductive-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "rules");
+    std::filesystem::copy(kConfig + "/rules/gradients.yaml", dir_ / "rules" / "gradients.yaml");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  KnowledgeLoad load_with_site_rules(const std::string& text) {
+    std::ofstream(dir_ / "rules" / "site.yaml") << text;
+    return load_knowledge(kConfig + "/terminology", (dir_ / "rules").string());
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ReproductiveStatusLoadingTest, ShippedCodesAreReadSearchedAndDecoded) {
+  const auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
+  const auto& codes = loaded.knowledge->knowledge.reproductive;
+  EXPECT_EQ(codes.last_menstrual_period, (std::vector<analytics::ConceptCode>{{"http://loinc.org", "8665-2"}}));
+  EXPECT_EQ(codes.menopausal_status_answers.size(), 5u);
+  const auto subscribed = loaded.knowledge->subscription_codes();
+  EXPECT_NE(std::find(subscribed.begin(), subscribed.end(),
+                      std::pair<std::string, std::string>{"http://loinc.org", "8665-2"}),
+            subscribed.end());
+  EXPECT_NE(std::find(subscribed.begin(), subscribed.end(),
+                      std::pair<std::string, std::string>{"http://snomed.info/sct", "161712005"}),
+            subscribed.end());
+  const auto wanted = loaded.knowledge->decode_options().observation_wanted;
+  EXPECT_TRUE(wanted(fhir::CodeableConcept{{{"http://snomed.info/sct", "", "161712005", ""}}, ""}));
+}
+
+TEST_F(ReproductiveStatusLoadingTest, RangesReadTheirReproductiveCriteria) {
+  const auto loaded = load_with_site_rules(R"yaml(version: 1
+target_ranges:
+  - gradient: progesterone-estradiol-ratio
+    sex: female
+    cycle_days: {from: 19, to: 23}
+    low: 10
+    source: "Site protocol (test)"
+  - gradient: progesterone-estradiol-ratio
+    sex: female
+    menopausal_status: postmenopausal
+    high: 5
+    source: "Site protocol (test)"
+)yaml");
+  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
+  const auto& ranges = loaded.knowledge->knowledge.assessment.target_ranges;
+  ASSERT_GE(ranges.size(), 2u);
+  const auto& luteal = ranges[ranges.size() - 2];
+  ASSERT_TRUE(luteal.cycle_days);
+  EXPECT_EQ(luteal.cycle_days->from, 19);
+  EXPECT_EQ(luteal.cycle_days->to, 23);
+  EXPECT_EQ(ranges.back().menopausal_status, analytics::MenopausalStatus::postmenopausal);
+}
+
+TEST_F(ReproductiveStatusLoadingTest, AnUnknownStatusIsReportedWithItsLocation) {
+  const auto loaded = load_with_site_rules(R"yaml(version: 1
+target_ranges:
+  - gradient: progesterone-estradiol-ratio
+    sex: female
+    menopausal_status: menopausal
+    high: 5
+    source: "Site protocol (test)"
+)yaml");
+  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_NE(problems_text(loaded).find("site.yaml:5:24 (target_ranges[0].menopausal_status)"), std::string::npos)
+      << problems_text(loaded);
+}
+
+}  // namespace
+}  // namespace gg::gateway
