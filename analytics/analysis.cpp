@@ -79,18 +79,18 @@ void apply_dose_timing(Gradient& gradient, Finding& finding, std::span<const Dos
       if (timing.measurement != input.reference || timing.measurement.empty()) continue;
       const std::string analyte = analyte_name(input.analyte_id, catalogue);
       if (!timing.hours_since_dose) {
-        gradient.notes.push_back(analyte + " (" + input.reference + ") was drawn on " + timing.medication_display +
-                                 " (" + timing.exposure + ") with no known dose time.");
+        gradient.notes.push_back(analyte + cited(input.reference) + " was drawn on " + timing.medication_display +
+                                 cited(timing.exposure) + " with no known dose time.");
         continue;
       }
       gradient.components.push_back({"hours-since-dose",
                                      analyte + ": hours since the " + timing.medication_display + " dose",
                                      {*timing.hours_since_dose, "h"}});
       if (timing.phase != DosePhase::expected_peak) continue;
-      gradient.notes.push_back(analyte + " (" + input.reference + ") was drawn " +
+      gradient.notes.push_back(analyte + cited(input.reference) + " was drawn " +
                                hours_text(*timing.hours_since_dose) + " after " +
-                               std::string(to_string(timing.route)) + " " + timing.medication_display + " (" +
-                               timing.exposure + "), in its expected peak (" + timing.peak_source + ").");
+                               std::string(to_string(timing.route)) + " " + timing.medication_display +
+                               cited(timing.exposure) + ", in its expected peak (" + timing.peak_source + ").");
       if (finding.level) {
         finding.level.reset();
         finding.direction.reset();
@@ -160,8 +160,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   }
   for (const auto& measurement : analysis.measurements) {
     for (auto& timing : dose_timings(measurement, exposures, knowledge.medications)) {
-      if (std::find(analysis.context_basis.begin(), analysis.context_basis.end(), timing.exposure) ==
-          analysis.context_basis.end()) {
+      if (!timing.exposure.empty() && std::find(analysis.context_basis.begin(), analysis.context_basis.end(),
+                                                timing.exposure) == analysis.context_basis.end()) {
         analysis.context_basis.push_back(timing.exposure);
       }
       analysis.dose_timings.push_back(std::move(timing));

@@ -246,7 +246,7 @@ std::optional<MedicationExposure> read_medication_use(const fhir::MedicationUse&
   if (medication == nullptr) return std::nullopt;
 
   MedicationExposure exposure;
-  exposure.reference = use.resource_type + "/" + use.id;
+  if (!use.id.empty()) exposure.reference = use.resource_type + "/" + use.id;  // cited only when it has an id
   exposure.medication_id = medication->id;
   exposure.active = use.status == "active";
   for (const auto& dosage : use.dosage) {
@@ -297,6 +297,10 @@ std::optional<std::chrono::sys_seconds> last_dose_before(const MedicationExposur
   return last;
 }
 
+std::string cited(std::string_view reference) {
+  return reference.empty() ? std::string() : " (" + std::string(reference) + ")";
+}
+
 std::string_view to_string(DosePhase phase) {
   switch (phase) {
     case DosePhase::expected_peak:
@@ -314,6 +318,8 @@ std::string_view to_string(DosePhase phase) {
 std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<const MedicationExposure> exposures,
                                      const MedicationCatalogue& catalogue) {
   std::vector<DoseTiming> timings;
+  // A timing is matched to its result by reference: a result without an id cannot be cited, nor timed.
+  if (measurement.reference.empty()) return timings;
   const auto& at = measurement.effective.instant;
   for (const auto& exposure : exposures) {
     const auto* medication = catalogue.find(exposure.medication_id);

@@ -79,7 +79,7 @@ struct MedicationCatalogue {
 
 // One medication use read from a FHIR resource: the medication, its route and the doses it tells of.
 struct MedicationExposure {
-  std::string reference;  // "MedicationAdministration/5"
+  std::string reference;  // "MedicationAdministration/5"; empty when the resource has no id
   std::string medication_id;
   Route route = Route::unknown;
   // Recorded or explicitly timed doses (MedicationAdministration, Timing.event, a statement's effectiveDateTime).
@@ -124,6 +124,7 @@ struct DoseTiming {
 // The medication exposures that bear on a measurement: those whose medication affects its analyte and that are
 // active at its draw (a dose within one dosing interval before it, or a regimen running then). Without dose times
 // the timing is `unknown`, still reported: the result was drawn on the medication.
+// A measurement without a reference (an Observation without an id) gets none.
 std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<const MedicationExposure> exposures,
                                      const MedicationCatalogue& catalogue);
 
@@ -131,5 +132,8 @@ std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<c
 // (the draw's own UTC offset) or the day before, within the regimen's bounds.
 std::optional<std::chrono::sys_seconds> last_dose_before(const MedicationExposure& exposure,
                                                          const FhirInstant& at);
+
+// " (MedicationStatement/3)" for a cited resource, nothing for one without an id: for notes and rationales.
+std::string cited(std::string_view reference);
 
 }  // namespace gg::analytics

@@ -252,8 +252,8 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
     gradient.components.push_back({"hours-since-dose",
                                    "Hours since the " + t.timing->medication_display + " dose",
                                    {*t.timing->hours_since_dose, "h"}});
-    gradient.notes.push_back("Evaluated as a " + t.timing->medication_display + " dose curve (" +
-                             t.timing->exposure + "), not as an endogenous rhythm: drawn " +
+    gradient.notes.push_back("Evaluated as a " + t.timing->medication_display + " dose curve" +
+                             cited(t.timing->exposure) + ", not as an endogenous rhythm: drawn " +
                              std::to_string(std::lround(*t.timing->hours_since_dose * 60)) +
                              " min after the dose.");
     return gradient;

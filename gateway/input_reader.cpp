@@ -1,5 +1,7 @@
 #include "gateway/input_reader.hpp"
 
+#include <map>
+
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -7,6 +9,34 @@
 
 namespace gg::gateway {
 namespace {
+
+// A transaction's resources refer to each other by their entries' "urn:uuid:" fullUrls until the server assigns
+// ids (R4 3.1.0.11.2). Read offline they are resolved the same way, with the UUID as the id (a valid id), so the
+// results can be cited and grouped by patient: ids of resources without one, and the subjects that name them.
+void resolve_placeholders(fhir::Bundle& bundle) {
+  constexpr std::string_view kUuid = "urn:uuid:";
+  std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
+  for (auto& entry : bundle.entry) {
+    if (!entry.resource || entry.full_url.rfind(kUuid, 0) != 0) continue;
+    const std::string id = entry.full_url.substr(kUuid.size());
+    std::visit(
+        [&](auto& resource) {
+          if (resource.id.empty()) resource.id = id;
+        },
+        *entry.resource);
+    resolved[entry.full_url] =
+        std::string(fhir::resource_type(*entry.resource)) + "/" + std::string(fhir::resource_id(*entry.resource));
+  }
+  if (resolved.empty()) return;
+  const auto resolve = [&](fhir::Reference& reference) {
+    if (auto it = resolved.find(reference.reference); it != resolved.end()) reference.reference = it->second;
+  };
+  for (auto& entry : bundle.entry) {
+    if (!entry.resource) continue;
+    if (auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) resolve(observation->subject);
+    if (auto* use = std::get_if<fhir::MedicationUse>(&*entry.resource)) resolve(use->subject);
+  }
+}
 
 bool ends_with(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -73,6 +103,7 @@ void read_input(const std::string& source, const fhir::DecodeOptions& options, c
       if (issue.severity != fhir::DecodeIssue::Severity::warning) errors.push_back(issue);
     }
     if (!errors.empty()) handlers.on_error({source, 0}, errors);
+    resolve_placeholders(*bundle);
     for (auto& entry : bundle->entry) {
       if (entry.resource) handlers.on_resource({source, 0}, std::move(*entry.resource));
     }

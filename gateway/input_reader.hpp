@@ -20,7 +20,9 @@ struct InputHandlers {
 };
 
 // Reads one input. NDJSON is recognised by the file extension (.ndjson, .jsonl) or, failing that, by content: more
-// than one JSON object, one whole object per line. Resources inside Bundles are handed over one by one.
+// than one JSON object, one whole object per line. Resources inside Bundles are handed over one by one;
+// a transaction's "urn:uuid:" placeholders are resolved as the server would (the UUID becomes the id of a resource
+// without one, and subjects naming it become "Type/id").
 void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
 
 }  // namespace gg::gateway

@@ -264,9 +264,13 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     if (analysis.gradients[i].dose_curve) continue;
     for (const auto& input : analysis.gradients[i].inputs) {
       for (const auto& timing : analysis.dose_timings) {
-        if (timing.measurement == input.reference && timing.phase == analytics::DosePhase::expected_peak) {
-          peak_draws.push_back({i, &timing, input.analyte_id});
-        }
+        if (timing.measurement != input.reference || timing.phase != analytics::DosePhase::expected_peak) continue;
+        // One proposal per result and medication, however many gradients the result entered.
+        const bool known = std::any_of(peak_draws.begin(), peak_draws.end(), [&](const PeakDraw& draw) {
+          return draw.timing->measurement == timing.measurement && draw.timing->exposure == timing.exposure &&
+                 draw.timing->medication_id == timing.medication_id;
+        });
+        if (!known) peak_draws.push_back({i, &timing, input.analyte_id});
       }
     }
   }
@@ -320,11 +324,12 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
       activity.detail.code = fhir::CodeableConcept{{},
                                                    "Repeat the " + draw.analyte + " result before the next " +
                                                        timing.medication_display + " dose (trough)"};
-      activity.detail.reason_code = {fhir::CodeableConcept{
-          {},
-          timing.measurement + " was drawn " + format_number(*timing.hours_since_dose) + " h after a " +
-              timing.medication_display + " dose (" + timing.exposure + "), within its expected peak; the " +
-              gradient.display + " was therefore not assessed against a target."}};
+      activity.detail.reason_code = {
+          fhir::CodeableConcept{{},
+                                timing.measurement + " was drawn " + format_number(*timing.hours_since_dose) +
+                                    " h after a " + timing.medication_display + " dose" +
+                                    analytics::cited(timing.exposure) + ", within its expected peak; the " +
+                                    gradient.display + " was therefore not assessed against a target."}};
       // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
       // resource is named in the reason text and in the RiskAssessment's basis.
       activity.detail.reason_reference = {{derived_urls[draw.gradient], ""}};

@@ -74,3 +74,40 @@ TEST(InputReader, MissingFileIsOneError) {
 
 }  // namespace
 }  // namespace gg::gateway
+
+namespace gg::gateway {
+namespace {
+
+// A transaction's placeholders resolve as the server would resolve them (R4 3.1.0.11.2), the UUID as the id: the
+// results can be cited and grouped under their Patient offline too.
+TEST(InputReader, ResolvesTransactionPlaceholdersToIdsAndSubjects) {
+  const auto path = std::filesystem::temp_directory_path() / "gg-transaction.json";
+  std::ofstream(path) << R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:7e1f3a52-0000-4000-8000-000000000001","resource":{"resourceType":"Patient"},
+     "request":{"method":"POST","url":"Patient"}},
+    {"fullUrl":"urn:uuid:7e1f3a52-0000-4000-9000-000000000002","resource":{"resourceType":"Observation",
+     "status":"final","code":{"text":"x"},
+     "subject":{"reference":"urn:uuid:7e1f3a52-0000-4000-8000-000000000001"}},
+     "request":{"method":"POST","url":"Observation"}},
+    {"resource":{"resourceType":"Observation","id":"kept","status":"final","code":{"text":"y"},
+     "subject":{"reference":"Patient/elsewhere"}},"request":{"method":"POST","url":"Observation"}}]})";
+  std::vector<fhir::Resource> resources;
+  InputHandlers handlers;
+  handlers.on_resource = [&](const InputLocation&, fhir::Resource&& resource) {
+    resources.push_back(std::move(resource));
+  };
+  handlers.on_error = [](const InputLocation&, const std::vector<fhir::DecodeIssue>&) { FAIL(); };
+  read_input(path.string(), {}, handlers);
+  std::filesystem::remove(path);
+  ASSERT_EQ(resources.size(), 3u);
+  EXPECT_EQ(fhir::resource_id(resources[0]), "7e1f3a52-0000-4000-8000-000000000001");
+  const auto& placeholder = std::get<fhir::Observation>(resources[1]);
+  EXPECT_EQ(placeholder.id, "7e1f3a52-0000-4000-9000-000000000002");
+  EXPECT_EQ(placeholder.subject.reference, "Patient/7e1f3a52-0000-4000-8000-000000000001");
+  const auto& plain = std::get<fhir::Observation>(resources[2]);
+  EXPECT_EQ(plain.id, "kept");
+  EXPECT_EQ(plain.subject.reference, "Patient/elsewhere");
+}
+
+}  // namespace
+}  // namespace gg::gateway
