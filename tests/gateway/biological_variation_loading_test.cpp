@@ -6,12 +6,12 @@
 #include <fstream>
 
 #include "analytics/trend.hpp"
-#include "gateway/knowledge_loader.hpp"
+#include "knowledge_test_support.hpp"
 
 namespace gg::gateway {
 namespace {
 
-const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
+using testing::kConfig;
 
 // One complete entry; `extra` is appended inside it, `id` and `specimen` replace the defaults.
 std::string entry(const std::string& id = "cortisol", const std::string& specimen = "serum-plasma",
@@ -25,15 +25,11 @@ std::string entry(const std::string& id = "cortisol", const std::string& specime
 class BiologicalVariationLoadingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string("gg-variation-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "terminology");
     std::filesystem::create_directories(dir_ / "rules");
     std::filesystem::copy(kConfig + "/terminology/analytes.yaml", dir_ / "terminology/analytes.yaml");
     std::filesystem::copy(kConfig + "/rules/gradients.yaml", dir_ / "rules/gradients.yaml");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   void write_variation(const std::string& entries) {
     std::ofstream(dir_ / "terminology/biological-variation.yaml") << "version: 1\nanalytes:\n" << entries;
   }
@@ -45,13 +41,10 @@ class BiologicalVariationLoadingTest : public ::testing::Test {
     }
     return false;
   }
-  static std::string all(const KnowledgeLoad& loaded) {
-    std::string text;
-    for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
-    return text;
-  }
+  static std::string all(const KnowledgeLoad& loaded) { return testing::problems_text(loaded); }
 
-  std::filesystem::path dir_;
+  testing::ScratchDirectory scratch_{"variation"};
+  const std::filesystem::path& dir_ = scratch_.path();
 };
 
 TEST_F(BiologicalVariationLoadingTest, ShippedFileIsReadIntoTheKnowledge) {

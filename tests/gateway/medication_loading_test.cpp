@@ -5,33 +5,24 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gateway/knowledge_loader.hpp"
+#include "knowledge_test_support.hpp"
 
 namespace gg::gateway {
 namespace {
 
-const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
+using testing::kConfig;
+using testing::problems_text;
 
 class MedicationLoadingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string("gg-medications-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::filesystem::copy(kConfig + "/terminology/analytes.yaml", dir_ / "analytes.yaml");
+    std::filesystem::copy(kConfig + "/terminology/analytes.yaml", scratch_.path() / "analytes.yaml");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   KnowledgeLoad load(const std::string& medications) {
-    std::ofstream(dir_ / "medications.yaml") << medications;
-    return load_knowledge(dir_.string(), kConfig + "/rules");
+    std::ofstream(scratch_.path() / "medications.yaml") << medications;
+    return load_knowledge(scratch_.path().string(), kConfig + "/rules");
   }
-  static std::string problems_text(const KnowledgeLoad& loaded) {
-    std::string text;
-    for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
-    return text;
-  }
-  std::filesystem::path dir_;
+  testing::ScratchDirectory scratch_{"medications"};
 };
 
 TEST_F(MedicationLoadingTest, ShippedCatalogueLoadsTheHormoneMedications) {
@@ -55,7 +46,7 @@ TEST_F(MedicationLoadingTest, ShippedCatalogueLoadsTheHormoneMedications) {
 }
 
 TEST_F(MedicationLoadingTest, AMissingFileMeansNoMedicationIsRecognised) {
-  const auto loaded = load_knowledge(dir_.string(), kConfig + "/rules");
+  const auto loaded = load_knowledge(scratch_.path().string(), kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
   EXPECT_TRUE(loaded.knowledge->knowledge.medications.medications.empty());
 }

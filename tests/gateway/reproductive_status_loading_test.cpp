@@ -5,34 +5,24 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gateway/knowledge_loader.hpp"
+#include "knowledge_test_support.hpp"
 
 namespace gg::gateway {
 namespace {
 
-const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
-
-std::string problems_text(const KnowledgeLoad& loaded) {
-  std::string text;
-  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
-  return text;
-}
+using testing::kConfig;
+using testing::problems_text;
 
 class ReproductiveStatusLoadingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string("gg-reproductive-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ / "rules");
-    std::filesystem::copy(kConfig + "/rules/gradients.yaml", dir_ / "rules" / "gradients.yaml");
+    std::filesystem::copy(kConfig + "/rules/gradients.yaml", scratch_.path() / "gradients.yaml");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   KnowledgeLoad load_with_site_rules(const std::string& text) {
-    std::ofstream(dir_ / "rules" / "site.yaml") << text;
-    return load_knowledge(kConfig + "/terminology", (dir_ / "rules").string());
+    std::ofstream(scratch_.path() / "site.yaml") << text;
+    return load_knowledge(kConfig + "/terminology", scratch_.path().string());
   }
-  std::filesystem::path dir_;
+  testing::ScratchDirectory scratch_{"reproductive"};
 };
 
 TEST_F(ReproductiveStatusLoadingTest, ShippedCodesAreReadSearchedAndDecoded) {

@@ -77,6 +77,16 @@ class Fhir:
         assert result.status == 200, f"transaction: {result.status} {result.body[:1000]}"
         return result.json()
 
+    def derived(self, patient):
+        """The gateway's derived Observations about a patient (any gradient code), in search order."""
+        found = self.search(f"Observation?subject={patient}&code={GRADIENT_SYSTEM}|&_count=200")
+        return [o for o in found if o["code"]["coding"][0]["system"] == GRADIENT_SYSTEM]
+
+    def validation_errors(self, resource):
+        """The error and fatal issues of HAPI's $validate of a resource (R4 base)."""
+        outcome = self.validate(resource)
+        return [i for i in outcome.get("issue", []) if i["severity"] in ("error", "fatal")]
+
     def validate(self, resource):
         result = http("POST", f"{self.base}/{resource['resourceType']}/$validate", resource)
         return result.json()

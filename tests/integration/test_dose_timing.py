@@ -8,7 +8,7 @@ import json
 import unittest
 import uuid
 
-from harness import GRADIENT_SYSTEM, Fhir, Gateway, wait_until
+from harness import Fhir, Gateway, wait_until
 
 LOINC = "http://loinc.org"
 DAY = "2026-11-20"
@@ -73,8 +73,7 @@ class DoseTiming(unittest.TestCase):
             wanted = {"cortisol-dose-peak", "cortisol-dose-trough", "testosterone-estradiol-ratio"}
 
             def derived():
-                found = fhir.search(f"Observation?subject={patient}&code={GRADIENT_SYSTEM}|&_count=200")
-                found = [o for o in found if o["code"]["coding"][0]["system"] == GRADIENT_SYSTEM]
+                found = fhir.derived(patient)
                 latest = {}
                 for o in found:
                     latest[o["code"]["coding"][0]["code"]] = o
@@ -123,8 +122,7 @@ class DoseTiming(unittest.TestCase):
             self.assertIn("Repeat the testosterone result before the next Testosterone dose (trough)", texts)
 
             for resource in [peak, trough, ratio, risk, plan[0]]:
-                outcome = fhir.validate(resource)
-                errors = [i for i in outcome.get("issue", []) if i["severity"] in ("error", "fatal")]
+                errors = fhir.validation_errors(resource)
                 self.assertEqual(errors, [], f"{resource['resourceType']}: {json.dumps(errors)[:2000]}")
         finally:
             gateway.stop()

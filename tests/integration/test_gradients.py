@@ -8,7 +8,7 @@ import pathlib
 import unittest
 import uuid
 
-from harness import GRADIENT_SYSTEM, Fhir, Gateway, wait_until
+from harness import Fhir, Gateway, wait_until
 
 PANEL = pathlib.Path(__file__).resolve().parents[1] / "data/patients/full-panel.json"
 CONTRACT_CODES = {
@@ -50,8 +50,7 @@ class Gradients(unittest.TestCase):
             patient, inputs = locations[0], set(locations[1:])
 
             def derived():
-                found = fhir.search(f"Observation?subject={patient}&code={GRADIENT_SYSTEM}|&_count=200")
-                found = [o for o in found if o["code"]["coding"][0]["system"] == GRADIENT_SYSTEM]
+                found = fhir.derived(patient)
                 codes = {o["code"]["coding"][0]["code"] for o in found}
                 return found if CONTRACT_CODES <= codes else None
 
@@ -96,8 +95,7 @@ class Gradients(unittest.TestCase):
             written = [by_code[code][-1] for code in CONTRACT_CODES] + complete[:1] + [plan]
             written += fhir.search(f"Provenance?target=RiskAssessment/{complete[0]['id']}")
             for resource in written:
-                outcome = fhir.validate(resource)
-                errors = [i for i in outcome.get("issue", []) if i["severity"] in ("error", "fatal")]
+                errors = fhir.validation_errors(resource)
                 self.assertEqual(errors, [], f"{resource['resourceType']}: {json.dumps(errors)[:2000]}")
         finally:
             gateway.stop()
