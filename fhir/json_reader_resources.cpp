@@ -425,6 +425,19 @@ class MedicationUseDecoder final : public ResourceDecoder {
   MedicationUse use_;
 };
 
+class MedicationDecoder final : public ResourceDecoder {
+ public:
+  void field(Reader& r, std::string_view key, od::value& value) override {
+    if (key == "id") return r.read(value, medication_.id);
+    if (key == "meta") return read_value(r, value, medication_.meta);
+    if (key == "code") return read_value(r, value, medication_.code);
+  }
+  Resource finish(Reader&) override { return std::move(medication_); }
+
+ private:
+  Medication medication_;
+};
+
 class RiskAssessmentDecoder final : public ResourceDecoder {
  public:
   void field(Reader& r, std::string_view key, od::value& value) override {
@@ -551,6 +564,7 @@ class OtherResourceDecoder final : public ResourceDecoder {
 std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type) {
   if (resource_type == "Observation") return std::make_unique<ObservationDecoder>(r);
   if (resource_type == "Patient") return std::make_unique<PatientDecoder>();
+  if (resource_type == "Medication") return std::make_unique<MedicationDecoder>();
   if (resource_type == "MedicationStatement" || resource_type == "MedicationAdministration" ||
       resource_type == "MedicationRequest") {
     return std::make_unique<MedicationUseDecoder>(resource_type);

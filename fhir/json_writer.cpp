@@ -355,6 +355,12 @@ void write(JsonWriter& w, const MedicationUse& m) {
           [&](const Dosage& d) { write_dosage(w, d, false); });
 }
 
+// R4 Medication: code.
+void write(JsonWriter& w, const Medication& m) {
+  resource_header(w, "Medication", m.id, m.meta);
+  element(w, "code", m.code);
+}
+
 // R4 RiskAssessment: identifier, status, method, code, subject, occurrence[x], basis, prediction, note.
 void write(JsonWriter& w, const RiskAssessment& r) {
   resource_header(w, "RiskAssessment", r.id, r.meta);

@@ -164,6 +164,14 @@ struct ContainedMedication {
   friend bool operator==(const ContainedMedication&, const ContainedMedication&) = default;
 };
 
+// R4 Medication: what a medicationReference names; only its code is read.
+struct Medication {
+  std::string id;
+  Meta meta;
+  CodeableConcept code;
+  friend bool operator==(const Medication&, const Medication&) = default;
+};
+
 // The elements MedicationStatement, MedicationAdministration and MedicationRequest share, which tell what was or
 // is to be taken and when (R4 resource pages). `resource_type` says which of the three it is; the elements of
 // another type stay empty (MedicationRequest has authoredOn and dosageInstruction, read into `dosage`; the
@@ -343,8 +351,12 @@ struct OtherResource {
 
 struct Bundle;
 
-using Resource = std::variant<Observation, Patient, MedicationUse, RiskAssessment, CarePlan, Provenance,
-                              Subscription, OperationOutcome, ConceptMap, OtherResource>;
+using Resource = std::variant<Observation, Patient, MedicationUse, Medication, RiskAssessment, CarePlan,
+                              Provenance, Subscription, OperationOutcome, ConceptMap, OtherResource>;
+
+// Replaces each medicationReference to one of `medications` ("Medication/12", or an absolute URL ending so) with
+// that Medication's code as medicationCodeableConcept, so a use reads the same however it names its medication.
+void resolve_medication_references(std::vector<MedicationUse>& uses, const std::vector<Medication>& medications);
 
 struct BundleLink {
   std::string relation;  // self | next | previous ...

@@ -28,6 +28,7 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
   std::map<std::string, std::vector<fhir::Observation>> observations;   // by subject reference, sorted
   std::map<std::string, fhir::Patient> patients;                        // by "Patient/id"
   std::map<std::string, std::vector<fhir::MedicationUse>> medications;  // by subject reference
+  std::vector<fhir::Medication> named_medications;                      // what medicationReference may name
   const auto decode_options = knowledge.decode_options();
 
   InputHandlers handlers;
@@ -39,6 +40,10 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
       patients["Patient/" + patient->id] = std::move(*patient);
       ++summary.skipped;
       ++summary.skipped_by_type["Patient"];
+    } else if (auto* named = std::get_if<fhir::Medication>(&resource)) {
+      ++summary.skipped;
+      ++summary.skipped_by_type["Medication"];
+      named_medications.push_back(std::move(*named));
     } else if (auto* medication = std::get_if<fhir::MedicationUse>(&resource)) {
       // Context for dose timing, like the Patient: counted with the resources that are not hormone results.
       ++summary.skipped;
@@ -56,6 +61,8 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     report(err, std::move(outcome));
   };
   for (const auto& input : options.inputs) read_input(input, decode_options, handlers);
+
+  for (auto& [subject, uses] : medications) fhir::resolve_medication_references(uses, named_medications);
 
   std::vector<PatientWriteBack> written_back;
   for (const auto& [subject, results] : observations) {

@@ -34,7 +34,10 @@ void resolve_placeholders(fhir::Bundle& bundle) {
   for (auto& entry : bundle.entry) {
     if (!entry.resource) continue;
     if (auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) resolve(observation->subject);
-    if (auto* use = std::get_if<fhir::MedicationUse>(&*entry.resource)) resolve(use->subject);
+    if (auto* use = std::get_if<fhir::MedicationUse>(&*entry.resource)) {
+      resolve(use->subject);
+      if (use->medication_reference) resolve(*use->medication_reference);
+    }
   }
 }
 

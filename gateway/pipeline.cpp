@@ -229,10 +229,12 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   if (!knowledge_.knowledge.medications.medications.empty()) {
     const std::string subject = "subject=" + fhir::percent_encode(patient);
     const std::pair<std::string, std::string> searches[] = {
-        {"MedicationAdministration",
-         subject + "&effective-time=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200"},
-        {"MedicationStatement", subject + "&_count=200"},
-        {"MedicationRequest", subject + "&_count=200"}};
+        {"MedicationAdministration", subject + "&effective-time=ge" + fhir::percent_encode(format_instant(since)) +
+                                         "&_include=MedicationAdministration:medication&_count=200"},
+        {"MedicationStatement", subject + "&_include=MedicationStatement:medication&_count=200"},
+        {"MedicationRequest", subject + "&_include=MedicationRequest:medication&_count=200"}};
+    // A use that names a Medication resource brings it along (_include); its code identifies the medication.
+    std::vector<fhir::Medication> named;
     for (const auto& [type, medication_query] : searches) {
       auto uses = co_await client_.search(type, medication_query);
       if (!uses.ok()) {
@@ -250,8 +252,10 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
       }
       for (auto& resource : uses.value->resources) {
         if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) medications.push_back(std::move(*use));
+        if (auto* medication = std::get_if<fhir::Medication>(&resource)) named.push_back(std::move(*medication));
       }
     }
+    fhir::resolve_medication_references(medications, named);
   }
 
   auto analysis = analytics::analyze(facts, observations, medications, knowledge_.knowledge, as_of);

@@ -91,8 +91,8 @@ Bundle transaction_bundle() {
                     BundleEntryRequest{"POST", "Observation", "identifier=urn:gradient-gateway:test|obs-1"},
                     std::nullopt};
   BundleEntry second{"urn:uuid:22222222-2222-4222-8222-222222222222",
-                     Resource{OtherResource{"Medication", "m1", {}}},
-                     BundleEntryRequest{"PUT", "Medication/m1", ""}, BundleEntryResponse{"200 OK", "", "W/\"3\""}};
+                     Resource{OtherResource{"Encounter", "m1", {}}}, BundleEntryRequest{"PUT", "Encounter/m1", ""},
+                     BundleEntryResponse{"200 OK", "", "W/\"3\""}};
   b.entry = {first, second};
   return b;
 }

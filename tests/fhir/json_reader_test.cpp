@@ -456,3 +456,33 @@ TEST(JsonReaderNdjson, AcceptsCrLfAndAMissingFinalNewline) {
 
 }  // namespace
 }  // namespace gg::fhir
+
+namespace gg::fhir {
+namespace {
+
+// A MedicationStatement naming a Medication resource reads as if it carried that Medication's code.
+TEST(MedicationReferences, AReferencedMedicationsCodeIsTakenOver) {
+  const auto medication = decode_resource(R"({"resourceType":"Medication","id":"m12",
+    "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"H03AA01","display":"levothyroxine sodium"}]}})");
+  ASSERT_TRUE(medication.ok()) << describe(medication.issues);
+  const std::vector<Medication> named{std::get<Medication>(*medication.value)};
+  MedicationUse relative;
+  relative.medication_reference = Reference{"Medication/m12", ""};
+  MedicationUse absolute;
+  absolute.medication_reference = Reference{"https://fhir.example.org/fhir/Medication/m12", ""};
+  MedicationUse other;
+  other.medication_reference = Reference{"Medication/m1", ""};  // a different id that is a prefix-free mismatch
+  MedicationUse coded;
+  coded.medication_codeable_concept = CodeableConcept{{}, "as sent"};
+  coded.medication_reference = Reference{"Medication/m12", ""};
+  std::vector<MedicationUse> uses{relative, absolute, other, coded};
+  resolve_medication_references(uses, named);
+  ASSERT_TRUE(uses[0].medication_codeable_concept);
+  EXPECT_EQ(uses[0].medication_codeable_concept->coding[0].code, "H03AA01");
+  ASSERT_TRUE(uses[1].medication_codeable_concept);
+  EXPECT_FALSE(uses[2].medication_codeable_concept);
+  EXPECT_EQ(uses[3].medication_codeable_concept->text, "as sent");  // its own code stands
+}
+
+}  // namespace
+}  // namespace gg::fhir

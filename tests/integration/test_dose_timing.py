@@ -2,7 +2,8 @@
 results' context. A saliva cortisol day series under hydrocortisone replacement (MedicationStatement, oral, 07:30 and
 12:00) is evaluated as a dose curve, never as an endogenous rhythm; a testosterone drawn three days after an
 intramuscular injection (MedicationAdministration; expected peak 2-5 days, cypionate label) is reported with the
-hours since the dose and not assessed; the RiskAssessment cites both medication resources; the CarePlan proposes a
+hours since the dose and not assessed, as is a free T3 drawn 2.5 h after liothyronine ordered by reference to a
+Medication resource (MedicationRequest, fetched with _include); the RiskAssessment cites both medication resources; the CarePlan proposes a
 pre-dose repeat; everything written passes $validate."""
 import json
 import unittest
@@ -26,6 +27,7 @@ def observation(patient_url, tag, key, loinc, value, unit, when):
 
 def transaction():
     patient_url = f"urn:uuid:{uuid.uuid4()}"
+    medication_url = f"urn:uuid:{uuid.uuid4()}"
     tag = uuid.uuid4().hex[:12]
     oral = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006", "display": "Oral route"}]}
     entries = [
@@ -49,6 +51,20 @@ def transaction():
                                  "dose": {"value": 200, "unit": "mg", "system": "http://unitsofmeasure.org",
                                           "code": "mg"}}},
          "request": {"method": "POST", "url": "MedicationAdministration"}},
+        # Liothyronine ordered by reference to a Medication resource (fetched with _include): daily at 07:00.
+        {"fullUrl": medication_url,
+         "resource": {"resourceType": "Medication",
+                      "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "H03AA02",
+                                           "display": "liothyronine sodium"}]}},
+         "request": {"method": "POST", "url": "Medication"}},
+        {"resource": {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+                      "medicationReference": {"reference": medication_url},
+                      "subject": {"reference": patient_url}, "authoredOn": "2026-11-01",
+                      "dosageInstruction": [{"route": oral, "timing": {"repeat": {"timeOfDay": ["07:00:00"]}}}]},
+         "request": {"method": "POST", "url": "MedicationRequest"}},
+        # Free T3 (3051-0) and reverse T3 (3052-8) 2.5 h after it: the liothyronine peak (2-3 h, Jonklaas 2015).
+        observation(patient_url, tag, "ft3", "3051-0", 4.0, "pg/mL", f"{DAY}T09:30:00+01:00"),
+        observation(patient_url, tag, "rt3", "3052-8", 15, "ng/dL", f"{DAY}T09:30:00+01:00"),
         # Saliva cortisol (51844-9, nmol/L): before the first dose, 1 h after each dose, late morning, late evening.
         observation(patient_url, tag, "s1", "51844-9", 4, "nmol/L", f"{DAY}T07:00:00+01:00"),
         observation(patient_url, tag, "s2", "51844-9", 30, "nmol/L", f"{DAY}T08:30:00+01:00"),
@@ -69,8 +85,9 @@ class DoseTiming(unittest.TestCase):
         try:
             created = fhir.transaction(transaction())
             locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
-            patient, statement, administration = locations[0], locations[1], locations[2]
-            wanted = {"cortisol-dose-peak", "cortisol-dose-trough", "testosterone-estradiol-ratio"}
+            patient, statement, administration, request = locations[0], locations[1], locations[2], locations[4]
+            wanted = {"cortisol-dose-peak", "cortisol-dose-trough", "testosterone-estradiol-ratio",
+                      "free-t3-reverse-t3-ratio"}
 
             def derived():
                 found = fhir.derived(patient)
@@ -102,11 +119,15 @@ class DoseTiming(unittest.TestCase):
             self.assertEqual(hours_since_dose(ratio), [72, 72])
             self.assertTrue(any("expected peak" in n["text"] for n in ratio.get("note", [])), ratio.get("note"))
 
+            thyroid = latest["free-t3-reverse-t3-ratio"]
+            self.assertEqual(hours_since_dose(thyroid), [2.5])  # free T3 only: liothyronine raises it
+
             risks = fhir.search(f"RiskAssessment?subject={patient}&_count=100")
             cited = [r for r in risks
-                     if {statement, administration} <= {b["reference"].split("/_history")[0] for b in r["basis"]}
-                     and any(p["outcome"]["coding"][0]["code"] == "testosterone-estradiol-ratio"
-                             for p in r["prediction"])]
+                     if {statement, administration, request}
+                     <= {b["reference"].split("/_history")[0] for b in r["basis"]}
+                     and {"testosterone-estradiol-ratio", "free-t3-reverse-t3-ratio"}
+                     <= {p["outcome"]["coding"][0]["code"] for p in r["prediction"]}]
             self.assertTrue(cited, "no RiskAssessment cites both medication resources")
             risk = cited[-1]
             self.assertTrue(any("glucocorticoid replacement" in n["text"] for n in risk.get("note", [])))
@@ -120,8 +141,9 @@ class DoseTiming(unittest.TestCase):
             self.assertEqual(len(plan), 1, json.dumps(plans)[:2000])
             texts = [a["detail"]["code"]["text"] for a in plan[0]["activity"]]
             self.assertIn("Repeat the testosterone result before the next Testosterone dose (trough)", texts)
+            self.assertIn("Repeat the t3-free result before the next Liothyronine dose (trough)", texts)
 
-            for resource in [peak, trough, ratio, risk, plan[0]]:
+            for resource in [peak, trough, ratio, thyroid, risk, plan[0]]:
                 errors = fhir.validation_errors(resource)
                 self.assertEqual(errors, [], f"{resource['resourceType']}: {json.dumps(errors)[:2000]}")
         finally:
