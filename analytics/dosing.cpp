@@ -283,7 +283,8 @@ std::optional<std::chrono::sys_seconds> last_dose_before(const MedicationExposur
     if (dose <= at.utc && (!last || dose > *last)) last = dose;
   };
   for (const auto& dose : exposure.doses) consider(dose.utc);
-  if (!exposure.daily_times.empty()) {
+  // A regimen runs while its use is active, or until its stated end; an undated finished one says nothing of now.
+  if (!exposure.daily_times.empty() && (exposure.active || exposure.to)) {
     const auto local_day = std::chrono::floor<std::chrono::days>(at.utc + at.utc_offset);
     for (const auto day : {local_day, local_day - std::chrono::days(1)}) {
       for (const auto time : exposure.daily_times) {

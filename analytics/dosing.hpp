@@ -129,7 +129,8 @@ std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<c
                                      const MedicationCatalogue& catalogue);
 
 // The last dose at or before `at`: a recorded dose, or a regimen's scheduled clock time on the draw's local day
-// (the draw's own UTC offset) or the day before, within the regimen's bounds.
+// (the draw's own UTC offset) or the day before, within the regimen's bounds. A regimen counts only while its use
+// is active or up to its stated end.
 std::optional<std::chrono::sys_seconds> last_dose_before(const MedicationExposure& exposure,
                                                          const FhirInstant& at);
 

@@ -158,6 +158,17 @@ TEST(Dosing, LastDoseOfADailyRegimenIsOnTheDrawsLocalClock) {
   EXPECT_FALSE(last_dose_before(exposure, before));
 }
 
+TEST(Dosing, AFinishedRegimenCountsOnlyUpToItsStatedEnd) {
+  const auto catalogue = medications();
+  auto finished = hydrocortisone_statement({"07:00:00"}, "completed");
+  const auto at = *parse_fhir_date_time("2024-03-10T08:00:00+01:00").instant;
+  EXPECT_FALSE(last_dose_before(*read_medication_use(finished, catalogue), at));  // undated end: not now
+  finished.effective_period->end = "2024-03-31";
+  EXPECT_TRUE(last_dose_before(*read_medication_use(finished, catalogue), at));
+  finished.effective_period->end = "2024-03-05";
+  EXPECT_FALSE(last_dose_before(*read_medication_use(finished, catalogue), at));
+}
+
 TEST(Dosing, ClassifiesADrawAgainstTheRoutesPeakWindow) {
   const auto catalogue = medications();
   const std::vector<MedicationExposure> exposures{
