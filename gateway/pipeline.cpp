@@ -1,5 +1,6 @@
 #include "gateway/pipeline.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -14,6 +15,7 @@
 #include "fhir/url.hpp"
 #include "gateway/log.hpp"
 #include "gateway/rejections.hpp"
+#include "gateway/retraction.hpp"
 #include "gateway/write_back.hpp"
 
 namespace gg::gateway {
@@ -260,6 +262,20 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
 
   auto analysis = analytics::analyze(facts, observations, medications, knowledge_.knowledge, as_of);
   report_unusable(analysis, patient);
+
+  // A result notified now as entered-in-error or cancelled retracts what was written from it (once: on its own
+  // notification, not on every later analysis that sees it in the context).
+  std::vector<std::string> retracted;
+  for (const auto& reference : retracted_inputs(analysis.excluded)) {
+    const bool notified = std::any_of(events.begin(), events.end(), [&](const StoredEvent& event) {
+      return reference == event.resource_type + "/" + event.resource_id;
+    });
+    if (notified) retracted.push_back(reference);
+  }
+  if (!retracted.empty()) {
+    auto outcome = co_await retract(patient, retracted, as_of);
+    if (outcome.kind != Outcome::Kind::done) co_return outcome;
+  }
   auto entries = write_back_entries(
       analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
                                  knowledge_.rule_set_version, GG_VERSION, knowledge_.knowledge.suggestions});
@@ -276,6 +292,47 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
                       "write-back transaction: " + written.error->message};
   }
   written_.inc();
+  co_return Outcome{};
+}
+
+boost::asio::awaitable<Pipeline::Outcome> Pipeline::retract(const std::string& patient,
+                                                            const std::vector<std::string>& retracted,
+                                                            std::chrono::sys_seconds as_of) {
+  // The gateway's own output about the patient: derived Observations by code system, the others by identifier.
+  const std::string subject = "subject=" + fhir::percent_encode(patient);
+  const std::string ours = fhir::percent_encode(std::string(kWriteBackIdentifierSystem) + "|");
+  const std::pair<std::string, std::string> searches[] = {
+      {"Observation", subject + "&code=" +
+                          fhir::percent_encode(std::string(analytics::kGradientCodeSystem) + "|") + "&_count=200"},
+      {"RiskAssessment", subject + "&identifier=" + ours + "&_count=200"},
+      {"CarePlan", subject + "&identifier=" + ours + "&_count=200"}};
+  std::vector<fhir::Resource> written;
+  for (const auto& [type, query] : searches) {
+    auto found = co_await client_.search(type, query);
+    if (!found.ok()) {
+      co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                        "search " + type + " to retract: " + found.error->message};
+    }
+    for (auto& resource : found.value->resources) written.push_back(std::move(resource));
+  }
+  auto entries = retraction_entries(retracted, written, format_instant(as_of));
+  if (entries.empty()) co_return Outcome{};
+  std::map<std::string, std::size_t> by_type;
+  for (const auto& entry : entries) ++by_type[std::string(fhir::resource_type(*entry.resource))];
+  auto written_back = co_await client_.transaction(transaction_bundle(std::move(entries)));
+  if (!written_back.ok()) {
+    co_return Outcome{transient(*written_back.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "retraction transaction: " + written_back.error->message};
+  }
+  for (const auto& [type, count] : by_type) {
+    metrics_
+        .counter("gradient_gateway_retracted_total",
+                 "Resources the gateway wrote that it set to entered-in-error because an input was retracted",
+                 {{"type", type}})
+        .inc(static_cast<double>(count));
+  }
+  log(LogLevel::info, "retraction.done",
+      {{"patient", patient}, {"inputs", std::to_string(retracted.size())}, {"first", retracted.front()}});
   co_return Outcome{};
 }
 

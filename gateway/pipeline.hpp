@@ -51,6 +51,9 @@ class Pipeline {
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   boost::asio::awaitable<void> reconcile();
+  // Sets what the gateway wrote from the retracted inputs to entered-in-error (gateway/retraction.hpp).
+  boost::asio::awaitable<Outcome> retract(const std::string& patient, const std::vector<std::string>& retracted,
+                                          std::chrono::sys_seconds as_of);
   // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
   void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
   void settle(const StoredEvent& event, const Outcome& outcome);
