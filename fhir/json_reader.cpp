@@ -51,6 +51,8 @@ void read_bundle_request(Reader& r, od::value& value, BundleEntryRequest& out) {
       r.read(element, out.url);
     } else if (key == "ifNoneExist") {
       r.read(element, out.if_none_exist);
+    } else if (key == "ifMatch") {
+      r.read(element, out.if_match);
     }
   });
 }

@@ -535,6 +535,7 @@ void write_bundle(JsonWriter& w, const Bundle& b) {
       w.string("method", entry.request->method);
       w.string("url", entry.request->url);
       w.string("ifNoneExist", entry.request->if_none_exist);
+      w.string("ifMatch", entry.request->if_match);
       w.end_object();
     }
     if (entry.response) {

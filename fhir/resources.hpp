@@ -368,6 +368,7 @@ struct BundleEntryRequest {
   std::string method;  // GET | POST | PUT | DELETE
   std::string url;
   std::string if_none_exist;  // conditional create query, without the leading "?"
+  std::string if_match;       // version-aware update (R4 3.1.0.11.3): the ETag it replaces, W/"3"
   friend bool operator==(const BundleEntryRequest&, const BundleEntryRequest&) = default;
 };
 

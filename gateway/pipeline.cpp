@@ -321,7 +321,9 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::retract(const std::string& p
   for (const auto& entry : entries) ++by_type[std::string(fhir::resource_type(*entry.resource))];
   auto written_back = co_await client_.transaction(transaction_bundle(std::move(entries)));
   if (!written_back.ok()) {
-    co_return Outcome{transient(*written_back.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+    // 412: one of them changed since it was read (If-Match); the next attempt reads it again.
+    const bool again = transient(*written_back.error) || written_back.error->http_status == 412;
+    co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
                       "retraction transaction: " + written_back.error->message};
   }
   for (const auto& [type, count] : by_type) {

@@ -35,9 +35,14 @@ std::string note_text(std::string_view as_of, std::string_view because) {
          ". It must not be used.";
 }
 
-fhir::BundleEntry put(fhir::Resource resource, std::string_view type, const std::string& id) {
+// A version-aware update (If-Match on the version read): an edit made since by someone else is never overwritten;
+// the server refuses the transaction (412) and the pipeline retries with what it reads then.
+fhir::BundleEntry put(fhir::Resource resource, std::string_view type, const std::string& id,
+                      const std::string& version_id) {
   const std::string url = std::string(type) + "/" + id;
-  return fhir::BundleEntry{"", std::move(resource), fhir::BundleEntryRequest{"PUT", url, ""}, std::nullopt};
+  const std::string if_match = version_id.empty() ? std::string() : "W/\"" + version_id + "\"";
+  return fhir::BundleEntry{"", std::move(resource), fhir::BundleEntryRequest{"PUT", url, "", if_match},
+                           std::nullopt};
 }
 
 }  // namespace
@@ -67,7 +72,8 @@ std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> r
       auto updated = *observation;
       updated.status = std::string(kRetracted);
       updated.note.push_back({note_text(as_of, "its input " + input + " was retracted")});
-      entries.push_back(put(fhir::Resource{std::move(updated)}, "Observation", observation->id));
+      entries.push_back(
+          put(fhir::Resource{std::move(updated)}, "Observation", observation->id, observation->meta.version_id));
     } else if (const auto* risk = std::get_if<fhir::RiskAssessment>(&resource)) {
       const auto input = retracted_among(risk->basis, retracted);
       if (input.empty() || risk->id.empty()) continue;
@@ -76,7 +82,8 @@ std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> r
       auto updated = *risk;
       updated.status = std::string(kRetracted);
       updated.note.push_back({note_text(as_of, "its basis " + input + " was retracted")});
-      entries.push_back(put(fhir::Resource{std::move(updated)}, "RiskAssessment", risk->id));
+      entries.push_back(
+          put(fhir::Resource{std::move(updated)}, "RiskAssessment", risk->id, risk->meta.version_id));
     }
   }
   for (const auto& resource : written) {
@@ -88,7 +95,7 @@ std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> r
     updated.status = std::string(kRetracted);
     updated.note.push_back(
         {note_text(as_of, "the RiskAssessment it rests on (" + assessment + ") was retracted")});
-    entries.push_back(put(fhir::Resource{std::move(updated)}, "CarePlan", plan->id));
+    entries.push_back(put(fhir::Resource{std::move(updated)}, "CarePlan", plan->id, plan->meta.version_id));
   }
   return entries;
 }

@@ -57,7 +57,7 @@ fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resou
   const std::string type(fhir::resource_type(resource));
   entry.resource = std::move(resource);
   entry.request = fhir::BundleEntryRequest{
-      "POST", type, "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value};
+      "POST", type, "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value, ""};
   return entry;
 }
 
@@ -366,7 +366,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   provenance_entry.resource = fhir::Resource{provenance};
   provenance_entry.request = fhir::BundleEntryRequest{
       "POST", "Provenance",
-      "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + provenance_identity.identifier_value};
+      "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + provenance_identity.identifier_value, ""};
   entries.push_back(std::move(provenance_entry));
   return entries;
 }

@@ -88,11 +88,11 @@ Bundle transaction_bundle() {
   b.total = 2;
   b.link = {BundleLink{"self", "http://localhost/fhir"}};
   BundleEntry first{"urn:uuid:11111111-1111-4111-8111-111111111111", Resource{derived},
-                    BundleEntryRequest{"POST", "Observation", "identifier=urn:gradient-gateway:test|obs-1"},
+                    BundleEntryRequest{"POST", "Observation", "identifier=urn:gradient-gateway:test|obs-1", ""},
                     std::nullopt};
-  BundleEntry second{"urn:uuid:22222222-2222-4222-8222-222222222222",
-                     Resource{OtherResource{"Encounter", "m1", {}}}, BundleEntryRequest{"PUT", "Encounter/m1", ""},
-                     BundleEntryResponse{"200 OK", "", "W/\"3\""}};
+  BundleEntry second{
+      "urn:uuid:22222222-2222-4222-8222-222222222222", Resource{OtherResource{"Encounter", "m1", {}}},
+      BundleEntryRequest{"PUT", "Encounter/m1", "", "W/\"3\""}, BundleEntryResponse{"200 OK", "", "W/\"3\""}};
   b.entry = {first, second};
   return b;
 }

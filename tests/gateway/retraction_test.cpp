@@ -16,6 +16,7 @@ analytics::Excluded excluded(std::string reference, std::string status) {
 fhir::Observation derived(std::string id, std::vector<std::string> inputs) {
   fhir::Observation o;
   o.id = std::move(id);
+  o.meta.version_id = "4";
   o.status = "final";
   for (auto& input : inputs) o.derived_from.push_back({std::move(input), ""});
   return o;
@@ -72,6 +73,9 @@ TEST(Retraction, WhatRestsOnARetractedInputIsEnteredInErrorWithANote) {
         *entry.resource);
   }
   EXPECT_EQ(urls, (std::vector<std::string>{"PUT Observation/ratio", "PUT RiskAssessment/ra", "PUT CarePlan/cp"}));
+  // Version-aware: the update replaces the version read, never an edit made since.
+  EXPECT_EQ(entries[0].request->if_match, "W/\"4\"");
+  EXPECT_TRUE(entries[1].request->if_match.empty());  // read without a version: nothing to match
   const auto& note = std::get<fhir::Observation>(*entries[0].resource).note.back().text;
   EXPECT_NE(note.find("Observation/c1"), std::string::npos) << note;
 }
