@@ -102,6 +102,13 @@ void apply_dose_timing(Gradient& gradient, Finding& finding, std::span<const Dos
   }
 }
 
+// Adds a resource the analysis used to its basis, once; a resource without an id cannot be cited.
+void cite(std::vector<std::string>& basis, const std::string& reference) {
+  if (!reference.empty() && std::find(basis.begin(), basis.end(), reference) == basis.end()) {
+    basis.push_back(reference);
+  }
+}
+
 bool glucocorticoid(const DoseTiming& timing, const MedicationCatalogue& medications) {
   const Medication* medication = medications.find(timing.medication_id);
   return medication != nullptr && medication->glucocorticoid;
@@ -160,15 +167,11 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   }
   for (const auto& measurement : analysis.measurements) {
     for (auto& timing : dose_timings(measurement, exposures, knowledge.medications)) {
-      if (!timing.exposure.empty() && std::find(analysis.context_basis.begin(), analysis.context_basis.end(),
-                                                timing.exposure) == analysis.context_basis.end()) {
-        analysis.context_basis.push_back(timing.exposure);
-      }
+      cite(analysis.context_basis, timing.exposure);
       analysis.dose_timings.push_back(std::move(timing));
     }
   }
 
-  // A dose curve's gradients carry their dose timing already (they exist because of it).
   const auto reproductive = reproductive_facts(observations, knowledge.reproductive, patient.reference);
   const auto add = [&](Gradient gradient) {
     const ReproductiveContext context{reproductive.menopausal_status, cycle_day(reproductive, gradient.effective)};
@@ -176,15 +179,10 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
         assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue, context);
     if (finding.range) {
       // The statements that selected the range are part of the analysis's basis.
-      const auto cite = [&](const std::string& reference) {
-        if (!reference.empty() && std::find(analysis.context_basis.begin(), analysis.context_basis.end(),
-                                            reference) == analysis.context_basis.end()) {
-          analysis.context_basis.push_back(reference);
-        }
-      };
-      if (finding.range->menopausal_status) cite(reproductive.menopausal_status_source);
-      if (finding.range->cycle_days) cite(reproductive.last_menstrual_period_source);
+      if (finding.range->menopausal_status) cite(analysis.context_basis, reproductive.menopausal_status_source);
+      if (finding.range->cycle_days) cite(analysis.context_basis, reproductive.last_menstrual_period_source);
     }
+    // A dose curve's gradients carry their dose timing already (they exist because of it).
     if (!gradient.dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));

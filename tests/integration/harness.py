@@ -92,6 +92,32 @@ class Fhir:
         return result.json()
 
 
+def ucum(value, unit):
+    """A UCUM Quantity."""
+    return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+
+
+def lab_entry(patient_url, tag, key, loinc, when, value=None, unit=None, **elements):
+    """A transaction entry creating a final LOINC-coded Observation about patient_url (identifier "{tag}-{key}"),
+    valued with a UCUM quantity when value is given, or with other value[x] elements (valueDateTime=...)."""
+    resource = {"resourceType": "Observation", "status": "final",
+                "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{key}"}],
+                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+                "subject": {"reference": patient_url}, "effectiveDateTime": when}
+    if value is not None:
+        resource["valueQuantity"] = ucum(value, unit)
+    resource.update(elements)
+    return {"resource": resource, "request": {"method": "POST", "url": "Observation"}}
+
+
+def patient_entry(patient_url, tag, gender, birth_date):
+    """A transaction entry creating a Patient at patient_url (identifier tag)."""
+    return {"fullUrl": patient_url,
+            "resource": {"resourceType": "Patient", "gender": gender, "birthDate": birth_date,
+                         "identifier": [{"system": "urn:test:mrn", "value": tag}]},
+            "request": {"method": "POST", "url": "Patient"}}
+
+
 def wait_until(describe, probe, timeout=NOTIFICATION_WAIT_S, interval=0.5):
     """Polls probe() until it returns a truthy value; fails with describe() after the deadline."""
     deadline = time.monotonic() + timeout

@@ -9,20 +9,9 @@ import json
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, wait_until
+from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
 
-LOINC = "http://loinc.org"
 DAY = "2026-11-20"
-
-
-def observation(patient_url, tag, key, loinc, value, unit, when):
-    return {"resource": {"resourceType": "Observation", "status": "final",
-                         "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{key}"}],
-                         "code": {"coding": [{"system": LOINC, "code": loinc}]},
-                         "subject": {"reference": patient_url}, "effectiveDateTime": when,
-                         "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
-                                           "code": unit}},
-            "request": {"method": "POST", "url": "Observation"}}
 
 
 def transaction():
@@ -31,10 +20,7 @@ def transaction():
     tag = uuid.uuid4().hex[:12]
     oral = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006", "display": "Oral route"}]}
     entries = [
-        {"fullUrl": patient_url,
-         "resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1975-02-01",
-                      "identifier": [{"system": "urn:test:mrn", "value": tag}]},
-         "request": {"method": "POST", "url": "Patient"}},
+        patient_entry(patient_url, tag, "male", "1975-02-01"),
         {"resource": {"resourceType": "MedicationStatement", "status": "active",
                       "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
                                                                 "code": "H02AB09", "display": "hydrocortisone"}]},
@@ -63,17 +49,17 @@ def transaction():
                       "dosageInstruction": [{"route": oral, "timing": {"repeat": {"timeOfDay": ["07:00:00"]}}}]},
          "request": {"method": "POST", "url": "MedicationRequest"}},
         # Free T3 (3051-0) and reverse T3 (3052-8) 2.5 h after it: the liothyronine peak (2-3 h, Jonklaas 2015).
-        observation(patient_url, tag, "ft3", "3051-0", 4.0, "pg/mL", f"{DAY}T09:30:00+01:00"),
-        observation(patient_url, tag, "rt3", "3052-8", 15, "ng/dL", f"{DAY}T09:30:00+01:00"),
+        lab_entry(patient_url, tag, "ft3", "3051-0", f"{DAY}T09:30:00+01:00", 4.0, "pg/mL"),
+        lab_entry(patient_url, tag, "rt3", "3052-8", f"{DAY}T09:30:00+01:00", 15, "ng/dL"),
         # Saliva cortisol (51844-9, nmol/L): before the first dose, 1 h after each dose, late morning, late evening.
-        observation(patient_url, tag, "s1", "51844-9", 4, "nmol/L", f"{DAY}T07:00:00+01:00"),
-        observation(patient_url, tag, "s2", "51844-9", 30, "nmol/L", f"{DAY}T08:30:00+01:00"),
-        observation(patient_url, tag, "s3", "51844-9", 12, "nmol/L", f"{DAY}T11:30:00+01:00"),
-        observation(patient_url, tag, "s4", "51844-9", 22, "nmol/L", f"{DAY}T13:00:00+01:00"),
-        observation(patient_url, tag, "s5", "51844-9", 3, "nmol/L", f"{DAY}T22:00:00+01:00"),
+        lab_entry(patient_url, tag, "s1", "51844-9", f"{DAY}T07:00:00+01:00", 4, "nmol/L"),
+        lab_entry(patient_url, tag, "s2", "51844-9", f"{DAY}T08:30:00+01:00", 30, "nmol/L"),
+        lab_entry(patient_url, tag, "s3", "51844-9", f"{DAY}T11:30:00+01:00", 12, "nmol/L"),
+        lab_entry(patient_url, tag, "s4", "51844-9", f"{DAY}T13:00:00+01:00", 22, "nmol/L"),
+        lab_entry(patient_url, tag, "s5", "51844-9", f"{DAY}T22:00:00+01:00", 3, "nmol/L"),
         # Serum testosterone (2986-8) and estradiol (2243-4) 72 h after the injection.
-        observation(patient_url, tag, "t", "2986-8", 900, "ng/dL", f"{DAY}T09:00:00+01:00"),
-        observation(patient_url, tag, "e2", "2243-4", 40, "pg/mL", f"{DAY}T09:00:00+01:00"),
+        lab_entry(patient_url, tag, "t", "2986-8", f"{DAY}T09:00:00+01:00", 900, "ng/dL"),
+        lab_entry(patient_url, tag, "e2", "2243-4", f"{DAY}T09:00:00+01:00", 40, "pg/mL"),
     ]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 

@@ -6,7 +6,7 @@ import json
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, wait_until
+from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
 
 SITE_RULES = """version: 1
 target_ranges:
@@ -18,19 +18,6 @@ target_ranges:
 """
 
 
-def observation(patient_url, tag, key, loinc, when, **value):
-    resource = {"resourceType": "Observation", "status": "final",
-                "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{key}"}],
-                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
-                "subject": {"reference": patient_url}, "effectiveDateTime": when}
-    resource.update(value)
-    return {"resource": resource, "request": {"method": "POST", "url": "Observation"}}
-
-
-def quantity(value, unit):
-    return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
-
-
 class ReproductiveRanges(unittest.TestCase):
     def test_the_cycle_day_selects_the_sites_luteal_range(self):
         fhir = Fhir()
@@ -39,18 +26,13 @@ class ReproductiveRanges(unittest.TestCase):
             patient_url = f"urn:uuid:{uuid.uuid4()}"
             tag = uuid.uuid4().hex[:12]
             created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
-                {"fullUrl": patient_url,
-                 "resource": {"resourceType": "Patient", "gender": "female", "birthDate": "1990-04-02",
-                              "identifier": [{"system": "urn:test:mrn", "value": tag}]},
-                 "request": {"method": "POST", "url": "Patient"}},
-                observation(patient_url, tag, "lmp", "8665-2", "2026-11-02T09:00:00+01:00",
-                            valueDateTime="2026-11-02"),
+                patient_entry(patient_url, tag, "female", "1990-04-02"),
+                lab_entry(patient_url, tag, "lmp", "8665-2", "2026-11-02T09:00:00+01:00",
+                          valueDateTime="2026-11-02"),
                 # Day 21: progesterone 10 ng/mL (31.8 nmol/L, 314.46 g/mol), estradiol 150 pg/mL (0.551 nmol/L,
                 # 272.38 g/mol): molar ratio 57.7, below the site's 100 by 42 % -> moderate.
-                observation(patient_url, tag, "p4", "2839-9", "2026-11-22T08:00:00+01:00",
-                            valueQuantity=quantity(10, "ng/mL")),
-                observation(patient_url, tag, "e2", "2243-4", "2026-11-22T08:00:00+01:00",
-                            valueQuantity=quantity(150, "pg/mL")),
+                lab_entry(patient_url, tag, "p4", "2839-9", "2026-11-22T08:00:00+01:00", 10, "ng/mL"),
+                lab_entry(patient_url, tag, "e2", "2243-4", "2026-11-22T08:00:00+01:00", 150, "pg/mL"),
             ]})
             locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
             patient, lmp = locations[0], locations[1]

@@ -6,17 +6,9 @@ import json
 import unittest
 import uuid
 
-from harness import HAPI_BASE, Fhir, Gateway, http, wait_until
+from harness import HAPI_BASE, Fhir, Gateway, http, lab_entry, patient_entry, wait_until
 
-
-def result(patient_url, tag, key, loinc, value, unit):
-    return {"resource": {"resourceType": "Observation", "status": "final",
-                         "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{key}"}],
-                         "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
-                         "subject": {"reference": patient_url}, "effectiveDateTime": "2026-11-20T08:00:00+01:00",
-                         "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
-                                           "code": unit}},
-            "request": {"method": "POST", "url": "Observation"}}
+DRAWN = "2026-11-20T08:00:00+01:00"
 
 
 class Retraction(unittest.TestCase):
@@ -27,12 +19,9 @@ class Retraction(unittest.TestCase):
             patient_url = f"urn:uuid:{uuid.uuid4()}"
             tag = uuid.uuid4().hex[:12]
             created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
-                {"fullUrl": patient_url,
-                 "resource": {"resourceType": "Patient", "gender": "female", "birthDate": "1980-03-04",
-                              "identifier": [{"system": "urn:test:mrn", "value": tag}]},
-                 "request": {"method": "POST", "url": "Patient"}},
-                result(patient_url, tag, "glucose", "1558-6", 5.2, "mmol/L"),
-                result(patient_url, tag, "insulin", "20448-7", 20, "u[IU]/mL"),
+                patient_entry(patient_url, tag, "female", "1980-03-04"),
+                lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
+                lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
             ]})
             locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
             patient, insulin = locations[0], locations[2]
