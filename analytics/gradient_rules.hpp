@@ -73,10 +73,10 @@ std::string_view to_string(
     DerivedRule::Formula formula);  // "vermeulen-free-testosterone" | "free-androgen-index" | "homa-ir"
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
 
-// How a gradient's change since its previous value is judged (analytics/trend.hpp): the reference change value
-// RCV = sqrt(2) * z * sqrt(CVa^2 + CVi^2). z = 1.96 is two-sided at 95 % probability (Fraser CG, Biological
-// Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at
-// biologicalvariation.com/RCV.html).
+// How a gradient's change since its previous value is judged (analytics/trend.hpp): the log-normal reference
+// change limits exp(+-z * sqrt(2) * sigma) - 1, sigma^2 = sum of ln(1 + CV^2). z = 1.96 is two-sided at 95 %
+// probability (Fraser CG, Biological Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted
+// at biologicalvariation.com/RCV.html).
 struct TrendSettings {
   double z = 1.96;
   friend bool operator==(const TrendSettings&, const TrendSettings&) = default;

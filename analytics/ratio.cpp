@@ -179,14 +179,29 @@ std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Mea
   return ratio_gradient(rule, measurements[latest->numerator], measurements[latest->denominator]);
 }
 
+std::optional<Specimen> ratio_specimen(std::span<const Measurement> measurements, const Gradient& gradient) {
+  if (gradient.inputs.empty()) return std::nullopt;
+  const auto& first = gradient.inputs.front();
+  const auto it = std::find_if(measurements.begin(), measurements.end(), [&](const Measurement& m) {
+    return m.reference == first.reference && m.version_id == first.version_id;
+  });
+  if (it == measurements.end()) return std::nullopt;
+  return it->specimen;
+}
+
 std::optional<Gradient> previous_ratio(const RatioRule& rule, std::span<const Measurement> measurements,
                                        const Gradient& current) {
+  const auto specimen = ratio_specimen(measurements, current);
+  if (!specimen) return std::nullopt;
   const auto before = current.effective.instant.utc;
+  // Both results of a pair share a specimen type, so a pair of another type never takes a result from one of
+  // this type: filtering the disjoint pairs gives the pairs this type alone would give.
   const auto pairs = pair_measurements(rule, measurements);
   const MeasurementPair* previous = nullptr;
   // Oldest first: the last pair ending before `current` is the most recent; among pairs ending at the same
   // instant the first (the closest) wins, as in compute_ratio().
   for (const auto& pair : pairs) {
+    if (measurements[pair.numerator].specimen != *specimen) continue;
     const auto end = later_time(measurements[pair.numerator], measurements[pair.denominator]);
     if (end >= before) continue;
     if (previous == nullptr ||

@@ -39,16 +39,19 @@ struct GradientPeriod {
   friend bool operator==(const GradientPeriod&, const GradientPeriod&) = default;
 };
 
-// How a gradient changed since the patient's previous value of the same rule (issue 4, "Trends"), judged with the
-// reference change value (analytics/trend.hpp). Without an RCV the change is reported and not judged.
+// How a gradient changed since the patient's previous value of the same rule and specimen type (issue 4,
+// "Trends"), judged against the two log-normal reference change limits (analytics/trend.hpp). Without them the
+// change is reported and not judged.
 struct Trend {
   UcumValue previous_value;        // in the gradient's unit
   std::string previous_effective;  // the previous gradient's effective time, as its latest input wrote it
   std::vector<GradientInput> previous_inputs;  // what the previous value was computed from
   double change_percent = 0;                   // 100 * (current - previous) / previous
-  std::optional<double> rcv_percent;           // the reference change value, when every input has variation data
-  std::string no_rcv_reason;                   // why there is no RCV (said in the written note); empty with an RCV
-  bool significant = false;                    // |change_percent| > rcv_percent
+  // The reference change limits in percent, when every input has variation data: both set or neither.
+  std::optional<double> rcv_up_percent;    // > 0: a rise must exceed it
+  std::optional<double> rcv_down_percent;  // in (-100, 0): a fall must go below it
+  std::string no_rcv_reason;               // why there are no limits (said in the written note); empty with them
+  bool significant = false;                // change_percent > rcv_up_percent or change_percent < rcv_down_percent
   bool rising() const { return change_percent > 0; }
   friend bool operator==(const Trend&, const Trend&) = default;
 };
@@ -101,9 +104,16 @@ std::optional<std::string> ratio_comparator(std::string_view numerator, std::str
 // (Gradient::comparator): a censored value is never used as an exact number.
 std::optional<Gradient> compute_ratio(const RatioRule& rule, std::span<const Measurement> measurements);
 
-// The gradient before `current` (what compute_ratio() returned): the most recent pair that ends strictly before
-// `current`'s effective time, chosen among the same disjoint pairs (so it shares no input with `current`). A pair
-// ending at the same instant is not a previous value. Nothing when there is none.
+// The specimen type of a ratio gradient's pair (both inputs share it): its numerator's, looked up among the
+// measurements it was computed from. nullopt when the gradient has no inputs or they are not among them.
+std::optional<Specimen> ratio_specimen(std::span<const Measurement> measurements, const Gradient& gradient);
+
+// The gradient before `current` (what compute_ratio() returned): the most recent pair of `current`'s own specimen
+// type that ends strictly before `current`'s effective time, chosen among the same disjoint pairs (so it shares
+// no input with `current`). A series never mixes specimens: under a rule without a specimen a serum pair is not
+// the previous value of a saliva pair (their ratios differ several-fold by physiology, review finding M2). A pair
+// ending at the same instant is not a previous value. Nothing when there is none, or when `current`'s specimen
+// cannot be told.
 std::optional<Gradient> previous_ratio(const RatioRule& rule, std::span<const Measurement> measurements,
                                        const Gradient& current);
 

@@ -12,14 +12,14 @@ bool finite_positive(double v) {
   return std::isfinite(v) && v > 0;
 }
 
-// The RCV for the analytes of a gradient in one specimen type, or why there is none.
-struct RcvOrReason {
-  std::optional<double> rcv_percent;
+// The reference change limits for the analytes of a gradient in one specimen type, or why there are none.
+struct LimitsOrReason {
+  std::optional<ReferenceChangeLimits> limits;
   std::string reason;
 };
 
-RcvOrReason rcv_for(std::initializer_list<std::string_view> analytes, Specimen specimen,
-                    std::span<const BiologicalVariation> variation, const TrendSettings& settings) {
+LimitsOrReason limits_for(std::initializer_list<std::string_view> analytes, Specimen specimen,
+                          std::span<const BiologicalVariation> variation, const TrendSettings& settings) {
   std::vector<BiologicalVariation> inputs;
   for (const auto analyte : analytes) {
     const auto* entry = find_biological_variation(variation, analyte, specimen);
@@ -29,14 +29,23 @@ RcvOrReason rcv_for(std::initializer_list<std::string_view> analytes, Specimen s
     }
     inputs.push_back(*entry);
   }
-  auto rcv = reference_change_value_percent(inputs, settings.z);
-  if (!rcv) return {std::nullopt, "the variation data or z do not give a reference change value"};
-  return {rcv, ""};
+  auto limits = reference_change_limits(inputs, settings.z);
+  if (!limits) return {std::nullopt, "the variation data or z do not give a reference change value"};
+  return {limits, ""};
 }
 
-std::optional<Trend> judged(const Gradient& current, const std::optional<Gradient>& previous, RcvOrReason rcv) {
+std::optional<Trend> judged(const Gradient& current, const std::optional<Gradient>& previous,
+                            LimitsOrReason limits) {
   if (!previous) return std::nullopt;
-  return judge_change(current, *previous, rcv.rcv_percent, std::move(rcv.reason));
+  return judge_change(current, *previous, limits.limits, std::move(limits.reason));
+}
+
+// Inputs exist, and z and every CV are finite and positive.
+bool usable(std::span<const BiologicalVariation> inputs, double z) {
+  if (inputs.empty() || !finite_positive(z)) return false;
+  return std::all_of(inputs.begin(), inputs.end(), [](const BiologicalVariation& input) {
+    return finite_positive(input.cva_percent) && finite_positive(input.cvi_percent);
+  });
 }
 
 }  // namespace
@@ -59,18 +68,32 @@ const BiologicalVariation* find_biological_variation(std::span<const BiologicalV
   return it == variation.end() ? nullptr : &*it;
 }
 
-std::optional<double> reference_change_value_percent(std::span<const BiologicalVariation> inputs, double z) {
-  if (inputs.empty() || !finite_positive(z)) return std::nullopt;
+std::optional<ReferenceChangeLimits> reference_change_limits(std::span<const BiologicalVariation> inputs,
+                                                             double z) {
+  if (!usable(inputs, z)) return std::nullopt;
+  double log_variance = 0;  // variance of ln(value) of one result: the log-variances of the factors add
+  for (const auto& input : inputs) {
+    const double cva = input.cva_percent / 100;
+    const double cvi = input.cvi_percent / 100;
+    log_variance += std::log1p(cva * cva) + std::log1p(cvi * cvi);
+  }
+  // Two results, each with this variance: their difference on the log scale has twice it.
+  const double bound = z * std::sqrt(2.0) * std::sqrt(log_variance);
+  return ReferenceChangeLimits{100 * std::expm1(bound), 100 * std::expm1(-bound)};
+}
+
+std::optional<double> symmetric_reference_change_value_percent(std::span<const BiologicalVariation> inputs,
+                                                               double z) {
+  if (!usable(inputs, z)) return std::nullopt;
   double variance = 0;  // sum of squared CVs, in percent^2
   for (const auto& input : inputs) {
-    if (!finite_positive(input.cva_percent) || !finite_positive(input.cvi_percent)) return std::nullopt;
     variance += input.cva_percent * input.cva_percent + input.cvi_percent * input.cvi_percent;
   }
   return std::sqrt(2.0) * z * std::sqrt(variance);
 }
 
 std::optional<Trend> judge_change(const Gradient& current, const Gradient& previous,
-                                  std::optional<double> rcv_percent, std::string no_rcv_reason) {
+                                  std::optional<ReferenceChangeLimits> limits, std::string no_rcv_reason) {
   const double before = previous.value.value;
   if (!std::isfinite(before) || before == 0 || !std::isfinite(current.value.value)) return std::nullopt;
   Trend trend;
@@ -78,9 +101,10 @@ std::optional<Trend> judge_change(const Gradient& current, const Gradient& previ
   trend.previous_effective = previous.effective.text;
   trend.previous_inputs = previous.inputs;
   trend.change_percent = 100 * (current.value.value - before) / before;
-  trend.rcv_percent = rcv_percent;
-  if (rcv_percent) {
-    trend.significant = std::abs(trend.change_percent) > *rcv_percent;
+  if (limits) {
+    trend.rcv_up_percent = limits->up_percent;
+    trend.rcv_down_percent = limits->down_percent;
+    trend.significant = trend.change_percent > limits->up_percent || trend.change_percent < limits->down_percent;
   } else {
     trend.no_rcv_reason = std::move(no_rcv_reason);
   }
@@ -91,19 +115,12 @@ std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurem
                                  const Gradient& current, std::span<const BiologicalVariation> variation,
                                  const TrendSettings& settings) {
   auto previous = previous_ratio(rule, measurements, current);
-  if (!previous || current.inputs.empty()) return std::nullopt;
-  // Without a specimen in the rule the pair shares its inputs' type (pair_measurements); the numerator's tells it.
-  std::optional<Specimen> specimen = rule.specimen;
-  if (!specimen) {
-    const auto& first = current.inputs.front();
-    const auto it = std::find_if(measurements.begin(), measurements.end(), [&](const Measurement& m) {
-      return m.reference == first.reference && m.version_id == first.version_id;
-    });
-    if (it != measurements.end()) specimen = it->specimen;
-  }
-  RcvOrReason rcv{std::nullopt, "the specimen type of the inputs is not known"};
-  if (specimen) rcv = rcv_for({rule.numerator, rule.denominator}, *specimen, variation, settings);
-  return judged(current, previous, std::move(rcv));
+  if (!previous) return std::nullopt;
+  // The pair's own type: the rule's when it names one, else the type its inputs share (pair_measurements).
+  const auto specimen = rule.specimen ? rule.specimen : ratio_specimen(measurements, current);
+  LimitsOrReason limits{std::nullopt, "the specimen type of the inputs is not known"};
+  if (specimen) limits = limits_for({rule.numerator, rule.denominator}, *specimen, variation, settings);
+  return judged(current, previous, std::move(limits));
 }
 
 std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Measurement> measurements,
@@ -113,12 +130,12 @@ std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Meas
   switch (rule.formula) {
     case DerivedRule::Formula::free_androgen_index:
       return judged(current, previous,
-                    rcv_for({"testosterone", "shbg"}, Specimen::serum_plasma, variation, settings));
+                    limits_for({"testosterone", "shbg"}, Specimen::serum_plasma, variation, settings));
     case DerivedRule::Formula::homa_ir:
       return judged(current, previous,
-                    rcv_for({"glucose", "insulin"}, Specimen::serum_plasma, variation, settings));
+                    limits_for({"glucose", "insulin"}, Specimen::serum_plasma, variation, settings));
     case DerivedRule::Formula::free_testosterone_vermeulen:
-      // Non-linear in its inputs: their CVs do not add in quadrature (see trend.hpp).
+      // Non-linear in its inputs: their variances do not add as for a product or quotient (see trend.hpp).
       return judged(current, previous,
                     {std::nullopt,
                      "calculated free testosterone is non-linear in its inputs, so no reference change value is "

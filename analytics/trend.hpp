@@ -1,10 +1,18 @@
 // Trends (issue 4): a gradient's change since the patient's previous value of the same rule, judged with the
 // reference change value (RCV), the smallest change between two serial results that analytical imprecision (CVa)
-// and within-subject biological variation (CVi) alone would exceed with the chosen probability:
-//   RCV = sqrt(2) * z * sqrt(CVa^2 + CVi^2)   (percent, from CVs in percent)
-// (Fraser CG, Biological Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at
-// http://biologicalvariation.com/RCV.html; z = 1.96 two-sided at 95 %). The CVs are data from the catalogue
-// (config/terminology/biological-variation.yaml), each CVi with its source.
+// and within-subject biological variation (CVi) alone would exceed with the chosen probability. Hormone results
+// are right-skewed (log-normal), so the RCV is computed on the log scale and is asymmetric (issue 8, review M1):
+//   sigma^2 = sum over every input of ln(1 + CVa^2) + ln(1 + CVi^2)   (CVs as fractions)
+//   RCV up = exp(+z * sqrt(2) * sigma) - 1,   RCV down = exp(-z * sqrt(2) * sigma) - 1
+// (Fokkema MR et al., "Reference change values for brain natriuretic peptides revisited", Clin Chem
+// 2006;52:1602-1606, which proposes log-transformation "by addressing the skewness of the distribution"; the
+// formula as the clinical review, finding M1, states it. ln(1 + CV^2) is the variance of ln X for a log-normal X
+// with coefficient of variation CV.) An increase is significant above the up limit, a decrease
+// below the down limit; the limits are reciprocal factors, so a ratio and its inverse get the same verdict. The
+// symmetric normal-approximation RCV = sqrt(2) * z * sqrt(sum CV^2) (Fraser CG, Biological Variation: From
+// Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at http://biologicalvariation.com/RCV.html) is
+// kept only for comparison with published symmetric figures. z = trends.z (1.96: two-sided, 95 %). The CVs are
+// data from the catalogue (config/terminology/biological-variation.yaml), each CVi with its source.
 #pragma once
 
 #include <optional>
@@ -42,26 +50,44 @@ std::vector<BiologicalVariation> applicable_variation(std::span<const Biological
 const BiologicalVariation* find_biological_variation(std::span<const BiologicalVariation> variation,
                                                      std::string_view analyte_id, Specimen specimen);
 
-// The RCV in percent of a value computed as a product or quotient of independent results, one entry per input:
-//   RCV = sqrt(2) * z * sqrt(sum over inputs of (CVa_i^2 + CVi_i^2)).
-// To first order the relative variance of a product or quotient of independent quantities is the sum of their
-// relative variances, so the CVs add in quadrature; for one input this is the RCV above. nullopt without inputs,
-// or when z or a CV is not finite and positive.
-std::optional<double> reference_change_value_percent(std::span<const BiologicalVariation> inputs, double z);
+// The two limits of a change, in percent of the previous value: up_percent > 0, -100 < down_percent < 0.
+struct ReferenceChangeLimits {
+  double up_percent = 0;
+  double down_percent = 0;
+  friend bool operator==(const ReferenceChangeLimits&, const ReferenceChangeLimits&) = default;
+};
 
-// `current` against `previous` (same rule, earlier results): the percent change and, with an RCV, whether it is
-// significant (|change| > RCV; a change equal to the RCV is not). nullopt when the previous value is zero or not
-// finite (no percent change exists).
+// The log-normal RCV of a value computed as a product or quotient of independent results, one entry per input:
+// sigma^2 = sum over inputs of ln(1 + CVa^2) + ln(1 + CVi^2), limits exp(+-z * sqrt(2) * sigma) - 1. The
+// log-variances of independent log-normal factors add exactly, so a ratio, its inverse and a product of the same
+// inputs share their limits. nullopt without inputs, or when z or a CV is not
+// finite and positive.
+std::optional<ReferenceChangeLimits> reference_change_limits(std::span<const BiologicalVariation> inputs,
+                                                             double z);
+
+// The symmetric RCV in percent, sqrt(2) * z * sqrt(sum over inputs of (CVa^2 + CVi^2)) (Fraser 2001, the normal
+// approximation, CVs adding in quadrature to first order). Not used to judge a change (it overstates rises and
+// understates falls for the CVs of hormones, and above a total CV of about 36 % no fall can reach it); kept to
+// compare with published symmetric figures. nullopt as for reference_change_limits().
+std::optional<double> symmetric_reference_change_value_percent(std::span<const BiologicalVariation> inputs,
+                                                               double z);
+
+// `current` against `previous` (same rule, same specimen, earlier results): the percent change and, with limits,
+// whether it is significant (change > up limit, or change < down limit; a change equal to a limit is not).
+// nullopt when the previous value is zero or not finite (no percent change exists).
 std::optional<Trend> judge_change(const Gradient& current, const Gradient& previous,
-                                  std::optional<double> rcv_percent, std::string no_rcv_reason = "");
+                                  std::optional<ReferenceChangeLimits> limits, std::string no_rcv_reason = "");
 
 // The trend of a rule's current gradient from the same measurements it was computed from; nullopt without a
-// previous value. Ratios: RCV from both analytes in the pair's specimen type. Derived values: the free androgen
-// index (testosterone / SHBG) and HOMA-IR (glucose x insulin) from both inputs in serum or plasma; calculated free
-// testosterone gets none (the change is reported only): Vermeulen's model is non-linear in its inputs, so their
-// CVs do not combine in quadrature, and no within-subject CV of the calculated value itself is in the catalogue.
-// Rhythm gradients (slopes, areas, cosinor) get no trend yet: no within-subject CV of a slope or an area is known,
-// and which earlier day's series a day is compared with is not decided.
+// previous value. Ratios: the previous value is a pair of the current pair's own specimen type (a serum and a
+// saliva ratio are never compared), and the limits come from both analytes in that type. Derived values: the
+// free androgen index (testosterone / SHBG) and HOMA-IR (glucose x insulin) from both inputs in serum or plasma
+// (derived values are computed from serum or plasma results only, derived_rules.cpp, so their series cannot mix
+// specimens); calculated free testosterone gets none (the change is reported only): Vermeulen's model is
+// non-linear in its inputs, so their variances do not add as for a product or quotient, and no within-subject CV
+// of the calculated value itself is in the catalogue. Rhythm gradients (slopes, areas, cosinor) get no trend yet:
+// no within-subject CV of a slope or an area is known, and which earlier day's series a day is compared with is
+// not decided.
 std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurement> measurements,
                                  const Gradient& current, std::span<const BiologicalVariation> variation,
                                  const TrendSettings& settings);

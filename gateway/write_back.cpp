@@ -106,12 +106,13 @@ std::string trend_note(const analytics::Gradient& gradient, const analytics::Tre
   const std::string unit = trend.previous_value.unit == "1" ? "" : " " + trend.previous_value.unit;
   std::string note = "Change since the previous value (" + format_number(trend.previous_value.value) + unit +
                      " on " + trend.previous_effective + "): " + format_percent(trend.change_percent, true) + " %";
-  if (!trend.rcv_percent) return note + ", not judged: " + trend.no_rcv_reason + ".";
-  note += trend.significant ? ", beyond" : ", within";
-  note +=
-      " the reference change value of " + format_percent(*trend.rcv_percent, false) + " % for " + gradient.display;
-  if (!trend.significant) return note + ": not a significant change.";
-  return note + (trend.rising() ? ": a significant rise." : ": a significant fall.");
+  if (!trend.rcv_up_percent || !trend.rcv_down_percent) return note + ", not judged: " + trend.no_rcv_reason + ".";
+  const std::string limits = " the reference change limits for " + gradient.display + " (" +
+                             format_percent(*trend.rcv_down_percent, true) + " % to " +
+                             format_percent(*trend.rcv_up_percent, true) + " %)";
+  if (!trend.significant) return note + ", within" + limits + ": not a significant change.";
+  return note + (trend.rising() ? ", above" + limits + ": a significant rise."
+                                : ", below" + limits + ": a significant fall.");
 }
 
 void add_trend(const analytics::Gradient& gradient, fhir::Observation& observation) {
@@ -121,9 +122,12 @@ void add_trend(const analytics::Gradient& gradient, fhir::Observation& observati
                                                      trend.previous_value.value, trend.previous_value.unit));
   observation.component.push_back(gradient_component(
       "trend-change-percent", "Change since the previous value (percent)", trend.change_percent, "%"));
-  if (trend.rcv_percent) {
-    observation.component.push_back(
-        gradient_component("trend-rcv-percent", "Reference change value (percent)", *trend.rcv_percent, "%"));
+  // Both log-normal limits (analytics/trend.hpp): they are asymmetric, so no single value could stand for them.
+  if (trend.rcv_up_percent && trend.rcv_down_percent) {
+    observation.component.push_back(gradient_component(
+        "trend-rcv-up-percent", "Reference change limit for a rise (percent)", *trend.rcv_up_percent, "%"));
+    observation.component.push_back(gradient_component(
+        "trend-rcv-down-percent", "Reference change limit for a fall (percent)", *trend.rcv_down_percent, "%"));
   }
   if (trend.significant) {
     const bool up = trend.rising();

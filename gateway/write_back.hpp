@@ -1,7 +1,7 @@
 // Write-back (ARCHITECTURE.md step 7): one patient's analysis becomes the resources of one transaction Bundle:
 // a derived Observation per gradient (derivedFrom its inputs; with a trend also the previous value's inputs, the
-// trend-previous-value, trend-change-percent and trend-rcv-percent components, a note, and interpretation U or D
-// when the change exceeds the reference change value), a RiskAssessment (basis the inputs), a draft
+// trend-previous-value, trend-change-percent, trend-rcv-up-percent and trend-rcv-down-percent components, a note,
+// and interpretation U or D for a change beyond its limit), a RiskAssessment (basis the inputs), a draft
 // CarePlan (intent proposal, supportingInfo the RiskAssessment) when a finding calls for review, and a Provenance.
 // Every resource carries a deterministic identifier, and every entry is a conditional create on it
 // (If-None-Exist), so a retry or a duplicate notification never writes twice. The same analysis gives the same

@@ -1,9 +1,12 @@
-// Trends: the reference change value (RCV), the previous value a gradient is compared with, and the judgement.
+// Trends: the reference change limits, the previous value a gradient is compared with, and the judgement.
 //
-// RCV = sqrt(2) * z * sqrt(CVa^2 + CVi^2): Fraser CG, Biological Variation: From Principles to Practice, AACC
-// Press 2001, pp. 67-90, as quoted at http://biologicalvariation.com/RCV.html (z = 1.96: two-sided, 95 %). No
-// published worked example with its numbers could be verified, so the expected values below were computed by hand
-// from that formula (Python, full precision) with figures of config/terminology/biological-variation.yaml.
+// Log-normal limits (analytics/trend.hpp; Fokkema MR et al., Clin Chem 2006;52:1602-1606, formula as the clinical
+// review's finding M1 states it): sigma^2 = sum of ln(1 + CV^2) over every CVa and CVi (fractions), limits
+// exp(+-z * sqrt(2) * sigma) - 1. The symmetric RCV = sqrt(2) * z * sqrt(sum CV^2) is Fraser CG, Biological
+// Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at
+// http://biologicalvariation.com/RCV.html (z = 1.96: two-sided, 95 %). Unless a test names a published figure,
+// the expected values were computed by hand from these formulas (Python, full precision) with figures of
+// config/terminology/biological-variation.yaml.
 #include "analytics/trend.hpp"
 
 #include <gtest/gtest.h>
@@ -70,33 +73,164 @@ Gradient value_of(double value, std::string when = "2024-03-01T08:00:00Z") {
   return gradient;
 }
 
-TEST(ReferenceChangeValue, OneAnalyteFollowsTheFormula) {
-  // Albumin: CVa 2.9 %, CVi 3.5 % (Turk J Biochem 2021;46(2):197-203): 1.96 * sqrt(2) * sqrt(2.9^2 + 3.5^2).
+TEST(ReferenceChangeLimits, OneAnalyteFollowsTheLogNormalFormula) {
+  // Albumin: CVa 2.9 %, CVi 3.5 % (Turk J Biochem 2021;46(2):197-203):
+  // sigma^2 = ln(1 + 0.029^2) + ln(1 + 0.035^2); limits exp(+-1.96 * sqrt(2) * sigma) - 1.
   const std::vector<BiologicalVariation> albumin = {variation("albumin", 2.9, 3.5)};
-  const auto rcv = reference_change_value_percent(albumin, 1.96);
-  ASSERT_TRUE(rcv);
-  EXPECT_NEAR(*rcv, 12.599004405110746, 1e-9);
-  // z scales it linearly (2.58: two-sided 99 %, same source).
-  EXPECT_NEAR(*reference_change_value_percent(albumin, 2.58), 12.599004405110746 * 2.58 / 1.96, 1e-9);
+  const auto limits = reference_change_limits(albumin, 1.96);
+  ASSERT_TRUE(limits);
+  EXPECT_NEAR(limits->up_percent, 13.423271841082665, 1e-9);
+  EXPECT_NEAR(limits->down_percent, -11.834671688795938, 1e-9);
+  // z = 2.58: two-sided 99 % (Fraser 2001, same source).
+  const auto wider = reference_change_limits(albumin, 2.58);
+  ASSERT_TRUE(wider);
+  EXPECT_NEAR(wider->up_percent, 18.03367219729708, 1e-9);
+  EXPECT_NEAR(wider->down_percent, -15.278413237159322, 1e-9);
 }
 
-// A published worked example: Mercan H, Orhan B, Bercik-Inal B, Clin Lab 2022 (doi 10.7754/Clin.Lab.2022.220524),
+TEST(ReferenceChangeLimits, SymmetricRcvOfOneAnalyteFollowsFraser) {
+  // 1.96 * sqrt(2) * sqrt(2.9^2 + 3.5^2), albumin as above; z scales it linearly.
+  const std::vector<BiologicalVariation> albumin = {variation("albumin", 2.9, 3.5)};
+  const auto rcv = symmetric_reference_change_value_percent(albumin, 1.96);
+  ASSERT_TRUE(rcv);
+  EXPECT_NEAR(*rcv, 12.599004405110746, 1e-9);
+  EXPECT_NEAR(*symmetric_reference_change_value_percent(albumin, 2.58), 12.599004405110746 * 2.58 / 1.96, 1e-9);
+}
+
+// A published worked example of the symmetric formula (kept as a check of the helper that reproduces the review's
+// symmetric column): Mercan H, Orhan B, Bercik-Inal B, Clin Lab 2022 (doi 10.7754/Clin.Lab.2022.220524),
 // creatinine in 20 healthy adults: "CVA ... was 2.51%, CVI was 4.51% ... [enzymatic] 2.43%, 4.21% ... The average
 // RCV calculated bilaterally in the 95% confidence interval for the Jaffe's and enzymatic methods were 14.26 and
 // 13.43". The printed figures use sqrt(2) rounded to 1.41 (exact: 14.307 and 13.474), hence the 0.4 % tolerance.
-TEST(ReferenceChangeValue, ReproducesAPublishedWorkedExample) {
+TEST(ReferenceChangeLimits, SymmetricRcvReproducesAPublishedWorkedExample) {
   const std::vector<BiologicalVariation> jaffe = {variation("creatinine", 2.51, 4.51)};
   const std::vector<BiologicalVariation> enzymatic = {variation("creatinine", 2.43, 4.21)};
-  EXPECT_NEAR(*reference_change_value_percent(jaffe, 1.96), 14.26, 14.26 * 0.004);
-  EXPECT_NEAR(*reference_change_value_percent(enzymatic, 1.96), 13.43, 13.43 * 0.004);
+  EXPECT_NEAR(*symmetric_reference_change_value_percent(jaffe, 1.96), 14.26, 14.26 * 0.004);
+  EXPECT_NEAR(*symmetric_reference_change_value_percent(enzymatic, 1.96), 13.43, 13.43 * 0.004);
   // With sqrt(2) rounded as in the paper the printed figures come out to their last digit.
-  EXPECT_NEAR(*reference_change_value_percent(jaffe, 1.96) / std::sqrt(2.0) * 1.41, 14.26, 0.005);
-  EXPECT_NEAR(*reference_change_value_percent(enzymatic, 1.96) / std::sqrt(2.0) * 1.41, 13.43, 0.005);
+  EXPECT_NEAR(*symmetric_reference_change_value_percent(jaffe, 1.96) / std::sqrt(2.0) * 1.41, 14.26, 0.005);
+  EXPECT_NEAR(*symmetric_reference_change_value_percent(enzymatic, 1.96) / std::sqrt(2.0) * 1.41, 13.43, 0.005);
+}
+
+// The log-normal limits are reciprocal factors, (1 + up)(1 + down) = 1, as in a published pair of log-normal
+// RCVs: "The up and down reference change values at the 95% confidence level for all measurements were 240.4% and
+// -70.6%" (Within-person variation of the plasma concentration of B-type natriuretic peptide: safety range in
+// stable patients with heart failure, Am Heart J, January 2009; abstract, log-normal approach).
+TEST(ReferenceChangeLimits, UpAndDownAreReciprocalFactorsAsInAPublishedPair) {
+  EXPECT_NEAR(100 * (1 / (1 + 2.404) - 1), -70.6, 0.05);  // the published pair obeys it to its printed digits
+  for (const auto& inputs :
+       {std::vector<BiologicalVariation>{variation("prolactin", 19.6, 39.2)},
+        std::vector<BiologicalVariation>{variation("cortisol", 9, 18), variation("dhea-s", 10, 20)}}) {
+    const auto limits = reference_change_limits(inputs, 1.96);
+    ASSERT_TRUE(limits);
+    EXPECT_NEAR((1 + limits->up_percent / 100) * (1 + limits->down_percent / 100), 1.0, 1e-12);
+  }
+}
+
+// The review's M1 table (clinical-review.md, finding M1), with the CVi/CVa pairs of the shipped
+// biological-variation.yaml that it names. Its symmetric column is the symmetric helper, to the printed digits.
+// Its log-normal column is reproduced to the printed digits by sigma^2 = ln(1 + sum CV^2), the total CV
+// transformed once; this code sums ln(1 + CV^2) per CV as the issue and the review's fix line state, which is
+// exact for independent log-normal factors (the log-variances of a product add) and gives slightly wider limits
+// for large CVs. Both columns are asserted, each against the formula that prints it.
+struct M1Row {
+  const char* name;
+  std::vector<BiologicalVariation> inputs;
+  double printed_symmetric;  // the review's "±" column
+  double symmetric_step;     // its printed precision (0.1 or 1)
+  double printed_up, printed_down;
+  double up_down_step;
+  double up, down;  // this code's limits (Python, full precision)
+};
+
+TEST(ReferenceChangeLimits, ReproducesTheReviewTable) {
+  const std::vector<M1Row> rows = {
+      {"FAI (T 16/8, SHBG 7.4/3.7)",
+       {variation("testosterone", 8, 16), variation("shbg", 3.7, 7.4)},
+       54.6,
+       0.1,
+       71.8,
+       -41.8,
+       0.1,
+       72.25105357759088,
+       -41.94520270092004},
+      {"HOMA-IR (glucose 5/2.5, insulin 26/13)",
+       {variation("glucose", 2.5, 5), variation("insulin", 13, 26)},
+       82.1,
+       0.1,
+       123,
+       -55,
+       1,
+       124.68364847335476,
+       -55.49297838117534},
+      {"cortisol:DHEA-S, women (18/9, 20/10)",
+       {variation("cortisol", 9, 18), variation("dhea-s", 10, 20)},
+       83.4,
+       0.1,
+       126,
+       -56,
+       1,
+       128.76007689607036,
+       -56.28607869133051},
+      {"cortisol, saliva (34.1/15.4)",
+       {variation("cortisol", 15.4, 34.1, Specimen::saliva)},
+       103.7,
+       0.1,
+       173,
+       -63,
+       1,
+       175.2614351835033,
+       -63.6709007444741},
+      {"prolactin (39.2/19.6)",
+       {variation("prolactin", 19.6, 39.2)},
+       121.5,
+       0.1,
+       220,
+       -69,
+       1,
+       224.81544855778805,
+       -69.21328697757151},
+      {"free T, women (55/27.5)",
+       {variation("free-testosterone", 27.5, 55)},
+       170,
+       1,
+       381,
+       -79,
+       1,
+       400.06022491983026,
+       -80.00240870666488},
+  };
+  // The review's log-normal column: the total CV (first-order quadrature) transformed once.
+  const auto review_limits = [](const std::vector<BiologicalVariation>& inputs) {
+    double total = 0;
+    for (const auto& input : inputs) {
+      total += std::pow(input.cva_percent / 100, 2) + std::pow(input.cvi_percent / 100, 2);
+    }
+    const double bound = 1.96 * std::sqrt(2.0) * std::sqrt(std::log1p(total));
+    return std::pair{100 * std::expm1(bound), 100 * std::expm1(-bound)};
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const auto symmetric = symmetric_reference_change_value_percent(row.inputs, 1.96);
+    ASSERT_TRUE(symmetric);
+    EXPECT_NEAR(*symmetric, row.printed_symmetric, row.symmetric_step / 2);
+    const auto [review_up, review_down] = review_limits(row.inputs);
+    EXPECT_NEAR(review_up, row.printed_up, row.up_down_step / 2);
+    EXPECT_NEAR(review_down, row.printed_down, row.up_down_step / 2);
+    const auto limits = reference_change_limits(row.inputs, 1.96);
+    ASSERT_TRUE(limits);
+    EXPECT_NEAR(limits->up_percent, row.up, 1e-9);
+    EXPECT_NEAR(limits->down_percent, row.down, 1e-9);
+    // The review's point, with either transform: a significant rise must be larger, and a significant fall can
+    // be smaller, than the symmetric RCV says.
+    EXPECT_GT(limits->up_percent, *symmetric);
+    EXPECT_GT(limits->down_percent, -*symmetric);
+  }
 }
 
 // A CVi measured in men only (estradiol, LH, FSH in the shipped file) does not judge a woman's or an unknown-sex
 // patient's trend; mixed-cohort figures apply to everyone.
-TEST(ReferenceChangeValue, SexSpecificFiguresFitOnlyThatSex) {
+TEST(ReferenceChangeLimits, SexSpecificFiguresFitOnlyThatSex) {
   auto men_only = variation("estradiol", 7.0, 14);
   men_only.sex = SexCriterion::male;
   const std::vector<BiologicalVariation> figures = {men_only, variation("testosterone", 8.0, 16)};
@@ -111,62 +245,88 @@ TEST(ReferenceChangeValue, SexSpecificFiguresFitOnlyThatSex) {
   EXPECT_EQ(ids(applicable_variation(figures, Sex::unknown)), (std::vector<std::string>{"testosterone"}));
 }
 
-TEST(ReferenceChangeValue, RatioCombinesBothAnalytesInQuadrature) {
-  // sqrt(2) * 1.96 * sqrt(9^2 + 18^2 + 10^2 + 20^2) = 83.386...
-  const auto rcv = reference_change_value_percent(kVariation, 1.96);
-  ASSERT_TRUE(rcv);
-  EXPECT_NEAR(*rcv, 83.38642575383598, 1e-9);
-  // Wider than either analyte's own RCV (cortisol alone: 55.78 %).
-  EXPECT_GT(*rcv, *reference_change_value_percent(std::span(kVariation).first(1), 1.96));
+TEST(ReferenceChangeLimits, RatioSumsTheLogVariancesOfBothAnalytes) {
+  // sigma^2 = ln(1 + 0.09^2) + ln(1 + 0.18^2) + ln(1 + 0.10^2) + ln(1 + 0.20^2).
+  const auto limits = reference_change_limits(kVariation, 1.96);
+  ASSERT_TRUE(limits);
+  EXPECT_NEAR(limits->up_percent, 128.76007689607036, 1e-9);
+  EXPECT_NEAR(limits->down_percent, -56.28607869133051, 1e-9);
+  // Wider than either analyte's own limits.
+  const auto cortisol_alone = reference_change_limits(std::span(kVariation).first(1), 1.96);
+  EXPECT_GT(limits->up_percent, cortisol_alone->up_percent);
+  EXPECT_LT(limits->down_percent, cortisol_alone->down_percent);
+  // The order of the inputs (numerator or denominator first) does not matter.
+  const std::vector<BiologicalVariation> inverse = {kVariation[1], kVariation[0]};
+  EXPECT_EQ(reference_change_limits(inverse, 1.96), limits);
 }
 
-TEST(ReferenceChangeValue, RefusesMissingOrNonPositiveFigures) {
-  EXPECT_FALSE(reference_change_value_percent({}, 1.96));
-  EXPECT_FALSE(reference_change_value_percent(kVariation, 0));
+TEST(ReferenceChangeLimits, RefuseMissingOrNonPositiveFigures) {
+  EXPECT_FALSE(reference_change_limits({}, 1.96));
+  EXPECT_FALSE(reference_change_limits(kVariation, 0));
   const std::vector<BiologicalVariation> zero_cva = {variation("cortisol", 0, 18)};
-  EXPECT_FALSE(reference_change_value_percent(zero_cva, 1.96));
+  EXPECT_FALSE(reference_change_limits(zero_cva, 1.96));
+  const std::vector<BiologicalVariation> infinite_cvi = {variation("cortisol", 9, HUGE_VAL)};
+  EXPECT_FALSE(reference_change_limits(infinite_cvi, 1.96));
+  EXPECT_FALSE(symmetric_reference_change_value_percent({}, 1.96));
+  EXPECT_FALSE(symmetric_reference_change_value_percent(zero_cva, 1.96));
 }
 
-TEST(JudgeChange, ChangeEqualToTheRcvIsNotSignificant) {
-  // 4 -> 5 is exactly +25 % in binary floating point.
-  const auto at = judge_change(value_of(5), value_of(4), 25.0);
-  ASSERT_TRUE(at);
-  EXPECT_DOUBLE_EQ(at->change_percent, 25.0);
-  EXPECT_FALSE(at->significant);
-  const auto beyond = judge_change(value_of(5), value_of(4), 24.999);
+// Limits chosen so that the changes below are exact in binary floating point: 4 -> 5 is +25 %, 4 -> 3 is -25 %.
+constexpr ReferenceChangeLimits kLimits{25.0, -25.0};
+
+TEST(JudgeChange, ChangeEqualToALimitIsNotSignificant) {
+  const auto rise = judge_change(value_of(5), value_of(4), kLimits);
+  ASSERT_TRUE(rise);
+  EXPECT_DOUBLE_EQ(rise->change_percent, 25.0);
+  EXPECT_FALSE(rise->significant);
+  const auto fall = judge_change(value_of(3), value_of(4), kLimits);
+  ASSERT_TRUE(fall);
+  EXPECT_DOUBLE_EQ(fall->change_percent, -25.0);
+  EXPECT_FALSE(fall->significant);
+  const auto beyond = judge_change(value_of(5), value_of(4), ReferenceChangeLimits{24.999, -20});
   ASSERT_TRUE(beyond);
   EXPECT_TRUE(beyond->significant);
   EXPECT_TRUE(beyond->rising());
 }
 
-TEST(JudgeChange, FallBeyondTheRcvIsSignificantDown) {
-  const auto trend = judge_change(value_of(3), value_of(4, "2024-02-01T08:00:00Z"), 20.0);
-  ASSERT_TRUE(trend);
-  EXPECT_DOUBLE_EQ(trend->change_percent, -25.0);
-  EXPECT_TRUE(trend->significant);
-  EXPECT_FALSE(trend->rising());
-  EXPECT_EQ(trend->previous_value, (UcumValue{4, "1"}));
-  EXPECT_EQ(trend->previous_effective, "2024-02-01T08:00:00Z");
+TEST(JudgeChange, RiseIsJudgedAgainstTheUpLimitAndFallAgainstTheDownLimit) {
+  // Asymmetric limits, as for cortisol:DHEA-S (+128.8 % / -56.3 %): a +100 % rise is within them although it is
+  // beyond the symmetric 83.4 %, and a -60 % fall is beyond them although the symmetric RCV calls it within.
+  const ReferenceChangeLimits limits{128.76007689607036, -56.28607869133051};
+  const auto rise = judge_change(value_of(8), value_of(4), limits);
+  ASSERT_TRUE(rise);
+  EXPECT_DOUBLE_EQ(rise->change_percent, 100.0);
+  EXPECT_FALSE(rise->significant);
+  EXPECT_EQ(rise->rcv_up_percent, limits.up_percent);
+  EXPECT_EQ(rise->rcv_down_percent, limits.down_percent);
+  const auto fall = judge_change(value_of(2), value_of(5, "2024-02-01T08:00:00Z"), limits);
+  ASSERT_TRUE(fall);
+  EXPECT_DOUBLE_EQ(fall->change_percent, -60.0);
+  EXPECT_TRUE(fall->significant);
+  EXPECT_FALSE(fall->rising());
+  EXPECT_EQ(fall->previous_value, (UcumValue{5, "1"}));
+  EXPECT_EQ(fall->previous_effective, "2024-02-01T08:00:00Z");
 }
 
-TEST(JudgeChange, WithoutRcvTheChangeIsReportedNotJudged) {
+TEST(JudgeChange, WithoutLimitsTheChangeIsReportedNotJudged) {
   const auto trend = judge_change(value_of(8), value_of(4), std::nullopt, "no data");
   ASSERT_TRUE(trend);
   EXPECT_DOUBLE_EQ(trend->change_percent, 100.0);
-  EXPECT_FALSE(trend->rcv_percent);
+  EXPECT_FALSE(trend->rcv_up_percent);
+  EXPECT_FALSE(trend->rcv_down_percent);
   EXPECT_FALSE(trend->significant);
   EXPECT_EQ(trend->no_rcv_reason, "no data");
 }
 
 TEST(JudgeChange, PreviousValueZeroGivesNoTrend) {
-  EXPECT_FALSE(judge_change(value_of(1), value_of(0), 10.0));
+  EXPECT_FALSE(judge_change(value_of(1), value_of(0), kLimits));
 }
 
 TEST(RatioTrend, ThreeDaysOfPairsCompareDayThreeWithDayTwo) {
   const std::vector<Measurement> ms = {
       cortisol("c1", 400, hours{0}),   dheas("d1", 4000, hours{1}),   // day 1: 0.1
       cortisol("c2", 500, hours{24}),  dheas("d2", 4000, hours{25}),  // day 2: 0.125
-      cortisol("c3", 1000, hours{48}), dheas("d3", 4000, hours{49}),  // day 3: 0.25
+      cortisol("c3", 1200, hours{48}), dheas("d3", 4000, hours{49}),  // day 3: 0.3
   };
   const auto current = compute_ratio(kRule, ms);
   ASSERT_TRUE(current);
@@ -177,10 +337,12 @@ TEST(RatioTrend, ThreeDaysOfPairsCompareDayThreeWithDayTwo) {
   EXPECT_EQ(trend->previous_inputs[0].reference, "Observation/c2");
   EXPECT_EQ(trend->previous_inputs[1].reference, "Observation/d2");
   EXPECT_EQ(trend->previous_effective, ms[3].effective.text);
-  EXPECT_DOUBLE_EQ(trend->change_percent, 100.0);
-  ASSERT_TRUE(trend->rcv_percent);
-  EXPECT_NEAR(*trend->rcv_percent, 83.38642575383598, 1e-9);
-  EXPECT_TRUE(trend->significant);  // +100 % > 83.4 %
+  EXPECT_NEAR(trend->change_percent, 140.0, 1e-9);
+  ASSERT_TRUE(trend->rcv_up_percent);
+  ASSERT_TRUE(trend->rcv_down_percent);
+  EXPECT_NEAR(*trend->rcv_up_percent, 128.76007689607036, 1e-9);
+  EXPECT_NEAR(*trend->rcv_down_percent, -56.28607869133051, 1e-9);
+  EXPECT_TRUE(trend->significant);  // +140 % > +128.8 %
 }
 
 TEST(RatioTrend, OnePairHasNoTrend) {
@@ -207,7 +369,8 @@ TEST(RatioTrend, InputWithoutVariationDataGivesNoRcv) {
   const auto trend = ratio_trend(kRule, ms, *current, cortisol_only, TrendSettings{});
   ASSERT_TRUE(trend);
   EXPECT_NEAR(trend->change_percent, 10.0, 1e-9);
-  EXPECT_FALSE(trend->rcv_percent);
+  EXPECT_FALSE(trend->rcv_up_percent);
+  EXPECT_FALSE(trend->rcv_down_percent);
   EXPECT_FALSE(trend->significant);
   EXPECT_NE(trend->no_rcv_reason.find("dhea-s"), std::string::npos);
 }
@@ -231,8 +394,95 @@ TEST(RatioTrend, SpecimenWithoutVariationDataGivesNoRcv) {
   ASSERT_TRUE(current);
   const auto trend = ratio_trend(rule, ms, *current, serum, TrendSettings{});
   ASSERT_TRUE(trend);
-  EXPECT_FALSE(trend->rcv_percent);
+  EXPECT_FALSE(trend->rcv_up_percent);
   EXPECT_NE(trend->no_rcv_reason.find("cortisone in saliva"), std::string::npos);
+}
+
+// Review finding M2: serum cortisol:cortisone is about 5-10, salivary about 0.2-0.5 (salivary 11beta-HSD2), so
+// under a rule without a specimen a serum pair followed by a saliva pair would be a ~95 % "change". A series
+// never mixes specimens. (The values below only need to differ; they are not clinical figures.)
+RatioRule cortisol_cortisone_any_specimen() {
+  RatioRule rule = kRule;
+  rule.code = "cortisol-cortisone-ratio";
+  rule.denominator = "cortisone";
+  rule.specimen = std::nullopt;
+  return rule;
+}
+
+// As in the shipped biological-variation.yaml: serum cortisol 18/9 and cortisone 11/5.5 (Guldhaug et al.), saliva
+// cortisol 34.1/15.4, and no saliva cortisone entry.
+const std::vector<BiologicalVariation> kCortisolCortisone = {variation("cortisol", 9, 18),
+                                                             variation("cortisone", 5.5, 11),
+                                                             variation("cortisol", 15.4, 34.1, Specimen::saliva)};
+
+TEST(RatioTrend, SerumPairThenSalivaPairGiveNoTrend) {
+  const auto rule = cortisol_cortisone_any_specimen();
+  const std::vector<Measurement> ms = {
+      result("c1", "cortisol", 400, "nmol/L", hours{0}),
+      result("e1", "cortisone", 60, "nmol/L", hours{0}),
+      result("c2", "cortisol", 10, "nmol/L", hours{24}, Specimen::saliva),
+      result("e2", "cortisone", 40, "nmol/L", hours{24}, Specimen::saliva),
+  };
+  const auto current = compute_ratio(rule, ms);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(testing::references(*current), testing::observations({"c2", "e2"}));
+  EXPECT_FALSE(previous_ratio(rule, ms, *current));
+  EXPECT_FALSE(ratio_trend(rule, ms, *current, kCortisolCortisone, TrendSettings{}));
+}
+
+TEST(RatioTrend, PreviousValueIsTheLatestPairOfTheSameSpecimen) {
+  // Saliva on day 1, serum on day 2, saliva on day 3: day 3 is compared with day 1, judged with saliva figures.
+  const auto rule = cortisol_cortisone_any_specimen();
+  const std::vector<Measurement> ms = {
+      result("c1", "cortisol", 10, "nmol/L", hours{0}, Specimen::saliva),
+      result("e1", "cortisone", 40, "nmol/L", hours{0}, Specimen::saliva),
+      result("c2", "cortisol", 400, "nmol/L", hours{24}),
+      result("e2", "cortisone", 60, "nmol/L", hours{24}),
+      result("c3", "cortisol", 12, "nmol/L", hours{48}, Specimen::saliva),
+      result("e3", "cortisone", 40, "nmol/L", hours{48}, Specimen::saliva),
+  };
+  const auto current = compute_ratio(rule, ms);
+  ASSERT_TRUE(current);
+  const auto trend = ratio_trend(rule, ms, *current, kCortisolCortisone, TrendSettings{});
+  ASSERT_TRUE(trend);
+  ASSERT_EQ(trend->previous_inputs.size(), 2u);
+  EXPECT_EQ(trend->previous_inputs[0].reference, "Observation/c1");
+  EXPECT_EQ(trend->previous_inputs[1].reference, "Observation/e1");
+  EXPECT_NEAR(trend->change_percent, 20.0, 1e-9);
+  // Judged, if at all, with saliva figures: there is no saliva cortisone entry, so it is not judged.
+  EXPECT_FALSE(trend->rcv_up_percent);
+  EXPECT_NE(trend->no_rcv_reason.find("cortisone in saliva"), std::string::npos);
+}
+
+// Review finding M1: the verdict must not depend on which analyte is the numerator. Cortisol:DHEA-S and
+// DHEA-S:cortisol built as two rules over the same results, with rises and falls of cortisol just inside and just
+// beyond the limits (+128.8 % / -56.3 % for the ratio; the inverse's change is 1 / (1 + change) - 1).
+TEST(RatioTrend, ARatioAndItsInverseGiveTheSameVerdict) {
+  RatioRule inverse = kRule;
+  inverse.code = "dheas-cortisol-ratio";
+  inverse.numerator = "dhea-s";
+  inverse.denominator = "cortisol";
+  const auto limits = reference_change_limits(kVariation, 1.96).value();
+  for (const double change : {limits.up_percent * 1.001, limits.up_percent * 0.999, limits.down_percent * 1.001,
+                              limits.down_percent * 0.999}) {
+    SCOPED_TRACE(change);
+    const std::vector<Measurement> ms = {cortisol("c1", 400, hours{0}), dheas("d1", 4000, hours{1}),
+                                         cortisol("c2", 400 * (1 + change / 100), hours{24}),
+                                         dheas("d2", 4000, hours{25})};
+    const auto ratio = compute_ratio(kRule, ms);
+    const auto inverted = compute_ratio(inverse, ms);
+    ASSERT_TRUE(ratio);
+    ASSERT_TRUE(inverted);
+    const auto trend = ratio_trend(kRule, ms, *ratio, kVariation, TrendSettings{});
+    const auto inverse_trend = ratio_trend(inverse, ms, *inverted, kVariation, TrendSettings{});
+    ASSERT_TRUE(trend);
+    ASSERT_TRUE(inverse_trend);
+    EXPECT_NEAR(trend->change_percent, change, 1e-9);
+    const bool beyond = change > 0 ? change > limits.up_percent : change < limits.down_percent;
+    EXPECT_EQ(trend->significant, beyond);
+    EXPECT_EQ(inverse_trend->significant, trend->significant);
+    EXPECT_NE(inverse_trend->rising(), trend->rising());
+  }
 }
 
 DerivedRule derived_rule(DerivedRule::Formula formula, std::string code) {
@@ -259,9 +509,12 @@ TEST(DerivedTrend, FreeAndrogenIndexComparesWithTheOlderAnchorAndCombinesBothAna
   ASSERT_TRUE(trend);
   EXPECT_DOUBLE_EQ(trend->previous_value.value, 25.0);  // 100 * 10 / 40
   EXPECT_DOUBLE_EQ(trend->change_percent, 50.0);        // 25 -> 37.5
-  ASSERT_TRUE(trend->rcv_percent);
-  // sqrt(2) * 1.96 * sqrt(8^2 + 16^2 + 3.7^2 + 7.4^2) = 54.63...
-  EXPECT_NEAR(*trend->rcv_percent, 54.63093482634175, 1e-9);
+  ASSERT_TRUE(trend->rcv_up_percent);
+  ASSERT_TRUE(trend->rcv_down_percent);
+  // sigma^2 = ln(1 + 0.08^2) + ln(1 + 0.16^2) + ln(1 + 0.037^2) + ln(1 + 0.074^2) (the CVs of the review's M1 FAI
+  // row).
+  EXPECT_NEAR(*trend->rcv_up_percent, 72.25105357759088, 1e-9);
+  EXPECT_NEAR(*trend->rcv_down_percent, -41.94520270092004, 1e-9);
   EXPECT_FALSE(trend->significant);
 }
 
@@ -296,7 +549,8 @@ TEST(DerivedTrend, CalculatedFreeTestosteroneReportsTheChangeWithoutRcv) {
   const auto trend = derived_trend(rule, ms, *current, figures, TrendSettings{});
   ASSERT_TRUE(trend);
   EXPECT_GT(trend->change_percent, 0);
-  EXPECT_FALSE(trend->rcv_percent);
+  EXPECT_FALSE(trend->rcv_up_percent);
+  EXPECT_FALSE(trend->rcv_down_percent);
   EXPECT_NE(trend->no_rcv_reason.find("non-linear"), std::string::npos);
 }
 
@@ -309,18 +563,20 @@ TEST(DerivedTrend, HomaIrCombinesGlucoseAndInsulin) {
   };
   const std::vector<Measurement> ms = {
       glucose("g1", 4.5, hours{0}), result("i1", "insulin", 5, "u[IU]/mL", hours{0}),       // 1.0
-      glucose("g2", 4.5, hours{168}), result("i2", "insulin", 10, "u[IU]/mL", hours{168}),  // 2.0
+      glucose("g2", 4.5, hours{168}), result("i2", "insulin", 12, "u[IU]/mL", hours{168}),  // 2.4
   };
   const std::vector<BiologicalVariation> figures = {variation("glucose", 2.5, 5.0), variation("insulin", 13, 26)};
   const auto current = compute_derived(rule, ms);
   ASSERT_TRUE(current);
   const auto trend = derived_trend(rule, ms, *current, figures, TrendSettings{});
   ASSERT_TRUE(trend);
-  EXPECT_NEAR(trend->change_percent, 100.0, 1e-9);
-  ASSERT_TRUE(trend->rcv_percent);
-  // sqrt(2) * 1.96 * sqrt(2.5^2 + 5^2 + 13^2 + 26^2) = 82.05...
-  EXPECT_NEAR(*trend->rcv_percent, 82.05122790062316, 1e-9);
-  EXPECT_TRUE(trend->significant);
+  EXPECT_NEAR(trend->change_percent, 140.0, 1e-9);
+  ASSERT_TRUE(trend->rcv_up_percent);
+  // sigma^2 = ln(1 + 0.025^2) + ln(1 + 0.05^2) + ln(1 + 0.13^2) + ln(1 + 0.26^2) (the CVs of the review's M1
+  // HOMA-IR row).
+  EXPECT_NEAR(*trend->rcv_up_percent, 124.68364847335476, 1e-9);
+  EXPECT_NEAR(*trend->rcv_down_percent, -55.49297838117534, 1e-9);
+  EXPECT_TRUE(trend->significant);  // +140 % > +124.7 %
 }
 
 }  // namespace

@@ -197,8 +197,9 @@ TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
 }
 
 // Trends (issue 4): two days of cortisol and DHEA-S pairs. The shipped biological-variation.yaml gives cortisol
-// CVa 9 %, CVi 18 % and DHEA-S CVa 10 %, CVi 20 %, so the ratio's RCV is sqrt(2) * 1.96 * sqrt(9^2 + 18^2 + 10^2 +
-// 20^2) = 83.4 % (computed by hand from the formula in analytics/trend.hpp).
+// CVa 9 %, CVi 18 % and DHEA-S CVa 10 %, CVi 20 %, so the ratio's log-normal limits are exp(+-1.96 * sqrt(2) *
+// sigma) - 1 with sigma^2 = ln(1 + 0.09^2) + ln(1 + 0.18^2) + ln(1 + 0.10^2) + ln(1 + 0.20^2): +128.8 % and
+// -56.3 % (computed by hand from the formula in analytics/trend.hpp).
 std::vector<fhir::Observation> two_days(double day_two_cortisol_ug_dl) {
   return {result("c1", "1", "2143-6", 15, "2026-11-19T08:00:00+01:00"),
           result("d1", "1", "2191-5", 200, "2026-11-19T08:30:00+01:00"),
@@ -214,7 +215,7 @@ const fhir::ObservationComponent* component(const fhir::Observation& observation
 }
 
 TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedFromAndNote) {
-  const auto entries = write_back_entries(analyse(two_days(30), false), context());
+  const auto entries = write_back_entries(analyse(two_days(40), false), context());  // +166.7 % > +128.8 %
   ASSERT_FALSE(entries.empty());
   const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
 
@@ -225,12 +226,18 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
   EXPECT_EQ(previous->value_quantity->code, "1");
   const auto* change = component(derived, "trend-change-percent");
   ASSERT_NE(change, nullptr);
-  EXPECT_NEAR(*change->value_quantity->value, 100.0, 1e-9);
+  EXPECT_NEAR(*change->value_quantity->value, 100.0 * (40.0 - 15.0) / 15.0, 1e-9);
   EXPECT_EQ(change->value_quantity->code, "%");
   EXPECT_EQ(change->value_quantity->system, "http://unitsofmeasure.org");
-  const auto* rcv = component(derived, "trend-rcv-percent");
-  ASSERT_NE(rcv, nullptr);
-  EXPECT_NEAR(*rcv->value_quantity->value, 83.38642575383598, 1e-9);
+  const auto* up = component(derived, "trend-rcv-up-percent");
+  ASSERT_NE(up, nullptr);
+  EXPECT_NEAR(*up->value_quantity->value, 128.76007689607036, 1e-9);
+  EXPECT_EQ(up->value_quantity->code, "%");
+  const auto* down = component(derived, "trend-rcv-down-percent");
+  ASSERT_NE(down, nullptr);
+  EXPECT_NEAR(*down->value_quantity->value, -56.28607869133051, 1e-9);
+  EXPECT_EQ(down->value_quantity->code, "%");
+  EXPECT_EQ(component(derived, "trend-rcv-percent"), nullptr);  // replaced by the two limits
 
   ASSERT_EQ(derived.interpretation.size(), 1u);
   EXPECT_EQ(derived.interpretation[0].coding[0].system,
@@ -244,8 +251,8 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
                                             "Observation/c1/_history/1", "Observation/d1/_history/1"}));
   EXPECT_EQ(
       derived.note.back().text,
-      "Change since the previous value (0.07625 on 2026-11-19T08:30:00+01:00): +100.0 %, beyond the reference "
-      "change value of 83.4 % for Cortisol:DHEA-S molar ratio: a significant rise.");
+      "Change since the previous value (0.07625 on 2026-11-19T08:30:00+01:00): +166.7 %, above the reference "
+      "change limits for Cortisol:DHEA-S molar ratio (-56.3 % to +128.8 %): a significant rise.");
 
   const auto json = fhir::to_json(derived);
   EXPECT_NE(json.find(R"("interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-)"
@@ -255,35 +262,46 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
 }
 
 TEST_F(WriteBackTest, SignificantFallIsInterpretedDown) {
-  const auto entries = write_back_entries(analyse(two_days(2), false), context());  // -86.7 % < -83.4 %
+  const auto entries = write_back_entries(analyse(two_days(5), false), context());  // -66.7 % < -56.3 %
   const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
   ASSERT_EQ(derived.interpretation.size(), 1u);
   EXPECT_EQ(derived.interpretation[0].coding[0].code, "D");
   EXPECT_EQ(derived.interpretation[0].coding[0].display, "Significant change down");
-}
-
-TEST_F(WriteBackTest, ChangeWithinTheRcvHasNoInterpretation) {
-  const auto entries = write_back_entries(analyse(two_days(10), false), context());  // -33.3 %
-  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
-  EXPECT_TRUE(derived.interpretation.empty());
-  EXPECT_NE(component(derived, "trend-rcv-percent"), nullptr);
-  EXPECT_NE(derived.note.back().text.find("-33.3 %, within the reference change value of 83.4 %"),
+  EXPECT_NE(derived.note.back().text.find("-66.7 %, below the reference change limits for Cortisol:DHEA-S molar "
+                                          "ratio (-56.3 % to +128.8 %): a significant fall."),
             std::string::npos)
       << derived.note.back().text;
 }
 
-TEST_F(WriteBackTest, ChangeWithoutRcvIsReportedWithoutRcvComponentOrInterpretation) {
-  auto analysis = analyse(two_days(30), false);
+TEST_F(WriteBackTest, ChangeWithinTheLimitsHasNoInterpretation) {
+  // +100 % is beyond the symmetric RCV (83.4 %) but within the log-normal limit for a rise (review finding M1).
+  const auto entries = write_back_entries(analyse(two_days(30), false), context());
+  const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_TRUE(derived.interpretation.empty());
+  EXPECT_NE(component(derived, "trend-rcv-up-percent"), nullptr);
+  EXPECT_NE(component(derived, "trend-rcv-down-percent"), nullptr);
+  EXPECT_NE(
+      derived.note.back().text.find(
+          "+100.0 %, within the reference change limits for Cortisol:DHEA-S molar ratio (-56.3 % to +128.8 %): "
+          "not a significant change."),
+      std::string::npos)
+      << derived.note.back().text;
+}
+
+TEST_F(WriteBackTest, ChangeWithoutLimitsIsReportedWithoutLimitComponentsOrInterpretation) {
+  auto analysis = analyse(two_days(40), false);
   auto& trend = *analysis.gradients[0].trend;
-  trend.rcv_percent.reset();
+  trend.rcv_up_percent.reset();
+  trend.rcv_down_percent.reset();
   trend.significant = false;
   trend.no_rcv_reason = "no biological variation is known for dhea-s in serum-plasma";
   const auto entries = write_back_entries(analysis, context());
   const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
   EXPECT_NE(component(derived, "trend-change-percent"), nullptr);
-  EXPECT_EQ(component(derived, "trend-rcv-percent"), nullptr);
+  EXPECT_EQ(component(derived, "trend-rcv-up-percent"), nullptr);
+  EXPECT_EQ(component(derived, "trend-rcv-down-percent"), nullptr);
   EXPECT_TRUE(derived.interpretation.empty());
-  EXPECT_NE(derived.note.back().text.find("+100.0 %, not judged: no biological variation is known for dhea-s"),
+  EXPECT_NE(derived.note.back().text.find("+166.7 %, not judged: no biological variation is known for dhea-s"),
             std::string::npos)
       << derived.note.back().text;
 }
