@@ -74,7 +74,7 @@ std::string_view to_string(
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
 
 // How a gradient's change since its previous value is judged (analytics/trend.hpp): the log-normal reference
-// change limits exp(+-z * sqrt(2) * sigma) - 1, sigma^2 = sum of ln(1 + CV^2). z = 1.96 is two-sided at 95 %
+// change limits exp(+-z * sqrt(2) * sigma) - 1, sigma^2 = ln(1 + sum of CV^2). z = 1.96 is two-sided at 95 %
 // probability (Fraser CG, Biological Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted
 // at biologicalvariation.com/RCV.html).
 struct TrendSettings {

@@ -71,12 +71,15 @@ const BiologicalVariation* find_biological_variation(std::span<const BiologicalV
 std::optional<ReferenceChangeLimits> reference_change_limits(std::span<const BiologicalVariation> inputs,
                                                              double z) {
   if (!usable(inputs, z)) return std::nullopt;
-  double log_variance = 0;  // variance of ln(value) of one result: the log-variances of the factors add
+  // The total CV of one result, its CVs in quadrature (first-order error propagation for a product or quotient of
+  // independent results), transformed to the log scale once: Fokkema's sigma = sqrt(ln(CV^2 + 1)).
+  double total_cv_squared = 0;
   for (const auto& input : inputs) {
     const double cva = input.cva_percent / 100;
     const double cvi = input.cvi_percent / 100;
-    log_variance += std::log1p(cva * cva) + std::log1p(cvi * cvi);
+    total_cv_squared += cva * cva + cvi * cvi;
   }
+  const double log_variance = std::log1p(total_cv_squared);
   // Two results, each with this variance: their difference on the log scale has twice it.
   const double bound = z * std::sqrt(2.0) * std::sqrt(log_variance);
   return ReferenceChangeLimits{100 * std::expm1(bound), 100 * std::expm1(-bound)};

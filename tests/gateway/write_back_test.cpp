@@ -198,8 +198,8 @@ TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
 
 // Trends (issue 4): two days of cortisol and DHEA-S pairs. The shipped biological-variation.yaml gives cortisol
 // CVa 9 %, CVi 18 % and DHEA-S CVa 10 %, CVi 20 %, so the ratio's log-normal limits are exp(+-1.96 * sqrt(2) *
-// sigma) - 1 with sigma^2 = ln(1 + 0.09^2) + ln(1 + 0.18^2) + ln(1 + 0.10^2) + ln(1 + 0.20^2): +128.8 % and
-// -56.3 % (computed by hand from the formula in analytics/trend.hpp).
+// sigma) - 1 with sigma^2 = ln(1 + 0.09^2 + 0.18^2 + 0.10^2 + 0.20^2): +126.1 % and
+// -55.8 % (computed by hand from the formula in analytics/trend.hpp).
 std::vector<fhir::Observation> two_days(double day_two_cortisol_ug_dl) {
   return {result("c1", "1", "2143-6", 15, "2026-11-19T08:00:00+01:00"),
           result("d1", "1", "2191-5", 200, "2026-11-19T08:30:00+01:00"),
@@ -215,7 +215,7 @@ const fhir::ObservationComponent* component(const fhir::Observation& observation
 }
 
 TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedFromAndNote) {
-  const auto entries = write_back_entries(analyse(two_days(40), false), context());  // +166.7 % > +128.8 %
+  const auto entries = write_back_entries(analyse(two_days(40), false), context());  // +166.7 % > +126.1 %
   ASSERT_FALSE(entries.empty());
   const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
 
@@ -231,11 +231,11 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
   EXPECT_EQ(change->value_quantity->system, "http://unitsofmeasure.org");
   const auto* up = component(derived, "trend-rcv-up-percent");
   ASSERT_NE(up, nullptr);
-  EXPECT_NEAR(*up->value_quantity->value, 128.76007689607036, 1e-9);
+  EXPECT_NEAR(*up->value_quantity->value, 126.11423075538961, 1e-9);
   EXPECT_EQ(up->value_quantity->code, "%");
   const auto* down = component(derived, "trend-rcv-down-percent");
   ASSERT_NE(down, nullptr);
-  EXPECT_NEAR(*down->value_quantity->value, -56.28607869133051, 1e-9);
+  EXPECT_NEAR(*down->value_quantity->value, -55.77456595017233, 1e-9);
   EXPECT_EQ(down->value_quantity->code, "%");
   EXPECT_EQ(component(derived, "trend-rcv-percent"), nullptr);  // replaced by the two limits
 
@@ -252,7 +252,7 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
   EXPECT_EQ(
       derived.note.back().text,
       "Change since the previous value (0.07625 on 2026-11-19T08:30:00+01:00): +166.7 %, above the reference "
-      "change limits for Cortisol:DHEA-S molar ratio (-56.3 % to +128.8 %): a significant rise.");
+      "change limits for Cortisol:DHEA-S molar ratio (-55.8 % to +126.1 %): a significant rise.");
 
   const auto json = fhir::to_json(derived);
   EXPECT_NE(json.find(R"("interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-)"
@@ -262,13 +262,13 @@ TEST_F(WriteBackTest, SignificantRiseIsWrittenAsComponentsInterpretationDerivedF
 }
 
 TEST_F(WriteBackTest, SignificantFallIsInterpretedDown) {
-  const auto entries = write_back_entries(analyse(two_days(5), false), context());  // -66.7 % < -56.3 %
+  const auto entries = write_back_entries(analyse(two_days(5), false), context());  // -66.7 % < -55.8 %
   const auto& derived = std::get<fhir::Observation>(*entries[0].resource);
   ASSERT_EQ(derived.interpretation.size(), 1u);
   EXPECT_EQ(derived.interpretation[0].coding[0].code, "D");
   EXPECT_EQ(derived.interpretation[0].coding[0].display, "Significant change down");
   EXPECT_NE(derived.note.back().text.find("-66.7 %, below the reference change limits for Cortisol:DHEA-S molar "
-                                          "ratio (-56.3 % to +128.8 %): a significant fall."),
+                                          "ratio (-55.8 % to +126.1 %): a significant fall."),
             std::string::npos)
       << derived.note.back().text;
 }
@@ -282,7 +282,7 @@ TEST_F(WriteBackTest, ChangeWithinTheLimitsHasNoInterpretation) {
   EXPECT_NE(component(derived, "trend-rcv-down-percent"), nullptr);
   EXPECT_NE(
       derived.note.back().text.find(
-          "+100.0 %, within the reference change limits for Cortisol:DHEA-S molar ratio (-56.3 % to +128.8 %): "
+          "+100.0 %, within the reference change limits for Cortisol:DHEA-S molar ratio (-55.8 % to +126.1 %): "
           "not a significant change."),
       std::string::npos)
       << derived.note.back().text;
