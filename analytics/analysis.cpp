@@ -202,8 +202,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     add(std::move(*gradient));
   }
 
-  // A series drawn under glucocorticoid replacement is a dose curve; it is evaluated once per analyte and
-  // specimen.
+  // A series drawn under glucocorticoid replacement is a dose curve; it is evaluated once per series (one code
+  // prefix: one analyte in one specimen type, knowledge.cpp checks), so saliva and serum each get their own codes.
   std::vector<DoseTiming> replacement;
   for (const auto& timing : analysis.dose_timings) {
     if (glucocorticoid(timing, knowledge.medications)) replacement.push_back(timing);
@@ -220,7 +220,7 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
         add(std::move(gradient));
       continue;
     }
-    const std::string series = rule.analyte + "|" + std::string(to_string(rule.specimen));
+    const std::string series = rule.prefix();
     if (std::find(dose_curves_done.begin(), dose_curves_done.end(), series) != dose_curves_done.end()) continue;
     dose_curves_done.push_back(series);
     analysis.notes.push_back(

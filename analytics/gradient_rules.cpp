@@ -5,20 +5,20 @@
 namespace gg::analytics {
 
 std::vector<std::string> rhythm_codes(const RhythmRule& rule) {
+  const std::string prefix = rule.prefix();
   switch (rule.kind) {
     case RhythmRule::Kind::diurnal_slope:
-      return {rule.analyte + "-diurnal-slope"};
+      return {prefix + "-diurnal-slope"};
     case RhythmRule::Kind::awakening_response:
-      return {rule.analyte + "-car-aucg", rule.analyte + "-car-auci"};
+      return {prefix + "-car-aucg", prefix + "-car-auci"};
     case RhythmRule::Kind::cosinor:
-      return {rule.analyte + "-cosinor-mesor", rule.analyte + "-cosinor-amplitude",
-              rule.analyte + "-cosinor-acrophase"};
+      return {prefix + "-cosinor-mesor", prefix + "-cosinor-amplitude", prefix + "-cosinor-acrophase"};
   }
   return {};
 }
 
 std::vector<std::string> dose_curve_codes(const RhythmRule& rule) {
-  return {rule.analyte + "-dose-peak", rule.analyte + "-dose-trough"};
+  return {rule.prefix() + "-dose-peak", rule.prefix() + "-dose-trough"};
 }
 
 std::vector<std::string> gradient_codes(const GradientRules& rules) {

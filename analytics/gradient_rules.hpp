@@ -29,22 +29,37 @@ struct RatioRule {
   friend bool operator==(const RatioRule&, const RatioRule&) = default;
 };
 
-// A daily rhythm of one analyte in one specimen type (saliva cortisol), from the samples' local clock times.
+// A daily rhythm of one analyte in one specimen type (saliva cortisol, serum cortisol), from the samples' local
+// clock times. Its codes are "<prefix>-<gradient>" with the prefix `code_prefix`, or the analyte id when that is
+// empty: saliva cortisol keeps the contract's "cortisol-..." codes, serum cortisol is "cortisol-serum-...", so the
+// two specimens never share a code (and never a series, a target range or a trend).
 struct RhythmRule {
   enum class Kind {
-    diurnal_slope,       // "<analyte>-diurnal-slope": OLS slope against hours since waking over one day
-    awakening_response,  // "<analyte>-car-aucg" and "<analyte>-car-auci": Pruessner 2003 areas, waking to +60 min
-    cosinor,             // "<analyte>-cosinor-mesor", "-amplitude", "-acrophase": 24 h single-component cosinor
+    diurnal_slope,       // "<prefix>-diurnal-slope": OLS slope against hours since waking over one day
+    awakening_response,  // "<prefix>-car-aucg" and "<prefix>-car-auci": Pruessner 2003 areas, waking to +60 min
+    cosinor,             // "<prefix>-cosinor-mesor", "-amplitude", "-acrophase": 24 h single-component cosinor
+  };
+  // A local clock-time window, both ends inclusive, in minutes after midnight; from < to (it does not wrap).
+  struct WakingWindow {
+    std::chrono::minutes from{5 * 60};
+    std::chrono::minutes to{11 * 60};
+    friend bool operator==(const WakingWindow&, const WakingWindow&) = default;
   };
   Kind kind = Kind::diurnal_slope;
   std::string analyte = "cortisol";
   Specimen specimen = Specimen::saliva;
+  std::string code_prefix;      // empty: the analyte id
   std::string unit = "nmol/L";  // the values' unit (the slope is this per hour, the areas this times minutes)
-  // Cosinor: at least this many samples whose local clock times span at least this many hours, from the days
-  // ending with the latest sample's.
-  std::size_t min_samples = 4;
+  // Where a day's series starts (rhythm_rules.hpp): its waking sample is the first sample inside this window, and
+  // a sample before the window belongs to the previous day's series. Required by the diurnal slope and the
+  // awakening response; on a cosinor it leaves the awakening-response samples out of the fit. A site setting.
+  std::optional<WakingWindow> waking_window;
+  // Cosinor: at least this many samples (after the awakening-response samples are left out) whose local clock
+  // times span at least this many hours, from the days ending with the latest sample's.
+  std::size_t min_samples = 6;
   double min_span_hours = 12;
   int days = 3;
+  std::string prefix() const { return code_prefix.empty() ? analyte : code_prefix; }
   friend bool operator==(const RhythmRule&, const RhythmRule&) = default;
 };
 
@@ -90,10 +105,12 @@ struct GradientRules {
   friend bool operator==(const GradientRules&, const GradientRules&) = default;
 };
 
-// The codes a rhythm rule emits ("cortisol-car-aucg", ...), and every code the rules emit, in rule order.
+// The codes a rhythm rule emits ("cortisol-car-aucg", "cortisol-serum-cosinor-mesor", ...), and every code the
+// rules emit, in rule order.
 std::vector<std::string> rhythm_codes(const RhythmRule& rule);
-// The codes of the rule's analyte evaluated as a dose curve under glucocorticoid replacement
-// ("cortisol-dose-peak", "cortisol-dose-trough"), which take the place of the rhythm's codes then.
+// The codes of the rule's series evaluated as a dose curve under glucocorticoid replacement ("<prefix>-dose-peak",
+// "<prefix>-dose-trough": "cortisol-dose-peak" for saliva, "cortisol-serum-dose-peak" for serum), which take the
+// place of the rhythm's codes then. Rules of one series share them.
 std::vector<std::string> dose_curve_codes(const RhythmRule& rule);
 std::vector<std::string> gradient_codes(const GradientRules& rules);
 

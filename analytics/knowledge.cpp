@@ -32,6 +32,65 @@ void validate_input(const Knowledge& knowledge, const RatioRule& rule, const std
   }
 }
 
+// Rhythm rules: one series (analyte and specimen type) has one code prefix and each kind once, so that no two
+// rules write the same code and saliva and serum never share one (review M2). The dose-curve codes belong to the
+// series.
+void validate_rhythms(const Knowledge& knowledge, std::set<std::string, std::less<>>& codes,
+                      std::vector<KnowledgeProblem>& problems) {
+  const auto& rules = knowledge.rules.rhythms;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const RhythmRule& rule = rules[i];
+    const std::string at = "rhythms[" + std::to_string(i) + "]";
+    if (knowledge.catalogue.find(rule.analyte) == nullptr) {
+      problems.push_back(
+          {at + ".analyte", "needs analyte '" + rule.analyte + "', which the catalogue does not have"});
+    }
+    if (!parse_unit(rule.unit, UnitDialect::ucum).unit) problems.push_back({at + ".unit", "unit is not UCUM"});
+    if (!is_code_token(rule.prefix())) {
+      problems.push_back({at + ".code_prefix", "a code prefix is lower-case letters, digits and '-'"});
+    }
+    if (rule.kind == RhythmRule::Kind::cosinor && (rule.min_samples < 4 || rule.days < 1)) {
+      problems.push_back({at, "a cosinor needs min_samples of at least 4 and days of at least 1"});
+    }
+    if (rule.kind != RhythmRule::Kind::cosinor && !rule.waking_window) {
+      problems.push_back({at + ".waking_window", "a " + std::string(to_string(rule.kind)) +
+                                                     " rule needs a waking window: its series starts at waking"});
+    }
+    if (rule.waking_window &&
+        !(rule.waking_window->from >= std::chrono::minutes::zero() &&
+          rule.waking_window->from < rule.waking_window->to && rule.waking_window->to < std::chrono::hours{24})) {
+      problems.push_back({at + ".waking_window", "expected 00:00 <= from < to <= 23:59"});
+    }
+    bool series_known = false;
+    for (std::size_t j = 0; j < i; ++j) {
+      const RhythmRule& earlier = rules[j];
+      const bool same_series = earlier.analyte == rule.analyte && earlier.specimen == rule.specimen;
+      if (same_series && earlier.kind == rule.kind) {
+        problems.push_back({at, "repeats the " + std::string(to_string(rule.kind)) + " rule of rhythms[" +
+                                    std::to_string(j) + "] for the same analyte and specimen"});
+      }
+      if (same_series && earlier.prefix() != rule.prefix()) {
+        problems.push_back({at + ".code_prefix", "rhythms[" + std::to_string(j) +
+                                                     "] has the same analyte and specimen with code prefix '" +
+                                                     earlier.prefix() + "': a series has one prefix"});
+      }
+      if (!same_series && earlier.prefix() == rule.prefix()) {
+        problems.push_back({at + ".code_prefix", "code prefix '" + rule.prefix() +
+                                                     "' is already used by rhythms[" + std::to_string(j) +
+                                                     "] for another analyte or specimen"});
+      }
+      series_known = series_known || same_series;
+    }
+    for (const auto& code : rhythm_codes(rule)) {
+      if (!codes.insert(code).second) problems.push_back({at, "duplicate gradient code '" + code + "'"});
+    }
+    if (series_known) continue;
+    for (const auto& code : dose_curve_codes(rule)) {
+      if (!codes.insert(code).second) problems.push_back({at, "duplicate gradient code '" + code + "'"});
+    }
+  }
+}
+
 void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& problems) {
   std::set<std::string, std::less<>> codes;
   for (std::size_t i = 0; i < knowledge.rules.ratios.size(); ++i) {
@@ -85,18 +144,7 @@ void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& p
       problems.push_back({at + ".default_albumin_g_l", "the default albumin must be positive"});
     }
   }
-  for (std::size_t i = 0; i < knowledge.rules.rhythms.size(); ++i) {
-    const RhythmRule& rule = knowledge.rules.rhythms[i];
-    const std::string at = "rhythms[" + std::to_string(i) + "]";
-    need_analyte(rule.analyte, at + ".analyte");
-    if (!parse_unit(rule.unit, UnitDialect::ucum).unit) problems.push_back({at + ".unit", "unit is not UCUM"});
-    for (const auto& code : rhythm_codes(rule)) {
-      if (!codes.insert(code).second) problems.push_back({at, "duplicate gradient code '" + code + "'"});
-    }
-    if (rule.kind == RhythmRule::Kind::cosinor && (rule.min_samples < 4 || rule.days < 1)) {
-      problems.push_back({at, "a cosinor needs min_samples of at least 4 and days of at least 1"});
-    }
-  }
+  validate_rhythms(knowledge, codes, problems);
 }
 
 bool overlaps(const AgeBand& a, const AgeBand& b) {

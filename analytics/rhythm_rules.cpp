@@ -1,14 +1,23 @@
 #include "analytics/rhythm_rules.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <string_view>
 
 #include "analytics/rhythm.hpp"
 
 namespace gg::analytics {
 namespace {
 
+// The awakening response: the samples from waking to +60 min (the contract's definition of the car-* codes).
 constexpr double kAwakeningWindowMinutes = 60;
+
+// "<prefix>-<name>": gradient_rules.hpp's rhythm_codes() lists the same codes for validation.
+std::string rule_code(const RhythmRule& rule, std::string_view name) {
+  return rule.prefix() + "-" + std::string(name);
+}
 
 struct Sample {
   const Measurement* measurement = nullptr;
@@ -16,7 +25,22 @@ struct Sample {
   std::chrono::sys_seconds utc;  // the draw
   std::int64_t local_day = 0;    // days since 1970-01-01 on the sample's own clock
   double local_hours = 0;        // clock time of day, [0, 24)
+  // The day whose series the sample belongs to: its local day, or the day before for a sample drawn before the
+  // rule's waking window (a late-night sample after midnight ends the previous day's series).
+  std::int64_t series_day = 0;
 };
+
+bool before_waking_window(const RhythmRule& rule, double local_hours) {
+  return rule.waking_window && local_hours * 60.0 < static_cast<double>(rule.waking_window->from.count());
+}
+
+bool inside_waking_window(const RhythmRule& rule, const Sample& sample) {
+  if (!rule.waking_window) return false;
+  const double minutes = sample.local_hours * 60.0;
+  return sample.local_day == sample.series_day &&
+         minutes >= static_cast<double>(rule.waking_window->from.count()) &&
+         minutes <= static_cast<double>(rule.waking_window->to.count());
+}
 
 std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measurement> measurements) {
   std::vector<Sample> samples;
@@ -32,6 +56,7 @@ std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measu
     sample.utc = m.effective.instant.utc;
     sample.local_day = day.time_since_epoch().count();
     sample.local_hours = std::chrono::duration<double, std::ratio<3600>>(local - day).count();
+    sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_hours) ? 1 : 0);
     samples.push_back(sample);
   }
   std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
@@ -71,21 +96,28 @@ Gradient series_gradient(const RhythmRule& rule, std::span<const Sample> used, s
   return gradient;
 }
 
-// The samples of each local day, the most recent day first.
-std::vector<std::vector<Sample>> days_newest_first(const std::vector<Sample>& samples) {
-  std::vector<std::vector<Sample>> days;
+// One day's series in time order, and its waking sample: the first sample inside the rule's waking window (none
+// without a window, or when no sample of the day falls inside it).
+struct SeriesDay {
+  std::int64_t day = 0;
+  std::vector<Sample> samples;
+  std::optional<std::size_t> waking;
+};
+
+// The series of each day, the most recent day first.
+std::vector<SeriesDay> days_newest_first(const RhythmRule& rule, const std::vector<Sample>& samples) {
+  std::vector<SeriesDay> days;
   for (const auto& sample : samples) {
-    auto it = std::find_if(days.begin(), days.end(), [&](const std::vector<Sample>& day) {
-      return day.front().local_day == sample.local_day;
-    });
+    auto it =
+        std::find_if(days.begin(), days.end(), [&](const SeriesDay& day) { return day.day == sample.series_day; });
     if (it == days.end()) {
-      days.push_back({sample});
-    } else {
-      it->push_back(sample);
+      days.push_back({sample.series_day, {}, std::nullopt});
+      it = days.end() - 1;
     }
+    if (!it->waking && inside_waking_window(rule, sample)) it->waking = it->samples.size();
+    it->samples.push_back(sample);
   }
-  std::sort(days.begin(), days.end(),
-            [](const auto& a, const auto& b) { return a.front().local_day > b.front().local_day; });
+  std::sort(days.begin(), days.end(), [](const auto& a, const auto& b) { return a.day > b.day; });
   return days;
 }
 
@@ -93,47 +125,108 @@ double minutes_between(const Sample& from, const Sample& to) {
   return std::chrono::duration<double, std::ratio<60>>(to.utc - from.utc).count();
 }
 
+// Samples after waking up to +60 min: the awakening response, not part of the day's decline or of its 24 h rhythm.
+bool in_awakening_response(const Sample& waking, const Sample& sample) {
+  const double minutes = minutes_between(waking, sample);
+  return minutes > 0 && minutes <= kAwakeningWindowMinutes;
+}
+
+std::string clock_text(std::chrono::minutes minutes) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%02d:%02d", static_cast<int>(minutes.count() / 60),
+                static_cast<int>(minutes.count() % 60));
+  return text;
+}
+
+std::string date_text(std::int64_t day) {
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
+// Why a more recent day gave no value, for the note on the value taken from an older day: a silent fallback would
+// hide that the latest collection was incomplete.
+std::string left_out(const RhythmRule& rule, const Catalogue& catalogue, const SeriesDay& day,
+                     std::string_view reason) {
+  return analyte_display(rule, catalogue) + " series of " + date_text(day.day) +
+         " left out: " + std::string(reason) + "; this value is from an earlier day.";
+}
+
+std::string no_waking_sample(const RhythmRule& rule) {
+  return "no sample inside the waking window " + clock_text(rule.waking_window->from) + "-" +
+         clock_text(rule.waking_window->to) + " (local time), so its waking sample is missing";
+}
+
 std::vector<Gradient> diurnal_slope(const RhythmRule& rule, const std::vector<Sample>& samples,
                                     const Catalogue& catalogue) {
-  for (const auto& day : days_newest_first(samples)) {
-    // Waking is the day's first sample; the awakening response (after it, up to +60 min) is not part of the
-    // decline.
+  if (!rule.waking_window) return {};
+  std::vector<std::string> notes;
+  for (const auto& day : days_newest_first(rule, samples)) {
+    if (!day.waking) {
+      notes.push_back(left_out(rule, catalogue, day, no_waking_sample(rule)));
+      continue;
+    }
+    // From the waking sample on, the awakening response (after it, up to +60 min) left out: it is not part of the
+    // decline. Time is hours since waking, so a late-night sample after midnight is ~17 h, not ~0 h.
+    const Sample& waking = day.samples[*day.waking];
     std::vector<Sample> used;
     std::vector<TimedValue> points;
-    for (const auto& sample : day) {
-      const double minutes = minutes_between(day.front(), sample);
-      if (minutes > 0 && minutes <= kAwakeningWindowMinutes) continue;
+    for (std::size_t i = *day.waking; i < day.samples.size(); ++i) {
+      const Sample& sample = day.samples[i];
+      if (in_awakening_response(waking, sample)) continue;
       used.push_back(sample);
-      points.push_back({minutes / 60.0, sample.value});
+      points.push_back({minutes_between(waking, sample) / 60.0, sample.value});
     }
     const auto fit = least_squares_line(points);
-    if (!fit) continue;
-    return {series_gradient(rule, used, rule.analyte + "-diurnal-slope",
-                            analyte_display(rule, catalogue) + " diurnal slope",
-                            UcumValue{fit->slope, rule.unit + "/h"})};
+    if (!fit) {
+      notes.push_back(
+          left_out(rule, catalogue, day, "fewer than two sample times outside the awakening response"));
+      continue;
+    }
+    auto gradient = series_gradient(rule, used, rule_code(rule, "diurnal-slope"),
+                                    analyte_display(rule, catalogue) + " diurnal slope",
+                                    UcumValue{fit->slope, rule.unit + "/h"});
+    gradient.notes = std::move(notes);
+    return {std::move(gradient)};
   }
   return {};
 }
 
 std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vector<Sample>& samples,
                                          const Catalogue& catalogue) {
-  for (const auto& day : days_newest_first(samples)) {
+  if (!rule.waking_window) return {};
+  std::vector<std::string> notes;
+  for (const auto& day : days_newest_first(rule, samples)) {
+    if (!day.waking) {
+      notes.push_back(left_out(rule, catalogue, day, no_waking_sample(rule)));
+      continue;
+    }
+    const Sample& waking = day.samples[*day.waking];
     std::vector<Sample> used;
     std::vector<TimedValue> points;
-    for (const auto& sample : day) {
-      const double minutes = minutes_between(day.front(), sample);
+    for (std::size_t i = *day.waking; i < day.samples.size(); ++i) {
+      const Sample& sample = day.samples[i];
+      const double minutes = minutes_between(waking, sample);
       if (minutes > kAwakeningWindowMinutes) break;
       if (!points.empty() && minutes == points.back().hours) continue;  // two draws at one instant: keep the first
       used.push_back(sample);
       points.push_back({minutes, sample.value});
     }
     const auto area = pruessner_auc(points);
-    if (!area) continue;
+    if (!area) {
+      notes.push_back(left_out(rule, catalogue, day, "no sample within 60 min after its waking sample"));
+      continue;
+    }
     const std::string display = analyte_display(rule, catalogue) + " awakening response";
-    return {series_gradient(rule, used, rule.analyte + "-car-aucg", display + ", area under the curve (ground)",
-                            UcumValue{area->ground, area_unit(rule.unit)}),
-            series_gradient(rule, used, rule.analyte + "-car-auci", display + ", area under the curve (increase)",
-                            UcumValue{area->increase, area_unit(rule.unit)})};
+    std::vector<Gradient> gradients{
+        series_gradient(rule, used, rule_code(rule, "car-aucg"), display + ", area under the curve (ground)",
+                        UcumValue{area->ground, area_unit(rule.unit)}),
+        series_gradient(rule, used, rule_code(rule, "car-auci"), display + ", area under the curve (increase)",
+                        UcumValue{area->increase, area_unit(rule.unit)})};
+    for (auto& gradient : gradients) gradient.notes = notes;
+    return gradients;
   }
   return {};
 }
@@ -152,33 +245,45 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
                               const Catalogue& catalogue) {
   if (samples.empty()) return {};
   const std::int64_t last_day = std::max_element(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
-                                  return a.local_day < b.local_day;
-                                })->local_day;
+                                  return a.series_day < b.series_day;
+                                })->series_day;
   const std::int64_t first_day = last_day - std::max(rule.days, 1) + 1;
   std::vector<Sample> used;
   std::vector<TimedValue> points;
   std::vector<double> clock_hours;
-  for (const auto& sample : samples) {
-    if (sample.local_day < first_day) continue;
-    used.push_back(sample);
+  for (const auto& day : days_newest_first(rule, samples)) {
+    if (day.day < first_day) continue;
+    for (std::size_t i = 0; i < day.samples.size(); ++i) {
+      const Sample& sample = day.samples[i];
+      // The awakening response is a burst on top of the circadian curve, not part of a single 24 h cosine
+      // (review L13): with a waking window, the samples after waking up to +60 min are left out of the fit.
+      if (day.waking && in_awakening_response(day.samples[*day.waking], sample)) continue;
+      used.push_back(sample);
+      clock_hours.push_back(sample.local_hours);
+    }
+  }
+  std::sort(used.begin(), used.end(), [](const Sample& a, const Sample& b) {
+    return a.utc != b.utc ? a.utc < b.utc : a.measurement->reference < b.measurement->reference;
+  });
+  // Only the clock time matters to a 24 h fit; the day offset keeps the axis increasing.
+  for (const auto& sample : used) {
     points.push_back(
         {static_cast<double>(sample.local_day - first_day) * 24.0 + sample.local_hours, sample.value});
-    clock_hours.push_back(sample.local_hours);
   }
   if (used.size() < rule.min_samples || clock_coverage_hours(clock_hours) < rule.min_span_hours) return {};
   const auto fit = fit_cosinor(points, 24.0);
   if (!fit) return {};
   const std::string display = analyte_display(rule, catalogue) + " 24 h cosinor";
   const std::vector<GradientComponent> statistics{
-      {rule.analyte + "-cosinor-residual-standard-error", "Residual standard error of the cosinor fit",
+      {rule_code(rule, "cosinor-residual-standard-error"), "Residual standard error of the cosinor fit",
        UcumValue{fit->residual_standard_error, rule.unit}},
-      {rule.analyte + "-cosinor-p-value", "p-value of the zero-amplitude F test", UcumValue{fit->p_value, "1"}}};
+      {rule_code(rule, "cosinor-p-value"), "p-value of the zero-amplitude F test", UcumValue{fit->p_value, "1"}}};
   std::vector<Gradient> gradients{
-      series_gradient(rule, used, rule.analyte + "-cosinor-mesor", display + " MESOR",
+      series_gradient(rule, used, rule_code(rule, "cosinor-mesor"), display + " MESOR",
                       UcumValue{fit->mesor, rule.unit}),
-      series_gradient(rule, used, rule.analyte + "-cosinor-amplitude", display + " amplitude",
+      series_gradient(rule, used, rule_code(rule, "cosinor-amplitude"), display + " amplitude",
                       UcumValue{fit->amplitude, rule.unit}),
-      series_gradient(rule, used, rule.analyte + "-cosinor-acrophase", display + " acrophase (local clock time)",
+      series_gradient(rule, used, rule_code(rule, "cosinor-acrophase"), display + " acrophase (local clock time)",
                       UcumValue{fit->acrophase_hours, "h"})};
   for (auto& gradient : gradients) gradient.components = statistics;
   return gradients;
@@ -239,8 +344,8 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
     if (const auto* timing = timed_dose(*sample.measurement, timings)) timed.push_back({sample, timing});
   }
   if (timed.empty()) return {};
-  const auto day = timed.back().sample.local_day;
-  std::erase_if(timed, [&](const Timed& t) { return t.sample.local_day != day; });
+  const auto day = timed.back().sample.series_day;
+  std::erase_if(timed, [&](const Timed& t) { return t.sample.series_day != day; });
 
   const std::string name = analyte_display(rule, catalogue);
   const auto gradient_of = [&](const Timed& t, std::string code, std::string display) {

@@ -1,10 +1,26 @@
-// Rhythm gradients: a day's series of one analyte (saliva cortisol) becomes its diurnal slope, its awakening
-// response and its 24 h cosinor, each a Gradient with every sample it used as input and the series' span as its
-// period. Which samples form a series is decided here; the arithmetic is rhythm.hpp's.
+// Rhythm gradients: a day's series of one analyte in one specimen type (saliva cortisol, serum cortisol) becomes
+// its diurnal slope, its awakening response and its 24 h cosinor, each a Gradient with every sample it used as
+// input and the series' span as its period; under glucocorticoid replacement, a dose curve instead. Which samples
+// form a series is decided here; the arithmetic is rhythm.hpp's. Codes carry the rule's prefix (RhythmRule), so
+// saliva and serum never share one.
 //
-// A "day" is a calendar date on the clock of the samples (each sample's own UTC offset), so a series collected in
-// Europe/Berlin stays one day across the UTC midnight. Waking is the day's first sample (the product contract: the
-// analytics issue's table).
+// Days and waking. Times are the samples' own clock times (each sample's UTC offset), so a series collected in
+// Europe/Berlin stays one day across the UTC midnight. Waking is not inferred from midnight (review M7): the FHIR
+// data we read carry no waking time (no LOINC code for "time of awakening" could be confirmed, and the decoder
+// reads neither a component's dateTime nor Specimen.collection, which is the draw time anyway), so a rule names a
+// waking window of local clock time (a site setting, config/rules/gradients.yaml). A day's series starts at the
+// window's start: its waking sample is the first sample inside the window, and a sample before the window (a
+// late-night 00:30) belongs to the previous day's series. A day without a sample inside the window has no waking
+// sample and gives no slope and no awakening response: rather than shifting the baseline to a later sample, it is
+// left out and the value, if any, comes from the most recent complete earlier day, with a note naming the day left
+// out and why. The CAR expert consensus asks for a verified awakening time (Stalder T et al.,
+// Psychoneuroendocrinology 2016;63:414-432); a window is the nearest the data allow, and is why the slope and the
+// awakening response are configured for saliva (a home collection timed from waking) and not for an inpatient
+// serum series.
+//
+// The diurnal slope is on the raw scale of the rule's unit (nmol/L per hour), not ln(cortisol) as in much of the
+// literature (review L14): a raw-scale slope grows with the level, so it cannot be compared with published
+// log-scale slopes, and no target applies to it unless a site sets a range of its own for this raw-scale value.
 #pragma once
 
 #include <span>
@@ -17,14 +33,16 @@
 namespace gg::analytics {
 
 // The rule's gradients for the most recent day (slope, awakening response) or days (cosinor) that allow them;
-// empty when no day has enough samples. Censored values never enter a series.
+// empty when no day has enough samples. Censored values never enter a series. The cosinor (Cornelissen G, Theor
+// Biol Med Model 2014;11:16) leaves out the awakening-response samples (after waking up to +60 min) when the rule
+// has a waking window: a burst on top of the circadian curve, which a single 24 h cosine does not model (L13).
 std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Measurement> measurements,
                                      const Catalogue& catalogue);
 
 // Under glucocorticoid replacement a day's series is a dose curve, not an endogenous rhythm. From the most recent
-// local day with timed samples (a dose time known for the sample, from `timings`: the glucocorticoid ones):
-// "<analyte>-dose-peak", the highest sample drawn within the dose's expected peak window, and
-// "<analyte>-dose-trough", the sample drawn longest after its dose (past the peak window). Each carries the hours
+// day with timed samples (a dose time known for the sample, from `timings`: the glucocorticoid ones):
+// "<prefix>-dose-peak", the highest sample drawn within the dose's expected peak window, and
+// "<prefix>-dose-trough", the sample drawn longest after its dose (past the peak window). Each carries the hours
 // since the dose as a component; nothing when no sample qualifies.
 std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const Measurement> measurements,
                                          std::span<const DoseTiming> timings, const Catalogue& catalogue);

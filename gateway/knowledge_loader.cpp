@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -296,6 +297,21 @@ std::optional<analytics::LevelThresholds> read_thresholds(YamlReader& reader, co
   return thresholds;
 }
 
+// A local clock time "HH:MM" (24 h clock, quoted in YAML so that it stays text), as minutes after midnight.
+std::optional<std::chrono::minutes> clock_time(YamlReader& reader, const YAML::Node& map, const std::string& key,
+                                               const std::string& path) {
+  const auto text = reader.text(map, key, path, true);
+  if (!text) return std::nullopt;
+  const auto digits = [&](std::size_t at) { return (*text)[at] >= '0' && (*text)[at] <= '9'; };
+  if (text->size() == 5 && digits(0) && digits(1) && (*text)[2] == ':' && digits(3) && digits(4)) {
+    const int hours = ((*text)[0] - '0') * 10 + ((*text)[1] - '0');
+    const int minutes = ((*text)[3] - '0') * 10 + ((*text)[4] - '0');
+    if (hours < 24 && minutes < 60) return std::chrono::minutes{hours * 60 + minutes};
+  }
+  reader.problem(map[key], path + "." + key, "expected a local clock time \"HH:MM\" (00:00-23:59)");
+  return std::nullopt;
+}
+
 void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<ConfigProblem>& problems) {
   auto root = load_yaml(file, problems);
   if (!root) return;
@@ -396,7 +412,8 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
     const YAML::Node node = rhythms[i];
     const std::string path = "rhythms[" + std::to_string(i) + "]";
     if (!reader.expect_map(node, path,
-                           {"kind", "analyte", "specimen", "unit", "min_samples", "min_span_hours", "days"})) {
+                           {"kind", "analyte", "specimen", "code_prefix", "unit", "waking_window", "min_samples",
+                            "min_span_hours", "days"})) {
       continue;
     }
     analytics::RhythmRule rule;
@@ -415,7 +432,16 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
         reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
       }
     }
+    rule.code_prefix = reader.text(node, "code_prefix", path, false).value_or("");
     rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
+    if (const YAML::Node window = node["waking_window"]) {
+      const std::string window_path = path + ".waking_window";
+      if (reader.expect_map(window, window_path, {"from", "to"})) {
+        const auto from = clock_time(reader, window, "from", window_path);
+        const auto to = clock_time(reader, window, "to", window_path);
+        if (from && to) rule.waking_window = analytics::RhythmRule::WakingWindow{*from, *to};
+      }
+    }
     if (auto samples = reader.number(node, "min_samples", path, false)) {
       rule.min_samples = *samples < 0 ? 0 : static_cast<std::size_t>(*samples);
     }

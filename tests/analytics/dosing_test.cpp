@@ -291,6 +291,7 @@ TEST(Dosing, ASalivaSeriesUnderReplacementIsADoseCurveNotARhythm) {
   knowledge.rules.ratios.clear();
   RhythmRule slope;
   slope.kind = RhythmRule::Kind::diurnal_slope;
+  slope.waking_window = RhythmRule::WakingWindow{};  // 05:00-11:00 as shipped (a site setting)
   RhythmRule cosinor;
   cosinor.kind = RhythmRule::Kind::cosinor;
   knowledge.rules.rhythms = {slope, cosinor};

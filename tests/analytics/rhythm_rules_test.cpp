@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/analysis.hpp"
 #include "analytics/date_time.hpp"
 #include "analytics/rhythm.hpp"
 #include "test_knowledge.hpp"
@@ -24,15 +25,17 @@ using testing::censored;
 using testing::observations;
 using testing::references;
 
-// The shipped rules (config/rules/gradients.yaml, "rhythms"): saliva cortisol in nmol/L; the cosinor needs 4
-// samples spanning 12 h of clock time over the last 3 days.
+// The shipped rules (config/rules/gradients.yaml, "rhythms"): saliva cortisol in nmol/L with the waking window
+// 05:00-11:00 local time (a site setting); the cosinor needs 6 samples (review L13) spanning 12 h of clock time
+// over the last 3 days.
 RhythmRule rule(RhythmRule::Kind kind) {
   RhythmRule r;
   r.kind = kind;
   r.analyte = "cortisol";
   r.specimen = Specimen::saliva;
   r.unit = "nmol/L";
-  r.min_samples = 4;
+  r.waking_window = RhythmRule::WakingWindow{std::chrono::hours{5}, std::chrono::hours{11}};
+  r.min_samples = 6;
   r.min_span_hours = 12;
   r.days = 3;
   return r;
@@ -41,6 +44,23 @@ RhythmRule rule(RhythmRule::Kind kind) {
 const RhythmRule kSlope = rule(RhythmRule::Kind::diurnal_slope);
 const RhythmRule kCar = rule(RhythmRule::Kind::awakening_response);
 const RhythmRule kCosinor = rule(RhythmRule::Kind::cosinor);
+
+// The cosinor with the arithmetic minimum of 4 samples, for tests about what else selects a series.
+RhythmRule four_samples(RhythmRule r) {
+  r.min_samples = 4;
+  return r;
+}
+
+// The shipped serum cortisol rule: the cosinor only, codes "cortisol-serum-...", no waking window, the last 2
+// local dates (a 24 h inpatient series past midnight is one series).
+RhythmRule serum_cosinor() {
+  RhythmRule r = rule(RhythmRule::Kind::cosinor);
+  r.specimen = Specimen::serum_plasma;
+  r.code_prefix = "cortisol-serum";
+  r.waking_window.reset();
+  r.days = 2;
+  return r;
+}
 
 Catalogue catalogue() {
   return Catalogue({testing::cortisol()});
@@ -142,21 +162,85 @@ TEST(RhythmRulesSlope, NothingWhenNoDayHasTwoDistinctTimes) {
   EXPECT_TRUE(compute_rhythm(kSlope, {}, catalogue()).empty());
 }
 
-TEST(RhythmRulesSlope, DayIsTheLocalDateEvenWhenUtcIsThePreviousDay) {
-  // 2024-03-02T00:30:00+02:00 is 2024-03-01T22:30Z: on its own clock it is 2 March, alone on that day, so no slope
-  // there; 1 March (07:00 = 20, 19:00 = 8, both +02:00) gives -1 nmol/L/h. Were days taken in UTC, the 00:30
-  // sample would join 1 March (t = 17.5 h) and the slope would use three samples.
+TEST(RhythmRulesSlope, WakingWindowIsOnTheLocalClock) {
+  // 2024-03-02T06:00:00+02:00 is 04:00Z: on its own clock it is inside the waking window, so it is 2 March's
+  // waking sample; 2 March: 06:00 = 20, 18:00 = 8 -> slope -12 / 12 = -1 nmol/L/h. Were the window read on the UTC
+  // clock, 04:00Z would be a late-night sample of 1 March and 2 March would have no waking sample.
   const std::vector<Measurement> ms = {
-      sample("a", 20, "2024-03-01T07:00:00+02:00"),
-      sample("b", 8, "2024-03-01T19:00:00+02:00"),
-      sample("late", 3, "2024-03-02T00:30:00+02:00"),
+      sample("d1", 15, "2024-03-01T07:00:00+02:00"),
+      sample("d1b", 5, "2024-03-01T19:00:00+02:00"),
+      sample("wake", 20, "2024-03-02T06:00:00+02:00"),
+      sample("eve", 8, "2024-03-02T18:00:00+02:00"),
   };
   const auto gradients = compute_rhythm(kSlope, ms, catalogue());
   ASSERT_EQ(gradients.size(), 1u);
   EXPECT_NEAR(gradients[0].value.value, -1.0, 1e-12);
-  EXPECT_EQ(references(gradients[0]), observations({"a", "b"}));
-  ASSERT_TRUE(gradients[0].period);
-  EXPECT_EQ(gradients[0].period->end, "2024-03-01T19:00:00+02:00");
+  EXPECT_EQ(references(gradients[0]), observations({"wake", "eve"}));
+  EXPECT_TRUE(gradients[0].notes.empty());
+}
+
+TEST(RhythmRulesSlope, LateNightSamplesAfterMidnightStayWithThePreviousDay) {
+  // Review M7: a late-night sample after midnight must not become the next day's waking sample. 2 March 00:30 is
+  // before the waking window (05:00), so it ends 1 March's series; 2 March's waking sample is 07:00.
+  // 2 March: 07:00 = 18, 13:00 = 9 -> slope -9 / 6 = -1.5 nmol/L/h. (Were 00:30 = 3 its waking sample, the slope
+  // would start near the nadir: t = 0, 6.5, 12.5 h with 3, 18, 9 gives a rising +237/469 = +0.51 nmol/L/h.)
+  const std::vector<Measurement> ms = {
+      sample("d1-07", 20, "2024-03-01T07:00:00+01:00"),  sample("d1-13", 10, "2024-03-01T13:00:00+01:00"),
+      sample("d1-2330", 4, "2024-03-01T23:30:00+01:00"), sample("d2-0030", 3, "2024-03-02T00:30:00+01:00"),
+      sample("d2-07", 18, "2024-03-02T07:00:00+01:00"),  sample("d2-13", 9, "2024-03-02T13:00:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(kSlope, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 1u);
+  EXPECT_NEAR(gradients[0].value.value, -1.5, 1e-12);
+  EXPECT_EQ(references(gradients[0]), observations({"d2-07", "d2-13"}));
+  EXPECT_TRUE(gradients[0].notes.empty());
+
+  // Without 2 March's day samples, 1 March's series runs from 07:00 to 00:30 the next calendar day, t in hours
+  // since waking: 0, 6, 16.5, 17.5 with 20, 10, 4, 3. Sum t = 40, mean 10; Sxx = 100 + 16 + 42.25 + 56.25 = 214.5;
+  // Sxy = sum (t - 10) y = -200 - 40 + 26 + 22.5 = -191.5; slope = -191.5 / 214.5 = -383/429 nmol/L/h.
+  const std::vector<Measurement> first_day(ms.begin(), ms.begin() + 4);
+  const auto previous = compute_rhythm(kSlope, first_day, catalogue());
+  ASSERT_EQ(previous.size(), 1u);
+  EXPECT_NEAR(previous[0].value.value, -383.0 / 429.0, 1e-12);
+  EXPECT_EQ(references(previous[0]), observations({"d1-07", "d1-13", "d1-2330", "d2-0030"}));
+  ASSERT_TRUE(previous[0].period);
+  EXPECT_EQ(previous[0].period->end, "2024-03-02T00:30:00+01:00");
+}
+
+TEST(RhythmRulesSlope, ADayWithoutAWakingSampleIsLeftOutWithANote) {
+  // 2 March has no sample inside 05:00-11:00 (12:00 and 18:00): its first sample is not a waking sample, so the
+  // day is left out rather than fitted from a shifted baseline. 1 March (07:00 = 20, 19:00 = 8) gives -1 nmol/L/h,
+  // and a note says which day was left out and why: no silent fallback.
+  const std::vector<Measurement> ms = {
+      sample("d1a", 20, "2024-03-01T07:00:00+01:00"),
+      sample("d1b", 8, "2024-03-01T19:00:00+01:00"),
+      sample("d2a", 10, "2024-03-02T12:00:00+01:00"),
+      sample("d2b", 5, "2024-03-02T18:00:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(kSlope, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 1u);
+  EXPECT_NEAR(gradients[0].value.value, -1.0, 1e-12);
+  EXPECT_EQ(references(gradients[0]), observations({"d1a", "d1b"}));
+  ASSERT_EQ(gradients[0].notes.size(), 1u);
+  EXPECT_NE(gradients[0].notes[0].find("series of 2024-03-02 left out"), std::string::npos)
+      << gradients[0].notes[0];
+  EXPECT_NE(gradients[0].notes[0].find("waking window 05:00-11:00"), std::string::npos) << gradients[0].notes[0];
+
+  // The incomplete day alone: no slope at all.
+  const std::vector<Measurement> incomplete = {ms[2], ms[3]};
+  EXPECT_TRUE(compute_rhythm(kSlope, incomplete, catalogue()).empty());
+}
+
+TEST(RhythmRulesSlope, NothingWithoutAWakingWindow) {
+  // A slope is measured from waking; a rule without a window (a configuration error, knowledge.cpp) gives nothing.
+  RhythmRule no_window = kSlope;
+  no_window.waking_window.reset();
+  const std::vector<Measurement> ms = {
+      sample("a", 20, "2024-03-01T07:00:00+01:00"),
+      sample("b", 8, "2024-03-01T19:00:00+01:00"),
+  };
+  EXPECT_EQ(compute_rhythm(kSlope, ms, catalogue()).size(), 1u);
+  EXPECT_TRUE(compute_rhythm(no_window, ms, catalogue()).empty());
 }
 
 TEST(RhythmRulesSlope, DayIsTheLocalDateEvenWhenUtcIsTheNextDay) {
@@ -314,6 +398,59 @@ TEST(RhythmRulesAwakening, PrefersTheMostRecentDayWhenSeveralAllowIt) {
   EXPECT_EQ(references(gradients[1]), observations({"d2w", "d2b"}));
 }
 
+TEST(RhythmRulesAwakening, ALateNightSampleIsNotTheNextDaysWaking) {
+  // Review M7: 2 March 00:30 (late night, before the 05:00 window) belongs to 1 March's series. 2 March's waking
+  // sample is 07:00 = 10, +30 min = 20: AUCg = (10 + 20)/2 x 30 = 450, AUCi = 450 - 10 x 30 = 150. (Taken as
+  // waking, 00:30 would have had no sample within 60 min and the value would have come, silently, from 1 March.)
+  const std::vector<Measurement> ms = {
+      sample("d1w", 12, "2024-03-01T06:00:00+01:00"), sample("d1b", 18, "2024-03-01T06:30:00+01:00"),
+      sample("late", 3, "2024-03-02T00:30:00+01:00"), sample("d2w", 10, "2024-03-02T07:00:00+01:00"),
+      sample("d2b", 20, "2024-03-02T07:30:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(kCar, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_NEAR(gradients[0].value.value, 450.0, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 150.0, 1e-9);
+  EXPECT_EQ(references(gradients[0]), observations({"d2w", "d2b"}));
+  EXPECT_TRUE(gradients[0].notes.empty());
+}
+
+TEST(RhythmRulesAwakening, ADayWithoutAWakingSampleGivesNoResponseAndANote) {
+  // 2 March: 11:30 and 12:00, both after the window: no waking sample, so no awakening response from a baseline
+  // that is not waking. 1 March (06:00 = 12, 06:30 = 18: AUCg 450, AUCi 90) is reported with a note on 2 March.
+  const std::vector<Measurement> ms = {
+      sample("d1w", 12, "2024-03-01T06:00:00+01:00"),
+      sample("d1b", 18, "2024-03-01T06:30:00+01:00"),
+      sample("d2a", 15, "2024-03-02T11:30:00+01:00"),
+      sample("d2b", 12, "2024-03-02T12:00:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(kCar, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_NEAR(gradients[0].value.value, 450.0, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 90.0, 1e-9);
+  for (const auto& g : gradients) {
+    ASSERT_EQ(g.notes.size(), 1u);
+    EXPECT_NE(g.notes[0].find("series of 2024-03-02 left out"), std::string::npos) << g.notes[0];
+  }
+  const std::vector<Measurement> incomplete = {ms[2], ms[3]};
+  EXPECT_TRUE(compute_rhythm(kCar, incomplete, catalogue()).empty());
+}
+
+TEST(RhythmRulesAwakening, WakingIsTheFirstSampleInsideTheWindow) {
+  // 04:40 is before the window (a sample of the previous day's series), so waking is 05:10 = 8, and +30 min = 14:
+  // AUCg = (8 + 14)/2 x 30 = 330, AUCi = 330 - 8 x 30 = 90.
+  const std::vector<Measurement> ms = {
+      sample("early", 5, "2024-03-02T04:40:00+01:00"),
+      sample("wake", 8, "2024-03-02T05:10:00+01:00"),
+      sample("m30", 14, "2024-03-02T05:40:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(kCar, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_NEAR(gradients[0].value.value, 330.0, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 90.0, 1e-9);
+  EXPECT_EQ(references(gradients[0]), observations({"wake", "m30"}));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Cosinor
 
@@ -396,19 +533,63 @@ TEST(RhythmRulesCosinor, ComponentsAreTheFitOfTheSelectedSamples) {
 }
 
 TEST(RhythmRulesCosinor, EnforcesMinSamples) {
-  // Five exact samples spanning 16 h: enough for the shipped 4, not for a rule asking 6; the sixth makes it.
+  // Five exact samples spanning 16 h: too few for the shipped 6 (review L13: 4 samples leave the F test 1 residual
+  // degree of freedom), enough for a rule asking the arithmetic minimum 4; the sixth makes the shipped rule fit.
   std::vector<Measurement> ms = {
       on_rhythm("a", 1, 6),  on_rhythm("b", 1, 10), on_rhythm("c", 1, 14),
       on_rhythm("d", 1, 18), on_rhythm("e", 1, 22),
   };
-  RhythmRule six = kCosinor;
-  six.min_samples = 6;
-  EXPECT_EQ(compute_rhythm(kCosinor, ms, catalogue()).size(), 3u);
-  EXPECT_TRUE(compute_rhythm(six, ms, catalogue()).empty());
-  ms.push_back(on_rhythm("f", 1, 8));
-  const auto gradients = compute_rhythm(six, ms, catalogue());
+  EXPECT_TRUE(compute_rhythm(kCosinor, ms, catalogue()).empty());
+  EXPECT_EQ(compute_rhythm(four_samples(kCosinor), ms, catalogue()).size(), 3u);
+  ms.push_back(on_rhythm("f", 1, 12));
+  const auto gradients = compute_rhythm(kCosinor, ms, catalogue());
   ASSERT_EQ(gradients.size(), 3u);
   EXPECT_EQ(gradients[0].inputs.size(), 6u);
+}
+
+TEST(RhythmRulesCosinor, LeavesOutTheAwakeningResponseSamples) {
+  // Waking 06:00; 06:30 and 07:00 (+30, +60 min) carry an awakening burst far off the circadian curve (+8 nmol/L).
+  // They are left out (review L13), and the six others are the exact rhythm 10 + 6 cos(2 pi (t - 8) / 24). 07:01
+  // (+61 min) is outside the awakening response and on the curve, so it stays.
+  std::vector<Measurement> ms = {
+      on_rhythm("h06", 1, 6),
+      sample("m30", rhythm_at(6.5) + 8, "2024-03-01T06:30:00+02:00"),
+      sample("m60", rhythm_at(7) + 8, "2024-03-01T07:00:00+02:00"),
+      sample("m61", rhythm_at(7 + 1.0 / 60), "2024-03-01T07:01:00+02:00"),
+      on_rhythm("h12", 1, 12),
+      on_rhythm("h16", 1, 16),
+      on_rhythm("h20", 1, 20),
+      on_rhythm("h23", 1, 23),
+  };
+  const auto gradients = compute_rhythm(kCosinor, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 3u);
+  EXPECT_NEAR(gradients[0].value.value, 10.0, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 6.0, 1e-9);
+  EXPECT_NEAR(gradients[2].value.value, 8.0, 1e-9);
+  EXPECT_EQ(references(gradients[0]), observations({"h06", "m61", "h12", "h16", "h20", "h23"}));
+
+  // Without the window (as for serum) the burst stays in and the fit is no longer the curve.
+  RhythmRule no_window = kCosinor;
+  no_window.waking_window.reset();
+  const auto biased = compute_rhythm(no_window, ms, catalogue());
+  ASSERT_EQ(biased.size(), 3u);
+  EXPECT_EQ(biased[0].inputs.size(), 8u);
+  EXPECT_GT(std::abs(biased[0].value.value - 10.0), 0.1);
+}
+
+TEST(RhythmRulesCosinor, CountsSamplesAfterTheAwakeningResponseIsLeftOut) {
+  // Six samples, two of them the awakening response (+20 and +45 min after the 07:00 waking): four remain, fewer
+  // than the shipped 6.
+  const std::vector<Measurement> ms = {
+      on_rhythm("h07", 1, 7),
+      sample("m20", 18, "2024-03-01T07:20:00+02:00"),
+      sample("m45", 16, "2024-03-01T07:45:00+02:00"),
+      on_rhythm("h12", 1, 12),
+      on_rhythm("h17", 1, 17),
+      on_rhythm("h22", 1, 22),
+  };
+  EXPECT_TRUE(compute_rhythm(kCosinor, ms, catalogue()).empty());
+  EXPECT_EQ(compute_rhythm(four_samples(kCosinor), ms, catalogue())[0].inputs.size(), 4u);
 }
 
 TEST(RhythmRulesCosinor, EnforcesMinSpanOnTheClockNotElapsedTime) {
@@ -419,15 +600,16 @@ TEST(RhythmRulesCosinor, EnforcesMinSpanOnTheClockNotElapsedTime) {
       on_rhythm("c", 2, 10),
       on_rhythm("d", 2, 14),
   };
-  EXPECT_TRUE(compute_rhythm(kCosinor, ms, catalogue()).empty());  // shipped: 12 h
-  RhythmRule six = kCosinor;
+  const RhythmRule four = four_samples(kCosinor);
+  EXPECT_TRUE(compute_rhythm(four, ms, catalogue()).empty());  // shipped: 12 h
+  RhythmRule six = four;
   six.min_span_hours = 6;  // inclusive: exactly 6 h is enough
   const auto gradients = compute_rhythm(six, ms, catalogue());
   ASSERT_EQ(gradients.size(), 3u);
   EXPECT_NEAR(gradients[0].value.value, 10.0, 1e-9);
   EXPECT_NEAR(gradients[1].value.value, 6.0, 1e-9);
   EXPECT_NEAR(gradients[2].value.value, 8.0, 1e-9);
-  RhythmRule more = kCosinor;
+  RhythmRule more = four;
   more.min_span_hours = 6.01;
   EXPECT_TRUE(compute_rhythm(more, ms, catalogue()).empty());
 }
@@ -480,9 +662,10 @@ TEST(RhythmRulesCosinor, LeavesOutDaysBeforeTheWindow) {
 }
 
 TEST(RhythmRulesCosinor, DayWindowUsesLocalDates) {
-  // 2024-03-04T00:30:00+02:00 is 3 March 22:30Z. With days 1 the series is the local 4 March only:
-  // 00:30 is on it, so the latest day is 4 March and the 3 March samples are out -> too few samples.
-  // With days 2 all five enter (3 March 06, 10, 14, 18 on the rhythm; 4 March 00:30 on the rhythm too).
+  // Without a waking window (the serum rule) a day is the local date. 2024-03-04T00:30:00+02:00 is 3 March 22:30Z.
+  // With days 1 the series is the local 4 March only: 00:30 is on it, so the latest day is 4 March and the 3 March
+  // samples are out -> too few samples. With days 2 all five enter (3 March 06, 10, 14, 18 on the rhythm; 4 March
+  // 00:30 on the rhythm too).
   std::vector<Measurement> ms = {
       on_rhythm("a", 3, 6),
       on_rhythm("b", 3, 10),
@@ -490,15 +673,202 @@ TEST(RhythmRulesCosinor, DayWindowUsesLocalDates) {
       on_rhythm("d", 3, 18),
       sample("e", rhythm_at(0.5), "2024-03-04T00:30:00+02:00"),
   };
-  RhythmRule one_day = kCosinor;
+  RhythmRule one_day = four_samples(kCosinor);
+  one_day.waking_window.reset();
   one_day.days = 1;
   EXPECT_TRUE(compute_rhythm(one_day, ms, catalogue()).empty());
-  RhythmRule two_days = kCosinor;
+  RhythmRule two_days = one_day;
   two_days.days = 2;
   const auto gradients = compute_rhythm(two_days, ms, catalogue());
   ASSERT_EQ(gradients.size(), 3u);
   EXPECT_EQ(gradients[0].inputs.size(), 5u);
   EXPECT_NEAR(gradients[2].value.value, 8.0, 1e-9);
+
+  // With the waking window the 00:30 sample is a late-night sample of 3 March's series: days 1 then takes all
+  // five.
+  RhythmRule waking_day = four_samples(kCosinor);
+  waking_day.days = 1;
+  const auto with_window = compute_rhythm(waking_day, ms, catalogue());
+  ASSERT_EQ(with_window.size(), 3u);
+  EXPECT_EQ(with_window[0].inputs.size(), 5u);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Serum cortisol day curve
+
+// The single-component cosinor solved independently of rhythm.cpp: the normal equations of Cornelissen G,
+// Cosinor-based rhythmometry, Theor Biol Med Model 2014;11:16 (section "Single-component cosinor", uncentred form)
+//   sum y      = M n      + beta sum x   + gamma sum z
+//   sum y x    = M sum x  + beta sum x^2 + gamma sum x z
+//   sum y z    = M sum z  + beta sum x z + gamma sum z^2,   x = cos(2 pi t / 24), z = sin(2 pi t / 24),
+// by Cramer's rule; amplitude sqrt(beta^2 + gamma^2), acrophase phi = atan2(-gamma, beta) (a negative angle), as a
+// clock time -phi / (2 pi) x 24 h.
+struct Cosinor {
+  double mesor, amplitude, acrophase_hours;
+};
+
+Cosinor cornelissen(const std::vector<TimedValue>& points) {
+  double n = 0, sx = 0, sz = 0, sxx = 0, szz = 0, sxz = 0, sy = 0, syx = 0, syz = 0;
+  for (const auto& p : points) {
+    const double x = std::cos(2 * std::numbers::pi * p.hours / 24);
+    const double z = std::sin(2 * std::numbers::pi * p.hours / 24);
+    n += 1, sx += x, sz += z, sxx += x * x, szz += z * z, sxz += x * z;
+    sy += p.value, syx += p.value * x, syz += p.value * z;
+  }
+  const auto det = [](double a, double b, double c, double d, double e, double f, double g, double h, double i) {
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  };
+  const double d = det(n, sx, sz, sx, sxx, sxz, sz, sxz, szz);
+  const double m = det(sy, sx, sz, syx, sxx, sxz, syz, sxz, szz) / d;
+  const double beta = det(n, sy, sz, sx, syx, sxz, sz, syz, szz) / d;
+  const double gamma = det(n, sx, sy, sx, sxx, syx, sz, sxz, syz) / d;
+  const double phi = std::atan2(-gamma, beta);
+  double clock = -phi / (2 * std::numbers::pi) * 24;
+  if (clock < 0) clock += 24;
+  return {m, std::hypot(beta, gamma), clock};
+}
+
+TEST(RhythmRulesSerum, ADayCurveGivesTheSerumCosinorCodesAndTheCornelissenFit) {
+  // Six serum cortisol draws over 24 h from 08:00 to 04:00 the next calendar day (local +01:00), a diurnal shape
+  // (illustrative values: highest in the morning, lowest around midnight, rising again before waking). The shipped
+  // serum rule takes both local dates (days 2), needs no waking window and writes cortisol-serum-* codes.
+  const std::vector<Measurement> ms = {
+      sample("s08", 450, "2026-11-20T08:00:00+01:00", Specimen::serum_plasma),
+      sample("s12", 310, "2026-11-20T12:00:00+01:00", Specimen::serum_plasma),
+      sample("s16", 220, "2026-11-20T16:00:00+01:00", Specimen::serum_plasma),
+      sample("s20", 140, "2026-11-20T20:00:00+01:00", Specimen::serum_plasma),
+      sample("s00", 45, "2026-11-21T00:00:00+01:00", Specimen::serum_plasma),
+      sample("s04", 160, "2026-11-21T04:00:00+01:00", Specimen::serum_plasma),
+  };
+  const RhythmRule rule = serum_cosinor();
+  const auto gradients = compute_rhythm(rule, ms, catalogue());
+  ASSERT_EQ(gradients.size(), 3u);
+  EXPECT_EQ(gradients[0].code, "cortisol-serum-cosinor-mesor");
+  EXPECT_EQ(gradients[1].code, "cortisol-serum-cosinor-amplitude");
+  EXPECT_EQ(gradients[2].code, "cortisol-serum-cosinor-acrophase");
+  EXPECT_EQ(rhythm_codes(rule),
+            (std::vector<std::string>{gradients[0].code, gradients[1].code, gradients[2].code}));
+  EXPECT_EQ(gradients[0].display, "Cortisol (serum-plasma) 24 h cosinor MESOR");
+  EXPECT_EQ(gradients[0].components[0].code, "cortisol-serum-cosinor-residual-standard-error");
+  EXPECT_EQ(gradients[0].components[1].code, "cortisol-serum-cosinor-p-value");
+
+  const Cosinor expected = cornelissen({{8, 450}, {12, 310}, {16, 220}, {20, 140}, {0, 45}, {4, 160}});
+  // Equally spaced over one whole cycle the normal equations are diagonal: M is the mean, 1325 / 6.
+  EXPECT_NEAR(expected.mesor, 1325.0 / 6.0, 1e-9);
+  EXPECT_NEAR(gradients[0].value.value, expected.mesor, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, expected.amplitude, 1e-9);
+  EXPECT_NEAR(gradients[2].value.value, expected.acrophase_hours, 1e-9);
+  EXPECT_GT(gradients[2].value.value, 6.0);  // a morning peak
+  EXPECT_LT(gradients[2].value.value, 12.0);
+  EXPECT_EQ(references(gradients[0]), observations({"s08", "s12", "s16", "s20", "s00", "s04"}));
+
+  // The saliva rules never see these draws, and the serum rule never sees saliva.
+  EXPECT_TRUE(compute_rhythm(kCosinor, ms, catalogue()).empty());
+  EXPECT_TRUE(compute_rhythm(kSlope, ms, catalogue()).empty());
+}
+
+TEST(RhythmRulesSerum, ADoseCurveUnderHydrocortisoneHasSerumCodes) {
+  // A serum day curve under hydrocortisone 07:30 and 12:00 (timings as dosing.hpp gives them, oral peak window
+  // 0.33-2 h after a dose: hydrocortisone SmPC 5.2 as in config/terminology/medications.yaml): the peak is the
+  // highest draw in a peak window, the trough the draw longest after its dose.
+  const std::vector<Measurement> ms = {
+      sample("s07", 60, "2026-11-20T07:00:00+01:00", Specimen::serum_plasma),
+      sample("s0830", 700, "2026-11-20T08:30:00+01:00", Specimen::serum_plasma),
+      sample("s1130", 250, "2026-11-20T11:30:00+01:00", Specimen::serum_plasma),
+      sample("s13", 520, "2026-11-20T13:00:00+01:00", Specimen::serum_plasma),
+      sample("s18", 150, "2026-11-20T18:00:00+01:00", Specimen::serum_plasma),
+      sample("s22", 70, "2026-11-20T22:00:00+01:00", Specimen::serum_plasma),
+  };
+  const auto timing = [](std::string id, double hours, DosePhase phase) {
+    DoseTiming t;
+    t.measurement = "Observation/" + id;
+    t.medication_id = "hydrocortisone";
+    t.medication_display = "Hydrocortisone";
+    t.exposure = "MedicationStatement/hc";
+    t.route = Route::oral;
+    t.hours_since_dose = hours;
+    t.phase = phase;
+    return t;
+  };
+  const std::vector<DoseTiming> timings = {
+      timing("s07", 19, DosePhase::after_peak),  timing("s0830", 1, DosePhase::expected_peak),
+      timing("s1130", 4, DosePhase::after_peak), timing("s13", 1, DosePhase::expected_peak),
+      timing("s18", 6, DosePhase::after_peak),   timing("s22", 10, DosePhase::after_peak),
+  };
+  const RhythmRule rule = serum_cosinor();
+  const auto gradients = compute_dose_curve(rule, ms, timings, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_EQ(gradients[0].code, "cortisol-serum-dose-peak");
+  EXPECT_EQ(gradients[1].code, "cortisol-serum-dose-trough");
+  EXPECT_EQ(dose_curve_codes(rule), (std::vector<std::string>{gradients[0].code, gradients[1].code}));
+  EXPECT_DOUBLE_EQ(gradients[0].value.value, 700);
+  EXPECT_EQ(references(gradients[0]), observations({"s0830"}));
+  EXPECT_DOUBLE_EQ(gradients[1].value.value, 60);  // 07:00, before the day's first dose, 19 h after the last
+  EXPECT_EQ(references(gradients[1]), observations({"s07"}));
+  EXPECT_TRUE(gradients[0].dose_curve);
+
+  // The saliva rule's dose curve keeps the contract codes and finds no saliva here.
+  EXPECT_EQ(dose_curve_codes(kCosinor), (std::vector<std::string>{"cortisol-dose-peak", "cortisol-dose-trough"}));
+  EXPECT_TRUE(compute_dose_curve(kCosinor, ms, timings, catalogue()).empty());
+}
+
+TEST(RhythmRulesSerum, SerumAndSalivaUnderReplacementEachGetTheirOwnDoseCurve) {
+  // Through analyze(): one patient, a saliva and a serum series on the same day under hydrocortisone 07:30 and
+  // 12:00 (oral, peak 0.33-2 h: hydrocortisone SmPC 5.2, as in config/terminology/medications.yaml). Each series
+  // is evaluated once, with its own codes; no rhythm is reported for either.
+  Knowledge knowledge;
+  knowledge.catalogue = catalogue();
+  Medication hydrocortisone;
+  hydrocortisone.id = "hydrocortisone";
+  hydrocortisone.display = "Hydrocortisone";
+  hydrocortisone.affects = {"cortisol"};
+  hydrocortisone.glucocorticoid = true;
+  hydrocortisone.codes = {{"http://www.whocc.no/atc", "H02AB09"}};
+  hydrocortisone.names = {"hydrocortisone"};
+  hydrocortisone.routes = {{Route::oral, 0.33, 2.0, "SmPC 5.2", 24, "SmPC 4.2"}};
+  knowledge.medications.medications = {hydrocortisone};
+  knowledge.rules.rhythms = {kSlope, kCosinor, serum_cosinor()};
+
+  fhir::MedicationUse use;
+  use.resource_type = "MedicationStatement";
+  use.id = "hc";
+  use.status = "active";
+  use.medication_codeable_concept = fhir::CodeableConcept{{{"http://www.whocc.no/atc", "", "H02AB09", ""}}, ""};
+  use.subject.reference = "Patient/p1";
+  use.effective_period = fhir::Period{"2026-11-01", ""};
+  fhir::Dosage dosage;
+  dosage.route = fhir::CodeableConcept{{{"http://snomed.info/sct", "", "26643006", "Oral route"}}, ""};
+  dosage.timing = fhir::Timing{{}, fhir::TimingRepeat{}, std::nullopt};
+  dosage.timing->repeat->time_of_day = {"07:30:00", "12:00:00"};
+  use.dosage = {dosage};
+  const std::vector<fhir::MedicationUse> medications{use};
+
+  std::vector<fhir::Observation> observations;
+  const auto add = [&](std::string id, const char* loinc, double nmol_per_l, std::string when) {
+    observations.push_back(testing::lab_result(std::move(id), loinc, nmol_per_l, "nmol/L", std::move(when)));
+  };
+  add("sal07", "51844-9", 4, "2026-11-20T07:00:00+01:00");
+  add("sal0830", "51844-9", 30, "2026-11-20T08:30:00+01:00");
+  add("sal22", "51844-9", 3, "2026-11-20T22:00:00+01:00");
+  add("ser07", "14675-3", 60, "2026-11-20T07:00:00+01:00");
+  add("ser0830", "14675-3", 700, "2026-11-20T08:30:00+01:00");
+  add("ser18", "14675-3", 150, "2026-11-20T18:00:00+01:00");
+
+  PatientFacts patient;
+  patient.reference = "Patient/p1";
+  const auto as_of = parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc;
+  const auto analysis = analyze(patient, observations, medications, knowledge, as_of);
+  std::vector<std::string> codes;
+  for (const auto& g : analysis.gradients) codes.push_back(g.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"cortisol-dose-peak", "cortisol-dose-trough",
+                                             "cortisol-serum-dose-peak", "cortisol-serum-dose-trough"}));
+  EXPECT_DOUBLE_EQ(analysis.gradients[0].value.value, 30);   // saliva 08:30, 1 h after 07:30
+  EXPECT_DOUBLE_EQ(analysis.gradients[1].value.value, 4);    // saliva 07:00, 19 h after the 12:00 dose
+  EXPECT_DOUBLE_EQ(analysis.gradients[2].value.value, 700);  // serum 08:30
+  EXPECT_DOUBLE_EQ(analysis.gradients[3].value.value, 60);   // serum 07:00
+  ASSERT_EQ(analysis.notes.size(), 2u);
+  EXPECT_EQ(analysis.notes[0].rfind("Cortisol (saliva)", 0), 0u) << analysis.notes[0];
+  EXPECT_EQ(analysis.notes[1].rfind("Cortisol (serum-plasma)", 0), 0u) << analysis.notes[1];
 }
 
 }  // namespace

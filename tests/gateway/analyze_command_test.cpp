@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -70,6 +73,56 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
     }
   }
   EXPECT_TRUE(homa_moderate);
+}
+
+// Issue 8 floor: a serum cortisol day series of 6 samples over 24 h (tests/data/patients/serum-cortisol-day.json:
+// 08:00 16.3 ug/dL by 2143-6, then 310, 220, 140, 45 and 160 nmol/L by 14675-3 at 12:00, 16:00, 20:00, 00:00 and
+// 04:00, +01:00; illustrative values of a diurnal curve) prints the three serum cosinor values, and nothing of the
+// saliva rules.
+TEST(AnalyzeCommand, SerumCortisolDaySeriesPrintsTheSerumCosinor) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const std::string file = std::string(GG_SOURCE_DIR) + "/tests/data/patients/serum-cortisol-day.json";
+  AnalyzeOptions options{{file}, analytics::parse_fhir_date_time("2026-11-22T00:00:00Z").instant->utc, false};
+
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(run_analyze(*loaded.knowledge, options, out, err), 0) << err.str();
+  for (const char* code :
+       {"cortisol-serum-cosinor-mesor", "cortisol-serum-cosinor-amplitude", "cortisol-serum-cosinor-acrophase"}) {
+    EXPECT_NE(out.str().find(std::string("\"code\":\"") + code + "\""), std::string::npos) << code;
+  }
+
+  AnalyzeSummary summary;
+  std::ostringstream err2;
+  const auto written = analyse_inputs(*loaded.knowledge, options, err2, summary);
+  ASSERT_EQ(written.size(), 1u) << err2.str();
+  std::map<std::string, double> values;
+  for (const auto& entry : written[0].entries) {
+    if (const auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) {
+      values[observation->code.coding.at(0).code] = observation->value_quantity->value.value();
+    }
+  }
+  ASSERT_EQ(values.size(), 3u);  // no slope, no awakening response, no saliva code
+
+  // Independent computation: equally spaced samples over one whole 24 h cycle make the cosinor's normal equations
+  // diagonal (Cornelissen G, Theor Biol Med Model 2014;11:16), so MESOR = mean, beta = (2/n) sum y cos(2 pi t/24),
+  // gamma = (2/n) sum y sin(2 pi t/24), amplitude = sqrt(beta^2 + gamma^2), peak clock time = atan2(gamma, beta)
+  // in hours. 16.3 ug/dL = 16.3 x 10^4 / 362.46 nmol/L (cortisol 362.46 g/mol, config/terminology/analytes.yaml).
+  const std::vector<std::pair<double, double>> series = {
+      {8, 16.3e4 / 362.46}, {12, 310}, {16, 220}, {20, 140}, {0, 45}, {4, 160}};
+  double mean = 0, beta = 0, gamma = 0;
+  for (const auto& [hours, value] : series) {
+    const double angle = 2 * std::numbers::pi * hours / 24;
+    mean += value / 6;
+    beta += 2 * value * std::cos(angle) / 6;
+    gamma += 2 * value * std::sin(angle) / 6;
+  }
+  double peak = std::atan2(gamma, beta) * 24 / (2 * std::numbers::pi);
+  if (peak < 0) peak += 24;
+  EXPECT_NEAR(values["cortisol-serum-cosinor-mesor"], mean, 1e-9);
+  EXPECT_NEAR(values["cortisol-serum-cosinor-amplitude"], std::hypot(beta, gamma), 1e-9);
+  EXPECT_NEAR(values["cortisol-serum-cosinor-acrophase"], peak, 1e-9);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -27,6 +29,12 @@ class KnowledgeLoaderTest : public ::testing::Test {
 
   std::filesystem::path dir_;
 };
+
+std::string testing_problems(const KnowledgeLoad& loaded) {
+  std::string text;
+  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
+  return text;
+}
 
 TEST_F(KnowledgeLoaderTest, ShippedConfigurationLoadsWithoutProblems) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
@@ -101,6 +109,96 @@ TEST_F(KnowledgeLoaderTest, RatioNamingAnUnknownAnalyteIsReported) {
   auto loaded = load();
   ASSERT_FALSE(loaded.problems.empty());
   EXPECT_NE(loaded.problems[0].location.find("denominator"), std::string::npos);
+}
+
+// Rhythm rules (issue 8 items 3, 4 and 8): saliva keeps the contract's codes, serum cortisol writes
+// cortisol-serum-*, and the saliva rules name the waking window.
+TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesGiveSalivaAndSerumTheirOwnCodes) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto& rules = loaded.knowledge->knowledge.rules;
+  const auto codes = analytics::gradient_codes(rules);
+  for (const char* code :
+       {"cortisol-diurnal-slope", "cortisol-car-aucg", "cortisol-car-auci", "cortisol-cosinor-mesor",
+        "cortisol-cosinor-amplitude", "cortisol-cosinor-acrophase", "cortisol-dose-peak", "cortisol-dose-trough",
+        "cortisol-serum-cosinor-mesor", "cortisol-serum-cosinor-amplitude", "cortisol-serum-cosinor-acrophase",
+        "cortisol-serum-dose-peak", "cortisol-serum-dose-trough"}) {
+    EXPECT_EQ(std::count(codes.begin(), codes.end(), code), 1) << code;
+  }
+  ASSERT_EQ(rules.rhythms.size(), 4u);
+  for (const auto& rule : rules.rhythms) {
+    if (rule.specimen == analytics::Specimen::saliva) {
+      EXPECT_EQ(rule.prefix(), "cortisol");
+      ASSERT_TRUE(rule.waking_window);
+      EXPECT_EQ(rule.waking_window->from, std::chrono::hours{5});
+      EXPECT_EQ(rule.waking_window->to, std::chrono::hours{11});
+    } else {
+      // Serum: the cosinor only, no waking window (an inpatient series has no verified waking).
+      EXPECT_EQ(rule.specimen, analytics::Specimen::serum_plasma);
+      EXPECT_EQ(rule.kind, analytics::RhythmRule::Kind::cosinor);
+      EXPECT_EQ(rule.code_prefix, "cortisol-serum");
+      EXPECT_FALSE(rule.waking_window);
+    }
+    // Review L13: at least 6 samples, 3 residual degrees of freedom for the cosinor's F test.
+    if (rule.kind == analytics::RhythmRule::Kind::cosinor) {
+      EXPECT_EQ(rule.min_samples, 6u);
+    }
+  }
+}
+
+TEST_F(KnowledgeLoaderTest, ARhythmKindRepeatedForTheSameAnalyteAndSpecimenIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: cortisol\n    specimen: saliva\n"
+             "    code_prefix: cortisol\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("repeats the cosinor rule of rhythms[2]"), std::string::npos) << text;
+}
+
+TEST_F(KnowledgeLoaderTest, RhythmRulesWritingTheSameCodeAreRefused) {
+  // A serum slope without a prefix would write cortisol-diurnal-slope, the saliva contract code.
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: diurnal-slope\n    analyte: cortisol\n    specimen: serum-plasma\n"
+             "    waking_window: {from: \"06:00\", to: \"10:00\"}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("duplicate gradient code 'cortisol-diurnal-slope'"), std::string::npos) << text;
+  EXPECT_NE(text.find("code prefix 'cortisol' is already used by rhythms[0]"), std::string::npos) << text;
+  EXPECT_NE(text.find("rhythms[3] has the same analyte and specimen with code prefix 'cortisol-serum'"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, ASlopeWithoutAWakingWindowIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: diurnal-slope\n    analyte: cortisol\n    specimen: serum-plasma\n"
+             "    code_prefix: cortisol-serum\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("rhythms[4].waking_window): a diurnal-slope rule needs a waking window"), std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, AWakingWindowIsTwoClockTimesInOrder) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_window: {from: \"5am\", to: \"11:00\"}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_EQ(loaded.problems.size(), 1u) << testing_problems(loaded);
+  EXPECT_EQ(loaded.problems[0].location, "site.yaml:6:27 (rhythms[0].waking_window.from)");
+  EXPECT_NE(loaded.problems[0].message.find("HH:MM"), std::string::npos);
+
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_window: {from: \"11:00\", to: \"05:00\"}\n");
+  const auto reversed = load();
+  EXPECT_FALSE(reversed.knowledge);
+  EXPECT_NE(testing_problems(reversed).find("expected 00:00 <= from < to"), std::string::npos)
+      << testing_problems(reversed);
 }
 
 }  // namespace
