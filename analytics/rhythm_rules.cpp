@@ -13,6 +13,8 @@ namespace {
 
 // The awakening response: the samples from waking to +60 min (the contract's definition of the car-* codes).
 constexpr double kAwakeningWindowMinutes = 60;
+constexpr std::size_t kDoseCurveMinSamples = 4;
+constexpr std::chrono::hours kDoseCurveMinSpan{12};
 
 // "<prefix>-<name>": gradient_rules.hpp's rhythm_codes() lists the same codes for validation.
 std::string rule_code(const RhythmRule& rule, std::string_view name) {
@@ -346,6 +348,13 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
   if (timed.empty()) return {};
   const auto day = timed.back().sample.series_day;
   std::erase_if(timed, [&](const Timed& t) { return t.sample.series_day != day; });
+  // A dose curve is a day's series, not one draw: at least 4 timed samples spanning at least 12 h (the day curve
+  // of issue 8: an inpatient series at fixed times, or a hydrocortisone day curve). A lone draw after a dose is
+  // still reported with its hours since the dose by the ratio and derived rules; it is not a peak or a trough.
+  if (timed.size() < kDoseCurveMinSamples ||
+      timed.back().sample.utc - timed.front().sample.utc < kDoseCurveMinSpan) {
+    return {};
+  }
 
   const std::string name = analyte_display(rule, catalogue);
   const auto gradient_of = [&](const Timed& t, std::string code, std::string display) {

@@ -43,7 +43,8 @@ std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Mea
 // day with timed samples (a dose time known for the sample, from `timings`: the glucocorticoid ones):
 // "<prefix>-dose-peak", the highest sample drawn within the dose's expected peak window, and
 // "<prefix>-dose-trough", the sample drawn longest after its dose (past the peak window). Each carries the hours
-// since the dose as a component; nothing when no sample qualifies.
+// since the dose as a component; nothing when no sample qualifies, or when the day has fewer than 4 timed samples
+// or they span less than 12 h (one draw is not a curve).
 std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const Measurement> measurements,
                                          std::span<const DoseTiming> timings, const Catalogue& catalogue);
 

@@ -812,6 +812,44 @@ TEST(RhythmRulesSerum, ADoseCurveUnderHydrocortisoneHasSerumCodes) {
   EXPECT_TRUE(compute_dose_curve(kCosinor, ms, timings, catalogue()).empty());
 }
 
+TEST(RhythmRulesSerum, OneOrAFewDrawsAreNotADoseCurve) {
+  // A dose curve is a day's series: 4 timed samples spanning 12 h (issue 8, item 4). One serum cortisol 1 h after
+  // hydrocortisone (peak 0.33-2 h: hydrocortisone SmPC 5.2) is not a "peak" of a curve, and three draws over
+  // 15 h, or four over 11 h, are not a day curve either.
+  const auto timing = [](std::string id, double hours, DosePhase phase) {
+    DoseTiming t;
+    t.measurement = "Observation/" + id;
+    t.medication_id = "hydrocortisone";
+    t.medication_display = "Hydrocortisone";
+    t.exposure = "MedicationStatement/hc";
+    t.route = Route::oral;
+    t.hours_since_dose = hours;
+    t.phase = phase;
+    return t;
+  };
+  const RhythmRule rule = serum_cosinor();
+  const std::vector<Measurement> one = {sample("s0830", 700, "2026-11-20T08:30:00+01:00", Specimen::serum_plasma)};
+  EXPECT_TRUE(compute_dose_curve(rule, one, std::vector{timing("s0830", 1, DosePhase::expected_peak)}, catalogue())
+                  .empty());
+  const std::vector<Measurement> three = {
+      sample("s07", 60, "2026-11-20T07:00:00+01:00", Specimen::serum_plasma),
+      sample("s0830", 700, "2026-11-20T08:30:00+01:00", Specimen::serum_plasma),
+      sample("s22", 70, "2026-11-20T22:00:00+01:00", Specimen::serum_plasma)};
+  const std::vector<DoseTiming> three_timed = {timing("s07", 19, DosePhase::after_peak),
+                                               timing("s0830", 1, DosePhase::expected_peak),
+                                               timing("s22", 10, DosePhase::after_peak)};
+  EXPECT_TRUE(compute_dose_curve(rule, three, three_timed, catalogue()).empty());
+  const std::vector<Measurement> short_day = {
+      sample("s07", 60, "2026-11-20T07:00:00+01:00", Specimen::serum_plasma),
+      sample("s0830", 700, "2026-11-20T08:30:00+01:00", Specimen::serum_plasma),
+      sample("s13", 520, "2026-11-20T13:00:00+01:00", Specimen::serum_plasma),
+      sample("s1730", 150, "2026-11-20T17:30:00+01:00", Specimen::serum_plasma)};
+  const std::vector<DoseTiming> short_timed = {
+      timing("s07", 19, DosePhase::after_peak), timing("s0830", 1, DosePhase::expected_peak),
+      timing("s13", 1, DosePhase::expected_peak), timing("s1730", 5.5, DosePhase::after_peak)};
+  EXPECT_TRUE(compute_dose_curve(rule, short_day, short_timed, catalogue()).empty());
+}
+
 TEST(RhythmRulesSerum, SerumAndSalivaUnderReplacementEachGetTheirOwnDoseCurve) {
   // Through analyze(): one patient, a saliva and a serum series on the same day under hydrocortisone 07:30 and
   // 12:00 (oral, peak 0.33-2 h: hydrocortisone SmPC 5.2, as in config/terminology/medications.yaml). Each series
@@ -850,9 +888,11 @@ TEST(RhythmRulesSerum, SerumAndSalivaUnderReplacementEachGetTheirOwnDoseCurve) {
   add("sal07", "51844-9", 4, "2026-11-20T07:00:00+01:00");
   add("sal0830", "51844-9", 30, "2026-11-20T08:30:00+01:00");
   add("sal22", "51844-9", 3, "2026-11-20T22:00:00+01:00");
+  add("sal15", "51844-9", 8, "2026-11-20T15:00:00+01:00");
   add("ser07", "14675-3", 60, "2026-11-20T07:00:00+01:00");
   add("ser0830", "14675-3", 700, "2026-11-20T08:30:00+01:00");
   add("ser18", "14675-3", 150, "2026-11-20T18:00:00+01:00");
+  add("ser22", "14675-3", 90, "2026-11-20T22:00:00+01:00");
 
   PatientFacts patient;
   patient.reference = "Patient/p1";
