@@ -70,34 +70,132 @@ std::string analyte_name(const std::string& analyte_id, const Catalogue& catalog
   return analyte != nullptr ? analyte->display : analyte_id;
 }
 
-// Each input drawn on a medication that affects it: the hours since the dose as a component, and when the draw
-// fell in the dose's expected peak, a note and no risk level (a peak is not a trough or a basal level).
-void apply_dose_timing(Gradient& gradient, Finding& finding, std::span<const DoseTiming> timings,
-                       const Catalogue& catalogue) {
+// "2-8 h" or "119-218 h": a window in hours after the dose.
+std::string window_text(double from, double to) {
+  std::ostringstream text;
+  const auto number = [&](double hours) { text << std::fixed << std::setprecision(hours < 10 ? 1 : 0) << hours; };
+  number(from);
+  text << "-";
+  number(to);
+  text << " h after the dose";
+  return text.str();
+}
+
+// The medication's interpretation block when it makes results of this analyte uninterpretable.
+const NotAssessed* not_assessed_for(const DoseTiming& timing, const std::string& analyte_id,
+                                    const MedicationCatalogue& medications) {
+  const Medication* medication = medications.find(timing.medication_id);
+  if (medication == nullptr || !medication->not_assessed) return nullptr;
+  const auto& analytes = medication->not_assessed->analytes;
+  return std::find(analytes.begin(), analytes.end(), analyte_id) != analytes.end() ? &*medication->not_assessed
+                                                                                   : nullptr;
+}
+
+// Where a timed draw fell, for a note or a reason: "in its expected peak (...)" or "outside its recommended
+// sampling window of 2.0-8.0 h after the dose".
+std::string where_drawn(const DoseTiming& timing) {
+  if (timing.phase == DosePhase::expected_peak) return "in its expected peak (" + timing.peak_source + ")";
+  if (timing.window_from_hours && timing.window_to_hours) {
+    return "outside its recommended sampling window of " +
+           window_text(*timing.window_from_hours, *timing.window_to_hours);
+  }
+  return "after the dose and before its expected peak ended, not before the next dose";
+}
+
+// The proposal for a result not assessed because of when it was drawn: the route's recommended sampling time,
+// or, without one, a draw outside the expected peak.
+TimingProposal timing_proposal(const DoseTiming& timing, const GradientInput& input, const std::string& analyte,
+                               const Gradient& gradient, std::size_t gradient_index) {
+  TimingProposal proposal;
+  proposal.measurement = timing.measurement;
+  proposal.analyte_id = input.analyte_id;
+  proposal.medication_id = timing.medication_id;
+  proposal.exposure = timing.exposure;
+  proposal.gradient = gradient_index;
+  proposal.reason = timing.measurement + " was drawn " + hours_text(*timing.hours_since_dose) + " after a " +
+                    timing.medication_display + " dose" + cited(timing.exposure) + ", " + where_drawn(timing) +
+                    "; the " + gradient.display + " was therefore not assessed against a target.";
+  if (!timing.sampling) {
+    proposal.title = "Repeat the " + analyte + " result outside the expected peak after a " +
+                     timing.medication_display + " dose";
+    proposal.description =
+        "A level drawn at the expected peak after a dose reflects the dose. Source of the peak window: " +
+        timing.peak_source;
+    return proposal;
+  }
+  const auto& sampling = *timing.sampling;
+  proposal.title = "Repeat the " + analyte + " result " + sampling.advice;
+  proposal.description = "Recommended time for a monitoring sample on " + std::string(to_string(timing.route)) +
+                         " " + timing.medication_display + ": " + sampling.advice;
+  if (sampling.at == SamplingTime::mid_interval && timing.window_from_hours && timing.window_to_hours) {
+    const std::string window = window_text(*timing.window_from_hours, *timing.window_to_hours);
+    proposal.title += " (" + window + ")";
+    proposal.description += ", here " + window + " for a dosing interval of " + hours_text(timing.interval_hours) +
+                            " (the tolerance around the midpoint is a site setting, not the source's)";
+  }
+  proposal.description += ". Source: " + sampling.source;
+  return proposal;
+}
+
+// Each input drawn on a medication that affects it: the hours since the dose as a component, and a note on when
+// it was drawn. No risk level when the medication makes the result uninterpretable, or when the draw fell outside
+// the route's recommended sampling window or (without such a window around it) in the dose's expected peak; the
+// latter two get a proposal to repeat the result at the recommended time.
+void apply_dose_timing(Gradient& gradient, Finding& finding, std::size_t gradient_index,
+                       std::span<const DoseTiming> timings, const Knowledge& knowledge,
+                       std::vector<TimingProposal>& proposals) {
   for (const auto& input : gradient.inputs) {
     for (const auto& timing : timings) {
       if (timing.measurement != input.reference || timing.measurement.empty()) continue;
-      const std::string analyte = analyte_name(input.analyte_id, catalogue);
+      const std::string analyte = analyte_name(input.analyte_id, knowledge.catalogue);
       if (!timing.hours_since_dose) {
         gradient.notes.push_back(analyte + cited(input.reference) + " was drawn on " + timing.medication_display +
                                  cited(timing.exposure) + " with no known dose time.");
+      } else {
+        gradient.components.push_back({"hours-since-dose",
+                                       analyte + ": hours since the " + timing.medication_display + " dose",
+                                       {*timing.hours_since_dose, "h"}});
+      }
+      if (const auto* not_assessed = not_assessed_for(timing, input.analyte_id, knowledge.medications)) {
+        // Whatever the time since the dose: the medication itself makes the result uninterpretable.
+        gradient.notes.push_back(analyte + cited(input.reference) + " was drawn on " + timing.medication_display +
+                                 cited(timing.exposure) + ": " + not_assessed->reason + " (" +
+                                 not_assessed->source + ")");
+        finding.level.reset();
+        finding.direction.reset();
+        if (finding.rationale.find(not_assessed->reason) == std::string::npos) {
+          finding.rationale += " Not assessed against a target: " + not_assessed->reason;
+        }
         continue;
       }
-      gradient.components.push_back({"hours-since-dose",
-                                     analyte + ": hours since the " + timing.medication_display + " dose",
-                                     {*timing.hours_since_dose, "h"}});
-      if (timing.phase != DosePhase::expected_peak) continue;
-      gradient.notes.push_back(analyte + cited(input.reference) + " was drawn " +
-                               hours_text(*timing.hours_since_dose) + " after " +
-                               std::string(to_string(timing.route)) + " " + timing.medication_display +
-                               cited(timing.exposure) + ", in its expected peak (" + timing.peak_source + ").");
+      if (!timing.hours_since_dose) continue;
+      const std::string drawn =
+          analyte + cited(input.reference) + " was drawn " + hours_text(*timing.hours_since_dose) + " after " +
+          std::string(to_string(timing.route)) + " " + timing.medication_display + cited(timing.exposure) + ", ";
+      if (timing.fit == SamplingFit::inside) {
+        gradient.notes.push_back(drawn + "inside its recommended sampling window (" + timing.sampling->advice +
+                                 "; " + timing.sampling->source + ").");
+        continue;
+      }
+      const bool in_peak = timing.phase == DosePhase::expected_peak;
+      if (timing.fit != SamplingFit::outside && !in_peak) continue;
+      gradient.notes.push_back(drawn + where_drawn(timing) + ".");
       if (finding.level) {
         finding.level.reset();
         finding.direction.reset();
-        finding.rationale += " Not assessed against the target: " + analyte + " was drawn in the expected peak " +
-                             hours_text(*timing.hours_since_dose) + " after a " + timing.medication_display +
-                             " dose.";
+        finding.rationale +=
+            " Not assessed against the target: " + analyte + " was drawn " +
+            (in_peak ? "in the expected peak " + hours_text(*timing.hours_since_dose) + " after a " +
+                           timing.medication_display + " dose."
+                     : hours_text(*timing.hours_since_dose) + " after a " + timing.medication_display +
+                           " dose, outside the recommended sampling time (" + timing.sampling->advice +
+                           "), to which targets refer.");
       }
+      const bool proposed = std::any_of(proposals.begin(), proposals.end(), [&](const TimingProposal& p) {
+        return p.measurement == timing.measurement && p.exposure == timing.exposure &&
+               p.medication_id == timing.medication_id;
+      });
+      if (!proposed) proposals.push_back(timing_proposal(timing, input, analyte, gradient, gradient_index));
     }
   }
 }
@@ -107,6 +205,27 @@ void cite(std::vector<std::string>& basis, const std::string& reference) {
   if (!reference.empty() && std::find(basis.begin(), basis.end(), reference) == basis.end()) {
     basis.push_back(reference);
   }
+}
+
+// When a rhythm rule's series was drawn on a medication that makes its analyte uninterpretable: the note saying
+// that the series is evaluated neither way.
+std::optional<std::string> uninterpretable_series(const RhythmRule& rule, const Analysis& analysis,
+                                                  const Knowledge& knowledge) {
+  for (const auto& timing : analysis.dose_timings) {
+    const auto* not_assessed = not_assessed_for(timing, rule.analyte, knowledge.medications);
+    if (not_assessed == nullptr) continue;
+    const bool in_series =
+        std::any_of(analysis.measurements.begin(), analysis.measurements.end(), [&](const Measurement& m) {
+          return m.reference == timing.measurement && m.analyte_id == rule.analyte && m.specimen == rule.specimen;
+        });
+    if (!in_series) continue;
+    return analyte_name(rule.analyte, knowledge.catalogue) + " (" + std::string(to_string(rule.specimen)) +
+           ") was drawn on " + timing.medication_display + cited(timing.exposure) +
+           ": its series is evaluated neither as a dose curve nor as an endogenous rhythm (slope, awakening "
+           "response, cosinor). Reason: " +
+           not_assessed->reason;
+  }
+  return std::nullopt;
 }
 
 bool glucocorticoid(const DoseTiming& timing, const MedicationCatalogue& medications) {
@@ -183,7 +302,10 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
       if (finding.range->cycle_days) cite(analysis.context_basis, reproductive.last_menstrual_period_source);
     }
     // A dose curve's gradients carry their dose timing already (they exist because of it).
-    if (!gradient.dose_curve) apply_dose_timing(gradient, finding, analysis.dose_timings, knowledge.catalogue);
+    if (!gradient.dose_curve) {
+      apply_dose_timing(gradient, finding, analysis.gradients.size(), analysis.dose_timings, knowledge,
+                        analysis.timing_proposals);
+    }
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));
   };
@@ -210,6 +332,14 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   }
   std::vector<std::string> dose_curves_done;
   for (const auto& rule : knowledge.rules.rhythms) {
+    // A series drawn on a medication that makes the analyte uninterpretable (prednisolone and cortisol) is neither
+    // an endogenous rhythm nor a hydrocortisone dose curve.
+    if (const auto note = uninterpretable_series(rule, analysis, knowledge)) {
+      if (std::find(analysis.notes.begin(), analysis.notes.end(), *note) == analysis.notes.end()) {
+        analysis.notes.push_back(*note);
+      }
+      continue;
+    }
     const bool on_replacement = std::any_of(replacement.begin(), replacement.end(), [&](const DoseTiming& t) {
       return std::any_of(analysis.measurements.begin(), analysis.measurements.end(), [&](const Measurement& m) {
         return m.reference == t.measurement && m.analyte_id == rule.analyte && m.specimen == rule.specimen;

@@ -32,6 +32,21 @@ struct PatientFacts {
 // The facts the analysis needs from a Patient resource.
 PatientFacts patient_facts(const fhir::Patient& patient);
 
+// A proposal to repeat a result at a better time after a dose: the result was drawn in the dose's expected peak
+// or outside the route's recommended sampling window, so its findings were not assessed. One per result and
+// medication, however many gradients the result entered; the CarePlan writer maps it to an activity.
+struct TimingProposal {
+  std::string measurement;  // "Observation/12"
+  std::string analyte_id;
+  std::string medication_id;
+  std::string exposure;      // the medication resource, "" when it has no id
+  std::size_t gradient = 0;  // index into Analysis::gradients: the first gradient the result entered
+  std::string title;         // "Repeat the Testosterone result 2-8 h after applying the gel"
+  std::string reason;        // why: when it was drawn, and what was therefore not assessed
+  std::string description;   // the recommended time and its source
+  friend bool operator==(const TimingProposal&, const TimingProposal&) = default;
+};
+
 struct Analysis {
   std::vector<Measurement> measurements;  // every usable hormone result, in input order
   std::vector<Rejected> rejections;       // hormone results that could not be normalised, with every reason
@@ -43,6 +58,7 @@ struct Analysis {
   std::vector<Finding> findings;    // one per gradient, same order
   // Dose timing: each measurement drawn on a hormone medication that affects it, against the last dose.
   std::vector<DoseTiming> dose_timings;
+  std::vector<TimingProposal> timing_proposals;  // repeats at a better time after a dose, in gradient order
   // Resources besides the inputs that the analysis used, each once: the medications of the dose timings, the
   // Observations stating a menopausal status or last menstrual period that selected a target range.
   std::vector<std::string> context_basis;
@@ -55,9 +71,13 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
                  const Knowledge& knowledge, std::chrono::sys_seconds as_of);
 
 // The same, with the patient's hormone medications (MedicationStatement / MedicationAdministration /
-// MedicationRequest; others about another subject are ignored). A result drawn in a dose's expected peak is not
-// assessed against a target (its finding has no level and says why); every gradient input drawn on a medication
-// that affects it carries the time since the dose as a component; under glucocorticoid replacement a rhythm rule's
+// MedicationRequest; others about another subject are ignored). Every gradient input drawn on a medication that
+// affects it carries the time since the dose as a component. A result drawn inside its route's recommended
+// sampling window is assessed normally; one drawn outside an after-dose or mid-interval window, or in the dose's
+// expected peak without being inside such a window, is not assessed against a target (its finding has no level
+// and says why) and gets a TimingProposal. A result drawn on a medication that makes it uninterpretable
+// (Medication::not_assessed: insulin for HOMA-IR, prednisolone for cortisol) is not assessed either, and its
+// series is evaluated neither as a rhythm nor as a dose curve. Under glucocorticoid replacement a rhythm rule's
 // series is evaluated as a dose curve (rhythm_rules.hpp) instead of an endogenous rhythm.
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  std::span<const fhir::MedicationUse> medications, const Knowledge& knowledge,

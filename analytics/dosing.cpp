@@ -99,7 +99,10 @@ const fhir::CodeableConcept* medication_concept(const fhir::MedicationUse& use) 
   return nullptr;
 }
 
-const Medication* identify(const fhir::CodeableConcept& code, const MedicationCatalogue& catalogue) {
+// The medication a concept names: a catalogue code first; else an ingredient name in its text or displays, unless
+// a word of that medication's own local products is there too ("hydrocortisone cream").
+const Medication* identify(const fhir::CodeableConcept& code, const MedicationCatalogue& catalogue,
+                           const std::vector<std::string>& words) {
   for (const auto& coding : code.coding) {
     for (const auto& medication : catalogue.medications) {
       for (const auto& code : medication.codes) {
@@ -107,21 +110,23 @@ const Medication* identify(const fhir::CodeableConcept& code, const MedicationCa
       }
     }
   }
-  // By name: the concept's text and displays, unless a word marks a local product ("hydrocortisone cream").
+  for (const auto& medication : catalogue.medications) {
+    const auto named = [&](const std::string& name) { return contains_phrase(words, name); };
+    if (std::none_of(medication.names.begin(), medication.names.end(), named)) continue;
+    if (std::any_of(medication.local_product_words.begin(), medication.local_product_words.end(), named)) continue;
+    return &medication;
+  }
+  return nullptr;
+}
+
+// The words of a concept's text and its codings' displays.
+std::vector<std::string> concept_words(const fhir::CodeableConcept& code) {
   std::vector<std::string> words = words_of(code.text);
   for (const auto& coding : code.coding) {
     auto more = words_of(coding.display);
     words.insert(words.end(), more.begin(), more.end());
   }
-  for (const auto& local : catalogue.local_product_words) {
-    if (contains_phrase(words, local)) return nullptr;
-  }
-  for (const auto& medication : catalogue.medications) {
-    for (const auto& name : medication.names) {
-      if (contains_phrase(words, name)) return &medication;
-    }
-  }
-  return nullptr;
+  return words;
 }
 
 bool taken(const fhir::MedicationUse& use) {
@@ -164,6 +169,15 @@ std::optional<std::chrono::minutes> clock_time(std::string_view text) {
   return std::chrono::minutes(hours * 60 + minutes);
 }
 
+// Hours of one Timing.repeat period unit; none for units whose length varies (mo, a) or is too short to be a
+// dosing interval (s, min).
+std::optional<double> unit_hours(std::string_view unit) {
+  if (unit == "h") return 1.0;
+  if (unit == "d") return 24.0;
+  if (unit == "wk") return 168.0;
+  return std::nullopt;
+}
+
 void read_dosage(const fhir::Dosage& dosage, MedicationExposure& exposure) {
   if (!dosage.timing) return;
   for (const auto& event : dosage.timing->event) {
@@ -171,6 +185,11 @@ void read_dosage(const fhir::Dosage& dosage, MedicationExposure& exposure) {
   }
   const auto& repeat = dosage.timing->repeat;
   if (!repeat) return;
+  // The patient's interval: `frequency` doses per `period` `periodUnit` (R4 Timing.repeat), e.g. 1 per 1 wk.
+  if (const auto hours = unit_hours(repeat->period_unit); hours && repeat->period && *repeat->period > 0) {
+    const int frequency = repeat->frequency.value_or(1);
+    if (frequency > 0 && !exposure.interval_hours) exposure.interval_hours = *repeat->period * *hours / frequency;
+  }
   // Every day at the given clock times: a period of one day (or none given); weekday-only regimens are not placed.
   const bool daily = (repeat->period_unit.empty() || repeat->period_unit == "d") &&
                      (!repeat->period || *repeat->period == 1) && repeat->day_of_week.empty();
@@ -185,13 +204,101 @@ void read_dosage(const fhir::Dosage& dosage, MedicationExposure& exposure) {
   }
 }
 
-const MedicationRoute* route_of(const Medication& medication, Route route) {
-  for (const auto& candidate : medication.routes) {
-    if (candidate.route == route) return &candidate;
+bool names_a_form(const MedicationRoute& entry, const std::vector<std::string>& forms) {
+  return std::any_of(entry.forms.begin(), entry.forms.end(), [&](const std::string& form) {
+    return std::find(forms.begin(), forms.end(), form) != forms.end();
+  });
+}
+
+const MedicationRoute* route_of(const Medication& medication, Route route, const std::vector<std::string>& forms) {
+  if (route != Route::unknown) {
+    for (const auto& entry : medication.routes) {
+      if (entry.route == route && names_a_form(entry, forms)) return &entry;
+    }
+    for (const auto& entry : medication.routes) {
+      if (entry.route == route && entry.forms.empty()) return &entry;
+    }
+    return nullptr;
   }
-  // An unstated route: the medication's only route, if it has one.
-  if (route == Route::unknown && medication.routes.size() == 1) return &medication.routes.front();
+  // An unstated route: the entry whose form the product names, or the medication's only entry.
+  for (const auto& entry : medication.routes) {
+    if (names_a_form(entry, forms)) return &entry;
+  }
+  if (medication.routes.size() == 1) return &medication.routes.front();
   return nullptr;
+}
+
+// A recorded route this medication's catalogue calls by another name (a testosterone gel recorded "topical" is
+// transdermal); the route itself otherwise.
+Route catalogue_route(const Medication& medication, Route recorded) {
+  for (const auto& entry : medication.routes) {
+    if (entry.route == recorded) return recorded;
+  }
+  for (const auto& entry : medication.routes) {
+    if (std::find(entry.recorded_as.begin(), entry.recorded_as.end(), recorded) != entry.recorded_as.end()) {
+      return entry.route;
+    }
+  }
+  return recorded;
+}
+
+// The last dose at or before `at`, and whether it came from a regimen's clock times (which state every dose)
+// rather than a recorded one (after which a later dose may be missing from the record).
+struct LastDose {
+  std::chrono::sys_seconds at;
+  bool from_regimen = false;
+};
+
+std::optional<LastDose> last_dose(const MedicationExposure& exposure, const FhirInstant& at) {
+  std::optional<LastDose> last;
+  const auto consider = [&](std::chrono::sys_seconds dose, bool from_regimen) {
+    if (dose <= at.utc && (!last || dose > last->at)) last = LastDose{dose, from_regimen};
+  };
+  for (const auto& dose : exposure.doses) consider(dose.utc, false);
+  // A regimen runs while its use is active, or until its stated end; an undated finished one says nothing of now.
+  if (!exposure.daily_times.empty() && (exposure.active || exposure.to)) {
+    const auto local_day = std::chrono::floor<std::chrono::days>(at.utc + at.utc_offset);
+    for (const auto day : {local_day, local_day - std::chrono::days(1)}) {
+      for (const auto time : exposure.daily_times) {
+        const std::chrono::sys_seconds dose = day + time - at.utc_offset;
+        if (exposure.from && dose < *exposure.from) continue;
+        if (exposure.to && dose > *exposure.to) continue;
+        consider(dose, true);
+      }
+    }
+  }
+  return last;
+}
+
+// Where the draw falls against the route's recommended sampling time (dosing.hpp, SamplingFit).
+void fit_sampling(const MedicationRoute& route, DoseTiming& timing) {
+  if (!route.sampling || !timing.hours_since_dose) return;
+  const auto& sampling = *route.sampling;
+  const double hours = *timing.hours_since_dose;
+  switch (sampling.at) {
+    case SamplingTime::after_dose:
+      timing.window_from_hours = sampling.from_hours;
+      timing.window_to_hours = sampling.to_hours;
+      break;
+    case SamplingTime::mid_interval: {
+      const double middle = timing.interval_hours / 2;
+      const double tolerance = sampling.site_tolerance_fraction * timing.interval_hours;
+      timing.window_from_hours = middle - tolerance;
+      timing.window_to_hours = middle + tolerance;
+      break;
+    }
+    case SamplingTime::pre_dose:
+      // Before the next dose: a draw during the dose's absorption and peak is not one; after the peak the level
+      // is judged as before.
+      if (timing.phase == DosePhase::before_peak || timing.phase == DosePhase::expected_peak) {
+        timing.fit = SamplingFit::outside;
+      }
+      return;
+  }
+  if (timing.window_from_hours && timing.window_to_hours) {
+    const bool inside = *timing.window_from_hours <= hours && hours <= *timing.window_to_hours;
+    timing.fit = inside ? SamplingFit::inside : SamplingFit::outside;
+  }
 }
 
 }  // namespace
@@ -230,6 +337,25 @@ Route route_of(const fhir::CodeableConcept& route) {
   return Route::unknown;
 }
 
+std::string_view to_string(SamplingTime at) {
+  switch (at) {
+    case SamplingTime::pre_dose:
+      return "pre-dose";
+    case SamplingTime::after_dose:
+      return "after-dose";
+    case SamplingTime::mid_interval:
+      return "mid-interval";
+  }
+  return "pre-dose";
+}
+
+std::optional<SamplingTime> sampling_time_from_string(std::string_view text) {
+  for (const auto at : {SamplingTime::pre_dose, SamplingTime::after_dose, SamplingTime::mid_interval}) {
+    if (to_string(at) == text) return at;
+  }
+  return std::nullopt;
+}
+
 const Medication* MedicationCatalogue::find(std::string_view id) const {
   for (const auto& medication : medications) {
     if (medication.id == id) return &medication;
@@ -242,7 +368,8 @@ std::optional<MedicationExposure> read_medication_use(const fhir::MedicationUse&
   if (!taken(use)) return std::nullopt;
   const auto* code = medication_concept(use);
   if (code == nullptr) return std::nullopt;
-  const auto* medication = identify(*code, catalogue);
+  const auto words = concept_words(*code);
+  const auto* medication = identify(*code, catalogue, words);
   if (medication == nullptr) return std::nullopt;
 
   MedicationExposure exposure;
@@ -252,8 +379,18 @@ std::optional<MedicationExposure> read_medication_use(const fhir::MedicationUse&
   for (const auto& dosage : use.dosage) {
     if (dosage.route && exposure.route == Route::unknown) exposure.route = route_of(*dosage.route);
   }
-  // Skin and other local uses do not act on serum levels the way the catalogue's routes do.
+  exposure.route = catalogue_route(*medication, exposure.route);
+  // Skin and other local uses do not act on serum levels the way the catalogue's routes do (unless the catalogue
+  // says this medication's "topical" is one of them, above).
   if (exposure.route == Route::topical) return std::nullopt;
+  for (const auto& entry : medication->routes) {
+    for (const auto& form : entry.forms) {
+      if (contains_phrase(words, form) &&
+          std::find(exposure.forms.begin(), exposure.forms.end(), form) == exposure.forms.end()) {
+        exposure.forms.push_back(form);
+      }
+    }
+  }
 
   if (use.resource_type == "MedicationAdministration") {
     const std::string_view when = !use.effective_date_time.empty() ? std::string_view(use.effective_date_time)
@@ -278,24 +415,9 @@ std::optional<MedicationExposure> read_medication_use(const fhir::MedicationUse&
 
 std::optional<std::chrono::sys_seconds> last_dose_before(const MedicationExposure& exposure,
                                                          const FhirInstant& at) {
-  std::optional<std::chrono::sys_seconds> last;
-  const auto consider = [&](std::chrono::sys_seconds dose) {
-    if (dose <= at.utc && (!last || dose > *last)) last = dose;
-  };
-  for (const auto& dose : exposure.doses) consider(dose.utc);
-  // A regimen runs while its use is active, or until its stated end; an undated finished one says nothing of now.
-  if (!exposure.daily_times.empty() && (exposure.active || exposure.to)) {
-    const auto local_day = std::chrono::floor<std::chrono::days>(at.utc + at.utc_offset);
-    for (const auto day : {local_day, local_day - std::chrono::days(1)}) {
-      for (const auto time : exposure.daily_times) {
-        const std::chrono::sys_seconds dose = day + time - at.utc_offset;
-        if (exposure.from && dose < *exposure.from) continue;
-        if (exposure.to && dose > *exposure.to) continue;
-        consider(dose);
-      }
-    }
-  }
-  return last;
+  const auto last = last_dose(exposure, at);
+  if (!last) return std::nullopt;
+  return last->at;
 }
 
 std::string cited(std::string_view reference) {
@@ -329,8 +451,7 @@ std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<c
         medication->affects.end()) {
       continue;
     }
-    const auto* route = route_of(*medication, exposure.route);
-    const double interval_hours = route != nullptr ? route->dosing_interval_hours : 24;
+    const auto* route = route_of(*medication, exposure.route, exposure.forms);
 
     DoseTiming timing;
     timing.measurement = measurement.reference;
@@ -338,9 +459,14 @@ std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<c
     timing.medication_display = medication->display;
     timing.exposure = exposure.reference;
     timing.route = route != nullptr ? route->route : exposure.route;
-    if (const auto last = last_dose_before(exposure, at)) {
-      const double hours = std::chrono::duration<double>(at.utc - *last).count() / 3600.0;
-      if (hours > interval_hours) continue;
+    // Without a catalogue entry for the route, one day: the shortest interval the catalogue's routes use.
+    timing.interval_hours = exposure.interval_hours.value_or(route != nullptr ? route->dosing_interval_hours : 24);
+    if (route != nullptr) timing.sampling = route->sampling;
+    if (const auto last = last_dose(exposure, at)) {
+      const double hours = std::chrono::duration<double>(at.utc - last->at).count() / 3600.0;
+      // A recorded dose older than the interval may have been followed by one the record lacks; a regimen's clock
+      // times state every dose.
+      if (!last->from_regimen && hours > timing.interval_hours) continue;
       timing.hours_since_dose = hours;
       if (route != nullptr && route->peak_from_hours && route->peak_to_hours) {
         timing.peak_source = route->peak_source;
@@ -348,6 +474,7 @@ std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<c
                        : hours <= *route->peak_to_hours ? DosePhase::expected_peak
                                                         : DosePhase::after_peak;
       }
+      if (route != nullptr) fit_sampling(*route, timing);
     } else {
       // No dose time: still on the medication when a regimen without clock times runs at the draw.
       const bool untimed_regimen = exposure.doses.empty() && exposure.daily_times.empty();

@@ -1,7 +1,9 @@
 // Dose timing: which hormone medications a patient takes (MedicationStatement, MedicationAdministration,
-// MedicationRequest), when the last dose before each result was, and whether the result was drawn in the dose's
-// expected peak. Medications are data (config/terminology/medications.yaml): codes, the analytes a dose raises
-// (or that assays read it as), and per route the expected peak window with its source. Pure: no clock, no I/O.
+// MedicationRequest), when the last dose before each result was, whether the result was drawn in the dose's
+// expected peak, and whether it was drawn when a monitoring sample should be (the recommended sampling window).
+// Medications are data (config/terminology/medications.yaml): codes, the analytes a dose changes (or that assays
+// read it as), per route the expected peak and the recommended sampling time with their sources, and the results a
+// medication makes uninterpretable. Pure: no clock, no I/O.
 #pragma once
 
 #include <chrono>
@@ -35,6 +37,29 @@ std::optional<Route> route_from_string(std::string_view text);
 // The route a Dosage.route names: a SNOMED CT code first, then words of its text or codings' displays.
 Route route_of(const fhir::CodeableConcept& route);
 
+// When a monitoring sample should be drawn on a route (a guideline's or label's advice). This is not the peak: a
+// testosterone gel user's sample belongs 2-8 h after application although that is when the level is highest.
+enum class SamplingTime {
+  pre_dose,      // before the next dose: a draw after the dose and before the end of its peak is outside
+  after_dose,    // within [from_hours, to_hours] after the dose
+  mid_interval,  // midway between two doses of the patient's dosing interval
+};
+
+std::string_view to_string(SamplingTime at);  // "pre-dose" | "after-dose" | "mid-interval"
+std::optional<SamplingTime> sampling_time_from_string(std::string_view text);
+
+struct SamplingWindow {
+  SamplingTime at = SamplingTime::pre_dose;
+  std::optional<double> from_hours;  // after-dose only
+  std::optional<double> to_hours;
+  // Mid-interval only. A SITE SETTING, not the source's: the fraction of the dosing interval either side of its
+  // midpoint that still counts as "midway".
+  double site_tolerance_fraction = 0;
+  std::string advice;  // what a repeat should be: "2-8 h after applying the gel"
+  std::string source;
+  friend bool operator==(const SamplingWindow&, const SamplingWindow&) = default;
+};
+
 // How one route of a medication acts on the results it affects.
 struct MedicationRoute {
   Route route = Route::oral;
@@ -47,6 +72,11 @@ struct MedicationRoute {
   // it (a later dose may be missing from the record).
   double dosing_interval_hours = 24;
   std::string interval_source;
+  // Product words that select this entry over the route's default ("patch" vs a gel); none: the route's default.
+  std::vector<std::string> forms;
+  // Other recorded routes that mean this one for this medication: a testosterone gel recorded as "topical".
+  std::vector<Route> recorded_as;
+  std::optional<SamplingWindow> sampling;
   friend bool operator==(const MedicationRoute&, const MedicationRoute&) = default;
 };
 
@@ -56,23 +86,33 @@ struct MedicationCode {
   friend bool operator==(const MedicationCode&, const MedicationCode&) = default;
 };
 
+// Results a medication makes uninterpretable whenever they are drawn on it, whatever the time since the dose:
+// exogenous insulin and HOMA-IR, prednisolone and cortisol.
+struct NotAssessed {
+  std::vector<std::string> analytes;  // analyte ids (a subset of `affects`)
+  std::string reason;                 // stated in the finding's rationale
+  std::string source;
+  friend bool operator==(const NotAssessed&, const NotAssessed&) = default;
+};
+
 struct Medication {
   std::string id;  // "hydrocortisone"
   std::string display;
-  std::vector<std::string> affects;  // analyte ids whose measured level a dose raises (directly or by assay)
-  // Glucocorticoid replacement: a cortisol series is a dose curve, not an endogenous rhythm.
+  std::vector<std::string> affects;  // analyte ids whose measured level a dose changes (directly or by assay)
+  // Glucocorticoid replacement whose series is a dose curve, not an endogenous rhythm (hydrocortisone only).
   bool glucocorticoid = false;
   std::vector<MedicationCode> codes;  // ingredient or product codes (RxNorm, ATC, SNOMED CT)
   std::vector<std::string> names;     // lower-case ingredient names, matched as whole words in texts and displays
   std::vector<MedicationRoute> routes;
+  // Words that make a NAME match of this medication a local product ("hydrocortisone cream"): never matched by
+  // name. Per medication, so that a systemic testosterone gel or progesterone suppository is still recognised.
+  std::vector<std::string> local_product_words;
+  std::optional<NotAssessed> not_assessed;
   friend bool operator==(const Medication&, const Medication&) = default;
 };
 
 struct MedicationCatalogue {
   std::vector<Medication> medications;
-  // Words that make a name match local, not systemic ("cream", "eye"): a product named so is never matched by
-  // name.
-  std::vector<std::string> local_product_words;
   const Medication* find(std::string_view id) const;
   friend bool operator==(const MedicationCatalogue&, const MedicationCatalogue&) = default;
 };
@@ -89,6 +129,11 @@ struct MedicationExposure {
   std::optional<std::chrono::sys_seconds> from;
   std::optional<std::chrono::sys_seconds> to;
   bool active = false;  // status "active": a regimen without dates or times counts as current
+  // The patient's own dosing interval, from Dosage.timing.repeat (frequency per period in h, d or wk); none when
+  // not stated.
+  std::optional<double> interval_hours;
+  // The catalogue's product words (MedicationRoute::forms) that the medication's name contains ("gel", "patch").
+  std::vector<std::string> forms;
   friend bool operator==(const MedicationExposure&, const MedicationExposure&) = default;
 };
 
@@ -108,6 +153,14 @@ enum class DosePhase {
 
 std::string_view to_string(DosePhase phase);  // "expected-peak" | "before-peak" | "after-peak" | "unknown"
 
+// The draw against the route's recommended sampling time.
+enum class SamplingFit {
+  none,    // the route has no recommended sampling time, the dose time is unknown, or (pre-dose) the draw is after
+           // the peak: judged by the peak alone
+  inside,  // inside the recommended window: assessed normally, whatever the peak says
+  outside,  // outside it, where the window is what the targets refer to: not assessed, a repeat is proposed
+};
+
 // A result of an analyte a medication affects, set against that medication's last dose.
 struct DoseTiming {
   std::string measurement;  // "Observation/12"
@@ -118,13 +171,24 @@ struct DoseTiming {
   std::optional<double> hours_since_dose;  // none when no dose time is known
   DosePhase phase = DosePhase::unknown;
   std::string peak_source;
+  // The dosing interval used: the patient's own (Dosage.timing.repeat) or else the catalogue's.
+  double interval_hours = 0;
+  std::optional<SamplingWindow> sampling;  // the route's recommended sampling time, if it has one
+  // That window in hours after the dose, for this patient (after-dose: as given; mid-interval: the interval's
+  // midpoint +/- the site tolerance); none for pre-dose.
+  std::optional<double> window_from_hours;
+  std::optional<double> window_to_hours;
+  SamplingFit fit = SamplingFit::none;
   friend bool operator==(const DoseTiming&, const DoseTiming&) = default;
 };
 
 // The medication exposures that bear on a measurement: those whose medication affects its analyte and that are
-// active at its draw (a dose within one dosing interval before it, or a regimen running then). Without dose times
-// the timing is `unknown`, still reported: the result was drawn on the medication.
-// A measurement without a reference (an Observation without an id) gets none.
+// active at its draw (a recorded dose within one dosing interval before it, or a regimen running then: a regimen
+// with clock times states every dose, so its last one counts however long ago). Without dose times the timing is
+// `unknown`, still reported: the result was drawn on the medication. The route entry is the recorded route's entry
+// whose forms the product names, else the route's default; with no route recorded, the entry whose forms the
+// product names, else the medication's only entry. A measurement without a reference (an Observation without an
+// id) gets none.
 std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<const MedicationExposure> exposures,
                                      const MedicationCatalogue& catalogue);
 

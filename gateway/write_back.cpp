@@ -257,28 +257,8 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::vector<std::string> targets = derived_urls;
   targets.push_back(risk_identity.full_url);
 
-  // Inputs drawn in a dose's expected peak: their findings were not assessed, and the proposal is a timed repeat.
-  struct PeakDraw {
-    std::size_t gradient;
-    const analytics::DoseTiming* timing;
-    std::string analyte;
-  };
-  std::vector<PeakDraw> peak_draws;
-  for (std::size_t i = 0; i < analysis.gradients.size(); ++i) {
-    if (analysis.gradients[i].dose_curve) continue;
-    for (const auto& input : analysis.gradients[i].inputs) {
-      for (const auto& timing : analysis.dose_timings) {
-        if (timing.measurement != input.reference || timing.phase != analytics::DosePhase::expected_peak) continue;
-        // One proposal per result and medication, however many gradients the result entered.
-        const bool known = std::any_of(peak_draws.begin(), peak_draws.end(), [&](const PeakDraw& draw) {
-          return draw.timing->measurement == timing.measurement && draw.timing->exposure == timing.exposure &&
-                 draw.timing->medication_id == timing.medication_id;
-        });
-        if (!known) peak_draws.push_back({i, &timing, input.analyte_id});
-      }
-    }
-  }
-  needs_review = needs_review || !peak_draws.empty();
+  // Results drawn at the wrong time after a dose (analytics/analysis.hpp, TimingProposal) need a repeat.
+  needs_review = needs_review || !analysis.timing_proposals.empty();
 
   // The draft CarePlan: a suggestion for each finding outside its target.
   if (needs_review) {
@@ -320,29 +300,16 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
                      "No suggestion in the site's catalogue answers this finding.", {});
       }
     }
-    for (const auto& draw : peak_draws) {
-      const auto& gradient = analysis.gradients[draw.gradient];
-      const auto& timing = *draw.timing;
+    for (const auto& proposal : analysis.timing_proposals) {
       fhir::CarePlanActivity activity;
       activity.detail.kind = "ServiceRequest";
-      activity.detail.code = fhir::CodeableConcept{{},
-                                                   "Repeat the " + draw.analyte + " result before the next " +
-                                                       timing.medication_display + " dose (trough)"};
-      activity.detail.reason_code = {
-          fhir::CodeableConcept{{},
-                                timing.measurement + " was drawn " + format_number(*timing.hours_since_dose) +
-                                    " h after a " + timing.medication_display + " dose" +
-                                    analytics::cited(timing.exposure) + ", within its expected peak; the " +
-                                    gradient.display + " was therefore not assessed against a target."}};
+      activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
+      activity.detail.reason_code = {fhir::CodeableConcept{{}, proposal.reason}};
       // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
       // resource is named in the reason text and in the RiskAssessment's basis.
-      activity.detail.reason_reference = {{derived_urls[draw.gradient], ""}};
+      activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
       activity.detail.status = "not-started";
-      activity.detail.description =
-          "Proposal for clinician review, not an order. A level drawn at the expected "
-          "peak after a dose reflects the dose; a pre-dose sample shows the trough. "
-          "Source of the peak window: " +
-          timing.peak_source;
+      activity.detail.description = "Proposal for clinician review, not an order. " + proposal.description;
       plan.activity.push_back(std::move(activity));
     }
     plan.note = {{std::string(kReviewNote)}};

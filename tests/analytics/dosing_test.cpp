@@ -6,6 +6,7 @@
 
 #include "analytics/analysis.hpp"
 #include "test_knowledge.hpp"
+#include "test_medications.hpp"
 
 namespace gg::analytics {
 namespace {
@@ -13,37 +14,9 @@ namespace {
 using namespace std::chrono;
 using testing::lab_result;
 
-constexpr const char* kAtc = "http://www.whocc.no/atc";
-constexpr const char* kSnomed = "http://snomed.info/sct";
-
-// Mirrors config/terminology/medications.yaml: hydrocortisone (oral peak 0.33-2 h, SmPC) and testosterone (IM
-// peak 48-120 h, cypionate label; interval 336 h).
-MedicationCatalogue medications() {
-  MedicationCatalogue catalogue;
-  catalogue.local_product_words = {"cream", "ointment", "eye"};
-  Medication hydrocortisone;
-  hydrocortisone.id = "hydrocortisone";
-  hydrocortisone.display = "Hydrocortisone";
-  hydrocortisone.affects = {"cortisol"};
-  hydrocortisone.glucocorticoid = true;
-  hydrocortisone.codes = {{kAtc, "H02AB09"}, {kSnomed, "396458002"}};
-  hydrocortisone.names = {"hydrocortisone"};
-  hydrocortisone.routes = {{Route::oral, 0.33, 2.0, "SmPC 5.2", 24, "SmPC 4.2"}};
-  Medication testosterone;
-  testosterone.id = "testosterone";
-  testosterone.display = "Testosterone";
-  testosterone.affects = {"testosterone"};
-  testosterone.codes = {{kAtc, "G03BA03"}};
-  testosterone.names = {"testosterone"};
-  testosterone.routes = {{Route::intramuscular, 48.0, 120.0, "cypionate label 12.3", 336, "label 2"},
-                         {Route::transdermal, 2.0, 8.0, "Bhasin 2018", 24, "label"}};
-  catalogue.medications = {hydrocortisone, testosterone};
-  return catalogue;
-}
-
-fhir::CodeableConcept route(std::string code, std::string display) {
-  return fhir::CodeableConcept{{{kSnomed, "", std::move(code), std::move(display)}}, ""};
-}
+using testing::kAtc;
+using testing::medications;
+using testing::route;
 
 // Hydrocortisone by mouth at the given local clock times, every day from 1 March 2024.
 fhir::MedicationUse hydrocortisone_statement(std::vector<std::string> times, std::string status = "active") {
@@ -224,6 +197,152 @@ TEST(Dosing, AnActiveRegimenWithoutClockTimesGivesAnUnknownPhase) {
   statement.status = "completed";  // an undated, finished statement says nothing about this draw
   const std::vector<MedicationExposure> finished{*read_medication_use(statement, catalogue)};
   EXPECT_TRUE(dose_timings(cortisol_at("2024-03-02T08:00:00+01:00"), finished, catalogue).empty());
+}
+
+// ---- Recognition: local products per medication (clinical review M6) ----------------------------------------
+
+// Systemic products named gel, spray, cream or suppository are recognised; only a medication's own local products
+// are dropped by name (medications.yaml: hydrocortisone and prednisolone list local product words, testosterone,
+// estradiol and progesterone none).
+TEST(DosingRecognition, SystemicGelsSpraysAndSuppositoriesAreRecognisedLocalHydrocortisoneIsNot) {
+  const auto catalogue = medications();
+  const auto medication_of = [&](const char* product) -> std::string {
+    const auto exposure = read_medication_use(testing::statement("m", product), catalogue);
+    return exposure ? exposure->medication_id : "";
+  };
+  EXPECT_EQ(medication_of("Testosterone 1.62 % topical gel"), "testosterone");
+  EXPECT_EQ(medication_of("Evamist estradiol transdermal spray"), "estradiol");
+  EXPECT_EQ(medication_of("progesterone 400 mg vaginal suppository"), "progesterone");
+  EXPECT_EQ(medication_of("Compounded testosterone 10 % cream"), "testosterone");
+  EXPECT_EQ(medication_of("hydrocortisone 1 % cream"), "");  // still dropped: hydrocortisone's own local word
+  EXPECT_EQ(medication_of("Hydrocortisone 10 mg tablets"), "hydrocortisone");
+}
+
+// A testosterone gel is often recorded with the topical route (RxNorm's dose form "Topical Gel"): for testosterone
+// the catalogue says topical means transdermal; for hydrocortisone a topical route is still a local use.
+TEST(DosingRecognition, ATopicalRouteMeansTransdermalOnlyWhereTheCatalogueSaysSo) {
+  const auto catalogue = medications();
+  const auto gel =
+      read_medication_use(testing::statement("t", "Testosterone 1.62 % topical gel", "topical"), catalogue);
+  ASSERT_TRUE(gel);
+  EXPECT_EQ(gel->route, Route::transdermal);
+  EXPECT_EQ(gel->forms, (std::vector<std::string>{"gel"}));
+  EXPECT_FALSE(read_medication_use(testing::statement("h", "Hydrocortisone 10 mg tablets", "topical"), catalogue));
+}
+
+// ---- The patient's own dosing interval
+// ---------------------------------------------------------------------------
+
+// R4 Timing.repeat: `frequency` doses per `period` `periodUnit`.
+TEST(DosingInterval, ReadsThePatientsIntervalFromTimingRepeat) {
+  const auto catalogue = medications();
+  const auto interval_of = [&](std::optional<int> frequency, double period, std::string unit) {
+    auto use = testing::statement("t", "Testosterone cypionate 100 mg/mL injection", "IM");
+    use.dosage[0].timing = fhir::Timing{{}, fhir::TimingRepeat{}, std::nullopt};
+    use.dosage[0].timing->repeat->frequency = frequency;
+    use.dosage[0].timing->repeat->period = period;
+    use.dosage[0].timing->repeat->period_unit = std::move(unit);
+    return read_medication_use(use, catalogue)->interval_hours;
+  };
+  EXPECT_EQ(interval_of(1, 1, "wk"), 168.0);
+  EXPECT_EQ(interval_of(std::nullopt, 2, "wk"), 336.0);
+  EXPECT_EQ(interval_of(2, 1, "d"), 12.0);
+  EXPECT_EQ(interval_of(1, 1, "mo"), std::nullopt);  // a month's length varies: not decoded
+}
+
+// Clinical review L10: hydrocortisone replacement is 2-3 doses a day (SmPC 4.2), so a dose recorded on its own
+// covers 8 h; a regimen's clock times state every dose and are timed however long ago the last one was.
+TEST(DosingInterval, AHydrocortisoneDoseRecordedAloneCoversEightHours) {
+  const auto catalogue = medications();
+  const std::vector<MedicationExposure> single{*read_medication_use(
+      testing::administration("hc", "Hydrocortisone 10 mg tablets", "oral", "2024-03-02T07:00:00+01:00"),
+      catalogue)};
+  EXPECT_EQ(dose_timings(cortisol_at("2024-03-02T14:30:00+01:00"), single, catalogue).size(), 1u);  // 7.5 h
+  EXPECT_TRUE(dose_timings(cortisol_at("2024-03-02T16:00:00+01:00"), single, catalogue).empty());   // 9 h
+  const std::vector<MedicationExposure> regimen{
+      *read_medication_use(hydrocortisone_statement({"07:00:00"}), catalogue)};
+  const auto timings = dose_timings(cortisol_at("2024-03-02T16:00:00+01:00"), regimen, catalogue);
+  ASSERT_EQ(timings.size(), 1u);
+  EXPECT_DOUBLE_EQ(*timings[0].hours_since_dose, 9.0);
+}
+
+// ---- The recommended sampling window (clinical review H1)
+// ----------------------------------------------------------
+
+Measurement testosterone_at(std::string when) {
+  auto m = cortisol_at(std::move(when), "t");
+  m.analyte_id = "testosterone";
+  return m;
+}
+
+DoseTiming only_timing(const Measurement& m, const fhir::MedicationUse& use) {
+  const auto catalogue = medications();
+  const std::vector<MedicationExposure> exposures{*read_medication_use(use, catalogue)};
+  const auto timings = dose_timings(m, exposures, catalogue);
+  EXPECT_EQ(timings.size(), 1u);
+  return timings.empty() ? DoseTiming{} : timings[0];
+}
+
+// Bhasin S et al., J Clin Endocrinol Metab 2018;103:1715-1744: a gel user's monitoring sample is drawn 2-8 h after
+// application; Bhasin 2010 (J Clin Endocrinol Metab 2010;95:2536-2559, table 8): a patch's 3-12 h.
+TEST(DosingSampling, AGelDrawFourHoursAfterApplicationIsInsideTheWindowAPatchHasItsOwn) {
+  const auto gel =
+      testing::statement("g", "Testosterone 1.62 % topical gel", "transdermal", "2024-03-02T07:00:00+01:00");
+  const auto inside = only_timing(testosterone_at("2024-03-02T11:00:00+01:00"), gel);
+  EXPECT_EQ(inside.fit, SamplingFit::inside);
+  EXPECT_EQ(inside.phase, DosePhase::unknown);  // no peak window: 2-8 h is not a peak to avoid
+  EXPECT_EQ(inside.window_from_hours, 2.0);
+  EXPECT_EQ(inside.window_to_hours, 8.0);
+  EXPECT_EQ(only_timing(testosterone_at("2024-03-02T17:00:00+01:00"), gel).fit, SamplingFit::outside);  // 10 h
+
+  const auto patch = testing::statement("p", "Testosterone 4 mg/24 h transdermal patch", "transdermal",
+                                        "2024-03-02T07:00:00+01:00");
+  EXPECT_EQ(only_timing(testosterone_at("2024-03-02T17:00:00+01:00"), patch).fit, SamplingFit::inside);  // 10 h
+  // A transdermal product whose form is not named: the windows differ, so none is applied.
+  const auto unnamed =
+      testing::statement("u", "Testosterone transdermal", "transdermal", "2024-03-02T07:00:00+01:00");
+  EXPECT_EQ(only_timing(testosterone_at("2024-03-02T17:00:00+01:00"), unnamed).fit, SamplingFit::none);
+}
+
+// Bhasin 2010, table 8: enanthate or cypionate, measured midway between injections. The midpoint is the
+// patient's own interval when Dosage.timing states it (weekly: 84 h), else the catalogue's 336 h; the +/- 15 %
+// around it is the shipped SITE SETTING (weekly: 58.8-109.2 h; fortnightly: 117.6-218.4 h).
+TEST(DosingSampling, MidIntervalIsMidwayThroughThePatientsOwnInterval) {
+  auto weekly =
+      testing::statement("w", "Testosterone cypionate 100 mg/mL injection", "IM", "2024-03-01T09:00:00Z");
+  weekly.dosage[0].timing = fhir::Timing{{}, fhir::TimingRepeat{}, std::nullopt};
+  weekly.dosage[0].timing->repeat->frequency = 1;
+  weekly.dosage[0].timing->repeat->period = 1;
+  weekly.dosage[0].timing->repeat->period_unit = "wk";
+  const auto day_3_5 = only_timing(testosterone_at("2024-03-04T21:00:00Z"), weekly);  // 84 h
+  EXPECT_EQ(day_3_5.interval_hours, 168);
+  EXPECT_EQ(day_3_5.phase, DosePhase::expected_peak);  // Nankin 1987: 2-5 days
+  EXPECT_EQ(day_3_5.fit, SamplingFit::inside);         // ... and midway: assessed
+  EXPECT_NEAR(*day_3_5.window_from_hours, 58.8, 1e-9);
+  EXPECT_NEAR(*day_3_5.window_to_hours, 109.2, 1e-9);
+
+  const auto injection =
+      testing::administration("i", "Testosterone cypionate 200 mg/mL injection", "IM", "2024-03-01T09:00:00Z");
+  const auto day_3 = only_timing(testosterone_at("2024-03-04T09:00:00Z"), injection);  // 72 h of 336 h
+  EXPECT_EQ(day_3.interval_hours, 336);
+  EXPECT_EQ(day_3.fit, SamplingFit::outside);
+  EXPECT_EQ(only_timing(testosterone_at("2024-03-08T09:00:00Z"), injection).fit, SamplingFit::inside);  // 168 h
+  EXPECT_EQ(only_timing(testosterone_at("2024-03-12T09:00:00Z"), injection).fit,
+            SamplingFit::outside);  // day 11: towards the trough
+}
+
+// Pre-dose (levothyroxine, liothyronine, hydrocortisone): a draw during the dose's absorption or peak is not
+// pre-dose; after the peak it is judged as before.
+TEST(DosingSampling, PreDoseIsMissedOnlyDuringTheDosesAbsorptionAndPeak) {
+  const auto catalogue = medications();
+  const std::vector<MedicationExposure> exposures{
+      *read_medication_use(hydrocortisone_statement({"07:00:00"}), catalogue)};
+  const auto fit_at = [&](const char* when) {
+    return dose_timings(cortisol_at(when), exposures, catalogue).at(0).fit;
+  };
+  EXPECT_EQ(fit_at("2024-03-02T07:10:00+01:00"), SamplingFit::outside);  // before the 0.33 h peak start
+  EXPECT_EQ(fit_at("2024-03-02T08:00:00+01:00"), SamplingFit::outside);  // 1 h: in the SmPC's peak
+  EXPECT_EQ(fit_at("2024-03-02T13:00:00+01:00"), SamplingFit::none);     // after the peak
 }
 
 // ---- In the analysis

@@ -863,7 +863,7 @@ TEST(RhythmRulesSerum, SerumAndSalivaUnderReplacementEachGetTheirOwnDoseCurve) {
   hydrocortisone.glucocorticoid = true;
   hydrocortisone.codes = {{"http://www.whocc.no/atc", "H02AB09"}};
   hydrocortisone.names = {"hydrocortisone"};
-  hydrocortisone.routes = {{Route::oral, 0.33, 2.0, "SmPC 5.2", 24, "SmPC 4.2"}};
+  hydrocortisone.routes = {{Route::oral, 0.33, 2.0, "SmPC 5.2", 24, "SmPC 4.2", {}, {}, std::nullopt}};
   knowledge.medications.medications = {hydrocortisone};
   knowledge.rules.rhythms = {kSlope, kCosinor, serum_cosinor()};
 

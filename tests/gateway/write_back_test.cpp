@@ -323,10 +323,10 @@ TEST_F(WriteBackTest, OnePairWritesNoTrend) {
 namespace gg::gateway {
 namespace {
 
-// Dose timing (issue 4): a cortisol drawn 1 h after oral hydrocortisone (shipped medications.yaml: peak 0.33-2 h,
-// hydrocortisone SmPC 5.2) is not assessed; the CarePlan proposes a pre-dose repeat, the RiskAssessment cites the
-// MedicationStatement in its basis.
-TEST_F(WriteBackTest, ADrawInTheDosesPeakGivesATroughProposalAndTheMedicationInTheBasis) {
+// Dose timing (issues 4 and 8): a cortisol drawn 1 h after oral hydrocortisone (shipped medications.yaml: peak
+// 0.33-2 h, hydrocortisone SmPC 5.2; sampling pre-dose) is not assessed; the analysis's timing proposal becomes a
+// ServiceRequest activity without clock times, the RiskAssessment cites the MedicationStatement in its basis.
+TEST_F(WriteBackTest, ADrawInTheDosesPeakGivesItsPreDoseProposalAndTheMedicationInTheBasis) {
   fhir::MedicationUse statement;
   statement.resource_type = "MedicationStatement";
   statement.id = "hc";
@@ -371,10 +371,15 @@ TEST_F(WriteBackTest, ADrawInTheDosesPeakGivesATroughProposalAndTheMedicationInT
   ASSERT_EQ(plan->activity.size(), 1u);
   const auto& detail = plan->activity[0].detail;
   EXPECT_EQ(detail.kind, "ServiceRequest");
-  EXPECT_EQ(detail.code->text, "Repeat the cortisol result before the next Hydrocortisone dose (trough)");
-  EXPECT_NE(detail.reason_code[0].text.find("Observation/c1 was drawn 1 h after"), std::string::npos)
+  ASSERT_EQ(analysis.timing_proposals.size(), 1u);
+  EXPECT_EQ(detail.code->text, analysis.timing_proposals[0].title);
+  EXPECT_EQ(detail.code->text, "Repeat the Cortisol result before the next hydrocortisone dose (pre-dose)");
+  EXPECT_NE(detail.reason_code[0].text.find("Observation/c1 was drawn 1.0 h after"), std::string::npos)
       << detail.reason_code[0].text;
   EXPECT_EQ(detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
+  EXPECT_NE(detail.description.find("Source: Not a guideline's sampling time"), std::string::npos)
+      << detail.description;
+  EXPECT_TRUE(detail.scheduled_timing_time_of_day.empty());  // a repeat to arrange, not a dosing schedule
   ASSERT_EQ(detail.reason_reference.size(), 1u);  // the derived Observation only (R4 allows no medication here)
 }
 
