@@ -103,5 +103,74 @@ TEST_F(KnowledgeLoaderTest, RatioNamingAnUnknownAnalyteIsReported) {
   EXPECT_NE(loaded.problems[0].location.find("denominator"), std::string::npos);
 }
 
+// The shipped plausible ranges, each with its source (config/terminology/analytes.yaml): cortisol up to
+// 1750 nmol/L (Elecsys Cortisol II; North Devon District Hospital), DHEA-S 0.2-1000 ug/dL (Elecsys DHEA-S).
+TEST_F(KnowledgeLoaderTest, ShippedPlausibleRangesAreReadWithTheirSources) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  const auto* cortisol = catalogue.find("cortisol");
+  ASSERT_TRUE(cortisol->plausible_range);
+  EXPECT_FALSE(cortisol->plausible_range->low);
+  EXPECT_EQ(cortisol->plausible_range->high, 1750);
+  EXPECT_EQ(cortisol->plausible_range->unit, "nmol/L");
+  EXPECT_NE(cortisol->plausible_range->source.find("Cortisol II"), std::string::npos);
+  const auto* dhea_s = catalogue.find("dhea-s");
+  ASSERT_TRUE(dhea_s->plausible_range);
+  EXPECT_EQ(dhea_s->plausible_range->low, 0.2);
+  EXPECT_EQ(dhea_s->plausible_range->high, 1000);
+  EXPECT_EQ(dhea_s->plausible_range->unit, "ug/dL");
+  for (const auto& analyte : catalogue.analytes()) {
+    if (analyte.plausible_range) {
+      EXPECT_FALSE(analyte.plausible_range->source.empty()) << analyte.id;
+    }
+  }
+}
+
+// A copy of the shipped terminology with the DHEA-S plausible range replaced by `range` (YAML lines).
+class PlausibleRangeLoaderTest : public KnowledgeLoaderTest {
+ protected:
+  KnowledgeLoad load_with_dhea_s_range(const std::string& range) {
+    std::filesystem::copy(kConfig + "/terminology", dir_ / "terminology");
+    const auto file = dir_ / "terminology" / "analytes.yaml";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string shipped = "    plausible_range:\n      low: 0.2\n      high: 1000\n      unit: ug/dL\n";
+    const auto at = text.find(shipped);
+    EXPECT_NE(at, std::string::npos) << "the DHEA-S range changed; update this test";
+    if (at != std::string::npos) text.replace(at, shipped.size(), range);
+    std::ofstream(file) << text;
+    return load_knowledge((dir_ / "terminology").string(), kConfig + "/rules");
+  }
+};
+
+TEST_F(PlausibleRangeLoaderTest, UnknownKeyInAPlausibleRangeIsReportedWithItsLocation) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      max: 1000\n      unit: ug/dL\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("analytes.yaml:"), std::string::npos) << loaded.problems[0].location;
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.max"), std::string::npos)
+      << loaded.problems[0].location;
+}
+
+TEST_F(PlausibleRangeLoaderTest, ABoundThatIsNotANumberIsReported) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: lots\n      unit: ug/dL\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.high"), std::string::npos)
+      << loaded.problems[0].location;
+}
+
+TEST_F(PlausibleRangeLoaderTest, ARangeInAUnitThatCannotReachTheCanonicalUnitIsRefused) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: 1000\n      unit: \"[IU]/L\"\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.unit"), std::string::npos)
+      << loaded.problems[0].location;
+}
+
 }  // namespace
 }  // namespace gg::gateway
