@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+
+#include "analytics/normalise.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -101,6 +104,66 @@ TEST_F(KnowledgeLoaderTest, RatioNamingAnUnknownAnalyteIsReported) {
   auto loaded = load();
   ASSERT_FALSE(loaded.problems.empty());
   EXPECT_NE(loaded.problems[0].location.find("denominator"), std::string::npos);
+}
+
+// The catalogue's new unit and molar codes (clinical review M5, L1) reach the Subscription criteria, which come
+// from the catalogue: prolactin in Units/volume 15081-3 and 83111-5 (loinc.org/83111-5), IGF-1 in Moles/volume
+// 29775-4 (MIRACUM loinc-conversion pairs it with 2484-4).
+TEST_F(KnowledgeLoaderTest, SubscriptionCodesIncludeTheProlactinUnitAndIgf1MolarCodes) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto codes = loaded.knowledge->subscription_codes();
+  for (const char* code : {"15081-3", "83111-5", "29775-4"}) {
+    SCOPED_TRACE(code);
+    EXPECT_NE(std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{"http://loinc.org", code}),
+              codes.end());
+  }
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  EXPECT_EQ(catalogue.find_loinc("15081-3")->analyte->id, "prolactin");
+  EXPECT_EQ(catalogue.find_loinc("83111-5")->code->property, analytics::LoincProperty::arbitrary_concentration);
+  EXPECT_EQ(catalogue.find_loinc("29775-4")->analyte->id, "igf-1");
+}
+
+// Results under the new codes normalise with the shipped catalogue: 424 mIU/L prolactin = 20 ug/L at 21.2 mIU/L
+// per ug/L (tests/data/conversions/published-factors.tsv, labtests.co.in), and 26.15 nmol/L IGF-1 = 200 ng/mL at
+// 7647 g/mol (Labcorp 010540, as analytes.yaml cites).
+TEST_F(KnowledgeLoaderTest, ProlactinInUnitsAndIgf1InMolesNormaliseToTheirCanonicalUnits) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  const auto result = [](const char* code, double value, const char* unit) {
+    fhir::Observation observation;
+    observation.id = code;
+    observation.status = "final";
+    observation.code.coding.push_back({"http://loinc.org", "", code, ""});
+    observation.subject.reference = "Patient/p1";
+    observation.effective_date_time = "2026-11-20T08:00:00Z";
+    observation.value_quantity = fhir::Quantity{};
+    observation.value_quantity->value = value;
+    observation.value_quantity->unit = unit;
+    observation.value_quantity->system = "http://unitsofmeasure.org";
+    observation.value_quantity->code = unit;
+    return observation;
+  };
+  for (const auto& [code, value, unit, expected] :
+       {std::tuple{"15081-3", 424.0, "m[IU]/L", 20.0}, std::tuple{"83111-5", 424.0, "m[IU]/L", 20.0},
+        std::tuple{"29775-4", 26.15, "nmol/L", 26.15 * 7.647}}) {
+    SCOPED_TRACE(code);
+    const auto normalised = analytics::normalise(result(code, value, unit), catalogue);
+    ASSERT_TRUE(std::holds_alternative<analytics::Measurement>(normalised));
+    EXPECT_NEAR(std::get<analytics::Measurement>(normalised).value.value, expected, expected * 1e-3);
+  }
+}
+
+// The example ConceptMap maps "TSH, 3rd generation" to 11580-8: LOINC (loinc.org/LP14487-0) reserves 3016-3 for
+// assays of unknown sensitivity (clinical review L3).
+TEST_F(KnowledgeLoaderTest, ExampleConceptMapMapsThirdGenerationTshTo11580_8) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto match =
+      loaded.knowledge->knowledge.catalogue.find_local("http://lab.example.org/fhir/CodeSystem/test-codes", "TSH");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->code->code, "11580-8");
 }
 
 // The shipped plausible ranges, each with its source (config/terminology/analytes.yaml): cortisol up to
