@@ -1,6 +1,7 @@
 #include "analytics/analysis.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -228,6 +229,29 @@ std::optional<std::string> uninterpretable_series(const RhythmRule& rule, const 
   return std::nullopt;
 }
 
+// A gradient is written only as a finite number: an overflow or a division by (almost) zero that got past
+// normalisation is reported as a rejection naming the inputs, never written as a value.
+bool finite_gradient(const Gradient& gradient) {
+  return std::isfinite(gradient.value.value) &&
+         std::all_of(gradient.components.begin(), gradient.components.end(),
+                     [](const GradientComponent& component) { return std::isfinite(component.value.value); });
+}
+
+Rejected non_finite_gradient(const Gradient& gradient) {
+  std::string inputs;
+  for (const auto& input : gradient.inputs) {
+    inputs += (inputs.empty() ? "" : ", ") + (input.reference.empty() ? std::string("(no id)") : input.reference);
+  }
+  const GradientInput first = gradient.inputs.empty() ? GradientInput{} : gradient.inputs.front();
+  return Rejected{first.reference,
+                  first.version_id,
+                  first.analyte_id,
+                  {{RejectionReason::non_finite_gradient,
+                    gradient.display + " (" + gradient.code + ") from " + inputs +
+                        " is not a finite number; it is not written",
+                    "Observation.value[x]"}}};
+}
+
 bool glucocorticoid(const DoseTiming& timing, const MedicationCatalogue& medications) {
   const Medication* medication = medications.find(timing.medication_id);
   return medication != nullptr && medication->glucocorticoid;
@@ -293,6 +317,15 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
 
   const auto reproductive = reproductive_facts(observations, knowledge.reproductive, patient.reference);
   const auto add = [&](Gradient gradient) {
+    if (!finite_gradient(gradient)) {
+      analysis.rejections.push_back(non_finite_gradient(gradient));
+      return;
+    }
+    if (gradient.trend &&
+        !(std::isfinite(gradient.trend->previous_value.value) && std::isfinite(gradient.trend->change_percent))) {
+      gradient.trend.reset();
+      gradient.notes.push_back("The change since the previous value is not reported: it is not a finite number.");
+    }
     const ReproductiveContext context{reproductive.menopausal_status, cycle_day(reproductive, gradient.effective)};
     auto finding =
         assess(gradient, knowledge.assessment, patient.sex, analysis.age_years, knowledge.catalogue, context);

@@ -2,11 +2,26 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <set>
 
 #include "analytics/unit_conversion.hpp"
 
 namespace gg::analytics {
+namespace {
+
+// A plausible-range bound in the analyte's canonical unit; nullopt when absent or when it does not convert.
+std::optional<double> plausible_bound(const Analyte& analyte, std::optional<double> bound,
+                                      const ConversionBridges& bridges) {
+  if (!bound) return std::nullopt;
+  const auto unit = parse_unit(analyte.plausible_range->unit, UnitDialect::ucum);
+  if (!unit.unit) return std::nullopt;
+  const auto converted = convert(*bound, *unit.unit, analyte.canonical_unit, bridges);
+  if (!converted.ok() || !std::isfinite(converted.value->value)) return std::nullopt;
+  return converted.value->value;
+}
+
+}  // namespace
 
 Catalogue::Catalogue(std::vector<Analyte> analytes, std::vector<LocalCodeMapping> local_codes)
     : analytes_(std::move(analytes)), local_codes_(std::move(local_codes)) {
@@ -16,9 +31,13 @@ Catalogue::Catalogue(std::vector<Analyte> analytes, std::vector<LocalCodeMapping
     }
   }
   for (const auto& analyte : analytes_) {
-    AnalyteUnits units{conversion_bridges(analyte), {}};
+    AnalyteUnits units{conversion_bridges(analyte), {}, std::nullopt, std::nullopt};
     for (const auto& text : analyte.accepted_units) {
       if (auto parsed = parse_unit(text, UnitDialect::ucum); parsed.unit) units.accepted.push_back(*parsed.unit);
+    }
+    if (analyte.plausible_range) {
+      units.plausible_low = plausible_bound(analyte, analyte.plausible_range->low, units.bridges);
+      units.plausible_high = plausible_bound(analyte, analyte.plausible_range->high, units.bridges);
     }
     units_.push_back(std::move(units));
   }
@@ -102,6 +121,37 @@ bool loinc_check_digit_valid(std::string_view code) {
   return (10 - sum % 10) % 10 == check - '0';
 }
 
+namespace {
+
+// Problems of one plausible range, with paths relative to it (".low", ".unit", ...).
+std::vector<KnowledgeProblem> validate_plausible_range(const PlausibleRange& range, const Analyte& analyte,
+                                                       const ConversionBridges& bridges, bool canonical_parses) {
+  std::vector<KnowledgeProblem> problems;
+  if (!range.low && !range.high) problems.push_back({"", "a plausible range needs a low or a high bound"});
+  for (const auto& [bound, name] : {std::pair{range.low, ".low"}, std::pair{range.high, ".high"}}) {
+    if (bound && !(std::isfinite(*bound) && *bound > 0)) {
+      problems.push_back({name, "a bound must be a finite number above zero"});
+    }
+  }
+  if (range.low && range.high && !(*range.low < *range.high)) {
+    problems.push_back({".high", "the high bound must be above the low bound"});
+  }
+  if (range.source.empty()) problems.push_back({".source", "a plausible range needs a cited source"});
+  const auto unit = parse_unit(range.unit, UnitDialect::ucum);
+  if (!unit.unit) {
+    problems.push_back({".unit", "the unit is not UCUM: " + unit.error});
+  } else if (canonical_parses) {
+    const auto reached = convert(1.0, *unit.unit, analyte.canonical_unit, bridges);
+    if (!reached.ok()) {
+      problems.push_back({".unit", "'" + range.unit + "' cannot be converted to " + analyte.canonical_unit + ": " +
+                                       reached.rejection->message});
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
 std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analytes) {
   std::vector<KnowledgeProblem> problems;
   std::set<std::string, std::less<>> ids;
@@ -177,6 +227,15 @@ std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analyt
       const auto parsed = parse_unit(alias.ucum, UnitDialect::ucum);
       if (alias.text.empty()) problems.push_back({alias_at, "an alias needs the text labs send"});
       if (!parsed.unit) problems.push_back({alias_at, "alias target is not UCUM: " + parsed.error});
+    }
+
+    if (analyte.plausible_range) {
+      const auto range_problems =
+          validate_plausible_range(*analyte.plausible_range, analyte, bridges, canonical.unit.has_value());
+      for (auto problem : range_problems) {
+        problem.path = at + ".plausible_range" + problem.path;
+        problems.push_back(std::move(problem));
+      }
     }
 
     for (std::size_t u = 0; u < analyte.accepted_units.size(); ++u) {

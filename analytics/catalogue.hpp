@@ -58,6 +58,17 @@ struct InternationalUnitEquivalent {
   friend bool operator==(const InternationalUnitEquivalent&, const InternationalUnitEquivalent&) = default;
 };
 
+// The values an assay can report as exact numbers, from a cited measuring range. A result outside it is not a
+// measurement (a typing, unit or transmission error, an overflow) and is rejected with its reason, never computed
+// with. Bounds are in `unit` and are compared in the analyte's canonical unit.
+struct PlausibleRange {
+  std::optional<double> low;   // a result below it is rejected, unless it is an upper bound ("<", "<=")
+  std::optional<double> high;  // a result or bound above it is rejected
+  std::string unit;            // UCUM: "nmol/L"
+  std::string source;          // the measuring range it comes from: package insert or laboratory, with the figures
+  friend bool operator==(const PlausibleRange&, const PlausibleRange&) = default;
+};
+
 struct Analyte {
   std::string id;              // "cortisol", "dhea-s"
   std::string display;         // "Cortisol"
@@ -70,6 +81,8 @@ struct Analyte {
   // a mislabelled unit, not a value to convert). Free-text spellings (µg/dL, mcg/dL, NMOL/L) match their UCUM
   // form, so list UCUM only. Empty: every convertible unit is accepted.
   std::vector<std::string> accepted_units;
+  // Absent: no source gave a measuring range that covers what laboratories report as exact numbers.
+  std::optional<PlausibleRange> plausible_range = std::nullopt;
   friend bool operator==(const Analyte&, const Analyte&) = default;
 };
 
@@ -111,6 +124,10 @@ class Catalogue {
   struct AnalyteUnits {
     ConversionBridges bridges;
     std::vector<UnitOfMeasure> accepted;  // the accepted_units that parse
+    // The plausible range in the canonical unit (a bound that does not convert is left out; validate_catalogue()
+    // reports it).
+    std::optional<double> plausible_low;
+    std::optional<double> plausible_high;
   };
   // For an analyte of this catalogue (a pointer from find(), find_loinc() or find_local()).
   const AnalyteUnits& units(const Analyte& analyte) const { return units_[&analyte - analytes_.data()]; }
@@ -128,7 +145,8 @@ ConversionBridges conversion_bridges(const Analyte& analyte);
 
 // Every problem in the catalogue data: missing ids, duplicate ids or codes, malformed LOINC codes (format and
 // check digit), units that do not parse or cannot reach the canonical unit, molar masses and IU equivalences
-// without a source, LOINC properties that cannot reach the canonical unit.
+// without a source, LOINC properties that cannot reach the canonical unit, plausible ranges that are empty, not
+// positive, in a unit that cannot reach the canonical unit, or without a source.
 std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analytes);
 
 // Problems in local-code mappings: a local code mapped to two different LOINC codes, empty systems or codes.

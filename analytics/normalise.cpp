@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <sstream>
 
 namespace gg::analytics {
 namespace {
@@ -211,9 +212,62 @@ bool usable_number(std::optional<double> value, const std::string& element, std:
     issues.push_back({RejectionReason::missing_value, "the valueQuantity has no value", element});
     return false;
   }
-  if (!std::isfinite(*value) || *value < 0) {
-    issues.push_back(
-        {RejectionReason::invalid_value, "a concentration must be a finite number, zero or more", element});
+  // Zero is not a measured value: a result below an assay's measuring range is sent as a bound ("<0.5"). A zero
+  // denominator would otherwise leave a ratio out silently.
+  if (!std::isfinite(*value) || *value <= 0) {
+    issues.push_back({RejectionReason::invalid_value,
+                      "a result must be a finite number above zero (below the measuring range it is sent with "
+                      "'<')",
+                      element});
+    return false;
+  }
+  return true;
+}
+
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// The value in the canonical unit must still be a usable number (a conversion can overflow to infinity or
+// underflow to zero) and lie within the analyte's plausible range. A bound ("<", ">") is a statement about the
+// value: an upper bound below the range is a more sensitive assay's "not detected" and passes; any number above
+// the range, bound or not, cannot come from the assays the range cites.
+bool plausible(const UcumValue& value, std::string_view comparator, const Analyte& analyte,
+               const Catalogue::AnalyteUnits& units, const std::string& element,
+               std::vector<RejectionIssue>& issues) {
+  if (!std::isfinite(value.value)) {
+    issues.push_back({RejectionReason::invalid_value,
+                      "the value converted to " + analyte.canonical_unit + " is not a finite number", element});
+    return false;
+  }
+  if (value.value <= 0) {
+    issues.push_back({RejectionReason::invalid_value,
+                      "the value in " + analyte.canonical_unit +
+                          " is not above zero (below the measuring range a result is sent with '<')",
+                      element});
+    return false;
+  }
+  if (!analyte.plausible_range) return true;
+  const PlausibleRange& range = *analyte.plausible_range;
+  const bool upper_bound = comparator == "<" || comparator == "<=";
+  const std::string limits = (range.low && range.high ? number_text(*range.low) + " to " + number_text(*range.high)
+                              : range.high            ? "at most " + number_text(*range.high)
+                                                      : "at least " + number_text(range.low.value_or(0))) +
+                             " " + range.unit + ", a measuring range cited in config/terminology/analytes.yaml";
+  if (units.plausible_high && value.value > *units.plausible_high) {
+    issues.push_back({RejectionReason::implausible_value,
+                      "above the plausible range for " + analyte.display + " (" + limits +
+                          "): a typing, unit or transmission error, or a dilution beyond that range",
+                      element});
+    return false;
+  }
+  if (units.plausible_low && !upper_bound && value.value < *units.plausible_low) {
+    issues.push_back({RejectionReason::implausible_value,
+                      "below the plausible range for " + analyte.display + " (" + limits +
+                          "): a result below the measuring range is sent with '<'",
+                      element});
     return false;
   }
   return true;
@@ -230,6 +284,7 @@ std::optional<ReadValue> read_value(const fhir::Observation& observation, const 
     const auto unit = read_quantity_unit(quantity, analyte.unit_aliases);
     auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, units, at + unit.element, issues);
     if (!usable || !value) return std::nullopt;
+    if (!plausible(*value, quantity.comparator, analyte, units, at + "value", issues)) return std::nullopt;
     return ReadValue{std::move(*value), quantity.comparator, ValueSource::value_quantity};
   }
   if (!observation.value_string.empty()) {
@@ -254,6 +309,7 @@ std::optional<ReadValue> read_value(const fhir::Observation& observation, const 
     }
     auto value = to_canonical(parsed->value, unit, analyte, units, element, issues);
     if (!value) return std::nullopt;
+    if (!plausible(*value, parsed->comparator, analyte, units, at, issues)) return std::nullopt;
     return ReadValue{std::move(*value), parsed->comparator, ValueSource::value_string};
   }
   issues.push_back({RejectionReason::missing_value, "a hormone result needs a valueQuantity or a valueString",
@@ -274,7 +330,7 @@ std::optional<LabReferenceRange> read_reference_range(const fhir::Observation& o
       const auto unit = read_quantity_unit(*bound, analyte.unit_aliases);
       const auto converted = unit.unit ? convert(*bound->value, *unit.unit, analyte.canonical_unit, units.bridges)
                                        : ConversionResult{};
-      if (converted.ok()) {
+      if (converted.ok() && std::isfinite(converted.value->value)) {
         into = converted.value->value;
       } else {
         readable = false;
@@ -434,6 +490,8 @@ std::string_view to_string(RejectionReason reason) {
       return "unit-not-accepted";
     case RejectionReason::invalid_value:
       return "invalid-value";
+    case RejectionReason::implausible_value:
+      return "implausible-value";
     case RejectionReason::missing_effective_time:
       return "missing-effective-time";
     case RejectionReason::imprecise_effective_time:
@@ -442,6 +500,8 @@ std::string_view to_string(RejectionReason reason) {
       return "invalid-effective-time";
     case RejectionReason::subject_mismatch:
       return "subject-mismatch";
+    case RejectionReason::non_finite_gradient:
+      return "non-finite-gradient";
   }
   return "invalid";
 }

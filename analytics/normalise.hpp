@@ -44,11 +44,13 @@ enum class RejectionReason {
   incompatible_unit,         // a dimension that cannot reach the canonical unit (IU/L for cortisol)
   no_molar_mass,             // mass <-> substance needed, catalogue has no molar mass
   unit_not_accepted,         // convertible, but not among the analyte's accepted units
-  invalid_value,             // negative or not finite
+  invalid_value,             // zero, negative or not finite (also after conversion to the canonical unit)
+  implausible_value,         // outside the analyte's plausible range (a cited measuring range, analytes.yaml)
   missing_effective_time,    // no effectiveDateTime, effectivePeriod.start or issued
   imprecise_effective_time,  // a date without a time of day
   invalid_effective_time,    // malformed, or a time without a zone
   subject_mismatch,          // the Observation is about another patient than the analysis (set by analyze)
+  non_finite_gradient,       // a gradient computed from this and other results is not a finite number (analyze)
 };
 
 struct RejectionIssue {

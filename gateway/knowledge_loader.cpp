@@ -36,7 +36,7 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
     const std::string path = "analytes[" + std::to_string(i) + "]";
     if (!reader.expect_map(node, path,
                            {"id", "display", "canonical_unit", "molar_mass", "iu_equivalent", "accepted_units",
-                            "unit_aliases", "loinc"})) {
+                            "unit_aliases", "loinc", "plausible_range"})) {
       continue;
     }
     analytics::Analyte analyte;
@@ -76,6 +76,18 @@ std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vec
       }
     }
     analyte.accepted_units = string_list(reader, node["accepted_units"], path + ".accepted_units");
+    if (const YAML::Node range = node["plausible_range"]) {
+      // Bounds, unit and source are checked against the analyte by validate_catalogue().
+      const std::string range_path = path + ".plausible_range";
+      if (reader.expect_map(range, range_path, {"low", "high", "unit", "source"})) {
+        analytics::PlausibleRange plausible;
+        plausible.low = reader.number(range, "low", range_path, false);
+        plausible.high = reader.number(range, "high", range_path, false);
+        plausible.unit = reader.text(range, "unit", range_path, true).value_or("");
+        plausible.source = reader.text(range, "source", range_path, true).value_or("");
+        analyte.plausible_range = std::move(plausible);
+      }
+    }
     const YAML::Node codes = node["loinc"];
     if (!codes || !codes.IsSequence()) {
       reader.problem(node, path + ".loinc", "required list 'loinc' is missing");

@@ -23,9 +23,12 @@ std::string issue_type(analytics::RejectionReason reason) {
     case R::status_unusable:
     case R::unreadable_value:
     case R::invalid_value:
+    case R::implausible_value:
     case R::imprecise_effective_time:
     case R::invalid_effective_time:
       return "value";
+    case R::non_finite_gradient:
+      return "processing";
   }
   return "value";
 }

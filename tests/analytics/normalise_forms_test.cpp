@@ -539,7 +539,8 @@ TEST(NormaliseUnits, RejectsEnzymeUnitsForTsh) {
 }
 
 TEST(NormaliseUnits, ConvertsInsulinThroughItsInternationalUnitEquivalence) {
-  // 1 uIU/mL = 6 pmol/L (WHO IS 83/500, 1 IU = 6 nmol; Knopp JL et al., J Diabetes Sci Technol 2019;13:597-600).
+  // 1 uIU/mL = 6 pmol/L, the immunoassay convention (1 IU = 6 nmol; Knopp JL et al., J Diabetes Sci Technol
+  // 2019;13:597-600).
   auto m = measurement_of(run(lab_result("n1", "20448-7", 36, "pmol/L", kWhen)));
   EXPECT_EQ(m.analyte_id, "insulin");
   EXPECT_EQ(m.value.unit, "u[IU]/mL");

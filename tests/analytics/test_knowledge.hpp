@@ -179,9 +179,9 @@ inline Analyte tsh() {
   };
 }
 
-// Insulin: 1 IU (WHO IS 83/500) = 6 nmol, i.e. 1 uIU/mL = 6 pmol/L (analytes.yaml cites Royal Liverpool and
-// Broadgreen pathology and Knopp JL et al., J Diabetes Sci Technol 2019;13(3):597-600). No molar mass, as in the
-// catalogue.
+// Insulin: 1 IU = 6 nmol, i.e. 1 uIU/mL = 6 pmol/L, the immunoassay convention (analytes.yaml cites Royal
+// Liverpool and Broadgreen pathology and Knopp JL et al., J Diabetes Sci Technol 2019;13(3):597-600). No molar
+// mass, as in the catalogue.
 inline Analyte insulin() {
   return Analyte{
       "insulin",
@@ -202,7 +202,8 @@ inline Analyte insulin() {
   };
 }
 
-// Prolactin: canonical ug/L; 1 IU (WHO 3rd IS 84/500) = 47.17 ug, i.e. 1 ug/L = 21.2 mIU/L.
+// Prolactin: canonical ug/L; 1 IU = 47.17 ug, i.e. 1 ug/L = 21.2 mIU/L (the usual factor, from the WHO 3rd IS
+// 84/500).
 inline Analyte prolactin() {
   return Analyte{
       "prolactin",

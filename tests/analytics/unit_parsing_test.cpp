@@ -219,7 +219,8 @@ TEST(ConversionBridging, MolarMassBridgesMassAndSubstanceBothWays) {
 }
 
 TEST(ConversionBridging, InternationalUnitToMass) {
-  // Prolactin, WHO 3rd IS 84/500: 1 ug/L = 21.2 mIU/L (analytes.yaml: 1 IU = 1000/21.2 = 47.17 ug).
+  // Prolactin: 1 ug/L = 21.2 mIU/L, the usual factor of assays calibrated to the WHO 3rd IS 84/500 (analytes.yaml:
+  // 1 IU = 1000/21.2 = 47.17 ug).
   const auto bridges = conversion_bridges(testing::prolactin());
   ASSERT_TRUE(bridges.per_international_unit);
   const auto to_iu = convert_text(1, "ug/L", "m[IU]/L", bridges);
@@ -231,8 +232,8 @@ TEST(ConversionBridging, InternationalUnitToMass) {
 }
 
 TEST(ConversionBridging, InternationalUnitToSubstance) {
-  // Insulin, WHO IS 83/500: 1 IU = 6 nmol, so 1 uIU/mL = 6 pmol/L (Knopp JL et al., J Diabetes Sci Technol
-  // 2019;13(3):597-600).
+  // Insulin, the immunoassay convention: 1 IU = 6 nmol, so 1 uIU/mL = 6 pmol/L (Knopp JL et al., J Diabetes Sci
+  // Technol 2019;13(3):597-600).
   const auto bridges = conversion_bridges(testing::insulin());
   const auto to_molar = convert_text(1, "u[IU]/mL", "pmol/L", bridges);
   ASSERT_TRUE(to_molar.ok()) << to_molar.rejection->message;
@@ -243,11 +244,11 @@ TEST(ConversionBridging, InternationalUnitToSubstance) {
 }
 
 TEST(ConversionBridging, ChainsBothBridgesFromInternationalUnitsToMass) {
-  // Insulin with both bridges: 1 IU = 6 nmol (WHO IS 83/500, as above) and human insulin C257H383N65O77S6 =
+  // Insulin with both bridges: 1 IU = 6 nmol (as above) and human insulin C257H383N65O77S6 =
   // 5808 g/mol (CAS 11061-68-0; the figure analytes.yaml's insulin standard note uses). Then
   //   1 uIU/mL = 1e-3 IU/L = 6e-3 nmol/L = 6 pmol/L; x 5808 g/mol = 34848e-12 g/L = 34.85 ng/L = 0.03485 ng/mL.
   // (34.85 is per litre, i.e. pg/mL; per millilitre it is a thousand times smaller.) Cross-check: 1 IU = 6 nmol x
-  // 5808 g/mol = 34.85 ug, within 0.4 % of the IS 83/500 definition 1 IU = 0.03472 mg.
+  // 5808 g/mol = 34.85 ug, within 0.4 % of the bioassay IS 83/500 definition 1 IU = 0.03472 mg.
   ConversionBridges bridges = conversion_bridges(testing::insulin());
   bridges.molar_mass_g_per_mol = 5808;
   const auto per_litre = convert_text(1, "u[IU]/mL", "ng/L", bridges);

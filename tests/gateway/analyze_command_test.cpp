@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <numbers>
 #include <set>
@@ -178,6 +180,49 @@ TEST(AnalyzeCommand, TestosteroneGelDrawnFourHoursAfterApplicationIsAssessedWith
     EXPECT_EQ(title.find("Repeat the Testosterone result"), std::string::npos) << title;
     EXPECT_EQ(title.find("pre-dose"), std::string::npos) << title;
   }
+}
+
+// One patient of the reliability review's implausible-input probes (finding 3): a morning cortisol and DHEA-S pair
+// in ug/dL as NDJSON lines, the cortisol value written as given (JSON number text).
+std::string probe_pair(const std::string& patient, const std::string& cortisol, const std::string& dhea_s) {
+  const auto observation = [&](const std::string& id, const std::string& code, const std::string& value,
+                               const std::string& time) {
+    return R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"coding":[{)" +
+           R"("system":"http://loinc.org","code":")" + code + R"("}]},"subject":{"reference":"Patient/)" +
+           patient + R"("},"effectiveDateTime":")" + time + R"(","valueQuantity":{"value":)" + value +
+           R"(,"unit":"ug/dL","system":"http://unitsofmeasure.org","code":"ug/dL"}})" + "\n";
+  };
+  return R"({"resourceType":"Patient","id":")" + patient + R"(","gender":"female","birthDate":"1984-06-12"})" +
+         "\n" + observation(patient + "-cort", "2143-6", cortisol, "2026-11-20T07:45:00+01:00") +
+         observation(patient + "-dheas", "2191-5", dhea_s, "2026-11-20T07:50:00+01:00");
+}
+
+// Through the command with the shipped catalogue: a cortisol of 1e308 ug/dL, one of 12345678901234567890 ug/dL and
+// a DHEA-S of 0 are each reported on stderr as an OperationOutcome with its reason, the exit status is 1, and no
+// derived Observation is written (before: "ratio inf", a ratio of 6.97e16, and silence).
+TEST(AnalyzeCommand, ImplausibleResultsAreRejectedWithTheirReasonAndWriteNoGradient) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto file = std::filesystem::temp_directory_path() / "gg-analyze-implausible.ndjson";
+  std::ofstream(file) << probe_pair("overflow", "1e308", "180")
+                      << probe_pair("huge", "12345678901234567890", "180") << probe_pair("zero", "14.2", "0");
+
+  AnalyzeOptions options{
+      {file.string()}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
+  std::ostringstream out;
+  std::ostringstream err;
+  AnalyzeSummary summary;
+  const int status = run_analyze(*loaded.knowledge, options, out, err, &summary);
+  std::filesystem::remove(file);
+
+  EXPECT_EQ(status, 1) << err.str();
+  EXPECT_EQ(summary.rejected, 3u) << err.str();
+  const std::string reported = err.str();
+  EXPECT_NE(reported.find("Observation/overflow-cort not used (invalid-value)"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("Observation/huge-cort not used (implausible-value)"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("Observation/zero-dheas not used (invalid-value)"), std::string::npos) << reported;
+  EXPECT_EQ(out.str().find("\"Observation\""), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("cortisol-dheas-ratio"), std::string::npos) << out.str();
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+
+#include "analytics/normalise.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -148,6 +151,90 @@ TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesGiveSalivaAndSerumTheirOwnCodes) {
   }
 }
 
+// The catalogue's new unit and molar codes (clinical review M5, L1) reach the Subscription criteria, which come
+// from the catalogue: prolactin in Units/volume 15081-3 and 83111-5 (loinc.org/83111-5), IGF-1 in Moles/volume
+// 29775-4 (MIRACUM loinc-conversion pairs it with 2484-4).
+TEST_F(KnowledgeLoaderTest, SubscriptionCodesIncludeTheProlactinUnitAndIgf1MolarCodes) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto codes = loaded.knowledge->subscription_codes();
+  for (const char* code : {"15081-3", "83111-5", "29775-4"}) {
+    SCOPED_TRACE(code);
+    EXPECT_NE(std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{"http://loinc.org", code}),
+              codes.end());
+  }
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  EXPECT_EQ(catalogue.find_loinc("15081-3")->analyte->id, "prolactin");
+  EXPECT_EQ(catalogue.find_loinc("83111-5")->code->property, analytics::LoincProperty::arbitrary_concentration);
+  EXPECT_EQ(catalogue.find_loinc("29775-4")->analyte->id, "igf-1");
+}
+
+// Results under the new codes normalise with the shipped catalogue: 424 mIU/L prolactin = 20 ug/L at 21.2 mIU/L
+// per ug/L (tests/data/conversions/published-factors.tsv, labtests.co.in), and 26.15 nmol/L IGF-1 = 200 ng/mL at
+// 7647 g/mol (Labcorp 010540, as analytes.yaml cites).
+TEST_F(KnowledgeLoaderTest, ProlactinInUnitsAndIgf1InMolesNormaliseToTheirCanonicalUnits) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  const auto result = [](const char* code, double value, const char* unit) {
+    fhir::Observation observation;
+    observation.id = code;
+    observation.status = "final";
+    observation.code.coding.push_back({"http://loinc.org", "", code, ""});
+    observation.subject.reference = "Patient/p1";
+    observation.effective_date_time = "2026-11-20T08:00:00Z";
+    observation.value_quantity = fhir::Quantity{};
+    observation.value_quantity->value = value;
+    observation.value_quantity->unit = unit;
+    observation.value_quantity->system = "http://unitsofmeasure.org";
+    observation.value_quantity->code = unit;
+    return observation;
+  };
+  for (const auto& [code, value, unit, expected] :
+       {std::tuple{"15081-3", 424.0, "m[IU]/L", 20.0}, std::tuple{"83111-5", 424.0, "m[IU]/L", 20.0},
+        std::tuple{"29775-4", 26.15, "nmol/L", 26.15 * 7.647}}) {
+    SCOPED_TRACE(code);
+    const auto normalised = analytics::normalise(result(code, value, unit), catalogue);
+    ASSERT_TRUE(std::holds_alternative<analytics::Measurement>(normalised));
+    EXPECT_NEAR(std::get<analytics::Measurement>(normalised).value.value, expected, expected * 1e-3);
+  }
+}
+
+// The example ConceptMap maps "TSH, 3rd generation" to 11580-8: LOINC (loinc.org/LP14487-0) reserves 3016-3 for
+// assays of unknown sensitivity (clinical review L3).
+TEST_F(KnowledgeLoaderTest, ExampleConceptMapMapsThirdGenerationTshTo11580_8) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto match =
+      loaded.knowledge->knowledge.catalogue.find_local("http://lab.example.org/fhir/CodeSystem/test-codes", "TSH");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->code->code, "11580-8");
+}
+
+// The shipped plausible ranges, each with its source (config/terminology/analytes.yaml): cortisol up to
+// 1750 nmol/L (Elecsys Cortisol II; North Devon District Hospital), DHEA-S 0.2-1000 ug/dL (Elecsys DHEA-S).
+TEST_F(KnowledgeLoaderTest, ShippedPlausibleRangesAreReadWithTheirSources) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  const auto* cortisol = catalogue.find("cortisol");
+  ASSERT_TRUE(cortisol->plausible_range);
+  EXPECT_FALSE(cortisol->plausible_range->low);
+  EXPECT_EQ(cortisol->plausible_range->high, 1750);
+  EXPECT_EQ(cortisol->plausible_range->unit, "nmol/L");
+  EXPECT_NE(cortisol->plausible_range->source.find("Cortisol II"), std::string::npos);
+  const auto* dhea_s = catalogue.find("dhea-s");
+  ASSERT_TRUE(dhea_s->plausible_range);
+  EXPECT_EQ(dhea_s->plausible_range->low, 0.2);
+  EXPECT_EQ(dhea_s->plausible_range->high, 1000);
+  EXPECT_EQ(dhea_s->plausible_range->unit, "ug/dL");
+  for (const auto& analyte : catalogue.analytes()) {
+    if (analyte.plausible_range) {
+      EXPECT_FALSE(analyte.plausible_range->source.empty()) << analyte.id;
+    }
+  }
+}
+
 TEST_F(KnowledgeLoaderTest, ARhythmKindRepeatedForTheSameAnalyteAndSpecimenIsRefused) {
   write_rule("site.yaml",
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: cortisol\n    specimen: saliva\n"
@@ -201,6 +288,51 @@ TEST_F(KnowledgeLoaderTest, AWakingWindowIsTwoClockTimesInOrder) {
   EXPECT_FALSE(reversed.knowledge);
   EXPECT_NE(testing_problems(reversed).find("expected 00:00 <= from < to"), std::string::npos)
       << testing_problems(reversed);
+}
+
+// A copy of the shipped terminology with the DHEA-S plausible range replaced by `range` (YAML lines).
+class PlausibleRangeLoaderTest : public KnowledgeLoaderTest {
+ protected:
+  KnowledgeLoad load_with_dhea_s_range(const std::string& range) {
+    std::filesystem::copy(kConfig + "/terminology", dir_ / "terminology");
+    const auto file = dir_ / "terminology" / "analytes.yaml";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string shipped = "    plausible_range:\n      low: 0.2\n      high: 1000\n      unit: ug/dL\n";
+    const auto at = text.find(shipped);
+    EXPECT_NE(at, std::string::npos) << "the DHEA-S range changed; update this test";
+    if (at != std::string::npos) text.replace(at, shipped.size(), range);
+    std::ofstream(file) << text;
+    return load_knowledge((dir_ / "terminology").string(), kConfig + "/rules");
+  }
+};
+
+TEST_F(PlausibleRangeLoaderTest, UnknownKeyInAPlausibleRangeIsReportedWithItsLocation) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      max: 1000\n      unit: ug/dL\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("analytes.yaml:"), std::string::npos) << loaded.problems[0].location;
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.max"), std::string::npos)
+      << loaded.problems[0].location;
+}
+
+TEST_F(PlausibleRangeLoaderTest, ABoundThatIsNotANumberIsReported) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: lots\n      unit: ug/dL\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.high"), std::string::npos)
+      << loaded.problems[0].location;
+}
+
+TEST_F(PlausibleRangeLoaderTest, ARangeInAUnitThatCannotReachTheCanonicalUnitIsRefused) {
+  auto loaded =
+      load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: 1000\n      unit: \"[IU]/L\"\n");
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_FALSE(loaded.problems.empty());
+  EXPECT_NE(loaded.problems[0].location.find("plausible_range.unit"), std::string::npos)
+      << loaded.problems[0].location;
 }
 
 }  // namespace

@@ -38,6 +38,24 @@ TEST(RejectionOutcome, OneErrorIssuePerReasonWithElementAndReasonCode) {
   EXPECT_EQ(rejection_reasons(two_problems()), "incompatible-unit,missing-effective-time");
 }
 
+// An implausible value is a bad value; a gradient that is not a finite number is a processing failure of the
+// analysis (R4 IssueType, http://hl7.org/fhir/issue-type).
+TEST(RejectionOutcome, ImplausibleValueAndNonFiniteGradientHaveTheirIssueTypes) {
+  const analytics::Rejected rejected{
+      "Observation/o9",
+      "1",
+      "cortisol",
+      {{analytics::RejectionReason::implausible_value, "above the plausible range",
+        "Observation.valueQuantity.value"},
+       {analytics::RejectionReason::non_finite_gradient, "not a finite number", "Observation.value[x]"}}};
+  const auto outcome = rejection_outcome(rejected);
+  ASSERT_EQ(outcome.issue.size(), 2u);
+  EXPECT_EQ(outcome.issue[0].code, "value");
+  EXPECT_EQ(outcome.issue[0].details->coding.at(0).code, "implausible-value");
+  EXPECT_EQ(outcome.issue[1].code, "processing");
+  EXPECT_EQ(outcome.issue[1].details->coding.at(0).code, "non-finite-gradient");
+}
+
 TEST(RejectionOutcome, IsValidFhirJsonThatDecodesBack) {
   const fhir::Resource resource{rejection_outcome(two_problems())};
   const auto decoded = fhir::decode_resource(fhir::to_json(resource));
