@@ -165,6 +165,8 @@ subscription:
 state:
   path: state.db
 analysis:
+  # Fixed-date test data (tests/data/patients) stays inside the lookback whenever the suite runs.
+  lookback_days: 3650
   terminology_dir: {REPO / 'config/terminology'}
   rules_dir: {rules_dir}
 pipeline:

@@ -1,17 +1,23 @@
 """Dose timing through serve against HAPI (issue 4): the gateway fetches the patient's hormone medications with the
 results' context. A saliva cortisol day series under hydrocortisone replacement (MedicationStatement, oral, 07:30 and
 12:00) is evaluated as a dose curve, never as an endogenous rhythm; a testosterone drawn three days after an
-intramuscular injection (MedicationAdministration; expected peak 2-5 days, cypionate label) is reported with the
-hours since the dose and not assessed, as is a free T3 drawn 2.5 h after liothyronine ordered by reference to a
-Medication resource (MedicationRequest, fetched with _include); the RiskAssessment cites both medication resources; the CarePlan proposes a
-pre-dose repeat; everything written passes $validate."""
+intramuscular injection (MedicationAdministration; expected peak 2-5 days, Nankin 1987) is reported with the
+hours since the dose and not assessed (the guideline's monitoring sample is drawn midway between injections), as is a free T3 drawn 2.5 h after liothyronine ordered by reference to a
+Medication resource (MedicationRequest, fetched with _include); the RiskAssessment cites both medication resources; the CarePlan proposes each
+medication's own repeat (mid-interval for the injection, pre-dose for liothyronine); everything written passes
+$validate."""
+import datetime
 import json
 import unittest
 import uuid
 
 from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
 
-DAY = "2026-11-20"
+# Dates relative to today, as a current patient's are (the dose timings count back from the draw).
+_TODAY = datetime.date.today()
+DAY = (_TODAY - datetime.timedelta(days=3)).isoformat()
+INJECTION_DAY = (_TODAY - datetime.timedelta(days=6)).isoformat()  # 72 h before DAY's 09:00 draw
+START = (_TODAY - datetime.timedelta(days=25)).isoformat()
 
 
 def transaction():
@@ -24,14 +30,14 @@ def transaction():
         {"resource": {"resourceType": "MedicationStatement", "status": "active",
                       "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
                                                                 "code": "H02AB09", "display": "hydrocortisone"}]},
-                      "subject": {"reference": patient_url}, "effectivePeriod": {"start": "2026-11-01"},
+                      "subject": {"reference": patient_url}, "effectivePeriod": {"start": START},
                       "dosage": [{"text": "10 mg at 07:30, 5 mg at 12:00", "route": oral,
                                   "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d",
                                                         "timeOfDay": ["07:30:00", "12:00:00"]}}}]},
          "request": {"method": "POST", "url": "MedicationStatement"}},
         {"resource": {"resourceType": "MedicationAdministration", "status": "completed",
                       "medicationCodeableConcept": {"text": "Testosterone cypionate 200 mg/mL injection"},
-                      "subject": {"reference": patient_url}, "effectiveDateTime": "2026-11-17T09:00:00+01:00",
+                      "subject": {"reference": patient_url}, "effectiveDateTime": f"{INJECTION_DAY}T09:00:00+01:00",
                       "dosage": {"route": {"coding": [{"system": "http://snomed.info/sct", "code": "78421000",
                                                        "display": "Intramuscular route"}]},
                                  "dose": {"value": 200, "unit": "mg", "system": "http://unitsofmeasure.org",
@@ -45,7 +51,7 @@ def transaction():
          "request": {"method": "POST", "url": "Medication"}},
         {"resource": {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
                       "medicationReference": {"reference": medication_url},
-                      "subject": {"reference": patient_url}, "authoredOn": "2026-11-01",
+                      "subject": {"reference": patient_url}, "authoredOn": START,
                       "dosageInstruction": [{"route": oral, "timing": {"repeat": {"timeOfDay": ["07:00:00"]}}}]},
          "request": {"method": "POST", "url": "MedicationRequest"}},
         # Free T3 (3051-0) and reverse T3 (3052-8) 2.5 h after it: the liothyronine peak (2-3 h, Jonklaas 2015).
@@ -126,8 +132,13 @@ class DoseTiming(unittest.TestCase):
                     if any(i["reference"] == f"RiskAssessment/{risk['id']}" for i in p.get("supportingInfo", []))]
             self.assertEqual(len(plan), 1, json.dumps(plans)[:2000])
             texts = [a["detail"]["code"]["text"] for a in plan[0]["activity"]]
-            self.assertIn("Repeat the testosterone result before the next Testosterone dose (trough)", texts)
-            self.assertIn("Repeat the t3-free result before the next Liothyronine dose (trough)", texts)
+            # Each medication's own repeat (Bhasin S et al., J Clin Endocrinol Metab 2010;95:2536-2559, table 8:
+            # cypionate/enanthate midway between injections; the shipped tolerance is a site setting), never a
+            # "trough" for testosterone.
+            self.assertIn("Repeat the Testosterone result midway between two injections (118-218 h after the dose)",
+                          texts)
+            self.assertIn("Repeat the Free T3 result before the next liothyronine dose (pre-dose)", texts)
+            self.assertFalse([t for t in texts if "trough" in t], texts)
 
             for resource in [peak, trough, ratio, thyroid, risk, plan[0]]:
                 errors = fhir.validation_errors(resource)
