@@ -10,12 +10,13 @@
 // transformed once, as Fokkema does and as the clinical review's M1 table computes every figure it prints (the
 // tests reproduce that table). Summing ln(1 + CV^2) per CV instead, as the and the review's fix line
 // write it, differs by under 0.5 percentage points for CVs below 20 % and by up to 20 points for the largest
-// shipped CVs (free testosterone in women, 55 %: +381 % here, +400 % that way); both are log-symmetric. An increase is significant above the up limit, a decrease
-// below the down limit; the limits are reciprocal factors, so a ratio and its inverse get the same verdict. The
-// symmetric normal-approximation RCV = sqrt(2) * z * sqrt(sum CV^2) (Fraser CG, Biological Variation: From
-// Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at http://biologicalvariation.com/RCV.html) is
-// kept only for comparison with published symmetric figures. z = trends.z (1.96: two-sided, 95 %). The CVs are
-// data from the catalogue (config/terminology/biological-variation.yaml), each CVi with its source.
+// shipped CVs (free testosterone in women, 55 %: +381 % here, +400 % that way); both are log-symmetric. An
+// increase is significant above the up limit, a decrease below the down limit; the limits are reciprocal factors,
+// so a ratio and its inverse get the same verdict. The symmetric normal-approximation RCV = sqrt(2) * z * sqrt(sum
+// CV^2) (Fraser CG, Biological Variation: From Principles to Practice, AACC Press 2001, pp. 67-90, as quoted at
+// http://biologicalvariation.com/RCV.html) is kept only for comparison with published symmetric figures. z =
+// trends.z (1.96: two-sided, 95 %). The CVs are data from the catalogue
+// (config/terminology/biological-variation.yaml), each CVi with its source.
 #pragma once
 
 #include <optional>

@@ -14,7 +14,7 @@ import uuid
 
 from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
 
-# Dates relative to today: analysis.lookback_days (30) bounds what is fetched with a result.
+# Dates relative to today, as a current patient's are (the dose timings count back from the draw).
 DAY = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
 NEXT_DAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 GEL_START = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
