@@ -112,31 +112,25 @@ bool has_problem(const KnowledgeLoad& loaded, std::string_view location, std::st
   return false;
 }
 
-std::string problems_of(const KnowledgeLoad& loaded) {
-  std::string text;
-  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
-  return text;
-}
-
 TEST_F(KnowledgeLoaderTest, NumeratorClockIsReadStrictly) {
   write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"7:00\", to: \"10:00\"}\n"));
   auto loaded = load();
   EXPECT_FALSE(loaded.knowledge);
   EXPECT_TRUE(
       has_problem(loaded, "site.yaml:7:29 (ratios[0].numerator_clock.from)", "expected a local clock time"))
-      << problems_of(loaded);
+      << testing_problems(loaded);
   write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"07:00\", to: \"10:00\", zone: local}\n"));
   loaded = load();
   EXPECT_TRUE(has_problem(loaded, "site.yaml:7:51 (ratios[0].numerator_clock.zone)", "unknown key"))
-      << problems_of(loaded);
+      << testing_problems(loaded);
   write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"08:00\"}\n"));
   loaded = load();
   EXPECT_TRUE(has_problem(loaded, "site.yaml:7:22 (ratios[0].numerator_clock.to)", "is missing"))
-      << problems_of(loaded);
+      << testing_problems(loaded);
   write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"08:00\", to: \"08:00\"}\n"));
   loaded = load();
   EXPECT_TRUE(has_problem(loaded, "site.yaml:7:22 (ratios[0].numerator_clock)", "the same time"))
-      << problems_of(loaded);
+      << testing_problems(loaded);
 }
 
 TEST_F(KnowledgeLoaderTest, NumeratorTimingThatNoLoincCodeCarriesIsReported) {
@@ -144,7 +138,7 @@ TEST_F(KnowledgeLoaderTest, NumeratorTimingThatNoLoincCodeCarriesIsReported) {
   auto loaded = load();
   EXPECT_FALSE(loaded.knowledge);
   EXPECT_TRUE(has_problem(loaded, "knowledge (ratios[7].numerator_timing)", "has timing 'AM'"))
-      << problems_of(loaded);
+      << testing_problems(loaded);
 }
 
 // Rhythm rules (issue 8 items 3, 4 and 8): saliva keeps the contract's codes, serum cortisol writes
@@ -366,6 +360,22 @@ TEST_F(PlausibleRangeLoaderTest, ARangeInAUnitThatCannotReachTheCanonicalUnitIsR
   ASSERT_FALSE(loaded.problems.empty());
   EXPECT_NE(loaded.problems[0].location.find("plausible_range.unit"), std::string::npos)
       << loaded.problems[0].location;
+}
+
+// Clinical review M4: a suggestion of kind MedicationRequest with clock times reads like a dosing schedule.
+TEST_F(KnowledgeLoaderTest, SuggestionOfKindMedicationRequestIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nsuggestions:\n  - id: dose-timing\n    gradients: [cortisol-dose-peak]\n"
+             "    kind: MedicationRequest\n    title: Take the dose earlier\n"
+             "    time_of_day: [\"07:00:00\", \"13:00:00\"]\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  bool refused = false;
+  for (const auto& problem : loaded.problems) {
+    refused = refused || (problem.location.find(".kind") != std::string::npos &&
+                          problem.message.find("MedicationRequest is refused") != std::string::npos);
+  }
+  EXPECT_TRUE(refused) << testing_problems(loaded);
 }
 
 }  // namespace
