@@ -24,8 +24,8 @@ const std::string kPanel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/fu
 const std::string kGel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/testosterone-gel-4h.json";
 
 // The shipped configuration alone: the panel's fasting glucose 5.2 mmol/L and insulin 18 uIU/mL give HOMA-IR
-// 5.2 x 18 / 22.5 = 4.16 (Matthews 1985), above the shipped 3.46 (Gayoso-Diz 2013, adults), so a CarePlan is
-// drafted. Cortisol:cortisone is two gradients (clinical review M2): serum
+// 5.2 x 18 / 22.5 = 4.16 (Matthews 1985), above the shipped adult cut-off 2.05 (Gayoso-Diz 2013, the cut-off the
+// authors recommend), so a CarePlan is drafted. Cortisol:cortisone is two gradients (clinical review M2): serum
 // (08:00 cortisol 15 ug/dL with cortisone 2.0 ug/dL) and saliva (the 23:00 cortisol 1.5 nmol/L with the PM-trough
 // saliva cortisone 71893-2, 5 nmol/L).
 TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACarePlan) {
@@ -68,16 +68,17 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
     if (const auto* r = std::get_if<fhir::RiskAssessment>(&*entry.resource)) risk = r;
   }
   ASSERT_NE(risk, nullptr);
-  bool homa_moderate = false;
+  bool homa_high = false;
   for (const auto& prediction : risk->prediction) {
     if (prediction.outcome->coding.at(0).code == "homa-ir") {
       ASSERT_TRUE(prediction.qualitative_risk);
-      homa_moderate = prediction.qualitative_risk->coding.at(0).code == "moderate";  // 4.16 < 3.46 x 1.5
+      // Beyond the cut-off by at least half of it (the shipped level threshold 0.5): 4.16 >= 2.05 x 1.5 = 3.075.
+      homa_high = prediction.qualitative_risk->coding.at(0).code == "high";
       EXPECT_NE(prediction.rationale.find("4.16"), std::string::npos) << prediction.rationale;
       EXPECT_NE(prediction.rationale.find("Gayoso-Diz"), std::string::npos) << prediction.rationale;
     }
   }
-  EXPECT_TRUE(homa_moderate);
+  EXPECT_TRUE(homa_high);
   for (const auto& entry : written[0].entries) {
     const auto* observation = std::get_if<fhir::Observation>(&*entry.resource);
     if (observation == nullptr || observation->code.coding.at(0).code != "cortisol-cortisone-ratio-saliva")
