@@ -4,6 +4,13 @@
 
 namespace gg::analytics {
 
+bool ClockWindow::contains(std::chrono::seconds time_of_day) const {
+  const std::chrono::seconds start = from;
+  const std::chrono::seconds end = to;
+  if (start <= end) return start <= time_of_day && time_of_day <= end;
+  return time_of_day >= start || time_of_day <= end;  // wraps past midnight
+}
+
 std::vector<std::string> rhythm_codes(const RhythmRule& rule) {
   const std::string prefix = rule.prefix();
   switch (rule.kind) {

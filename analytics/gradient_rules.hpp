@@ -15,6 +15,15 @@ namespace gg::analytics {
 
 inline constexpr std::string_view kGradientCodeSystem = "http://gradient-gateway.dev/fhir/CodeSystem/gradient";
 
+// A span of local clock time, [from, to] inclusive, read on a result's own clock (the time of day as the result
+// wrote it, in its own offset). `from` later than `to` wraps past midnight: 23:00-01:00.
+struct ClockWindow {
+  std::chrono::minutes from{0};  // since local midnight, [0, 24 h)
+  std::chrono::minutes to{0};
+  bool contains(std::chrono::seconds time_of_day) const;
+  friend bool operator==(const ClockWindow&, const ClockWindow&) = default;
+};
+
 // numerator / denominator, both expressed in `input_unit`, from results drawn within `window` of each other.
 struct RatioRule {
   std::string code;                   // "cortisol-dheas-ratio"
@@ -26,6 +35,14 @@ struct RatioRule {
   std::chrono::seconds window = std::chrono::hours{24};  // |t_numerator - t_denominator| <= window
   // Both inputs must be of this specimen type. Without it they must still share one specimen type.
   std::optional<Specimen> specimen = Specimen::serum_plasma;
+  // When the numerator's time of day matters (cortisol is diurnal), which of its draws may form the ratio. With
+  // neither set, any draw. Otherwise a draw whose LOINC code names a timing ("am", "pm": Measurement::timing)
+  // counts only when that timing is listed, so a PM-trough code never forms a morning ratio; a draw whose code
+  // names none counts only when its local clock time lies in `numerator_clock` and that time is a draw time (an
+  // effective time, not the report's `issued`).
+  std::vector<std::string> numerator_timings;
+  std::optional<ClockWindow> numerator_clock;
+  bool restricts_numerator_time() const { return numerator_clock.has_value() || !numerator_timings.empty(); }
   friend bool operator==(const RatioRule&, const RatioRule&) = default;
 };
 

@@ -108,6 +108,19 @@ void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& p
       validate_input(knowledge, rule, rule.numerator, at + ".numerator", problems);
       validate_input(knowledge, rule, rule.denominator, at + ".denominator", problems);
     }
+    // A timing no code of the numerator carries (a typo such as "AM") would silently admit nothing by code.
+    if (const Analyte* numerator = knowledge.catalogue.find(rule.numerator)) {
+      for (const auto& timing : rule.numerator_timings) {
+        if (std::none_of(numerator->loinc.begin(), numerator->loinc.end(), [&](const LoincCode& code) {
+              return code.timing == timing && (!rule.specimen || code.specimen == *rule.specimen);
+            })) {
+          problems.push_back({at + ".numerator_timing",
+                              "no LOINC code of '" + rule.numerator + "'" +
+                                  (rule.specimen ? " in " + std::string(to_string(*rule.specimen)) : "") +
+                                  " has timing '" + timing + "'"});
+        }
+      }
+    }
     if (rule.numerator == rule.denominator) {
       problems.push_back({at + ".denominator", "numerator and denominator are the same analyte"});
     }

@@ -8,9 +8,28 @@ namespace {
 
 using std::chrono::sys_seconds;
 
+// The draw's time of day on its own clock (the offset it was written with).
+std::chrono::seconds local_time_of_day(const EffectiveTime& effective) {
+  const auto local = effective.instant.utc + effective.instant.utc_offset;
+  return local - std::chrono::floor<std::chrono::days>(local);
+}
+
+// RatioRule::numerator_timings and numerator_clock: the code's own timing decides where it names one; otherwise
+// the local clock time of the draw. The report's issued time says nothing about when the sample was drawn.
+bool numerator_time_allowed(const RatioRule& rule, const Measurement& m) {
+  if (!rule.restricts_numerator_time()) return true;
+  if (!m.timing.empty()) {
+    return std::find(rule.numerator_timings.begin(), rule.numerator_timings.end(), m.timing) !=
+           rule.numerator_timings.end();
+  }
+  if (!rule.numerator_clock || m.effective.source == TimeSource::issued) return false;
+  return rule.numerator_clock->contains(local_time_of_day(m.effective));
+}
+
 bool eligible(const RatioRule& rule, const Measurement& m, std::string_view analyte_id, bool censored = false) {
   if (m.analyte_id != analyte_id || m.censored() != censored) return false;
   if (rule.specimen && m.specimen != *rule.specimen) return false;
+  if (analyte_id == rule.numerator && !numerator_time_allowed(rule, m)) return false;
   return rescale(m.value, rule.input_unit).has_value();
 }
 

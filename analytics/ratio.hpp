@@ -83,8 +83,9 @@ struct MeasurementPair {
 };
 
 // Every disjoint pair the rule allows, oldest first. A pair needs: the rule's analytes, the same subject and the
-// same specimen type (the rule's, when it names one), exact values (no comparator), a denominator above zero, and
-// draw times at most `window` apart (inclusive). The closest pair wins: candidates are taken in order of
+// same specimen type (the rule's, when it names one), exact values (no comparator), a denominator above zero, a
+// numerator drawn at a time of day the rule allows (RatioRule::numerator_timings, numerator_clock), and draw times
+// at most `window` apart (inclusive). The closest pair wins: candidates are taken in order of
 // increasing interval (ties: the more recent pair first, then by reference), each measurement used at most once. A
 // series of daily draws thus gives one pair per day, which issue 4's trends build on.
 std::vector<MeasurementPair> pair_measurements(const RatioRule& rule, std::span<const Measurement> measurements);

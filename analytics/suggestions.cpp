@@ -1,7 +1,9 @@
 #include "analytics/suggestions.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
+#include <string_view>
 
 namespace gg::analytics {
 namespace {
@@ -26,6 +28,13 @@ bool fhir_time(const std::string& text) {
   }
   return (text[0] - '0') * 10 + (text[1] - '0') < 24 && text[3] < '6' && text[6] < '6';
 }
+
+// FHIR R4 CarePlanActivityKind (CarePlan.activity.detail.kind, required binding), without MedicationRequest: the
+// gateway proposes reviews and tests, never a medication order or a dosing schedule, which a CarePlan-to-order
+// workflow could turn into a prescription (clinical review M4).
+constexpr std::array<std::string_view, 7> kActivityKinds{
+    "Appointment", "CommunicationRequest", "DeviceRequest",     "NutritionOrder",
+    "Task",        "ServiceRequest",       "VisionPrescription"};
 
 }  // namespace
 
@@ -68,6 +77,14 @@ std::vector<KnowledgeProblem> validate_suggestions(std::span<const Suggestion> c
     }
     if (suggestion.min_level == RiskLevel::low) {
       problems.push_back({at + ".min_level", "a finding within its target needs no suggestion: moderate or high"});
+    }
+    if (suggestion.kind == "MedicationRequest") {
+      problems.push_back({at + ".kind",
+                          "MedicationRequest is refused: a suggestion proposes a review or a test, never a "
+                          "medication order or dosing schedule"});
+    } else if (!suggestion.kind.empty() &&
+               std::find(kActivityKinds.begin(), kActivityKinds.end(), suggestion.kind) == kActivityKinds.end()) {
+      problems.push_back({at + ".kind", "'" + suggestion.kind + "' is not an R4 CarePlanActivityKind"});
     }
     for (const auto& time : suggestion.time_of_day) {
       if (!fhir_time(time))

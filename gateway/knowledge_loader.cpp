@@ -324,6 +324,21 @@ std::optional<std::chrono::minutes> clock_time(YamlReader& reader, const YAML::N
   return std::nullopt;
 }
 
+// {from: "07:00", to: "10:00"}: local clock times; `from` after `to` wraps past midnight. Equal times are refused
+// (a one-minute window is almost certainly a mistake).
+std::optional<analytics::ClockWindow> read_clock_window(YamlReader& reader, const YAML::Node& node,
+                                                        const std::string& path) {
+  if (!reader.expect_map(node, path, {"from", "to"})) return std::nullopt;
+  const auto from = clock_time(reader, node, "from", path);
+  const auto to = clock_time(reader, node, "to", path);
+  if (!from || !to) return std::nullopt;
+  if (*from == *to) {
+    reader.problem(node, path, "'from' and 'to' are the same time");
+    return std::nullopt;
+  }
+  return analytics::ClockWindow{*from, *to};
+}
+
 void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<ConfigProblem>& problems) {
   auto root = load_yaml(file, problems);
   if (!root) return;
@@ -365,9 +380,9 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
   for (std::size_t i = 0; ratios && ratios.IsSequence() && i < ratios.size(); ++i) {
     const YAML::Node node = ratios[i];
     const std::string path = "ratios[" + std::to_string(i) + "]";
-    if (!reader.expect_map(
-            node, path,
-            {"code", "display", "numerator", "denominator", "input_unit", "unit", "window_hours", "specimen"})) {
+    if (!reader.expect_map(node, path,
+                           {"code", "display", "numerator", "denominator", "input_unit", "unit", "window_hours",
+                            "specimen", "numerator_timing", "numerator_clock"})) {
       continue;
     }
     analytics::RatioRule rule;
@@ -386,6 +401,10 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
       rule.specimen = analytics::specimen_from_string(*specimen);
       if (!rule.specimen)
         reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
+    }
+    rule.numerator_timings = string_list(reader, node["numerator_timing"], path + ".numerator_timing");
+    if (const YAML::Node clock = node["numerator_clock"]) {
+      rule.numerator_clock = read_clock_window(reader, clock, path + ".numerator_clock");
     }
     loaded.knowledge.rules.ratios.push_back(std::move(rule));
   }

@@ -91,6 +91,21 @@ TEST(Knowledge, ReportsRuleNamingUnknownAnalyte) {
   EXPECT_TRUE(has_problem_at(validate_knowledge(knowledge), "ratios[0].denominator"));
 }
 
+// RatioRule::numerator_timings name timings as analytes.yaml writes them; one that no code of the numerator
+// carries would silently admit no result by its code.
+TEST(Knowledge, ReportsANumeratorTimingThatNoCodeOfTheAnalyteCarries) {
+  auto knowledge = test_knowledge();
+  Analyte cortisol = testing::cortisol();
+  // LOINC 14679-5, "--AM peak specimen" (config/terminology/analytes.yaml, timing am).
+  cortisol.loinc.push_back({"14679-5", "Cortisol [Moles/volume] in Serum or Plasma --AM peak specimen",
+                            LoincProperty::substance_concentration, Specimen::serum_plasma, "am", ""});
+  knowledge.catalogue = Catalogue({cortisol, testing::dhea_s()});
+  knowledge.rules.ratios[0].numerator_timings = {"am"};
+  EXPECT_FALSE(has_problem_at(validate_knowledge(knowledge), "ratios[0].numerator_timing"));
+  knowledge.rules.ratios[0].numerator_timings = {"AM"};
+  EXPECT_TRUE(has_problem_at(validate_knowledge(knowledge), "ratios[0].numerator_timing"));
+}
+
 TEST(Knowledge, ReportsRuleWhoseInputUnitCannotHoldTheAnalyte) {
   auto knowledge = test_knowledge();
   knowledge.rules.ratios[0].input_unit = "ug/dL";  // a molar ratio needs molar inputs

@@ -262,5 +262,205 @@ TEST(Ratio, GivesTheSamePairsInAnyInputOrder) {
   EXPECT_EQ(permutations, 719);
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Cortisol:DHEA-S from a morning cortisol (issue 8 item 5, clinical review M3). The studies behind the ratio used
+// morning samples: Phillips AC et al., Eur J Endocrinol 2010;163:285-292, "morning fasted cortisol and DHEAS".
+// The rule below mirrors config/rules/gradients.yaml (LOINC AM code or local clock 07:00-10:00, the issue's
+// default window) but keeps a 24 h pairing window, so that these tests show the time-of-day rule and not the
+// window.
+
+RatioRule morning_rule() {
+  RatioRule rule = kRule;
+  rule.numerator_timings = {"am"};
+  rule.numerator_clock = ClockWindow{hours{7}, hours{10}};
+  return rule;
+}
+
+// A draw at the time written, in the offset written.
+EffectiveTime at_clock(std::string_view date_time) {
+  EffectiveTime effective;
+  effective.instant = *parse_fhir_date_time(date_time).instant;
+  effective.text = std::string(date_time);
+  return effective;
+}
+
+Measurement cortisol_at(std::string id, std::string_view date_time, std::string timing = "") {
+  Measurement m = cortisol(std::move(id), 400, hours{0});
+  m.effective = at_clock(date_time);
+  m.timing = std::move(timing);
+  return m;
+}
+
+Measurement dheas_at(std::string id, std::string_view date_time) {
+  Measurement m = dheas(std::move(id), 4000, hours{0});
+  m.effective = at_clock(date_time);
+  return m;
+}
+
+TEST(MorningRatio, MidnightCortisolNeverPairsWithAMorningDheas) {
+  const std::vector<Measurement> ms = {cortisol_at("midnight", "2024-03-01T00:00:00+01:00"),
+                                       dheas_at("d", "2024-03-01T08:00:00+01:00")};
+  EXPECT_TRUE(compute_ratio(kRule, ms));  // without the time-of-day rule the 24 h window would pair them
+  EXPECT_FALSE(compute_ratio(morning_rule(), ms));
+}
+
+// LOINC 9812-9 / 14678-7 "--PM trough specimen" (analytes.yaml timing pm): the code decides, whatever the clock.
+TEST(MorningRatio, PmTroughCodeNeverFormsTheRatioEvenAtAMorningClockTime) {
+  const std::vector<Measurement> ms = {cortisol_at("pm", "2024-03-01T08:30:00+01:00", "pm"),
+                                       dheas_at("d", "2024-03-01T08:30:00+01:00")};
+  EXPECT_FALSE(compute_ratio(morning_rule(), ms));
+}
+
+// LOINC 9813-7 / 14679-5 "--AM peak specimen" (timing am): the lab labelled the specimen a morning one.
+TEST(MorningRatio, AmPeakCodeFormsTheRatio) {
+  const std::vector<Measurement> ms = {cortisol_at("am", "2024-03-01T10:30:00+01:00", "am"),
+                                       dheas_at("d", "2024-03-01T10:30:00+01:00")};
+  const auto gradient = compute_ratio(morning_rule(), ms);
+  ASSERT_TRUE(gradient);
+  EXPECT_EQ(gradient->inputs[0].reference, "Observation/am");
+}
+
+TEST(MorningRatio, ClockWindowIncludesBothEndsAndNothingBeyond) {
+  const auto pairs = [](std::string_view cortisol_time) {
+    const std::vector<Measurement> ms = {cortisol_at("c", cortisol_time), dheas_at("d", "2024-03-01T09:00:00Z")};
+    return compute_ratio(morning_rule(), ms).has_value();
+  };
+  EXPECT_TRUE(pairs("2024-03-01T07:00:00Z"));
+  EXPECT_TRUE(pairs("2024-03-01T10:00:00Z"));
+  EXPECT_FALSE(pairs("2024-03-01T06:59:59Z"));
+  EXPECT_FALSE(pairs("2024-03-01T10:00:01Z"));
+}
+
+// The clock is the one the result was written with: 08:00+02:00 is a morning draw although it is 06:00 UTC.
+TEST(MorningRatio, ReadsTheClockInTheResultsOwnOffset) {
+  const std::vector<Measurement> local = {cortisol_at("c", "2024-03-01T08:00:00+02:00"),
+                                          dheas_at("d", "2024-03-01T08:00:00+02:00")};
+  EXPECT_TRUE(compute_ratio(morning_rule(), local));
+  const std::vector<Measurement> utc = {cortisol_at("c", "2024-03-01T06:00:00Z"),
+                                        dheas_at("d", "2024-03-01T06:00:00Z")};
+  EXPECT_FALSE(compute_ratio(morning_rule(), utc));
+}
+
+// Observation.issued is when the report was released, not when the blood was drawn.
+TEST(MorningRatio, ReportIssuedTimeIsNotADrawTime) {
+  Measurement c = cortisol_at("c", "2024-03-01T08:00:00+01:00");
+  c.effective.source = TimeSource::issued;
+  EXPECT_FALSE(
+      compute_ratio(morning_rule(), std::vector<Measurement>{c, dheas_at("d", "2024-03-01T08:00:00+01:00")}));
+}
+
+// The DHEA-S's own time of day is not restricted: its partner's is.
+TEST(MorningRatio, OnlyTheNumeratorsTimeOfDayIsRestricted) {
+  const std::vector<Measurement> ms = {cortisol_at("c", "2024-03-01T09:30:00+01:00"),
+                                       dheas_at("d", "2024-03-01T11:00:00+01:00")};
+  EXPECT_TRUE(compute_ratio(morning_rule(), ms));
+}
+
+// A cortisol outside the window is not a candidate at all, so it does not take the DHEA-S from a morning one that
+// is farther away in time.
+TEST(MorningRatio, AnEarlyCortisolOutsideTheWindowLeavesTheDheasToAMorningOne) {
+  const std::vector<Measurement> ms = {cortisol_at("early", "2024-03-01T06:30:00+01:00"),
+                                       dheas_at("d", "2024-03-01T08:00:00+01:00"),
+                                       cortisol_at("morning", "2024-03-01T10:00:00+01:00")};
+  const auto gradient = compute_ratio(morning_rule(), ms);
+  ASSERT_TRUE(gradient);
+  EXPECT_EQ(gradient->inputs[0].reference, "Observation/morning");
+}
+
+TEST(MorningRatio, PreviousValueIsAlsoFromAMorningCortisol) {
+  const std::vector<Measurement> ms = {
+      cortisol_at("evening", "2024-03-01T21:00:00+01:00"), dheas_at("d1", "2024-03-01T21:00:00+01:00"),
+      cortisol_at("c2", "2024-03-02T08:00:00+01:00"), dheas_at("d2", "2024-03-02T08:00:00+01:00")};
+  const auto current = compute_ratio(morning_rule(), ms);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->inputs[0].reference, "Observation/c2");
+  EXPECT_FALSE(previous_ratio(morning_rule(), ms, *current));
+}
+
+TEST(ClockWindow, WrapsPastMidnightWhenFromIsLaterThanTo) {
+  const ClockWindow late_night{hours{23}, hours{1}};
+  EXPECT_TRUE(late_night.contains(hours{23}));
+  EXPECT_TRUE(late_night.contains(hours{23} + minutes{59}));
+  EXPECT_TRUE(late_night.contains(seconds{0}));
+  EXPECT_TRUE(late_night.contains(hours{1}));
+  EXPECT_FALSE(late_night.contains(hours{1} + seconds{1}));
+  EXPECT_FALSE(late_night.contains(hours{22} + minutes{59}));
+  EXPECT_FALSE(late_night.contains(hours{12}));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cortisol:cortisone, serum and saliva as separate gradients (clinical review M2: serum ~5-10, saliva ~0.2-0.5,
+// as the review states). The saliva rule mirrors config/rules/gradients.yaml: late-night cortisol (23:00-01:00,
+// LOINC's "PM trough specimen" definition) with the PM-trough saliva cortisone 71893-2, within 1 h.
+
+RatioRule serum_cortisone_rule() {
+  RatioRule rule;
+  rule.code = "cortisol-cortisone-ratio";
+  rule.display = "Cortisol:cortisone molar ratio (serum/plasma)";
+  rule.numerator = "cortisol";
+  rule.denominator = "cortisone";
+  rule.window = hours{24};
+  rule.specimen = Specimen::serum_plasma;
+  return rule;
+}
+
+RatioRule saliva_cortisone_rule() {
+  RatioRule rule = serum_cortisone_rule();
+  rule.code = "cortisol-cortisone-ratio-saliva";
+  rule.display = "Cortisol:cortisone molar ratio (saliva, late night)";
+  rule.window = hours{1};
+  rule.specimen = Specimen::saliva;
+  rule.numerator_clock = ClockWindow{hours{23}, hours{1}};
+  return rule;
+}
+
+Measurement timed(std::string id, std::string analyte, double nmol_per_l, Specimen specimen,
+                  std::string_view date_time, std::string timing = "") {
+  Measurement m = result(std::move(id), std::move(analyte), nmol_per_l, hours{0}, specimen);
+  m.effective = at_clock(date_time);
+  m.timing = std::move(timing);
+  return m;
+}
+
+TEST(CortisolCortisoneRatio, SerumAndSalivaPairsGiveTheirOwnGradients) {
+  const std::vector<Measurement> ms = {
+      timed("serum-f", "cortisol", 400, Specimen::serum_plasma, "2024-03-01T08:00:00+01:00"),
+      timed("serum-e", "cortisone", 50, Specimen::serum_plasma, "2024-03-01T08:00:00+01:00"),
+      timed("saliva-f", "cortisol", 1.5, Specimen::saliva, "2024-03-02T23:00:00+01:00"),
+      timed("saliva-e", "cortisone", 5, Specimen::saliva, "2024-03-02T23:00:00+01:00", "pm")};
+  const auto serum = compute_ratio(serum_cortisone_rule(), ms);
+  ASSERT_TRUE(serum);
+  EXPECT_EQ(input_references(*serum), (std::vector<std::string>{"Observation/serum-f", "Observation/serum-e"}));
+  EXPECT_DOUBLE_EQ(serum->value.value, 8.0);
+  const auto saliva = compute_ratio(saliva_cortisone_rule(), ms);
+  ASSERT_TRUE(saliva);
+  EXPECT_EQ(saliva->code, "cortisol-cortisone-ratio-saliva");
+  EXPECT_EQ(input_references(*saliva), (std::vector<std::string>{"Observation/saliva-f", "Observation/saliva-e"}));
+  EXPECT_DOUBLE_EQ(saliva->value.value, 0.3);
+  // The serum series has no saliva value before it, however recent the saliva pair (a trend never mixes them).
+  EXPECT_FALSE(previous_ratio(serum_cortisone_rule(), ms, *serum));
+}
+
+TEST(CortisolCortisoneRatio, SalivaPairsOnlyTheLateNightCortisolWithTheLateNightCortisone) {
+  std::vector<Measurement> ms = {
+      timed("waking", "cortisol", 15, Specimen::saliva, "2024-03-01T07:00:00+01:00"),
+      timed("noon-coded", "cortisol", 8, Specimen::saliva, "2024-03-01T23:15:00+01:00", "noon"),
+      timed("cortisone", "cortisone", 5, Specimen::saliva, "2024-03-01T23:50:00+01:00", "pm")};
+  RatioRule whole_day = saliva_cortisone_rule();
+  whole_day.window = hours{24};
+  EXPECT_FALSE(compute_ratio(whole_day, ms));  // neither a waking cortisol nor one whose code says noon
+  ms.push_back(timed("late", "cortisol", 1.5, Specimen::saliva, "2024-03-02T00:15:00+01:00"));
+  const auto gradient = compute_ratio(saliva_cortisone_rule(), ms);
+  ASSERT_TRUE(gradient);
+  EXPECT_EQ(gradient->inputs[0].reference, "Observation/late");
+}
+
+TEST(CortisolCortisoneRatio, SalivaPairNeedsOneCollectionNotTwo) {
+  const std::vector<Measurement> ms = {
+      timed("late", "cortisol", 1.5, Specimen::saliva, "2024-03-01T23:00:00+01:00"),
+      timed("next-night", "cortisone", 5, Specimen::saliva, "2024-03-02T23:00:00+01:00", "pm")};
+  EXPECT_FALSE(compute_ratio(saliva_cortisone_rule(), ms));
+}
+
 }  // namespace
 }  // namespace gg::analytics

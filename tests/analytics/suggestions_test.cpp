@@ -68,5 +68,35 @@ TEST(Suggestions, ValidationNamesEveryProblem) {
   EXPECT_TRUE(validate_suggestions(catalogue(), codes).empty());
 }
 
+// Clinical review M4: an activity of kind MedicationRequest with clock times reads like a dosing schedule, and a
+// CarePlan-to-order workflow could turn it into one. Such an entry is refused, with or without times.
+TEST(Suggestions, KindMedicationRequestIsRefused) {
+  auto all = catalogue();
+  all[0].kind = "MedicationRequest";
+  const std::vector<std::string> codes{"lh-fsh-ratio", "homa-ir"};
+  auto problems = validate_suggestions(all, codes);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path, "suggestions[0].kind");
+  EXPECT_NE(problems[0].message.find("MedicationRequest is refused"), std::string::npos);
+  all[0].time_of_day = {"07:00:00", "13:00:00"};
+  problems = validate_suggestions(all, codes);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path, "suggestions[0].kind");
+}
+
+// CarePlan.activity.detail.kind has a required binding to R4 CarePlanActivityKind; anything else fails $validate.
+TEST(Suggestions, KindMustBeAnR4CarePlanActivityKind) {
+  auto all = catalogue();
+  const std::vector<std::string> codes{"lh-fsh-ratio", "homa-ir"};
+  for (const char* kind : {"ServiceRequest", "Task", "Appointment", "CommunicationRequest"}) {
+    all[0].kind = kind;
+    EXPECT_TRUE(validate_suggestions(all, codes).empty()) << kind;
+  }
+  all[0].kind = "serviceRequest";
+  const auto problems = validate_suggestions(all, codes);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].message, "'serviceRequest' is not an R4 CarePlanActivityKind");
+}
+
 }  // namespace
 }  // namespace gg::analytics

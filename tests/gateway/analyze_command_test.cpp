@@ -24,8 +24,10 @@ const std::string kPanel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/fu
 const std::string kGel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/testosterone-gel-4h.json";
 
 // The shipped configuration alone: the panel's fasting glucose 5.2 mmol/L and insulin 18 uIU/mL give HOMA-IR
-// 5.2 x 18 / 22.5 = 4.16 (Matthews 1985), above the shipped 3.46 (Gayoso-Diz 2013, adults), so a CarePlan is
-// drafted.
+// 5.2 x 18 / 22.5 = 4.16 (Matthews 1985), above the shipped adult cut-off 2.05 (Gayoso-Diz 2013, the cut-off the
+// authors recommend), so a CarePlan is drafted. Cortisol:cortisone is two gradients (clinical review M2): serum
+// (08:00 cortisol 15 ug/dL with cortisone 2.0 ug/dL) and saliva (the 23:00 cortisol 1.5 nmol/L with the PM-trough
+// saliva cortisone 71893-2, 5 nmol/L).
 TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACarePlan) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge);
@@ -50,9 +52,9 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
   EXPECT_EQ(codes, (std::set<std::string>{
                        "cortisol-dheas-ratio", "testosterone-estradiol-ratio", "free-t3-reverse-t3-ratio",
                        "lh-fsh-ratio", "progesterone-estradiol-ratio", "cortisol-cortisone-ratio",
-                       "free-testosterone-calculated", "free-androgen-index", "homa-ir", "cortisol-diurnal-slope",
-                       "cortisol-car-aucg", "cortisol-car-auci", "cortisol-cosinor-mesor",
-                       "cortisol-cosinor-amplitude", "cortisol-cosinor-acrophase"}));
+                       "cortisol-cortisone-ratio-saliva", "free-testosterone-calculated", "free-androgen-index",
+                       "homa-ir", "cortisol-diurnal-slope", "cortisol-car-aucg", "cortisol-car-auci",
+                       "cortisol-cosinor-mesor", "cortisol-cosinor-amplitude", "cortisol-cosinor-acrophase"}));
   EXPECT_EQ(std::count(types.begin(), types.end(), "RiskAssessment"), 1);
   EXPECT_EQ(std::count(types.begin(), types.end(), "Provenance"), 1);
   ASSERT_NE(plan, nullptr);
@@ -66,16 +68,91 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
     if (const auto* r = std::get_if<fhir::RiskAssessment>(&*entry.resource)) risk = r;
   }
   ASSERT_NE(risk, nullptr);
-  bool homa_moderate = false;
+  bool homa_high = false;
   for (const auto& prediction : risk->prediction) {
     if (prediction.outcome->coding.at(0).code == "homa-ir") {
       ASSERT_TRUE(prediction.qualitative_risk);
-      homa_moderate = prediction.qualitative_risk->coding.at(0).code == "moderate";  // 4.16 < 3.46 x 1.5
+      // Beyond the cut-off by at least half of it (the shipped level threshold 0.5): 4.16 >= 2.05 x 1.5 = 3.075.
+      homa_high = prediction.qualitative_risk->coding.at(0).code == "high";
       EXPECT_NE(prediction.rationale.find("4.16"), std::string::npos) << prediction.rationale;
       EXPECT_NE(prediction.rationale.find("Gayoso-Diz"), std::string::npos) << prediction.rationale;
     }
   }
-  EXPECT_TRUE(homa_moderate);
+  EXPECT_TRUE(homa_high);
+  for (const auto& entry : written[0].entries) {
+    const auto* observation = std::get_if<fhir::Observation>(&*entry.resource);
+    if (observation == nullptr || observation->code.coding.at(0).code != "cortisol-cortisone-ratio-saliva")
+      continue;
+    // 1.5 / 5 nmol/L; the saliva ratio is the 0.2-0.5 order the clinical review (M2) gives, far from serum's 5-10.
+    EXPECT_NEAR(*observation->value_quantity->value, 0.3, 1e-12);
+  }
+}
+
+// The floor of issue 8 (item 5): a midnight serum cortisol with a morning DHEA-S gives no cortisol:DHEA-S ratio.
+// tests/data/patients/midnight-cortisol-dheas.json: cortisol 2143-6 drawn at 00:00, DHEA-S 2191-5 at 08:00 the
+// same day (+01:00). The ratio takes only a morning cortisol (config/rules/gradients.yaml, from the morning
+// samples of Phillips AC et al., Eur J Endocrinol 2010;163:285-292).
+const std::string kMidnight = std::string(GG_SOURCE_DIR) + "/tests/data/patients/midnight-cortisol-dheas.json";
+
+std::vector<PatientWriteBack> analyse_file(const LoadedKnowledge& knowledge, const std::string& file,
+                                           AnalyzeSummary& summary, std::ostream& err) {
+  AnalyzeOptions options{{file}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
+  return analyse_inputs(knowledge, options, err, summary);
+}
+
+bool has_code(const std::vector<PatientWriteBack>& written, std::string_view code) {
+  for (const auto& patient : written) {
+    for (const auto& entry : patient.entries) {
+      const auto* observation = std::get_if<fhir::Observation>(&*entry.resource);
+      if (observation != nullptr && observation->code.coding.at(0).code == code) return true;
+    }
+  }
+  return false;
+}
+
+TEST(AnalyzeCommand, MidnightSerumCortisolWithAMorningDheasGivesNoCortisolDheasRatio) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  AnalyzeSummary summary;
+  std::ostringstream err;
+  const auto written = analyse_file(*loaded.knowledge, kMidnight, summary, err);
+  EXPECT_EQ(summary.hormone_results, 2u) << err.str();
+  EXPECT_EQ(summary.rejected, 0u) << err.str();
+  EXPECT_FALSE(has_code(written, "cortisol-dheas-ratio"));
+  EXPECT_EQ(summary.written, 0u);
+}
+
+// The same file with the pairing window widened to the whole day (what the rule used to have): the draws are 8 h
+// apart, so only the time of day of the cortisol keeps them apart.
+TEST(AnalyzeCommand, MidnightCortisolFormsNoRatioEvenWithAWholeDayWindow) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  for (auto& rule : loaded.knowledge->knowledge.rules.ratios) {
+    if (rule.code == "cortisol-dheas-ratio") rule.window = std::chrono::hours{24};
+  }
+  AnalyzeSummary summary;
+  std::ostringstream err;
+  EXPECT_FALSE(has_code(analyse_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+
+  for (auto& rule : loaded.knowledge->knowledge.rules.ratios) {
+    if (rule.code == "cortisol-dheas-ratio") {
+      rule.numerator_timings.clear();
+      rule.numerator_clock.reset();
+    }
+  }
+  EXPECT_TRUE(has_code(analyse_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+}
+
+// tests/data/patients/cortisol-dheas-pair.json: cortisol and DHEA-S both drawn at 07:45+01:00, a morning draw.
+TEST(AnalyzeCommand, MorningCortisolAndDheasStillFormTheRatio) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge);
+  AnalyzeSummary summary;
+  std::ostringstream err;
+  const auto written =
+      analyse_file(*loaded.knowledge, std::string(GG_SOURCE_DIR) + "/tests/data/patients/cortisol-dheas-pair.json",
+                   summary, err);
+  EXPECT_TRUE(has_code(written, "cortisol-dheas-ratio")) << err.str();
 }
 
 // Issue 8 floor: a serum cortisol day series of 6 samples over 24 h (tests/data/patients/serum-cortisol-day.json:

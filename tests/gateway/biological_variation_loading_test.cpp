@@ -70,10 +70,11 @@ TEST_F(BiologicalVariationLoadingTest, MenOnlyFiguresAreMarkedAndABadSexIsReport
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge) << all(loaded);
   const auto& variation = loaded.knowledge->knowledge.biological_variation;
-  for (const char* id : {"estradiol", "lh", "fsh"}) {
+  // Insulin: Clin Chem 1999;45:561, whose methods open "Six healthy male" (clinical review L7).
+  for (const char* id : {"estradiol", "lh", "fsh", "insulin"}) {
     const auto* entry = analytics::find_biological_variation(variation, id, analytics::Specimen::serum_plasma);
     ASSERT_NE(entry, nullptr) << id;
-    EXPECT_EQ(entry->sex, analytics::SexCriterion::male) << id;  // "healthy MEN only" in cvi_population
+    EXPECT_EQ(entry->sex, analytics::SexCriterion::male) << id;  // "healthy MEN" in cvi_population
   }
   write_variation(entry("cortisol", "serum-plasma", "18", "    sex: any\n"));
   auto bad = load();

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <string_view>
 #include <tuple>
 
 #include "analytics/normalise.hpp"
@@ -48,70 +50,95 @@ TEST_F(KnowledgeLoaderTest, ShippedConfigurationLoadsWithoutProblems) {
   std::vector<std::string> codes;
   for (const auto& rule : knowledge.rules.ratios) codes.push_back(rule.code);
   // The ratio codes of the contract (shared/ARCHITECTURE.md and the analytics issue).
-  EXPECT_EQ(codes, (std::vector<std::string>{"cortisol-dheas-ratio", "testosterone-estradiol-ratio",
-                                             "free-t3-reverse-t3-ratio", "lh-fsh-ratio",
-                                             "progesterone-estradiol-ratio", "cortisol-cortisone-ratio"}));
+  // cortisol-cortisone-ratio is serum/plasma only; saliva has its own code (issue 8, clinical review M2).
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"cortisol-dheas-ratio", "testosterone-estradiol-ratio",
+                                      "free-t3-reverse-t3-ratio", "lh-fsh-ratio", "progesterone-estradiol-ratio",
+                                      "cortisol-cortisone-ratio", "cortisol-cortisone-ratio-saliva"}));
   EXPECT_EQ(knowledge.rules.ratios[0].code, "cortisol-dheas-ratio");
-  EXPECT_EQ(knowledge.rules.ratios[0].window, std::chrono::hours(24));
   EXPECT_EQ(loaded.knowledge->rule_set_id, "gradient-gateway-default");
 }
 
-TEST_F(KnowledgeLoaderTest, SubscriptionCodesAreTheCataloguesLoincCodes) {
+const analytics::RatioRule& ratio_rule(const analytics::Knowledge& knowledge, std::string_view code) {
+  for (const auto& rule : knowledge.rules.ratios) {
+    if (rule.code == code) return rule;
+  }
+  throw std::runtime_error("no ratio rule " + std::string(code));
+}
+
+// config/rules/gradients.yaml: cortisol:DHEA-S from one morning draw (issue 8 item 5; Phillips AC et al., Eur J
+// Endocrinol 2010;163:285-292, "morning fasted cortisol and DHEAS"): a LOINC AM code or 07:00-10:00 local, the
+// issue's default window; 2 h between the two tubes (a site setting for "one morning visit").
+TEST_F(KnowledgeLoaderTest, ShippedCortisolDheasRuleTakesOnlyAMorningCortisol) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge);
-  auto codes = loaded.knowledge->subscription_codes();
-  EXPECT_NE(
-      std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{"http://loinc.org", "2143-6"}),
-      codes.end());
-  EXPECT_NE(
-      std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{"http://loinc.org", "2191-5"}),
-      codes.end());
+  const auto& rule = ratio_rule(loaded.knowledge->knowledge, "cortisol-dheas-ratio");
+  EXPECT_EQ(rule.numerator_timings, std::vector<std::string>{"am"});
+  ASSERT_TRUE(rule.numerator_clock);
+  EXPECT_EQ(rule.numerator_clock->from, std::chrono::hours(7));
+  EXPECT_EQ(rule.numerator_clock->to, std::chrono::hours(10));
+  EXPECT_EQ(rule.window, std::chrono::hours(2));
+  EXPECT_EQ(rule.specimen, analytics::Specimen::serum_plasma);
 }
 
-TEST_F(KnowledgeLoaderTest, DecodeOptionsWantOnlyCatalogueCodes) {
+// Serum and saliva cortisol:cortisone are separate rules; the saliva one pairs the late-night cortisol
+// (23:00-01:00, LOINC's "PM trough specimen" definition) with the PM-trough saliva cortisone of the same
+// collection (1 h).
+TEST_F(KnowledgeLoaderTest, ShippedCortisolCortisoneRulesAreOnePerSpecimen) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
   ASSERT_TRUE(loaded.knowledge);
-  auto wanted = loaded.knowledge->decode_options().observation_wanted;
-  EXPECT_TRUE(wanted(fhir::CodeableConcept{{{"http://loinc.org", "", "2143-6", ""}}, ""}));
-  EXPECT_FALSE(wanted(fhir::CodeableConcept{{{"http://loinc.org", "", "8867-4", ""}}, ""}));  // heart rate
-  EXPECT_FALSE(wanted(fhir::CodeableConcept{{{"urn:local", "", "2143-6", ""}}, ""}));
+  const auto& serum = ratio_rule(loaded.knowledge->knowledge, "cortisol-cortisone-ratio");
+  EXPECT_EQ(serum.specimen, analytics::Specimen::serum_plasma);
+  EXPECT_FALSE(serum.restricts_numerator_time());
+  const auto& saliva = ratio_rule(loaded.knowledge->knowledge, "cortisol-cortisone-ratio-saliva");
+  EXPECT_EQ(saliva.specimen, analytics::Specimen::saliva);
+  EXPECT_NE(saliva.display, serum.display);
+  EXPECT_EQ(saliva.window, std::chrono::hours(1));
+  ASSERT_TRUE(saliva.numerator_clock);
+  EXPECT_EQ(saliva.numerator_clock->from, std::chrono::hours(23));
+  EXPECT_EQ(saliva.numerator_clock->to, std::chrono::hours(1));
 }
 
-TEST_F(KnowledgeLoaderTest, SiteRangeFileIsJoinedToTheShippedRules) {
-  write_rule("site.yaml",
-             "version: 1\ntarget_ranges:\n  - gradient: cortisol-dheas-ratio\n    low: 0.02\n    high: 0.2\n"
-             "    source: \"Site protocol X\"\n");
-  auto loaded = load();
-  ASSERT_TRUE(loaded.problems.empty()) << loaded.problems[0].location << ": " << loaded.problems[0].message;
-  const auto& ranges = loaded.knowledge->knowledge.assessment.target_ranges;
-  ASSERT_FALSE(ranges.empty());
-  EXPECT_EQ(ranges.back().gradient_code, "cortisol-dheas-ratio");  // after the shipped ones (file name order)
-  EXPECT_EQ(ranges.back().source, "Site protocol X");
+std::string ratio_with(const std::string& extra) {
+  return "version: 1\nratios:\n  - code: x-ratio\n    display: X\n    numerator: cortisol\n"
+         "    denominator: dhea-s\n" +
+         extra;
 }
 
-TEST_F(KnowledgeLoaderTest, RangeWithoutSourceIsRefused) {
-  write_rule("site.yaml", "version: 1\ntarget_ranges:\n  - gradient: cortisol-dheas-ratio\n    high: 0.2\n");
+bool has_problem(const KnowledgeLoad& loaded, std::string_view location, std::string_view message) {
+  for (const auto& problem : loaded.problems) {
+    if (problem.location == location && problem.message.find(message) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(KnowledgeLoaderTest, NumeratorClockIsReadStrictly) {
+  write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"7:00\", to: \"10:00\"}\n"));
   auto loaded = load();
   EXPECT_FALSE(loaded.knowledge);
-  ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("target_ranges[0]"), std::string::npos)
-      << loaded.problems[0].location;
+  EXPECT_TRUE(
+      has_problem(loaded, "site.yaml:7:29 (ratios[0].numerator_clock.from)", "expected a local clock time"))
+      << testing_problems(loaded);
+  write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"07:00\", to: \"10:00\", zone: local}\n"));
+  loaded = load();
+  EXPECT_TRUE(has_problem(loaded, "site.yaml:7:51 (ratios[0].numerator_clock.zone)", "unknown key"))
+      << testing_problems(loaded);
+  write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"08:00\"}\n"));
+  loaded = load();
+  EXPECT_TRUE(has_problem(loaded, "site.yaml:7:22 (ratios[0].numerator_clock.to)", "is missing"))
+      << testing_problems(loaded);
+  write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"08:00\", to: \"08:00\"}\n"));
+  loaded = load();
+  EXPECT_TRUE(has_problem(loaded, "site.yaml:7:22 (ratios[0].numerator_clock)", "the same time"))
+      << testing_problems(loaded);
 }
 
-TEST_F(KnowledgeLoaderTest, UnknownKeyIsReportedWithFileLineAndPath) {
-  write_rule("site.yaml", "version: 1\nratios: []\ntarget_range: []\n");
+TEST_F(KnowledgeLoaderTest, NumeratorTimingThatNoLoincCodeCarriesIsReported) {
+  write_rule("site.yaml", ratio_with("    numerator_timing: [AM]\n"));
   auto loaded = load();
-  ASSERT_EQ(loaded.problems.size(), 1u);
-  EXPECT_EQ(loaded.problems[0].location, "site.yaml:3:1 (target_range)");
-}
-
-TEST_F(KnowledgeLoaderTest, RatioNamingAnUnknownAnalyteIsReported) {
-  write_rule("site.yaml",
-             "version: 1\nratios:\n  - code: x-ratio\n    display: X\n    numerator: cortisol\n"
-             "    denominator: nosuch\n");
-  auto loaded = load();
-  ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("denominator"), std::string::npos);
+  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_TRUE(has_problem(loaded, "knowledge (ratios[7].numerator_timing)", "has timing 'AM'"))
+      << testing_problems(loaded);
 }
 
 // Rhythm rules (issue 8 items 3, 4 and 8): saliva keeps the contract's codes, serum cortisol writes
@@ -333,6 +360,22 @@ TEST_F(PlausibleRangeLoaderTest, ARangeInAUnitThatCannotReachTheCanonicalUnitIsR
   ASSERT_FALSE(loaded.problems.empty());
   EXPECT_NE(loaded.problems[0].location.find("plausible_range.unit"), std::string::npos)
       << loaded.problems[0].location;
+}
+
+// Clinical review M4: a suggestion of kind MedicationRequest with clock times reads like a dosing schedule.
+TEST_F(KnowledgeLoaderTest, SuggestionOfKindMedicationRequestIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nsuggestions:\n  - id: dose-timing\n    gradients: [cortisol-dose-peak]\n"
+             "    kind: MedicationRequest\n    title: Take the dose earlier\n"
+             "    time_of_day: [\"07:00:00\", \"13:00:00\"]\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  bool refused = false;
+  for (const auto& problem : loaded.problems) {
+    refused = refused || (problem.location.find(".kind") != std::string::npos &&
+                          problem.message.find("MedicationRequest is refused") != std::string::npos);
+  }
+  EXPECT_TRUE(refused) << testing_problems(loaded);
 }
 
 }  // namespace

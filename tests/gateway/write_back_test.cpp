@@ -116,7 +116,7 @@ TEST_F(WriteBackTest, FindingOutsideTargetWritesObservationRiskAssessmentCarePla
   EXPECT_EQ(plan.activity[0].detail.kind, "ServiceRequest");
   EXPECT_EQ(plan.activity[0].detail.scheduled_timing_time_of_day, std::vector<std::string>{"08:00:00"});
   EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
-  EXPECT_NE(plan.activity[0].detail.description.find("Bhasin S"), std::string::npos);
+  EXPECT_NE(plan.activity[0].detail.description.find("Phillips AC"), std::string::npos);  // morning samples
   EXPECT_EQ(plan.activity[0].detail.reason_code[0].text, risk.prediction[0].rationale);
 
   const auto& provenance = std::get<fhir::Provenance>(*entries[3].resource);
