@@ -1,7 +1,7 @@
 """Every gradient of the contract through serve against HAPI (issue 4): a patient with a full hormone panel and a
 saliva cortisol day series gets one derived Observation per gradient code, each citing its inputs, a RiskAssessment
 whose basis is every input, a draft CarePlan from the shipped rules (the panel's HOMA-IR, 5.2 mmol/L x 18 uIU/mL /
-22.5 = 4.16, is above the shipped adult range's 3.46, Gayoso-Diz 2013), and everything written passes HAPI's
+22.5 = 4.16, is above the shipped adult cut-off 2.05, Gayoso-Diz 2013), and everything written passes HAPI's
 $validate."""
 import json
 import pathlib
@@ -16,6 +16,8 @@ CONTRACT_CODES = {
     "progesterone-estradiol-ratio", "cortisol-cortisone-ratio", "free-testosterone-calculated",
     "free-androgen-index", "homa-ir", "cortisol-diurnal-slope", "cortisol-car-aucg", "cortisol-car-auci",
     "cortisol-cosinor-mesor", "cortisol-cosinor-amplitude", "cortisol-cosinor-acrophase",
+    # Issue 8 (clinical review M2): the late-night saliva pair is a gradient of its own.
+    "cortisol-cortisone-ratio-saliva",
 }
 
 

@@ -1,5 +1,5 @@
 """A retracted input retracts what was written from it (ARCHITECTURE step 7), through serve against HAPI: a fasting
-glucose and insulin give HOMA-IR 5.2 x 20 / 22.5 = 4.62, above the shipped adult range (3.46, Gayoso-Diz 2013), so a
+glucose and insulin give HOMA-IR 5.2 x 20 / 22.5 = 4.62, above the shipped adult cut-off (2.05, Gayoso-Diz 2013), so a
 derived Observation, a RiskAssessment and a draft CarePlan are written. When the lab then marks the insulin
 entered-in-error, all three are set to entered-in-error with a note naming the input, and still validate."""
 import json
