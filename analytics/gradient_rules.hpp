@@ -62,6 +62,12 @@ struct RhythmRule {
     std::chrono::minutes to{11 * 60};
     friend bool operator==(const WakingWindow&, const WakingWindow&) = default;
   };
+  // A code a site uses for "time of awakening" on an Observation.component (no standard LOINC code was found).
+  struct WakingTimeCode {
+    std::string system;
+    std::string code;
+    friend bool operator==(const WakingTimeCode&, const WakingTimeCode&) = default;
+  };
   Kind kind = Kind::diurnal_slope;
   std::string analyte = "cortisol";
   Specimen specimen = Specimen::saliva;
@@ -71,6 +77,10 @@ struct RhythmRule {
   // a sample before the window belongs to the previous day's series. Required by the diurnal slope and the
   // awakening response; on a cosinor it leaves the awakening-response samples out of the fit. A site setting.
   std::optional<WakingWindow> waking_window;
+  // A sample of the series with a component coded so states its waking (valueDateTime: the instant; valueTime: a
+  // clock time on the sample's own clock, on its date or the day before): that day's series then runs from the
+  // stated waking (rhythm_rules.hpp) instead of the window. A site setting; empty: the window alone.
+  std::vector<WakingTimeCode> waking_time_codes;
   // Cosinor: at least this many samples (after the awakening-response samples are left out) whose local clock
   // times span at least this many hours, from the days ending with the latest sample's.
   std::size_t min_samples = 6;

@@ -9,6 +9,7 @@
 #include "analytics/catalogue.hpp"
 #include "analytics/date_time.hpp"
 #include "analytics/unit_conversion.hpp"
+#include "fhir/resources.hpp"
 
 namespace gg::analytics {
 
@@ -38,6 +39,16 @@ struct LabReferenceRange {
   friend bool operator==(const LabReferenceRange&, const LabReferenceRange&) = default;
 };
 
+// A component of the Observation that states a time (component.valueDateTime or component.valueTime), kept as sent
+// with its codings: how a site may state, for example, the time of awakening (rhythm_rules.hpp). Components with
+// other values are not kept: nothing else reads them, and a bulk export holds many.
+struct TimeComponent {
+  std::vector<fhir::Coding> coding;  // component.code.coding
+  std::string value_date_time;       // FHIR dateTime, or empty
+  std::string value_time;            // FHIR time "hh:mm:ss" (a local clock time), or empty
+  friend bool operator==(const TimeComponent&, const TimeComponent&) = default;
+};
+
 struct Measurement {
   std::string reference;   // "Observation/123" (empty when the Observation has no id)
   std::string version_id;  // Observation.meta.versionId, empty when absent
@@ -55,6 +66,7 @@ struct Measurement {
   std::optional<LabReferenceRange> reference_range;
   EffectiveTime effective;
   ResultStatus status = ResultStatus::final;
+  std::vector<TimeComponent> time_components{};
 
   // A comparator makes the value a bound, not a measurement: it is kept and reported, never used as exact.
   bool censored() const { return !comparator.empty(); }

@@ -393,6 +393,17 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
   return std::nullopt;
 }
 
+// The components that state a time, whatever their code: which code means what is a rule's setting, not the
+// decoder's (rhythm_rules.hpp reads the waking time from them).
+std::vector<TimeComponent> time_components(const fhir::Observation& observation) {
+  std::vector<TimeComponent> components;
+  for (const auto& component : observation.component) {
+    if (component.value_date_time.empty() && component.value_time.empty()) continue;
+    components.push_back({component.code.coding, component.value_date_time, component.value_time});
+  }
+  return components;
+}
+
 std::string data_absent_code(const fhir::CodeableConcept& reason) {
   for (const auto& coding : reason.coding) {
     if (!coding.code.empty()) return coding.code;
@@ -462,6 +473,7 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   measurement.reference_range = read_reference_range(observation, analyte, units);
   measurement.effective = std::move(*effective);
   measurement.status = *status;
+  measurement.time_components = time_components(observation);
   return measurement;
 }
 

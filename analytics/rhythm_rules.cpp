@@ -1,6 +1,7 @@
 #include "analytics/rhythm_rules.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,15 @@ namespace {
 
 // The awakening response: the samples from waking to +60 min (the contract's definition of the car-* codes).
 constexpr double kAwakeningWindowMinutes = 60;
+// With a stated waking, the awakening response needs its waking sample drawn at most this long after it. The CAR
+// expert consensus asks for the first sample immediately on awakening, with the awakening time verified (Stalder T
+// et al., Assessment of the cortisol awakening response: expert consensus guidelines, Psychoneuroendocrinology
+// 2016;63:414-432). The figure is the adherence bound of the study that guideline builds on: delays of 5-15 min
+// between awakening and the first sample overestimated the CAR against delays under 5 min (Smyth N et al.,
+// Psychoneuroendocrinology 2013;38:1476-1483, abstract). A later first sample measures a rise already under way.
+constexpr std::chrono::minutes kMaxWakingSampleDelay{5};
+// A stated waking's series: at most 24 h from it (and ending at the next stated waking).
+constexpr std::chrono::hours kStatedDayLength{24};
 constexpr std::size_t kDoseCurveMinSamples = 4;
 constexpr std::chrono::hours kDoseCurveMinSpan{12};
 
@@ -23,13 +33,24 @@ std::string rule_code(const RhythmRule& rule, std::string_view name) {
 
 struct Sample {
   const Measurement* measurement = nullptr;
-  double value = 0;              // in the rule's unit
-  std::chrono::sys_seconds utc;  // the draw
-  std::int64_t local_day = 0;    // days since 1970-01-01 on the sample's own clock
-  double local_hours = 0;        // clock time of day, [0, 24)
+  double value = 0;                   // in the rule's unit
+  std::chrono::sys_seconds utc;       // the draw
+  std::int64_t local_day = 0;         // days since 1970-01-01 on the sample's own clock
+  double local_hours = 0;             // clock time of day, [0, 24)
+  std::chrono::seconds local_time{};  // the same, in seconds
   // The day whose series the sample belongs to: its local day, or the day before for a sample drawn before the
-  // rule's waking window (a late-night sample after midnight ends the previous day's series).
+  // rule's waking window (a late-night sample after midnight ends the previous day's series) or before the waking
+  // stated for its day; with a stated waking, the waking's date.
   std::int64_t series_day = 0;
+  // The stated waking whose series the sample is in (from it up to 24 h later, before the next stated waking);
+  // none: its day is grouped by the waking window.
+  std::optional<std::chrono::sys_seconds> day_waking;
+};
+
+// A waking stated by a sample: the instant, and its date on its own clock (the key of its day's series).
+struct StatedWaking {
+  std::chrono::sys_seconds utc;
+  std::int64_t local_day = 0;
 };
 
 bool before_waking_window(const RhythmRule& rule, double local_hours) {
@@ -42,6 +63,87 @@ bool inside_waking_window(const RhythmRule& rule, const Sample& sample) {
   return sample.local_day == sample.series_day &&
          minutes >= static_cast<double>(rule.waking_window->from.count()) &&
          minutes <= static_cast<double>(rule.waking_window->to.count());
+}
+
+// FHIR time "hh:mm:ss" with an optional fraction (R4 2.24.0.1): the clock time, or nullopt when malformed.
+std::optional<std::chrono::seconds> parse_fhir_time(std::string_view text) {
+  const auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(text[i])) != 0; };
+  if (text.size() < 8 || text[2] != ':' || text[5] != ':') return std::nullopt;
+  for (const std::size_t i : {0, 1, 3, 4, 6, 7}) {
+    if (!digit(i)) return std::nullopt;
+  }
+  if (text.size() > 8) {
+    if (text[8] != '.' || text.size() == 9) return std::nullopt;
+    for (std::size_t i = 9; i < text.size(); ++i) {
+      if (!digit(i)) return std::nullopt;
+    }
+  }
+  const auto two = [&](std::size_t i) { return (text[i] - '0') * 10 + (text[i + 1] - '0'); };
+  if (two(0) > 23 || two(3) > 59 || two(6) > 59) return std::nullopt;
+  return std::chrono::hours{two(0)} + std::chrono::minutes{two(3)} + std::chrono::seconds{two(6)};
+}
+
+bool names_waking(const RhythmRule& rule, const TimeComponent& component) {
+  return std::any_of(component.coding.begin(), component.coding.end(), [&](const fhir::Coding& coding) {
+    return std::any_of(rule.waking_time_codes.begin(), rule.waking_time_codes.end(),
+                       [&](const auto& code) { return coding.system == code.system && coding.code == code.code; });
+  });
+}
+
+// The waking the sample states in a component of the rule's codes: valueDateTime is the instant; valueTime is a
+// clock time on the sample's own clock, on the sample's date, or the day before when it is later than the sample's
+// clock time (a 23:50 waking stated on a 00:20 sample). A value that does not parse states nothing.
+std::optional<StatedWaking> stated_waking(const RhythmRule& rule, const Sample& sample) {
+  for (const auto& component : sample.measurement->time_components) {
+    if (!names_waking(rule, component)) continue;
+    if (!component.value_date_time.empty()) {
+      const auto parsed = parse_fhir_date_time(component.value_date_time);
+      if (!parsed.instant) continue;
+      const auto local = parsed.instant->utc + parsed.instant->utc_offset;
+      return StatedWaking{parsed.instant->utc,
+                          std::chrono::floor<std::chrono::days>(local).time_since_epoch().count()};
+    }
+    const auto time = parse_fhir_time(component.value_time);
+    if (!time) continue;
+    const std::int64_t day = sample.local_day - (*time > sample.local_time ? 1 : 0);
+    const std::chrono::sys_seconds local{std::chrono::days{day} + *time};
+    return StatedWaking{local - sample.measurement->effective.instant.utc_offset, day};
+  }
+  return std::nullopt;
+}
+
+// Days with a stated waking: each sample from a waking up to 24 h after it, and before the next stated waking, is
+// in that waking's series. A sample of the window's day that was drawn before its day's stated waking belongs to
+// the previous day's series, as a sample before the window does. Two wakings stated for one date: the later one
+// is that day's (rhythm_rules.hpp).
+void assign_stated_days(const RhythmRule& rule, std::vector<Sample>& samples) {
+  if (rule.waking_time_codes.empty()) return;
+  std::vector<StatedWaking> wakings;
+  for (const auto& sample : samples) {
+    if (auto waking = stated_waking(rule, sample)) wakings.push_back(*waking);
+  }
+  if (wakings.empty()) return;
+  std::sort(wakings.begin(), wakings.end(), [](const auto& a, const auto& b) { return a.utc < b.utc; });
+  wakings.erase(
+      std::unique(wakings.begin(), wakings.end(), [](const auto& a, const auto& b) { return a.utc == b.utc; }),
+      wakings.end());
+  for (auto& sample : samples) {
+    const auto next =
+        std::upper_bound(wakings.begin(), wakings.end(), sample.utc,
+                         [](const auto& utc, const StatedWaking& waking) { return utc < waking.utc; });
+    if (next != wakings.begin()) {
+      const StatedWaking& waking = *(next - 1);
+      if (sample.utc < waking.utc + kStatedDayLength && (next == wakings.end() || sample.utc < next->utc)) {
+        sample.series_day = waking.local_day;
+        sample.day_waking = waking.utc;
+        continue;
+      }
+    }
+    const auto first_of_day = std::find_if(wakings.begin(), wakings.end(), [&](const StatedWaking& waking) {
+      return waking.local_day == sample.series_day;
+    });
+    if (first_of_day != wakings.end() && sample.utc < first_of_day->utc) --sample.series_day;
+  }
 }
 
 std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measurement> measurements) {
@@ -58,12 +160,14 @@ std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measu
     sample.utc = m.effective.instant.utc;
     sample.local_day = day.time_since_epoch().count();
     sample.local_hours = std::chrono::duration<double, std::ratio<3600>>(local - day).count();
+    sample.local_time = local - day;
     sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_hours) ? 1 : 0);
     samples.push_back(sample);
   }
   std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
     return a.utc != b.utc ? a.utc < b.utc : a.measurement->reference < b.measurement->reference;
   });
+  assign_stated_days(rule, samples);
   return samples;
 }
 
@@ -98,13 +202,26 @@ Gradient series_gradient(const RhythmRule& rule, std::span<const Sample> used, s
   return gradient;
 }
 
-// One day's series in time order, and its waking sample: the first sample inside the rule's waking window (none
-// without a window, or when no sample of the day falls inside it).
+// One day's series in time order, and its waking sample. Without a stated waking: the first sample inside the
+// rule's waking window (none without a window, or when no sample of the day falls inside it). With one
+// (`stated_waking`, the latest stated for the day): the day's series is the samples in that waking's series, and
+// its waking sample the first of them when drawn within kMaxWakingSampleDelay of the waking; other samples of the
+// date (drawn before the waking, or in an earlier waking's series of the same date) enter only the cosinor.
 struct SeriesDay {
   std::int64_t day = 0;
   std::vector<Sample> samples;
   std::optional<std::size_t> waking;
+  std::optional<std::chrono::sys_seconds> stated_waking;
+
+  bool in_series(const Sample& sample) const { return !stated_waking || sample.day_waking == stated_waking; }
 };
+
+double minutes_between(std::chrono::sys_seconds from, std::chrono::sys_seconds to) {
+  return std::chrono::duration<double, std::ratio<60>>(to - from).count();
+}
+double minutes_between(const Sample& from, const Sample& to) {
+  return minutes_between(from.utc, to.utc);
+}
 
 // The series of each day, the most recent day first.
 std::vector<SeriesDay> days_newest_first(const RhythmRule& rule, const std::vector<Sample>& samples) {
@@ -113,23 +230,42 @@ std::vector<SeriesDay> days_newest_first(const RhythmRule& rule, const std::vect
     auto it =
         std::find_if(days.begin(), days.end(), [&](const SeriesDay& day) { return day.day == sample.series_day; });
     if (it == days.end()) {
-      days.push_back({sample.series_day, {}, std::nullopt});
+      days.push_back({sample.series_day, {}, std::nullopt, std::nullopt});
       it = days.end() - 1;
     }
-    if (!it->waking && inside_waking_window(rule, sample)) it->waking = it->samples.size();
+    if (sample.day_waking) it->stated_waking = sample.day_waking;  // in time order: the latest
     it->samples.push_back(sample);
+  }
+  for (auto& day : days) {
+    for (std::size_t i = 0; i < day.samples.size() && !day.waking; ++i) {
+      const Sample& sample = day.samples[i];
+      if (!day.stated_waking) {
+        if (inside_waking_window(rule, sample)) day.waking = i;
+      } else if (day.in_series(sample)) {
+        // The first sample of the stated waking's series: the waking sample only when drawn promptly.
+        if (sample.utc - *day.stated_waking <= kMaxWakingSampleDelay) day.waking = i;
+        break;
+      }
+    }
   }
   std::sort(days.begin(), days.end(), [](const auto& a, const auto& b) { return a.day > b.day; });
   return days;
 }
 
-double minutes_between(const Sample& from, const Sample& to) {
-  return std::chrono::duration<double, std::ratio<60>>(to.utc - from.utc).count();
+// Minutes from the day's waking to the sample: from the stated waking, or else from the waking sample.
+double minutes_since_waking(const SeriesDay& day, const Sample& sample) {
+  if (day.stated_waking) return minutes_between(*day.stated_waking, sample.utc);
+  return minutes_between(day.samples[*day.waking], sample);
 }
 
-// Samples after waking up to +60 min: the awakening response, not part of the day's decline or of its 24 h rhythm.
-bool in_awakening_response(const Sample& waking, const Sample& sample) {
-  const double minutes = minutes_between(waking, sample);
+// Samples of the day's series after waking up to +60 min, other than the waking sample: the awakening response,
+// not part of the day's decline or of its 24 h rhythm. Counted from the stated waking where there is one.
+bool in_awakening_response(const SeriesDay& day, std::size_t index) {
+  if (!day.stated_waking && !day.waking) return false;
+  if (day.waking && index == *day.waking) return false;
+  const Sample& sample = day.samples[index];
+  if (!day.in_series(sample)) return false;
+  const double minutes = minutes_since_waking(day, sample);
   return minutes > 0 && minutes <= kAwakeningWindowMinutes;
 }
 
@@ -161,25 +297,46 @@ std::string no_waking_sample(const RhythmRule& rule) {
          clock_text(rule.waking_window->to) + " (local time), so its waking sample is missing";
 }
 
+// Why a day with a stated waking gives no awakening response: its first sample was not drawn promptly after it.
+// The waking's clock time is read on that sample's clock.
+std::string late_waking_sample(const SeriesDay& day) {
+  for (const auto& sample : day.samples) {
+    if (!day.in_series(sample)) continue;
+    const auto local = *day.stated_waking + sample.measurement->effective.instant.utc_offset;
+    const auto clock =
+        std::chrono::floor<std::chrono::minutes>(local - std::chrono::floor<std::chrono::days>(local));
+    return "its first sample was drawn " +
+           std::to_string(std::lround(minutes_between(*day.stated_waking, sample.utc))) +
+           " min after the stated waking at " + clock_text(clock) +
+           " (local time), and the awakening response needs one within " +
+           std::to_string(kMaxWakingSampleDelay.count()) +
+           " min of waking (Stalder T et al., Psychoneuroendocrinology 2016;63:414-432; Smyth N et al., "
+           "Psychoneuroendocrinology 2013;38:1476-1483)";
+  }
+  return "no sample after its stated waking";
+}
+
 std::vector<Gradient> diurnal_slope(const RhythmRule& rule, const std::vector<Sample>& samples,
                                     const Catalogue& catalogue) {
   if (!rule.waking_window) return {};
   std::vector<std::string> notes;
   for (const auto& day : days_newest_first(rule, samples)) {
-    if (!day.waking) {
+    if (!day.waking && !day.stated_waking) {
       notes.push_back(left_out(rule, catalogue, day, no_waking_sample(rule)));
       continue;
     }
-    // From the waking sample on, the awakening response (after it, up to +60 min) left out: it is not part of the
-    // decline. Time is hours since waking, so a late-night sample after midnight is ~17 h, not ~0 h.
-    const Sample& waking = day.samples[*day.waking];
+    // From waking on, the awakening response (after waking up to +60 min, the waking sample kept) left out: it is
+    // not part of the decline. Time is hours since waking: the stated waking where there is one (a sample need not
+    // be drawn at it), else the waking sample; a late-night sample after midnight is then ~17 h, not ~0 h.
     std::vector<Sample> used;
     std::vector<TimedValue> points;
-    for (std::size_t i = *day.waking; i < day.samples.size(); ++i) {
+    for (std::size_t i = 0; i < day.samples.size(); ++i) {
       const Sample& sample = day.samples[i];
-      if (in_awakening_response(waking, sample)) continue;
+      if (!day.in_series(sample) || in_awakening_response(day, i)) continue;
+      const double minutes = minutes_since_waking(day, sample);
+      if (minutes < 0) continue;
       used.push_back(sample);
-      points.push_back({minutes_between(waking, sample) / 60.0, sample.value});
+      points.push_back({minutes / 60.0, sample.value});
     }
     const auto fit = least_squares_line(points);
     if (!fit) {
@@ -202,15 +359,16 @@ std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vect
   std::vector<std::string> notes;
   for (const auto& day : days_newest_first(rule, samples)) {
     if (!day.waking) {
-      notes.push_back(left_out(rule, catalogue, day, no_waking_sample(rule)));
+      notes.push_back(
+          left_out(rule, catalogue, day, day.stated_waking ? late_waking_sample(day) : no_waking_sample(rule)));
       continue;
     }
-    const Sample& waking = day.samples[*day.waking];
     std::vector<Sample> used;
     std::vector<TimedValue> points;
     for (std::size_t i = *day.waking; i < day.samples.size(); ++i) {
       const Sample& sample = day.samples[i];
-      const double minutes = minutes_between(waking, sample);
+      if (!day.in_series(sample)) continue;
+      const double minutes = minutes_since_waking(day, sample);
       if (minutes > kAwakeningWindowMinutes) break;
       if (!points.empty() && minutes == points.back().hours) continue;  // two draws at one instant: keep the first
       used.push_back(sample);
@@ -258,8 +416,9 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
     for (std::size_t i = 0; i < day.samples.size(); ++i) {
       const Sample& sample = day.samples[i];
       // The awakening response is a burst on top of the circadian curve, not part of a single 24 h cosine
-      // (review L13): with a waking window, the samples after waking up to +60 min are left out of the fit.
-      if (day.waking && in_awakening_response(day.samples[*day.waking], sample)) continue;
+      // (review L13): the samples after waking up to +60 min (from a stated waking, or from the waking sample of
+      // a waking window) are left out of the fit.
+      if (in_awakening_response(day, i)) continue;
       used.push_back(sample);
       clock_hours.push_back(sample.local_hours);
     }

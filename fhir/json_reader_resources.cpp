@@ -34,6 +34,10 @@ static void read_value(Reader& r, od::value& value, ObservationComponent& out) {
       read_value(r, element, out.value_quantity);
     } else if (key == "valueString") {
       r.read(element, out.value_string);
+    } else if (key == "valueTime") {
+      r.read(element, out.value_time);
+    } else if (key == "valueDateTime") {
+      r.read(element, out.value_date_time);
     }
   });
 }

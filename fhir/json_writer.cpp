@@ -268,12 +268,18 @@ void write(JsonWriter& w, const Observation& o) {
     w.string("text", range.text);
   });
   elements(w, "derivedFrom", o.derived_from);
+  // component.value[x] is a choice element: one of them is written, in the order R4 lists them (valueQuantity,
+  // ..., valueString, ..., valueTime, valueDateTime).
   w.array("component", o.component, [&](const ObservationComponent& component) {
     element(w, "code", component.code);
     if (component.value_quantity) {
       element(w, "valueQuantity", component.value_quantity);
-    } else {
+    } else if (!component.value_string.empty()) {
       w.string("valueString", component.value_string);
+    } else if (!component.value_time.empty()) {
+      w.string("valueTime", component.value_time);
+    } else {
+      w.string("valueDateTime", component.value_date_time);
     }
   });
 }

@@ -80,6 +80,8 @@ struct ObservationComponent {
   CodeableConcept code;
   std::optional<Quantity> value_quantity;
   std::string value_string;
+  std::string value_time{};       // FHIR time "hh:mm:ss", as sent (a clock time without a date or zone)
+  std::string value_date_time{};  // FHIR dateTime, as sent
   friend bool operator==(const ObservationComponent&, const ObservationComponent&) = default;
 };
 

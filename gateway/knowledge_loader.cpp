@@ -443,8 +443,8 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
     const YAML::Node node = rhythms[i];
     const std::string path = "rhythms[" + std::to_string(i) + "]";
     if (!reader.expect_map(node, path,
-                           {"kind", "analyte", "specimen", "code_prefix", "unit", "waking_window", "min_samples",
-                            "min_span_hours", "days"})) {
+                           {"kind", "analyte", "specimen", "code_prefix", "unit", "waking_window",
+                            "waking_time_codes", "min_samples", "min_span_hours", "days"})) {
       continue;
     }
     analytics::RhythmRule rule;
@@ -471,6 +471,21 @@ void read_rules(const std::string& file, LoadedKnowledge& loaded, std::vector<Co
         const auto from = clock_time(reader, window, "from", window_path);
         const auto to = clock_time(reader, window, "to", window_path);
         if (from && to) rule.waking_window = analytics::RhythmRule::WakingWindow{*from, *to};
+      }
+    }
+    if (const YAML::Node codes = node["waking_time_codes"]) {
+      const std::string codes_path = path + ".waking_time_codes";
+      if (!codes.IsSequence()) reader.problem(codes, codes_path, "expected a list of {system, code}");
+      for (std::size_t j = 0; codes.IsSequence() && j < codes.size(); ++j) {
+        const std::string at = codes_path + "[" + std::to_string(j) + "]";
+        if (!reader.expect_map(codes[j], at, {"system", "code"})) continue;
+        const auto system = reader.text(codes[j], "system", at, true);
+        const auto code = reader.text(codes[j], "code", at, true);
+        if (system && system->empty()) reader.problem(codes[j]["system"], at + ".system", "must not be empty");
+        if (code && code->empty()) reader.problem(codes[j]["code"], at + ".code", "must not be empty");
+        if (system && code && !system->empty() && !code->empty()) {
+          rule.waking_time_codes.push_back({*system, *code});
+        }
       }
     }
     if (auto samples = reader.number(node, "min_samples", path, false)) {

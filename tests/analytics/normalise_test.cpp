@@ -203,6 +203,20 @@ TEST(Normalise, FallsBackToPeriodStartThenIssued) {
   EXPECT_EQ(m.effective.text, "2024-03-02T10:00:00Z");
 }
 
+TEST(Normalise, KeepsOnlyTheComponentsThatStateATime) {
+  // A site may state the time of awakening in a component (rhythm_rules.hpp); the code is its own, so every
+  // dateTime or time component is kept with its codings, and nothing else.
+  auto observation = lab_result("c3", "2143-6", 14.5, "ug/dL", "2024-03-01T08:15:00+01:00");
+  const fhir::Coding local{"http://example.org/local", "", "WAKE", ""};
+  observation.component = {
+      fhir::ObservationComponent{{{local}, ""}, std::nullopt, "", "06:45:00", ""},
+      fhir::ObservationComponent{{{}, "note"}, std::nullopt, "late", "", ""},
+      fhir::ObservationComponent{{{local}, ""}, std::nullopt, "", "", "2024-03-01T06:45:00+01:00"}};
+  const auto& m = measurement_of(normalise(observation, catalogue()));
+  EXPECT_EQ(m.time_components,
+            (std::vector<TimeComponent>{{{local}, "", "06:45:00"}, {{local}, "2024-03-01T06:45:00+01:00", ""}}));
+}
+
 TEST(Normalise, RejectsMissingOrDateOnlyTime) {
   auto observation = lab_result("c14", "2143-6", 14.5, "ug/dL", "");
   EXPECT_EQ(rejection_of(normalise(observation, catalogue())).issues.front().reason,

@@ -694,6 +694,152 @@ TEST(RhythmRulesCosinor, DayWindowUsesLocalDates) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Waking stated in the data (review M7): a component of a site-set code (no standard LOINC code for "time of
+// awakening" was found, config/rules/gradients.yaml), valueTime or valueDateTime.
+
+// A placeholder site code, as in the example commented out in config/rules/gradients.yaml.
+const fhir::Coding kWakingCode{"http://hospital.example.org/fhir/CodeSystem/saliva-collection", "",
+                               "time-of-awakening", ""};
+
+RhythmRule stating(RhythmRule r) {
+  r.waking_time_codes = {{kWakingCode.system, kWakingCode.code}};
+  return r;
+}
+
+// The sample with a component stating the waking: a clock time ("09:40:00") or a dateTime (with a "T").
+Measurement states_waking(Measurement m, std::string value, fhir::Coding code = kWakingCode) {
+  const bool date_time = value.find('T') != std::string::npos;
+  m.time_components.push_back({{std::move(code)}, date_time ? value : "", date_time ? "" : value});
+  return m;
+}
+
+// A noisy day: a 07:00 sample (inside the 05:00-11:00 window, drawn before the patient got up) and the waking
+// stated as 09:40 on the 09:40 sample.
+std::vector<Measurement> noisy_day(fhir::Coding code = kWakingCode) {
+  return {sample("night", 9, "2024-03-01T07:00:00+01:00"),
+          states_waking(sample("wake", 12, "2024-03-01T09:40:00+01:00"), "09:40:00", std::move(code)),
+          sample("m30", 20, "2024-03-01T10:10:00+01:00"),
+          sample("m45", 18, "2024-03-01T10:25:00+01:00"),
+          sample("h4", 10, "2024-03-01T13:40:00+01:00"),
+          sample("h10", 4, "2024-03-01T19:40:00+01:00")};
+}
+
+TEST(RhythmRulesStatedWaking, AStatedWakingLaterThanTheFirstInWindowSampleMovesTheSlopeBaseline) {
+  // Waking stated 09:40: the 07:00 sample is before it (the previous day's series), 10:10 and 10:25 are the
+  // awakening response. Kept: t = 0, 4, 10 h (hours since 09:40) with 12, 10, 4 nmol/L.
+  // Sxx = 116 - 14^2/3 = 152/3, Sxy = 80 - 14 x 26/3 = -124/3, slope = -124/152 = -31/38 nmol/L/h.
+  const auto ms = noisy_day();
+  const auto gradients = compute_rhythm(stating(kSlope), ms, catalogue());
+  ASSERT_EQ(gradients.size(), 1u);
+  EXPECT_NEAR(gradients[0].value.value, -31.0 / 38.0, 1e-12);
+  EXPECT_EQ(references(gradients[0]), observations({"wake", "h4", "h10"}));
+  ASSERT_TRUE(gradients[0].period);
+  EXPECT_EQ(gradients[0].period->start, "2024-03-01T09:40:00+01:00");
+  EXPECT_TRUE(gradients[0].notes.empty());
+}
+
+TEST(RhythmRulesStatedWaking, AComponentOfAnotherCodeIsIgnored) {
+  // The same day with the waking stated under a code the rule does not name (the site's code in another system):
+  // the window decides, and the 07:00 sample is the waking sample.
+  const auto ms = noisy_day(fhir::Coding{"http://other.example.org/codes", "", kWakingCode.code, ""});
+  const auto with_codes = compute_rhythm(stating(kSlope), ms, catalogue());
+  const auto window_only = compute_rhythm(kSlope, ms, catalogue());
+  ASSERT_EQ(with_codes.size(), 1u);
+  ASSERT_EQ(window_only.size(), 1u);
+  EXPECT_EQ(with_codes[0].value, window_only[0].value);
+  EXPECT_EQ(references(with_codes[0]), observations({"night", "wake", "m30", "m45", "h4", "h10"}));
+}
+
+// A night-shift day: waking stated by valueDateTime at 14:00, samples to 06:00 the next morning.
+std::vector<Measurement> night_shift() {
+  return {states_waking(sample("w", 8, "2024-03-01T14:00:00+01:00"), "2024-03-01T14:00:00+01:00"),
+          sample("m30", 14, "2024-03-01T14:30:00+01:00"),
+          sample("m45", 12, "2024-03-01T14:45:00+01:00"),
+          sample("h4", 7, "2024-03-01T18:00:00+01:00"),
+          sample("h8", 5, "2024-03-01T22:00:00+01:00"),
+          sample("h12", 3, "2024-03-02T02:00:00+01:00"),
+          sample("h16", 2, "2024-03-02T06:00:00+01:00")};
+}
+
+TEST(RhythmRulesStatedWaking, ANightShiftWakingByDateTimeFormsADayFromIt) {
+  // The window 05:00-11:00 alone finds no waking on 1 March and only 06:00 on 2 March: no slope, no response.
+  const auto ms = night_shift();
+  EXPECT_TRUE(compute_rhythm(kSlope, ms, catalogue()).empty());
+  EXPECT_TRUE(compute_rhythm(kCar, ms, catalogue()).empty());
+  // Stated 14:00: one series to 06:00 (inside 24 h). Slope over t = 0, 4, 8, 12, 16 h with 8, 7, 5, 3, 2:
+  // Sxx = 480 - 40^2/5 = 160, Sxy = 136 - 40 x 25/5 = -64, slope = -0.4 nmol/L/h. The 06:00 sample is not a
+  // next day's waking sample.
+  const auto slope = compute_rhythm(stating(kSlope), ms, catalogue());
+  ASSERT_EQ(slope.size(), 1u);
+  EXPECT_NEAR(slope[0].value.value, -0.4, 1e-12);
+  EXPECT_EQ(references(slope[0]), observations({"w", "h4", "h8", "h12", "h16"}));
+  // Awakening response from 14:00 = 8, +30 = 14, +45 = 12: AUCg = (8 + 14)/2 x 30 + (14 + 12)/2 x 15 = 525,
+  // AUCi = 525 - 8 x 45 = 165.
+  const auto car = compute_rhythm(stating(kCar), ms, catalogue());
+  ASSERT_EQ(car.size(), 2u);
+  EXPECT_NEAR(car[0].value.value, 525.0, 1e-9);
+  EXPECT_NEAR(car[1].value.value, 165.0, 1e-9);
+  EXPECT_EQ(references(car[0]), observations({"w", "m30", "m45"}));
+}
+
+TEST(RhythmRulesStatedWaking, TheCosinorLeavesOutTheAwakeningSamplesCountedFromTheStatedWaking) {
+  // The window alone keeps all 7 samples (its only waking sample, 06:00, has none after it within 60 min); from
+  // the stated 14:00 the +30 and +45 min samples are left out and the waking sample kept.
+  const auto ms = night_shift();
+  const auto window_only = compute_rhythm(four_samples(kCosinor), ms, catalogue());
+  ASSERT_EQ(window_only.size(), 3u);
+  EXPECT_EQ(window_only[0].inputs.size(), 7u);
+  const auto stated = compute_rhythm(stating(four_samples(kCosinor)), ms, catalogue());
+  ASSERT_EQ(stated.size(), 3u);
+  EXPECT_EQ(references(stated[0]), observations({"w", "h4", "h8", "h12", "h16"}));
+}
+
+TEST(RhythmRulesStatedWaking, AValueTimeLaterThanTheSampleClockIsTheDayBefore) {
+  // 23:50 stated on the 00:20 sample of 2 March is 1 March 23:50. Its series: 23:52 (2 min after, the waking
+  // sample) = 6, 00:20 (+30 min) = 10, 00:35 (+45 min) = 9; minutes since 23:50: 2, 30, 45.
+  // AUCg = (6 + 10)/2 x 28 + (10 + 9)/2 x 15 = 366.5, AUCi = 366.5 - 6 x 43 = 108.5. Read as 2 March 23:50, the
+  // waking would follow every sample, and the window (no sample inside 05:00-11:00) would give nothing.
+  const std::vector<Measurement> ms = {
+      sample("w", 6, "2024-03-01T23:52:00+01:00"),
+      states_waking(sample("m30", 10, "2024-03-02T00:20:00+01:00"), "23:50:00"),
+      sample("m45", 9, "2024-03-02T00:35:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(stating(kCar), ms, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_NEAR(gradients[0].value.value, 366.5, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 108.5, 1e-9);
+  EXPECT_EQ(references(gradients[0]), observations({"w", "m30", "m45"}));
+}
+
+TEST(RhythmRulesStatedWaking, AFirstSampleTwentyMinutesAfterTheStatedWakingGivesNoResponseAndANote) {
+  // 2 March: waking stated 07:00, first sample 07:20. The awakening response needs the first sample within 5 min
+  // of waking (kMaxWakingSampleDelay: Stalder T et al., Psychoneuroendocrinology 2016;63:414-432, the CAR expert
+  // consensus, asks for it on awakening; Smyth N et al., Psychoneuroendocrinology 2013;38:1476-1483: delays of
+  // 5-15 min overestimated the CAR), so 2 March gives none, and says why. 1 March (no waking stated; window
+  // waking 07:00 = 10, 07:30 = 16, 07:45 = 14): AUCg = 13 x 30 + 15 x 15 = 615, AUCi = 615 - 10 x 45 = 165.
+  const std::vector<Measurement> ms = {
+      sample("d1w", 10, "2024-03-01T07:00:00+01:00"),
+      sample("d1b", 16, "2024-03-01T07:30:00+01:00"),
+      sample("d1c", 14, "2024-03-01T07:45:00+01:00"),
+      states_waking(sample("d2a", 15, "2024-03-02T07:20:00+01:00"), "07:00:00"),
+      sample("d2b", 17, "2024-03-02T07:50:00+01:00"),
+      sample("d2c", 14, "2024-03-02T08:05:00+01:00"),
+  };
+  const auto gradients = compute_rhythm(stating(kCar), ms, catalogue());
+  ASSERT_EQ(gradients.size(), 2u);
+  EXPECT_NEAR(gradients[0].value.value, 615.0, 1e-9);
+  EXPECT_NEAR(gradients[1].value.value, 165.0, 1e-9);
+  EXPECT_EQ(references(gradients[0]), observations({"d1w", "d1b", "d1c"}));
+  ASSERT_EQ(gradients[0].notes.size(), 1u);
+  const std::string& note = gradients[0].notes[0];
+  EXPECT_NE(note.find("series of 2024-03-02 left out: its first sample was drawn 20 min after the stated waking "
+                      "at 07:00 (local time), and the awakening response needs one within 5 min of waking"),
+            std::string::npos)
+      << note;
+  EXPECT_NE(note.find("Stalder"), std::string::npos) << note;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Serum cortisol day curve
 
 // The single-component cosinor solved independently of rhythm.cpp: the normal equations of Cornelissen G,

@@ -72,7 +72,11 @@ Observation full_observation() {
   o.reference_range = {ObservationReferenceRange{mg_per_dl(70), mg_per_dl(99), "fasting"}};
   o.derived_from = {Reference{"Observation/a", ""}, Reference{"Observation/b", ""}};
   o.component = {ObservationComponent{CodeableConcept{{loinc("8480-6")}, ""}, mg_per_dl(120), ""},
-                 ObservationComponent{CodeableConcept{{}, "comment"}, std::nullopt, "haemolysed"}};
+                 ObservationComponent{CodeableConcept{{}, "comment"}, std::nullopt, "haemolysed"},
+                 ObservationComponent{CodeableConcept{{Coding{"urn:local", "", "T1", ""}}, ""}, std::nullopt, "",
+                                      "06:45:00", ""},
+                 ObservationComponent{CodeableConcept{{Coding{"urn:local", "", "T2", ""}}, ""}, std::nullopt, "",
+                                      "", "2024-05-01T06:45:00+02:00"}};
   return o;
 }
 
@@ -328,6 +332,17 @@ TEST(JsonWriter, WritesWholeDecimalsWithoutFractionAndLeavesOutNaN) {
       ObservationComponent{{}, Quantity{std::numeric_limits<double>::quiet_NaN(), "", "a", "", ""}, ""}};
   EXPECT_EQ(to_json(Resource{o}), R"({"resourceType":"Observation","component":[{"valueQuantity":{"value":3}},)"
                                   R"({"valueQuantity":{"unit":"a"}}]})");
+}
+
+TEST(JsonWriter, WritesAComponentsTimeAndDateTimeValues) {
+  // component.value[x] is a choice (R4 Observation.component.value[x]): each component writes the one it holds.
+  Observation o;
+  o.component = {
+      ObservationComponent{CodeableConcept{{}, "a"}, std::nullopt, "", "23:50:00", ""},
+      ObservationComponent{CodeableConcept{{}, "b"}, std::nullopt, "", "", "2024-05-01T14:00:00+01:00"}};
+  EXPECT_EQ(to_json(Resource{o}),
+            R"({"resourceType":"Observation","component":[{"code":{"text":"a"},"valueTime":"23:50:00"},)"
+            R"({"code":{"text":"b"},"valueDateTime":"2024-05-01T14:00:00+01:00"}]})");
 }
 
 TEST(JsonWriter, WritesCarePlanScheduledTimingAsTimingRepeatTimeOfDay) {

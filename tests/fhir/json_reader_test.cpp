@@ -101,6 +101,23 @@ TEST(JsonReader, KeepsNumbersAsTheNearestDouble) {
   EXPECT_EQ(o.component[1].value_quantity->value, -4.5e-3);
 }
 
+TEST(JsonReader, ReadsAComponentsValueTimeAndValueDateTimeAsSent) {
+  const auto decoded = decode_resource(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+      "component":[{"code":{"coding":[{"system":"urn:local","code":"T1"}]},"valueTime":"06:45:00"},
+      {"code":{"text":"y"},"valueDateTime":"2024-05-01T06:45:00+02:00"},{"code":{"text":"z"},"valueBoolean":true}]})");
+  ASSERT_TRUE(decoded.ok()) << describe(decoded.issues);
+  const auto& o = std::get<Observation>(*decoded.value);
+  ASSERT_EQ(o.component.size(), 3u);
+  EXPECT_EQ(o.component[0].code.coding.at(0).code, "T1");
+  EXPECT_EQ(o.component[0].value_time, "06:45:00");
+  EXPECT_EQ(o.component[0].value_date_time, "");
+  EXPECT_EQ(o.component[1].value_date_time, "2024-05-01T06:45:00+02:00");
+  EXPECT_EQ(o.component[1].value_time, "");
+  // Other value[x] types stay unmodelled: the component is kept with its code only.
+  EXPECT_EQ(o.component[2].code.text, "z");
+  EXPECT_FALSE(o.component[2].value_quantity);
+}
+
 TEST(JsonReader, StoresEffectiveInstantAsEffectiveDateTimeAndReadsEffectivePeriod) {
   const auto instant = decode_resource(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
       "effectiveInstant":"2024-05-01T07:00:00.000+02:00"})");

@@ -317,6 +317,53 @@ TEST_F(KnowledgeLoaderTest, AWakingWindowIsTwoClockTimesInOrder) {
       << testing_problems(reversed);
 }
 
+// Review M7: no standard LOINC code for "time of awakening" was found, so the shipped rules name none (the example
+// in gradients.yaml is commented out); a site sets its own.
+TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesNameNoWakingTimeCode) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
+  for (const auto& rule : loaded.knowledge->knowledge.rules.rhythms) EXPECT_TRUE(rule.waking_time_codes.empty());
+}
+
+TEST_F(KnowledgeLoaderTest, WakingTimeCodesAreReadAsSystemAndCode) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_time_codes:\n      - {system: \"urn:site\", code: wake}\n"
+             "      - {system: \"http://site.example.org/cs\", code: \"T-1\"}\n");
+  auto loaded = load();
+  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
+  const auto& rhythms = loaded.knowledge->knowledge.rules.rhythms;
+  ASSERT_EQ(rhythms.size(), 5u);
+  EXPECT_EQ(rhythms[4].waking_time_codes, (std::vector<analytics::RhythmRule::WakingTimeCode>{
+                                              {"urn:site", "wake"}, {"http://site.example.org/cs", "T-1"}}));
+}
+
+TEST_F(KnowledgeLoaderTest, BadWakingTimeCodesAreErrorsWithTheirLocation) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_time_codes:\n      - {system: \"urn:site\", code: \"\"}\n      - {system: \"urn:site\"}\n"
+             "      - {system: \"urn:site\", code: w, display: Waking}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  ASSERT_EQ(loaded.problems.size(), 3u) << text;
+  EXPECT_EQ(loaded.problems[0].location, "site.yaml:7:36 (rhythms[0].waking_time_codes[0].code)") << text;
+  EXPECT_EQ(loaded.problems[0].message, "must not be empty");
+  EXPECT_EQ(loaded.problems[1].location, "site.yaml:8:9 (rhythms[0].waking_time_codes[1].code)") << text;
+  EXPECT_NE(loaded.problems[1].message.find("required key 'code' is missing"), std::string::npos) << text;
+  EXPECT_EQ(loaded.problems[2].location, "site.yaml:9:39 (rhythms[0].waking_time_codes[2].display)") << text;
+  EXPECT_NE(loaded.problems[2].message.find("unknown key 'display'"), std::string::npos) << text;
+
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_time_codes: {system: \"urn:site\", code: w}\n");
+  const auto not_a_list = load();
+  EXPECT_FALSE(not_a_list.knowledge);
+  ASSERT_EQ(not_a_list.problems.size(), 1u) << testing_problems(not_a_list);
+  EXPECT_EQ(not_a_list.problems[0].location, "site.yaml:6:24 (rhythms[0].waking_time_codes)");
+  EXPECT_EQ(not_a_list.problems[0].message, "expected a list of {system, code}");
+}
+
 // A copy of the shipped terminology with the DHEA-S plausible range replaced by `range` (YAML lines).
 class PlausibleRangeLoaderTest : public KnowledgeLoaderTest {
  protected:
