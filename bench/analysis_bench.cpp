@@ -79,7 +79,9 @@ std::string patient_bundle(int n, std::mt19937& random) {
            std::nullopt, std::nullopt});
     }
   }
-  for (const char* time : {"07:00", "07:30", "08:00", "12:00", "17:00", "23:00"}) {
+  // Waking, +30, +60 min and five more through the day: enough for the saliva cosinor, which leaves the
+  // awakening-response samples out and needs 6 (config/rules/gradients.yaml).
+  for (const char* time : {"07:00", "07:30", "08:00", "10:00", "12:00", "15:00", "17:00", "20:00", "23:00"}) {
     const double value = 1 + 20 * unit(random);
     bundle.entry.push_back({"",
                             fhir::Resource{result(id + "-" + std::to_string(seq++), patient, "51844-9", value,
