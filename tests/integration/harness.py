@@ -92,6 +92,11 @@ class Fhir:
         return result.json()
 
 
+def created_references(response):
+    """The "Type/id" of each resource a transaction response created, in entry order (version dropped)."""
+    return [e["response"]["location"].split("/_history")[0] for e in response["entry"]]
+
+
 def ucum(value, unit):
     """A UCUM Quantity."""
     return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}

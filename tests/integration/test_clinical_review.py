@@ -12,7 +12,7 @@ import json
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
+from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until, created_references
 
 # Dates relative to today, as a current patient's are (the dose timings count back from the draw).
 DAY = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
@@ -22,10 +22,6 @@ GEL_START = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
 
 def code_of(observation):
     return observation["code"]["coding"][0]["code"]
-
-
-def created_locations(response):
-    return [e["response"]["location"].split("/_history")[0] for e in response["entry"]]
 
 
 class ClinicalReview(unittest.TestCase):
@@ -54,7 +50,7 @@ class ClinicalReview(unittest.TestCase):
         entries = [patient_entry(patient_url, tag, "female", "1968-04-02")]
         entries += [lab_entry(patient_url, tag, f"c{i}", "2143-6", when, value, "ug/dL")
                     for i, (when, value) in enumerate(zip(times, values))]
-        locations = created_locations(self.fhir.transaction(
+        locations = created_references(self.fhir.transaction(
             {"resourceType": "Bundle", "type": "transaction", "entry": entries}))
         patient, inputs = locations[0], set(locations[1:])
         wanted = {"cortisol-serum-cosinor-mesor", "cortisol-serum-cosinor-amplitude",
@@ -105,7 +101,7 @@ class ClinicalReview(unittest.TestCase):
             lab_entry(patient_url, tag, "shbg", "13967-5", f"{DAY}T11:00:00+01:00", 40, "nmol/L"),
             lab_entry(patient_url, tag, "alb", "1751-7", f"{DAY}T11:00:00+01:00", 4.3, "g/dL"),
         ]
-        locations = created_locations(self.fhir.transaction(
+        locations = created_references(self.fhir.transaction(
             {"resourceType": "Bundle", "type": "transaction", "entry": entries}))
         patient, statement, inputs = locations[0], locations[1], set(locations[2:])
 
@@ -148,7 +144,7 @@ class ClinicalReview(unittest.TestCase):
             lab_entry(patient_url, tag, "t", "2986-8", f"{DAY}T08:00:00+01:00", 500, "ng/dL"),
             lab_entry(patient_url, tag, "e2", "2243-4", f"{DAY}T08:00:00+01:00", 25, "pg/mL"),
         ]
-        locations = created_locations(self.fhir.transaction(
+        locations = created_references(self.fhir.transaction(
             {"resourceType": "Bundle", "type": "transaction", "entry": entries}))
         patient = locations[0]
         ids = [location.split("/")[1] for location in locations[1:]]

@@ -11,7 +11,7 @@ import json
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
+from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until, created_references
 
 # Dates relative to today, as a current patient's are (the dose timings count back from the draw).
 _TODAY = datetime.date.today()
@@ -76,7 +76,7 @@ class DoseTiming(unittest.TestCase):
         gateway = Gateway()
         try:
             created = fhir.transaction(transaction())
-            locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
+            locations = created_references(created)
             patient, statement, administration, request = locations[0], locations[1], locations[2], locations[4]
             wanted = {"cortisol-dose-peak", "cortisol-dose-trough", "testosterone-estradiol-ratio",
                       "free-t3-reverse-t3-ratio"}

@@ -8,7 +8,7 @@ import pathlib
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, wait_until
+from harness import Fhir, Gateway, wait_until, created_references
 
 PANEL = pathlib.Path(__file__).resolve().parents[1] / "data/patients/full-panel.json"
 CONTRACT_CODES = {
@@ -48,7 +48,7 @@ class Gradients(unittest.TestCase):
         gateway = Gateway()
         try:
             created = fhir.transaction(panel_transaction())
-            locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
+            locations = created_references(created)
             patient, inputs = locations[0], set(locations[1:])
 
             def derived():

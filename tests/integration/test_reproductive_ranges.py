@@ -6,7 +6,7 @@ import json
 import unittest
 import uuid
 
-from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until
+from harness import Fhir, Gateway, lab_entry, patient_entry, wait_until, created_references
 
 SITE_RULES = """version: 1
 target_ranges:
@@ -34,7 +34,7 @@ class ReproductiveRanges(unittest.TestCase):
                 lab_entry(patient_url, tag, "p4", "2839-9", "2026-11-22T08:00:00+01:00", 10, "ng/mL"),
                 lab_entry(patient_url, tag, "e2", "2243-4", "2026-11-22T08:00:00+01:00", 150, "pg/mL"),
             ]})
-            locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
+            locations = created_references(created)
             patient, lmp = locations[0], locations[1]
 
             def assessed():

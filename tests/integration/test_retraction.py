@@ -6,7 +6,7 @@ import json
 import unittest
 import uuid
 
-from harness import HAPI_BASE, Fhir, Gateway, http, lab_entry, patient_entry, wait_until
+from harness import HAPI_BASE, Fhir, Gateway, http, lab_entry, patient_entry, wait_until, created_references
 
 DRAWN = "2026-11-20T08:00:00+01:00"
 
@@ -23,7 +23,7 @@ class Retraction(unittest.TestCase):
                 lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
                 lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
             ]})
-            locations = [e["response"]["location"].split("/_history")[0] for e in created["entry"]]
+            locations = created_references(created)
             patient, insulin = locations[0], locations[2]
 
             def outputs(status):

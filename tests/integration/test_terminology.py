@@ -4,7 +4,7 @@ the Subscription; a hormone result the gateway cannot use is reported as an Oper
 import unittest
 import uuid
 
-from harness import GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until
+from harness import GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references
 
 SITE_CODES = "http://lab.example.org/fhir/CodeSystem/test-codes"  # config/terminology/example-lab.conceptmap.json
 UG_PER_DL = {"system": "http://unitsofmeasure.org", "code": "ug/dL", "unit": "ug/dL"}
@@ -36,10 +36,6 @@ def transaction(*observations):
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
-def ids(response):
-    return [e["response"]["location"].split("/_history")[0] for e in response["entry"]]
-
-
 class Terminology(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -51,7 +47,7 @@ class Terminology(unittest.TestCase):
         cls.gateway.stop()
 
     def test_site_codes_mapped_by_the_conceptmap_are_analysed(self):
-        patient, cortisol, dheas = ids(self.fhir.transaction(transaction(
+        patient, cortisol, dheas = created_references(self.fhir.transaction(transaction(
             ({"system": SITE_CODES, "code": "CORT"}, dict(UG_PER_DL, value=15.0), "2026-11-20T08:00:00+01:00"),
             ({"system": SITE_CODES, "code": "DHEAS"}, dict(UG_PER_DL, value=200.0), "2026-11-20T08:20:00+01:00"))))
         ratio = wait_until(
@@ -67,7 +63,7 @@ class Terminology(unittest.TestCase):
     def test_unusable_hormone_result_becomes_an_operation_outcome_and_the_rest_is_analysed(self):
         # Cortisol in international units cannot be a cortisol: rejected, with the element and the reason.
         before = self.gateway.metric('gradient_gateway_results_rejected_total{reason="incompatible-unit"}')
-        patient, cortisol, dheas = ids(self.fhir.transaction(transaction(
+        patient, cortisol, dheas = created_references(self.fhir.transaction(transaction(
             ({"system": "http://loinc.org", "code": "2143-6"},
              {"system": "http://unitsofmeasure.org", "code": "[IU]/L", "unit": "IU/L", "value": 987.25},
              "2026-11-20T08:00:00+01:00"),

@@ -6,7 +6,7 @@ import tempfile
 import unittest
 import uuid
 
-from harness import BINARY, GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until
+from harness import BINARY, GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references
 
 # A site target for the ratio, set in the site's rules (the shipped rules carry none without a citable source).
 SITE_RULES = {
@@ -61,10 +61,6 @@ def patient_bundle(cortisol_ug_dl=15.0, dheas_ug_dl=200.0):
     }
 
 
-def created_ids(response):
-    return [e["response"]["location"].split("/_history")[0] for e in response["entry"]]
-
-
 class WalkingSkeleton(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -77,7 +73,7 @@ class WalkingSkeleton(unittest.TestCase):
 
     def load_patient(self, **values):
         _, bundle = patient_bundle(**values)
-        ids = created_ids(self.fhir.transaction(bundle))
+        ids = created_references(self.fhir.transaction(bundle))
         return ids[0], ids[1], ids[2]  # Patient/x, Observation/cortisol, Observation/dheas
 
     def wait_for_risk_assessment(self, patient):
