@@ -19,8 +19,8 @@
 #include "analytics/analysis.hpp"
 #include "analytics/date_time.hpp"
 #include "fhir/json_codec.hpp"
-#include "gateway/knowledge_loader.hpp"
-#include "gateway/write_back.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/write_back.hpp"
 
 namespace {
 

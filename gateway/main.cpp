@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "analytics/date_time.hpp"
-#include "gateway/analyze_command.hpp"
-#include "gateway/backfill_command.hpp"
-#include "gateway/config.hpp"
-#include "gateway/knowledge_loader.hpp"
-#include "gateway/log.hpp"
-#include "gateway/service.hpp"
+#include "gateway/commands/analyze_command.hpp"
+#include "gateway/commands/backfill_command.hpp"
+#include "gateway/config/config.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+#include "gateway/serve.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // gradient-gateway analyze over a patient file with a full hormone panel and a saliva cortisol day series: every
 // gradient of the contract, one RiskAssessment, and (with a site's target range) a CarePlan from the suggestion
 // catalogue (the analytics issue's floor).
-#include "gateway/analyze_command.hpp"
+#include "gateway/commands/analyze_command.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "analytics/normalise.hpp"
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway {
 namespace {

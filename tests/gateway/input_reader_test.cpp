@@ -1,6 +1,6 @@
 // analyze and backfill read what integration engineers have at hand: a resource, a Bundle (however it is laid
 // out), or bulk-data NDJSON; a broken line is reported and the next one still read.
-#include "gateway/input_reader.hpp"
+#include "gateway/commands/input_reader.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway::testing {
 

@@ -1,4 +1,4 @@
-#include "gateway/metrics.hpp"
+#include "gateway/telemetry/metrics.hpp"
 
 #include <limits>
 #include <stdexcept>

@@ -1,8 +1,8 @@
-#include "gateway/notification_endpoint.hpp"
+#include "gateway/ingress/notification_endpoint.hpp"
 
 #include <gtest/gtest.h>
 
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway {
 namespace {

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "analytics/unit_conversion.hpp"
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway {
 namespace {

@@ -1,13 +1,13 @@
 // What an integration engineer sees of a hormone result the gateway could not use: an OperationOutcome naming the
 // Observation, the element and a machine-readable reason, never the value; kept once per version; listed by
 // GET /admin/rejections as a FHIR Bundle.
-#include "gateway/rejections.hpp"
+#include "gateway/pipeline/rejections.hpp"
 
 #include <gtest/gtest.h>
 
 #include "fhir/json_codec.hpp"
-#include "gateway/admin_api.hpp"
-#include "gateway/state_store.hpp"
+#include "gateway/http/admin_api.hpp"
+#include "gateway/store/state_store.hpp"
 
 namespace gg::gateway {
 namespace {

@@ -1,5 +1,5 @@
-// A retracted input retracts what was written from it (ARCHITECTURE step 7): gateway/retraction.hpp.
-#include "gateway/retraction.hpp"
+// A retracted input retracts what was written from it (ARCHITECTURE step 7): gateway/pipeline/retraction.hpp.
+#include "gateway/pipeline/retraction.hpp"
 
 #include <gtest/gtest.h>
 

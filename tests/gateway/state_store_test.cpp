@@ -1,4 +1,4 @@
-#include "gateway/state_store.hpp"
+#include "gateway/store/state_store.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
-#include "gateway/write_back.hpp"
+#include "gateway/pipeline/write_back.hpp"
 
 #include <gtest/gtest.h>
 
-#include "gateway/knowledge_loader.hpp"
+#include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway {
 namespace {

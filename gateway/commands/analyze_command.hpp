@@ -1,0 +1,53 @@
+// `gradient-gateway analyze`: the service's analysis over files, printed instead of written. Reads every input,
+// groups hormone results by patient, analyses each patient exactly as the pipeline does, and prints one
+// transaction Bundle of everything the service would write (or one resource per line with --ndjson). Rejected
+// inputs go to standard error as one OperationOutcome per line; the last line there is an information-level
+// OperationOutcome summarising what was read, analysed, skipped (by resource type) and rejected.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fhir/resources.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+
+namespace gg::gateway {
+
+struct AnalyzeOptions {
+  std::vector<std::string> inputs;  // files, "-" for standard input
+  std::chrono::sys_seconds as_of;
+  bool ndjson = false;
+};
+
+struct AnalyzeSummary {
+  std::size_t resources = 0;                           // resources read
+  std::size_t hormone_results = 0;                     // Observations normalised into measurements
+  std::size_t skipped = 0;                             // resources that are not hormone results (not errors)
+  std::map<std::string, std::size_t> skipped_by_type;  // "Patient", "Observation (not a hormone)", ...
+  std::size_t rejected = 0;                            // hormone results or inputs that could not be used
+  std::size_t patients = 0;                            // patients with at least one hormone result
+  std::size_t written = 0;                             // resources in the output
+};
+
+// What one patient's analysis would write.
+struct PatientWriteBack {
+  std::string patient;  // "Patient/7"
+  std::vector<fhir::BundleEntry> entries;
+};
+
+// Reads every input, analyses each patient, and returns the write-back per patient (patients without anything to
+// write are left out). Rejected inputs are reported on err as OperationOutcome lines and counted in summary.
+std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+                                             std::ostream& err, AnalyzeSummary& summary);
+
+// "analyze: read 12, hormone results 4, skipped 7 (Observation (not a hormone) 5, Patient 2), rejected 1, ..."
+std::string summary_text(const AnalyzeSummary& summary);
+
+// Returns the exit status: 0 when every input was processed, 1 when some were rejected.
+int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
+                std::ostream& err, AnalyzeSummary* summary = nullptr);
+
+}  // namespace gg::gateway

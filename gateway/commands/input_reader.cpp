@@ -1,0 +1,118 @@
+#include "gateway/commands/input_reader.hpp"
+
+#include <map>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace gg::gateway {
+namespace {
+
+// A transaction's resources refer to each other by their entries' "urn:uuid:" fullUrls until the server assigns
+// ids (R4 3.1.0.11.2). Read offline they are resolved the same way, with the UUID as the id (a valid id), so the
+// results can be cited and grouped by patient: ids of resources without one, and the subjects that name them.
+void resolve_placeholders(fhir::Bundle& bundle) {
+  constexpr std::string_view kUuid = "urn:uuid:";
+  std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
+  for (auto& entry : bundle.entry) {
+    if (!entry.resource || entry.full_url.rfind(kUuid, 0) != 0) continue;
+    const std::string id = entry.full_url.substr(kUuid.size());
+    std::visit(
+        [&](auto& resource) {
+          if (resource.id.empty()) resource.id = id;
+        },
+        *entry.resource);
+    resolved[entry.full_url] =
+        std::string(fhir::resource_type(*entry.resource)) + "/" + std::string(fhir::resource_id(*entry.resource));
+  }
+  if (resolved.empty()) return;
+  const auto resolve = [&](fhir::Reference& reference) {
+    if (auto it = resolved.find(reference.reference); it != resolved.end()) reference.reference = it->second;
+  };
+  for (auto& entry : bundle.entry) {
+    if (!entry.resource) continue;
+    if (auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) resolve(observation->subject);
+    if (auto* use = std::get_if<fhir::MedicationUse>(&*entry.resource)) {
+      resolve(use->subject);
+      if (use->medication_reference) resolve(*use->medication_reference);
+    }
+  }
+}
+
+bool ends_with(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// More than one line that starts a JSON object: NDJSON (a pretty-printed document has only one at column 0).
+// NDJSON: the first line is a whole object by itself ("{...}") and another object line follows. A single JSON
+// document written one element per line (a Bundle with an entry per line) starts with a line that does not close.
+bool looks_like_ndjson(const std::string& text) {
+  std::size_t objects = 0;
+  std::size_t start = 0;
+  while (start < text.size() && objects < 2) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    start = end + 1;
+    if (line.empty()) continue;
+    if (line.front() != '{') return false;
+    if (objects == 0 && line.back() != '}') return false;
+    ++objects;
+  }
+  return objects >= 2;
+}
+
+}  // namespace
+
+void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers) {
+  std::string text;
+  if (source == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(source, std::ios::binary);
+    if (!in) {
+      handlers.on_error({source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "",
+                                                        "cannot read input " + source}});
+      return;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+  if (ends_with(source, ".ndjson") || ends_with(source, ".jsonl") || looks_like_ndjson(text)) {
+    fhir::decode_ndjson(text, options, [&](std::size_t line, fhir::DecodeResult<fhir::Resource>&& result) {
+      if (!result.issues.empty() && !result.ok()) {
+        handlers.on_error({source, line}, result.issues);
+        return;
+      }
+      handlers.on_resource({source, line}, std::move(*result.value));
+    });
+    return;
+  }
+
+  auto result = fhir::decode_document(text, options);
+  if (!result.ok()) {
+    handlers.on_error({source, 0}, result.issues);
+    return;
+  }
+  if (auto* bundle = std::get_if<fhir::Bundle>(&result.value->content)) {
+    // Broken entries were reported as issues with their paths; the good ones still count.
+    std::vector<fhir::DecodeIssue> errors;
+    for (const auto& issue : result.issues) {
+      if (issue.severity != fhir::DecodeIssue::Severity::warning) errors.push_back(issue);
+    }
+    if (!errors.empty()) handlers.on_error({source, 0}, errors);
+    resolve_placeholders(*bundle);
+    for (auto& entry : bundle->entry) {
+      if (entry.resource) handlers.on_resource({source, 0}, std::move(*entry.resource));
+    }
+    return;
+  }
+  handlers.on_resource({source, 0}, std::move(std::get<fhir::Resource>(result.value->content)));
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,367 @@
+#include "gateway/config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kEnvPrefix = "GRADIENT_GATEWAY_";
+
+// What a key's text value means. Secrets are never read inline: a *_file key names a file holding the secret.
+enum class Kind { text, path, integer, boolean, secret_file };
+
+struct KeySpec {
+  std::string section;
+  std::string key;
+  Kind kind;
+  std::string default_text;
+  std::string meaning;
+  // Applies a validated value; returns an error message or empty.
+  std::function<std::string(Config&, const std::string&)> apply;
+};
+
+std::optional<long long> parse_integer(const std::string& text) {
+  long long value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_boolean(const std::string& text) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+  return std::nullopt;
+}
+
+std::string read_secret_file(const std::string& path, std::string& secret) {
+  std::ifstream in(path);
+  if (!in) return "cannot read secret file " + path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  secret = buffer.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
+    secret.pop_back();
+  }
+  if (secret.empty()) return "secret file " + path + " is empty";
+  return {};
+}
+
+std::function<std::string(Config&, const std::string&)> int_in(long long low, long long high,
+                                                               std::function<void(Config&, long long)> set) {
+  return [low, high, set = std::move(set)](Config& config, const std::string& text) -> std::string {
+    auto value = parse_integer(text);
+    if (!value) return "expected an integer, got '" + text + "'";
+    if (*value < low || *value > high) {
+      return "must be between " + std::to_string(low) + " and " + std::to_string(high);
+    }
+    set(config, *value);
+    return {};
+  };
+}
+
+std::function<std::string(Config&, const std::string&)> flag(std::function<void(Config&, bool)> set) {
+  return [set = std::move(set)](Config& config, const std::string& text) -> std::string {
+    auto value = parse_boolean(text);
+    if (!value) return "expected true or false, got '" + text + "'";
+    set(config, *value);
+    return {};
+  };
+}
+
+std::function<std::string(Config&, const std::string&)> text(
+    std::function<void(Config&, const std::string&)> set) {
+  return [set = std::move(set)](Config& config, const std::string& value) -> std::string {
+    set(config, value);
+    return {};
+  };
+}
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> specs = {
+      {"server", "listen_address", Kind::text, "127.0.0.1", "address the HTTP server binds (0.0.0.0 for all)",
+       text([](Config& c, const std::string& v) { c.server.listen_address = v; })},
+      {"server", "port", Kind::integer, "8089", "TCP port of the HTTP server (0: any free port)",
+       int_in(0, 65535, [](Config& c, long long v) { c.server.port = static_cast<unsigned>(v); })},
+      {"server", "public_base_url", Kind::text, "http://{listen_address}:{port}",
+       "base URL at which the FHIR server reaches this gateway (the Subscription endpoint is built from it)",
+       text([](Config& c, const std::string& v) { c.server.public_base_url = v; })},
+      {"server", "body_limit_bytes", Kind::integer, "8388608", "largest accepted request body; larger gets 413",
+       int_in(1024, 1LL << 31,
+              [](Config& c, long long v) { c.server.body_limit_bytes = static_cast<std::size_t>(v); })},
+      {"server", "notification_path", Kind::text, "/notify",
+       "path prefix of the REST-hook endpoint (HAPI sends PUT {prefix}/Observation/{id})",
+       text([](Config& c, const std::string& v) { c.server.notification_path = v; })},
+      {"fhir", "base_url", Kind::text, "http://127.0.0.1:8080/fhir", "base URL of the FHIR R4 server",
+       text([](Config& c, const std::string& v) { c.fhir.base_url = v; })},
+      {"fhir", "connect_timeout_ms", Kind::integer, "5000", "TCP and TLS connect timeout",
+       int_in(1, 600000, [](Config& c, long long v) { c.fhir.connect_timeout = std::chrono::milliseconds(v); })},
+      {"fhir", "request_timeout_ms", Kind::integer, "30000", "timeout of one request, sending to last byte",
+       int_in(1, 3600000, [](Config& c, long long v) { c.fhir.request_timeout = std::chrono::milliseconds(v); })},
+      {"fhir", "verify_tls", Kind::boolean, "true", "verify the server's certificate and host name",
+       flag([](Config& c, bool v) { c.fhir.verify_tls = v; })},
+      {"fhir", "ca_file", Kind::path, "", "CA bundle (PEM); empty: the system's trust store",
+       text([](Config& c, const std::string& v) { c.fhir.ca_file = v; })},
+      {"fhir", "bearer_token_file", Kind::secret_file, "",
+       "file holding an OAuth bearer token (or set GRADIENT_GATEWAY_FHIR_BEARER_TOKEN)",
+       [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.bearer_token); }},
+      {"subscription", "manage", Kind::boolean, "true",
+       "create or repair the gateway's R4 Subscription on the FHIR server at start",
+       flag([](Config& c, bool v) { c.subscription.manage = v; })},
+      {"subscription", "header_name", Kind::text, "X-Gradient-Secret",
+       "header carrying the shared secret on every notification",
+       text([](Config& c, const std::string& v) { c.subscription.header_name = v; })},
+      {"subscription", "secret_file", Kind::secret_file, "",
+       "file holding the notification shared secret (or set GRADIENT_GATEWAY_SUBSCRIPTION_SECRET)",
+       [](Config& c, const std::string& v) { return read_secret_file(v, c.subscription.secret); }},
+      {"subscription", "activation_timeout_s", Kind::integer, "120",
+       "how long to wait for the server to mark the Subscription active",
+       int_in(1, 3600,
+              [](Config& c, long long v) { c.subscription.activation_timeout = std::chrono::seconds(v); })},
+      {"state", "path", Kind::path, "gradient-gateway.db", "SQLite file of the durable intake and cursors",
+       text([](Config& c, const std::string& v) { c.state.path = v; })},
+      {"analysis", "terminology_dir", Kind::path, "terminology",
+       "analyte catalogue, ConceptMaps, medications, biological variation, reproductive-status codes",
+       text([](Config& c, const std::string& v) { c.analysis.terminology_dir = v; })},
+      {"analysis", "rules_dir", Kind::path, "rules", "gradient rules, target ranges and suggestions",
+       text([](Config& c, const std::string& v) { c.analysis.rules_dir = v; })},
+      {"analysis", "lookback_days", Kind::integer, "30", "how far back a patient's hormone results are fetched",
+       int_in(1, 3650, [](Config& c, long long v) { c.analysis.lookback_days = static_cast<int>(v); })},
+      {"pipeline", "max_attempts", Kind::integer, "8", "attempts per event before it is parked as dead",
+       int_in(1, 1000, [](Config& c, long long v) { c.pipeline.max_attempts = static_cast<int>(v); })},
+      {"pipeline", "retry_initial_backoff_ms", Kind::integer, "1000", "first retry delay; doubles per attempt",
+       int_in(1, 3600000,
+              [](Config& c, long long v) { c.pipeline.retry_initial_backoff = std::chrono::milliseconds(v); })},
+      {"pipeline", "reconcile_interval_s", Kind::integer, "60",
+       "period of the _lastUpdated catch-up search for missed notifications (0: only at start)",
+       int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_interval = std::chrono::seconds(v); })},
+      {"pipeline", "reconcile_overlap_s", Kind::integer, "120",
+       "how far each catch-up search reaches behind the newest lastUpdated seen (slow commits, clock skew)",
+       int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_overlap = std::chrono::seconds(v); })},
+      {"logging", "level", Kind::text, "info", "error | warn | info | debug",
+       [](Config& c, const std::string& v) -> std::string {
+         if (v != "error" && v != "warn" && v != "info" && v != "debug")
+           return "expected error, warn, info or debug";
+         c.logging.level = v;
+         return {};
+       }},
+      {"logging", "patient_data", Kind::boolean, "false",
+       "debug switch: allow values and names of patients in logs (never in production)",
+       flag([](Config& c, bool v) { c.logging.patient_data = v; })},
+  };
+  return specs;
+}
+
+std::string env_name(const KeySpec& spec) {
+  std::string name(kEnvPrefix);
+  for (char ch : spec.section + "_" + spec.key)
+    name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
+std::string where(const std::string& file, const YAML::Node& node, const std::string& key_path) {
+  std::string text = std::filesystem::path(file).filename().string();
+  const YAML::Mark mark = node.Mark();
+  if (!mark.is_null()) text += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  return text + " (" + key_path + ")";
+}
+
+const KeySpec* find_spec(const std::string& section, const std::string& key) {
+  for (const auto& spec : key_specs()) {
+    if (spec.section == section && spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+bool section_exists(const std::string& section) {
+  return std::any_of(key_specs().begin(), key_specs().end(),
+                     [&](const KeySpec& s) { return s.section == section; });
+}
+
+// Paths in the file are relative to the file's directory, so a config directory can be moved as a whole.
+std::string resolve_path(const std::filesystem::path& base, const std::string& value) {
+  if (value.empty() || value == ":memory:") return value;
+  std::filesystem::path path(value);
+  return path.is_absolute() ? value : (base / path).lexically_normal().string();
+}
+
+void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problems) {
+  auto problem = [&](std::string location, std::string message) {
+    problems.push_back({std::move(location), std::move(message)});
+  };
+  if (config.fhir.base_url.rfind("http://", 0) != 0 && config.fhir.base_url.rfind("https://", 0) != 0) {
+    problem("fhir.base_url", "must start with http:// or https://");
+  }
+  while (config.fhir.base_url.size() > 1 && config.fhir.base_url.back() == '/') config.fhir.base_url.pop_back();
+  if (config.server.notification_path.empty() || config.server.notification_path.front() != '/') {
+    problem("server.notification_path", "must start with /");
+  }
+  if (config.server.public_base_url.empty()) {
+    config.server.public_base_url =
+        "http://" + config.server.listen_address + ":" + std::to_string(config.server.port);
+  }
+  while (!config.server.public_base_url.empty() && config.server.public_base_url.back() == '/') {
+    config.server.public_base_url.pop_back();
+  }
+  if (use == ConfigUse::service && config.subscription.manage && config.subscription.secret.empty()) {
+    problem("subscription.secret_file",
+            "a notification secret is required when subscription.manage is true (secret_file or "
+            "GRADIENT_GATEWAY_SUBSCRIPTION_SECRET)");
+  }
+  for (const auto& [key, dir] : {std::pair{"analysis.terminology_dir", config.analysis.terminology_dir},
+                                 std::pair{"analysis.rules_dir", config.analysis.rules_dir}}) {
+    if (!std::filesystem::is_directory(dir)) problem(key, "directory " + dir + " does not exist");
+  }
+}
+
+}  // namespace
+
+Environment process_environment() {
+  Environment environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    if (text.rfind(kEnvPrefix, 0) != 0) continue;
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    environment.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return environment;
+}
+
+ConfigResult load_config(const std::string& path, const Environment& environment, ConfigUse use) {
+  ConfigResult result;
+  Config config;
+  config.source_path = path;
+  auto& problems = result.problems;
+  const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+
+  // Defaults for directories resolve against the file's directory too.
+  config.analysis.terminology_dir = "terminology";
+  config.analysis.rules_dir = "rules";
+
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    problems.push_back({path, "cannot read the file"});
+    return result;
+  } catch (const YAML::ParserException& error) {
+    problems.push_back(
+        {path + ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1),
+         "YAML syntax: " + error.msg});
+    return result;
+  }
+
+  if (root && !root.IsNull()) {
+    if (!root.IsMap()) {
+      problems.push_back({where(path, root, "<top>"), "the top level must be a mapping of sections"});
+      return result;
+    }
+    for (const auto& section_entry : root) {
+      const auto section = section_entry.first.as<std::string>();
+      if (!section_exists(section)) {
+        problems.push_back({where(path, section_entry.first, section), "unknown section '" + section + "'"});
+        continue;
+      }
+      const YAML::Node& body = section_entry.second;
+      if (body.IsNull()) continue;
+      if (!body.IsMap()) {
+        problems.push_back({where(path, body, section), "a section must be a mapping of keys"});
+        continue;
+      }
+      for (const auto& key_entry : body) {
+        const auto key = key_entry.first.as<std::string>();
+        const std::string key_path = section + "." + key;
+        const KeySpec* spec = find_spec(section, key);
+        if (spec == nullptr) {
+          std::string message = "unknown key '" + key_path + "'";
+          if (key == "secret" || key == "bearer_token") {
+            message += ": secrets are never written inline; use " + key + "_file or the environment";
+          }
+          problems.push_back({where(path, key_entry.first, key_path), message});
+          continue;
+        }
+        if (!key_entry.second.IsScalar()) {
+          problems.push_back({where(path, key_entry.second, key_path), "expected a single value"});
+          continue;
+        }
+        std::string value = key_entry.second.Scalar();
+        if (spec->kind == Kind::path || spec->kind == Kind::secret_file) value = resolve_path(base, value);
+        if (spec->kind == Kind::secret_file && value.empty()) continue;
+        if (auto error = spec->apply(config, value); !error.empty()) {
+          problems.push_back({where(path, key_entry.second, key_path), error});
+        }
+      }
+    }
+  }
+  config.analysis.terminology_dir = resolve_path(base, config.analysis.terminology_dir);
+  config.analysis.rules_dir = resolve_path(base, config.analysis.rules_dir);
+
+  // Environment overrides: every key, plus the two secrets by value.
+  for (const auto& [name, value] : environment) {
+    if (name.rfind(kEnvPrefix, 0) != 0) continue;
+    if (name == "GRADIENT_GATEWAY_SUBSCRIPTION_SECRET") {
+      config.subscription.secret = value;
+      continue;
+    }
+    if (name == "GRADIENT_GATEWAY_FHIR_BEARER_TOKEN") {
+      config.fhir.bearer_token = value;
+      continue;
+    }
+    const KeySpec* match = nullptr;
+    for (const auto& spec : key_specs()) {
+      if (env_name(spec) == name) match = &spec;
+    }
+    if (match == nullptr) {
+      problems.push_back({"env " + name, "unknown variable (no such configuration key)"});
+      continue;
+    }
+    std::string resolved = value;
+    if (match->kind == Kind::path || match->kind == Kind::secret_file) {
+      resolved = resolve_path(std::filesystem::current_path(), value);
+    }
+    if (auto error = match->apply(config, resolved); !error.empty()) problems.push_back({"env " + name, error});
+  }
+
+  validate(config, use, problems);
+  if (problems.empty()) result.config = std::move(config);
+  return result;
+}
+
+fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::string& user_agent) {
+  fhir::RestClientOptions options;
+  options.base_url = fhir.base_url;
+  options.connect_timeout = fhir.connect_timeout;
+  options.request_timeout = fhir.request_timeout;
+  options.bearer_token = fhir.bearer_token;
+  options.verify_peer = fhir.verify_tls;
+  options.ca_file = fhir.ca_file;
+  options.user_agent = user_agent;
+  return options;
+}
+
+std::string describe_config_keys() {
+  std::ostringstream out;
+  std::string section;
+  for (const auto& spec : key_specs()) {
+    if (spec.section != section) {
+      section = spec.section;
+      out << section << ":\n";
+    }
+    out << "  " << spec.key << " (default " << (spec.default_text.empty() ? "none" : spec.default_text) << ", env "
+        << env_name(spec) << ")\n      " << spec.meaning << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace gg::gateway

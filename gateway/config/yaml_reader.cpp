@@ -1,0 +1,40 @@
+#include "gateway/config/yaml_reader.hpp"
+
+namespace gg::gateway {
+
+std::optional<YAML::Node> load_yaml(const std::string& file, std::vector<ConfigProblem>& problems) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    problems.push_back({file, "cannot read the file"});
+  } catch (const YAML::ParserException& error) {
+    problems.push_back(
+        {file + ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1),
+         "YAML syntax: " + error.msg});
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> string_list(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> values;
+  if (!node) return values;
+  if (!node.IsSequence()) {
+    reader.problem(node, path, "expected a list");
+    return values;
+  }
+  for (const auto& item : node) {
+    if (item.IsScalar()) {
+      values.push_back(item.Scalar());
+    } else {
+      reader.problem(item, path, "expected a single value");
+    }
+  }
+  return values;
+}
+
+void check_version(YamlReader& reader, const YAML::Node& root) {
+  auto version = reader.text(root, "version", "", true);
+  if (version && *version != "1") reader.problem(root["version"], "version", "only schema version 1 is known");
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,93 @@
+// Strict reading of the YAML configuration files: every access names the keys it allows, and each problem carries
+// file:line:column and the element path. Shared by the knowledge loaders (gateway/config/knowledge_loader.cpp,
+// gateway/config/medication_loader.cpp).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+
+namespace gg::gateway {
+
+// Reads one YAML file strictly: every access names the keys it allows, and each problem carries file:line:column.
+class YamlReader {
+ public:
+  YamlReader(std::string file, std::vector<ConfigProblem>& problems)
+      : file_(std::move(file)), problems_(problems) {}
+
+  const std::string& file() const { return file_; }
+
+  void problem(const YAML::Node& node, const std::string& path, const std::string& message) {
+    std::string location = std::filesystem::path(file_).filename().string();
+    const auto mark = node.Mark();
+    if (!mark.is_null()) location += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    problems_.push_back({location + " (" + path + ")", message});
+  }
+
+  // Reports keys of a mapping that are not allowed.
+  bool expect_map(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<std::string_view> allowed) {
+    if (!node.IsMap()) {
+      problem(node, path, "expected a mapping");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        problem(entry.first, path.empty() ? key : path + "." + key, "unknown key '" + key + "'");
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> text(const YAML::Node& map, const std::string& key, const std::string& path,
+                                  bool required) {
+    const YAML::Node node = map[key];
+    if (!node) {
+      if (required) problem(map, path + "." + key, "required key '" + key + "' is missing");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      problem(node, path + "." + key, "expected a single value");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<double> number(const YAML::Node& map, const std::string& key, const std::string& path,
+                               bool required) {
+    auto value = text(map, key, path, required);
+    if (!value) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      double number = std::stod(*value, &used);
+      if (used == value->size()) return number;
+    } catch (const std::exception&) {
+    }
+    problem(map[key], path + "." + key, "expected a number");
+    return std::nullopt;
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigProblem>& problems_;
+};
+
+// The parsed file, or a problem (unreadable, YAML syntax with its position).
+std::optional<YAML::Node> load_yaml(const std::string& file, std::vector<ConfigProblem>& problems);
+
+// A list of single values (absent: empty); other shapes are problems at `path`.
+std::vector<std::string> string_list(YamlReader& reader, const YAML::Node& node, const std::string& path);
+
+// `version: 1`, required.
+void check_version(YamlReader& reader, const YAML::Node& root);
+
+}  // namespace gg::gateway

@@ -1,0 +1,435 @@
+#include "gateway/http/http_server.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "fhir/decode_result.hpp"
+#include "fhir/json_codec.hpp"
+#include "gateway/telemetry/log.hpp"
+
+namespace gg::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace detail {
+
+// A session as the server sees it, whatever its transport: something stop() can close.
+class SessionControl {
+ public:
+  virtual ~SessionControl() = default;
+  virtual void shutdown() = 0;  // from any thread
+};
+
+struct HttpServerShared {
+  HttpServerOptions options;
+  HttpHandler handler;
+
+  std::mutex sessions_mutex;  // guards: sessions, stopping
+  std::unordered_map<SessionControl*, std::weak_ptr<SessionControl>> sessions;
+  bool stopping = false;
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::HttpServerShared;
+using detail::SessionControl;
+
+constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
+// After an error response the connection closes; reading (and discarding) what the client still sends for a
+// moment keeps the close from turning into a reset that could destroy the response before the client reads it.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after e.g. EMFILE, instead of a busy loop
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return out;
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+HttpRequest to_http_request(http::request<http::string_body>&& message, const std::string& remote_address) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    auto [it, inserted] = request.headers.try_emplace(lower(field.name_string()), field.value());
+    // RFC 9110 section 5.3: repeated field lines combine into one comma-separated value.
+    if (!inserted) (it->second += ", ").append(field.value());
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address;
+  return request;
+}
+
+// For HEAD the header says how long the body would be and no body follows (RFC 9110 section 9.3.2).
+http::response<http::string_body> to_message(HttpResponse&& response, unsigned version, bool keep_alive,
+                                             bool head = false) {
+  http::response<http::string_body> message{static_cast<http::status>(response.status), version};
+  message.set(http::field::server, "gradient-gateway");
+  for (auto& [name, value] : response.headers) message.insert(name, value);
+  if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
+  if (response.status == 204 || response.status == 304) {
+    response.body.clear();  // RFC 9110 sections 15.3.5 and 15.4.5: no content
+  }
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+  if (head && message.has_content_length()) {
+    const auto length = message.body().size();
+    message.body().clear();
+    message.content_length(length);
+  }
+  return message;
+}
+
+// One connection's requests and responses, whatever the stream under them. Derived supplies stream() (a
+// beast::tcp_stream or an ssl_stream over one), shutdown_send() for the end of a conversation, and
+// shared_from_this(); a TLS session is one more Derived, as in Beast's advanced_server_flex.
+template <class Derived>
+class HttpSession : public SessionControl {
+ public:
+  void shutdown() override {
+    net::post(derived().stream().get_executor(),
+              beast::bind_front_handler(&HttpSession::on_shutdown, derived().shared_from_this()));
+  }
+
+ protected:
+  HttpSession(std::shared_ptr<HttpServerShared> shared, std::string remote_address, beast::flat_buffer buffer)
+      : shared_(std::move(shared)), remote_address_(std::move(remote_address)), buffer_(std::move(buffer)) {}
+
+  ~HttpSession() override {
+    const std::lock_guard lock(shared_->sessions_mutex);
+    shared_->sessions.erase(this);
+  }
+
+  // Called by Derived on the session's strand once its stream is ready.
+  void start() {
+    {
+      const std::lock_guard lock(shared_->sessions_mutex);
+      if (shared_->stopping) return;  // the session ends here and its socket closes
+      shared_->sessions.emplace(this, derived().weak_from_this());
+    }
+    do_read();
+  }
+
+ private:
+  Derived& derived() { return static_cast<Derived&>(*this); }
+  auto& lowest_layer() { return beast::get_lowest_layer(derived().stream()); }
+  const HttpServerOptions& options() const { return shared_->options; }
+
+  void do_read() {
+    if (closing_) return do_close();
+    // A new parser per message: each has its own body limit and no state left from the last request.
+    parser_.emplace();
+    parser_->body_limit(options().body_limit);
+    // One deadline for the whole request (header and body), which is also the idle keep-alive timeout.
+    lowest_layer().expires_after(options().read_timeout);
+    http::async_read_header(derived().stream(), buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_read_header, derived().shared_from_this()));
+  }
+
+  void on_read_header(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return on_read_failed(ec);
+    const auto& header = parser_->get();
+    // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue" may wait for the interim response
+    // before sending the body. The body limit was already checked against Content-Length.
+    if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue") &&
+        !parser_->is_done()) {
+      interim_.emplace(http::status::continue_, header.version());
+      writing_ = true;
+      lowest_layer().expires_after(options().write_timeout);
+      return http::async_write(derived().stream(), *interim_,
+                               beast::bind_front_handler(&HttpSession::on_continue, derived().shared_from_this()));
+    }
+    read_body();
+  }
+
+  void on_continue(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec) return;
+    if (closing_) return do_close();
+    lowest_layer().expires_after(options().read_timeout);
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(derived().stream(), buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return on_read_failed(ec);
+    const unsigned version = parser_->get().version();
+    const bool keep_alive = parser_->get().keep_alive() && !closing_;
+    const bool head = parser_->get().method() == http::verb::head;
+    try {
+      HttpResponse reply = respond(shared_->handler, to_http_request(parser_->release(), remote_address_));
+      response_ = to_message(std::move(reply), version, keep_alive, head);
+    } catch (const std::exception&) {
+      return;  // out of memory building the answer: the connection closes
+    }
+    do_write();
+  }
+
+  void on_read_failed(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return do_close();  // the client closed between requests
+    if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+        ec == http::error::partial_message) {
+      return;  // a transport error or a timeout (the stream is closed already): nothing to answer
+    }
+    if (ec == http::error::body_limit) {
+      return send_error(
+          413, "too-long",
+          "The request body exceeds the limit of " + std::to_string(options().body_limit) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return send_error(431, "too-long", "The request header is too large");
+    }
+    send_error(400, "structure", "Malformed HTTP request: " + ec.message());
+  }
+
+  void do_write() {
+    writing_ = true;
+    lowest_layer().expires_after(options().write_timeout);
+    http::async_write(derived().stream(), response_,
+                      beast::bind_front_handler(&HttpSession::on_write, derived().shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec) return;
+    if (response_.need_eof() || closing_) return do_close();
+    do_read();
+  }
+
+  // Answers a request the parser rejected, then closes: the rest of the stream cannot be trusted to frame
+  // another request.
+  void send_error(unsigned status, std::string code, std::string diagnostics) {
+    response_ = to_message(operation_outcome_response(status, std::move(code), std::move(diagnostics)), 11, false);
+    writing_ = true;
+    lowest_layer().expires_after(options().write_timeout);
+    http::async_write(derived().stream(), response_,
+                      beast::bind_front_handler(&HttpSession::on_error_written, derived().shared_from_this()));
+  }
+
+  void on_error_written(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec) return;
+    derived().shutdown_send();
+    if (closing_) return;
+    lowest_layer().expires_after(kLingerTimeout);
+    do_linger();
+  }
+
+  void do_linger() {
+    derived().stream().async_read_some(
+        buffer_.prepare(4096), beast::bind_front_handler(&HttpSession::on_linger, derived().shared_from_this()));
+  }
+
+  void on_linger(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return;  // end of stream, timeout or shutdown: the session ends and its socket closes
+    do_linger();     // the bytes read stay uncommitted: the next read overwrites them
+  }
+
+  void do_close() { derived().shutdown_send(); }
+
+  void on_shutdown() {
+    closing_ = true;
+    // A session writing finishes its response first (on_write sees closing_); one waiting for a request stops.
+    if (!writing_) lowest_layer().close();
+  }
+
+  std::shared_ptr<HttpServerShared> shared_;
+  std::string remote_address_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> interim_;  // 100 Continue
+  http::response<http::string_body> response_;               // one response in flight at a time
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+// A session over plain TCP.
+class PlainHttpSession : public HttpSession<PlainHttpSession>,
+                         public std::enable_shared_from_this<PlainHttpSession> {
+ public:
+  PlainHttpSession(tcp::socket&& socket, std::shared_ptr<HttpServerShared> shared, std::string remote_address,
+                   beast::flat_buffer buffer)
+      : HttpSession(std::move(shared), std::move(remote_address), std::move(buffer)), stream_(std::move(socket)) {}
+
+  void run() {
+    // Everything of this session happens on its strand, the socket's executor.
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&PlainHttpSession::start, shared_from_this()));
+  }
+
+  beast::tcp_stream& stream() { return stream_; }
+
+  void shutdown_send() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+ private:
+  beast::tcp_stream stream_;
+};
+
+}  // namespace
+
+namespace detail {
+
+class HttpListener : public std::enable_shared_from_this<HttpListener> {
+ public:
+  HttpListener(net::io_context& ioc, std::shared_ptr<HttpServerShared> shared)
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        retry_timer_(acceptor_.get_executor()),
+        shared_(std::move(shared)) {}
+
+  beast::error_code listen(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    if (acceptor_.open(endpoint.protocol(), ec); ec) return ec;
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec); ec) return ec;
+    if (acceptor_.bind(endpoint, ec); ec) return ec;
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) return ec;
+    return {};
+  }
+
+  unsigned short port() const {
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec).port();
+  }
+
+  void run() {
+    net::dispatch(acceptor_.get_executor(),
+                  beast::bind_front_handler(&HttpListener::do_accept, shared_from_this()));
+  }
+
+  void stop() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+      self->retry_timer_.cancel();
+    });
+  }
+
+ private:
+  void do_accept() {
+    // Each connection gets its own strand.
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&HttpListener::on_accept, shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
+    if (ec) {
+      log(LogLevel::warn, "http.accept_failed", {{"error", ec.message()}});
+      retry_timer_.expires_after(kAcceptRetryDelay);
+      retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+      });
+      return;
+    }
+    beast::error_code endpoint_ec;
+    auto remote = socket.remote_endpoint(endpoint_ec).address();
+    if (!endpoint_ec) {  // otherwise the peer has gone already
+      // On a dual-stack "::" listener IPv4 peers arrive as ::ffff:a.b.c.d: report them as a.b.c.d.
+      if (remote.is_v6() && remote.to_v6().is_v4_mapped()) {
+        remote = net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6());
+      }
+      std::make_shared<PlainHttpSession>(std::move(socket), shared_, remote.to_string(), beast::flat_buffer{})
+          ->run();
+    }
+    do_accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
+  std::shared_ptr<HttpServerShared> shared_;
+};
+
+}  // namespace detail
+
+HttpResponse operation_outcome_response(unsigned status, std::string code, std::string diagnostics) {
+  const fhir::Resource outcome =
+      fhir::make_operation_outcome(status >= 500 ? "fatal" : "error", std::move(code), std::move(diagnostics));
+  return HttpResponse{status, std::string(kFhirJson), fhir::to_json(outcome), {}};
+}
+
+HttpResponse respond(const HttpHandler& handler, const HttpRequest& request) {
+  try {
+    HttpResponse response = handler(request);
+    if (response.status >= 200 && response.status <= 599) return response;
+    log(LogLevel::error, "http.handler_failed",
+        {{"method", request.method},
+         {"path", std::string(path_of(request.target))},
+         {"error", "invalid status " + std::to_string(response.status)}});
+  } catch (const std::exception& e) {
+    // The query and body may carry patient data; the path names resources by id only.
+    log(LogLevel::error, "http.handler_failed",
+        {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", e.what()}});
+  } catch (...) {
+    log(LogLevel::error, "http.handler_failed",
+        {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", "unknown"}});
+  }
+  return operation_outcome_response(500, "exception", "The server failed to process the request");
+}
+
+HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+    : ioc_(ioc), shared_(std::make_shared<detail::HttpServerShared>()) {
+  shared_->options = std::move(options);
+  shared_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+boost::system::error_code HttpServer::start() {
+  if (listener_ != nullptr) return net::error::already_open;
+  beast::error_code ec;
+  const auto address = net::ip::make_address(shared_->options.address, ec);
+  if (ec) return ec;
+  auto listener = std::make_shared<detail::HttpListener>(ioc_, shared_);
+  if (ec = listener->listen(tcp::endpoint(address, shared_->options.port)); ec) return ec;
+  port_ = listener->port();
+  listener_ = std::move(listener);
+  listener_->run();
+  return {};
+}
+
+void HttpServer::stop() {
+  std::vector<std::shared_ptr<detail::SessionControl>> live;
+  {
+    const std::lock_guard lock(shared_->sessions_mutex);
+    if (shared_->stopping) return;
+    shared_->stopping = true;
+    for (const auto& [key, session] : shared_->sessions) {
+      if (auto alive = session.lock()) live.push_back(std::move(alive));
+    }
+  }
+  if (listener_ != nullptr) listener_->stop();
+  for (const auto& session : live) session->shutdown();
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,54 @@
+// The REST-hook ingress (ARCHITECTURE.md step 1-2): HAPI's classic R4 Subscription delivers
+// PUT {prefix}/{type}/{id} with the resource (payload), POST {prefix} with an empty body (no payload), or
+// DELETE {prefix}/{type}/{id}; a topic-based (Backport IG) notification is a POST of a history Bundle.
+// Each becomes an intake event recorded durably before the answer; a duplicate (id, version) collapses.
+// Request in, response out: tests call handle() without sockets.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "fhir/json_codec.hpp"
+#include "gateway/http/http_server.hpp"
+#include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/metrics.hpp"
+
+namespace gg::gateway {
+
+struct NotificationEndpointOptions {
+  std::string path_prefix = "/notify";
+  std::string secret_header = "X-Gradient-Secret";
+  std::string secret;
+};
+
+class NotificationEndpoint {
+ public:
+  // wanted: decides from Observation.code whether it is a hormone result (the catalogue's codes).
+  // now_iso: the clock, as ISO 8601 UTC text. on_recorded: wakes the pipeline after a new event (or a
+  // reconcile request, with an empty event) was stored.
+  NotificationEndpoint(NotificationEndpointOptions options, StateStore& store, MetricsRegistry& metrics,
+                       fhir::DecodeOptions wanted, std::function<std::string()> now_iso,
+                       std::function<void(bool reconcile)> on_recorded);
+
+  // Whether the request's path is under the notification prefix.
+  [[nodiscard]] bool matches(const HttpRequest& request) const;
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  HttpResponse record(const fhir::Resource& resource, std::string payload);
+  HttpResponse record_event(IntakeEvent event);
+
+  NotificationEndpointOptions options_;
+  StateStore& store_;
+  fhir::DecodeOptions wanted_;
+  std::function<std::string()> now_iso_;
+  std::function<void(bool)> on_recorded_;
+  Counter& received_;
+  Counter& recorded_;
+  Counter& duplicate_;
+  Counter& skipped_;
+  Counter& rejected_;
+  Counter& unauthorized_;
+};
+
+}  // namespace gg::gateway

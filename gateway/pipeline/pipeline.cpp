@@ -1,0 +1,429 @@
+#include "gateway/pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <ctime>
+#include <map>
+
+#include "analytics/analysis.hpp"
+#include "analytics/date_time.hpp"
+#include "fhir/json_codec.hpp"
+#include "fhir/url.hpp"
+#include "gateway/pipeline/rejections.hpp"
+#include "gateway/pipeline/retraction.hpp"
+#include "gateway/pipeline/write_back.hpp"
+#include "gateway/telemetry/log.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::size_t kClaimBatch = 200;
+constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
+
+// A failure worth retrying: no answer, or an answer that says "later" (5xx, 408, 429).
+bool transient(const fhir::RestError& error) {
+  if (error.http_status == 0) return true;
+  return error.http_status >= 500 || error.http_status == 408 || error.http_status == 429;
+}
+
+std::string code_list(const LoadedKnowledge& knowledge) {
+  std::string list;
+  for (const auto& [system, code] : knowledge.subscription_codes()) {
+    if (!list.empty()) list += ',';
+    list += system + "|" + code;
+  }
+  return fhir::percent_encode(list);
+}
+
+}  // namespace
+
+std::string format_instant(std::chrono::sys_seconds time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::RestClient& client,
+                   const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config,
+                   int lookback_days, Clock clock)
+    : strand_(boost::asio::make_strand(executor)),
+      store_(store),
+      client_(client),
+      knowledge_(knowledge),
+      config_(config),
+      lookback_days_(lookback_days),
+      clock_(std::move(clock)),
+      wakeup_(strand_),
+      done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
+      retried_(metrics.counter("gradient_gateway_events_retried_total",
+                               "Processing attempts that failed transiently and were rescheduled")),
+      failed_(metrics.counter("gradient_gateway_events_failed_total",
+                              "Intake events the FHIR server refused permanently (4xx)")),
+      dead_(metrics.counter("gradient_gateway_events_dead_total",
+                            "Intake events given up after pipeline.max_attempts transient failures")),
+      written_(metrics.counter("gradient_gateway_writeback_transactions_total",
+                               "Write-back transactions the FHIR server accepted")),
+      skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
+                                       "Search result entries that did not decode and were left out")),
+      metrics_(metrics),
+      reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
+                                  "Intake events stored durably, by transport", {{"source", "poll"}})),
+      reconcile_runs_(
+          metrics.counter("gradient_gateway_reconcile_runs_total",
+                          "Completed _lastUpdated catch-up searches (the first start only sets the cursor)")),
+      pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")) {}
+
+void Pipeline::wake(bool reconcile) {
+  boost::asio::post(strand_, [this, reconcile] {
+    if (reconcile) reconcile_requested_ = true;
+    wakeup_.cancel();
+  });
+}
+
+void Pipeline::stop() {
+  stopped_ = true;
+  boost::asio::post(strand_, [this] { wakeup_.cancel(); });
+}
+
+boost::asio::awaitable<void> Pipeline::run() {
+  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  while (!stopped_) {
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
+      reconcile_requested_ = false;
+      co_await reconcile();
+      next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
+    }
+
+    auto due = store_.claim_due(format_instant(clock_()), kClaimBatch);
+    pending_.set(static_cast<double>(store_.counts().pending));
+    if (due.empty()) {
+      // Sleep until woken by a new event, or a retry or reconcile may be due (checked at least every second).
+      wakeup_.expires_after(std::chrono::seconds(1));
+      boost::system::error_code ignored;
+      co_await wakeup_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+      continue;
+    }
+
+    // Per-patient groups, in intake order of each patient's first event.
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<StoredEvent>> by_patient;
+    for (auto& event : due) {
+      std::string patient = event.patient;
+      if (patient.empty() && !event.payload.empty()) {
+        auto decoded = fhir::decode_resource(event.payload);
+        if (decoded.ok()) {
+          if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) {
+            patient = observation->subject.reference;
+          }
+        }
+      }
+      if (!by_patient.contains(patient)) order.push_back(patient);
+      by_patient[patient].push_back(std::move(event));
+    }
+    for (const auto& patient : order) {
+      if (stopped_) break;
+      const auto& events = by_patient[patient];
+      Outcome outcome;
+      if (patient.rfind("Patient/", 0) != 0) {
+        // Deletes and results without a Patient subject carry nothing to analyse here.
+        outcome = {Outcome::Kind::done, {}};
+        log(LogLevel::info, "event.no-patient", {{"count", std::to_string(events.size())}});
+      } else {
+        outcome = co_await process_patient(patient, events);
+      }
+      for (const auto& event : events) settle(event, outcome);
+    }
+  }
+}
+
+void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
+  const std::string seq = std::to_string(event.seq);
+  switch (outcome.kind) {
+    case Outcome::Kind::done:
+      if (store_.mark_done(event.seq)) done_.inc();
+      return;
+    case Outcome::Kind::failed:
+      if (store_.mark_failed(event.seq, outcome.error)) failed_.inc();
+      log(LogLevel::error, "event.failed", {{"seq", seq}, {"id", event.resource_id}, {"error", outcome.error}});
+      return;
+    case Outcome::Kind::retry:
+      break;
+  }
+  const auto attempts = event.attempts + 1;
+  if (attempts >= config_.max_attempts) {
+    if (store_.mark_dead(event.seq, outcome.error)) dead_.inc();
+    log(LogLevel::error, "event.dead",
+        {{"seq", seq},
+         {"id", event.resource_id},
+         {"attempts", std::to_string(attempts)},
+         {"error", outcome.error}});
+    return;
+  }
+  const auto backoff = config_.retry_initial_backoff * (1LL << std::min<std::int64_t>(attempts - 1, 16));
+  const auto next = clock_() + std::chrono::ceil<std::chrono::seconds>(backoff);
+  if (store_.mark_retry(event.seq, format_instant(next), outcome.error)) retried_.inc();
+  log(LogLevel::warn, "event.retry",
+      {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
+}
+
+boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::string& patient,
+                                                                    const std::vector<StoredEvent>& events) {
+  const auto as_of = clock_();
+  const std::string patient_id = patient.substr(std::string_view("Patient/").size());
+
+  analytics::PatientFacts facts;
+  facts.reference = patient;
+  auto read = co_await client_.read("Patient", patient_id);
+  if (!read.ok())
+    co_return Outcome{transient(*read.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "read Patient: " + read.error->message};
+  if (read.value->status == 200) {
+    auto decoded = fhir::decode_resource(read.value->body);
+    if (decoded.ok()) {
+      if (auto* resource = std::get_if<fhir::Patient>(&*decoded.value))
+        facts = analytics::patient_facts(*resource);
+    }
+  } else if (read.value->status >= 500 || read.value->status == 429) {
+    co_return Outcome{Outcome::Kind::retry, "read Patient: status " + std::to_string(read.value->status)};
+  }
+  facts.reference = patient;
+
+  // The patient's recent hormone results: the context every gradient needs.
+  const auto since = as_of - std::chrono::days(lookback_days_);
+  const std::string query = "subject=" + fhir::percent_encode(patient) + "&code=" + code_list(knowledge_) +
+                            "&date=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200";
+  auto found = co_await client_.search("Observation", query);
+  if (!found.ok()) {
+    co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "search Observation: " + found.error->message};
+  }
+  if (!found.value->skipped.empty()) {
+    skipped_results_.inc(static_cast<double>(found.value->skipped.size()));
+    log(LogLevel::warn, "context.entries-skipped",
+        {{"patient", patient},
+         {"count", std::to_string(found.value->skipped.size())},
+         {"first", found.value->skipped.front().path + ": " + found.value->skipped.front().message}});
+  }
+  std::vector<fhir::Observation> observations;
+  for (auto& resource : found.value->resources) {
+    if (auto* observation = std::get_if<fhir::Observation>(&resource))
+      observations.push_back(std::move(*observation));
+  }
+  // The notified versions too: the analysis keeps the highest version of each id.
+  for (const auto& event : events) {
+    if (event.payload.empty()) continue;
+    auto decoded = fhir::decode_resource(event.payload, knowledge_.decode_options());
+    if (!decoded.ok()) continue;
+    if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) observations.push_back(*observation);
+  }
+
+  // The patient's hormone medications, for dose timing. A server that refuses a medication search (4xx: the type
+  // is not supported, or not allowed) leaves dose timing without it, logged and counted, never a failed event.
+  std::vector<fhir::MedicationUse> medications;
+  if (!knowledge_.knowledge.medications.medications.empty()) {
+    const std::string subject = "subject=" + fhir::percent_encode(patient);
+    const std::pair<std::string, std::string> searches[] = {
+        {"MedicationAdministration", subject + "&effective-time=ge" + fhir::percent_encode(format_instant(since)) +
+                                         "&_include=MedicationAdministration:medication&_count=200"},
+        {"MedicationStatement", subject + "&_include=MedicationStatement:medication&_count=200"},
+        {"MedicationRequest", subject + "&_include=MedicationRequest:medication&_count=200"}};
+    // A use that names a Medication resource brings it along (_include); its code identifies the medication.
+    std::vector<fhir::Medication> named;
+    for (const auto& [type, medication_query] : searches) {
+      auto uses = co_await client_.search(type, medication_query);
+      if (!uses.ok()) {
+        if (transient(*uses.error)) {
+          co_return Outcome{Outcome::Kind::retry, "search " + type + ": " + uses.error->message};
+        }
+        metrics_
+            .counter("gradient_gateway_context_medication_searches_refused_total",
+                     "Medication searches the FHIR server refused (4xx): dose timing went without that type",
+                     {{"type", type}})
+            .inc();
+        log(LogLevel::warn, "context.medications-unavailable",
+            {{"patient", patient}, {"type", type}, {"error", uses.error->message}});
+        continue;
+      }
+      for (auto& resource : uses.value->resources) {
+        if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) medications.push_back(std::move(*use));
+        if (auto* medication = std::get_if<fhir::Medication>(&resource)) named.push_back(std::move(*medication));
+      }
+    }
+    fhir::resolve_medication_references(medications, named);
+  }
+
+  auto analysis = analytics::analyze(facts, observations, medications, knowledge_.knowledge, as_of);
+  report_unusable(analysis, patient);
+
+  // A result notified now as entered-in-error or cancelled retracts what was written from it (once: on its own
+  // notification, not on every later analysis that sees it in the context).
+  std::vector<std::string> retracted;
+  for (const auto& reference : retracted_inputs(analysis.excluded)) {
+    const bool notified = std::any_of(events.begin(), events.end(), [&](const StoredEvent& event) {
+      return reference == event.resource_type + "/" + event.resource_id;
+    });
+    if (notified) retracted.push_back(reference);
+  }
+  if (!retracted.empty()) {
+    auto outcome = co_await retract(patient, retracted, as_of);
+    if (outcome.kind != Outcome::Kind::done) co_return outcome;
+  }
+  auto entries = write_back_entries(
+      analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
+                                 knowledge_.rule_set_version, GG_VERSION, knowledge_.knowledge.suggestions});
+  log(LogLevel::info, "analysis.done",
+      {{"patient", patient},
+       {"measurements", std::to_string(analysis.measurements.size())},
+       {"gradients", std::to_string(analysis.gradients.size())},
+       {"resources", std::to_string(entries.size())}});
+  if (entries.empty()) co_return Outcome{};
+
+  auto written = co_await client_.transaction(transaction_bundle(std::move(entries)));
+  if (!written.ok()) {
+    co_return Outcome{transient(*written.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "write-back transaction: " + written.error->message};
+  }
+  written_.inc();
+  co_return Outcome{};
+}
+
+boost::asio::awaitable<Pipeline::Outcome> Pipeline::retract(const std::string& patient,
+                                                            const std::vector<std::string>& retracted,
+                                                            std::chrono::sys_seconds as_of) {
+  // The gateway's own output about the patient: derived Observations by code system, the others by identifier.
+  const std::string subject = "subject=" + fhir::percent_encode(patient);
+  const std::string ours = fhir::percent_encode(std::string(kWriteBackIdentifierSystem) + "|");
+  const std::pair<std::string, std::string> searches[] = {
+      {"Observation", subject + "&code=" +
+                          fhir::percent_encode(std::string(analytics::kGradientCodeSystem) + "|") + "&_count=200"},
+      {"RiskAssessment", subject + "&identifier=" + ours + "&_count=200"},
+      {"CarePlan", subject + "&identifier=" + ours + "&_count=200"}};
+  std::vector<fhir::Resource> written;
+  for (const auto& [type, query] : searches) {
+    auto found = co_await client_.search(type, query);
+    if (!found.ok()) {
+      co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                        "search " + type + " to retract: " + found.error->message};
+    }
+    for (auto& resource : found.value->resources) written.push_back(std::move(resource));
+  }
+  auto entries = retraction_entries(retracted, written, format_instant(as_of));
+  if (entries.empty()) co_return Outcome{};
+  std::map<std::string, std::size_t> by_type;
+  for (const auto& entry : entries) ++by_type[std::string(fhir::resource_type(*entry.resource))];
+  auto written_back = co_await client_.transaction(transaction_bundle(std::move(entries)));
+  if (!written_back.ok()) {
+    // 412: one of them changed since it was read (If-Match); the next attempt reads it again.
+    const bool again = transient(*written_back.error) || written_back.error->http_status == 412;
+    co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "retraction transaction: " + written_back.error->message};
+  }
+  for (const auto& [type, count] : by_type) {
+    metrics_
+        .counter("gradient_gateway_retracted_total",
+                 "Resources the gateway wrote that it set to entered-in-error because an input was retracted",
+                 {{"type", type}})
+        .inc(static_cast<double>(count));
+  }
+  log(LogLevel::info, "retraction.done",
+      {{"patient", patient}, {"inputs", std::to_string(retracted.size())}, {"first", retracted.front()}});
+  co_return Outcome{};
+}
+
+void Pipeline::report_unusable(const analytics::Analysis& analysis, const std::string& patient) {
+  // Each Observation version is reported once, however often a patient's context brings it back.
+  const std::string now = format_instant(clock_());
+  for (const auto& rejected : analysis.rejections) {
+    const std::string reasons = rejection_reasons(rejected);
+    const bool first_time =
+        store_.record_rejection({rejected.reference, rejected.version_id, patient, rejected.analyte_id, reasons,
+                                 fhir::to_json(fhir::Resource{rejection_outcome(rejected)}), now});
+    if (!first_time) continue;
+    const std::string primary(rejected.issues.empty() ? "invalid"
+                                                      : analytics::to_string(rejected.issues.front().reason));
+    metrics_
+        .counter("gradient_gateway_results_rejected_total",
+                 "Hormone results that could not be used, by first reason (GET /admin/rejections lists them)",
+                 {{"reason", primary}})
+        .inc();
+    log(LogLevel::warn, "result.rejected",
+        {{"observation", rejected.reference},
+         {"version", rejected.version_id},
+         {"analyte", rejected.analyte_id},
+         {"reasons", reasons},
+         {"element", rejected.issues.empty() ? std::string() : rejected.issues.front().element}});
+  }
+  for (const auto& excluded : analysis.excluded) {
+    metrics_
+        .counter("gradient_gateway_results_excluded_total",
+                 "Hormone results without a value by their own account (cancelled, entered-in-error, registered, "
+                 "data-absent)",
+                 {{"status", excluded.status}})
+        .inc();
+  }
+  if (analysis.skipped > 0) {
+    metrics_
+        .counter("gradient_gateway_results_not_hormone_total",
+                 "Observations in a patient's context that are not hormone results (skipped, not errors)")
+        .inc(static_cast<double>(analysis.skipped));
+  }
+}
+
+boost::asio::awaitable<void> Pipeline::reconcile() {
+  const auto now = clock_();
+  auto cursor = store_.cursor(std::string(kReconcileCursor));
+  const auto since = cursor ? analytics::parse_fhir_date_time(*cursor).instant : std::nullopt;
+  if (!since) {
+    // First start (or an unreadable cursor): history is backfill's job; from now on nothing is missed.
+    if (cursor) log(LogLevel::warn, "reconcile.cursor_unreadable", {{"cursor", *cursor}});
+    store_.set_cursor(std::string(kReconcileCursor), format_instant(now));
+    reconcile_runs_.inc();
+    co_return;
+  }
+  // ge and an overlap, never gt the cursor: a result updated in the cursor's second, or by a transaction that
+  // started before the last search and committed after it, is found again; its version is already recorded.
+  const std::string from = format_instant(since->utc - config_.reconcile_overlap);
+  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=ge" + fhir::percent_encode(from) +
+                            "&_sort=_lastUpdated&_count=200";
+  auto found = co_await client_.search("Observation", query);
+  if (!found.ok()) {
+    log(LogLevel::warn, "reconcile.failed", {{"error", found.error->message}});
+    co_return;
+  }
+  std::string newest = *cursor;
+  auto newest_instant = since->utc;
+  std::size_t recorded = 0;
+  for (const auto& resource : found.value->resources) {
+    const auto* observation = std::get_if<fhir::Observation>(&resource);
+    if (observation == nullptr) continue;
+    auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
+                                                   observation->subject.reference, IntakeSource::poll,
+                                                   format_instant(now), fhir::to_json(resource)});
+    if (outcome.kind == RecordOutcome::Kind::inserted) {
+      ++recorded;
+      reconciled_.inc();
+    }
+    if (!outcome.stored()) co_return;  // keep the cursor: the next reconcile tries again
+    const auto updated = analytics::parse_fhir_date_time(observation->meta.last_updated).instant;
+    if (updated && updated->utc > newest_instant) {
+      newest_instant = updated->utc;
+      newest = observation->meta.last_updated;
+    }
+  }
+  store_.set_cursor(std::string(kReconcileCursor), newest);
+  reconcile_runs_.inc();
+  log(recorded > 0 ? LogLevel::info : LogLevel::debug, "reconcile.searched",
+      {{"since", from},
+       {"seen", std::to_string(found.value->resources.size())},
+       {"recorded", std::to_string(recorded)}});
+}
+
+}  // namespace gg::gateway

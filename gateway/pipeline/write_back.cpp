@@ -1,0 +1,352 @@
+#include "gateway/pipeline/write_back.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "analytics/gradient_rules.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
+constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+// Observation.interpretation codes for a change beyond the reference change value: "U" (Significant change up)
+// and "D" (Significant change down), in the v3 ObservationInterpretation code system's
+// _ObservationInterpretationChange group (http://terminology.hl7.org/ValueSet/v3-ObservationInterpretationChange).
+constexpr std::string_view kInterpretationSystem =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+constexpr std::string_view kReviewNote =
+    "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
+    "suggestion before acting on them.";
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) {
+    throw std::runtime_error("SHA-256 unavailable");  // OpenSSL misconfigured: a start-up class failure
+  }
+  return digest;
+}
+
+std::string hex(const unsigned char* bytes, std::size_t count) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string versioned(const std::string& reference, const std::string& version) {
+  return version.empty() ? reference : reference + "/_history/" + version;
+}
+
+fhir::Identifier identifier_of(const StableIdentity& identity) {
+  return {std::string(kWriteBackIdentifierSystem), identity.identifier_value};
+}
+
+fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resource resource) {
+  fhir::BundleEntry entry;
+  entry.full_url = identity.full_url;
+  const std::string type(fhir::resource_type(resource));
+  entry.resource = std::move(resource);
+  entry.request = fhir::BundleEntryRequest{
+      "POST", type, "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value, ""};
+  return entry;
+}
+
+std::string references_key(std::span<const analytics::GradientInput> inputs) {
+  std::vector<std::string> parts;
+  for (const auto& input : inputs) parts.push_back(versioned(input.reference, input.version_id));
+  std::sort(parts.begin(), parts.end());
+  std::string key;
+  for (const auto& part : parts) key += part + ";";
+  return key;
+}
+
+// The inputs of a gradient as versioned references, sorted: the part of every identity key that says "from what".
+std::string inputs_key(const analytics::Gradient& gradient) {
+  return references_key(gradient.inputs);
+}
+
+// A derived Observation's own key adds the previous value's inputs when it states a trend: the same value compared
+// with another previous value is another Observation.
+std::string observation_inputs_key(const analytics::Gradient& gradient) {
+  if (!gradient.trend) return inputs_key(gradient);
+  return inputs_key(gradient) + "previous:" + references_key(gradient.trend->previous_inputs);
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+std::string format_percent(double value, bool sign) {
+  char text[32];
+  std::snprintf(text, sizeof text, sign ? "%+.1f" : "%.1f", value);
+  return text;
+}
+
+fhir::ObservationComponent gradient_component(std::string code, std::string display, double value,
+                                              const std::string& unit) {
+  return {{{{std::string(analytics::kGradientCodeSystem), "", std::move(code), display}}, display},
+          fhir::Quantity{value, "", unit, std::string(kUcum), unit},
+          ""};
+}
+
+// One sentence with the numbers: the previous value, the change and how it was judged.
+std::string trend_note(const analytics::Gradient& gradient, const analytics::Trend& trend) {
+  const std::string unit = trend.previous_value.unit == "1" ? "" : " " + trend.previous_value.unit;
+  std::string note = "Change since the previous value (" + format_number(trend.previous_value.value) + unit +
+                     " on " + trend.previous_effective + "): " + format_percent(trend.change_percent, true) + " %";
+  if (!trend.rcv_up_percent || !trend.rcv_down_percent) return note + ", not judged: " + trend.no_rcv_reason + ".";
+  const std::string limits = " the reference change limits for " + gradient.display + " (" +
+                             format_percent(*trend.rcv_down_percent, true) + " % to " +
+                             format_percent(*trend.rcv_up_percent, true) + " %)";
+  if (!trend.significant) return note + ", within" + limits + ": not a significant change.";
+  return note + (trend.rising() ? ", above" + limits + ": a significant rise."
+                                : ", below" + limits + ": a significant fall.");
+}
+
+void add_trend(const analytics::Gradient& gradient, fhir::Observation& observation) {
+  if (!gradient.trend) return;
+  const auto& trend = *gradient.trend;
+  observation.component.push_back(gradient_component("trend-previous-value", "Previous value of the gradient",
+                                                     trend.previous_value.value, trend.previous_value.unit));
+  observation.component.push_back(gradient_component(
+      "trend-change-percent", "Change since the previous value (percent)", trend.change_percent, "%"));
+  // Both log-normal limits (analytics/trend.hpp): they are asymmetric, so no single value could stand for them.
+  if (trend.rcv_up_percent && trend.rcv_down_percent) {
+    observation.component.push_back(gradient_component(
+        "trend-rcv-up-percent", "Reference change limit for a rise (percent)", *trend.rcv_up_percent, "%"));
+    observation.component.push_back(gradient_component(
+        "trend-rcv-down-percent", "Reference change limit for a fall (percent)", *trend.rcv_down_percent, "%"));
+  }
+  if (trend.significant) {
+    const bool up = trend.rising();
+    const std::string display = up ? "Significant change up" : "Significant change down";
+    observation.interpretation.push_back(
+        {{{std::string(kInterpretationSystem), "", up ? "U" : "D", display}}, display});
+  }
+  for (const auto& input : trend.previous_inputs) {
+    fhir::Reference reference{versioned(input.reference, input.version_id), ""};
+    if (std::find(observation.derived_from.begin(), observation.derived_from.end(), reference) ==
+        observation.derived_from.end()) {
+      observation.derived_from.push_back(std::move(reference));
+    }
+  }
+  observation.note.push_back({trend_note(gradient, trend)});
+}
+
+fhir::Observation derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
+                                      const WriteBackContext& context) {
+  fhir::Observation observation;
+  observation.identifier = {identifier_of(identity)};
+  observation.status = gradient.preliminary ? "preliminary" : "final";
+  observation.category = {{{{std::string(kObservationCategory), "", "laboratory", "Laboratory"}}, ""}};
+  observation.code = {{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+                      gradient.display};
+  observation.subject = {context.patient, ""};
+  if (gradient.period) {
+    observation.effective_period = fhir::Period{gradient.period->start, gradient.period->end};
+  } else {
+    observation.effective_date_time = gradient.effective.text;
+  }
+  observation.issued = context.as_of;
+  observation.value_quantity = fhir::Quantity{gradient.value.value, gradient.comparator, gradient.value.unit,
+                                              std::string(kUcum), gradient.value.unit};
+  for (const auto& input : gradient.inputs) {
+    observation.derived_from.push_back({versioned(input.reference, input.version_id), ""});
+  }
+  for (const auto& component : gradient.components) {
+    observation.component.push_back(
+        {{{{std::string(analytics::kGradientCodeSystem), "", component.code, component.display}},
+          component.display},
+         fhir::Quantity{component.value.value, "", component.value.unit, std::string(kUcum), component.value.unit},
+         ""});
+  }
+  observation.note = {{"Computed by Gradient Gateway " + context.software_version + " with rule set " +
+                       context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
+  for (const auto& note : gradient.notes) observation.note.push_back({note});
+  add_trend(gradient, observation);
+  return observation;
+}
+
+}  // namespace
+
+StableIdentity stable_identity(std::string_view key) {
+  auto digest = sha256(key);
+  StableIdentity identity;
+  identity.identifier_value = hex(digest.data(), 16);
+  // RFC 9562 UUID version 8 (custom): the hash's first 16 bytes with the version and variant bits set.
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x80);
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);
+  const std::string h = hex(digest.data(), 16);
+  identity.full_url = "urn:uuid:" + h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
+                      h.substr(16, 4) + "-" + h.substr(20, 12);
+  return identity;
+}
+
+std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
+                                                  const WriteBackContext& context) {
+  std::vector<fhir::BundleEntry> entries;
+  if (analysis.gradients.empty()) return entries;
+  const std::string rules = context.rule_set_id + "@" + context.rule_set_version;
+
+  // Derived Observations, one per gradient.
+  std::vector<std::string> derived_urls;
+  std::vector<std::string> basis;  // versioned input references, sorted and unique
+  bool preliminary = false;
+  for (const auto& gradient : analysis.gradients) {
+    auto identity =
+        stable_identity("Observation|" + gradient.code + "|" + observation_inputs_key(gradient) + rules);
+    derived_urls.push_back(identity.full_url);
+    entries.push_back(conditional_create(identity, derived_observation(gradient, identity, context)));
+    for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
+    preliminary = preliminary || gradient.preliminary;
+  }
+  // The medication resources whose dose timing the analysis used (RiskAssessment.basis is Reference(Any)).
+  for (const auto& reference : analysis.context_basis) basis.push_back(reference);
+  std::sort(basis.begin(), basis.end());
+  basis.erase(std::unique(basis.begin(), basis.end()), basis.end());
+  std::string analysis_key = context.patient + "|";
+  for (const auto& reference : basis) analysis_key += reference + ";";
+  analysis_key += rules;
+
+  // The RiskAssessment: one prediction per finding.
+  const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
+  fhir::RiskAssessment risk;
+  risk.identifier = {identifier_of(risk_identity)};
+  risk.status = preliminary ? "preliminary" : "final";
+  risk.method = fhir::CodeableConcept{
+      {{std::string(kRuleSetSystem), context.rule_set_version, context.rule_set_id, ""}},
+      "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version};
+  risk.code = fhir::CodeableConcept{{}, "Hormonal gradient assessment"};
+  risk.subject = {context.patient, ""};
+  risk.occurrence_date_time = context.as_of;
+  for (const auto& reference : basis) risk.basis.push_back({reference, ""});
+  bool needs_review = false;
+  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+    const auto& finding = analysis.findings[i];
+    fhir::RiskAssessmentPrediction prediction;
+    const auto& gradient = analysis.gradients[i];
+    prediction.outcome = fhir::CodeableConcept{
+        {{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+        gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
+            format_number(finding.value.value)};
+    if (finding.level) {
+      const std::string level(analytics::to_string(*finding.level));
+      prediction.qualitative_risk =
+          fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
+      needs_review = needs_review || *finding.level != analytics::RiskLevel::low;
+    }
+    prediction.rationale = finding.rationale;
+    risk.prediction.push_back(std::move(prediction));
+  }
+  risk.note = {{std::string(kReviewNote)}};
+  for (const auto& note : analysis.notes) risk.note.push_back({note});
+  entries.push_back(conditional_create(risk_identity, fhir::Resource{risk}));
+
+  std::vector<std::string> targets = derived_urls;
+  targets.push_back(risk_identity.full_url);
+
+  // Results drawn at the wrong time after a dose (analytics/analysis.hpp, TimingProposal) need a repeat.
+  needs_review = needs_review || !analysis.timing_proposals.empty();
+
+  // The draft CarePlan: a suggestion for each finding outside its target.
+  if (needs_review) {
+    const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
+    fhir::CarePlan plan;
+    plan.identifier = {identifier_of(plan_identity)};
+    plan.status = "draft";
+    plan.intent = "proposal";
+    plan.title = "Hormonal gradient review (proposal)";
+    plan.description = std::string(kReviewNote);
+    plan.subject = {context.patient, ""};
+    plan.created = context.as_of;
+    plan.supporting_info = {{risk_identity.full_url, ""}};
+    for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+      const auto& finding = analysis.findings[i];
+      if (!finding.level || *finding.level == analytics::RiskLevel::low) continue;
+      const auto matching = analytics::suggestions_for(finding, context.suggestions);
+      const auto activity_for = [&](std::string kind, std::string title, std::string description,
+                                    std::vector<std::string> time_of_day) {
+        fhir::CarePlanActivity activity;
+        activity.detail.kind = std::move(kind);
+        activity.detail.code = fhir::CodeableConcept{{}, std::move(title)};
+        activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
+        activity.detail.reason_reference = {{derived_urls[i], ""}};
+        activity.detail.status = "not-started";
+        activity.detail.scheduled_timing_time_of_day = std::move(time_of_day);
+        activity.detail.description = "Proposal for clinician review, not an order. " + description;
+        plan.activity.push_back(std::move(activity));
+      };
+      for (const auto* suggestion : matching) {
+        activity_for(
+            suggestion->kind, suggestion->title,
+            suggestion->description + (suggestion->source.empty() ? "" : " Source: " + suggestion->source),
+            suggestion->time_of_day);
+      }
+      if (matching.empty()) {
+        // No catalogue entry answers this finding: the proposal is the review itself.
+        activity_for("", "Review the " + analysis.gradients[i].display + " finding",
+                     "No suggestion in the site's catalogue answers this finding.", {});
+      }
+    }
+    for (const auto& proposal : analysis.timing_proposals) {
+      fhir::CarePlanActivity activity;
+      activity.detail.kind = "ServiceRequest";
+      activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
+      activity.detail.reason_code = {fhir::CodeableConcept{{}, proposal.reason}};
+      // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
+      // resource is named in the reason text and in the RiskAssessment's basis.
+      activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+      activity.detail.status = "not-started";
+      activity.detail.description = "Proposal for clinician review, not an order. " + proposal.description;
+      plan.activity.push_back(std::move(activity));
+    }
+    plan.note = {{std::string(kReviewNote)}};
+    entries.push_back(conditional_create(plan_identity, fhir::Resource{plan}));
+    targets.push_back(plan_identity.full_url);
+  }
+
+  // Provenance: what was written, from what, by whom.
+  const auto provenance_identity = stable_identity("Provenance|" + analysis_key);
+  fhir::Provenance provenance;
+  for (const auto& url : targets) provenance.target.push_back({url, ""});
+  provenance.recorded = context.as_of;
+  provenance.activity = fhir::CodeableConcept{
+      {{"http://terminology.hl7.org/CodeSystem/v3-DataOperation", "", "CREATE", "create"}}, ""};
+  provenance.agent = {fhir::ProvenanceAgent{
+      fhir::CodeableConcept{
+          {{"http://terminology.hl7.org/CodeSystem/provenance-participant-type", "", "assembler", "Assembler"}},
+          ""},
+      {"", "Gradient Gateway " + context.software_version}}};
+  for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
+  // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
+  provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", provenance_identity.identifier_value, ""}};
+  fhir::BundleEntry provenance_entry;
+  provenance_entry.full_url = provenance_identity.full_url;
+  provenance_entry.resource = fhir::Resource{provenance};
+  provenance_entry.request = fhir::BundleEntryRequest{
+      "POST", "Provenance",
+      "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + provenance_identity.identifier_value, ""};
+  entries.push_back(std::move(provenance_entry));
+  return entries;
+}
+
+fhir::Bundle transaction_bundle(std::vector<fhir::BundleEntry> entries) {
+  fhir::Bundle bundle;
+  bundle.type = "transaction";
+  bundle.entry = std::move(entries);
+  return bundle;
+}
+
+}  // namespace gg::gateway

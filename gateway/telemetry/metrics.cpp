@@ -1,0 +1,148 @@
+#include "gateway/telemetry/metrics.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <system_error>
+
+namespace gg::gateway {
+namespace {
+
+bool is_metric_name(std::string_view name) {
+  // [a-zA-Z_:][a-zA-Z0-9_:]*
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char ch = name[i];
+    const bool letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == ':';
+    const bool digit = ch >= '0' && ch <= '9';
+    if (!letter && !(digit && i > 0)) return false;
+  }
+  return true;
+}
+
+bool is_label_name(std::string_view name) {
+  // [a-zA-Z_][a-zA-Z0-9_]*, and names beginning with __ are reserved for Prometheus itself.
+  if (name.starts_with("__")) return false;
+  return is_metric_name(name) && name.find(':') == std::string_view::npos;
+}
+
+MetricLabels sorted_labels(MetricLabels labels) {
+  std::sort(labels.begin(), labels.end());
+  return labels;
+}
+
+void validate(const std::string& name, const MetricLabels& labels) {
+  if (!is_metric_name(name)) throw std::invalid_argument("invalid metric name: " + name);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (!is_label_name(labels[i].first)) throw std::invalid_argument("invalid label name: " + labels[i].first);
+    if (i > 0 && labels[i].first == labels[i - 1].first) {
+      throw std::invalid_argument("duplicate label name: " + labels[i].first);
+    }
+  }
+}
+
+// Go's ParseFloat spelling, which Prometheus reads: integers without a fraction, others in shortest form.
+std::string format_value(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buffer[32];
+  std::to_chars_result result{};
+  if (std::trunc(value) == value && std::fabs(value) < 9.007199254740992e15) {  // 2^53: exact as an integer
+    result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(value));
+  } else {
+    result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  }
+  return std::string(buffer, result.ptr);
+}
+
+void append_sample(std::string& out, const std::string& name, const MetricLabels& labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (i > 0) out += ',';
+      out += labels[i].first;
+      out += "=\"";
+      out += escape_label_value(labels[i].second);
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  out += format_value(value);
+  out += '\n';
+}
+
+// The text format escapes backslash and newline everywhere, and double quotes inside label values only.
+std::string escape(std::string_view text, bool quotes) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    if (ch == '\\') {
+      out += "\\\\";
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  return escape(value, true);
+}
+
+std::string escape_help(std::string_view help) {
+  return escape(help, false);
+}
+
+void Counter::inc(double amount) {
+  if (!(amount >= 0.0)) throw std::invalid_argument("a counter cannot decrease");
+  value_.fetch_add(amount, std::memory_order_relaxed);
+}
+
+MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const std::string& help, Type type,
+                                                 const MetricLabels& labels) {
+  validate(name, labels);
+  auto [it, inserted] = families_.try_emplace(name, Family{type, help, {}, {}});
+  if (!inserted && it->second.type != type) {
+    throw std::invalid_argument("metric registered as both counter and gauge: " + name);
+  }
+  return it->second;
+}
+
+Counter& MetricsRegistry::counter(const std::string& name, const std::string& help, MetricLabels labels) {
+  labels = sorted_labels(std::move(labels));
+  const std::lock_guard lock(families_mutex_);
+  auto& series = family(name, help, Type::counter, labels).counters[std::move(labels)];
+  if (!series) series = std::make_unique<Counter>();
+  return *series;
+}
+
+Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, MetricLabels labels) {
+  labels = sorted_labels(std::move(labels));
+  const std::lock_guard lock(families_mutex_);
+  auto& series = family(name, help, Type::gauge, labels).gauges[std::move(labels)];
+  if (!series) series = std::make_unique<Gauge>();
+  return *series;
+}
+
+std::string MetricsRegistry::render() const {
+  std::string out;
+  const std::lock_guard lock(families_mutex_);
+  for (const auto& [name, family] : families_) {
+    out += "# HELP " + name + ' ' + escape_help(family.help) + '\n';
+    out += "# TYPE " + name + (family.type == Type::counter ? " counter\n" : " gauge\n");
+    for (const auto& [labels, series] : family.counters) append_sample(out, name, labels, series->value());
+    for (const auto& [labels, series] : family.gauges) append_sample(out, name, labels, series->value());
+  }
+  return out;
+}
+
+}  // namespace gg::gateway
