@@ -2,8 +2,8 @@
 retries, shared/HAPI-NOTES.md): on start it searches _lastUpdated past its cursor and processes what it missed."""
 import unittest
 
-from harness import Fhir, Gateway, wait_until
-from test_walking_skeleton import SITE_RULES, created_ids, patient_bundle
+from harness import Fhir, Gateway, created_references, wait_until
+from test_walking_skeleton import SITE_RULES, patient_bundle
 
 
 class Reconcile(unittest.TestCase):
@@ -17,7 +17,7 @@ class Reconcile(unittest.TestCase):
             first.stop(keep=True)
 
         _, bundle = patient_bundle(cortisol_ug_dl=11.0)
-        patient, cortisol, dheas = created_ids(fhir.transaction(bundle))
+        patient, cortisol, dheas = created_references(fhir.transaction(bundle))
 
         second = Gateway(rules_override=SITE_RULES, manage_subscription=False, state_from=first)
         try:
