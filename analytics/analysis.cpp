@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "analytics/derived_rules.hpp"
+#include "analytics/ratio.hpp"
 #include "analytics/rhythm_rules.hpp"
 #include "analytics/trend.hpp"
 

@@ -12,10 +12,10 @@
 
 #include "analytics/assessment.hpp"
 #include "analytics/dosing.hpp"
+#include "analytics/gradient.hpp"
 #include "analytics/knowledge.hpp"
 #include "analytics/measurement.hpp"
 #include "analytics/normalise.hpp"
-#include "analytics/ratio.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::analytics {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analytics/catalogue.hpp"
-#include "analytics/ratio.hpp"
+#include "analytics/gradient.hpp"
 #include "analytics/reproductive.hpp"
 
 namespace gg::analytics {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <span>
 
+#include "analytics/gradient.hpp"
 #include "analytics/gradient_rules.hpp"
-#include "analytics/ratio.hpp"
 
 namespace gg::analytics {
 

@@ -19,10 +19,10 @@
 // window's start: its waking sample is the first sample inside the window, and a sample before the window (a
 // late-night 00:30), or before its day's stated waking, belongs to the previous day's series. A day without a
 // sample inside the window has no waking sample and gives no slope and no awakening response: rather than shifting
-// the baseline to a later sample, it is left out and the value, if any, comes from the most recent complete earlier
-// day, with a note naming the day left out and why. A window is the nearest to a verified awakening time that data
-// without one allow, and is why the slope and the awakening response are configured for saliva (a home collection
-// timed from waking) and not for an inpatient serum series.
+// the baseline to a later sample, it is left out and the value, if any, comes from the most recent complete
+// earlier day, with a note naming the day left out and why. A window is the nearest to a verified awakening time
+// that data without one allow, and is why the slope and the awakening response are configured for saliva (a home
+// collection timed from waking) and not for an inpatient serum series.
 //
 // The diurnal slope is on the raw scale of the rule's unit (nmol/L per hour), not ln(cortisol) as in much of the
 // literature (review L14): a raw-scale slope grows with the level, so it cannot be compared with published
@@ -33,15 +33,15 @@
 #include <vector>
 
 #include "analytics/dosing.hpp"
+#include "analytics/gradient.hpp"
 #include "analytics/gradient_rules.hpp"
-#include "analytics/ratio.hpp"
 
 namespace gg::analytics {
 
 // The rule's gradients for the most recent day (slope, awakening response) or days (cosinor) that allow them;
 // empty when no day has enough samples. Censored values never enter a series. The cosinor (Cornelissen G, Theor
-// Biol Med Model 2014;11:16) leaves out the awakening-response samples (after waking up to +60 min) of a day with a
-// stated waking or, with a waking window, a waking sample: a burst on top of the circadian curve, which a single
+// Biol Med Model 2014;11:16) leaves out the awakening-response samples (after waking up to +60 min) of a day with
+// a stated waking or, with a waking window, a waking sample: a burst on top of the circadian curve, which a single
 // 24 h cosine does not model (L13).
 std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Measurement> measurements,
                                      const Catalogue& catalogue);

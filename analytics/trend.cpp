@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analytics/derived_rules.hpp"
+#include "analytics/ratio.hpp"
 
 namespace gg::analytics {
 namespace {

@@ -27,8 +27,8 @@
 
 #include "analytics/assessment.hpp"
 #include "analytics/catalogue.hpp"
+#include "analytics/gradient.hpp"
 #include "analytics/gradient_rules.hpp"
-#include "analytics/ratio.hpp"
 
 namespace gg::analytics {
 

@@ -8,6 +8,7 @@
 // the expected values were computed by hand from these formulas (Python, full precision) with figures of
 // config/terminology/biological-variation.yaml.
 #include "analytics/trend.hpp"
+#include "analytics/ratio.hpp"
 
 #include <gtest/gtest.h>
 
