@@ -1,30 +1,20 @@
+// The FHIR interactions of the Beast client: requests with the FHIR defaults, statuses and bodies turned into
+// values or errors, search paging. One connection is fhir/http_connection.*, the pool fhir/connection_pool.*.
 #include "fhir/rest_client.hpp"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
-#include <cerrno>
-#include <deque>
-#include <mutex>
 #include <stdexcept>
-#include <type_traits>
 
+#include "fhir/connection_pool.hpp"
+#include "fhir/http_connection.hpp"
 #include "fhir/url.hpp"
 
 namespace gg::fhir {
@@ -36,21 +26,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using boost::system::error_code;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
-
-class RestCategory final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "gg.fhir.rest"; }
-  std::string message(int value) const override {
-    static constexpr const char* messages[] = {
-        "unknown FHIR REST client error", "the server answered with an error status",
-        "the response is not the expected FHIR content", "the request target was refused",
-        "the request was not sent: invalid argument"};
-    return messages[value >= 1 && value <= 4 ? value : 0];
-  }
-};
+using detail::Connection;
+using detail::Exchange;
+using detail::Request;
+using Clock = detail::SteadyClock;
 
 template <typename T>
 RestResult<T> success(T value) {
@@ -78,283 +57,6 @@ RestResult<T> failure_in(const std::string& what, RestError error) {
   return failure<T>(std::move(error));
 }
 
-// ---- One connection: plain and TLS share this code through BasicConnection<Stream> -----------------------------
-
-struct Deadlines {
-  Clock::time_point connect_by;  // resolve, TCP connect and TLS handshake
-  Clock::time_point respond_by;  // the last byte of the response
-};
-
-struct Exchange {
-  error_code ec;
-  const char* stage = "send";     // where it failed: "connect", "TLS handshake", "send", "receive"
-  bool request_sent = false;      // every byte of the request was written
-  bool response_started = false;  // at least one byte of a response was read
-  bool reusable = false;          // the connection may carry another request
-  http::response<http::string_body> response;
-};
-
-class Connection {
- public:
-  virtual ~Connection() = default;
-  // Connects first when the connection is new, then sends the request and reads the final response. Must run on
-  // executor() (Beast streams and their timeouts are not thread-safe).
-  virtual asio::awaitable<Exchange> exchange(const Request& request, Deadlines deadlines,
-                                             std::size_t body_limit) = 0;
-  virtual asio::any_io_executor executor() const = 0;
-  // An idle kept-alive connection is usable only while the server has sent nothing on it: not a FIN, not a byte.
-  // Called only while no operation is pending on the connection.
-  virtual bool idle_and_open() = 0;
-};
-
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-template <typename Stream>
-class BasicConnection final : public Connection {
- public:
-  static constexpr bool tls = std::is_same_v<Stream, TlsStream>;
-
-  // `tls_context...` is the ssl::context for TlsStream and nothing for PlainStream.
-  template <typename... TlsContext>
-  BasicConnection(const asio::any_io_executor& executor, const Url& origin, bool verify_peer,
-                  TlsContext&... tls_context)
-      : strand_(asio::make_strand(executor)),
-        stream_(strand_, tls_context...),
-        origin_(origin),
-        verify_peer_(verify_peer) {}
-
-  asio::any_io_executor executor() const override { return strand_; }
-
-  bool idle_and_open() override {
-    auto& socket = beast::get_lowest_layer(stream_).socket();
-    if (!socket.is_open() || buffer_.size() != 0) return false;
-    if constexpr (tls) {
-      if (SSL_pending(stream_.native_handle()) > 0) return false;
-    }
-    char byte = 0;
-    const auto received = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-  }
-
-  asio::awaitable<Exchange> exchange(const Request& request, Deadlines deadlines,
-                                     std::size_t body_limit) override {
-    Exchange out;
-    auto& tcp_stream = beast::get_lowest_layer(stream_);
-    if (!connected_) {
-      co_await connect(deadlines.connect_by, out);
-      if (out.ec) co_return out;
-      connected_ = true;
-    }
-    tcp_stream.expires_at(deadlines.respond_by);
-    out.stage = "send";
-    co_await http::async_write(stream_, request, asio::redirect_error(asio::use_awaitable, out.ec));
-    if (out.ec) co_return out;
-    out.request_sent = true;
-    out.stage = "receive";
-    for (;;) {  // a client must read past interim 1xx responses (RFC 9110 section 15.2)
-      http::response_parser<http::string_body> parser;
-      parser.header_limit(64 * 1024);
-      parser.body_limit(body_limit);
-      if (request.method() == http::verb::head) parser.skip(true);
-      co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, out.ec));
-      out.response_started = out.response_started || parser.got_some() || buffer_.size() != 0;
-      if (out.ec) co_return out;
-      const unsigned status = parser.get().result_int();
-      if (status >= 100 && status < 200 && status != 101) continue;
-      tcp_stream.expires_never();
-      // Bytes after the response would be an unasked-for response: such a connection is not reused.
-      out.reusable = parser.keep_alive() && buffer_.size() == 0 && status != 101;
-      out.response = parser.release();
-      co_return out;
-    }
-  }
-
- private:
-  asio::awaitable<void> connect(Clock::time_point connect_by, Exchange& out) {
-    auto& tcp_stream = beast::get_lowest_layer(stream_);
-    out.stage = "connect";
-    error_code not_an_address;
-    const auto address = asio::ip::make_address(origin_.host, not_an_address);
-    tcp_stream.expires_at(connect_by);
-    if (!not_an_address) {
-      co_await tcp_stream.async_connect(tcp::endpoint(address, origin_.port),
-                                        asio::redirect_error(asio::use_awaitable, out.ec));
-    } else {
-      tcp::resolver resolver(strand_);
-      const auto endpoints = co_await resolver.async_resolve(origin_.host, std::to_string(origin_.port),
-                                                             asio::redirect_error(asio::use_awaitable, out.ec));
-      if (out.ec) co_return;
-      co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, out.ec));
-    }
-    if (out.ec) co_return;
-    error_code ignored;
-    tcp_stream.socket().set_option(tcp::no_delay(true), ignored);
-    if constexpr (tls) {
-      out.stage = "TLS handshake";
-      // SNI carries host names only; literal addresses are not permitted (RFC 6066 section 3).
-      if (not_an_address && SSL_set_tlsext_host_name(stream_.native_handle(), origin_.host.c_str()) != 1) {
-        out.ec = error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-        co_return;
-      }
-      if (verify_peer_) stream_.set_verify_callback(ssl::host_name_verification(origin_.host));
-      co_await stream_.async_handshake(ssl::stream_base::client,
-                                       asio::redirect_error(asio::use_awaitable, out.ec));
-    }
-  }
-
-  asio::any_io_executor strand_;
-  Stream stream_;
-  beast::flat_buffer buffer_;
-  Url origin_;
-  bool verify_peer_;
-  bool connected_ = false;
-};
-
-// Destroys a connection on its own strand, where a timeout handler of its stream may still be queued.
-void discard(std::unique_ptr<Connection> connection) {
-  if (!connection) return;
-  const auto executor = connection->executor();
-  asio::post(executor, [doomed = std::move(connection)] {});
-}
-
-// ---- The pool --------------------------------------------------------------------------------------------------
-
-class ConnectionPool;
-
-// One of the pool's max_connections places, with its connection (empty until one is opened). Destroying the slot
-// gives both back: the connection to the idle list when `keep`, otherwise the place alone.
-class Slot {
- public:
-  Slot() = default;
-  Slot(ConnectionPool& pool, std::unique_ptr<Connection> granted)
-      : connection(std::move(granted)), reused(connection != nullptr), pool_(&pool) {}
-  Slot(Slot&& other) noexcept
-      : connection(std::move(other.connection)),
-        reused(other.reused),
-        keep(other.keep),
-        pool_(std::exchange(other.pool_, nullptr)) {}
-  Slot& operator=(Slot&&) = delete;
-  ~Slot();
-
-  std::unique_ptr<Connection> connection;
-  bool reused = false;  // it carried an earlier request, so the server may have closed it since
-  bool keep = false;    // set after a clean exchange on a connection that allows keep-alive
-
- private:
-  ConnectionPool* pool_ = nullptr;
-};
-
-class ConnectionPool {
- public:
-  explicit ConnectionPool(std::size_t max_connections)
-      : max_connections_(std::max<std::size_t>(1, max_connections)) {}
-
-  // An idle connection that is still open, else an empty slot while fewer than max_connections are open, else the
-  // first one given back, waiting at most until `deadline` (then beast::error::timeout).
-  asio::awaitable<std::pair<error_code, Slot>> acquire(Clock::time_point deadline) {
-    Waiter waiter(*this, co_await asio::this_coro::executor);
-    std::optional<Slot> slot;
-    std::vector<std::unique_ptr<Connection>> closed;
-    {
-      std::lock_guard lock(mutex_);
-      if (auto taken = take_locked(closed)) slot.emplace(std::move(*taken));
-      if (!slot) {
-        waiter.timer.expires_at(deadline);
-        waiters_.push_back(&waiter);
-        waiter.queued = true;
-      }
-    }
-    for (auto& connection : closed) discard(std::move(connection));
-    if (slot) co_return std::pair{error_code{}, std::move(*slot)};
-
-    error_code ec;
-    auto token = asio::redirect_error(asio::use_awaitable, ec);
-    co_await asio::async_initiate<decltype(token), void(error_code)>(
-        [this, &waiter](auto handler) {
-          std::lock_guard lock(mutex_);
-          if (waiter.granted) waiter.timer.expires_at(Clock::time_point::min());  // given before we waited
-          waiter.timer.async_wait(std::move(handler));
-        },
-        token);
-
-    std::unique_lock lock(mutex_);
-    if (waiter.granted) {
-      waiter.granted = false;
-      lock.unlock();
-      co_return std::pair{error_code{}, Slot(*this, std::move(waiter.connection))};
-    }
-    std::erase(waiters_, &waiter);
-    waiter.queued = false;
-    lock.unlock();
-    // The timer expired (no error), or the awaiting operation was cancelled.
-    co_return std::pair{ec ? ec : error_code(beast::error::timeout), Slot{}};
-  }
-
-  // Gives a slot back, with its connection when it may be reused: to the longest waiter first, else to the pool.
-  void release(std::unique_ptr<Connection> connection, bool keep) {
-    if (!keep) discard(std::move(connection));
-    std::lock_guard lock(mutex_);
-    if (!waiters_.empty()) {
-      Waiter* waiter = waiters_.front();
-      waiters_.pop_front();
-      waiter->queued = false;
-      waiter->granted = true;
-      waiter->connection = std::move(connection);
-      waiter->timer.cancel();
-    } else if (connection) {
-      idle_.push_back(std::move(connection));
-    } else {
-      --open_;
-    }
-  }
-
- private:
-  struct Waiter {
-    Waiter(ConnectionPool& owner, asio::any_io_executor executor) : pool(owner), timer(std::move(executor)) {}
-    Waiter(const Waiter&) = delete;
-    Waiter& operator=(const Waiter&) = delete;
-    // A coroutine destroyed while waiting (its io_context shut down) leaves the queue and returns what it was
-    // given.
-    ~Waiter() {
-      std::unique_lock lock(pool.mutex_);
-      if (queued) std::erase(pool.waiters_, this);
-      if (!granted) return;
-      lock.unlock();
-      const bool has_connection = connection != nullptr;
-      pool.release(std::move(connection), has_connection);
-    }
-    ConnectionPool& pool;
-    asio::steady_timer timer;  // woken by cancel() when a slot is granted
-    bool queued = false;
-    bool granted = false;
-    std::unique_ptr<Connection> connection;  // the granted connection; empty: open one in the granted slot
-  };
-
-  std::optional<Slot> take_locked(std::vector<std::unique_ptr<Connection>>& closed) {
-    while (!idle_.empty()) {
-      auto connection = std::move(idle_.back());  // the most recently used is the likeliest still open
-      idle_.pop_back();
-      if (connection->idle_and_open()) return Slot(*this, std::move(connection));
-      closed.push_back(std::move(connection));
-      --open_;
-    }
-    if (open_ >= max_connections_) return std::nullopt;
-    ++open_;
-    return Slot(*this, nullptr);
-  }
-
-  const std::size_t max_connections_;
-  std::mutex mutex_;  // guards idle_, open_, waiters_, and every queued Waiter (its flags, connection and timer)
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;         // slots handed out plus idle connections
-  std::deque<Waiter*> waiters_;  // oldest first
-};
-
-Slot::~Slot() {
-  if (pool_) pool_->release(std::move(connection), keep);
-}
-
 // ---- Requests and responses ------------------------------------------------------------------------------------
 
 bool is_alnum(char c) {
@@ -378,13 +80,6 @@ bool idempotent(http::verb method) {
   using enum http::verb;
   return method == get || method == head || method == options || method == put || method == delete_ ||
          method == trace;
-}
-
-// The server closed the connection or reset it: the usual fate of a kept-alive connection it timed out.
-bool closed_by_peer(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::connection_aborted || ec == asio::error::broken_pipe ||
-         ec == ssl::error::stream_truncated;
 }
 
 HttpResponse to_http_response(http::response<http::string_body>&& response) {
@@ -450,15 +145,6 @@ bool valid_id(std::string_view id) {
 
 }  // namespace
 
-const boost::system::error_category& rest_category() {
-  static const RestCategory category;
-  return category;
-}
-
-boost::system::error_code make_error_code(RestErrc e) {
-  return {static_cast<int>(e), rest_category()};
-}
-
 // ---- The client ------------------------------------------------------------------------------------------------
 
 struct RestClient::Impl {
@@ -490,8 +176,7 @@ struct RestClient::Impl {
   }
 
   std::unique_ptr<Connection> make_connection() {
-    if (tls) return std::make_unique<BasicConnection<TlsStream>>(executor, base, options.verify_peer, *tls);
-    return std::make_unique<BasicConnection<PlainStream>>(executor, base, options.verify_peer);
+    return detail::make_connection(executor, base, options.verify_peer, tls ? &*tls : nullptr);
   }
 
   std::string describe(const std::string& method) const { return method + " " + base.origin(); }
@@ -567,7 +252,8 @@ struct RestClient::Impl {
     }
     for (bool retried = false;; retried = true) {
       if (!slot.connection) slot.connection = self->make_connection();
-      const Deadlines deadlines{std::min(Clock::now() + self->options.connect_timeout, respond_by), respond_by};
+      const detail::Deadlines deadlines{std::min(Clock::now() + self->options.connect_timeout, respond_by),
+                                        respond_by};
       Connection& connection = *slot.connection;
       Exchange exchange = co_await asio::co_spawn(
           connection.executor(), connection.exchange(*request.value, deadlines, self->options.max_response_bytes),
@@ -578,25 +264,33 @@ struct RestClient::Impl {
       }
       // Retry once, on a fresh connection, only when the server closed a kept-alive connection before answering
       // and it cannot have acted on the request: it is idempotent, or it never fully reached the server.
-      const bool retry = !retried && slot.reused && !exchange.response_started && closed_by_peer(exchange.ec) &&
+      const bool retry = !retried && slot.reused && !exchange.response_started &&
+                         detail::closed_by_peer(exchange.ec) &&
                          (idempotent(request.value->method()) || !exchange.request_sent);
-      discard(std::move(slot.connection));
+      detail::discard(std::move(slot.connection));
       slot.reused = false;
       if (!retry) co_return failure<HttpResponse>(exchange.ec, self->transport_message(method, exchange));
     }
   }
 
-  static asio::awaitable<RestResult<HttpResponse>> read(std::shared_ptr<Impl> self, std::string type,
-                                                        std::string id) {
+  static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type,
+                                                      std::string id) {
     const std::string what = "read " + type;
     if (!valid_type(type) || !valid_id(id)) {
-      co_return failure<HttpResponse>(RestErrc::invalid_request, what + ": invalid resource type or id");
+      co_return failure<ReadResult>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
     auto result = co_await send(self, "GET", type + "/" + id, {}, {});
-    if (!result.ok()) co_return result;
+    if (!result.ok()) co_return failure<ReadResult>(std::move(*result.error));
     const unsigned status = result.value->status;
-    if (status / 100 == 2 || status == 404 || status == 410) co_return result;
-    co_return failure<HttpResponse>(status_error(what, *result.value));
+    if (status / 100 != 2 && status != 404 && status != 410) {
+      co_return failure<ReadResult>(status_error(what, *result.value));
+    }
+    ReadResult read{status, std::nullopt};
+    if (status / 100 == 2) {
+      auto decoded = decode_resource(result.value->body);
+      if (decoded.ok() && resource_type(*decoded.value) == type) read.resource = std::move(*decoded.value);
+    }
+    co_return success(std::move(read));
   }
 
   static asio::awaitable<RestResult<SearchResult>> search(std::shared_ptr<Impl> self, std::string type,
@@ -648,11 +342,32 @@ struct RestClient::Impl {
     co_return success(std::move(*bundle.value));
   }
 
+  // POST [type] or PUT [type]/[id]: the resource the server answered with.
+  static asio::awaitable<RestResult<Resource>> write(std::shared_ptr<Impl> self, std::string method,
+                                                     std::string type, std::string id, std::string body,
+                                                     std::string if_match) {
+    const std::string what = (method == "PUT" ? "update " : "create ") + type;
+    if (!valid_type(type) || (method == "PUT" && !valid_id(id))) {
+      co_return failure<Resource>(RestErrc::invalid_request, what + ": invalid resource type or id");
+    }
+    Headers headers;
+    if (!if_match.empty()) headers.emplace_back("If-Match", std::move(if_match));
+    auto result =
+        co_await send(self, method, method == "PUT" ? type + "/" + id : type, std::move(body), std::move(headers));
+    if (!result.ok()) co_return failure_in<Resource>(what, std::move(*result.error));
+    if (result.value->status / 100 != 2) co_return failure<Resource>(status_error(what, *result.value));
+    auto decoded = decode_resource(result.value->body);
+    if (!decoded.ok() || resource_type(*decoded.value) != type) {
+      co_return failure<Resource>(RestErrc::invalid_response, what + ": the answer is not a " + type);
+    }
+    co_return success(std::move(*decoded.value));
+  }
+
   asio::any_io_executor executor;
   RestClientOptions options;
   Url base;
   std::optional<ssl::context> tls;  // shared by every TLS connection (SSL_new from one SSL_CTX is thread-safe)
-  ConnectionPool pool;
+  detail::ConnectionPool pool;
 };
 
 RestClient::RestClient(boost::asio::any_io_executor executor, RestClientOptions options)
@@ -661,13 +376,13 @@ RestClient::RestClient(boost::asio::any_io_executor executor, RestClientOptions 
 RestClient::~RestClient() = default;
 
 // The coroutines take the Impl by shared_ptr and their arguments by value: a call outlives this RestClient and the
-// caller's temporaries. transaction() serialises the Bundle before returning for the same reason.
+// caller's temporaries. transaction(), create() and update() serialise before returning for the same reason.
 boost::asio::awaitable<RestResult<HttpResponse>> RestClient::request(std::string method, std::string target,
                                                                      std::string body, Headers headers) {
   return Impl::send(impl_, std::move(method), std::move(target), std::move(body), std::move(headers));
 }
 
-boost::asio::awaitable<RestResult<HttpResponse>> RestClient::read(std::string type, std::string id) {
+boost::asio::awaitable<RestResult<ReadResult>> RestClient::read_resource(std::string type, std::string id) {
   return Impl::read(impl_, std::move(type), std::move(id));
 }
 
@@ -679,6 +394,15 @@ boost::asio::awaitable<RestResult<SearchResult>> RestClient::search(std::string 
 
 boost::asio::awaitable<RestResult<Bundle>> RestClient::transaction(const Bundle& bundle) {
   return Impl::transaction(impl_, to_json(bundle));
+}
+
+boost::asio::awaitable<RestResult<Resource>> RestClient::create(const Resource& resource) {
+  return Impl::write(impl_, "POST", std::string(resource_type(resource)), {}, to_json(resource), {});
+}
+
+boost::asio::awaitable<RestResult<Resource>> RestClient::update(const Resource& resource, std::string if_match) {
+  return Impl::write(impl_, "PUT", std::string(resource_type(resource)), std::string(resource_id(resource)),
+                     to_json(resource), std::move(if_match));
 }
 
 const RestClientOptions& RestClient::options() const {

@@ -19,9 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "fhir/decode_result.hpp"
-#include "fhir/json_codec.hpp"
-#include "fhir/resources.hpp"
+#include "fhir/client.hpp"
 
 namespace gg::fhir {
 
@@ -46,38 +44,8 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names: "location", "etag"; repeats joined by ", "
 };
 
-// Errors the client reports itself, beside the transport's own codes (asio, ssl, beast::error::timeout,
-// http::error::body_limit).
-enum class RestErrc {
-  http_status = 1,   // the server answered with a status the call does not accept; see RestError::http_status
-  invalid_response,  // the body is not the FHIR content the call expects (e.g. a search page that is no Bundle)
-  target_refused,    // a target on another origin, or not a valid URL
-  invalid_request,   // an argument the client will not send (a bad id, a header with a line break)
-};
-const boost::system::error_category& rest_category();
-boost::system::error_code make_error_code(RestErrc e);
-
-// A failed call: an error_code and a message without patient data (never a resource body, a query, or an id).
-struct RestError {
-  boost::system::error_code code;
-  std::string message;
-  unsigned http_status = 0;                 // non-zero when the server answered with a non-accepted status
-  std::optional<OperationOutcome> outcome;  // the server's OperationOutcome, when it sent one with that status
-};
-
-template <typename T>
-struct RestResult {
-  std::optional<T> value;
-  std::optional<RestError> error;
-  [[nodiscard]] bool ok() const { return value.has_value(); }
-};
-
-struct SearchResult {
-  std::vector<Resource> resources;
-  std::vector<DecodeIssue> skipped;  // issues of entries left out (paths name the entry), never their content
-};
-
-class RestClient {
+// The Beast implementation of the FHIR client seam (fhir/client.hpp).
+class RestClient final : public Client {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -96,19 +64,21 @@ class RestClient {
                                                            std::string body = {}, Headers headers = {});
 
   // GET [type]/[id]. 2xx, 404 and 410 are values with that status; other statuses are errors.
-  boost::asio::awaitable<RestResult<HttpResponse>> read(std::string type, std::string id);
+  boost::asio::awaitable<RestResult<ReadResult>> read_resource(std::string type, std::string id) override;
 
-  // GET [type]?[query], following Bundle.link "next" until there is none or max_pages pages were read (0 is taken
-  // as 1); returns every page's entries' resources in order. Non-2xx pages and pages that are no Bundle are
-  // errors; an entry whose resource did not decode is left out and reported in SearchResult::skipped, so one
-  // broken resource never hides the others. `decode_options` is passed to decode_bundle (e.g. to skip unwanted
-  // Observations).
+  // GET [type]?[query], following Bundle.link "next"; non-2xx pages and pages that are no Bundle are errors.
   boost::asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query,
                                                           std::size_t max_pages = 50,
-                                                          DecodeOptions decode_options = {});
+                                                          DecodeOptions decode_options = {}) override;
 
-  // POST [base] with a transaction Bundle (R4 section 3.1.0.11); returns the transaction-response Bundle.
-  boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle);
+  // POST [base] with a transaction Bundle; returns the transaction-response Bundle.
+  boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle) override;
+
+  // POST [type] and PUT [type]/[id] (If-Match when given). A non-2xx answer is an error; a 2xx body that is no
+  // resource is invalid_response.
+  boost::asio::awaitable<RestResult<Resource>> create(const Resource& resource) override;
+  boost::asio::awaitable<RestResult<Resource>> update(const Resource& resource,
+                                                      std::string if_match = {}) override;
 
   const RestClientOptions& options() const;
 
@@ -118,6 +88,3 @@ class RestClient {
 };
 
 }  // namespace gg::fhir
-
-template <>
-struct boost::system::is_error_code_enum<gg::fhir::RestErrc> : std::true_type {};

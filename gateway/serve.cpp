@@ -16,6 +16,7 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
@@ -24,10 +25,6 @@ namespace {
 constexpr int kThreads = 2;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 constexpr auto kSubscriptionRetry = std::chrono::seconds(15);
-
-std::chrono::sys_seconds system_now() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
 
 struct Readiness {
   std::atomic<bool> fhir_reachable{false};
@@ -65,14 +62,15 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   const auto client_options = rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION);
   fhir::RestClient client(ioc.get_executor(), client_options);
+  const SystemClock clock;
 
   Pipeline pipeline(ioc.get_executor(), *store, client, knowledge, metrics, config.pipeline,
-                    config.analysis.lookback_days, system_now);
+                    config.analysis.lookback_days, clock);
 
   NotificationEndpoint notifications(
       NotificationEndpointOptions{config.server.notification_path, config.subscription.header_name,
                                   config.subscription.secret},
-      *store, metrics, knowledge.decode_options(), [] { return format_instant(system_now()); },
+      *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
       [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
   auto& requests = metrics.counter("gradient_gateway_http_requests_total", "HTTP requests answered");

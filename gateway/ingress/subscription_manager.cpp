@@ -4,7 +4,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -13,13 +12,6 @@ namespace {
 
 constexpr std::string_view kStoreName = "rest-hook";
 constexpr std::string_view kPayload = "application/fhir+json";
-
-std::optional<fhir::Subscription> as_subscription(const std::string& body) {
-  auto decoded = fhir::decode_resource(body);
-  if (!decoded.ok()) return std::nullopt;
-  if (auto* subscription = std::get_if<fhir::Subscription>(&*decoded.value)) return *subscription;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -50,19 +42,19 @@ bool subscription_matches(const fhir::Subscription& existing, const Subscription
          existing.channel.header == std::vector<std::string>{spec.header} && existing.status != "off";
 }
 
-boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& client, StateStore& store,
+boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec,
                                                          std::chrono::seconds activation_timeout) {
   EnsureResult result;
   std::optional<fhir::Subscription> existing;
 
   if (auto known = store.subscription_id(std::string(kStoreName))) {
-    auto read = co_await client.read("Subscription", *known);
+    auto read = co_await client.read<fhir::Subscription>(*known);
     if (!read.ok()) {
       result.error = "cannot read Subscription/" + *known + ": " + read.error->message;
       co_return result;
     }
-    if (read.value->status == 200) existing = as_subscription(read.value->body);
+    existing = std::move(read.value->resource);
   }
   if (!existing) {
     auto found = co_await client.search("Subscription", "url=" + fhir::percent_encode(spec.endpoint));
@@ -85,19 +77,23 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& clien
   } else {
     auto wanted = desired_subscription(spec);
     std::string method = "POST";
-    std::string target = "Subscription";
     if (existing) {
       wanted.id = existing->id;
       method = "PUT";
-      target = "Subscription/" + existing->id;
     }
-    auto written = co_await client.request(method, target, fhir::to_json(fhir::Resource{wanted}));
-    if (!written.ok() || written.value->status >= 300) {
-      result.error = "cannot " + method + " the Subscription: " +
-                     (written.ok() ? "status " + std::to_string(written.value->status) : written.error->message);
+    // A local, not a temporary of the co_await expression: GCC 12 destroys those wrongly in a coroutine.
+    const fhir::Resource resource{std::move(wanted)};
+    fhir::RestResult<fhir::Resource> written;
+    if (existing) {
+      written = co_await client.update(resource);
+    } else {
+      written = co_await client.create(resource);
+    }
+    if (!written.ok()) {
+      result.error = "cannot " + method + " the Subscription: " + written.error->message;
       co_return result;
     }
-    auto created = as_subscription(written.value->body);
+    const auto* created = std::get_if<fhir::Subscription>(&*written.value);
     if (!created || created->id.empty()) {
       result.error = "the server's answer to " + method + " Subscription is not a Subscription";
       co_return result;
@@ -111,9 +107,9 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& clien
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   const auto deadline = std::chrono::steady_clock::now() + activation_timeout;
   while (true) {
-    auto read = co_await client.read("Subscription", id);
+    auto read = co_await client.read<fhir::Subscription>(id);
     if (read.ok() && read.value->status == 200) {
-      if (auto current = as_subscription(read.value->body)) {
+      if (const auto& current = read.value->resource) {
         if (current->status == "active") {
           result.ok = true;
           result.id = id;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "fhir/client.hpp"
 #include "fhir/resources.hpp"
-#include "fhir/rest_client.hpp"
 #include "gateway/store/state_store.hpp"
 
 namespace gg::gateway {
@@ -38,7 +38,7 @@ struct EnsureResult {
 
 // Finds our Subscription (by the id remembered in the state store, else by endpoint), creates or updates it as
 // needed, then polls until the server reports it active or activation_timeout passes.
-boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::RestClient& client, StateStore& store,
+boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec,
                                                          std::chrono::seconds activation_timeout);
 

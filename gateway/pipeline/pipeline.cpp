@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <ctime>
 #include <map>
 
 #include "analytics/analysis.hpp"
@@ -41,25 +40,16 @@ std::string code_list(const LoadedKnowledge& knowledge) {
 
 }  // namespace
 
-std::string format_instant(std::chrono::sys_seconds time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::RestClient& client,
+Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
                    const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config,
-                   int lookback_days, Clock clock)
+                   int lookback_days, const Clock& clock)
     : strand_(boost::asio::make_strand(executor)),
       store_(store),
       client_(client),
       knowledge_(knowledge),
       config_(config),
       lookback_days_(lookback_days),
-      clock_(std::move(clock)),
+      clock_(clock),
       wakeup_(strand_),
       done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
       retried_(metrics.counter("gradient_gateway_events_retried_total",
@@ -95,53 +85,68 @@ void Pipeline::stop() {
 boost::asio::awaitable<void> Pipeline::run() {
   co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
   while (!stopped_) {
-    const auto steady_now = std::chrono::steady_clock::now();
-    if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
-      reconcile_requested_ = false;
-      co_await reconcile();
-      next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
-    }
+    const auto claimed = co_await step();
+    if (claimed > 0) continue;
+    // Sleep until woken by a new event, or a retry or reconcile may be due (checked at least every second).
+    wakeup_.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ignored;
+    co_await wakeup_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  }
+}
 
-    auto due = store_.claim_due(format_instant(clock_()), kClaimBatch);
-    pending_.set(static_cast<double>(store_.counts().pending));
-    if (due.empty()) {
-      // Sleep until woken by a new event, or a retry or reconcile may be due (checked at least every second).
-      wakeup_.expires_after(std::chrono::seconds(1));
-      boost::system::error_code ignored;
-      co_await wakeup_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
-      continue;
-    }
+boost::asio::awaitable<void> Pipeline::run_until_idle() {
+  // Not `while (co_await step() > 0)`: GCC 12 miscompiles a co_await in a loop condition.
+  while (!stopped_) {
+    const auto claimed = co_await step();
+    if (claimed == 0) break;
+  }
+  co_return;
+}
 
-    // Per-patient groups, in intake order of each patient's first event.
-    std::vector<std::string> order;
-    std::map<std::string, std::vector<StoredEvent>> by_patient;
-    for (auto& event : due) {
-      std::string patient = event.patient;
-      if (patient.empty() && !event.payload.empty()) {
-        auto decoded = fhir::decode_resource(event.payload);
-        if (decoded.ok()) {
-          if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) {
-            patient = observation->subject.reference;
-          }
+boost::asio::awaitable<std::size_t> Pipeline::step() {
+  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  const auto steady_now = std::chrono::steady_clock::now();
+  if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
+    reconcile_requested_ = false;
+    co_await reconcile();
+    next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
+  }
+
+  auto due = store_.claim_due(format_instant(clock_.now()), kClaimBatch);
+  pending_.set(static_cast<double>(store_.counts().pending));
+  if (due.empty()) co_return 0;
+  const std::size_t claimed = due.size();
+
+  // Per-patient groups, in intake order of each patient's first event.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<StoredEvent>> by_patient;
+  for (auto& event : due) {
+    std::string patient = event.patient;
+    if (patient.empty() && !event.payload.empty()) {
+      auto decoded = fhir::decode_resource(event.payload);
+      if (decoded.ok()) {
+        if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) {
+          patient = observation->subject.reference;
         }
       }
-      if (!by_patient.contains(patient)) order.push_back(patient);
-      by_patient[patient].push_back(std::move(event));
     }
-    for (const auto& patient : order) {
-      if (stopped_) break;
-      const auto& events = by_patient[patient];
-      Outcome outcome;
-      if (patient.rfind("Patient/", 0) != 0) {
-        // Deletes and results without a Patient subject carry nothing to analyse here.
-        outcome = {Outcome::Kind::done, {}};
-        log(LogLevel::info, "event.no-patient", {{"count", std::to_string(events.size())}});
-      } else {
-        outcome = co_await process_patient(patient, events);
-      }
-      for (const auto& event : events) settle(event, outcome);
-    }
+    if (!by_patient.contains(patient)) order.push_back(patient);
+    by_patient[patient].push_back(std::move(event));
   }
+  for (const auto& patient : order) {
+    if (stopped_) break;
+    const auto& events = by_patient[patient];
+    Outcome outcome;
+    if (patient.rfind("Patient/", 0) != 0) {
+      // Deletes and results without a Patient subject carry nothing to analyse here.
+      outcome = {Outcome::Kind::done, {}};
+      log(LogLevel::info, "event.no-patient", {{"count", std::to_string(events.size())}});
+    } else {
+      outcome = co_await process_patient(patient, events);
+    }
+    for (const auto& event : events) settle(event, outcome);
+  }
+  co_return claimed;
 }
 
 void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
@@ -168,7 +173,7 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
     return;
   }
   const auto backoff = config_.retry_initial_backoff * (1LL << std::min<std::int64_t>(attempts - 1, 16));
-  const auto next = clock_() + std::chrono::ceil<std::chrono::seconds>(backoff);
+  const auto next = clock_.now() + std::chrono::ceil<std::chrono::seconds>(backoff);
   if (store_.mark_retry(event.seq, format_instant(next), outcome.error)) retried_.inc();
   log(LogLevel::warn, "event.retry",
       {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
@@ -176,24 +181,17 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
 
 boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::string& patient,
                                                                     const std::vector<StoredEvent>& events) {
-  const auto as_of = clock_();
+  const auto as_of = clock_.now();
   const std::string patient_id = patient.substr(std::string_view("Patient/").size());
 
   analytics::PatientFacts facts;
   facts.reference = patient;
-  auto read = co_await client_.read("Patient", patient_id);
+  // A Patient the server does not hold (404, 410), or one that does not decode, leaves sex and age unknown.
+  auto read = co_await client_.read<fhir::Patient>(patient_id);
   if (!read.ok())
     co_return Outcome{transient(*read.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
                       "read Patient: " + read.error->message};
-  if (read.value->status == 200) {
-    auto decoded = fhir::decode_resource(read.value->body);
-    if (decoded.ok()) {
-      if (auto* resource = std::get_if<fhir::Patient>(&*decoded.value))
-        facts = analytics::patient_facts(*resource);
-    }
-  } else if (read.value->status >= 500 || read.value->status == 429) {
-    co_return Outcome{Outcome::Kind::retry, "read Patient: status " + std::to_string(read.value->status)};
-  }
+  if (read.value->resource) facts = analytics::patient_facts(*read.value->resource);
   facts.reference = patient;
 
   // The patient's recent hormone results: the context every gradient needs.
@@ -272,8 +270,10 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     });
     if (notified) retracted.push_back(reference);
   }
+  // The retraction goes into the analysis' own transaction: both are written, or neither (ARCHITECTURE step 7).
+  std::vector<fhir::BundleEntry> retractions;
   if (!retracted.empty()) {
-    auto outcome = co_await retract(patient, retracted, as_of);
+    auto outcome = co_await retraction(patient, retracted, as_of, retractions);
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
   auto entries = write_back_entries(
@@ -284,20 +284,41 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
        {"measurements", std::to_string(analysis.measurements.size())},
        {"gradients", std::to_string(analysis.gradients.size())},
        {"resources", std::to_string(entries.size())}});
-  if (entries.empty()) co_return Outcome{};
+  if (entries.empty() && retractions.empty()) co_return Outcome{};
 
-  auto written = co_await client_.transaction(transaction_bundle(std::move(entries)));
+  const bool analysed = !entries.empty();
+  std::map<std::string, std::size_t> retracted_by_type;
+  for (const auto& entry : retractions) ++retracted_by_type[std::string(fhir::resource_type(*entry.resource))];
+  entries.insert(entries.begin(), std::make_move_iterator(retractions.begin()),
+                 std::make_move_iterator(retractions.end()));
+  const auto bundle = transaction_bundle(std::move(entries));  // a local: see Client::read on GCC 12
+  auto written = co_await client_.transaction(bundle);
   if (!written.ok()) {
-    co_return Outcome{transient(*written.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
+    // 412: a resource to retract changed since it was read (If-Match); the next attempt reads it again.
+    const bool again =
+        transient(*written.error) || (!retracted_by_type.empty() && written.error->http_status == 412);
+    co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
                       "write-back transaction: " + written.error->message};
   }
-  written_.inc();
+  if (analysed) written_.inc();
+  if (!retracted_by_type.empty()) {
+    for (const auto& [type, count] : retracted_by_type) {
+      metrics_
+          .counter("gradient_gateway_retracted_total",
+                   "Resources the gateway wrote that it set to entered-in-error because an input was retracted",
+                   {{"type", type}})
+          .inc(static_cast<double>(count));
+    }
+    log(LogLevel::info, "retraction.done",
+        {{"patient", patient}, {"inputs", std::to_string(retracted.size())}, {"first", retracted.front()}});
+  }
   co_return Outcome{};
 }
 
-boost::asio::awaitable<Pipeline::Outcome> Pipeline::retract(const std::string& patient,
-                                                            const std::vector<std::string>& retracted,
-                                                            std::chrono::sys_seconds as_of) {
+boost::asio::awaitable<Pipeline::Outcome> Pipeline::retraction(const std::string& patient,
+                                                               const std::vector<std::string>& retracted,
+                                                               std::chrono::sys_seconds as_of,
+                                                               std::vector<fhir::BundleEntry>& entries) {
   // The gateway's own output about the patient: derived Observations by code system, the others by identifier.
   const std::string subject = "subject=" + fhir::percent_encode(patient);
   const std::string ours = fhir::percent_encode(std::string(kWriteBackIdentifierSystem) + "|");
@@ -315,32 +336,13 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::retract(const std::string& p
     }
     for (auto& resource : found.value->resources) written.push_back(std::move(resource));
   }
-  auto entries = retraction_entries(retracted, written, format_instant(as_of));
-  if (entries.empty()) co_return Outcome{};
-  std::map<std::string, std::size_t> by_type;
-  for (const auto& entry : entries) ++by_type[std::string(fhir::resource_type(*entry.resource))];
-  auto written_back = co_await client_.transaction(transaction_bundle(std::move(entries)));
-  if (!written_back.ok()) {
-    // 412: one of them changed since it was read (If-Match); the next attempt reads it again.
-    const bool again = transient(*written_back.error) || written_back.error->http_status == 412;
-    co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "retraction transaction: " + written_back.error->message};
-  }
-  for (const auto& [type, count] : by_type) {
-    metrics_
-        .counter("gradient_gateway_retracted_total",
-                 "Resources the gateway wrote that it set to entered-in-error because an input was retracted",
-                 {{"type", type}})
-        .inc(static_cast<double>(count));
-  }
-  log(LogLevel::info, "retraction.done",
-      {{"patient", patient}, {"inputs", std::to_string(retracted.size())}, {"first", retracted.front()}});
+  entries = retraction_entries(retracted, written, format_instant(as_of));
   co_return Outcome{};
 }
 
 void Pipeline::report_unusable(const analytics::Analysis& analysis, const std::string& patient) {
   // Each Observation version is reported once, however often a patient's context brings it back.
-  const std::string now = format_instant(clock_());
+  const std::string now = format_instant(clock_.now());
   for (const auto& rejected : analysis.rejections) {
     const std::string reasons = rejection_reasons(rejected);
     const bool first_time =
@@ -378,7 +380,7 @@ void Pipeline::report_unusable(const analytics::Analysis& analysis, const std::s
 }
 
 boost::asio::awaitable<void> Pipeline::reconcile() {
-  const auto now = clock_();
+  const auto now = clock_.now();
   auto cursor = store_.cursor(std::string(kReconcileCursor));
   const auto since = cursor ? analytics::parse_fhir_date_time(*cursor).instant : std::nullopt;
   if (!since) {

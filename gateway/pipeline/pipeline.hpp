@@ -11,30 +11,27 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
-#include <functional>
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "analytics/analysis.hpp"
-#include "fhir/rest_client.hpp"
+#include "fhir/client.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
 #include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
 namespace gg::gateway {
 
-// Wall-clock time, injected so tests and `analyze --as-of` control it.
-using Clock = std::function<std::chrono::sys_seconds()>;
-
-// "2026-11-25T21:04:05Z": the one timestamp format of the state store and of written instants.
-std::string format_instant(std::chrono::sys_seconds time);
-
 class Pipeline {
  public:
-  Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::RestClient& client,
+  // The client, the clock and the rest are borrowed: they outlive the pipeline. The clock says when events are
+  // due, stamps cursors and is the as-of of every analysis.
+  Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
            const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config, int lookback_days,
-           Clock clock);
+           const Clock& clock);
 
   // Thread-safe: a new event is due (reconcile: also run the catch-up search soon).
   void wake(bool reconcile = false);
@@ -42,6 +39,13 @@ class Pipeline {
 
   // Runs until stop(): processes due events, reconciles periodically.
   boost::asio::awaitable<void> run();
+
+  // One round of run(): the reconcile search when one is requested or due, then one batch of due events claimed,
+  // processed and settled. Returns how many events it claimed (0: nothing was due). run() is a loop around it;
+  // tests call it directly, or run_until_idle(), to drive the pipeline without timers.
+  boost::asio::awaitable<std::size_t> step();
+  // step() until nothing is due at the clock's now (events waiting for a later retry stay pending).
+  boost::asio::awaitable<void> run_until_idle();
 
  private:
   struct Outcome {
@@ -51,20 +55,22 @@ class Pipeline {
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   boost::asio::awaitable<void> reconcile();
-  // Sets what the gateway wrote from the retracted inputs to entered-in-error (gateway/pipeline/retraction.hpp).
-  boost::asio::awaitable<Outcome> retract(const std::string& patient, const std::vector<std::string>& retracted,
-                                          std::chrono::sys_seconds as_of);
+  // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
+  // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
+  boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
+                                             std::chrono::sys_seconds as_of,
+                                             std::vector<fhir::BundleEntry>& entries);
   // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
   void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
   void settle(const StoredEvent& event, const Outcome& outcome);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   StateStore& store_;
-  fhir::RestClient& client_;
+  fhir::Client& client_;
   const LoadedKnowledge& knowledge_;
   PipelineConfig config_;
   int lookback_days_;
-  Clock clock_;
+  const Clock& clock_;
   boost::asio::steady_timer wakeup_;
   std::atomic<bool> stopped_{false};
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down

@@ -1,0 +1,465 @@
+// The real Pipeline driven through its seams (issue 9, item 2): the FHIR server is the in-memory fake, the clock a
+// ManualClock, the state store SQLite on ":memory:" (a file where a restart is simulated). The analysis is the
+// real one, over the shipped config/ knowledge and the sample patients of tests/data/patients/. No timers: each
+// test runs the pipeline until nothing is due and moves the clock itself.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fake_fhir_client.hpp"
+#include "fhir/json_codec.hpp"
+#include "fhir/url.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/pipeline.hpp"
+#include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/clock.hpp"
+#include "gateway/telemetry/metrics.hpp"
+
+namespace gg::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeFailure;
+using testing::FakeFhirClient;
+using testing::Interaction;
+
+const std::string kSource = GG_SOURCE_DIR;
+const std::string kPatients = kSource + "/tests/data/patients/";
+constexpr std::string_view kCursor = "reconcile.lastUpdated";
+// The goldens' --as-of: every sample result lies within the 30-day lookback.
+constexpr auto kStart = std::chrono::sys_days{std::chrono::November / 26 / 2026};
+
+const LoadedKnowledge& shipped_knowledge() {
+  static const LoadedKnowledge knowledge = [] {
+    auto loaded = load_knowledge(kSource + "/config/terminology", kSource + "/config/rules");
+    if (!loaded.knowledge) throw std::runtime_error("config/ knowledge did not load");
+    return *loaded.knowledge;
+  }();
+  return knowledge;
+}
+
+std::unique_ptr<StateStore> open_store(const std::string& path) {
+  std::string error;
+  auto store = StateStore::open(path, error);
+  EXPECT_TRUE(store) << error;
+  return store;
+}
+
+template <typename T>
+std::vector<T> of_type(const std::vector<fhir::Resource>& resources) {
+  std::vector<T> out;
+  for (const auto& resource : resources) {
+    if (const auto* typed = std::get_if<T>(&resource)) out.push_back(*typed);
+  }
+  return out;
+}
+
+bool derived_from(const fhir::Observation& observation, const std::string& input) {
+  return std::any_of(observation.derived_from.begin(), observation.derived_from.end(),
+                     [&](const fhir::Reference& r) { return r.reference.starts_with(input); });
+}
+
+std::size_t count_method(const fhir::Bundle& bundle, std::string_view method) {
+  return static_cast<std::size_t>(std::count_if(bundle.entry.begin(), bundle.entry.end(), [&](const auto& entry) {
+    return entry.request && entry.request->method == method;
+  }));
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest() : store_(open_store(":memory:")) {
+    config_.max_attempts = 4;
+    config_.retry_initial_backoff = 1000ms;
+  }
+
+  std::unique_ptr<Pipeline> make_pipeline(StateStore& store) {
+    return std::make_unique<Pipeline>(io_.get_executor(), store, fhir_, shipped_knowledge(), metrics_, config_, 30,
+                                      clock_);
+  }
+  Pipeline& pipeline() {
+    if (!pipeline_) pipeline_ = make_pipeline(*store_);
+    return *pipeline_;
+  }
+
+  // Runs the pipeline until nothing is due at the clock's now.
+  void run_until_idle(Pipeline& pipeline) {
+    auto done = boost::asio::co_spawn(io_, pipeline.run_until_idle(), boost::asio::use_future);
+    io_.restart();
+    io_.run();
+    done.get();
+  }
+  void run_until_idle() { run_until_idle(pipeline()); }
+
+  // What the REST-hook endpoint records for a notification carrying the resource.
+  std::int64_t notify(const std::string& id, StateStore* store = nullptr) {
+    const auto resource = fhir_.current("Observation", id);
+    EXPECT_TRUE(resource) << id;
+    const auto& observation = std::get<fhir::Observation>(*resource);
+    auto outcome = (store ? *store : *store_)
+                       .record_event(IntakeEvent{"Observation", observation.id, observation.meta.version_id,
+                                                 observation.subject.reference, IntakeSource::rest_hook,
+                                                 format_instant(clock_.now()), fhir::to_json(*resource)});
+    EXPECT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
+    return outcome.seq;
+  }
+
+  StoredEvent event(std::int64_t seq) {
+    auto found = store_->find_event(seq);
+    EXPECT_TRUE(found);
+    return found.value_or(StoredEvent{});
+  }
+
+  std::vector<fhir::Observation> derived() {
+    std::vector<fhir::Observation> out;
+    for (auto& observation : of_type<fhir::Observation>(fhir_.all("Observation"))) {
+      if (!observation.derived_from.empty()) out.push_back(std::move(observation));
+    }
+    return out;
+  }
+
+  boost::asio::io_context io_;
+  ManualClock clock_{kStart};
+  FakeFhirClient fhir_{clock_};
+  MetricsRegistry metrics_;
+  PipelineConfig config_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, AnalysesANotifiedResultAndWritesOneTransaction) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto seq = notify("qs-a-2");
+  run_until_idle();
+
+  EXPECT_EQ(event(seq).state, EventState::done);
+  ASSERT_EQ(fhir_.committed_transactions().size(), 1u);
+  const auto ratios = derived();
+  ASSERT_EQ(ratios.size(), 1u);
+  EXPECT_TRUE(derived_from(ratios[0], "Observation/qs-a-1"));
+  EXPECT_TRUE(derived_from(ratios[0], "Observation/qs-a-2"));
+  EXPECT_EQ(ratios[0].subject.reference, "Patient/qs-a");
+  EXPECT_EQ(of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment")).size(), 1u);
+}
+
+TEST_F(PipelineTest, RetriesWithExponentialBackoffThenParksTheEventDeadAfterMaxAttempts) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.fail_next(Interaction::transaction, 100, FakeFailure{503});
+  const auto seq = notify("qs-a-2");
+
+  // Attempts 1..3 fail and wait 1 s, 2 s, 4 s (retry_initial_backoff doubled per attempt); nothing runs earlier.
+  for (int attempt = 1; attempt < config_.max_attempts; ++attempt) {
+    run_until_idle();
+    const auto stored = event(seq);
+    ASSERT_EQ(stored.state, EventState::pending) << "attempt " << attempt;
+    EXPECT_EQ(stored.attempts, attempt);
+    const auto backoff = std::chrono::seconds(1 << (attempt - 1));
+    EXPECT_EQ(stored.next_attempt_at, format_instant(clock_.now() + backoff));
+    EXPECT_EQ(fhir_.count(Interaction::transaction), static_cast<std::size_t>(attempt));
+
+    clock_.advance(backoff - 1s);
+    run_until_idle();
+    EXPECT_EQ(fhir_.count(Interaction::transaction), static_cast<std::size_t>(attempt)) << "ran before it was due";
+    clock_.advance(1s);
+  }
+  run_until_idle();
+  const auto dead = event(seq);
+  EXPECT_EQ(dead.state, EventState::dead);
+  EXPECT_EQ(dead.attempts, config_.max_attempts);
+  EXPECT_NE(dead.last_error.find("503"), std::string::npos) << dead.last_error;
+  EXPECT_TRUE(fhir_.committed_transactions().empty());
+
+  // Dead is an end state: a later clock claims it no more.
+  clock_.advance(1h);
+  run_until_idle();
+  EXPECT_EQ(fhir_.count(Interaction::transaction), static_cast<std::size_t>(config_.max_attempts));
+}
+
+struct StatusCase {
+  unsigned status;  // 0: no answer
+  EventState after_one_attempt;
+};
+
+class PipelineStatusTest : public PipelineTest, public ::testing::WithParamInterface<StatusCase> {};
+
+// 4xx is a refusal that retrying will not change: failed at once. 5xx, 429 and no answer at all say "later".
+TEST_P(PipelineStatusTest, RefusalsFailAndTransientErrorsAreRetried) {
+  const auto [status, expected] = GetParam();
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.fail_next(Interaction::transaction, 1, FakeFailure{status});
+  const auto seq = notify("qs-a-2");
+  run_until_idle();
+
+  const auto stored = event(seq);
+  EXPECT_EQ(stored.state, expected);
+  EXPECT_EQ(stored.attempts, 1);
+  if (expected != EventState::pending) return;
+  // The retry succeeds once due.
+  clock_.advance(1s);
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Statuses, PipelineStatusTest,
+    ::testing::Values(StatusCase{400, EventState::failed}, StatusCase{404, EventState::failed},
+                      StatusCase{422, EventState::failed}, StatusCase{429, EventState::pending},
+                      StatusCase{500, EventState::pending}, StatusCase{503, EventState::pending},
+                      StatusCase{0, EventState::pending}),
+    [](const auto& info) {
+      return info.param.status == 0 ? std::string("NoAnswer") : "Http" + std::to_string(info.param.status);
+    });
+
+TEST_F(PipelineTest, ContextFailuresAreClassifiedLikeWriteFailures) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.fail_next(Interaction::search, 1, FakeFailure{500});
+  const auto retried = notify("qs-a-1");
+  run_until_idle();
+  EXPECT_EQ(event(retried).state, EventState::pending);
+
+  fhir_.fail_next(Interaction::read, 1, FakeFailure{403});
+  clock_.advance(1s);
+  run_until_idle();
+  EXPECT_EQ(event(retried).state, EventState::failed);
+  EXPECT_TRUE(fhir_.committed_transactions().empty());
+}
+
+TEST_F(PipelineTest, APatientTheServerDoesNotHoldIsAnalysedWithoutSexAndAge) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.fail_next(Interaction::read, 1, FakeFailure{404});  // a read's 404 is an answer, not an error
+  const auto seq = notify("qs-a-2");
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_EQ(derived().size(), 1u);
+}
+
+TEST_F(PipelineTest, GroupsEventsByPatientAndAnalysesEachPatientOnceInIntakeOrder) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.load(kPatients + "full-panel.json");
+  const std::vector<std::int64_t> seqs = {notify("fp-0"), notify("qs-a-1"), notify("fp-1"), notify("qs-a-2")};
+  run_until_idle();
+
+  for (const auto seq : seqs) EXPECT_EQ(event(seq).state, EventState::done);
+  // One pass per patient: one Patient read, one context search, one transaction each, the first-notified first.
+  std::vector<std::string> patient_reads;
+  for (const auto& call : fhir_.calls()) {
+    if (call.interaction == Interaction::read && call.type == "Patient") patient_reads.push_back(call.query);
+  }
+  EXPECT_EQ(patient_reads, (std::vector<std::string>{"full-panel", "qs-a"}));
+  ASSERT_EQ(fhir_.committed_transactions().size(), 2u);
+  const auto subject_of_first = [](const fhir::Bundle& bundle) {
+    for (const auto& entry : bundle.entry) {
+      if (const auto* observation = std::get_if<fhir::Observation>(&*entry.resource)) {
+        return observation->subject.reference;
+      }
+    }
+    return std::string();
+  };
+  EXPECT_EQ(subject_of_first(fhir_.committed_transactions()[0]), "Patient/full-panel");
+  EXPECT_EQ(subject_of_first(fhir_.committed_transactions()[1]), "Patient/qs-a");
+}
+
+TEST_F(PipelineTest, ARetractedInputRetractsItsOutputInTheSameTransactionAsTheNewAnalysis) {
+  fhir_.load(kPatients + "full-panel.json");
+  notify("fp-13");
+  run_until_idle();
+  ASSERT_EQ(fhir_.committed_transactions().size(), 1u);
+  const auto homa = [&] {
+    std::vector<fhir::Observation> found;
+    for (auto& observation : derived()) {
+      if (derived_from(observation, "Observation/fp-13")) found.push_back(std::move(observation));
+    }
+    return found;
+  };
+  ASSERT_FALSE(homa().empty());
+  const auto first_risks = of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment"));
+  ASSERT_EQ(first_risks.size(), 1u);
+
+  // The lab marks the insulin entered-in-error.
+  auto insulin = std::get<fhir::Observation>(*fhir_.current("Observation", "fp-13"));
+  insulin.status = "entered-in-error";
+  clock_.advance(1h);
+  fhir_.put(insulin);
+  const auto seq = notify("fp-13");
+  run_until_idle();
+
+  EXPECT_EQ(event(seq).state, EventState::done);
+  // One transaction: the retraction (PUT, version-checked) and the new analysis (conditional creates) together.
+  ASSERT_EQ(fhir_.committed_transactions().size(), 2u);
+  const auto& both = fhir_.committed_transactions()[1];
+  EXPECT_GE(count_method(both, "PUT"), 2u);
+  EXPECT_GE(count_method(both, "POST"), 1u);
+  for (const auto& entry : both.entry) {
+    if (entry.request->method == "PUT") {
+      EXPECT_FALSE(entry.request->if_match.empty());
+    }
+  }
+  for (const auto& observation : homa()) EXPECT_EQ(observation.status, "entered-in-error");
+  const auto risks = of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment"));
+  ASSERT_EQ(risks.size(), 2u);
+  const auto old_risk =
+      std::find_if(risks.begin(), risks.end(), [&](const auto& r) { return r.id == first_risks[0].id; });
+  ASSERT_NE(old_risk, risks.end());
+  EXPECT_EQ(old_risk->status, "entered-in-error");
+  EXPECT_FALSE(old_risk->note.empty());
+  for (const auto& plan : of_type<fhir::CarePlan>(fhir_.all("CarePlan"))) {
+    const bool rests_on_old =
+        std::any_of(plan.supporting_info.begin(), plan.supporting_info.end(),
+                    [&](const auto& r) { return r.reference == "RiskAssessment/" + first_risks[0].id; });
+    if (rests_on_old) {
+      EXPECT_EQ(plan.status, "entered-in-error");
+    }
+  }
+
+  // A retried notification of the same retraction writes nothing new.
+  clock_.advance(1h);
+  fhir_.put(insulin);
+  notify("fp-13");
+  run_until_idle();
+  for (std::size_t i = 2; i < fhir_.committed_transactions().size(); ++i) {
+    EXPECT_EQ(count_method(fhir_.committed_transactions()[i], "PUT"), 0u);
+  }
+}
+
+TEST_F(PipelineTest, ARetractionThatLostARaceIsRetriedWithWhatTheServerHoldsThen) {
+  fhir_.load(kPatients + "full-panel.json");
+  notify("fp-13");
+  run_until_idle();
+  auto insulin = std::get<fhir::Observation>(*fhir_.current("Observation", "fp-13"));
+  insulin.status = "entered-in-error";
+  fhir_.put(insulin);
+  const auto seq = notify("fp-13");
+  fhir_.fail_next(Interaction::transaction, 1, FakeFailure{412});
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::pending);
+  clock_.advance(1s);
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 2u);
+}
+
+TEST_F(PipelineTest, ReconcileRecordsMissedResultsAdvancesTheCursorAndARestartResumesFromIt) {
+  run_until_idle();  // the first start only sets the cursor: history is backfill's job
+  EXPECT_EQ(store_->cursor(std::string(kCursor)), format_instant(kStart));
+
+  // Results stored while no notification came.
+  clock_.advance(5min);
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto first_seen = format_instant(clock_.now());
+  clock_.advance(1min);
+  pipeline().wake(true);
+  run_until_idle();
+
+  EXPECT_EQ(store_->events_of("Observation", "qs-a-1").size(), 1u);
+  EXPECT_EQ(store_->events_of("Observation", "qs-a-2").size(), 1u);
+  EXPECT_EQ(store_->events_of("Observation", "qs-a-1")[0].source, IntakeSource::poll);
+  EXPECT_EQ(store_->events_of("Observation", "qs-a-1")[0].state, EventState::done);
+  EXPECT_EQ(store_->cursor(std::string(kCursor)), first_seen);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 1u);
+
+  // A restart: a new pipeline over the same store searches from the cursor, less the overlap.
+  pipeline_.reset();
+  clock_.advance(10min);
+  fhir_.load(kPatients + "full-panel.json");
+  const auto second_seen = format_instant(clock_.now());
+  clock_.advance(1min);
+  run_until_idle();
+
+  const auto from = format_instant(kStart + 5min - config_.reconcile_overlap);
+  const auto last_search =
+      std::find_if(fhir_.calls().rbegin(), fhir_.calls().rend(), [](const testing::FakeCall& call) {
+        return call.interaction == Interaction::search && call.query.find("_lastUpdated") != std::string::npos;
+      });
+  ASSERT_NE(last_search, fhir_.calls().rend());
+  EXPECT_NE(last_search->query.find("_lastUpdated=ge" + fhir::percent_encode(from)), std::string::npos)
+      << last_search->query;
+  EXPECT_EQ(store_->events_of("Observation", "fp-0").size(), 1u);
+  EXPECT_EQ(store_->events_of("Observation", "qs-a-1").size(), 1u) << "seen again in the overlap, recorded once";
+  EXPECT_EQ(store_->cursor(std::string(kCursor)), second_seen);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 2u);
+}
+
+TEST_F(PipelineTest, ReconcileThatFailsKeepsTheCursor) {
+  store_->set_cursor(std::string(kCursor), format_instant(kStart - 1h));
+  fhir_.fail_next(Interaction::search, 1, FakeFailure{503});
+  run_until_idle();
+  EXPECT_EQ(store_->cursor(std::string(kCursor)), format_instant(kStart - 1h));
+}
+
+// A process that dies after the server committed the write-back and before the events were settled: on restart
+// the claimed events are still pending, are processed again, and the conditional creates write nothing twice.
+TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritingTwice) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("gg-pipeline-crash-" + std::to_string(::getpid()) + ".sqlite");
+  std::filesystem::remove(path);
+  ManualClock clock{kStart};
+  FakeFhirClient fhir{clock};
+  fhir.load(kPatients + "cortisol-dheas-pair.json");
+  fhir.load(kPatients + "full-panel.json");
+  MetricsRegistry metrics;
+  PipelineConfig config;
+  std::vector<std::int64_t> seqs;
+  std::size_t written_first = 0;
+  {
+    boost::asio::io_context io;
+    auto store = open_store(path.string());
+    for (const char* id : {"qs-a-2", "fp-0"}) {
+      const auto resource = *fhir.current("Observation", id);
+      const auto& observation = std::get<fhir::Observation>(resource);
+      seqs.push_back(store
+                         ->record_event(IntakeEvent{"Observation", observation.id, observation.meta.version_id,
+                                                    observation.subject.reference, IntakeSource::rest_hook,
+                                                    format_instant(clock.now()), fhir::to_json(resource)})
+                         .seq);
+    }
+    fhir.after_commit([&io] { io.stop(); });  // the first commit is the last thing this process does
+    auto pipeline = std::make_unique<Pipeline>(io.get_executor(), *store, fhir, shipped_knowledge(), metrics,
+                                               config, 30, clock);
+    boost::asio::co_spawn(io, pipeline->run_until_idle(), [](std::exception_ptr) {});
+    io.run();
+    ASSERT_EQ(fhir.committed_transactions().size(), 1u);
+    written_first = fhir.all("Observation").size() + fhir.all("RiskAssessment").size();
+    fhir.after_commit(nullptr);
+    pipeline.reset();
+    store.reset();
+  }  // the io_context goes with the suspended pipeline coroutine in it
+
+  boost::asio::io_context io;
+  auto store = open_store(path.string());
+  for (const auto seq : seqs) EXPECT_EQ(store->find_event(seq)->state, EventState::pending);
+  Pipeline pipeline(io.get_executor(), *store, fhir, shipped_knowledge(), metrics, config, 30, clock);
+  auto done = boost::asio::co_spawn(io, pipeline.run_until_idle(), boost::asio::use_future);
+  io.run();
+  done.get();
+
+  for (const auto seq : seqs) EXPECT_EQ(store->find_event(seq)->state, EventState::done);
+  // Both patients' transactions were sent again; the one already committed created nothing new.
+  EXPECT_EQ(fhir.committed_transactions().size(), 3u);
+  std::size_t qs_a_ratios = 0;
+  for (const auto& observation : of_type<fhir::Observation>(fhir.all("Observation"))) {
+    if (observation.subject.reference == "Patient/qs-a" && !observation.derived_from.empty()) ++qs_a_ratios;
+  }
+  EXPECT_EQ(qs_a_ratios, 1u);
+  EXPECT_GT(fhir.all("Observation").size() + fhir.all("RiskAssessment").size(), written_first);
+  std::size_t qs_a_risks = 0;
+  for (const auto& risk : of_type<fhir::RiskAssessment>(fhir.all("RiskAssessment"))) {
+    if (risk.subject.reference == "Patient/qs-a") ++qs_a_risks;
+  }
+  EXPECT_EQ(qs_a_risks, 1u);
+  store.reset();
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
+}
+
+}  // namespace
+}  // namespace gg::gateway
