@@ -352,8 +352,10 @@ struct RestClient::Impl {
     }
     Headers headers;
     if (!if_match.empty()) headers.emplace_back("If-Match", std::move(if_match));
-    auto result =
-        co_await send(self, method, method == "PUT" ? type + "/" + id : type, std::move(body), std::move(headers));
+    // The target is a local, not a temporary of the co_await expression: GCC 12 destroys a conditional's
+    // temporary there wrongly.
+    std::string target = method == "PUT" ? type + "/" + id : type;
+    auto result = co_await send(self, method, std::move(target), std::move(body), std::move(headers));
     if (!result.ok()) co_return failure_in<Resource>(what, std::move(*result.error));
     if (result.value->status / 100 != 2) co_return failure<Resource>(status_error(what, *result.value));
     auto decoded = decode_resource(result.value->body);
