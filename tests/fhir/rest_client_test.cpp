@@ -1,6 +1,8 @@
 // Transport behaviour of RestClient (timeouts, keep-alive, body limit, retries, TLS) against a transport fake: a
 // raw HTTP server on 127.0.0.1 and an ephemeral port, inside the test. FHIR behaviour (read, search paging,
-// transaction) is tested against the real HAPI server in tests/integration, never against a fake FHIR server.
+// transaction) is tested against the real HAPI server in tests/integration; here only how the Client interactions
+// turn statuses and bodies into values or errors, and what they send. The gateway's unit tests use an in-memory
+// fake behind the Client interface (tests/gateway/fake_fhir_client.hpp); it never replaces those HAPI tests.
 #include "fhir/rest_client.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +30,8 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gg::fhir {
 namespace {
@@ -571,6 +575,83 @@ TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
   const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust=*/true);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error->code.category(), asio::error::get_ssl_category());
+}
+
+// ---- The Client interactions: statuses and bodies become values or errors
+// ---------------------------------------
+
+// Answers each request with the next (status, body) of `answers`, recording the requests.
+RawServer::Session scripted(std::vector<std::pair<unsigned, std::string>> answers,
+                            std::shared_ptr<std::vector<ServerRequest>> seen) {
+  return [answers, seen](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      auto request = co_await read_request(socket, buffer);
+      if (!request) co_return;
+      seen->push_back(*request);
+      co_await write_response(socket, answers[i].first, answers[i].second);
+    }
+  };
+}
+
+TEST(RestClientInteractions, TypedReadDecodesTheResourceAndTakes404AsAValue) {
+  asio::io_context io;
+  auto seen = std::make_shared<std::vector<ServerRequest>>();
+  RawServer server(io, scripted({{200, R"({"resourceType":"Patient","id":"7","gender":"female"})"},
+                                 {404, R"({"resourceType":"OperationOutcome"})"},
+                                 {500, ""}},
+                                seen));
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<TypedRead<Patient>> found, missing, failed;
+  run(io, [&]() -> asio::awaitable<void> {
+    found = co_await client.read<Patient>("7");
+    missing = co_await client.read<Patient>("8");
+    failed = co_await client.read<Patient>("9");
+  });
+  ASSERT_TRUE(found.ok()) << found.error->message;
+  EXPECT_EQ(found.value->status, 200u);
+  ASSERT_TRUE(found.value->resource);
+  EXPECT_EQ(found.value->resource->gender, "female");
+  ASSERT_TRUE(missing.ok()) << missing.error->message;
+  EXPECT_EQ(missing.value->status, 404u);
+  EXPECT_FALSE(missing.value->resource);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error->http_status, 500u);
+  ASSERT_EQ(seen->size(), 3u);
+  EXPECT_EQ((*seen)[0].target(), "/fhir/Patient/7");
+}
+
+TEST(RestClientInteractions, UpdatePutsToTypeAndIdWithIfMatchAndCreatePostsToType) {
+  asio::io_context io;
+  auto seen = std::make_shared<std::vector<ServerRequest>>();
+  RawServer server(io, scripted({{200, R"({"resourceType":"Subscription","id":"5","status":"requested"})"},
+                                 {201, R"({"resourceType":"Subscription","id":"6","status":"requested"})"},
+                                 {412, ""}},
+                                seen));
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  Subscription subscription;
+  subscription.id = "5";
+  subscription.status = "requested";
+  RestResult<Resource> updated, created, refused;
+  run(io, [&]() -> asio::awaitable<void> {
+    const Resource resource{subscription};
+    updated = co_await client.update(resource, "W/\"3\"");
+    created = co_await client.create(resource);
+    refused = co_await client.update(resource, "W/\"3\"");
+  });
+  ASSERT_TRUE(updated.ok()) << updated.error->message;
+  EXPECT_EQ(std::get<Subscription>(*updated.value).id, "5");
+  ASSERT_TRUE(created.ok()) << created.error->message;
+  EXPECT_EQ(std::get<Subscription>(*created.value).id, "6");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error->http_status, 412u);
+  ASSERT_EQ(seen->size(), 3u);
+  EXPECT_EQ((*seen)[0].method(), http::verb::put);
+  EXPECT_EQ((*seen)[0].target(), "/fhir/Subscription/5");
+  EXPECT_EQ((*seen)[0][http::field::if_match], "W/\"3\"");
+  EXPECT_EQ((*seen)[1].method(), http::verb::post);
+  EXPECT_EQ((*seen)[1].target(), "/fhir/Subscription");
+  EXPECT_EQ((*seen)[1].count(http::field::if_match), 0u);
 }
 
 }  // namespace
