@@ -12,6 +12,7 @@
 #include <utility>
 #include <variant>
 
+#include "fhir/bundle_entry_json.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/json_reader_detail.hpp"
 
@@ -93,6 +94,7 @@ class BundleDecoder {
 
  private:
   void read_entry(Reader& r, od::value& value, BundleEntry& entry) {
+    if (r.entry_json() != nullptr) r.entry_json()->emplace_back();
     r.for_each_field(value, [&](std::string_view key, od::value& element) {
       if (key == "fullUrl") {
         r.read(element, entry.full_url);
@@ -109,15 +111,31 @@ class BundleDecoder {
   void read_entry_resource(Reader& r, od::value& value, BundleEntry& entry) {
     const std::size_t errors_before = r.error_count();
     if (r.expect(value, od::json_type::object)) {
+      // The resource's first byte, read without consuming it, for keep_entry_json.
+      const char* begin = r.entry_json() != nullptr ? value.raw_json_token().data() : nullptr;
       od::object object;
       if (auto code = value.get_object().get(object)) return r.fail(code);
       // A nested Bundle is not decoded (BundleEntry::resource holds a Resource), see json_codec.hpp.
       Decoded decoded = read_resource_object(r, object, /*top_level=*/false, BundleMode::as_other_resource);
       if (r.error_count() == errors_before) {
-        if (auto* resource = std::get_if<Resource>(&decoded)) entry.resource = std::move(*resource);
+        if (auto* resource = std::get_if<Resource>(&decoded)) {
+          entry.resource = std::move(*resource);
+          if (begin != nullptr) keep_entry_json(r, begin);
+        }
       }
     }
     entry_resource_errors_ += r.error_count() - errors_before;
+  }
+
+  // The object read last spans from begin to the iteration's position (the next token), less the whitespace
+  // before that token.
+  static void keep_entry_json(Reader& r, const char* begin) {
+    const char* end = r.position();
+    if (end == nullptr || end <= begin) return;
+    std::string_view text(begin, static_cast<std::size_t>(end - begin));
+    const auto last = text.find_last_not_of(" \t\r\n");
+    if (last == std::string_view::npos || text[last] != '}') return;
+    r.entry_json()->back().assign(text.substr(0, last + 1));
   }
 
   Bundle bundle_;
@@ -232,13 +250,14 @@ constexpr std::size_t kLargeDocumentBytes = 64u * 1024u * 1024u;
 // Decodes one JSON document holding one resource. The Reader's issues go to `issues`; the value is kept only when
 // there was no error outside a Bundle's entry resources.
 Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& options, BundleMode bundle_mode,
-                      std::vector<DecodeIssue>& issues) {
+                      std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
   thread_local od::parser shared_parser;
   std::optional<od::parser> own_parser;
   od::parser* parser = &shared_parser;
   if (json.length() > kLargeDocumentBytes) parser = &own_parser.emplace();
 
   Reader r(options, issues);
+  r.keep_entry_json(entry_json);
   od::document document;
   if (auto code = parser->iterate(json).get(document)) {
     r.fail(code);
@@ -272,9 +291,9 @@ Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& op
 }
 
 Decoded decode_unpadded(std::string_view json, const DecodeOptions& options, BundleMode bundle_mode,
-                        std::vector<DecodeIssue>& issues) {
+                        std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
   const simdjson::padded_string padded(json.data(), json.size());
-  return decode_padded(padded, options, bundle_mode, issues);
+  return decode_padded(padded, options, bundle_mode, issues, entry_json);
 }
 
 DecodeResult<Resource> to_resource_result(Decoded&& decoded, std::vector<DecodeIssue>&& issues) {
@@ -297,8 +316,13 @@ DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOption
 }
 
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options) {
+  return decode_bundle_keeping_entry_json(json, options, nullptr);
+}
+
+DecodeResult<Bundle> decode_bundle_keeping_entry_json(std::string_view json, const DecodeOptions& options,
+                                                      std::vector<std::string>* entry_json) {
   DecodeResult<Bundle> result;
-  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues);
+  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues, entry_json);
   if (auto* bundle = std::get_if<Bundle>(&decoded)) {
     result.value = std::move(*bundle);
   } else if (std::holds_alternative<Resource>(decoded)) {

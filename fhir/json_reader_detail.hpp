@@ -38,6 +38,17 @@ class Reader {
   }
 
   const DecodeOptions& options() const { return options_; }
+
+  // Where the iteration stands in the (padded copy of the) input, or nullptr at its end.
+  const char* position() const {
+    const char* at = nullptr;
+    if (document_ == nullptr || document_->current_location().get(at) != simdjson::SUCCESS) return nullptr;
+    return at;
+  }
+  // When set, a decoded Bundle appends each entry's resource as it appeared in the input ("" when the entry has
+  // no usable resource), one string per entry (decode_bundle_keeping_entry_json).
+  void keep_entry_json(std::vector<std::string>* sink) { entry_json_ = sink; }
+  std::vector<std::string>* entry_json() const { return entry_json_; }
   std::vector<DecodeIssue>& issues() { return issues_; }
   // True after malformed JSON: the On-Demand iterator cannot go on, so every loop stops.
   bool failed() const { return failed_; }
@@ -107,6 +118,7 @@ class Reader {
   std::vector<PathSegment> path_;
   od::document* document_ = nullptr;
   const char* input_begin_ = nullptr;
+  std::vector<std::string>* entry_json_ = nullptr;
   std::size_t error_count_ = 0;
   bool failed_ = false;
 };

@@ -1,11 +1,10 @@
 #include "gateway/http/http_server.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,8 +14,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "fhir/decode_result.hpp"
-#include "fhir/json_codec.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
@@ -51,28 +48,17 @@ namespace {
 using detail::HttpServerShared;
 using detail::SessionControl;
 
-constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
 // After an error response the connection closes; reading (and discarding) what the client still sends for a
 // moment keeps the close from turning into a reset that could destroy the response before the client reads it.
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after e.g. EMFILE, instead of a busy loop
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return out;
-}
-
-std::string_view path_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
 
 HttpRequest to_http_request(http::request<http::string_body>&& message, const std::string& remote_address) {
   HttpRequest request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
   for (const auto& field : message) {
-    auto [it, inserted] = request.headers.try_emplace(lower(field.name_string()), field.value());
+    auto [it, inserted] = request.headers.try_emplace(lower_case(field.name_string()), field.value());
     // RFC 9110 section 5.3: repeated field lines combine into one comma-separated value.
     if (!inserted) (it->second += ", ").append(field.value());
   }
@@ -342,7 +328,7 @@ class HttpListener : public std::enable_shared_from_this<HttpListener> {
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // stopped
     if (ec) {
-      log(LogLevel::warn, "http.accept_failed", {{"error", ec.message()}});
+      log(LogLevel::warn, "http.accept-failed", {{"error", ec.message()}});
       retry_timer_.expires_after(kAcceptRetryDelay);
       retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
         if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
@@ -370,26 +356,20 @@ class HttpListener : public std::enable_shared_from_this<HttpListener> {
 
 }  // namespace detail
 
-HttpResponse operation_outcome_response(unsigned status, std::string code, std::string diagnostics) {
-  const fhir::Resource outcome =
-      fhir::make_operation_outcome(status >= 500 ? "fatal" : "error", std::move(code), std::move(diagnostics));
-  return HttpResponse{status, std::string(kFhirJson), fhir::to_json(outcome), {}};
-}
-
 HttpResponse respond(const HttpHandler& handler, const HttpRequest& request) {
   try {
     HttpResponse response = handler(request);
     if (response.status >= 200 && response.status <= 599) return response;
-    log(LogLevel::error, "http.handler_failed",
+    log(LogLevel::error, "http.handler-failed",
         {{"method", request.method},
          {"path", std::string(path_of(request.target))},
          {"error", "invalid status " + std::to_string(response.status)}});
   } catch (const std::exception& e) {
     // The query and body may carry patient data; the path names resources by id only.
-    log(LogLevel::error, "http.handler_failed",
+    log(LogLevel::error, "http.handler-failed",
         {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", e.what()}});
   } catch (...) {
-    log(LogLevel::error, "http.handler_failed",
+    log(LogLevel::error, "http.handler-failed",
         {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", "unknown"}});
   }
   return operation_outcome_response(500, "exception", "The server failed to process the request");

@@ -7,15 +7,14 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/outcome_response.hpp"
 
 namespace gg::gateway {
 
@@ -24,23 +23,6 @@ struct HttpServerShared;
 class HttpListener;
 }  // namespace detail
 
-struct HttpRequest {
-  std::string method;                          // "GET", "PUT", ...
-  std::string target;                          // as sent: path and query, "/notify/Observation/1?x=y"
-  std::map<std::string, std::string> headers;  // names lower-case; repeated fields joined with ", "
-  std::string body;
-  std::string remote_address;  // the peer's IP address
-};
-
-struct HttpResponse {
-  unsigned status = 200;
-  std::string content_type;  // sent as Content-Type when not empty
-  std::string body;          // dropped for 204 and 304, which carry none
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
-
 struct HttpServerOptions {
   std::string address = "127.0.0.1";         // an IPv4 or IPv6 address; "0.0.0.0" or "::" for every interface
   unsigned short port = 0;                   // 0: an ephemeral port, see HttpServer::port()
@@ -48,9 +30,6 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{30};     // for a whole request, and for an idle keep-alive connection
   std::chrono::seconds write_timeout{30};    // for a whole response
 };
-
-// An OperationOutcome with one issue (severity "error" for 4xx, "fatal" for 5xx), as application/fhir+json.
-HttpResponse operation_outcome_response(unsigned status, std::string code, std::string diagnostics);
 
 // What a session does with each request: calls the handler; an exception from it, or a status outside 200..599,
 // becomes a 500 OperationOutcome (logged without the request's body).

@@ -2,27 +2,24 @@
 
 #include <openssl/crypto.h>
 
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "fhir/bundle_entry_json.hpp"
+#include "gateway/http/outcome_response.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 namespace {
 
-constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
-
-std::string header(const HttpRequest& request, std::string name) {
-  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  auto found = request.headers.find(name);
-  return found == request.headers.end() ? std::string() : found->second;
-}
-
 // Compares in time independent of where the strings differ, so the secret cannot be guessed byte by byte.
 bool secret_matches(const std::string& given, const std::string& expected) {
   if (given.size() != expected.size() || expected.empty()) return false;
   return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
-}
-
-std::string path_of(const std::string& target) {
-  return target.substr(0, target.find('?'));
 }
 
 HttpResponse acknowledged() {
@@ -54,19 +51,19 @@ NotificationEndpoint::NotificationEndpoint(NotificationEndpointOptions options, 
                                     "Notifications refused for a missing or wrong secret (401)")) {}
 
 bool NotificationEndpoint::matches(const HttpRequest& request) const {
-  const std::string path = path_of(request.target);
+  const std::string_view path = path_of(request.target);
   return path == options_.path_prefix || path.rfind(options_.path_prefix + "/", 0) == 0;
 }
 
 HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   received_.inc();
-  if (!secret_matches(header(request, options_.secret_header), options_.secret)) {
+  if (!secret_matches(header_value(request, options_.secret_header), options_.secret)) {
     unauthorized_.inc();
     log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
     return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
   }
-  const std::string path = path_of(request.target);
-  std::string rest = path.substr(options_.path_prefix.size());
+  const std::string_view path = path_of(request.target);
+  std::string rest(path.substr(options_.path_prefix.size()));
   if (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
 
   // POST {prefix}: no payload (empty body) or a topic-based notification Bundle.
@@ -79,19 +76,22 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
       on_recorded_(true);
       return acknowledged();
     }
-    auto decoded = fhir::decode_bundle(request.body, wanted_);
+    // One pass decodes the Bundle and keeps each entry's resource as received: the payload stored is those bytes,
+    // not a re-serialisation.
+    std::vector<std::string> entry_json;
+    auto decoded = fhir::decode_bundle_keeping_entry_json(request.body, wanted_, &entry_json);
     if (!decoded.ok()) {
       rejected_.inc();
-      return HttpResponse{400,
-                          std::string(kFhirJson),
-                          fhir::to_json(fhir::Resource{fhir::to_operation_outcome(decoded.issues)}),
-                          {}};
+      return operation_outcome_response(400, decoded.issues);
     }
     // Topic-based notifications: record each Observation the Bundle carries; without one, catch up by search.
     bool any = false;
-    for (const auto& entry : decoded.value->entry) {
+    const auto& entries = decoded.value->entry;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& entry = entries[i];
       if (!entry.resource || !std::holds_alternative<fhir::Observation>(*entry.resource)) continue;
-      auto response = record(*entry.resource, fhir::to_json(*entry.resource));
+      const bool kept = i < entry_json.size() && !entry_json[i].empty();
+      auto response = record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource));
       if (response.status >= 300) return response;
       any = true;
     }
@@ -110,7 +110,8 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   const std::string id = rest.substr(slash + 1);
 
   if (request.method == "DELETE") {
-    return record_event(IntakeEvent{type, id, "deleted", "", IntakeSource::rest_hook, now_iso_(), ""});
+    return record_event(
+        IntakeEvent{type, id, std::string(kDeletedVersion), "", IntakeSource::rest_hook, now_iso_(), ""});
   }
   if (request.method != "PUT" && request.method != "POST") {
     return operation_outcome_response(405, "not-supported", "method " + request.method + " not supported");
@@ -119,10 +120,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   if (!decoded.ok()) {
     rejected_.inc();
     log(LogLevel::warn, "notification.malformed", {{"type", type}, {"id", id}});
-    return HttpResponse{400,
-                        std::string(kFhirJson),
-                        fhir::to_json(fhir::Resource{fhir::to_operation_outcome(decoded.issues)}),
-                        {}};
+    return operation_outcome_response(400, decoded.issues);
   }
   const fhir::Resource& resource = *decoded.value;
   if (fhir::resource_type(resource) != type || fhir::resource_id(resource) != id) {

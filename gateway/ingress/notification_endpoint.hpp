@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fhir/json_codec.hpp"
-#include "gateway/http/http_server.hpp"
+#include "gateway/http/message.hpp"
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
@@ -35,6 +35,8 @@ class NotificationEndpoint {
   HttpResponse handle(const HttpRequest& request);
 
  private:
+  // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the
+  // resource's bytes, so nothing decodes the payload again to find them.
   HttpResponse record(const fhir::Resource& resource, std::string payload);
   HttpResponse record_event(IntakeEvent event);
 

@@ -1,6 +1,10 @@
 // Structured logging to standard error: one line per event, "time level event key=value ...".
 // Only identifiers and codes go into fields; patient values and names never do unless the debug switch
 // (logging.patient_data) is on, and then only through log_patient_data().
+//
+// Event names are "subject.what-happened": lower case, a dot after the subject, words joined by hyphens
+// (kebab-case, like FHIR codes and our metric label values): "event.store-failed", "http.accept-failed",
+// "notification.without-payload", "state-store.failed". Field keys are single lower-case words or snake_case.
 #pragma once
 
 #include <initializer_list>

@@ -57,6 +57,20 @@ TEST_F(NotificationEndpointTest, PutOfAHormoneResultIsRecordedAndAcknowledgedWit
   EXPECT_EQ(wakes_, 1);
 }
 
+// One decode at the endpoint: the event carries type, id, version and subject, and the payload is the body's own
+// bytes, so the pipeline never decodes the payload to find the patient.
+TEST_F(NotificationEndpointTest, EventCarriesWhatTheOneDecodeFoundAndTheBodyAsReceived) {
+  ASSERT_EQ(send("PUT", "/notify/Observation/o1", kCortisol).status, 200u);
+  auto events = store_->events_of("Observation", "o1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].resource_type, "Observation");
+  EXPECT_EQ(events[0].resource_id, "o1");
+  EXPECT_EQ(events[0].version_id, "2");
+  EXPECT_EQ(events[0].patient, "Patient/p1");
+  EXPECT_EQ(events[0].source, IntakeSource::rest_hook);
+  EXPECT_EQ(events[0].payload, kCortisol);
+}
+
 TEST_F(NotificationEndpointTest, SameVersionTwiceIsOneEvent) {
   send("PUT", "/notify/Observation/o1", kCortisol);
   auto second = send("PUT", "/notify/Observation/o1", kCortisol);
@@ -111,6 +125,31 @@ TEST_F(NotificationEndpointTest, EmptyPostAsksForACatchUpSearch) {
 TEST_F(NotificationEndpointTest, DeleteIsRecorded) {
   EXPECT_EQ(send("DELETE", "/notify/Observation/o1", "").status, 200u);
   ASSERT_EQ(store_->events_of("Observation", "o1").size(), 1u);
+}
+
+// A topic-based notification (Backport IG): a history Bundle whose Observation entries are each recorded with
+// what the Bundle's one decode found and their bytes as received; the SubscriptionStatus entry is not an event.
+TEST_F(NotificationEndpointTest, TopicBundleRecordsEachHormoneResultWithItsSubject) {
+  const std::string bundle =
+      R"({"resourceType":"Bundle","type":"history","entry":[)"
+      R"({"resource":{"resourceType":"Parameters","parameter":[{"name":"type","valueCode":"event-notification"}]}},)"
+      R"({"fullUrl":"http://hapi/fhir/Observation/o1","resource":)" +
+      std::string(kCortisol) + "}]}";
+  ASSERT_EQ(send("POST", "/notify", bundle).status, 200u);
+  auto events = store_->events_of("Observation", "o1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].version_id, "2");
+  EXPECT_EQ(events[0].patient, "Patient/p1");
+  EXPECT_EQ(events[0].payload, kCortisol);  // the entry's bytes as received, not a re-serialisation
+  EXPECT_EQ(wakes_, 1);
+  EXPECT_EQ(reconciles_, 0);
+}
+
+TEST_F(NotificationEndpointTest, MalformedTopicBundleIs400WithItsIssues) {
+  auto response = send("POST", "/notify", R"({"resourceType":"Bundle","type":)");
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.content_type.rfind("application/fhir+json", 0), 0u);
+  EXPECT_NE(response.body.find("\"resourceType\":\"OperationOutcome\""), std::string::npos);
 }
 
 TEST_F(NotificationEndpointTest, PrefixMatchesOnlyWholeSegments) {

@@ -218,6 +218,60 @@ TEST(StateStore, InMemoryStoreIsHealthy) {
   EXPECT_TRUE(store->healthy());
 }
 
+// The seam the pipeline's unit tests stand on: a ":memory:" store runs an event's whole life (record, claim,
+// retry, settle) and keeps rejections and cursors, and each one is private to its StateStore.
+TEST(StateStore, InMemoryStoreRunsTheWholeLifecycleAndIsPrivate) {
+  auto store = open_or_fail(":memory:");
+  auto other = open_or_fail(":memory:");
+  const auto seq = store->record_event(observation("o1", "1")).seq;
+  ASSERT_GT(seq, 0);
+  ASSERT_EQ(store->claim_due("2024-05-01T10:00:00Z", 10).size(), 1u);
+  ASSERT_TRUE(store->mark_retry(seq, "2024-05-01T10:05:00Z", "HTTP 503"));
+  EXPECT_TRUE(store->claim_due("2024-05-01T10:04:59Z", 10).empty());
+  ASSERT_EQ(store->claim_due("2024-05-01T10:05:00Z", 10).size(), 1u);
+  ASSERT_TRUE(store->mark_done(seq));
+  EXPECT_EQ(store->find_event(seq)->attempts, 2);
+  EXPECT_EQ(store->counts().done, 1);
+
+  ASSERT_TRUE(store->record_rejection({"Observation/o2", "1", "Patient/p1", "cortisol", "incompatible-unit",
+                                       R"({"resourceType":"OperationOutcome"})", "2024-05-01T10:00:00Z"}));
+  ASSERT_TRUE(store->set_cursor("reconcile", "2024-05-01T10:00:00Z"));
+  EXPECT_EQ(store->rejections("", 10).size(), 1u);
+  EXPECT_EQ(store->cursor("reconcile"), "2024-05-01T10:00:00Z");
+
+  EXPECT_TRUE(other->events_of("Observation", "o1").empty());
+  EXPECT_TRUE(other->rejections("", 10).empty());
+  EXPECT_FALSE(other->cursor("reconcile").has_value());
+}
+
+// The parts and the forwarding methods are one store: what one writes, the other reads.
+TEST(StateStore, PartsAndForwardingMethodsShareOneDatabase) {
+  auto store = open_or_fail(":memory:");
+  const auto seq = store->events().record(observation("o1", "1")).seq;
+  EXPECT_EQ(store->find_event(seq)->resource_id, "o1");
+  store->cursors().set_cursor("c", "v");
+  EXPECT_EQ(store->cursor("c"), "v");
+  store->set_subscription_id("main", "Subscription/9");
+  EXPECT_EQ(store->cursors().subscription_id("main"), "Subscription/9");
+  EXPECT_TRUE(store->rejection_log().recent("", 10).empty());
+}
+
+// Every enumerator has one spelling, and it reads back as itself (the CHECK constraints admit these spellings).
+TEST(StateStore, EnumTextRoundTrips) {
+  for (auto source : {IntakeSource::rest_hook, IntakeSource::poll, IntakeSource::websocket, IntakeSource::backfill,
+                      IntakeSource::analyze}) {
+    EXPECT_FALSE(to_string(source).empty());
+    EXPECT_EQ(intake_source_from_string(to_string(source)), source);
+  }
+  for (auto state : {EventState::pending, EventState::done, EventState::failed, EventState::dead}) {
+    EXPECT_FALSE(to_string(state).empty());
+    EXPECT_EQ(event_state_from_string(to_string(state)), state);
+  }
+  EXPECT_EQ(to_string(IntakeSource::rest_hook), "rest-hook");
+  EXPECT_FALSE(intake_source_from_string("rest_hook").has_value());
+  EXPECT_FALSE(event_state_from_string("").has_value());
+}
+
 TEST_F(StateStoreFileTest, SetsSchemaVersionAndWalMode) {
   { open_or_fail(path()); }
   sqlite3* db = nullptr;
@@ -270,6 +324,27 @@ TEST_F(StateStoreFileTest, RecordedEventSurvivesProcessDeathWithoutClose) {
   const auto due = store->claim_due("2024-05-02T00:00:00Z", 10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].resource_id, "o1");
+}
+
+// A state file written by an older program (schema version 1, before the rejection log) is migrated on open
+// and keeps its events.
+TEST_F(StateStoreFileTest, MigratesAnOlderSchemaAndKeepsItsEvents) {
+  {
+    auto store = open_or_fail(path());
+    ASSERT_TRUE(store->record_event(observation("o1", "1")).stored());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE rejection; PRAGMA user_version = 1;", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = open_or_fail(path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->healthy());
+  EXPECT_EQ(store->events_of("Observation", "o1").size(), 1u);
+  EXPECT_TRUE(store->record_rejection({"Observation/o2", "1", "", "", "incompatible-unit", "{}", "2024-05-01"}));
 }
 
 TEST_F(StateStoreFileTest, OpenFailsWhenDirectoryDoesNotExist) {

@@ -1,0 +1,54 @@
+// The HTTP side's request and response, as handlers see them: plain values, no I/O library in sight, so a handler
+// is a function (request in, response out) that tests call without sockets (after Beast's http_server_async).
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gg::gateway {
+
+struct HttpRequest {
+  std::string method;                          // "GET", "PUT", ...
+  std::string target;                          // as sent: path and query, "/notify/Observation/1?x=y"
+  std::map<std::string, std::string> headers;  // names lower-case; repeated fields joined with ", "
+  std::string body;
+  std::string remote_address;  // the peer's IP address
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type;  // sent as Content-Type when not empty
+  std::string body;          // dropped for 204 and 304, which carry none
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// R4 section 3.1.0.1.8 (mime type): what FHIR JSON travels as.
+inline constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
+
+// The target without its query ("/notify/Observation/1").
+inline std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+// Header names are case-insensitive (RFC 9110 section 5.1); HttpRequest keeps them lower-case.
+inline std::string lower_case(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return out;
+}
+
+// The value of the named header, or "" when absent.
+inline std::string header_value(const HttpRequest& request, std::string_view name) {
+  auto found = request.headers.find(lower_case(name));
+  return found == request.headers.end() ? std::string() : found->second;
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,44 @@
+#include "gateway/store/event.hpp"
+
+#include <array>
+
+#include "gateway/store/enum_text.hpp"
+
+namespace gg::gateway {
+namespace {
+
+// The event table's CHECK constraints (schema.cpp, migration 0 -> 1) admit exactly these spellings.
+constexpr std::array<EnumText<IntakeSource>, 5> kSources = {{
+    {IntakeSource::rest_hook, "rest-hook"},
+    {IntakeSource::poll, "poll"},
+    {IntakeSource::websocket, "websocket"},
+    {IntakeSource::backfill, "backfill"},
+    {IntakeSource::analyze, "analyze"},
+}};
+
+constexpr std::array<EnumText<EventState>, 4> kStates = {{
+    {EventState::pending, "pending"},
+    {EventState::done, "done"},
+    {EventState::failed, "failed"},
+    {EventState::dead, "dead"},
+}};
+
+}  // namespace
+
+std::string_view to_string(IntakeSource source) {
+  return text_of(kSources, source);
+}
+
+std::optional<IntakeSource> intake_source_from_string(std::string_view text) {
+  return value_of(kSources, text);
+}
+
+std::string_view to_string(EventState state) {
+  return text_of(kStates, state);
+}
+
+std::optional<EventState> event_state_from_string(std::string_view text) {
+  return value_of(kStates, text);
+}
+
+}  // namespace gg::gateway

@@ -1,0 +1,246 @@
+#include "gateway/store/event_queue.hpp"
+
+#include "gateway/store/connection.hpp"
+#include "gateway/store/sqlite.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr const char* kEventColumns =
+    "seq, resource_type, resource_id, version_id, patient, source, received_at, payload, state, attempts, "
+    "next_attempt_at, last_error";
+
+StoredEvent read_event(const sqlite::Statement& row) {
+  StoredEvent event;
+  event.seq = row.column_int64(0);
+  event.resource_type = row.column_text(1);
+  event.resource_id = row.column_text(2);
+  event.version_id = row.column_text(3);
+  event.patient = row.column_text(4);
+  // The CHECK constraints admit only the spellings of the enum tables.
+  event.source = intake_source_from_string(row.column_text(5)).value_or(IntakeSource::rest_hook);
+  event.received_at = row.column_text(6);
+  event.payload = row.column_text(7);
+  event.state = event_state_from_string(row.column_text(8)).value_or(EventState::pending);
+  event.attempts = row.column_int64(9);
+  event.next_attempt_at = row.column_text(10);
+  event.last_error = row.column_text(11);
+  return event;
+}
+
+}  // namespace
+
+struct EventQueue::Statements {
+  sqlite::Statement begin, commit, rollback;
+  sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
+  sqlite::Statement claim_due, mark, find_event, find_events_of, counts;
+
+  bool prepare(sqlite::Database& db, std::string& error) {
+    const std::string columns = kEventColumns;
+    return begin.prepare(db, "BEGIN IMMEDIATE", error) && commit.prepare(db, "COMMIT", error) &&
+           rollback.prepare(db, "ROLLBACK", error) &&
+           forget_processed_unversioned.prepare(
+               db,
+               "DELETE FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = '' "
+               "AND state <> 'pending'",
+               error) &&
+           insert_event.prepare(
+               db,
+               "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
+               "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) "
+               "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq",
+               error) &&
+           find_duplicate.prepare(
+               db, "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3",
+               error) &&
+           claim_due.prepare(db,
+                             "SELECT " + columns +
+                                 " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                                 "ORDER BY seq LIMIT ?2",
+                             error) &&
+           // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
+           mark.prepare(db,
+                        "UPDATE event SET state = ?2, attempts = attempts + 1, "
+                        "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
+                        "WHERE seq = ?1 AND state = 'pending'",
+                        error) &&
+           find_event.prepare(db, "SELECT " + columns + " FROM event WHERE seq = ?1", error) &&
+           find_events_of.prepare(
+               db, "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq",
+               error) &&
+           counts.prepare(db, "SELECT state, count(*) FROM event GROUP BY state", error);
+  }
+};
+
+EventQueue::EventQueue(store::Connection& connection)
+    : connection_(connection), statements_(std::make_unique<Statements>()) {}
+
+EventQueue::~EventQueue() = default;
+
+bool EventQueue::prepare(std::string& error) {
+  const std::lock_guard lock(connection_.mutex);
+  return statements_->prepare(*connection_.db, error);
+}
+
+RecordOutcome EventQueue::record(const IntakeEvent& event) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& db = *connection_.db;
+  auto& s = *statements_;
+  RecordOutcome outcome;
+
+  const auto fail = [&] {
+    outcome = RecordOutcome{RecordOutcome::Kind::failed, 0, db.last_error()};
+    if (sqlite3_get_autocommit(db.handle()) == 0) {
+      const sqlite::Statement::Use use(s.rollback);
+      s.rollback.step();
+    }
+    store::log_failure("record_event", outcome.error);
+    return outcome;
+  };
+
+  {
+    const sqlite::Statement::Use use(s.begin);
+    if (s.begin.step() != SQLITE_DONE) return fail();
+  }
+  if (event.version_id.empty()) {
+    const sqlite::Statement::Use use(s.forget_processed_unversioned);
+    if (s.forget_processed_unversioned.bind(1, event.resource_type) != SQLITE_OK ||
+        s.forget_processed_unversioned.bind(2, event.resource_id) != SQLITE_OK ||
+        s.forget_processed_unversioned.step() != SQLITE_DONE) {
+      return fail();
+    }
+  }
+  {
+    const sqlite::Statement::Use use(s.insert_event);
+    auto& insert = s.insert_event;
+    if (insert.bind(1, event.resource_type) != SQLITE_OK || insert.bind(2, event.resource_id) != SQLITE_OK ||
+        insert.bind(3, event.version_id) != SQLITE_OK || insert.bind(4, event.patient) != SQLITE_OK ||
+        insert.bind(5, to_string(event.source)) != SQLITE_OK || insert.bind(6, event.received_at) != SQLITE_OK ||
+        insert.bind(7, event.payload) != SQLITE_OK) {
+      return fail();
+    }
+    const int rc = insert.step();
+    if (rc == SQLITE_ROW) {
+      outcome = RecordOutcome{RecordOutcome::Kind::inserted, insert.column_int64(0), {}};
+      if (insert.step() != SQLITE_DONE) return fail();
+    } else if (rc != SQLITE_DONE) {
+      return fail();
+    }
+  }
+  if (outcome.kind != RecordOutcome::Kind::inserted) {
+    const sqlite::Statement::Use use(s.find_duplicate);
+    auto& find = s.find_duplicate;
+    if (find.bind(1, event.resource_type) != SQLITE_OK || find.bind(2, event.resource_id) != SQLITE_OK ||
+        find.bind(3, event.version_id) != SQLITE_OK || find.step() != SQLITE_ROW) {
+      return fail();
+    }
+    outcome = RecordOutcome{RecordOutcome::Kind::duplicate, find.column_int64(0), {}};
+  }
+  {
+    // The acknowledgement rests on this commit: with synchronous=FULL it has reached the disk when it returns.
+    const sqlite::Statement::Use use(s.commit);
+    if (s.commit.step() != SQLITE_DONE) return fail();
+  }
+  return outcome;
+}
+
+std::vector<StoredEvent> EventQueue::claim_due(const std::string& now_iso, std::size_t limit) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& claim = statements_->claim_due;
+  const sqlite::Statement::Use use(claim);
+  std::vector<StoredEvent> events;
+  claim.bind(1, now_iso);
+  claim.bind(2, static_cast<std::int64_t>(limit));
+  int rc = SQLITE_ROW;
+  while ((rc = claim.step()) == SQLITE_ROW) events.push_back(read_event(claim));
+  if (rc != SQLITE_DONE) {
+    store::log_failure("claim_due", connection_.db->last_error());
+    return {};
+  }
+  return events;
+}
+
+bool EventQueue::mark(std::int64_t seq, EventState state, const std::string& next_attempt_at,
+                      const std::string& error, std::string_view operation) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& mark = statements_->mark;
+  const sqlite::Statement::Use use(mark);
+  mark.bind(1, seq);
+  mark.bind(2, to_string(state));
+  if (!next_attempt_at.empty()) mark.bind(3, next_attempt_at);
+  mark.bind(4, error);
+  if (mark.step() != SQLITE_DONE) {
+    store::log_failure(operation, connection_.db->last_error());
+    return false;
+  }
+  return connection_.db->changes() == 1;
+}
+
+bool EventQueue::mark_done(std::int64_t seq) {
+  return mark(seq, EventState::done, {}, {}, "mark_done");
+}
+
+bool EventQueue::mark_retry(std::int64_t seq, const std::string& next_attempt_at, const std::string& error) {
+  return mark(seq, EventState::pending, next_attempt_at, error, "mark_retry");
+}
+
+bool EventQueue::mark_failed(std::int64_t seq, const std::string& error) {
+  return mark(seq, EventState::failed, {}, error, "mark_failed");
+}
+
+bool EventQueue::mark_dead(std::int64_t seq, const std::string& error) {
+  return mark(seq, EventState::dead, {}, error, "mark_dead");
+}
+
+std::vector<StoredEvent> EventQueue::events_of(const std::string& resource_type, const std::string& resource_id) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& find = statements_->find_events_of;
+  const sqlite::Statement::Use use(find);
+  find.bind(1, resource_type);
+  find.bind(2, resource_id);
+  std::vector<StoredEvent> events;
+  int rc = SQLITE_ROW;
+  while ((rc = find.step()) == SQLITE_ROW) events.push_back(read_event(find));
+  if (rc != SQLITE_DONE) store::log_failure("events_of", connection_.db->last_error());
+  return events;
+}
+
+std::optional<StoredEvent> EventQueue::find(std::int64_t seq) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& find = statements_->find_event;
+  const sqlite::Statement::Use use(find);
+  find.bind(1, seq);
+  const int rc = find.step();
+  if (rc == SQLITE_ROW) return read_event(find);
+  if (rc != SQLITE_DONE) store::log_failure("find_event", connection_.db->last_error());
+  return std::nullopt;
+}
+
+EventCounts EventQueue::counts() {
+  const std::lock_guard lock(connection_.mutex);
+  auto& query = statements_->counts;
+  const sqlite::Statement::Use use(query);
+  EventCounts counts;
+  int rc = SQLITE_ROW;
+  while ((rc = query.step()) == SQLITE_ROW) {
+    const std::int64_t n = query.column_int64(1);
+    switch (event_state_from_string(query.column_text(0)).value_or(EventState::pending)) {
+      case EventState::pending:
+        counts.pending = n;
+        break;
+      case EventState::done:
+        counts.done = n;
+        break;
+      case EventState::failed:
+        counts.failed = n;
+        break;
+      case EventState::dead:
+        counts.dead = n;
+        break;
+    }
+  }
+  if (rc != SQLITE_DONE) store::log_failure("counts", connection_.db->last_error());
+  return counts;
+}
+
+}  // namespace gg::gateway

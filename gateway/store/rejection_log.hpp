@@ -1,0 +1,51 @@
+// The rejection log: hormone results that could not be used, each kept once per Observation version as its
+// OperationOutcome (no values in it), for operators (GET /admin/rejections).
+//
+// Thread-safe through the shared connection's mutex.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gg::gateway {
+
+namespace store {
+struct Connection;
+}
+
+// A hormone result that could not be used, as its OperationOutcome (no values in it), kept for operators.
+struct StoredRejection {
+  std::string observation;  // "Observation/123"
+  std::string version_id;
+  std::string patient;      // "Patient/7" or ""
+  std::string analyte;      // catalogue id, "" when unknown
+  std::string reasons;      // "incompatible-unit,missing-effective-time"
+  std::string outcome;      // the OperationOutcome JSON
+  std::string recorded_at;  // ISO 8601 UTC, first time it was seen
+};
+
+class RejectionLog {
+ public:
+  explicit RejectionLog(store::Connection& connection);
+  ~RejectionLog();
+  RejectionLog(const RejectionLog&) = delete;
+  RejectionLog& operator=(const RejectionLog&) = delete;
+
+  // Prepares the statements; call once after the schema is current. On failure returns false and sets error.
+  [[nodiscard]] bool prepare(std::string& error);
+
+  // Keeps a rejection once per Observation version: true when it was new (count it, log it), false when it was
+  // known already or the insert failed (logged).
+  bool record(const StoredRejection& rejection);
+  // The most recent rejections first; for one Observation ("Observation/123") when observation is not empty.
+  std::vector<StoredRejection> recent(const std::string& observation, std::size_t limit);
+
+ private:
+  struct Statements;
+  store::Connection& connection_;
+  std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace gg::gateway

@@ -1,0 +1,31 @@
+// The state database's schema: connection settings (WAL, synchronous=FULL, busy timeout) and the migrations that
+// bring any older file up to kSchemaVersion (PRAGMA user_version).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gateway/store/sqlite.hpp"
+
+namespace gg::gateway::store {
+
+// The schema version this program writes; older databases are migrated on open.
+inline constexpr int kSchemaVersion = 2;
+
+// Opens or creates the database at path (":memory:" for a private in-memory one), configures it and migrates the
+// schema. On failure (unwritable or read-only path, not a database, schema newer than this program) returns
+// nullptr and sets error.
+std::unique_ptr<sqlite::Database> open_database(const std::string& path, std::string& error);
+
+// The database answers queries and carries kSchemaVersion (for /readyz).
+class SchemaCheck {
+ public:
+  [[nodiscard]] bool prepare(sqlite::Database& db, std::string& error);
+  // Call with the connection's mutex held.
+  [[nodiscard]] bool current();
+
+ private:
+  sqlite::Statement user_version_;
+};
+
+}  // namespace gg::gateway::store
