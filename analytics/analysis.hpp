@@ -16,6 +16,7 @@
 #include "analytics/knowledge.hpp"
 #include "analytics/measurement.hpp"
 #include "analytics/normalise.hpp"
+#include "analytics/suggestions.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::analytics {
@@ -59,6 +60,9 @@ struct Analysis {
   // Dose timing: each measurement drawn on a hormone medication that affects it, against the last dose.
   std::vector<DoseTiming> dose_timings;
   std::vector<TimingProposal> timing_proposals;  // repeats at a better time after a dose, in gradient order
+  // What the suggestion catalogue proposes for each finding outside its target, in gradient order, then catalogue
+  // order (analytics/suggestions.hpp).
+  std::vector<FindingProposal> finding_proposals;
   // Resources besides the inputs that the analysis used, each once: the medications of the dose timings, the
   // Observations stating a menopausal status or last menstrual period that selected a target range.
   std::vector<std::string> context_basis;

@@ -23,6 +23,8 @@ constexpr std::string_view kInterpretationSystem =
 constexpr std::string_view kReviewNote =
     "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
     "suggestion before acting on them.";
+// Every CarePlan activity says what it is before what it proposes.
+constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 
 std::array<unsigned char, 32> sha256(std::string_view text) {
   std::array<unsigned char, 32> digest{};
@@ -232,7 +234,6 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   risk.subject = {context.patient, ""};
   risk.occurrence_date_time = context.as_of;
   for (const auto& reference : basis) risk.basis.push_back({reference, ""});
-  bool needs_review = false;
   for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
     const auto& finding = analysis.findings[i];
     fhir::RiskAssessmentPrediction prediction;
@@ -245,7 +246,6 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
       const std::string level(analytics::to_string(*finding.level));
       prediction.qualitative_risk =
           fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
-      needs_review = needs_review || *finding.level != analytics::RiskLevel::low;
     }
     prediction.rationale = finding.rationale;
     risk.prediction.push_back(std::move(prediction));
@@ -257,11 +257,9 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::vector<std::string> targets = derived_urls;
   targets.push_back(risk_identity.full_url);
 
-  // Results drawn at the wrong time after a dose (analytics/analysis.hpp, TimingProposal) need a repeat.
-  needs_review = needs_review || !analysis.timing_proposals.empty();
-
-  // The draft CarePlan: a suggestion for each finding outside its target.
-  if (needs_review) {
+  // The draft CarePlan: one activity per proposal of the analysis, the findings' first, then the repeats of
+  // results drawn at the wrong time after a dose (analytics/analysis.hpp).
+  if (!analysis.finding_proposals.empty() || !analysis.timing_proposals.empty()) {
     const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
     fhir::CarePlan plan;
     plan.identifier = {identifier_of(plan_identity)};
@@ -272,33 +270,16 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     plan.subject = {context.patient, ""};
     plan.created = context.as_of;
     plan.supporting_info = {{risk_identity.full_url, ""}};
-    for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
-      const auto& finding = analysis.findings[i];
-      if (!finding.level || *finding.level == analytics::RiskLevel::low) continue;
-      const auto matching = analytics::suggestions_for(finding, context.suggestions);
-      const auto activity_for = [&](std::string kind, std::string title, std::string description,
-                                    std::vector<std::string> time_of_day) {
-        fhir::CarePlanActivity activity;
-        activity.detail.kind = std::move(kind);
-        activity.detail.code = fhir::CodeableConcept{{}, std::move(title)};
-        activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
-        activity.detail.reason_reference = {{derived_urls[i], ""}};
-        activity.detail.status = "not-started";
-        activity.detail.scheduled_timing_time_of_day = std::move(time_of_day);
-        activity.detail.description = "Proposal for clinician review, not an order. " + description;
-        plan.activity.push_back(std::move(activity));
-      };
-      for (const auto* suggestion : matching) {
-        activity_for(
-            suggestion->kind, suggestion->title,
-            suggestion->description + (suggestion->source.empty() ? "" : " Source: " + suggestion->source),
-            suggestion->time_of_day);
-      }
-      if (matching.empty()) {
-        // No catalogue entry answers this finding: the proposal is the review itself.
-        activity_for("", "Review the " + analysis.gradients[i].display + " finding",
-                     "No suggestion in the site's catalogue answers this finding.", {});
-      }
+    for (const auto& proposal : analysis.finding_proposals) {
+      fhir::CarePlanActivity activity;
+      activity.detail.kind = proposal.kind;
+      activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
+      activity.detail.reason_code = {fhir::CodeableConcept{{}, analysis.findings.at(proposal.gradient).rationale}};
+      activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+      activity.detail.status = "not-started";
+      activity.detail.scheduled_timing_time_of_day = proposal.time_of_day;
+      activity.detail.description = std::string(kProposalPrefix) + proposal.description;
+      plan.activity.push_back(std::move(activity));
     }
     for (const auto& proposal : analysis.timing_proposals) {
       fhir::CarePlanActivity activity;
@@ -309,7 +290,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
       // resource is named in the reason text and in the RiskAssessment's basis.
       activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
       activity.detail.status = "not-started";
-      activity.detail.description = "Proposal for clinician review, not an order. " + proposal.description;
+      activity.detail.description = std::string(kProposalPrefix) + proposal.description;
       plan.activity.push_back(std::move(activity));
     }
     plan.note = {{std::string(kReviewNote)}};

@@ -28,8 +28,11 @@ class WriteBackTest : public ::testing::Test {
     knowledge_ = *loaded.knowledge;
   }
 
-  analytics::Analysis analyse(std::vector<fhir::Observation> observations, bool with_range) {
+  // With the shipped suggestion catalogue unless `with_catalogue` is false.
+  analytics::Analysis analyse(std::vector<fhir::Observation> observations, bool with_range,
+                              bool with_catalogue = true) {
     auto knowledge = knowledge_.knowledge;
+    if (!with_catalogue) knowledge.suggestions.clear();
     if (with_range) {
       analytics::TargetRange range;
       range.gradient_code = "cortisol-dheas-ratio";
@@ -45,9 +48,7 @@ class WriteBackTest : public ::testing::Test {
                               std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
   }
 
-  WriteBackContext context() const {
-    return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0", knowledge_.knowledge.suggestions};
-  }
+  WriteBackContext context() const { return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0"}; }
 
   LoadedKnowledge knowledge_;
 };
@@ -184,15 +185,17 @@ TEST_F(WriteBackTest, PreliminaryInputMakesThePreliminaryRiskAssessment) {
 TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
   auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
                            result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
-                          true);
-  auto ctx = context();
-  ctx.suggestions = {};
-  const auto entries = write_back_entries(analysis, ctx);
+                          true, false);
+  const auto entries = write_back_entries(analysis, context());
   ASSERT_EQ(entries.size(), 4u);
   const auto& plan = std::get<fhir::CarePlan>(*entries[2].resource);
   ASSERT_EQ(plan.activity.size(), 1u);
   EXPECT_TRUE(plan.activity[0].detail.kind.empty());
+  ASSERT_EQ(analysis.finding_proposals.size(), 1u);
+  EXPECT_EQ(plan.activity[0].detail.code->text, analysis.finding_proposals[0].title);
   EXPECT_EQ(plan.activity[0].detail.code->text, "Review the Cortisol:DHEA-S molar ratio finding");
+  EXPECT_EQ(plan.activity[0].detail.reason_reference[0].reference, entries[0].full_url);
+  EXPECT_EQ(plan.activity[0].detail.reason_code[0].text, analysis.findings[0].rationale);
   EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
 }
 
