@@ -15,6 +15,7 @@
 
 #include "analytics/analysis.hpp"
 #include "fhir/resources.hpp"
+#include "gateway/pipeline/stable_identity.hpp"
 
 namespace gg::gateway {
 
@@ -29,13 +30,6 @@ struct WriteBackContext {
   std::string rule_set_version;  // "2026.11"
   std::string software_version;  // "0.1.0"
 };
-
-// The identity of a written resource: a stable hash of what it was computed from.
-struct StableIdentity {
-  std::string identifier_value;  // 32 hex digits of SHA-256
-  std::string full_url;          // "urn:uuid:..." (RFC 9562 version 8, from the same hash)
-};
-StableIdentity stable_identity(std::string_view key);
 
 // The transaction entries for one analysis; empty when there is no gradient to report.
 std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
