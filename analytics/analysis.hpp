@@ -1,6 +1,7 @@
-// The analysis of one patient: observations in, measurements, gradients and findings out. Pure: the same inputs
-// give the same outputs, in any input order (up to the order of `measurements`, which follows the input); time
-// comes in as `as_of`. This is the one entry point `serve` and `analyze` share.
+// The analysis of one patient: observations in, measurements, gradients, findings and what to propose for them out
+// (the write-back only maps these to FHIR). Pure: the same inputs give the same outputs, in any input order (up to
+// the order of `measurements`, which follows the input); time comes in as `as_of`. This is the one entry point
+// `serve` and `analyze` share.
 #pragma once
 
 #include <chrono>
