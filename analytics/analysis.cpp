@@ -395,6 +395,13 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
       add(std::move(gradient));
     }
   }
+
+  // What the catalogue proposes for each finding, as it stands after its dose timing (which may withdraw a level).
+  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+    for (auto& proposal : proposals_for(analysis.gradients[i], analysis.findings[i], i, knowledge.suggestions)) {
+      analysis.finding_proposals.push_back(std::move(proposal));
+    }
+  }
   return analysis;
 }
 

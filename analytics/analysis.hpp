@@ -1,6 +1,7 @@
-// The analysis of one patient: observations in, measurements, gradients and findings out. Pure: the same inputs
-// give the same outputs, in any input order (up to the order of `measurements`, which follows the input); time
-// comes in as `as_of`. This is the one entry point `serve` and `analyze` share.
+// The analysis of one patient: observations in, measurements, gradients, findings and what to propose for them out
+// (the write-back only maps these to FHIR). Pure: the same inputs give the same outputs, in any input order (up to
+// the order of `measurements`, which follows the input); time comes in as `as_of`. This is the one entry point
+// `serve` and `analyze` share.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "analytics/knowledge.hpp"
 #include "analytics/measurement.hpp"
 #include "analytics/normalise.hpp"
+#include "analytics/suggestions.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::analytics {
@@ -59,6 +61,9 @@ struct Analysis {
   // Dose timing: each measurement drawn on a hormone medication that affects it, against the last dose.
   std::vector<DoseTiming> dose_timings;
   std::vector<TimingProposal> timing_proposals;  // repeats at a better time after a dose, in gradient order
+  // What the suggestion catalogue proposes for each finding outside its target, in gradient order, then catalogue
+  // order (analytics/suggestions.hpp).
+  std::vector<FindingProposal> finding_proposals;
   // Resources besides the inputs that the analysis used, each once: the medications of the dose timings, the
   // Observations stating a menopausal status or last menstrual period that selected a target range.
   std::vector<std::string> context_basis;

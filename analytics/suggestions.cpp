@@ -53,6 +53,28 @@ std::vector<const Suggestion*> suggestions_for(const Finding& finding, std::span
   return out;
 }
 
+std::vector<FindingProposal> proposals_for(const Gradient& gradient, const Finding& finding,
+                                           std::size_t gradient_index, std::span<const Suggestion> catalogue) {
+  std::vector<FindingProposal> out;
+  if (!finding.level || *finding.level == RiskLevel::low) return out;
+  for (const auto* suggestion : suggestions_for(finding, catalogue)) {
+    out.push_back({gradient_index, suggestion->id, suggestion->kind, suggestion->title,
+                   suggestion->description + (suggestion->source.empty() ? "" : " Source: " + suggestion->source),
+                   suggestion->time_of_day});
+  }
+  if (out.empty()) {
+    // No catalogue entry answers this finding: the proposal is the review itself, so that no finding outside its
+    // target goes without an activity in the draft CarePlan.
+    out.push_back({gradient_index,
+                   "",
+                   "",
+                   "Review the " + gradient.display + " finding",
+                   "No suggestion in the site's catalogue answers this finding.",
+                   {}});
+  }
+  return out;
+}
+
 std::vector<KnowledgeProblem> validate_suggestions(std::span<const Suggestion> catalogue,
                                                    std::span<const std::string> gradient_codes) {
   std::vector<KnowledgeProblem> problems;

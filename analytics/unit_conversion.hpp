@@ -1,9 +1,6 @@
-// Units of measure: a small UCUM-style parser (prefix + atom, '.', '/', integer exponents, annotations in braces,
-// parentheses) and the conversion of a FHIR Quantity into an analyte's canonical unit, with the molar mass for
-// mass <-> substance concentration. The subset is what hormone results arrive in; issue 3 widens the atom table.
-//
-// UCUM reference: https://ucum.org/ucum (sections 2 "Syntax rules", 3 "Semantics", table of prefixes and base
-// units). Codes are case-sensitive ("c/s" form), as FHIR requires for Quantity.code (R4 section 2.24.0.15).
+// The conversion of a FHIR Quantity into an analyte's canonical unit: the Quantity's unit read the way FHIR asks
+// (ucum.hpp parses it), the value rescaled, and its dimension changed only through the analyte's bridges (molar
+// mass for mass <-> substance concentration, an international-unit equivalence).
 #pragma once
 
 #include <optional>
@@ -11,11 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "analytics/ucum.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::analytics {
-
-inline constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
 
 // A number that always travels with its UCUM unit, so a value in nmol/L can never be read as ug/dL.
 struct UcumValue {
@@ -23,44 +19,6 @@ struct UcumValue {
   std::string unit;  // UCUM code, e.g. "nmol/L", "1"
   friend bool operator==(const UcumValue&, const UcumValue&) = default;
 };
-
-// Exponents of the base quantities a unit is made of. Volume is length^3. Arbitrary (international) units have a
-// base of their own: they are commensurable only with themselves, unless an analyte's catalogue entry says what
-// one unit of its reference standard equals (ConversionBridges::per_international_unit).
-struct Dimension {
-  int mass = 0;            // g
-  int amount = 0;          // mol
-  int length = 0;          // m
-  int time = 0;            // s
-  int arbitrary_unit = 0;  // [IU]
-  friend bool operator==(const Dimension&, const Dimension&) = default;
-};
-
-// A parsed unit: a value v in this unit is v * factor in the coherent base units (g, mol, m, s, [IU]).
-struct UnitOfMeasure {
-  double factor = 1;
-  Dimension dimension;
-};
-
-// How a unit string is read.
-enum class UnitDialect {
-  ucum,      // strict UCUM (Quantity.code with system http://unitsofmeasure.org)
-  lab_text,  // free text as labs write it (Quantity.unit): also "µg", "μg", "mcg", "IU", and a case-insensitive
-             // retry ("NMOL/L"); never used for a UCUM code
-};
-
-struct UnitParseResult {
-  std::optional<UnitOfMeasure> unit;
-  std::string error;  // why it did not parse; names the unit text, never a result value
-};
-
-UnitParseResult parse_unit(std::string_view text, UnitDialect dialect);
-
-// True when both denote the same unit (same dimension, same factor to 1e-12 relative), e.g. "ug/dL" and "10.ug/L".
-bool same_unit(const UnitOfMeasure& a, const UnitOfMeasure& b);
-
-// Human-readable name of a dimension for messages: "mass concentration", "substance concentration", ...
-std::string describe(const Dimension& dimension);
 
 struct UnitRejection {
   enum class Reason {
@@ -129,9 +87,5 @@ ConversionResult convert_quantity(const fhir::Quantity& quantity, std::string_vi
 std::optional<UcumValue> rescale(const UcumValue& value, std::string_view target_ucum);
 
 std::string_view to_string(UnitRejection::Reason reason);
-
-// A unit string quoted for a message: control characters replaced, at most 32 bytes, so a stray free-text unit
-// field cannot flood or break a log line.
-std::string quoted_unit(std::string_view text);
 
 }  // namespace gg::analytics

@@ -182,9 +182,8 @@ int main(int argc, char** argv) {
       sink += analysis.gradients.size();
       if (stages < 3) continue;
       auto entries = gateway::write_back_entries(
-          analysis,
-          gateway::WriteBackContext{facts.reference, "2026-11-21T00:00:00Z", knowledge.rule_set_id,
-                                    knowledge.rule_set_version, "bench", knowledge.knowledge.suggestions});
+          analysis, gateway::WriteBackContext{facts.reference, "2026-11-21T00:00:00Z", knowledge.rule_set_id,
+                                              knowledge.rule_set_version, "bench"});
       sink += fhir::to_json(gateway::transaction_bundle(std::move(entries))).size();
     }
   };

@@ -83,7 +83,7 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
     if (subject.rfind("Patient/", 0) != 0) continue;  // write-back needs a Patient subject
     auto written = write_back_entries(
         analysis, WriteBackContext{subject, format_instant(options.as_of), knowledge.rule_set_id,
-                                   knowledge.rule_set_version, GG_VERSION, knowledge.knowledge.suggestions});
+                                   knowledge.rule_set_version, GG_VERSION});
     summary.written += written.size();
     if (!written.empty()) written_back.push_back({subject, std::move(written)});
   }

@@ -276,9 +276,9 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     auto outcome = co_await retraction(patient, retracted, as_of, retractions);
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
-  auto entries = write_back_entries(
-      analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
-                                 knowledge_.rule_set_version, GG_VERSION, knowledge_.knowledge.suggestions});
+  auto entries =
+      write_back_entries(analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
+                                                    knowledge_.rule_set_version, GG_VERSION});
   log(LogLevel::info, "analysis.done",
       {{"patient", patient},
        {"measurements", std::to_string(analysis.measurements.size())},

@@ -1,12 +1,9 @@
 #include "gateway/pipeline/write_back.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
+#include <span>
 
 #include "analytics/gradient_rules.hpp"
 
@@ -23,25 +20,8 @@ constexpr std::string_view kInterpretationSystem =
 constexpr std::string_view kReviewNote =
     "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
     "suggestion before acting on them.";
-
-std::array<unsigned char, 32> sha256(std::string_view text) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) {
-    throw std::runtime_error("SHA-256 unavailable");  // OpenSSL misconfigured: a start-up class failure
-  }
-  return digest;
-}
-
-std::string hex(const unsigned char* bytes, std::size_t count) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
+// Every CarePlan activity says what it is before what it proposes.
+constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 
 std::string versioned(const std::string& reference, const std::string& version) {
   return version.empty() ? reference : reference + "/_history/" + version;
@@ -179,20 +159,109 @@ fhir::Observation derived_observation(const analytics::Gradient& gradient, const
   return observation;
 }
 
-}  // namespace
-
-StableIdentity stable_identity(std::string_view key) {
-  auto digest = sha256(key);
-  StableIdentity identity;
-  identity.identifier_value = hex(digest.data(), 16);
-  // RFC 9562 UUID version 8 (custom): the hash's first 16 bytes with the version and variant bits set.
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x80);
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);
-  const std::string h = hex(digest.data(), 16);
-  identity.full_url = "urn:uuid:" + h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
-                      h.substr(16, 4) + "-" + h.substr(20, 12);
-  return identity;
+// The RiskAssessment: one prediction per finding.
+fhir::RiskAssessment risk_assessment(const analytics::Analysis& analysis, const WriteBackContext& context,
+                                     const StableIdentity& identity, std::span<const std::string> basis,
+                                     bool preliminary) {
+  fhir::RiskAssessment risk;
+  risk.identifier = {identifier_of(identity)};
+  risk.status = preliminary ? "preliminary" : "final";
+  risk.method = fhir::CodeableConcept{
+      {{std::string(kRuleSetSystem), context.rule_set_version, context.rule_set_id, ""}},
+      "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version};
+  risk.code = fhir::CodeableConcept{{}, "Hormonal gradient assessment"};
+  risk.subject = {context.patient, ""};
+  risk.occurrence_date_time = context.as_of;
+  for (const auto& reference : basis) risk.basis.push_back({reference, ""});
+  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+    const auto& finding = analysis.findings[i];
+    fhir::RiskAssessmentPrediction prediction;
+    const auto& gradient = analysis.gradients[i];
+    prediction.outcome = fhir::CodeableConcept{
+        {{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
+        gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
+            format_number(finding.value.value)};
+    if (finding.level) {
+      const std::string level(analytics::to_string(*finding.level));
+      prediction.qualitative_risk =
+          fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
+    }
+    prediction.rationale = finding.rationale;
+    risk.prediction.push_back(std::move(prediction));
+  }
+  risk.note = {{std::string(kReviewNote)}};
+  for (const auto& note : analysis.notes) risk.note.push_back({note});
+  return risk;
 }
+
+// The draft CarePlan: one activity per proposal of the analysis, the findings' first, then the repeats of results
+// drawn at the wrong time after a dose (analytics/analysis.hpp). Each activity's reasonReference is the derived
+// Observation of the gradient it answers (`derived_urls`, in gradient order).
+fhir::CarePlan draft_care_plan(const analytics::Analysis& analysis, const WriteBackContext& context,
+                               const StableIdentity& identity, const std::string& risk_url,
+                               const std::vector<std::string>& derived_urls) {
+  fhir::CarePlan plan;
+  plan.identifier = {identifier_of(identity)};
+  plan.status = "draft";
+  plan.intent = "proposal";
+  plan.title = "Hormonal gradient review (proposal)";
+  plan.description = std::string(kReviewNote);
+  plan.subject = {context.patient, ""};
+  plan.created = context.as_of;
+  plan.supporting_info = {{risk_url, ""}};
+  for (const auto& proposal : analysis.finding_proposals) {
+    fhir::CarePlanActivity activity;
+    activity.detail.kind = proposal.kind;
+    activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
+    activity.detail.reason_code = {fhir::CodeableConcept{{}, analysis.findings.at(proposal.gradient).rationale}};
+    activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+    activity.detail.status = "not-started";
+    activity.detail.scheduled_timing_time_of_day = proposal.time_of_day;
+    activity.detail.description = std::string(kProposalPrefix) + proposal.description;
+    plan.activity.push_back(std::move(activity));
+  }
+  for (const auto& proposal : analysis.timing_proposals) {
+    fhir::CarePlanActivity activity;
+    activity.detail.kind = "ServiceRequest";
+    activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
+    activity.detail.reason_code = {fhir::CodeableConcept{{}, proposal.reason}};
+    // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
+    // resource is named in the reason text and in the RiskAssessment's basis.
+    activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+    activity.detail.status = "not-started";
+    activity.detail.description = std::string(kProposalPrefix) + proposal.description;
+    plan.activity.push_back(std::move(activity));
+  }
+  plan.note = {{std::string(kReviewNote)}};
+  return plan;
+}
+
+// Provenance: what was written (`targets`), from what (`basis`), by whom.
+fhir::BundleEntry provenance_entry(const WriteBackContext& context, const StableIdentity& identity,
+                                   std::span<const std::string> targets, std::span<const std::string> basis) {
+  fhir::Provenance provenance;
+  for (const auto& url : targets) provenance.target.push_back({url, ""});
+  provenance.recorded = context.as_of;
+  provenance.activity = fhir::CodeableConcept{
+      {{"http://terminology.hl7.org/CodeSystem/v3-DataOperation", "", "CREATE", "create"}}, ""};
+  provenance.agent = {fhir::ProvenanceAgent{
+      fhir::CodeableConcept{
+          {{"http://terminology.hl7.org/CodeSystem/provenance-participant-type", "", "assembler", "Assembler"}},
+          ""},
+      {"", "Gradient Gateway " + context.software_version}}};
+  for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
+  // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
+  provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", identity.identifier_value, ""}};
+  fhir::BundleEntry entry;
+  entry.full_url = identity.full_url;
+  entry.resource = fhir::Resource{provenance};
+  entry.request = fhir::BundleEntryRequest{
+      "POST", "Provenance", "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value,
+      ""};
+  return entry;
+}
+
+}  // namespace
 
 std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
                                                   const WriteBackContext& context) {
@@ -220,125 +289,21 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   for (const auto& reference : basis) analysis_key += reference + ";";
   analysis_key += rules;
 
-  // The RiskAssessment: one prediction per finding.
   const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
-  fhir::RiskAssessment risk;
-  risk.identifier = {identifier_of(risk_identity)};
-  risk.status = preliminary ? "preliminary" : "final";
-  risk.method = fhir::CodeableConcept{
-      {{std::string(kRuleSetSystem), context.rule_set_version, context.rule_set_id, ""}},
-      "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version};
-  risk.code = fhir::CodeableConcept{{}, "Hormonal gradient assessment"};
-  risk.subject = {context.patient, ""};
-  risk.occurrence_date_time = context.as_of;
-  for (const auto& reference : basis) risk.basis.push_back({reference, ""});
-  bool needs_review = false;
-  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
-    const auto& finding = analysis.findings[i];
-    fhir::RiskAssessmentPrediction prediction;
-    const auto& gradient = analysis.gradients[i];
-    prediction.outcome = fhir::CodeableConcept{
-        {{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
-        gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
-            format_number(finding.value.value)};
-    if (finding.level) {
-      const std::string level(analytics::to_string(*finding.level));
-      prediction.qualitative_risk =
-          fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
-      needs_review = needs_review || *finding.level != analytics::RiskLevel::low;
-    }
-    prediction.rationale = finding.rationale;
-    risk.prediction.push_back(std::move(prediction));
-  }
-  risk.note = {{std::string(kReviewNote)}};
-  for (const auto& note : analysis.notes) risk.note.push_back({note});
-  entries.push_back(conditional_create(risk_identity, fhir::Resource{risk}));
-
+  entries.push_back(conditional_create(
+      risk_identity, fhir::Resource{risk_assessment(analysis, context, risk_identity, basis, preliminary)}));
   std::vector<std::string> targets = derived_urls;
   targets.push_back(risk_identity.full_url);
 
-  // Results drawn at the wrong time after a dose (analytics/analysis.hpp, TimingProposal) need a repeat.
-  needs_review = needs_review || !analysis.timing_proposals.empty();
-
-  // The draft CarePlan: a suggestion for each finding outside its target.
-  if (needs_review) {
+  if (!analysis.finding_proposals.empty() || !analysis.timing_proposals.empty()) {
     const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
-    fhir::CarePlan plan;
-    plan.identifier = {identifier_of(plan_identity)};
-    plan.status = "draft";
-    plan.intent = "proposal";
-    plan.title = "Hormonal gradient review (proposal)";
-    plan.description = std::string(kReviewNote);
-    plan.subject = {context.patient, ""};
-    plan.created = context.as_of;
-    plan.supporting_info = {{risk_identity.full_url, ""}};
-    for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
-      const auto& finding = analysis.findings[i];
-      if (!finding.level || *finding.level == analytics::RiskLevel::low) continue;
-      const auto matching = analytics::suggestions_for(finding, context.suggestions);
-      const auto activity_for = [&](std::string kind, std::string title, std::string description,
-                                    std::vector<std::string> time_of_day) {
-        fhir::CarePlanActivity activity;
-        activity.detail.kind = std::move(kind);
-        activity.detail.code = fhir::CodeableConcept{{}, std::move(title)};
-        activity.detail.reason_code = {fhir::CodeableConcept{{}, finding.rationale}};
-        activity.detail.reason_reference = {{derived_urls[i], ""}};
-        activity.detail.status = "not-started";
-        activity.detail.scheduled_timing_time_of_day = std::move(time_of_day);
-        activity.detail.description = "Proposal for clinician review, not an order. " + description;
-        plan.activity.push_back(std::move(activity));
-      };
-      for (const auto* suggestion : matching) {
-        activity_for(
-            suggestion->kind, suggestion->title,
-            suggestion->description + (suggestion->source.empty() ? "" : " Source: " + suggestion->source),
-            suggestion->time_of_day);
-      }
-      if (matching.empty()) {
-        // No catalogue entry answers this finding: the proposal is the review itself.
-        activity_for("", "Review the " + analysis.gradients[i].display + " finding",
-                     "No suggestion in the site's catalogue answers this finding.", {});
-      }
-    }
-    for (const auto& proposal : analysis.timing_proposals) {
-      fhir::CarePlanActivity activity;
-      activity.detail.kind = "ServiceRequest";
-      activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
-      activity.detail.reason_code = {fhir::CodeableConcept{{}, proposal.reason}};
-      // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
-      // resource is named in the reason text and in the RiskAssessment's basis.
-      activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
-      activity.detail.status = "not-started";
-      activity.detail.description = "Proposal for clinician review, not an order. " + proposal.description;
-      plan.activity.push_back(std::move(activity));
-    }
-    plan.note = {{std::string(kReviewNote)}};
-    entries.push_back(conditional_create(plan_identity, fhir::Resource{plan}));
+    entries.push_back(conditional_create(
+        plan_identity,
+        fhir::Resource{draft_care_plan(analysis, context, plan_identity, risk_identity.full_url, derived_urls)}));
     targets.push_back(plan_identity.full_url);
   }
 
-  // Provenance: what was written, from what, by whom.
-  const auto provenance_identity = stable_identity("Provenance|" + analysis_key);
-  fhir::Provenance provenance;
-  for (const auto& url : targets) provenance.target.push_back({url, ""});
-  provenance.recorded = context.as_of;
-  provenance.activity = fhir::CodeableConcept{
-      {{"http://terminology.hl7.org/CodeSystem/v3-DataOperation", "", "CREATE", "create"}}, ""};
-  provenance.agent = {fhir::ProvenanceAgent{
-      fhir::CodeableConcept{
-          {{"http://terminology.hl7.org/CodeSystem/provenance-participant-type", "", "assembler", "Assembler"}},
-          ""},
-      {"", "Gradient Gateway " + context.software_version}}};
-  for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
-  // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
-  provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", provenance_identity.identifier_value, ""}};
-  fhir::BundleEntry provenance_entry;
-  provenance_entry.full_url = provenance_identity.full_url;
-  provenance_entry.resource = fhir::Resource{provenance};
-  provenance_entry.request = fhir::BundleEntryRequest{
-      "POST", "Provenance",
-      "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + provenance_identity.identifier_value, ""};
-  entries.push_back(std::move(provenance_entry));
+  entries.push_back(provenance_entry(context, stable_identity("Provenance|" + analysis_key), targets, basis));
   return entries;
 }
 

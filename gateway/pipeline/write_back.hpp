@@ -2,19 +2,20 @@
 // a derived Observation per gradient (derivedFrom its inputs; with a trend also the previous value's inputs, the
 // trend-previous-value, trend-change-percent, trend-rcv-up-percent and trend-rcv-down-percent components, a note,
 // and interpretation U or D for a change beyond its limit), a RiskAssessment (basis the inputs), a draft
-// CarePlan (intent proposal, supportingInfo the RiskAssessment) when a finding calls for review, and a Provenance.
+// CarePlan (intent proposal, supportingInfo the RiskAssessment) with an activity per proposal of the analysis
+// (analytics chooses them; this only maps them to FHIR), and a Provenance.
 // Every resource carries a deterministic identifier, and every entry is a conditional create on it
 // (If-None-Exist), so a retry or a duplicate notification never writes twice. The same analysis gives the same
 // bytes: serve and analyze share this code.
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "analytics/analysis.hpp"
 #include "fhir/resources.hpp"
+#include "gateway/pipeline/stable_identity.hpp"
 
 namespace gg::gateway {
 
@@ -28,17 +29,7 @@ struct WriteBackContext {
   std::string rule_set_id;       // "gradient-gateway-default"
   std::string rule_set_version;  // "2026.11"
   std::string software_version;  // "0.1.0"
-  // The suggestion catalogue (config/rules/): what the draft CarePlan proposes for each finding outside its
-  // target.
-  std::span<const analytics::Suggestion> suggestions;
 };
-
-// The identity of a written resource: a stable hash of what it was computed from.
-struct StableIdentity {
-  std::string identifier_value;  // 32 hex digits of SHA-256
-  std::string full_url;          // "urn:uuid:..." (RFC 9562 version 8, from the same hash)
-};
-StableIdentity stable_identity(std::string_view key);
 
 // The transaction entries for one analysis; empty when there is no gradient to report.
 std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "analytics/analysis.hpp"
+#include "test_knowledge.hpp"
+
 namespace gg::analytics {
 namespace {
 
@@ -47,6 +52,95 @@ TEST(Suggestions, MatchGradientDirectionAndLevelInCatalogueOrder) {
   Finding unassessed;  // no target range: no level, nothing to suggest
   unassessed.gradient_code = "homa-ir";
   EXPECT_TRUE(suggestions_for(unassessed, all).empty());
+}
+
+Gradient gradient(std::string code, std::string display) {
+  Gradient g;
+  g.code = std::move(code);
+  g.display = std::move(display);
+  return g;
+}
+
+// A proposal carries what the CarePlan activity needs from its catalogue entry: id, kind, title, times of day, and
+// the description followed by the entry's source.
+TEST(Suggestions, ProposalsCarryTheMatchingEntriesInCatalogueOrder) {
+  auto all = catalogue();
+  all[0].kind = "ServiceRequest";
+  all[0].description = "Repeat it.";
+  all[0].source = "Test guideline G-1";
+  all[0].time_of_day = {"08:00:00"};
+  all[1].description = "Screen for it.";
+  const auto proposals =
+      proposals_for(gradient("homa-ir", "HOMA-IR"), finding("homa-ir", Direction::above, RiskLevel::high), 3, all);
+  ASSERT_EQ(proposals.size(), 2u);
+  EXPECT_EQ(
+      proposals[0],
+      (FindingProposal{
+          3, "confirm", "ServiceRequest", "Confirm", "Repeat it. Source: Test guideline G-1", {"08:00:00"}}));
+  EXPECT_EQ(proposals[1], (FindingProposal{3, "screen", "", "Screen", "Screen for it.", {}}));
+}
+
+// No finding outside its target goes without an activity: when no entry answers it, the proposal is its review.
+TEST(Suggestions, AFindingNoEntryAnswersGetsAReviewOfItself) {
+  const auto proposals =
+      proposals_for(gradient("free-androgen-index", "Free androgen index"),
+                    finding("free-androgen-index", Direction::above, RiskLevel::moderate), 0, catalogue());
+  ASSERT_EQ(proposals.size(), 1u);
+  EXPECT_EQ(proposals[0], (FindingProposal{0,
+                                           "",
+                                           "",
+                                           "Review the Free androgen index finding",
+                                           "No suggestion in the site's catalogue answers this finding.",
+                                           {}}));
+  EXPECT_EQ(
+      proposals_for(gradient("homa-ir", "HOMA-IR"), finding("homa-ir", Direction::above, RiskLevel::high), 0, {})
+          .size(),
+      1u);
+}
+
+TEST(Suggestions, NothingIsProposedForAFindingWithinItsTargetOrWithoutALevel) {
+  const auto all = catalogue();
+  EXPECT_TRUE(
+      proposals_for(gradient("homa-ir", "HOMA-IR"), finding("homa-ir", Direction::within, RiskLevel::low), 0, all)
+          .empty());
+  Finding unassessed;  // no target range, or a level withdrawn by dose timing
+  unassessed.gradient_code = "homa-ir";
+  EXPECT_TRUE(proposals_for(gradient("homa-ir", "HOMA-IR"), unassessed, 0, all).empty());
+}
+
+// The analysis selects the proposals from its knowledge's catalogue, one set per finding outside its target.
+TEST(Suggestions, TheAnalysisProposesFromItsCatalogue) {
+  using namespace std::chrono;
+  const sys_seconds as_of = sys_days{year{2024} / month{3} / day{2}};
+  // A morning cortisol (14.5 ug/dL = 400.0 nmol/L) and DHEA-S (3300 nmol/L): a ratio of 0.121.
+  const std::vector<fhir::Observation> panel{
+      testing::lab_result("cort", "2143-6", 14.5, "ug/dL", "2024-03-01T08:10:00+01:00"),
+      testing::lab_result("dheas", "14688-6", 3.3, "umol/L", "2024-03-01T08:12:00+01:00")};
+  Suggestion repeat;
+  repeat.id = "repeat-morning";
+  repeat.gradients = {"cortisol-dheas-ratio"};
+  repeat.kind = "ServiceRequest";
+  repeat.title = "Repeat";
+  repeat.time_of_day = {"08:00:00"};
+
+  auto knowledge = testing::test_knowledge({testing::site_range(0.01, 0.05)});
+  knowledge.suggestions = {repeat};
+  const auto above = analyze(PatientFacts{}, panel, knowledge, as_of);
+  ASSERT_EQ(above.findings.size(), 1u);
+  ASSERT_EQ(above.findings[0].level, RiskLevel::high);
+  EXPECT_EQ(above.finding_proposals,
+            (std::vector<FindingProposal>{{0, "repeat-morning", "ServiceRequest", "Repeat", "", {"08:00:00"}}}));
+
+  knowledge.suggestions.clear();
+  const auto unanswered = analyze(PatientFacts{}, panel, knowledge, as_of);
+  ASSERT_EQ(unanswered.finding_proposals.size(), 1u);
+  EXPECT_EQ(unanswered.finding_proposals[0].title, "Review the " + unanswered.gradients[0].display + " finding");
+
+  knowledge = testing::test_knowledge({testing::site_range(0.05, 0.2)});
+  knowledge.suggestions = {repeat};
+  const auto within = analyze(PatientFacts{}, panel, knowledge, as_of);
+  ASSERT_EQ(within.findings[0].level, RiskLevel::low);
+  EXPECT_TRUE(within.finding_proposals.empty());
 }
 
 TEST(Suggestions, ValidationNamesEveryProblem) {

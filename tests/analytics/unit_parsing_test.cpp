@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/catalogue.hpp"
+#include "analytics/ucum.hpp"
 #include "analytics/unit_conversion.hpp"
 #include "test_knowledge.hpp"
 

@@ -1,4 +1,4 @@
-// Fuzzes the unit parser (analytics/unit_conversion.hpp) in both dialects. Besides "no crash and no sanitizer
+// Fuzzes the unit parser (analytics/ucum.hpp) in both dialects. Besides "no crash and no sanitizer
 // report", every input must keep the contracts the header states:
 //   - parse_unit gives a unit or a reason, never both or neither; the reason is a short, printable message (it
 //     quotes the unit through quoted_unit, so a hostile unit field cannot flood or break a log line);
@@ -13,7 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "analytics/unit_conversion.hpp"
+#include "analytics/ucum.hpp"
+#include "analytics/unit_conversion.hpp"  // rescale
 #include "tests/fuzz/check.hpp"
 
 namespace {

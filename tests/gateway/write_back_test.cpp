@@ -28,8 +28,11 @@ class WriteBackTest : public ::testing::Test {
     knowledge_ = *loaded.knowledge;
   }
 
-  analytics::Analysis analyse(std::vector<fhir::Observation> observations, bool with_range) {
+  // With the shipped suggestion catalogue unless `with_catalogue` is false.
+  analytics::Analysis analyse(std::vector<fhir::Observation> observations, bool with_range,
+                              bool with_catalogue = true) {
     auto knowledge = knowledge_.knowledge;
+    if (!with_catalogue) knowledge.suggestions.clear();
     if (with_range) {
       analytics::TargetRange range;
       range.gradient_code = "cortisol-dheas-ratio";
@@ -45,34 +48,10 @@ class WriteBackTest : public ::testing::Test {
                               std::chrono::sys_days{std::chrono::year{2026} / 11 / 25});
   }
 
-  WriteBackContext context() const {
-    return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0", knowledge_.knowledge.suggestions};
-  }
+  WriteBackContext context() const { return {"Patient/p1", "2026-11-25T00:00:00Z", "rules", "1", "0.1.0"}; }
 
   LoadedKnowledge knowledge_;
 };
-
-TEST(StableIdentity, SameKeyGivesSameIdentifierAndUuid) {
-  auto a = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/1;");
-  auto b = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/1;");
-  auto c = stable_identity("RiskAssessment|Patient/1|Observation/1/_history/2;");
-  EXPECT_EQ(a.identifier_value, b.identifier_value);
-  EXPECT_EQ(a.full_url, b.full_url);
-  EXPECT_NE(a.identifier_value, c.identifier_value);
-  EXPECT_EQ(a.identifier_value.size(), 32u);
-  // urn:uuid:xxxxxxxx-xxxx-8xxx-[89ab]xxx-xxxxxxxxxxxx (RFC 9562 version 8)
-  ASSERT_EQ(a.full_url.size(), 45u);
-  EXPECT_EQ(a.full_url.substr(0, 9), "urn:uuid:");
-  EXPECT_EQ(a.full_url[23], '8');
-  EXPECT_NE(std::string("89ab").find(a.full_url[28]), std::string::npos);
-}
-
-TEST(StableIdentity, KnownVectorIsStableAcrossReleases) {
-  // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad (FIPS 180-2, appendix B.1)
-  auto identity = stable_identity("abc");
-  EXPECT_EQ(identity.identifier_value, "ba7816bf8f01cfea414140de5dae2223");
-  EXPECT_EQ(identity.full_url, "urn:uuid:ba7816bf-8f01-8fea-8141-40de5dae2223");
-}
 
 TEST_F(WriteBackTest, NoGradientWritesNothing) {
   auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00")}, true);
@@ -184,15 +163,17 @@ TEST_F(WriteBackTest, PreliminaryInputMakesThePreliminaryRiskAssessment) {
 TEST_F(WriteBackTest, FindingNoSuggestionAnswersGetsAReviewActivity) {
   auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
                            result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
-                          true);
-  auto ctx = context();
-  ctx.suggestions = {};
-  const auto entries = write_back_entries(analysis, ctx);
+                          true, false);
+  const auto entries = write_back_entries(analysis, context());
   ASSERT_EQ(entries.size(), 4u);
   const auto& plan = std::get<fhir::CarePlan>(*entries[2].resource);
   ASSERT_EQ(plan.activity.size(), 1u);
   EXPECT_TRUE(plan.activity[0].detail.kind.empty());
+  ASSERT_EQ(analysis.finding_proposals.size(), 1u);
+  EXPECT_EQ(plan.activity[0].detail.code->text, analysis.finding_proposals[0].title);
   EXPECT_EQ(plan.activity[0].detail.code->text, "Review the Cortisol:DHEA-S molar ratio finding");
+  EXPECT_EQ(plan.activity[0].detail.reason_reference[0].reference, entries[0].full_url);
+  EXPECT_EQ(plan.activity[0].detail.reason_code[0].text, analysis.findings[0].rationale);
   EXPECT_EQ(plan.activity[0].detail.description.rfind("Proposal for clinician review, not an order.", 0), 0u);
 }
 
