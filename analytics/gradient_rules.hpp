@@ -56,11 +56,11 @@ struct RhythmRule {
     awakening_response,  // "<prefix>-car-aucg" and "<prefix>-car-auci": Pruessner 2003 areas, waking to +60 min
     cosinor,             // "<prefix>-cosinor-mesor", "-amplitude", "-acrophase": 24 h single-component cosinor
   };
-  // A local clock-time window, both ends inclusive, in minutes after midnight; from < to (it does not wrap).
-  struct WakingWindow {
-    std::chrono::minutes from{5 * 60};
-    std::chrono::minutes to{11 * 60};
-    friend bool operator==(const WakingWindow&, const WakingWindow&) = default;
+  // Where a day's series starts: a ClockWindow that does not wrap past midnight (from < to; the loader refuses a
+  // wrap), 05:00-11:00 unless set.
+  struct WakingWindow : ClockWindow {
+    WakingWindow() : ClockWindow{std::chrono::hours{5}, std::chrono::hours{11}} {}
+    WakingWindow(std::chrono::minutes from_time, std::chrono::minutes to_time) : ClockWindow{from_time, to_time} {}
   };
   // A code a site uses for "time of awakening" on an Observation.component (no standard LOINC code was found).
   struct WakingTimeCode {

@@ -53,16 +53,14 @@ struct StatedWaking {
   std::int64_t local_day = 0;
 };
 
-bool before_waking_window(const RhythmRule& rule, double local_hours) {
-  return rule.waking_window && local_hours * 60.0 < static_cast<double>(rule.waking_window->from.count());
+// A sample before the waking window (a late-night 00:30) ends the previous day's series.
+bool before_waking_window(const RhythmRule& rule, std::chrono::seconds time_of_day) {
+  return rule.waking_window && time_of_day < rule.waking_window->from;
 }
 
 bool inside_waking_window(const RhythmRule& rule, const Sample& sample) {
-  if (!rule.waking_window) return false;
-  const double minutes = sample.local_hours * 60.0;
-  return sample.local_day == sample.series_day &&
-         minutes >= static_cast<double>(rule.waking_window->from.count()) &&
-         minutes <= static_cast<double>(rule.waking_window->to.count());
+  return rule.waking_window && sample.local_day == sample.series_day &&
+         rule.waking_window->contains(sample.local_time);
 }
 
 // FHIR time "hh:mm:ss" with an optional fraction (R4 2.24.0.1): the clock time, or nullopt when malformed.
@@ -161,7 +159,7 @@ std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measu
     sample.local_day = day.time_since_epoch().count();
     sample.local_hours = std::chrono::duration<double, std::ratio<3600>>(local - day).count();
     sample.local_time = local - day;
-    sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_hours) ? 1 : 0);
+    sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_time) ? 1 : 0);
     samples.push_back(sample);
   }
   std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {

@@ -37,14 +37,21 @@ std::optional<std::chrono::minutes> clock_time(YamlReader& reader, const YAML::N
   return std::nullopt;
 }
 
-// {from: "07:00", to: "10:00"}: local clock times; `from` after `to` wraps past midnight. Equal times are refused
-// (a one-minute window is almost certainly a mistake).
+enum class ClockWrap { allowed, refused };
+
+// {from: "07:00", to: "10:00"}: local clock times; `from` after `to` wraps past midnight where a wrap is allowed
+// (a ratio's numerator_clock) and is an error where it is not (a waking window starts a day's series). Equal times
+// are refused (a one-minute window is almost certainly a mistake).
 std::optional<analytics::ClockWindow> read_clock_window(YamlReader& reader, const YAML::Node& node,
-                                                        const std::string& path) {
+                                                        const std::string& path, ClockWrap wrap) {
   if (!reader.expect_map(node, path, {"from", "to"})) return std::nullopt;
   const auto from = clock_time(reader, node, "from", path);
   const auto to = clock_time(reader, node, "to", path);
   if (!from || !to) return std::nullopt;
+  if (wrap == ClockWrap::refused && *from >= *to) {
+    reader.problem(node, path, "expected 00:00 <= from < to <= 23:59: this window does not wrap past midnight");
+    return std::nullopt;
+  }
   if (*from == *to) {
     reader.problem(node, path, "'from' and 'to' are the same time");
     return std::nullopt;
@@ -83,7 +90,7 @@ void read_ratios(YamlReader& reader, const YAML::Node& root, std::vector<analyti
     }
     rule.numerator_timings = string_list(reader, node["numerator_timing"], path + ".numerator_timing");
     if (const YAML::Node clock = node["numerator_clock"]) {
-      rule.numerator_clock = read_clock_window(reader, clock, path + ".numerator_clock");
+      rule.numerator_clock = read_clock_window(reader, clock, path + ".numerator_clock", ClockWrap::allowed);
     }
     rules.push_back(std::move(rule));
   }
@@ -152,10 +159,8 @@ void read_rhythms(YamlReader& reader, const YAML::Node& root, std::vector<analyt
     rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
     if (const YAML::Node window = node["waking_window"]) {
       const std::string window_path = path + ".waking_window";
-      if (reader.expect_map(window, window_path, {"from", "to"})) {
-        const auto from = clock_time(reader, window, "from", window_path);
-        const auto to = clock_time(reader, window, "to", window_path);
-        if (from && to) rule.waking_window = analytics::RhythmRule::WakingWindow{*from, *to};
+      if (const auto clock = read_clock_window(reader, window, window_path, ClockWrap::refused)) {
+        rule.waking_window = analytics::RhythmRule::WakingWindow{clock->from, clock->to};
       }
     }
     if (const YAML::Node codes = node["waking_time_codes"]) {
