@@ -103,7 +103,8 @@ void read_derived(YamlReader& reader, const YAML::Node& root, std::vector<analyt
   for (std::size_t i = 0; list && list.IsSequence() && i < list.size(); ++i) {
     const YAML::Node node = list[i];
     const std::string path = "derived[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path, {"code", "display", "formula", "window_hours", "default_albumin_g_l"})) {
+    if (!reader.expect_map(
+            node, path, {"code", "display", "formula", "inputs", "unit", "window_hours", "default_albumin_g_l"})) {
       continue;
     }
     analytics::DerivedRule rule;
@@ -117,6 +118,20 @@ void read_derived(YamlReader& reader, const YAML::Node& root, std::vector<analyt
                        "expected vermeulen-free-testosterone, free-androgen-index or homa-ir");
       }
     }
+    // {role: analyte id}; which roles a formula has is validate_knowledge()'s to check.
+    if (const YAML::Node inputs = node["inputs"]) {
+      if (!inputs.IsMap()) {
+        reader.problem(inputs, path + ".inputs", "expected a mapping of input role to analyte id");
+      } else {
+        for (const auto& entry : inputs) {
+          const auto role = entry.first.as<std::string>();
+          if (auto analyte = reader.text(inputs, role, path + ".inputs", true)) {
+            rule.inputs.push_back({role, *analyte});
+          }
+        }
+      }
+    }
+    rule.unit = reader.text(node, "unit", path, false).value_or("");
     if (auto hours = reader.number(node, "window_hours", path, false)) {
       if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
       rule.window = std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
