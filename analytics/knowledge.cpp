@@ -214,6 +214,16 @@ void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProble
                           "out and the value is reported without a risk level"});
     }
     if (!range.low && !range.high) problems.push_back({at, "a target range needs low, high or both"});
+    // Bounds are compared with the value as the rule reports it, so a range that states its unit states that one
+    // (a calculated free testosterone cited as 0.245-0.785 nmol/L is configured as 245-785 pmol/L).
+    if (!range.unit.empty()) {
+      const auto unit = gradient_unit(knowledge.rules, range.gradient_code);
+      if (unit && *unit != range.unit) {
+        problems.push_back({at + ".unit", "'" + range.gradient_code + "' is reported in " + *unit +
+                                              ", so its range's low and high are in " + *unit + ", not " +
+                                              range.unit});
+      }
+    }
     if (range.low && range.high && !(*range.low < *range.high)) {
       problems.push_back({at + ".low", "low must be below high"});
     }

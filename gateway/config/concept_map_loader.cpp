@@ -55,6 +55,8 @@ std::vector<analytics::LocalCodeMapping> read_concept_maps(const std::string& di
       for (const auto& issue : decoded.issues) problems.push_back({name + " (" + issue.path + ")", issue.message});
       continue;
     }
+    // The gateway's own vocabulary (gradient.codesystem.json) sits beside the maps; it maps nothing.
+    if (fhir::resource_type(*decoded.value) == "CodeSystem") continue;
     const auto* map = std::get_if<fhir::ConceptMap>(&*decoded.value);
     if (map == nullptr) {
       problems.push_back(

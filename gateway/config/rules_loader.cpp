@@ -252,8 +252,8 @@ void read_target_ranges(YamlReader& reader, const YAML::Node& root, std::vector<
     const YAML::Node node = list[i];
     const std::string path = "target_ranges[" + std::to_string(i) + "]";
     if (!reader.expect_map(node, path,
-                           {"gradient", "sex", "age", "menopausal_status", "cycle_days", "low", "high", "source",
-                            "level_thresholds"})) {
+                           {"gradient", "sex", "age", "menopausal_status", "cycle_days", "low", "high", "unit",
+                            "source", "level_thresholds"})) {
       continue;
     }
     analytics::TargetRange range;
@@ -290,6 +290,7 @@ void read_target_ranges(YamlReader& reader, const YAML::Node& root, std::vector<
     }
     range.low = reader.number(node, "low", path, false);
     range.high = reader.number(node, "high", path, false);
+    range.unit = reader.text(node, "unit", path, false).value_or("");
     range.source = reader.text(node, "source", path, true).value_or("");
     range.level_thresholds = read_thresholds(reader, node["level_thresholds"], path + ".level_thresholds");
     ranges.push_back(std::move(range));
