@@ -60,6 +60,7 @@ struct TargetRange {
   AgeBand age;
   std::optional<double> low;   // inclusive, in the gradient's unit; at least one of low and high
   std::optional<double> high;  // inclusive
+  std::string unit;            // UCUM unit of low and high as configured; empty: unstated (the gradient's)
   std::string source;          // the citation; a range without one is a configuration error
   std::optional<LevelThresholds> level_thresholds;  // overrides AssessmentRules::level_thresholds
   // Only for a patient whose records state this status / whose draw fell on these cycle days.

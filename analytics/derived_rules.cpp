@@ -68,13 +68,19 @@ std::optional<double> in(const Measurement& m, std::string_view unit) {
   return value ? std::optional<double>(value->value) : std::nullopt;
 }
 
+// `value` is in the formula's own unit (derived_unit()); the gradient carries it in the rule's output unit.
 Gradient make(const DerivedRule& rule, std::vector<std::pair<const Measurement*, std::string>> inputs,
-              double value, std::string unit) {
+              double value) {
   Gradient gradient;
   gradient.code = rule.code;
   gradient.display = rule.display;
   gradient.subject = inputs.front().first->subject;
-  gradient.value = UcumValue{value, std::move(unit)};
+  UcumValue computed{value, std::string(derived_unit(rule.formula))};
+  if (rule.output_unit() != computed.unit) {
+    // validate_knowledge() refuses an output unit the formula's cannot be expressed in.
+    if (auto rescaled = rescale(computed, std::string(rule.output_unit()))) computed = std::move(*rescaled);
+  }
+  gradient.value = std::move(computed);
   const Measurement* latest = inputs.front().first;
   for (const auto& [m, input_unit] : inputs) {
     gradient.inputs.push_back(GradientInput{m->reference, m->version_id, m->analyte_id,
@@ -95,9 +101,9 @@ std::string grams_per_litre(double value) {
 
 std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<const Measurement> measurements,
                                           const Gradient* after) {
-  for (const Measurement* testosterone : anchors(measurements, "testosterone", "")) {
+  for (const Measurement* testosterone : anchors(measurements, rule.input("testosterone"), "")) {
     if (!older_anchor(*testosterone, after)) continue;
-    const Measurement* shbg = closest(measurements, *testosterone, "shbg", rule.window);
+    const Measurement* shbg = closest(measurements, *testosterone, rule.input("shbg"), rule.window);
     if (shbg == nullptr || uses(after, *shbg)) continue;
     const auto tt = in(*testosterone, "nmol/L");
     const auto binding = in(*shbg, "nmol/L");
@@ -105,9 +111,9 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
     if (rule.formula == DerivedRule::Formula::free_androgen_index) {
       const auto fai = free_androgen_index(*tt, *binding);
       if (!fai) continue;
-      return make(rule, {{testosterone, "nmol/L"}, {shbg, "nmol/L"}}, *fai, "1");
+      return make(rule, {{testosterone, "nmol/L"}, {shbg, "nmol/L"}}, *fai);
     }
-    const Measurement* albumin = closest(measurements, *testosterone, "albumin", rule.window);
+    const Measurement* albumin = closest(measurements, *testosterone, rule.input("albumin"), rule.window);
     if (albumin != nullptr && uses(after, *albumin)) continue;
     const auto albumin_g_l = albumin != nullptr ? in(*albumin, "g/L") : std::nullopt;
     const auto free_t =
@@ -115,7 +121,7 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
     if (!free_t) continue;
     std::vector<std::pair<const Measurement*, std::string>> inputs{{testosterone, "nmol/L"}, {shbg, "nmol/L"}};
     if (albumin_g_l) inputs.emplace_back(albumin, "g/L");
-    auto gradient = make(rule, std::move(inputs), *free_t, "pmol/L");
+    auto gradient = make(rule, std::move(inputs), *free_t);
     if (!albumin_g_l) {
       gradient.notes.push_back("No albumin result within the window: albumin taken as " +
                                grams_per_litre(rule.default_albumin_g_l) + " g/L (Vermeulen 1999 default).");
@@ -127,16 +133,16 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
 
 std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measurement> measurements,
                              const Gradient* after) {
-  for (const Measurement* glucose : anchors(measurements, "glucose", "fasting")) {
+  for (const Measurement* glucose : anchors(measurements, rule.input("glucose"), "fasting")) {
     if (!older_anchor(*glucose, after)) continue;
-    const Measurement* insulin = closest(measurements, *glucose, "insulin", rule.window);
+    const Measurement* insulin = closest(measurements, *glucose, rule.input("insulin"), rule.window);
     if (insulin == nullptr || uses(after, *insulin)) continue;
     const auto glucose_mmol = in(*glucose, "mmol/L");
     const auto insulin_uiu = in(*insulin, "u[IU]/mL");
     if (!glucose_mmol || !insulin_uiu) continue;
     const auto value = homa_ir(*glucose_mmol, *insulin_uiu);
     if (!value) continue;
-    return make(rule, {{glucose, "mmol/L"}, {insulin, "u[IU]/mL"}}, *value, "1");
+    return make(rule, {{glucose, "mmol/L"}, {insulin, "u[IU]/mL"}}, *value);
   }
   return std::nullopt;
 }
@@ -161,6 +167,38 @@ std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view
     if (to_string(formula) == text) return formula;
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> derived_roles(DerivedRule::Formula formula) {
+  switch (formula) {
+    case DerivedRule::Formula::free_testosterone_vermeulen:
+      return {"testosterone", "shbg", "albumin"};
+    case DerivedRule::Formula::free_androgen_index:
+      return {"testosterone", "shbg"};
+    case DerivedRule::Formula::homa_ir:
+      return {"glucose", "insulin"};
+  }
+  return {};
+}
+
+bool derived_role_optional(DerivedRule::Formula formula, std::string_view role) {
+  return formula == DerivedRule::Formula::free_testosterone_vermeulen && role == "albumin";
+}
+
+// The units of the functions in derived.hpp, which name them.
+std::string_view derived_unit(DerivedRule::Formula formula) {
+  return formula == DerivedRule::Formula::free_testosterone_vermeulen ? "pmol/L" : "1";
+}
+
+std::string_view DerivedRule::input(std::string_view role) const {
+  for (const auto& entry : inputs) {
+    if (entry.role == role) return entry.analyte;
+  }
+  return role;
+}
+
+std::string_view DerivedRule::output_unit() const {
+  return unit.empty() ? derived_unit(formula) : std::string_view(unit);
 }
 
 namespace {

@@ -56,11 +56,11 @@ struct RhythmRule {
     awakening_response,  // "<prefix>-car-aucg" and "<prefix>-car-auci": Pruessner 2003 areas, waking to +60 min
     cosinor,             // "<prefix>-cosinor-mesor", "-amplitude", "-acrophase": 24 h single-component cosinor
   };
-  // A local clock-time window, both ends inclusive, in minutes after midnight; from < to (it does not wrap).
-  struct WakingWindow {
-    std::chrono::minutes from{5 * 60};
-    std::chrono::minutes to{11 * 60};
-    friend bool operator==(const WakingWindow&, const WakingWindow&) = default;
+  // Where a day's series starts: a ClockWindow that does not wrap past midnight (from < to; the loader refuses a
+  // wrap), 05:00-11:00 unless set.
+  struct WakingWindow : ClockWindow {
+    WakingWindow() : ClockWindow{std::chrono::hours{5}, std::chrono::hours{11}} {}
+    WakingWindow(std::chrono::minutes from_time, std::chrono::minutes to_time) : ClockWindow{from_time, to_time} {}
   };
   // A code a site uses for "time of awakening" on an Observation.component (no standard LOINC code was found).
   struct WakingTimeCode {
@@ -93,27 +93,46 @@ struct RhythmRule {
 std::string_view to_string(RhythmRule::Kind kind);  // "diurnal-slope" | "awakening-response" | "cosinor"
 std::optional<RhythmRule::Kind> rhythm_kind_from_string(std::string_view text);
 
-// A value derived from several analytes by a published formula (derived.hpp). The inputs are the catalogue's
-// analytes of fixed roles: testosterone, shbg, albumin (free testosterone, FAI); glucose with "fasting" timing and
-// insulin (HOMA-IR). The most recent anchor result (testosterone; the fasting glucose) is taken with the closest
-// partner results within the window.
+// A value derived from several analytes by a published formula (derived.hpp). Each formula has input roles
+// (derived_roles()): testosterone, shbg and albumin for calculated free testosterone (albumin optional: without
+// one, default_albumin_g_l), testosterone and shbg for the free androgen index, glucose (with "fasting" timing)
+// and insulin for HOMA-IR. `inputs` names the catalogue analyte that fills each role; a role it leaves out is
+// filled by the analyte of the same id. The most recent anchor result (the first role: testosterone, the fasting
+// glucose) is taken with the closest partner results within the window. The formula computes in its own unit
+// (derived_unit()); `unit`, when set, is the unit the value is reported in (rescaled when it differs).
 struct DerivedRule {
   enum class Formula {
     free_testosterone_vermeulen,  // "free-testosterone-calculated", pmol/L
     free_androgen_index,          // "free-androgen-index", 1
     homa_ir,                      // "homa-ir", 1
   };
+  struct Input {
+    std::string role;     // "shbg"
+    std::string analyte;  // the catalogue's analyte id: "shbg"
+    friend bool operator==(const Input&, const Input&) = default;
+  };
   Formula formula = Formula::free_androgen_index;
   std::string code;
   std::string display;
+  std::vector<Input> inputs;  // empty: every role's analyte has the role's name
+  std::string unit;           // UCUM; empty: the formula's own unit
   std::chrono::seconds window = std::chrono::hours{24};
   double default_albumin_g_l = 43;  // Vermeulen only: used, and said in a note, when no albumin is in the window
+  // The analyte filling `role`: the one `inputs` names, else the role's own name.
+  std::string_view input(std::string_view role) const;
+  // The unit the value is reported in: `unit`, or the formula's own.
+  std::string_view output_unit() const;
   friend bool operator==(const DerivedRule&, const DerivedRule&) = default;
 };
 
 std::string_view to_string(
     DerivedRule::Formula formula);  // "vermeulen-free-testosterone" | "free-androgen-index" | "homa-ir"
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
+// The formula's input roles, the anchor first, and the roles it can do without (albumin).
+std::vector<std::string_view> derived_roles(DerivedRule::Formula formula);
+bool derived_role_optional(DerivedRule::Formula formula, std::string_view role);
+// The UCUM unit the formula computes in: "pmol/L" (calculated free testosterone), "1" (FAI, HOMA-IR).
+std::string_view derived_unit(DerivedRule::Formula formula);
 
 // How a gradient's change since its previous value is judged (analytics/trend.hpp): the log-normal reference
 // change limits exp(+-z * sqrt(2) * sigma) - 1, sigma^2 = ln(1 + sum of CV^2). z = 1.96 is two-sided at 95 %
@@ -132,13 +151,51 @@ struct GradientRules {
   friend bool operator==(const GradientRules&, const GradientRules&) = default;
 };
 
-// The codes a rhythm rule emits ("cortisol-car-aucg", "cortisol-serum-cosinor-mesor", ...), and every code the
-// rules emit, in rule order.
+// What rhythm rules write: one entry per code "<prefix>-<suffix>" (RhythmRule::prefix()). The one list that
+// emission (rhythm_rules.cpp) and validation (rhythm_codes()) read; config/terminology/gradient.codesystem.json
+// publishes the codes it gives with the shipped rules (tests/gateway/codesystem_test.cpp checks both agree).
+enum class RhythmOutput {
+  diurnal_slope,                    // <p>-diurnal-slope, the rule's unit per hour
+  car_aucg,                         // <p>-car-aucg, the rule's unit times minutes
+  car_auci,                         // <p>-car-auci, likewise
+  cosinor_mesor,                    // <p>-cosinor-mesor, the rule's unit
+  cosinor_amplitude,                // <p>-cosinor-amplitude, the rule's unit
+  cosinor_acrophase,                // <p>-cosinor-acrophase, h (local clock time)
+  cosinor_residual_standard_error,  // component of the three cosinor values, the rule's unit
+  cosinor_p_value,                  // component of the three cosinor values, 1
+  dose_peak,                        // <p>-dose-peak, the rule's unit: the series' dose curve, any kind
+  dose_trough,                      // <p>-dose-trough, likewise
+};
+struct RhythmOutputSpec {
+  enum class Unit { rule, per_hour, times_minutes, hours, one };
+  RhythmOutput output;
+  std::string_view suffix;               // "car-aucg"
+  std::optional<RhythmRule::Kind> kind;  // none: the dose curve of the rule's series (dose_curve_codes())
+  bool component;                        // a component of the kind's gradients, not a gradient of its own
+  Unit unit;
+};
+const RhythmOutputSpec& rhythm_output(RhythmOutput output);
+std::string rhythm_code(const RhythmRule& rule, RhythmOutput output);  // "cortisol-serum-cosinor-mesor"
+std::string rhythm_unit(const RhythmRule& rule, RhythmOutput output);  // "nmol.min/L"
+
+// The codes a rhythm rule emits as gradients ("cortisol-car-aucg", "cortisol-serum-cosinor-mesor", ...), and as
+// components of them ("cortisol-cosinor-p-value").
 std::vector<std::string> rhythm_codes(const RhythmRule& rule);
+std::vector<std::string> rhythm_component_codes(const RhythmRule& rule);
 // The codes of the rule's series evaluated as a dose curve under glucocorticoid replacement ("<prefix>-dose-peak",
 // "<prefix>-dose-trough": "cortisol-dose-peak" for saliva, "cortisol-serum-dose-peak" for serum), which take the
 // place of the rhythm's codes then. Rules of one series share them.
 std::vector<std::string> dose_curve_codes(const RhythmRule& rule);
+// Every gradient code the rules emit, in rule order.
 std::vector<std::string> gradient_codes(const GradientRules& rules);
+// The unit of a gradient code the rules emit (a ratio's, a derived value's output unit, a rhythm output's);
+// nothing for a code no rule emits.
+std::optional<std::string> gradient_unit(const GradientRules& rules, std::string_view code);
+
+// Component codes in the gradient code system that no rule names: an input's hours since its dose
+// (analytics/analysis.cpp, rhythm_rules.cpp) and the trend's figures (gateway/pipeline/write_back.cpp).
+inline constexpr std::string_view kHoursSinceDoseCode = "hours-since-dose";
+inline constexpr std::string_view kTrendComponentCodes[] = {"trend-previous-value", "trend-change-percent",
+                                                            "trend-rcv-up-percent", "trend-rcv-down-percent"};
 
 }  // namespace gg::analytics

@@ -146,12 +146,38 @@ void validate_rules(const Knowledge& knowledge, std::vector<KnowledgeProblem>& p
     if (rule.window <= std::chrono::seconds::zero()) {
       problems.push_back({at + ".window_hours", "the window must be positive"});
     }
-    if (rule.formula == DerivedRule::Formula::homa_ir) {
-      need_analyte("glucose", at + ".formula");
-      need_analyte("insulin", at + ".formula");
-    } else {
-      need_analyte("testosterone", at + ".formula");
-      need_analyte("shbg", at + ".formula");
+    // The inputs match the formula's signature: every named role is one of its roles, each named once, and every
+    // role it cannot do without is an analyte of the catalogue.
+    const auto roles = derived_roles(rule.formula);
+    for (std::size_t j = 0; j < rule.inputs.size(); ++j) {
+      const auto& input = rule.inputs[j];
+      if (std::find(roles.begin(), roles.end(), input.role) == roles.end()) {
+        std::string expected;
+        for (const auto role : roles) expected += (expected.empty() ? "" : ", ") + std::string(role);
+        problems.push_back({at + ".inputs." + input.role, "the " + std::string(to_string(rule.formula)) +
+                                                              " formula has no input '" + input.role +
+                                                              "' (its inputs: " + expected + ")"});
+      } else if (std::any_of(rule.inputs.begin(), rule.inputs.begin() + static_cast<std::ptrdiff_t>(j),
+                             [&](const DerivedRule::Input& earlier) { return earlier.role == input.role; })) {
+        problems.push_back({at + ".inputs." + input.role, "input '" + input.role + "' is named twice"});
+      } else if (derived_role_optional(rule.formula, input.role)) {
+        need_analyte(input.analyte, at + ".inputs." + input.role);
+      }
+    }
+    for (const auto role : roles) {
+      if (derived_role_optional(rule.formula, role)) continue;
+      const bool named = std::any_of(rule.inputs.begin(), rule.inputs.end(),
+                                     [&](const DerivedRule::Input& input) { return input.role == role; });
+      need_analyte(std::string(rule.input(role)), at + (named ? ".inputs." + std::string(role) : ".formula"));
+    }
+    if (!rule.unit.empty()) {
+      const UcumValue one{1.0, std::string(derived_unit(rule.formula))};
+      if (!parse_unit(rule.unit, UnitDialect::ucum).unit) {
+        problems.push_back({at + ".unit", "unit is not UCUM"});
+      } else if (!rescale(one, rule.unit)) {
+        problems.push_back(
+            {at + ".unit", "the formula computes in " + one.unit + ", which cannot be expressed in " + rule.unit});
+      }
     }
     if (rule.formula == DerivedRule::Formula::free_testosterone_vermeulen && !(rule.default_albumin_g_l > 0)) {
       problems.push_back({at + ".default_albumin_g_l", "the default albumin must be positive"});
@@ -188,6 +214,16 @@ void validate_assessment(const Knowledge& knowledge, std::vector<KnowledgeProble
                           "out and the value is reported without a risk level"});
     }
     if (!range.low && !range.high) problems.push_back({at, "a target range needs low, high or both"});
+    // Bounds are compared with the value as the rule reports it, so a range that states its unit states that one
+    // (a calculated free testosterone cited as 0.245-0.785 nmol/L is configured as 245-785 pmol/L).
+    if (!range.unit.empty()) {
+      const auto unit = gradient_unit(knowledge.rules, range.gradient_code);
+      if (unit && *unit != range.unit) {
+        problems.push_back({at + ".unit", "'" + range.gradient_code + "' is reported in " + *unit +
+                                              ", so its range's low and high are in " + *unit + ", not " +
+                                              range.unit});
+      }
+    }
     if (range.low && range.high && !(*range.low < *range.high)) {
       problems.push_back({at + ".low", "low must be below high"});
     }

@@ -26,11 +26,6 @@ constexpr std::chrono::hours kStatedDayLength{24};
 constexpr std::size_t kDoseCurveMinSamples = 4;
 constexpr std::chrono::hours kDoseCurveMinSpan{12};
 
-// "<prefix>-<name>": gradient_rules.hpp's rhythm_codes() lists the same codes for validation.
-std::string rule_code(const RhythmRule& rule, std::string_view name) {
-  return rule.prefix() + "-" + std::string(name);
-}
-
 struct Sample {
   const Measurement* measurement = nullptr;
   double value = 0;                   // in the rule's unit
@@ -53,16 +48,14 @@ struct StatedWaking {
   std::int64_t local_day = 0;
 };
 
-bool before_waking_window(const RhythmRule& rule, double local_hours) {
-  return rule.waking_window && local_hours * 60.0 < static_cast<double>(rule.waking_window->from.count());
+// A sample before the waking window (a late-night 00:30) ends the previous day's series.
+bool before_waking_window(const RhythmRule& rule, std::chrono::seconds time_of_day) {
+  return rule.waking_window && time_of_day < rule.waking_window->from;
 }
 
 bool inside_waking_window(const RhythmRule& rule, const Sample& sample) {
-  if (!rule.waking_window) return false;
-  const double minutes = sample.local_hours * 60.0;
-  return sample.local_day == sample.series_day &&
-         minutes >= static_cast<double>(rule.waking_window->from.count()) &&
-         minutes <= static_cast<double>(rule.waking_window->to.count());
+  return rule.waking_window && sample.local_day == sample.series_day &&
+         rule.waking_window->contains(sample.local_time);
 }
 
 // FHIR time "hh:mm:ss" with an optional fraction (R4 2.24.0.1): the clock time, or nullopt when malformed.
@@ -161,7 +154,7 @@ std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measu
     sample.local_day = day.time_since_epoch().count();
     sample.local_hours = std::chrono::duration<double, std::ratio<3600>>(local - day).count();
     sample.local_time = local - day;
-    sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_hours) ? 1 : 0);
+    sample.series_day = sample.local_day - (before_waking_window(rule, sample.local_time) ? 1 : 0);
     samples.push_back(sample);
   }
   std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
@@ -169,12 +162,6 @@ std::vector<Sample> series_samples(const RhythmRule& rule, std::span<const Measu
   });
   assign_stated_days(rule, samples);
   return samples;
-}
-
-// "nmol/L" -> "nmol.min/L": the unit of an area under a curve with time in minutes.
-std::string area_unit(const std::string& unit) {
-  const auto slash = unit.find('/');
-  return slash == std::string::npos ? unit + ".min" : unit.substr(0, slash) + ".min" + unit.substr(slash);
 }
 
 std::string analyte_display(const RhythmRule& rule, const Catalogue& catalogue) {
@@ -344,9 +331,9 @@ std::vector<Gradient> diurnal_slope(const RhythmRule& rule, const std::vector<Sa
           left_out(rule, catalogue, day, "fewer than two sample times outside the awakening response"));
       continue;
     }
-    auto gradient = series_gradient(rule, used, rule_code(rule, "diurnal-slope"),
+    auto gradient = series_gradient(rule, used, rhythm_code(rule, RhythmOutput::diurnal_slope),
                                     analyte_display(rule, catalogue) + " diurnal slope",
-                                    UcumValue{fit->slope, rule.unit + "/h"});
+                                    UcumValue{fit->slope, rhythm_unit(rule, RhythmOutput::diurnal_slope)});
     gradient.notes = std::move(notes);
     return {std::move(gradient)};
   }
@@ -381,10 +368,12 @@ std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vect
     }
     const std::string display = analyte_display(rule, catalogue) + " awakening response";
     std::vector<Gradient> gradients{
-        series_gradient(rule, used, rule_code(rule, "car-aucg"), display + ", area under the curve (ground)",
-                        UcumValue{area->ground, area_unit(rule.unit)}),
-        series_gradient(rule, used, rule_code(rule, "car-auci"), display + ", area under the curve (increase)",
-                        UcumValue{area->increase, area_unit(rule.unit)})};
+        series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_aucg),
+                        display + ", area under the curve (ground)",
+                        UcumValue{area->ground, rhythm_unit(rule, RhythmOutput::car_aucg)}),
+        series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_auci),
+                        display + ", area under the curve (increase)",
+                        UcumValue{area->increase, rhythm_unit(rule, RhythmOutput::car_auci)})};
     for (auto& gradient : gradients) gradient.notes = notes;
     return gradients;
   }
@@ -436,16 +425,19 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
   if (!fit) return {};
   const std::string display = analyte_display(rule, catalogue) + " 24 h cosinor";
   const std::vector<GradientComponent> statistics{
-      {rule_code(rule, "cosinor-residual-standard-error"), "Residual standard error of the cosinor fit",
-       UcumValue{fit->residual_standard_error, rule.unit}},
-      {rule_code(rule, "cosinor-p-value"), "p-value of the zero-amplitude F test", UcumValue{fit->p_value, "1"}}};
+      {rhythm_code(rule, RhythmOutput::cosinor_residual_standard_error),
+       "Residual standard error of the cosinor fit",
+       UcumValue{fit->residual_standard_error, rhythm_unit(rule, RhythmOutput::cosinor_residual_standard_error)}},
+      {rhythm_code(rule, RhythmOutput::cosinor_p_value), "p-value of the zero-amplitude F test",
+       UcumValue{fit->p_value, rhythm_unit(rule, RhythmOutput::cosinor_p_value)}}};
   std::vector<Gradient> gradients{
-      series_gradient(rule, used, rule_code(rule, "cosinor-mesor"), display + " MESOR",
-                      UcumValue{fit->mesor, rule.unit}),
-      series_gradient(rule, used, rule_code(rule, "cosinor-amplitude"), display + " amplitude",
-                      UcumValue{fit->amplitude, rule.unit}),
-      series_gradient(rule, used, rule_code(rule, "cosinor-acrophase"), display + " acrophase (local clock time)",
-                      UcumValue{fit->acrophase_hours, "h"})};
+      series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_mesor), display + " MESOR",
+                      UcumValue{fit->mesor, rhythm_unit(rule, RhythmOutput::cosinor_mesor)}),
+      series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_amplitude), display + " amplitude",
+                      UcumValue{fit->amplitude, rhythm_unit(rule, RhythmOutput::cosinor_amplitude)}),
+      series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_acrophase),
+                      display + " acrophase (local clock time)",
+                      UcumValue{fit->acrophase_hours, rhythm_unit(rule, RhythmOutput::cosinor_acrophase)})};
   for (auto& gradient : gradients) gradient.components = statistics;
   return gradients;
 }
@@ -516,13 +508,13 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
   }
 
   const std::string name = analyte_display(rule, catalogue);
-  const auto gradient_of = [&](const Timed& t, std::string code, std::string display) {
+  const auto gradient_of = [&](const Timed& t, RhythmOutput output, std::string display) {
     const Sample used[] = {t.sample};
-    Gradient gradient =
-        series_gradient(rule, used, std::move(code), std::move(display), {t.sample.value, rule.unit});
+    Gradient gradient = series_gradient(rule, used, rhythm_code(rule, output), std::move(display),
+                                        {t.sample.value, rhythm_unit(rule, output)});
     gradient.period.reset();
     gradient.dose_curve = true;
-    gradient.components.push_back({"hours-since-dose",
+    gradient.components.push_back({std::string(kHoursSinceDoseCode),
                                    "Hours since the " + t.timing->medication_display + " dose",
                                    {*t.timing->hours_since_dose, "h"}});
     gradient.notes.push_back("Evaluated as a " + t.timing->medication_display + " dose curve" +
@@ -544,11 +536,12 @@ std::vector<Gradient> compute_dose_curve(const RhythmRule& rule, std::span<const
     }
   }
   std::vector<Gradient> gradients;
-  const auto codes = dose_curve_codes(rule);
-  if (peak != nullptr)
-    gradients.push_back(gradient_of(*peak, codes[0], name + " at the expected peak after a dose"));
+  if (peak != nullptr) {
+    gradients.push_back(gradient_of(*peak, RhythmOutput::dose_peak, name + " at the expected peak after a dose"));
+  }
   if (trough != nullptr) {
-    gradients.push_back(gradient_of(*trough, codes[1], name + " furthest after a dose (pre-dose trough)"));
+    gradients.push_back(
+        gradient_of(*trough, RhythmOutput::dose_trough, name + " furthest after a dose (pre-dose trough)"));
   }
   return gradients;
 }

@@ -134,10 +134,12 @@ std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Meas
   switch (rule.formula) {
     case DerivedRule::Formula::free_androgen_index:
       return judged(current, previous,
-                    limits_for({"testosterone", "shbg"}, Specimen::serum_plasma, variation, settings));
+                    limits_for({rule.input("testosterone"), rule.input("shbg")}, Specimen::serum_plasma, variation,
+                               settings));
     case DerivedRule::Formula::homa_ir:
-      return judged(current, previous,
-                    limits_for({"glucose", "insulin"}, Specimen::serum_plasma, variation, settings));
+      return judged(
+          current, previous,
+          limits_for({rule.input("glucose"), rule.input("insulin")}, Specimen::serum_plasma, variation, settings));
     case DerivedRule::Formula::free_testosterone_vermeulen:
       // Non-linear in its inputs: their variances do not add as for a product or quotient (see trend.hpp).
       return judged(current, previous,

@@ -1,11 +1,15 @@
-// Loads the hormone knowledge from config/: terminology/analytes.yaml (the analyte catalogue),
-// terminology/biological-variation.yaml when present (per analyte and specimen type, the analytical and
-// within-subject biological CVs that trends are judged with; without it changes are reported, not judged), every
-// *.json in terminology/ (FHIR R4 ConceptMaps from a site's own lab codes to LOINC; equivalence equivalent, equal,
-// wider or subsumes maps a result, the others never do), and every *.yaml in rules/ (gradient rules, trend
-// settings and target ranges; several files are joined in name order, so a site adds its own ranges in a file of
-// its own beside the shipped one). The schemas are documented at the top of the shipped files. Unknown keys, wrong
-// types and everything validate_knowledge() finds are reported with their locations.
+// Loads the hormone knowledge from config/, one loader per file format (each file of this directory):
+// - terminology/analytes.yaml, the analyte catalogue (catalogue_loader.hpp);
+// - every FHIR R4 ConceptMap *.json in terminology/, a site's own lab codes mapped to LOINC
+// (concept_map_loader.hpp);
+// - terminology/reproductive-status.yaml and terminology/medications.yaml, when present
+//   (reproductive_status_loader.hpp, medication_loader.hpp);
+// - terminology/biological-variation.yaml, when present: the CVs trends are judged with; without it changes are
+//   reported, not judged (biological_variation_loader.hpp);
+// - every *.yaml in rules/, joined in name order so that a site adds its own ranges in a file of its own beside
+//   the shipped one (rules_loader.hpp).
+// The schemas are documented at the top of the shipped files. Unknown keys, wrong types and everything
+// validate_knowledge() finds are reported with their locations; knowledge comes back only without any problem.
 #pragma once
 
 #include <optional>

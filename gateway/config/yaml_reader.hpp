@@ -1,6 +1,5 @@
 // Strict reading of the YAML configuration files: every access names the keys it allows, and each problem carries
-// file:line:column and the element path. Shared by the knowledge loaders (gateway/config/knowledge_loader.cpp,
-// gateway/config/medication_loader.cpp).
+// file:line:column and the element path. Shared by the YAML knowledge loaders (gateway/config/*_loader.cpp).
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -379,6 +380,52 @@ TEST(DerivedRulesHoma, InsulinInMilliIuPerLitreIsTheSameNumber) {
   ASSERT_TRUE(g);
   EXPECT_NEAR(g->value.value, 2.0, 1e-12);
   EXPECT_EQ(g->inputs[1].value.unit, "u[IU]/mL");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inputs and output unit as the rule states them (config/rules/gradients.yaml, derived: inputs, unit)
+
+TEST(DerivedRulesData, InputsNameTheAnalyteOfEachRole) {
+  // A site whose catalogue calls SHBG "sex-hormone-binding-globulin": FAI = 100 x 20 / 50 = 40 from it, and the
+  // result of analyte id "shbg" is not an input any more.
+  auto rule = fai_rule();
+  rule.inputs = {{"testosterone", "testosterone"}, {"shbg", "sex-hormone-binding-globulin"}};
+  const std::vector<Measurement> ms = {
+      testosterone("t", 20, "2024-03-01T08:00:00Z"),
+      result("s-site", "sex-hormone-binding-globulin", 50, "nmol/L", "2024-03-01T09:00:00Z"),
+      shbg("s-default", 40, "2024-03-01T08:30:00Z"),
+  };
+  const auto g = compute_derived(rule, ms);
+  ASSERT_TRUE(g);
+  EXPECT_NEAR(g->value.value, 40.0, 1e-12);
+  EXPECT_EQ(references(*g), observations({"t", "s-site"}));
+}
+
+TEST(DerivedRulesData, RolesLeftOutAreTheAnalytesOfTheirOwnName) {
+  const auto rule = free_testosterone_rule();
+  EXPECT_EQ(rule.input("testosterone"), "testosterone");
+  EXPECT_EQ(rule.input("albumin"), "albumin");
+  EXPECT_EQ(rule.output_unit(), "pmol/L");
+  EXPECT_EQ(homa_rule().output_unit(), "1");
+  EXPECT_EQ(derived_roles(DerivedRule::Formula::homa_ir), (std::vector<std::string_view>{"glucose", "insulin"}));
+  EXPECT_TRUE(derived_role_optional(DerivedRule::Formula::free_testosterone_vermeulen, "albumin"));
+  EXPECT_FALSE(derived_role_optional(DerivedRule::Formula::free_testosterone_vermeulen, "shbg"));
+}
+
+TEST(DerivedRulesData, AnOutputUnitOtherThanTheFormulasRescalesTheValue) {
+  const std::vector<Measurement> ms = {
+      testosterone("t", 20, "2024-03-01T08:00:00Z"),
+      shbg("s", 40, "2024-03-01T08:00:00Z"),
+      albumin("a", 43, "2024-03-01T08:00:00Z"),
+  };
+  const auto in_pmol = compute_derived(free_testosterone_rule(), ms);
+  auto nanomolar = free_testosterone_rule();
+  nanomolar.unit = "nmol/L";
+  const auto in_nmol = compute_derived(nanomolar, ms);
+  ASSERT_TRUE(in_pmol && in_nmol);
+  EXPECT_EQ(in_pmol->value.unit, "pmol/L");
+  EXPECT_EQ(in_nmol->value.unit, "nmol/L");
+  EXPECT_NEAR(in_nmol->value.value * 1000, in_pmol->value.value, 1e-9);
 }
 
 }  // namespace

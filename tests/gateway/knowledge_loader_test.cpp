@@ -425,5 +425,90 @@ TEST_F(KnowledgeLoaderTest, SuggestionOfKindMedicationRequestIsRefused) {
   EXPECT_TRUE(refused) << testing_problems(loaded);
 }
 
+// Issue 9 item 7: derived rules name their inputs and the unit they report in, and the shipped free testosterone
+// range states that unit (its source cites 0.245-0.785 nmol/L; the rule reports pmol/L).
+TEST_F(KnowledgeLoaderTest, ShippedDerivedRulesNameTheirInputsAndUnit) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
+  const auto& knowledge = loaded.knowledge->knowledge;
+  ASSERT_EQ(knowledge.rules.derived.size(), 3u);
+  const auto& free_t = knowledge.rules.derived[0];
+  EXPECT_EQ(free_t.code, "free-testosterone-calculated");
+  EXPECT_EQ(free_t.inputs, (std::vector<analytics::DerivedRule::Input>{
+                               {"testosterone", "testosterone"}, {"shbg", "shbg"}, {"albumin", "albumin"}}));
+  EXPECT_EQ(free_t.unit, "pmol/L");
+  EXPECT_EQ(knowledge.rules.derived[2].inputs,
+            (std::vector<analytics::DerivedRule::Input>{{"glucose", "glucose"}, {"insulin", "insulin"}}));
+  for (const auto& rule : knowledge.rules.derived) EXPECT_EQ(rule.unit, rule.output_unit()) << rule.code;
+  for (const auto& range : knowledge.assessment.target_ranges) {
+    if (range.gradient_code != "free-testosterone-calculated") continue;
+    EXPECT_EQ(range.unit, "pmol/L");
+    EXPECT_EQ(range.low, 245);
+    EXPECT_EQ(range.high, 785);
+  }
+}
+
+TEST_F(KnowledgeLoaderTest, ADerivedInputTheFormulaDoesNotTakeIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nderived:\n  - code: site-fai\n    display: FAI\n    formula: free-androgen-index\n"
+             "    inputs: {testosterone: testosterone, estradiol: estradiol}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("derived[3].inputs.estradiol): the free-androgen-index formula has no input 'estradiol' "
+                      "(its inputs: testosterone, shbg)"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, ADerivedInputNamingAnUnknownAnalyteIsRefusedAtThatInput) {
+  write_rule("site.yaml",
+             "version: 1\nderived:\n  - code: site-fai\n    display: FAI\n    formula: free-androgen-index\n"
+             "    inputs: {shbg: sex-hormone-binding-globulin}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("derived[3].inputs.shbg): needs analyte 'sex-hormone-binding-globulin'"), std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, ADerivedUnitTheFormulaCannotReachIsRefused) {
+  write_rule("site.yaml",
+             "version: 1\nderived:\n  - code: site-free-t\n    display: Free T\n"
+             "    formula: vermeulen-free-testosterone\n    unit: g/L\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("derived[3].unit): the formula computes in pmol/L, which cannot be expressed in g/L"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, ATargetRangeInAnotherUnitThanItsGradientsIsRefused) {
+  // The citation's own figures in nmol/L against a rule that reports pmol/L: refused, not silently a 1000-fold
+  // different range.
+  write_rule("site.yaml",
+             "version: 1\ntarget_ranges:\n  - gradient: free-testosterone-calculated\n    sex: female\n"
+             "    low: 0.245\n    high: 0.785\n    unit: nmol/L\n    source: \"a citation\"\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  const auto text = testing_problems(loaded);
+  EXPECT_NE(text.find("target_ranges[2].unit): 'free-testosterone-calculated' is reported in pmol/L, so its "
+                      "range's low and high are in pmol/L, not nmol/L"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(KnowledgeLoaderTest, AWakingWindowThatWrapsPastMidnightIsRefusedWhereItIsWritten) {
+  write_rule("site.yaml",
+             "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
+             "    waking_window: {from: \"22:00\", to: \"02:00\"}\n");
+  auto loaded = load();
+  EXPECT_FALSE(loaded.knowledge);
+  ASSERT_EQ(loaded.problems.size(), 1u) << testing_problems(loaded);
+  EXPECT_EQ(loaded.problems[0].location, "site.yaml:6:20 (rhythms[0].waking_window)");
+  EXPECT_NE(loaded.problems[0].message.find("does not wrap past midnight"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gg::gateway
