@@ -121,15 +121,8 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   std::vector<std::string> order;
   std::map<std::string, std::vector<StoredEvent>> by_patient;
   for (auto& event : due) {
-    std::string patient = event.patient;
-    if (patient.empty() && !event.payload.empty()) {
-      auto decoded = fhir::decode_resource(event.payload);
-      if (decoded.ok()) {
-        if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) {
-          patient = observation->subject.reference;
-        }
-      }
-    }
+    // The subject was taken from the one decode at intake (REST hook, topic bundle, reconcile): never re-derived.
+    const std::string patient = event.patient;
     if (!by_patient.contains(patient)) order.push_back(patient);
     by_patient[patient].push_back(std::move(event));
   }
