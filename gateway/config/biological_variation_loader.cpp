@@ -12,16 +12,11 @@ std::vector<analytics::BiologicalVariation> read_biological_variation(const std:
                                                                       const analytics::Catalogue& catalogue,
                                                                       std::vector<ConfigProblem>& problems) {
   std::vector<analytics::BiologicalVariation> entries;
-  auto root = load_yaml(file, problems);
+  auto root = load_versioned_map(file, problems, {"version", "analytes"});
   if (!root) return entries;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "", {"version", "analytes"})) return entries;
-  check_version(reader, *root);
-  const YAML::Node list = (*root)["analytes"];
-  if (!list || !list.IsSequence()) {
-    reader.problem(*root, "analytes", "required list 'analytes' is missing");
-    return entries;
-  }
+  const YAML::Node list = required_list(reader, *root, "", "analytes");
+  if (!list) return entries;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node node = list[i];
     const std::string path = "analytes[" + std::to_string(i) + "]";

@@ -8,16 +8,11 @@ namespace gg::gateway {
 
 std::vector<analytics::Analyte> read_catalogue(const std::string& file, std::vector<ConfigProblem>& problems) {
   std::vector<analytics::Analyte> analytes;
-  auto root = load_yaml(file, problems);
+  auto root = load_versioned_map(file, problems, {"version", "analytes"});
   if (!root) return analytes;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "", {"version", "analytes"})) return analytes;
-  check_version(reader, *root);
-  const YAML::Node list = (*root)["analytes"];
-  if (!list || !list.IsSequence()) {
-    reader.problem(*root, "analytes", "required list 'analytes' is missing");
-    return analytes;
-  }
+  const YAML::Node list = required_list(reader, *root, "", "analytes");
+  if (!list) return analytes;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node node = list[i];
     const std::string path = "analytes[" + std::to_string(i) + "]";

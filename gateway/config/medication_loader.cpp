@@ -136,21 +136,16 @@ analytics::MedicationCatalogue read_medications(const std::string& file, const a
   analytics::MedicationCatalogue catalogue;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return catalogue;
-  auto root = load_yaml(file, problems);
+  auto root = load_versioned_map(file, problems, {"version", "local_product_words", "medications"});
   if (!root) return catalogue;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "", {"version", "local_product_words", "medications"})) return catalogue;
-  check_version(reader, *root);
   if (const YAML::Node moved = (*root)["local_product_words"]) {
     reader.problem(moved, "local_product_words",
                    "local_product_words is now per medication (a systemic testosterone gel must not be dropped "
                    "for hydrocortisone cream's sake): list it under each medication that has local products");
   }
-  const YAML::Node list = (*root)["medications"];
-  if (!list || !list.IsSequence()) {
-    reader.problem(*root, "medications", "required list 'medications' is missing");
-    return catalogue;
-  }
+  const YAML::Node list = required_list(reader, *root, "", "medications");
+  if (!list) return catalogue;
   std::set<std::string> ids;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node node = list[i];

@@ -32,11 +32,9 @@ analytics::ReproductiveCodes read_reproductive_codes(const std::string& file,
   analytics::ReproductiveCodes codes;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return codes;
-  auto root = load_yaml(file, problems);
+  auto root = load_versioned_map(file, problems, {"version", "menopausal_status", "last_menstrual_period"});
   if (!root) return codes;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "", {"version", "menopausal_status", "last_menstrual_period"})) return codes;
-  check_version(reader, *root);
   if (const YAML::Node status = (*root)["menopausal_status"]) {
     if (reader.expect_map(status, "menopausal_status", {"questions", "answers"})) {
       codes.menopausal_status_questions =

@@ -301,15 +301,11 @@ void read_target_ranges(YamlReader& reader, const YAML::Node& root, std::vector<
 
 void read_rules(const std::string& file, analytics::Knowledge& knowledge, RuleSetName& rule_set,
                 std::vector<ConfigProblem>& problems) {
-  auto root = load_yaml(file, problems);
+  auto root = load_versioned_map(file, problems,
+                                 {"version", "rule_set", "assessment", "trends", "ratios", "derived", "rhythms",
+                                  "target_ranges", "suggestions"});
   if (!root) return;
   YamlReader reader(file, problems);
-  if (!reader.expect_map(*root, "",
-                         {"version", "rule_set", "assessment", "trends", "ratios", "derived", "rhythms",
-                          "target_ranges", "suggestions"})) {
-    return;
-  }
-  check_version(reader, *root);
 
   if (const YAML::Node set = (*root)["rule_set"]) {
     if (reader.expect_map(set, "rule_set", {"id", "version"})) {

@@ -37,4 +37,24 @@ void check_version(YamlReader& reader, const YAML::Node& root) {
   if (version && *version != "1") reader.problem(root["version"], "version", "only schema version 1 is known");
 }
 
+std::optional<YAML::Node> load_versioned_map(const std::string& file, std::vector<ConfigProblem>& problems,
+                                             std::initializer_list<std::string_view> allowed) {
+  auto root = load_yaml(file, problems);
+  if (!root) return std::nullopt;
+  YamlReader reader(file, problems);
+  if (!reader.expect_map(*root, "", allowed)) return std::nullopt;
+  check_version(reader, *root);
+  return root;
+}
+
+YAML::Node required_list(YamlReader& reader, const YAML::Node& map, const std::string& path,
+                         const std::string& key) {
+  YAML::Node list = map[key];
+  if (!list || !list.IsSequence()) {
+    reader.problem(map, path.empty() ? key : path + "." + key, "required list '" + key + "' is missing");
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  return list;
+}
+
 }  // namespace gg::gateway

@@ -89,4 +89,14 @@ std::vector<std::string> string_list(YamlReader& reader, const YAML::Node& node,
 // `version: 1`, required.
 void check_version(YamlReader& reader, const YAML::Node& root);
 
+// A versioned file: the root mapping, with only the `allowed` top-level keys and `version: 1` (a wrong version is
+// reported and the root still returned); nullopt after reporting why when it is unreadable or no such mapping.
+std::optional<YAML::Node> load_versioned_map(const std::string& file, std::vector<ConfigProblem>& problems,
+                                             std::initializer_list<std::string_view> allowed);
+
+// The required list under `key` of a mapping at `path` ("" for the root); an undefined node after reporting a
+// problem when it is missing or no list.
+YAML::Node required_list(YamlReader& reader, const YAML::Node& map, const std::string& path,
+                         const std::string& key);
+
 }  // namespace gg::gateway

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "gateway/store/connection.hpp"
+#include "gateway/store/part_impl.hpp"
 #include "gateway/store/sqlite.hpp"
 
 namespace gg::gateway {
@@ -28,7 +29,7 @@ bool set_value(sqlite::Database& db, sqlite::Statement& set, const std::string& 
 
 }  // namespace
 
-struct Cursors::Statements {
+struct store::CursorStatements {
   sqlite::Statement get_cursor, set_cursor, get_subscription, set_subscription;
 
   bool prepare(sqlite::Database& db, std::string& error) {
@@ -45,15 +46,7 @@ struct Cursors::Statements {
   }
 };
 
-Cursors::Cursors(store::Connection& connection)
-    : connection_(connection), statements_(std::make_unique<Statements>()) {}
-
-Cursors::~Cursors() = default;
-
-bool Cursors::prepare(std::string& error) {
-  const std::lock_guard lock(connection_.mutex);
-  return statements_->prepare(*connection_.db, error);
-}
+template class store::Part<store::CursorStatements>;
 
 std::optional<std::string> Cursors::cursor(const std::string& name) {
   const std::lock_guard lock(connection_.mutex);

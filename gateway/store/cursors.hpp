@@ -8,21 +8,17 @@
 #include <optional>
 #include <string>
 
+#include "gateway/store/part.hpp"
+
 namespace gg::gateway {
 
 namespace store {
-struct Connection;
+struct CursorStatements;
 }
 
-class Cursors {
+class Cursors : public store::Part<store::CursorStatements> {
  public:
-  explicit Cursors(store::Connection& connection);
-  ~Cursors();
-  Cursors(const Cursors&) = delete;
-  Cursors& operator=(const Cursors&) = delete;
-
-  // Prepares the statements; call once after the schema is current. On failure returns false and sets error.
-  [[nodiscard]] bool prepare(std::string& error);
+  using Part::Part;
 
   // Absent when never set, or when the read failed (logged). set: false when the write failed (logged).
   std::optional<std::string> cursor(const std::string& name);
@@ -31,11 +27,6 @@ class Cursors {
   // The server-assigned id of the Subscription we created under a configured name.
   std::optional<std::string> subscription_id(const std::string& name);
   bool set_subscription_id(const std::string& name, const std::string& server_id);
-
- private:
-  struct Statements;
-  store::Connection& connection_;
-  std::unique_ptr<Statements> statements_;
 };
 
 }  // namespace gg::gateway

@@ -1,6 +1,7 @@
 #include "gateway/store/event_queue.hpp"
 
 #include "gateway/store/connection.hpp"
+#include "gateway/store/part_impl.hpp"
 #include "gateway/store/sqlite.hpp"
 
 namespace gg::gateway {
@@ -30,7 +31,7 @@ StoredEvent read_event(const sqlite::Statement& row) {
 
 }  // namespace
 
-struct EventQueue::Statements {
+struct store::EventQueueStatements {
   sqlite::Statement begin, commit, rollback;
   sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
   sqlite::Statement claim_due, mark, find_event, find_events_of, counts;
@@ -72,15 +73,7 @@ struct EventQueue::Statements {
   }
 };
 
-EventQueue::EventQueue(store::Connection& connection)
-    : connection_(connection), statements_(std::make_unique<Statements>()) {}
-
-EventQueue::~EventQueue() = default;
-
-bool EventQueue::prepare(std::string& error) {
-  const std::lock_guard lock(connection_.mutex);
-  return statements_->prepare(*connection_.db, error);
-}
+template class store::Part<store::EventQueueStatements>;
 
 RecordOutcome EventQueue::record(const IntakeEvent& event) {
   const std::lock_guard lock(connection_.mutex);

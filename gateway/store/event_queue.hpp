@@ -15,21 +15,17 @@
 
 #include "gateway/store/event.hpp"
 
+#include "gateway/store/part.hpp"
+
 namespace gg::gateway {
 
 namespace store {
-struct Connection;
+struct EventQueueStatements;
 }
 
-class EventQueue {
+class EventQueue : public store::Part<store::EventQueueStatements> {
  public:
-  explicit EventQueue(store::Connection& connection);
-  ~EventQueue();
-  EventQueue(const EventQueue&) = delete;
-  EventQueue& operator=(const EventQueue&) = delete;
-
-  // Prepares the statements; call once after the schema is current. On failure returns false and sets error.
-  [[nodiscard]] bool prepare(std::string& error);
+  using Part::Part;
 
   // Stores the event, durably, before returning inserted. The same (type, id, version) again is a duplicate.
   // An event without a version collapses with an earlier one only while that one is still pending: once it was
@@ -53,12 +49,8 @@ class EventQueue {
   EventCounts counts();
 
  private:
-  struct Statements;
   bool mark(std::int64_t seq, EventState state, const std::string& next_attempt_at, const std::string& error,
             std::string_view operation);
-
-  store::Connection& connection_;
-  std::unique_ptr<Statements> statements_;
 };
 
 }  // namespace gg::gateway

@@ -3,11 +3,12 @@
 #include <cstdint>
 
 #include "gateway/store/connection.hpp"
+#include "gateway/store/part_impl.hpp"
 #include "gateway/store/sqlite.hpp"
 
 namespace gg::gateway {
 
-struct RejectionLog::Statements {
+struct store::RejectionLogStatements {
   sqlite::Statement insert, recent, of_observation;
 
   bool prepare(sqlite::Database& db, std::string& error) {
@@ -29,15 +30,7 @@ struct RejectionLog::Statements {
   }
 };
 
-RejectionLog::RejectionLog(store::Connection& connection)
-    : connection_(connection), statements_(std::make_unique<Statements>()) {}
-
-RejectionLog::~RejectionLog() = default;
-
-bool RejectionLog::prepare(std::string& error) {
-  const std::lock_guard lock(connection_.mutex);
-  return statements_->prepare(*connection_.db, error);
-}
+template class store::Part<store::RejectionLogStatements>;
 
 bool RejectionLog::record(const StoredRejection& rejection) {
   const std::lock_guard lock(connection_.mutex);

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "gateway/store/part.hpp"
+
 namespace gg::gateway {
 
 namespace store {
-struct Connection;
+struct RejectionLogStatements;
 }
 
 // A hormone result that could not be used, as its OperationOutcome (no values in it), kept for operators.
@@ -26,26 +28,15 @@ struct StoredRejection {
   std::string recorded_at;  // ISO 8601 UTC, first time it was seen
 };
 
-class RejectionLog {
+class RejectionLog : public store::Part<store::RejectionLogStatements> {
  public:
-  explicit RejectionLog(store::Connection& connection);
-  ~RejectionLog();
-  RejectionLog(const RejectionLog&) = delete;
-  RejectionLog& operator=(const RejectionLog&) = delete;
-
-  // Prepares the statements; call once after the schema is current. On failure returns false and sets error.
-  [[nodiscard]] bool prepare(std::string& error);
+  using Part::Part;
 
   // Keeps a rejection once per Observation version: true when it was new (count it, log it), false when it was
   // known already or the insert failed (logged).
   bool record(const StoredRejection& rejection);
   // The most recent rejections first; for one Observation ("Observation/123") when observation is not empty.
   std::vector<StoredRejection> recent(const std::string& observation, std::size_t limit);
-
- private:
-  struct Statements;
-  store::Connection& connection_;
-  std::unique_ptr<Statements> statements_;
 };
 
 }  // namespace gg::gateway
