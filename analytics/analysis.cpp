@@ -325,7 +325,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     if (gradient.trend &&
         !(std::isfinite(gradient.trend->previous_value.value) && std::isfinite(gradient.trend->change_percent))) {
       gradient.trend.reset();
-      gradient.notes.push_back("The change since the previous value is not reported: it is not a finite number.");
+      gradient.notes.emplace_back(
+          "The change since the previous value is not reported: it is not a finite number.");
     }
     const ReproductiveContext context{reproductive.menopausal_status, cycle_day(reproductive, gradient.effective)};
     auto finding =

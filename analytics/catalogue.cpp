@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <ranges>
 #include <set>
 
 #include "analytics/unit_conversion.hpp"
@@ -109,8 +110,8 @@ bool loinc_check_digit_valid(std::string_view code) {
   // the untouched digits; the check digit brings the sum to a multiple of ten.
   int sum = 0;
   bool doubled = true;
-  for (auto it = number.rbegin(); it != number.rend(); ++it) {
-    int digit = *it - '0';
+  for (const char character : std::views::reverse(number)) {
+    int digit = character - '0';
     if (doubled) {
       digit *= 2;
       if (digit > 9) digit -= 9;

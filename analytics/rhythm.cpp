@@ -98,7 +98,7 @@ std::optional<LinearFit> least_squares_line(std::span<const TimedValue> samples)
 
   // Centred sums (two passes) rather than sum(t^2) - n mean^2, which cancels badly when the times are large
   // (e.g. hours since an epoch) compared with their spread.
-  const double n = static_cast<double>(samples.size());
+  const auto n = static_cast<double>(samples.size());
   double time_sum = 0;
   double value_sum = 0;
   for (const TimedValue& s : samples) {
@@ -146,7 +146,7 @@ std::optional<CosinorFit> fit_cosinor(std::span<const TimedValue> samples, doubl
   if (samples.size() < 4 || !all_finite(samples)) return std::nullopt;
   if (!std::isfinite(period_hours) || !(period_hours > 0)) return std::nullopt;
 
-  const double n = static_cast<double>(samples.size());
+  const auto n = static_cast<double>(samples.size());
   const double angular_frequency = 2 * std::numbers::pi / period_hours;
   // Regressors x = cos(w t), z = sin(w t). t is reduced modulo the period first (fmod is exact), so a time several
   // days in does not lose phase precision in w t.

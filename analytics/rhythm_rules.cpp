@@ -416,6 +416,7 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
     return a.utc != b.utc ? a.utc < b.utc : a.measurement->reference < b.measurement->reference;
   });
   // Only the clock time matters to a 24 h fit; the day offset keeps the axis increasing.
+  points.reserve(points.size() + used.size());
   for (const auto& sample : used) {
     points.push_back(
         {static_cast<double>(sample.local_day - first_day) * 24.0 + sample.local_hours, sample.value});

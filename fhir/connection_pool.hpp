@@ -62,8 +62,7 @@ class ConnectionPool {
 
  private:
   struct Waiter {
-    Waiter(ConnectionPool& owner, boost::asio::any_io_executor executor)
-        : pool(owner), timer(std::move(executor)) {}
+    Waiter(ConnectionPool& owner, const boost::asio::any_io_executor& executor) : pool(owner), timer(executor) {}
     Waiter(const Waiter&) = delete;
     Waiter& operator=(const Waiter&) = delete;
     // A coroutine destroyed while waiting (its io_context shut down) leaves the queue and returns what it was

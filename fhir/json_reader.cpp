@@ -245,7 +245,7 @@ Decoded read_resource_object(Reader& r, od::object& object, bool top_level, Bund
 
 // One parser per thread: it keeps its buffers between documents. A very large document gets a parser of its own so
 // the thread does not hold that much memory afterwards.
-constexpr std::size_t kLargeDocumentBytes = 64u * 1024u * 1024u;
+constexpr std::size_t kLargeDocumentBytes = std::size_t{64} * 1024 * 1024;
 
 // Decodes one JSON document holding one resource. The Reader's issues go to `issues`; the value is kept only when
 // there was no error outside a Bundle's entry resources.

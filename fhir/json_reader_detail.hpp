@@ -152,7 +152,9 @@ void Reader::for_each_element(od::value& value, OnElement&& on_element) {
   std::size_t i = 0;
   for (auto element_result : array) {
     od::value element_value;
-    if (auto code = std::move(element_result).get(element_value)) return fail(code);
+    // simdjson_result::get() is &&-qualified: the move selects it, it moves nothing.
+    if (auto code = std::move(element_result).get(element_value))
+      return fail(code);  // NOLINT(performance-move-const-arg)
     Segment segment = index(i++);
     on_element(element_value);
     if (failed_) return;

@@ -182,9 +182,9 @@ struct RestClient::Impl {
   std::string describe(const std::string& method) const { return method + " " + base.origin(); }
 
   // The request with the FHIR defaults (R4 section 3.1.0.1.10 for the MIME type); extra headers replace them.
-  RestResult<Request> build(const std::string& method, std::string target, std::string body,
+  RestResult<Request> build(const std::string& method, const std::string& target, std::string body,
                             const Headers& extra) const {
-    const auto refuse = [&](std::string why) {
+    const auto refuse = [&](const std::string& why) {
       return failure<Request>(RestErrc::invalid_request, describe(method) + ": " + why);
     };
     if (!is_token(method)) return refuse("invalid method");

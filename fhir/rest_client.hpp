@@ -34,7 +34,7 @@ struct RestClientOptions {
   bool verify_peer = true;          // TLS certificate and host name verification
   std::string ca_file;              // empty: the system's default trust store
   std::size_t max_connections = 4;  // open connections per client, idle and busy together (0 is taken as 1)
-  std::size_t max_response_bytes = 64u * 1024u * 1024u;  // body limit of every response
+  std::size_t max_response_bytes = std::size_t{64} * 1024 * 1024;  // body limit of every response
   std::string user_agent = "gradient-gateway";
 };
 
@@ -52,7 +52,7 @@ class RestClient final : public Client {
   // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, or a bearer token or
   // user agent with control characters, and boost::system::system_error when ca_file cannot be loaded.
   RestClient(boost::asio::any_io_executor executor, RestClientOptions options);
-  ~RestClient();
+  ~RestClient() override;
   RestClient(const RestClient&) = delete;
   RestClient& operator=(const RestClient&) = delete;
 

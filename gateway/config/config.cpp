@@ -281,7 +281,8 @@ ConfigResult load_config(const std::string& path, const Environment& environment
       }
       for (const auto& key_entry : body) {
         const auto key = key_entry.first.as<std::string>();
-        const std::string key_path = section + "." + key;
+        std::string key_path = section;
+        key_path.append(".").append(key);
         const KeySpec* spec = find_spec(section, key);
         if (spec == nullptr) {
           std::string message = "unknown key '" + key_path + "'";

@@ -17,7 +17,7 @@ struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   unsigned port = 8089;
   std::string public_base_url;  // how the FHIR server reaches us; default http://{listen_address}:{port}
-  std::size_t body_limit_bytes = 8u * 1024u * 1024u;
+  std::size_t body_limit_bytes = std::size_t{8} * 1024 * 1024;
   std::string notification_path = "/notify";  // prefix: HAPI sends PUT {prefix}/Observation/{id}
 };
 

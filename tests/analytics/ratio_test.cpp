@@ -15,7 +15,7 @@ using namespace std::chrono;
 // Measurements are built directly (normalisation has its own tests): times in hours from a fixed origin.
 const sys_seconds kOrigin = sys_days{year{2024} / month{3} / day{1}} + hours{8};
 
-Measurement result(std::string id, std::string analyte, double nmol_per_l, seconds offset,
+Measurement result(const std::string& id, std::string analyte, double nmol_per_l, seconds offset,
                    Specimen specimen = Specimen::serum_plasma) {
   Measurement m;
   m.reference = "Observation/" + id;
