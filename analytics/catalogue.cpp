@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <ranges>
 #include <set>
 
 #include "analytics/unit_conversion.hpp"
@@ -110,8 +109,8 @@ bool loinc_check_digit_valid(std::string_view code) {
   // the untouched digits; the check digit brings the sum to a multiple of ten.
   int sum = 0;
   bool doubled = true;
-  for (const char character : std::views::reverse(number)) {
-    int digit = character - '0';
+  for (std::size_t i = number.size(); i-- > 0;) {
+    int digit = number[i] - '0';
     if (doubled) {
       digit *= 2;
       if (digit > 9) digit -= 9;

@@ -153,8 +153,8 @@ void Reader::for_each_element(od::value& value, OnElement&& on_element) {
   for (auto element_result : array) {
     od::value element_value;
     // simdjson_result::get() is &&-qualified: the move selects it, it moves nothing.
-    if (auto code = std::move(element_result).get(element_value))
-      return fail(code);  // NOLINT(performance-move-const-arg)
+    // NOLINTNEXTLINE(performance-move-const-arg)
+    if (auto code = std::move(element_result).get(element_value)) return fail(code);
     Segment segment = index(i++);
     on_element(element_value);
     if (failed_) return;

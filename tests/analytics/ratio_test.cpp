@@ -15,10 +15,10 @@ using namespace std::chrono;
 // Measurements are built directly (normalisation has its own tests): times in hours from a fixed origin.
 const sys_seconds kOrigin = sys_days{year{2024} / month{3} / day{1}} + hours{8};
 
-Measurement result(const std::string& id, std::string analyte, double nmol_per_l, seconds offset,
+Measurement result(std::string id, std::string analyte, double nmol_per_l, seconds offset,
                    Specimen specimen = Specimen::serum_plasma) {
   Measurement m;
-  m.reference = "Observation/" + id;
+  m.reference = "Observation/" + std::move(id);
   m.version_id = "1";
   m.subject = "Patient/p1";
   m.analyte_id = std::move(analyte);
