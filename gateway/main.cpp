@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "analytics/date_time.hpp"
 #include "gateway/commands/analyze_command.hpp"
 #include "gateway/commands/backfill_command.hpp"
+#include "gateway/commands/check_config_command.hpp"
+#include "gateway/commands/command_line.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
 #include "gateway/serve.hpp"
@@ -48,55 +49,9 @@ Usage:
 Configuration keys (config/gateway.yaml documents each; environment GRADIENT_GATEWAY_<SECTION>_<KEY> overrides):
 )";
 
-struct Arguments {
-  std::string command;
-  std::string config;
-  std::string as_of;
-  bool ndjson = false;
-  std::vector<std::string> files;
-  std::string error;
-};
-
-Arguments parse_arguments(int argc, char** argv) {
-  Arguments args;
-  std::vector<std::string> words(argv + 1, argv + argc);
-  if (words.empty()) {
-    args.error = "no command given";
-    return args;
-  }
-  args.command = words[0];
-  for (std::size_t i = 1; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= words.size()) {
-        args.error = word + " needs a value";
-        return;
-      }
-      into = words[++i];
-    };
-    if (word == "--config") {
-      value(args.config);
-    } else if (word == "--as-of") {
-      value(args.as_of);
-    } else if (word == "--ndjson") {
-      args.ndjson = true;
-    } else if (word == "-" || word.rfind("--", 0) != 0) {
-      args.files.push_back(word);
-    } else {
-      args.error = "unknown option " + word;
-    }
-    if (!args.error.empty()) break;
-  }
-  return args;
-}
-
 int usage_error(const std::string& message) {
   std::cerr << "gradient-gateway: " << message << "\nRun 'gradient-gateway --help' for usage.\n";
   return kUsage;
-}
-
-void print_problems(const std::vector<ConfigProblem>& problems) {
-  for (const auto& problem : problems) std::cerr << problem.location << ": " << problem.message << '\n';
 }
 
 // The config/ directory of this installation: beside the build tree (build/<preset>/bin/ -> config/) or installed
@@ -112,13 +67,6 @@ std::filesystem::path default_config_dir(const char* argv0) {
   return std::filesystem::current_path() / "config";
 }
 
-std::optional<std::chrono::sys_seconds> parse_as_of(const std::string& text) {
-  if (text.empty()) return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto parsed = gg::analytics::parse_fhir_date_time(text);
-  if (!parsed.instant) return std::nullopt;
-  return parsed.instant->utc;
-}
-
 int command_analyze(const Arguments& args, const char* argv0) {
   if (args.files.empty()) return usage_error("analyze needs at least one FILE (or - for standard input)");
   auto as_of = parse_as_of(args.as_of);
@@ -131,7 +79,7 @@ int command_analyze(const Arguments& args, const char* argv0) {
   if (std::filesystem::is_regular_file(config)) {
     auto loaded = load_config(config.string(), process_environment(), ConfigUse::offline);
     if (!loaded.config) {
-      print_problems(loaded.problems);
+      print_problems(loaded.problems, std::cerr);
       return kUsage;
     }
     terminology = loaded.config->analysis.terminology_dir;
@@ -139,7 +87,7 @@ int command_analyze(const Arguments& args, const char* argv0) {
   }
   auto knowledge = load_knowledge(terminology, rules);
   if (!knowledge.knowledge) {
-    print_problems(knowledge.problems);
+    print_problems(knowledge.problems, std::cerr);
     return kUsage;
   }
   AnalyzeOptions options{args.files, *as_of, args.ndjson};
@@ -148,19 +96,7 @@ int command_analyze(const Arguments& args, const char* argv0) {
 
 int command_check_config(const Arguments& args) {
   if (args.config.empty()) return usage_error("check-config needs --config FILE");
-  auto loaded = load_config(args.config, process_environment());
-  std::vector<ConfigProblem> problems = loaded.problems;
-  if (loaded.config) {
-    auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
-    problems.insert(problems.end(), knowledge.problems.begin(), knowledge.problems.end());
-  }
-  if (!problems.empty()) {
-    print_problems(problems);
-    std::cerr << problems.size() << " problem(s) in " << args.config << '\n';
-    return kUsage;
-  }
-  std::cout << args.config << ": valid\n";
-  return kOk;
+  return run_check_config(args.config, process_environment(), std::cout, std::cerr);
 }
 
 // The configuration file and the knowledge it names, or nothing after printing every problem.
@@ -168,12 +104,12 @@ std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(cons
                                                                             ConfigUse use) {
   auto loaded = load_config(path, process_environment(), use);
   if (!loaded.config) {
-    print_problems(loaded.problems);
+    print_problems(loaded.problems, std::cerr);
     return std::nullopt;
   }
   auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
   if (!knowledge.knowledge) {
-    print_problems(knowledge.problems);
+    print_problems(knowledge.problems, std::cerr);
     return std::nullopt;
   }
   return std::pair{std::move(*loaded.config), std::move(*knowledge.knowledge)};
@@ -210,7 +146,7 @@ int main(int argc, char** argv) {
     std::cout << "gradient-gateway " << GG_VERSION << '\n';
     return kOk;
   }
-  auto args = parse_arguments(argc, argv);
+  auto args = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
   if (!args.error.empty()) return usage_error(args.error);
   try {
     if (args.command == "analyze") return command_analyze(args, argv[0]);

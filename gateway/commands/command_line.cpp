@@ -1,0 +1,45 @@
+#include "gateway/commands/command_line.hpp"
+
+#include "analytics/date_time.hpp"
+
+namespace gg::gateway {
+
+Arguments parse_arguments(const std::vector<std::string>& words) {
+  Arguments args;
+  if (words.empty()) {
+    args.error = "no command given";
+    return args;
+  }
+  args.command = words[0];
+  for (std::size_t i = 1; i < words.size() && args.error.empty(); ++i) {
+    const std::string& word = words[i];
+    auto value = [&](std::string& into) {
+      if (i + 1 >= words.size()) {
+        args.error = word + " needs a value";
+        return;
+      }
+      into = words[++i];
+    };
+    if (word == "--config") {
+      value(args.config);
+    } else if (word == "--as-of") {
+      value(args.as_of);
+    } else if (word == "--ndjson") {
+      args.ndjson = true;
+    } else if (word == "-" || word.rfind("--", 0) != 0) {
+      args.files.push_back(word);
+    } else {
+      args.error = "unknown option " + word;
+    }
+  }
+  return args;
+}
+
+std::optional<std::chrono::sys_seconds> parse_as_of(const std::string& text) {
+  if (text.empty()) return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto parsed = analytics::parse_fhir_date_time(text);
+  if (!parsed.instant) return std::nullopt;
+  return parsed.instant->utc;
+}
+
+}  // namespace gg::gateway

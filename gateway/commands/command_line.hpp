@@ -1,0 +1,28 @@
+// The command line's words (shared/ARCHITECTURE.md, "Command line"): which command, which options, which files.
+// Parsing only; main.cpp dispatches, and each command checks what it needs.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gg::gateway {
+
+struct Arguments {
+  std::string command;             // "analyze", "serve", "check-config", "backfill", or what the user typed
+  std::string config;              // --config
+  std::string as_of;               // --as-of, as typed
+  bool ndjson = false;             // --ndjson
+  std::vector<std::string> files;  // every other word; "-" is standard input
+  std::string error;               // "" when the words parse; else what is wrong, for a usage error
+};
+
+// argv[1..] as words. Options may come anywhere after the command; an option that needs a value takes the next
+// word.
+Arguments parse_arguments(const std::vector<std::string>& words);
+
+// --as-of: a FHIR dateTime with time and zone, to the second; empty means now. Nothing when it does not parse.
+std::optional<std::chrono::sys_seconds> parse_as_of(const std::string& text);
+
+}  // namespace gg::gateway
