@@ -1,5 +1,8 @@
 #include "fhir/client.hpp"
 
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
 namespace gg::fhir {
 namespace {
 
@@ -24,6 +27,10 @@ const boost::system::error_category& rest_category() {
 
 boost::system::error_code make_error_code(RestErrc e) {
   return {static_cast<int>(e), rest_category()};
+}
+
+void throw_exception_from_error(const RestError& error, const boost::source_location& location) {
+  boost::throw_exception(boost::system::system_error(error.code, error.message), location);
 }
 
 }  // namespace gg::fhir

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -42,12 +43,12 @@ struct RestError {
   std::optional<OperationOutcome> outcome;  // the server's OperationOutcome, when it sent one with that status
 };
 
+// A call's value or its error (Boost 1.81's result: `if (!r)`, `*r`, `r->`, `r.error()`).
 template <typename T>
-struct RestResult {
-  std::optional<T> value;
-  std::optional<RestError> error;
-  [[nodiscard]] bool ok() const { return value.has_value(); }
-};
+using RestResult = boost::system::result<T, RestError>;
+
+// What result<T, RestError>::value() throws when there is no value (found by argument-dependent lookup).
+[[noreturn]] void throw_exception_from_error(const RestError& error, const boost::source_location& location);
 
 // A read's answer: 2xx, 404 (unknown) or 410 (deleted) are values, every other status an error.
 struct ReadResult {
@@ -104,17 +105,12 @@ class Client {
     // temporaries wrongly in a coroutine.
     std::string type(resource_type(Resource{T{}}));
     auto result = co_await read_resource(std::move(type), std::move(id));
-    RestResult<TypedRead<T>> typed;
-    if (!result.ok()) {
-      typed.error = std::move(result.error);
-      co_return typed;
+    if (!result) co_return RestResult<TypedRead<T>>(boost::system::in_place_error, result.error());
+    TypedRead<T> read{result->status, std::nullopt};
+    if (result->resource) {
+      if (auto* resource = std::get_if<T>(&*result->resource)) read.resource = std::move(*resource);
     }
-    TypedRead<T> read{result.value->status, std::nullopt};
-    if (result.value->resource) {
-      if (auto* resource = std::get_if<T>(&*result.value->resource)) read.resource = std::move(*resource);
-    }
-    typed.value = std::move(read);
-    co_return typed;
+    co_return RestResult<TypedRead<T>>(boost::system::in_place_value, std::move(read));
   }
 };
 

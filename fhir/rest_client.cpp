@@ -33,16 +33,12 @@ using Clock = detail::SteadyClock;
 
 template <typename T>
 RestResult<T> success(T value) {
-  RestResult<T> result;
-  result.value.emplace(std::move(value));
-  return result;
+  return RestResult<T>(boost::system::in_place_value, std::move(value));
 }
 
 template <typename T>
 RestResult<T> failure(RestError error) {
-  RestResult<T> result;
-  result.error.emplace(std::move(error));
-  return result;
+  return RestResult<T>(boost::system::in_place_error, std::move(error));
 }
 
 template <typename T>
@@ -243,7 +239,7 @@ struct RestClient::Impl {
       co_return failure<HttpResponse>(RestErrc::target_refused, self->describe(method) + ": " + resolved.refusal);
     }
     auto request = self->build(method, *resolved.target, std::move(body), headers);
-    if (!request.ok()) co_return failure<HttpResponse>(std::move(*request.error));
+    if (!request) co_return failure<HttpResponse>(request.error());
 
     auto [ec, slot] = co_await self->pool.acquire(respond_by);
     if (ec) {
@@ -256,7 +252,7 @@ struct RestClient::Impl {
                                         respond_by};
       Connection& connection = *slot.connection;
       Exchange exchange = co_await asio::co_spawn(
-          connection.executor(), connection.exchange(*request.value, deadlines, self->options.max_response_bytes),
+          connection.executor(), connection.exchange(*request, deadlines, self->options.max_response_bytes),
           asio::use_awaitable);
       if (!exchange.ec) {
         slot.keep = exchange.reusable;
@@ -266,7 +262,7 @@ struct RestClient::Impl {
       // and it cannot have acted on the request: it is idempotent, or it never fully reached the server.
       const bool retry = !retried && slot.reused && !exchange.response_started &&
                          detail::closed_by_peer(exchange.ec) &&
-                         (idempotent(request.value->method()) || !exchange.request_sent);
+                         (idempotent(request->method()) || !exchange.request_sent);
       detail::discard(std::move(slot.connection));
       slot.reused = false;
       if (!retry) co_return failure<HttpResponse>(exchange.ec, self->transport_message(method, exchange));
@@ -280,14 +276,14 @@ struct RestClient::Impl {
       co_return failure<ReadResult>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
     auto result = co_await send(self, "GET", type + "/" + id, {}, {});
-    if (!result.ok()) co_return failure<ReadResult>(std::move(*result.error));
-    const unsigned status = result.value->status;
+    if (!result) co_return failure<ReadResult>(result.error());
+    const unsigned status = result->status;
     if (status / 100 != 2 && status != 404 && status != 410) {
-      co_return failure<ReadResult>(status_error(what, *result.value));
+      co_return failure<ReadResult>(status_error(what, *result));
     }
     ReadResult read{status, std::nullopt};
     if (status / 100 == 2) {
-      auto decoded = decode_resource(result.value->body);
+      auto decoded = decode_resource(result->body);
       if (decoded.ok() && resource_type(*decoded.value) == type) read.resource = std::move(*decoded.value);
     }
     co_return success(std::move(read));
@@ -306,9 +302,9 @@ struct RestClient::Impl {
     for (std::size_t page = 1;; ++page) {
       const std::string what = "search " + type + " page " + std::to_string(page);
       auto result = co_await send(self, "GET", target, {}, {});
-      if (!result.ok()) co_return failure_in<Resources>(what, std::move(*result.error));
-      if (result.value->status / 100 != 2) co_return failure<Resources>(status_error(what, *result.value));
-      auto bundle = decode_bundle(result.value->body, decode_options);
+      if (!result) co_return failure_in<Resources>(what, result.error());
+      if (result->status / 100 != 2) co_return failure<Resources>(status_error(what, *result));
+      auto bundle = decode_bundle(result->body, decode_options);
       if (!bundle.ok()) {
         co_return failure<Resources>(RestErrc::invalid_response,
                                      what + ": the Bundle did not decode: " + describe_errors(bundle.issues));
@@ -332,9 +328,9 @@ struct RestClient::Impl {
 
   static asio::awaitable<RestResult<Bundle>> transaction(std::shared_ptr<Impl> self, std::string body) {
     auto result = co_await send(self, "POST", "", std::move(body), {});
-    if (!result.ok()) co_return failure_in<Bundle>("transaction", std::move(*result.error));
-    if (result.value->status / 100 != 2) co_return failure<Bundle>(status_error("transaction", *result.value));
-    auto bundle = decode_bundle(result.value->body);
+    if (!result) co_return failure_in<Bundle>("transaction", result.error());
+    if (result->status / 100 != 2) co_return failure<Bundle>(status_error("transaction", *result));
+    auto bundle = decode_bundle(result->body);
     if (!bundle.ok()) {
       co_return failure<Bundle>(RestErrc::invalid_response, "transaction: the response Bundle did not decode: " +
                                                                 describe_errors(bundle.issues));
@@ -356,9 +352,9 @@ struct RestClient::Impl {
     // temporary there wrongly.
     std::string target = method == "PUT" ? type + "/" + id : type;
     auto result = co_await send(self, method, std::move(target), std::move(body), std::move(headers));
-    if (!result.ok()) co_return failure_in<Resource>(what, std::move(*result.error));
-    if (result.value->status / 100 != 2) co_return failure<Resource>(status_error(what, *result.value));
-    auto decoded = decode_resource(result.value->body);
+    if (!result) co_return failure_in<Resource>(what, result.error());
+    if (result->status / 100 != 2) co_return failure<Resource>(status_error(what, *result));
+    auto decoded = decode_resource(result->body);
     if (!decoded.ok() || resource_type(*decoded.value) != type) {
       co_return failure<Resource>(RestErrc::invalid_response, what + ": the answer is not a " + type);
     }

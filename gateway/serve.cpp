@@ -151,7 +151,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
         boost::asio::steady_timer timer(ioc);
         while (true) {
           auto probe = co_await client.request("GET", "metadata");
-          const bool ok = probe.ok() && probe.value->status == 200;
+          const bool ok = probe && probe->status == 200;
           if (ok != readiness.fhir_reachable.exchange(ok)) {
             log(ok ? LogLevel::info : LogLevel::warn, ok ? "fhir.reachable" : "fhir.unreachable",
                 {{"base", config.fhir.base_url}});
@@ -174,12 +174,12 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
           while (true) {
             auto result =
                 co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
-            if (result.ok) {
+            if (result) {
               readiness.subscription_active = true;
               pipeline.wake(true);  // catch up on what changed before the Subscription was active
               co_return;
             }
-            log(LogLevel::error, "subscription.not-active", {{"error", result.error}});
+            log(LogLevel::error, "subscription.not-active", {{"error", result.error()}});
             timer.expires_after(kSubscriptionRetry);
             co_await timer.async_wait(boost::asio::use_awaitable);
           }

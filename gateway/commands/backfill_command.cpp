@@ -34,12 +34,12 @@ int run_backfill(const Config& config, const LoadedKnowledge& knowledge, const A
   auto work = [&]() -> boost::asio::awaitable<void> {
     for (std::size_t i = 0; i < patients.size(); ++i) {
       auto result = co_await client.transaction(transaction_bundle(std::move(patients[i].entries)));
-      if (result.ok()) {
+      if (result.has_value()) {
         ++written;
       } else {
         ++failed;
         if (interactive) err << '\n';
-        err << "backfill: " << patients[i].patient << ": " << result.error->message << '\n';
+        err << "backfill: " << patients[i].patient << ": " << result.error().message << '\n';
       }
       progress(i + 1, i + 1 == patients.size());
     }

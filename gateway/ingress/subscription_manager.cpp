@@ -45,24 +45,22 @@ bool subscription_matches(const fhir::Subscription& existing, const Subscription
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec,
                                                          std::chrono::seconds activation_timeout) {
-  EnsureResult result;
+  const auto fail = [](std::string why) { return EnsureResult(boost::system::in_place_error, std::move(why)); };
   std::optional<fhir::Subscription> existing;
 
   if (auto known = store.subscription_id(std::string(kStoreName))) {
     auto read = co_await client.read<fhir::Subscription>(*known);
-    if (!read.ok()) {
-      result.error = "cannot read Subscription/" + *known + ": " + read.error->message;
-      co_return result;
+    if (!read.has_value()) {
+      co_return fail("cannot read Subscription/" + *known + ": " + read.error().message);
     }
-    existing = std::move(read.value->resource);
+    existing = std::move(read->resource);
   }
   if (!existing) {
     auto found = co_await client.search("Subscription", "url=" + fhir::percent_encode(spec.endpoint));
-    if (!found.ok()) {
-      result.error = "cannot search Subscriptions: " + found.error->message;
-      co_return result;
+    if (!found.has_value()) {
+      co_return fail("cannot search Subscriptions: " + found.error().message);
     }
-    for (const auto& resource : found.value->resources) {
+    for (const auto& resource : found->resources) {
       if (const auto* subscription = std::get_if<fhir::Subscription>(&resource)) {
         existing = *subscription;
         if (subscription_matches(*subscription, spec)) break;
@@ -89,14 +87,12 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, S
     } else {
       written = co_await client.create(resource);
     }
-    if (!written.ok()) {
-      result.error = "cannot " + method + " the Subscription: " + written.error->message;
-      co_return result;
+    if (!written.has_value()) {
+      co_return fail("cannot " + method + " the Subscription: " + written.error().message);
     }
-    const auto* created = std::get_if<fhir::Subscription>(&*written.value);
+    const auto* created = std::get_if<fhir::Subscription>(&*written);
     if (!created || created->id.empty()) {
-      result.error = "the server's answer to " + method + " Subscription is not a Subscription";
-      co_return result;
+      co_return fail("the server's answer to " + method + " Subscription is not a Subscription");
     }
     id = created->id;
     log(LogLevel::info, existing ? "subscription.updated" : "subscription.created", {{"id", id}});
@@ -108,23 +104,19 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, S
   const auto deadline = std::chrono::steady_clock::now() + activation_timeout;
   while (true) {
     auto read = co_await client.read<fhir::Subscription>(id);
-    if (read.ok() && read.value->status == 200) {
-      if (const auto& current = read.value->resource) {
+    if (read.has_value() && read->status == 200) {
+      if (const auto& current = read->resource) {
         if (current->status == "active") {
-          result.ok = true;
-          result.id = id;
           log(LogLevel::info, "subscription.active", {{"id", id}});
-          co_return result;
+          co_return EnsureResult(boost::system::in_place_value, id);
         }
         if (current->status == "error") {
-          result.error = "the server set Subscription/" + id + " to error: " + current->error;
-          co_return result;
+          co_return fail("the server set Subscription/" + id + " to error: " + current->error);
         }
       }
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      result.error = "Subscription/" + id + " did not become active in time";
-      co_return result;
+      co_return fail("Subscription/" + id + " did not become active in time");
     }
     timer.expires_after(std::chrono::milliseconds(500));
     co_await timer.async_wait(boost::asio::use_awaitable);

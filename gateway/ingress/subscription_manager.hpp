@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -30,11 +31,8 @@ fhir::Subscription desired_subscription(const SubscriptionSpec& spec);
 // Whether an existing Subscription already does what spec asks (same criteria, endpoint, payload and header).
 bool subscription_matches(const fhir::Subscription& existing, const SubscriptionSpec& spec);
 
-struct EnsureResult {
-  bool ok = false;
-  std::string id;     // server id of the Subscription
-  std::string error;  // why not, without secrets
-};
+// The server id of the active Subscription, or why there is none (without secrets).
+using EnsureResult = boost::system::result<std::string, std::string>;
 
 // Finds our Subscription (by the id remembered in the state store, else by endpoint), creates or updates it as
 // needed, then polls until the server reports it active or activation_timeout passes.

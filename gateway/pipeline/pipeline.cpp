@@ -181,10 +181,10 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   facts.reference = patient;
   // A Patient the server does not hold (404, 410), or one that does not decode, leaves sex and age unknown.
   auto read = co_await client_.read<fhir::Patient>(patient_id);
-  if (!read.ok())
-    co_return Outcome{transient(*read.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "read Patient: " + read.error->message};
-  if (read.value->resource) facts = analytics::patient_facts(*read.value->resource);
+  if (!read.has_value())
+    co_return Outcome{transient(read.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "read Patient: " + read.error().message};
+  if (read->resource) facts = analytics::patient_facts(*read->resource);
   facts.reference = patient;
 
   // The patient's recent hormone results: the context every gradient needs.
@@ -192,19 +192,19 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   const std::string query = "subject=" + fhir::percent_encode(patient) + "&code=" + code_list(knowledge_) +
                             "&date=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200";
   auto found = co_await client_.search("Observation", query);
-  if (!found.ok()) {
-    co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "search Observation: " + found.error->message};
+  if (!found.has_value()) {
+    co_return Outcome{transient(found.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                      "search Observation: " + found.error().message};
   }
-  if (!found.value->skipped.empty()) {
-    skipped_results_.inc(static_cast<double>(found.value->skipped.size()));
+  if (!found->skipped.empty()) {
+    skipped_results_.inc(static_cast<double>(found->skipped.size()));
     log(LogLevel::warn, "context.entries-skipped",
         {{"patient", patient},
-         {"count", std::to_string(found.value->skipped.size())},
-         {"first", found.value->skipped.front().path + ": " + found.value->skipped.front().message}});
+         {"count", std::to_string(found->skipped.size())},
+         {"first", found->skipped.front().path + ": " + found->skipped.front().message}});
   }
   std::vector<fhir::Observation> observations;
-  for (auto& resource : found.value->resources) {
+  for (auto& resource : found->resources) {
     if (auto* observation = std::get_if<fhir::Observation>(&resource))
       observations.push_back(std::move(*observation));
   }
@@ -230,9 +230,9 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     std::vector<fhir::Medication> named;
     for (const auto& [type, medication_query] : searches) {
       auto uses = co_await client_.search(type, medication_query);
-      if (!uses.ok()) {
-        if (transient(*uses.error)) {
-          co_return Outcome{Outcome::Kind::retry, "search " + type + ": " + uses.error->message};
+      if (!uses.has_value()) {
+        if (transient(uses.error())) {
+          co_return Outcome{Outcome::Kind::retry, "search " + type + ": " + uses.error().message};
         }
         metrics_
             .counter("gradient_gateway_context_medication_searches_refused_total",
@@ -240,10 +240,10 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
                      {{"type", type}})
             .inc();
         log(LogLevel::warn, "context.medications-unavailable",
-            {{"patient", patient}, {"type", type}, {"error", uses.error->message}});
+            {{"patient", patient}, {"type", type}, {"error", uses.error().message}});
         continue;
       }
-      for (auto& resource : uses.value->resources) {
+      for (auto& resource : uses->resources) {
         if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) medications.push_back(std::move(*use));
         if (auto* medication = std::get_if<fhir::Medication>(&resource)) named.push_back(std::move(*medication));
       }
@@ -286,12 +286,12 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
                  std::make_move_iterator(retractions.end()));
   const auto bundle = transaction_bundle(std::move(entries));  // a local: see Client::read on GCC 12
   auto written = co_await client_.transaction(bundle);
-  if (!written.ok()) {
+  if (!written.has_value()) {
     // 412: a resource to retract changed since it was read (If-Match); the next attempt reads it again.
     const bool again =
-        transient(*written.error) || (!retracted_by_type.empty() && written.error->http_status == 412);
+        transient(written.error()) || (!retracted_by_type.empty() && written.error().http_status == 412);
     co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "write-back transaction: " + written.error->message};
+                      "write-back transaction: " + written.error().message};
   }
   if (analysed) written_.inc();
   if (!retracted_by_type.empty()) {
@@ -323,11 +323,11 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::retraction(const std::string
   std::vector<fhir::Resource> written;
   for (const auto& [type, query] : searches) {
     auto found = co_await client_.search(type, query);
-    if (!found.ok()) {
-      co_return Outcome{transient(*found.error) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                        "search " + type + " to retract: " + found.error->message};
+    if (!found.has_value()) {
+      co_return Outcome{transient(found.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
+                        "search " + type + " to retract: " + found.error().message};
     }
-    for (auto& resource : found.value->resources) written.push_back(std::move(resource));
+    for (auto& resource : found->resources) written.push_back(std::move(resource));
   }
   entries = retraction_entries(retracted, written, format_instant(as_of));
   co_return Outcome{};
@@ -389,14 +389,14 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=ge" + fhir::percent_encode(from) +
                             "&_sort=_lastUpdated&_count=200";
   auto found = co_await client_.search("Observation", query);
-  if (!found.ok()) {
-    log(LogLevel::warn, "reconcile.failed", {{"error", found.error->message}});
+  if (!found.has_value()) {
+    log(LogLevel::warn, "reconcile.failed", {{"error", found.error().message}});
     co_return;
   }
   std::string newest = *cursor;
   auto newest_instant = since->utc;
   std::size_t recorded = 0;
-  for (const auto& resource : found.value->resources) {
+  for (const auto& resource : found->resources) {
     const auto* observation = std::get_if<fhir::Observation>(&resource);
     if (observation == nullptr) continue;
     auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
@@ -417,7 +417,7 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   reconcile_runs_.inc();
   log(recorded > 0 ? LogLevel::info : LogLevel::debug, "reconcile.searched",
       {{"since", from},
-       {"seen", std::to_string(found.value->resources.size())},
+       {"seen", std::to_string(found->resources.size())},
        {"recorded", std::to_string(recorded)}});
 }
 

@@ -157,9 +157,9 @@ TEST(RestClientTransport, RequestTimesOutWithinRequestTimeoutWhenServerNeverAnsw
     result = co_await client.request("GET", "Patient/1");
     elapsed = Clock::now() - start;
   });
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error->code, beast::error::timeout);
-  EXPECT_NE(result.error->message.find("timed out"), std::string::npos) << result.error->message;
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, beast::error::timeout);
+  EXPECT_NE(result.error().message.find("timed out"), std::string::npos) << result.error().message;
   EXPECT_GE(elapsed, 250ms);
   EXPECT_LT(elapsed, 3s);
   EXPECT_EQ(server.accepted(), 1u);  // a timeout is not retried
@@ -177,10 +177,10 @@ TEST(RestClientTransport, ReusesKeptAliveConnection) {
     first = co_await client.request("GET", "Patient/1");
     second = co_await client.request("GET", "Patient/2");
   });
-  ASSERT_TRUE(first.ok()) << first.error->message;
-  ASSERT_TRUE(second.ok()) << second.error->message;
-  EXPECT_EQ(second.value->status, 200u);
-  EXPECT_EQ(second.value->body, "{}");
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->status, 200u);
+  EXPECT_EQ(second->body, "{}");
   EXPECT_EQ(server.accepted(), 1u);
 }
 
@@ -198,7 +198,7 @@ TEST(RestClientTransport, ConcurrentRequestsShareMaxConnections) {
     results = {a, b, c};
   });
   ASSERT_EQ(results.size(), 3u);
-  for (const auto& result : results) EXPECT_TRUE(result.ok()) << result.error->message;
+  for (const auto& result : results) EXPECT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(server.accepted(), 1u);
 }
 
@@ -215,7 +215,7 @@ TEST(RestClientTransport, ConcurrentRequestsFromAThreadPoolShareMaxConnections) 
   for (int i = 0; i < requests; ++i) {
     asio::co_spawn(threads, client.request("GET", "Patient/" + std::to_string(i)),
                    [&](std::exception_ptr, RestResult<HttpResponse> result) {
-                     if (result.ok() && result.value->status == 200) ++succeeded;
+                     if (result.has_value() && result->status == 200) ++succeeded;
                      if (++finished == requests) all_finished.set_value();
                    });
   }
@@ -241,8 +241,8 @@ TEST(RestClientTransport, ServerClosingAfterEachResponseWithoutConnectionCloseSt
     first = co_await client.request("GET", "Patient/1");
     second = co_await client.request("GET", "Patient/2");
   });
-  ASSERT_TRUE(first.ok()) << first.error->message;
-  ASSERT_TRUE(second.ok()) << second.error->message;
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_TRUE(second.has_value()) << second.error().message;
   EXPECT_EQ(server.accepted(), 2u);
 }
 
@@ -269,9 +269,9 @@ TEST(RestClientTransport, RetriesIdempotentRequestOnceWhenReusedConnectionWasClo
     first = co_await client.request("GET", "Patient/1");
     second = co_await client.request("PUT", "Patient/2", "{\"resourceType\":\"Patient\",\"id\":\"2\"}");
   });
-  ASSERT_TRUE(first.ok()) << first.error->message;
-  ASSERT_TRUE(second.ok()) << second.error->message;
-  EXPECT_EQ(second.value->body, "{\"retried\":true}");
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->body, "{\"retried\":true}");
   EXPECT_EQ(server.accepted(), 2u);
 }
 
@@ -285,10 +285,10 @@ TEST(RestClientTransport, DoesNotRepeatPostTheServerMayHaveReceived) {
     first = co_await client.request("GET", "Patient/1");
     second = co_await client.request("POST", "Observation", "{\"resourceType\":\"Observation\"}");
   });
-  ASSERT_TRUE(first.ok()) << first.error->message;
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error->code, http::error::end_of_stream) << second.error->message;
-  EXPECT_EQ(second.error->message.find("resourceType"), std::string::npos);  // no body in messages
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, http::error::end_of_stream) << second.error().message;
+  EXPECT_EQ(second.error().message.find("resourceType"), std::string::npos);  // no body in messages
   EXPECT_EQ(server.accepted(), 1u);
 }
 
@@ -302,7 +302,7 @@ TEST(RestClientTransport, DoesNotRetryOnAFreshConnection) {
   RestClient client(io.get_executor(), options_for(server.base_url()));
   RestResult<HttpResponse> result;
   run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Patient/1"); });
-  ASSERT_FALSE(result.ok());
+  ASSERT_FALSE(result.has_value());
   EXPECT_EQ(server.accepted(), 1u);
 }
 
@@ -329,12 +329,12 @@ TEST(RestClientTransport, EnforcesMaxResponseBytes) {
     RestClient client(io.get_executor(), options);
     RestResult<HttpResponse> result;
     run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Binary/1"); });
-    ASSERT_EQ(result.ok(), c.accepted);
+    ASSERT_EQ(result.has_value(), c.accepted);
     if (c.accepted) {
-      EXPECT_EQ(result.value->body.size(), c.body_bytes);
+      EXPECT_EQ(result->body.size(), c.body_bytes);
     } else {
-      EXPECT_EQ(result.error->code, http::error::body_limit);
-      EXPECT_NE(result.error->message.find("max_response_bytes"), std::string::npos);
+      EXPECT_EQ(result.error().code, http::error::body_limit);
+      EXPECT_NE(result.error().message.find("max_response_bytes"), std::string::npos);
     }
   }
 }
@@ -352,8 +352,8 @@ TEST(RestClientTransport, ReadsPastInterimResponses) {
   RestClient client(io.get_executor(), options_for(server.base_url()));
   RestResult<HttpResponse> result;
   run(io, [&]() -> asio::awaitable<void> { result = co_await client.request("GET", "Patient/1"); });
-  ASSERT_TRUE(result.ok()) << result.error->message;
-  EXPECT_EQ(result.value->status, 201u);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 201u);
 }
 
 TEST(RestClientTransport, HeadResponseHasNoBodyAndKeepsTheConnection) {
@@ -377,10 +377,10 @@ TEST(RestClientTransport, HeadResponseHasNoBodyAndKeepsTheConnection) {
     head = co_await client.request("HEAD", "Patient/1");
     get = co_await client.request("GET", "Patient/1");
   });
-  ASSERT_TRUE(head.ok()) << head.error->message;
-  EXPECT_TRUE(head.value->body.empty());
-  EXPECT_EQ(head.value->headers.at("content-length"), "100");
-  ASSERT_TRUE(get.ok()) << get.error->message;
+  ASSERT_TRUE(head.has_value()) << head.error().message;
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_EQ(head->headers.at("content-length"), "100");
+  ASSERT_TRUE(get.has_value()) << get.error().message;
   EXPECT_EQ(server.accepted(), 1u);
 }
 
@@ -432,9 +432,9 @@ TEST(RestClientTransport, RefusesTargetsOnOtherOriginsWithoutConnecting) {
   run(io, [&]() -> asio::awaitable<void> {
     result = co_await client.request("GET", "http://evil.example/fhir/Patient?identifier=MRN123");
   });
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error->code, RestErrc::target_refused);
-  EXPECT_EQ(result.error->message.find("MRN123"), std::string::npos);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, RestErrc::target_refused);
+  EXPECT_EQ(result.error().message.find("MRN123"), std::string::npos);
   EXPECT_EQ(server.accepted(), 0u);
 }
 
@@ -447,8 +447,8 @@ TEST(RestClientTransport, RefusesHeaderInjection) {
     RestClient::Headers injected{{"X-Trace", "a\r\nAuthorization: Bearer evil"}};
     result = co_await client.request("GET", "Patient/1", {}, std::move(injected));
   });
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error->code, RestErrc::invalid_request);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, RestErrc::invalid_request);
   EXPECT_EQ(server.accepted(), 0u);
 }
 
@@ -547,34 +547,35 @@ RestResult<HttpResponse> get_over_tls(const std::string& subject_alt_name, const
   RestResult<HttpResponse> result;
   run(io, [&]() -> asio::awaitable<void> {
     result = co_await client.request("GET", "metadata");
-    if (result.ok()) result = co_await client.request("GET", "metadata");  // and again, on the kept-alive session
+    if (result.has_value())
+      result = co_await client.request("GET", "metadata");  // and again, on the kept-alive session
   });
   return result;
 }
 
 TEST(RestClientTls, SucceedsWithoutVerificationWhenVerifyPeerIsOff) {
   const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/false, /*trust=*/false);
-  ASSERT_TRUE(result.ok()) << result.error->message;
-  EXPECT_EQ(result.value->status, 200u);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 200u);
 }
 
 TEST(RestClientTls, RefusesSelfSignedCertificateWithDefaultTrust) {
   const auto result = get_over_tls("DNS:localhost,IP:127.0.0.1", "127.0.0.1", /*verify_peer=*/true, false);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error->code.category(), asio::error::get_ssl_category());
-  EXPECT_NE(result.error->message.find("certificate verify failed"), std::string::npos) << result.error->message;
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code.category(), asio::error::get_ssl_category());
+  EXPECT_NE(result.error().message.find("certificate verify failed"), std::string::npos) << result.error().message;
 }
 
 TEST(RestClientTls, VerifiesCertificateAndHostNameAgainstCaFile) {
   const auto result = get_over_tls("DNS:localhost", "localhost", /*verify_peer=*/true, /*trust=*/true);
-  ASSERT_TRUE(result.ok()) << result.error->message;
-  EXPECT_EQ(result.value->status, 200u);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 200u);
 }
 
 TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
   const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust=*/true);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error->code.category(), asio::error::get_ssl_category());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code.category(), asio::error::get_ssl_category());
 }
 
 // ---- The Client interactions: statuses and bodies become values or errors
@@ -608,15 +609,15 @@ TEST(RestClientInteractions, TypedReadDecodesTheResourceAndTakes404AsAValue) {
     missing = co_await client.read<Patient>("8");
     failed = co_await client.read<Patient>("9");
   });
-  ASSERT_TRUE(found.ok()) << found.error->message;
-  EXPECT_EQ(found.value->status, 200u);
-  ASSERT_TRUE(found.value->resource);
-  EXPECT_EQ(found.value->resource->gender, "female");
-  ASSERT_TRUE(missing.ok()) << missing.error->message;
-  EXPECT_EQ(missing.value->status, 404u);
-  EXPECT_FALSE(missing.value->resource);
-  ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.error->http_status, 500u);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  EXPECT_EQ(found->status, 200u);
+  ASSERT_TRUE(found->resource);
+  EXPECT_EQ(found->resource->gender, "female");
+  ASSERT_TRUE(missing.has_value()) << missing.error().message;
+  EXPECT_EQ(missing->status, 404u);
+  EXPECT_FALSE(missing->resource);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().http_status, 500u);
   ASSERT_EQ(seen->size(), 3u);
   EXPECT_EQ((*seen)[0].target(), "/fhir/Patient/7");
 }
@@ -639,12 +640,12 @@ TEST(RestClientInteractions, UpdatePutsToTypeAndIdWithIfMatchAndCreatePostsToTyp
     created = co_await client.create(resource);
     refused = co_await client.update(resource, "W/\"3\"");
   });
-  ASSERT_TRUE(updated.ok()) << updated.error->message;
-  EXPECT_EQ(std::get<Subscription>(*updated.value).id, "5");
-  ASSERT_TRUE(created.ok()) << created.error->message;
-  EXPECT_EQ(std::get<Subscription>(*created.value).id, "6");
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error->http_status, 412u);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(std::get<Subscription>(*updated).id, "5");
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  EXPECT_EQ(std::get<Subscription>(*created).id, "6");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().http_status, 412u);
   ASSERT_EQ(seen->size(), 3u);
   EXPECT_EQ((*seen)[0].method(), http::verb::put);
   EXPECT_EQ((*seen)[0].target(), "/fhir/Subscription/5");

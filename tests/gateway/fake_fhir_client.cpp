@@ -168,17 +168,15 @@ std::string reference_of(const fhir::Resource& resource) {
 
 template <typename T>
 fhir::RestResult<T> failed(unsigned status, const std::string& what) {
-  fhir::RestResult<T> result;
-  result.error = fhir::RestError{fhir::make_error_code(fhir::RestErrc::http_status),
-                                 what + ": HTTP " + std::to_string(status) + " (fake)", status, std::nullopt};
-  return result;
+  return fhir::RestResult<T>(
+      boost::system::in_place_error,
+      fhir::RestError{fhir::make_error_code(fhir::RestErrc::http_status),
+                      what + ": HTTP " + std::to_string(status) + " (fake)", status, std::nullopt});
 }
 
 template <typename T>
 fhir::RestResult<T> succeeded(T value) {
-  fhir::RestResult<T> result;
-  result.value = std::move(value);
-  return result;
+  return fhir::RestResult<T>(boost::system::in_place_value, std::move(value));
 }
 
 }  // namespace
@@ -228,7 +226,7 @@ std::optional<fhir::Resource> FakeFhirClient::current(const std::string& type, c
 
 std::vector<fhir::Resource> FakeFhirClient::all(const std::string& type) const {
   auto found = find(store_, type, "");
-  return found.ok() ? found.value->resources : std::vector<fhir::Resource>{};
+  return found.has_value() ? found->resources : std::vector<fhir::Resource>{};
 }
 
 void FakeFhirClient::fail_next(std::size_t count, FakeFailure failure) {
@@ -355,7 +353,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_
     // 404 and 410 are answers to a read, not errors.
     if (error->http_status == 404 || error->http_status == 410)
       co_return succeeded(fhir::ReadResult{error->http_status, {}});
-    co_return fhir::RestResult<fhir::ReadResult>{std::nullopt, std::move(error)};
+    co_return fhir::RestResult<fhir::ReadResult>(boost::system::in_place_error, std::move(*error));
   }
   auto resource = current(type, id);
   if (!resource) co_return succeeded(fhir::ReadResult{404, std::nullopt});
@@ -366,7 +364,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::sea
     std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/) {
   calls_.push_back({Interaction::search, type, query});
   if (auto error = scripted_failure(Interaction::search)) {
-    co_return fhir::RestResult<fhir::SearchResult>{std::nullopt, std::move(error)};
+    co_return fhir::RestResult<fhir::SearchResult>(boost::system::in_place_error, std::move(*error));
   }
   co_return find(store_, type, query);
 }
@@ -374,7 +372,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::sea
 boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transaction(const fhir::Bundle& bundle) {
   calls_.push_back({Interaction::transaction, "", ""});
   if (auto error = scripted_failure(Interaction::transaction)) {
-    co_return fhir::RestResult<fhir::Bundle>{std::nullopt, std::move(error)};
+    co_return fhir::RestResult<fhir::Bundle>(boost::system::in_place_error, std::move(*error));
   }
   if (bundle.type != "transaction") co_return failed<fhir::Bundle>(400, "transaction: not a transaction Bundle");
 
@@ -395,11 +393,10 @@ boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transacti
     if (request.method == "POST") {
       if (!request.if_none_exist.empty()) {
         auto existing = find(working, type, request.if_none_exist);
-        if (!existing.ok()) co_return failed<fhir::Bundle>(400, "transaction: " + existing.error->message);
-        if (existing.value->resources.size() > 1)
-          co_return failed<fhir::Bundle>(412, "transaction: If-None-Exist");
-        if (existing.value->resources.size() == 1) {
-          const auto reference = reference_of(existing.value->resources.front());
+        if (!existing.has_value()) co_return failed<fhir::Bundle>(400, "transaction: " + existing.error().message);
+        if (existing->resources.size() > 1) co_return failed<fhir::Bundle>(412, "transaction: If-None-Exist");
+        if (existing->resources.size() == 1) {
+          const auto reference = reference_of(existing->resources.front());
           if (!entry.full_url.empty()) assigned.emplace_back(entry.full_url, reference);
           answer.response = fhir::BundleEntryResponse{"200 OK", reference, ""};
           response.entry.push_back(std::move(answer));
@@ -471,7 +468,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::Resource>> FakeFhirClient::create(
   const std::string type(fhir::resource_type(resource));
   calls_.push_back({Interaction::create, type, ""});
   if (auto error = scripted_failure(Interaction::create)) {
-    co_return fhir::RestResult<fhir::Resource>{std::nullopt, std::move(error)};
+    co_return fhir::RestResult<fhir::Resource>(boost::system::in_place_error, std::move(*error));
   }
   auto copy = resource;
   set_id(copy, next_id());
@@ -484,7 +481,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::Resource>> FakeFhirClient::update(
   const std::string id(fhir::resource_id(resource));
   calls_.push_back({Interaction::update, type, id});
   if (auto error = scripted_failure(Interaction::update)) {
-    co_return fhir::RestResult<fhir::Resource>{std::nullopt, std::move(error)};
+    co_return fhir::RestResult<fhir::Resource>(boost::system::in_place_error, std::move(*error));
   }
   if (id.empty()) co_return failed<fhir::Resource>(400, "update " + type + ": no id");
   if (!if_match.empty()) {

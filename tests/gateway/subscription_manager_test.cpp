@@ -59,8 +59,8 @@ class SubscriptionManagerTest : public ::testing::Test {
 TEST_F(SubscriptionManagerTest, KeepsAnActiveMatchingSubscriptionFoundByEndpointAndRemembersItsId) {
   seed("sub-1", "active", spec().criteria);
   const auto result = ensure();
-  EXPECT_TRUE(result.ok) << result.error;
-  EXPECT_EQ(result.id, "sub-1");
+  EXPECT_TRUE(result.has_value()) << result.error();
+  EXPECT_EQ(*result, "sub-1");
   EXPECT_EQ(fhir_.count(Interaction::create) + fhir_.count(Interaction::update), 0u);
   EXPECT_EQ(store_->subscription_id("rest-hook"), "sub-1");
 }
@@ -68,8 +68,8 @@ TEST_F(SubscriptionManagerTest, KeepsAnActiveMatchingSubscriptionFoundByEndpoint
 TEST_F(SubscriptionManagerTest, UpdatesOneThatNoLongerMatchesAndWaitsForTheServerToActivateIt) {
   seed("sub-1", "active", "Observation?code=http://loinc.org|0000-0");
   const auto result = ensure();
-  EXPECT_FALSE(result.ok);
-  EXPECT_NE(result.error.find("did not become active"), std::string::npos) << result.error;
+  EXPECT_FALSE(result.has_value());
+  EXPECT_NE(result.error().find("did not become active"), std::string::npos) << result.error();
   EXPECT_EQ(fhir_.count(Interaction::update), 1u);
   const auto stored = std::get<fhir::Subscription>(*fhir_.current("Subscription", "sub-1"));
   EXPECT_EQ(stored.criteria, spec().criteria);
@@ -79,7 +79,7 @@ TEST_F(SubscriptionManagerTest, UpdatesOneThatNoLongerMatchesAndWaitsForTheServe
 
 TEST_F(SubscriptionManagerTest, CreatesOneWhenTheServerHoldsNone) {
   const auto result = ensure();
-  EXPECT_FALSE(result.ok);
+  EXPECT_FALSE(result.has_value());
   ASSERT_EQ(fhir_.count(Interaction::create), 1u);
   const auto all = fhir_.all("Subscription");
   ASSERT_EQ(all.size(), 1u);
@@ -91,8 +91,8 @@ TEST_F(SubscriptionManagerTest, CreatesOneWhenTheServerHoldsNone) {
 TEST_F(SubscriptionManagerTest, ReportsAWriteTheServerRefusesWithoutRememberingAnId) {
   fhir_.fail_next(Interaction::create, 1, FakeFailure{400});
   const auto result = ensure();
-  EXPECT_FALSE(result.ok);
-  EXPECT_NE(result.error.find("cannot POST the Subscription"), std::string::npos) << result.error;
+  EXPECT_FALSE(result.has_value());
+  EXPECT_NE(result.error().find("cannot POST the Subscription"), std::string::npos) << result.error();
   EXPECT_FALSE(store_->subscription_id("rest-hook"));
 }
 
@@ -100,7 +100,7 @@ TEST_F(SubscriptionManagerTest, ARememberedIdIsReadFirst) {
   seed("sub-9", "active", spec().criteria);
   store_->set_subscription_id("rest-hook", "sub-9");
   const auto result = ensure();
-  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_TRUE(result.has_value()) << result.error();
   EXPECT_EQ(fhir_.count(Interaction::search), 0u);
 }
 
