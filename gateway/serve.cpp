@@ -49,12 +49,12 @@ std::string query_parameter(const std::string& target, const std::string& name) 
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
-  std::string error;
-  auto store = StateStore::open(config.state.path, error);
-  if (!store) {
-    log(LogLevel::error, "state.open-failed", {{"path", config.state.path}, {"error", error}});
+  auto opened = StateStore::open(config.state.path);
+  if (!opened) {
+    log(LogLevel::error, "state.open-failed", {{"path", config.state.path}, {"error", opened.error()}});
     return 1;
   }
+  const std::unique_ptr<StateStore> store = std::move(*opened);
 
   boost::asio::io_context ioc(kThreads);
   MetricsRegistry metrics;

@@ -32,17 +32,15 @@ bool set_value(sqlite::Database& db, sqlite::Statement& set, const std::string& 
 struct store::CursorStatements {
   sqlite::Statement get_cursor, set_cursor, get_subscription, set_subscription;
 
-  bool prepare(sqlite::Database& db, std::string& error) {
-    return get_cursor.prepare(db, "SELECT value FROM cursor WHERE name = ?1", error) &&
-           set_cursor.prepare(db,
-                              "INSERT INTO cursor (name, value) VALUES (?1, ?2) "
-                              "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                              error) &&
-           get_subscription.prepare(db, "SELECT server_id FROM subscription WHERE name = ?1", error) &&
-           set_subscription.prepare(db,
-                                    "INSERT INTO subscription (name, server_id) VALUES (?1, ?2) "
-                                    "ON CONFLICT (name) DO UPDATE SET server_id = excluded.server_id",
-                                    error);
+  sqlite::Status prepare(sqlite::Database& db) {
+    return sqlite::prepare_all(db, {{&get_cursor, "SELECT value FROM cursor WHERE name = ?1"},
+                                    {&set_cursor,
+                                     "INSERT INTO cursor (name, value) VALUES (?1, ?2) "
+                                     "ON CONFLICT (name) DO UPDATE SET value = excluded.value"},
+                                    {&get_subscription, "SELECT server_id FROM subscription WHERE name = ?1"},
+                                    {&set_subscription,
+                                     "INSERT INTO subscription (name, server_id) VALUES (?1, ?2) "
+                                     "ON CONFLICT (name) DO UPDATE SET server_id = excluded.server_id"}});
   }
 };
 

@@ -36,40 +36,33 @@ struct store::EventQueueStatements {
   sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
   sqlite::Statement claim_due, mark, find_event, find_events_of, counts;
 
-  bool prepare(sqlite::Database& db, std::string& error) {
+  sqlite::Status prepare(sqlite::Database& db) {
     const std::string columns = kEventColumns;
-    return begin.prepare(db, "BEGIN IMMEDIATE", error) && commit.prepare(db, "COMMIT", error) &&
-           rollback.prepare(db, "ROLLBACK", error) &&
-           forget_processed_unversioned.prepare(
-               db,
-               "DELETE FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = '' "
-               "AND state <> 'pending'",
-               error) &&
-           insert_event.prepare(
-               db,
-               "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
-               "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) "
-               "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq",
-               error) &&
-           find_duplicate.prepare(
-               db, "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3",
-               error) &&
-           claim_due.prepare(db,
-                             "SELECT " + columns +
-                                 " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
-                                 "ORDER BY seq LIMIT ?2",
-                             error) &&
-           // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
-           mark.prepare(db,
-                        "UPDATE event SET state = ?2, attempts = attempts + 1, "
-                        "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
-                        "WHERE seq = ?1 AND state = 'pending'",
-                        error) &&
-           find_event.prepare(db, "SELECT " + columns + " FROM event WHERE seq = ?1", error) &&
-           find_events_of.prepare(
-               db, "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq",
-               error) &&
-           counts.prepare(db, "SELECT state, count(*) FROM event GROUP BY state", error);
+    return sqlite::prepare_all(
+        db, {{&begin, "BEGIN IMMEDIATE"},
+             {&commit, "COMMIT"},
+             {&rollback, "ROLLBACK"},
+             {&forget_processed_unversioned,
+              "DELETE FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = '' "
+              "AND state <> 'pending'"},
+             {&insert_event,
+              "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
+              "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) "
+              "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
+             {&find_duplicate,
+              "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
+             {&claim_due, "SELECT " + columns +
+                              " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                              "ORDER BY seq LIMIT ?2"},
+             // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
+             {&mark,
+              "UPDATE event SET state = ?2, attempts = attempts + 1, "
+              "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
+              "WHERE seq = ?1 AND state = 'pending'"},
+             {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
+             {&find_events_of,
+              "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq"},
+             {&counts, "SELECT state, count(*) FROM event GROUP BY state"}});
   }
 };
 

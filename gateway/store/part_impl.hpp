@@ -16,9 +16,9 @@ template <typename Statements>
 Part<Statements>::~Part() = default;
 
 template <typename Statements>
-bool Part<Statements>::prepare(std::string& error) {
+sqlite::Status Part<Statements>::prepare() {
   const std::lock_guard lock(connection_.mutex);
-  return statements_->prepare(*connection_.db, error);
+  return statements_->prepare(*connection_.db);
 }
 
 }  // namespace gg::gateway::store

@@ -11,22 +11,19 @@ namespace gg::gateway {
 struct store::RejectionLogStatements {
   sqlite::Statement insert, recent, of_observation;
 
-  bool prepare(sqlite::Database& db, std::string& error) {
-    return insert.prepare(db,
-                          "INSERT INTO rejection (observation, version_id, patient, analyte, reasons, "
-                          "outcome, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                          "ON CONFLICT (observation, version_id) DO NOTHING RETURNING observation",
-                          error) &&
-           recent.prepare(db,
-                          "SELECT observation, version_id, patient, analyte, reasons, outcome, "
-                          "recorded_at FROM rejection ORDER BY recorded_at DESC, rowid DESC LIMIT ?1",
-                          error) &&
-           of_observation.prepare(
-               db,
-               "SELECT observation, version_id, patient, analyte, reasons, outcome, recorded_at "
-               "FROM rejection WHERE observation = ?1 ORDER BY recorded_at DESC, rowid DESC "
-               "LIMIT ?2",
-               error);
+  sqlite::Status prepare(sqlite::Database& db) {
+    return sqlite::prepare_all(db,
+                               {{&insert,
+                                 "INSERT INTO rejection (observation, version_id, patient, analyte, reasons, "
+                                 "outcome, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                                 "ON CONFLICT (observation, version_id) DO NOTHING RETURNING observation"},
+                                {&recent,
+                                 "SELECT observation, version_id, patient, analyte, reasons, outcome, "
+                                 "recorded_at FROM rejection ORDER BY recorded_at DESC, rowid DESC LIMIT ?1"},
+                                {&of_observation,
+                                 "SELECT observation, version_id, patient, analyte, reasons, outcome, recorded_at "
+                                 "FROM rejection WHERE observation = ?1 ORDER BY recorded_at DESC, rowid DESC "
+                                 "LIMIT ?2"}});
   }
 };
 

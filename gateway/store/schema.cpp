@@ -51,73 +51,78 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
     )sql",
 };
 
-// Reads PRAGMA user_version.
-bool read_user_version(sqlite::Database& db, int& version, std::string& error) {
-  sqlite::Statement statement;
-  if (!statement.prepare(db, "PRAGMA user_version", error)) return false;
-  if (statement.step() != SQLITE_ROW) {
-    error = db.last_error();
-    return false;
-  }
-  version = static_cast<int>(statement.column_int64(0));
-  return true;
+using sqlite::Status;
+
+Status failure(std::string why) {
+  return Status(boost::system::in_place_error, std::move(why));
 }
 
-bool migrate(sqlite::Database& db, std::string& error) {
-  // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new file do not both migrate it.
-  if (!db.exec("BEGIN IMMEDIATE", error)) return false;
-  int version = 0;
-  bool ok = read_user_version(db, version, error);
-  if (ok && version > kSchemaVersion) {
-    error = "state database schema version " + std::to_string(version) + " is newer than this program's (" +
-            std::to_string(kSchemaVersion) + ")";
-    ok = false;
+// Reads PRAGMA user_version.
+sqlite::Result<int> read_user_version(sqlite::Database& db) {
+  sqlite::Statement statement;
+  if (auto prepared = statement.prepare(db, "PRAGMA user_version"); !prepared) {
+    return sqlite::Result<int>(boost::system::in_place_error, prepared.error());
   }
-  for (int step = version; ok && step < kSchemaVersion; ++step) {
+  if (statement.step() != SQLITE_ROW) return sqlite::Result<int>(boost::system::in_place_error, db.last_error());
+  return static_cast<int>(statement.column_int64(0));
+}
+
+// The migrations from the file's version to kSchemaVersion, inside the caller's transaction.
+Status migrate_steps(sqlite::Database& db) {
+  auto version = read_user_version(db);
+  if (!version) return failure(version.error());
+  if (*version > kSchemaVersion) {
+    return failure("state database schema version " + std::to_string(*version) +
+                   " is newer than this program's (" + std::to_string(kSchemaVersion) + ")");
+  }
+  for (int step = *version; step < kSchemaVersion; ++step) {
     // user_version lives in the database header, so setting it commits or rolls back with the step.
     const std::string set_version = "PRAGMA user_version = " + std::to_string(step + 1);
-    ok = db.exec(kMigrations[static_cast<std::size_t>(step)], error) && db.exec(set_version.c_str(), error);
+    if (auto done = db.exec(kMigrations[static_cast<std::size_t>(step)]); !done) return done;
+    if (auto done = db.exec(set_version.c_str()); !done) return done;
   }
-  if (ok && db.exec("COMMIT", error)) return true;
-  std::string ignored;
-  (void)db.exec("ROLLBACK", ignored);
-  return false;
+  return {};
 }
 
-bool configure(sqlite::Database& db, const std::string& path, std::string& error) {
-  if (sqlite3_db_readonly(db.handle(), "main") == 1) {
-    error = "state database is read-only";
-    return false;
-  }
+Status migrate(sqlite::Database& db) {
+  // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new file do not both migrate it.
+  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) return begun;
+  auto migrated = migrate_steps(db);
+  if (migrated) migrated = db.exec("COMMIT");
+  if (!migrated) (void)db.exec("ROLLBACK");
+  return migrated;
+}
+
+Status configure(sqlite::Database& db, const std::string& path) {
+  if (sqlite3_db_readonly(db.handle(), "main") == 1) return failure("state database is read-only");
   sqlite3_busy_timeout(db.handle(), kBusyTimeoutMs);
   // WAL: readers do not block the writer. A ":memory:" database answers "memory" and that is fine.
   sqlite::Statement journal;
-  if (!journal.prepare(db, "PRAGMA journal_mode = WAL", error)) return false;
-  if (journal.step() != SQLITE_ROW) {
-    error = db.last_error();
-    return false;
-  }
+  if (auto prepared = journal.prepare(db, "PRAGMA journal_mode = WAL"); !prepared) return prepared;
+  if (journal.step() != SQLITE_ROW) return failure(db.last_error());
   const std::string mode = journal.column_text(0);
   if (mode != "wal" && !(path == ":memory:" && mode == "memory")) {
-    error = "state database could not switch to WAL journal mode (got '" + mode + "')";
-    return false;
+    return failure("state database could not switch to WAL journal mode (got '" + mode + "')");
   }
   // FULL: in WAL mode NORMAL may lose the last commits on power loss; the intake acknowledges after commit, so
   // every commit must reach the disk (https://sqlite.org/pragma.html#pragma_synchronous).
-  return db.exec("PRAGMA synchronous = FULL", error);
+  return db.exec("PRAGMA synchronous = FULL");
 }
 
 }  // namespace
 
-std::unique_ptr<sqlite::Database> open_database(const std::string& path, std::string& error) {
-  auto db = sqlite::Database::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, error);
-  if (db == nullptr) return nullptr;
-  if (!configure(*db, path, error) || !migrate(*db, error)) return nullptr;
+sqlite::Result<std::unique_ptr<sqlite::Database>> open_database(const std::string& path) {
+  auto db = sqlite::Database::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!db) return db;
+  Status ready = configure(**db, path);
+  if (ready) ready = migrate(**db);
+  if (!ready)
+    return sqlite::Result<std::unique_ptr<sqlite::Database>>(boost::system::in_place_error, ready.error());
   return db;
 }
 
-bool SchemaCheck::prepare(sqlite::Database& db, std::string& error) {
-  return user_version_.prepare(db, "PRAGMA user_version", error);
+sqlite::Status SchemaCheck::prepare(sqlite::Database& db) {
+  return user_version_.prepare(db, "PRAGMA user_version");
 }
 
 bool SchemaCheck::current() {

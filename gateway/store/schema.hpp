@@ -13,14 +13,13 @@ namespace gg::gateway::store {
 inline constexpr int kSchemaVersion = 2;
 
 // Opens or creates the database at path (":memory:" for a private in-memory one), configures it and migrates the
-// schema. On failure (unwritable or read-only path, not a database, schema newer than this program) returns
-// nullptr and sets error.
-std::unique_ptr<sqlite::Database> open_database(const std::string& path, std::string& error);
+// schema; or why not (unwritable or read-only path, not a database, schema newer than this program).
+sqlite::Result<std::unique_ptr<sqlite::Database>> open_database(const std::string& path);
 
 // The database answers queries and carries kSchemaVersion (for /readyz).
 class SchemaCheck {
  public:
-  [[nodiscard]] bool prepare(sqlite::Database& db, std::string& error);
+  [[nodiscard]] sqlite::Status prepare(sqlite::Database& db);
   // Call with the connection's mutex held.
   [[nodiscard]] bool current();
 

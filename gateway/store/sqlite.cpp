@@ -4,14 +4,14 @@
 
 namespace gg::gateway::sqlite {
 
-std::unique_ptr<Database> Database::open(const std::string& path, int flags, std::string& error) {
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     // A handle is returned even on most failures; it carries the message and must still be closed.
-    error = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    std::string error = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return nullptr;
+    return Result<std::unique_ptr<Database>>(boost::system::in_place_error, std::move(error));
   }
   sqlite3_extended_result_codes(db, 1);
   return std::unique_ptr<Database>(new Database(db));
@@ -21,12 +21,12 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-bool Database::exec(const char* sql, std::string& error) {
+Status Database::exec(const char* sql) {
   char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
-  error = message != nullptr ? message : last_error();
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return {};
+  std::string error = message != nullptr ? message : last_error();
   sqlite3_free(message);
-  return false;
+  return Status(boost::system::in_place_error, std::move(error));
 }
 
 std::string Database::last_error() const {
@@ -49,15 +49,21 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-bool Statement::prepare(Database& db, std::string_view sql, std::string& error) {
+Status Statement::prepare(Database& db, std::string_view sql) {
   sqlite3_finalize(stmt_);
   stmt_ = nullptr;
   if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
                          nullptr) == SQLITE_OK) {
-    return true;
+    return {};
   }
-  error = db.last_error();
-  return false;
+  return Status(boost::system::in_place_error, db.last_error());
+}
+
+Status prepare_all(Database& db, std::initializer_list<std::pair<Statement*, std::string_view>> statements) {
+  for (const auto& [statement, sql] : statements) {
+    if (auto prepared = statement->prepare(db, sql); !prepared) return prepared;
+  }
+  return {};
 }
 
 int Statement::bind(int index, std::string_view text) {

@@ -1,12 +1,14 @@
 // Small RAII wrappers over SQLite's C API (https://sqlite.org/c3ref/intro.html): a connection and a prepared
-// statement. Failures are reported as SQLite result codes plus the connection's message, never as exceptions,
-// because a full disk or a locked file is an operating condition the caller must answer (a 503), not a bug.
-// Neither class is thread-safe: the owner guards them with its own mutex.
+// statement. Failures are reported as SQLite result codes, or as results carrying the connection's message, never
+// as exceptions, because a full disk or a locked file is an operating condition the caller must answer (a 503),
+// not a bug. Neither class is thread-safe: the owner guards them with its own mutex.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <boost/system/result.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,10 +16,15 @@
 
 namespace gg::gateway::sqlite {
 
+// A value, or SQLite's message saying why not (it names tables and columns, never values).
+template <typename T>
+using Result = boost::system::result<T, std::string>;
+using Status = Result<void>;
+
 class Database {
  public:
-  // Opens (flags as for sqlite3_open_v2). On failure returns an empty pointer and sets error.
-  static std::unique_ptr<Database> open(const std::string& path, int flags, std::string& error);
+  // Opens (flags as for sqlite3_open_v2).
+  static Result<std::unique_ptr<Database>> open(const std::string& path, int flags);
 
   ~Database();
   Database(const Database&) = delete;
@@ -25,8 +32,8 @@ class Database {
 
   [[nodiscard]] sqlite3* handle() const { return db_; }
 
-  // Runs one or more statements that return no rows we need. On failure returns false and sets error.
-  [[nodiscard]] bool exec(const char* sql, std::string& error);
+  // Runs one or more statements that return no rows we need.
+  [[nodiscard]] Status exec(const char* sql);
 
   [[nodiscard]] std::string last_error() const;
   [[nodiscard]] std::int64_t changes() const;
@@ -47,8 +54,8 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Prepares sql (one statement) for db. On failure returns false and sets error.
-  [[nodiscard]] bool prepare(Database& db, std::string_view sql, std::string& error);
+  // Prepares sql (one statement) for db.
+  [[nodiscard]] Status prepare(Database& db, std::string_view sql);
 
   // Parameters are 1-based, as in SQLite. Text is copied (SQLITE_TRANSIENT). Returns a SQLite result code.
   int bind(int index, std::string_view text);
@@ -78,5 +85,9 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Prepares each statement with its SQL, in order, stopping at the first that fails.
+[[nodiscard]] Status prepare_all(Database& db,
+                                 std::initializer_list<std::pair<Statement*, std::string_view>> statements);
 
 }  // namespace gg::gateway::sqlite

@@ -16,14 +16,21 @@ void log_failure(std::string_view operation, const std::string& error) {
 
 }  // namespace store
 
-std::unique_ptr<StateStore> StateStore::open(const std::string& path, std::string& error) {
+sqlite::Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& path) {
   std::unique_ptr<StateStore> store(new StateStore());
-  store->connection_->db = store::open_database(path, error);
-  if (store->connection_->db == nullptr || !store->schema_->prepare(*store->connection_->db, error) ||
-      !store->events_->prepare(error) || !store->rejection_log_->prepare(error) ||
-      !store->cursors_->prepare(error)) {
-    error = "cannot open state database '" + path + "': " + error;
-    return nullptr;
+  sqlite::Status ready;
+  if (auto db = store::open_database(path)) {
+    store->connection_->db = std::move(*db);
+    ready = store->schema_->prepare(*store->connection_->db);
+  } else {
+    ready = sqlite::Status(boost::system::in_place_error, db.error());
+  }
+  if (ready) ready = store->events_->prepare();
+  if (ready) ready = store->rejection_log_->prepare();
+  if (ready) ready = store->cursors_->prepare();
+  if (!ready) {
+    return sqlite::Result<std::unique_ptr<StateStore>>(
+        boost::system::in_place_error, "cannot open state database '" + path + "': " + ready.error());
   }
   return store;
 }

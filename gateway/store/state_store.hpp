@@ -33,9 +33,9 @@ class StateStore {
   static constexpr int kSchemaVersion = store::kSchemaVersion;
 
   // Opens or creates the database at path (":memory:" for a private in-memory one), sets WAL and synchronous=FULL,
-  // and migrates the schema. On failure (unwritable or read-only path, not a database, schema newer than this
-  // program) returns nullptr and sets error.
-  static std::unique_ptr<StateStore> open(const std::string& path, std::string& error);
+  // and migrates the schema; or why not (unwritable or read-only path, not a database, schema newer than this
+  // program), naming the path.
+  static sqlite::Result<std::unique_ptr<StateStore>> open(const std::string& path);
 
   ~StateStore();
   StateStore(const StateStore&) = delete;

@@ -15,9 +15,9 @@ constexpr std::string_view kCortisol =
 class NotificationEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    store_ = StateStore::open(":memory:", error);
-    ASSERT_TRUE(store_) << error;
+    auto opened = StateStore::open(":memory:");
+    ASSERT_TRUE(opened) << opened.error();
+    store_ = std::move(*opened);
     auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
                                  std::string(GG_SOURCE_DIR) + "/config/rules");
     ASSERT_TRUE(loaded.knowledge);

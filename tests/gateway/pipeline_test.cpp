@@ -48,10 +48,9 @@ const LoadedKnowledge& shipped_knowledge() {
 }
 
 std::unique_ptr<StateStore> open_store(const std::string& path) {
-  std::string error;
-  auto store = StateStore::open(path, error);
-  EXPECT_TRUE(store) << error;
-  return store;
+  auto opened = StateStore::open(path);
+  EXPECT_TRUE(opened) << opened.error();
+  return opened ? std::move(*opened) : nullptr;
 }
 
 template <typename T>

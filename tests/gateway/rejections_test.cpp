@@ -64,9 +64,9 @@ TEST(RejectionOutcome, IsValidFhirJsonThatDecodesBack) {
 }
 
 TEST(RejectionStore, KeepsEachObservationVersionOnceAndListsNewestFirst) {
-  std::string error;
-  auto store = StateStore::open(":memory:", error);
-  ASSERT_TRUE(store) << error;
+  auto opened = StateStore::open(":memory:");
+  ASSERT_TRUE(opened) << opened.error();
+  auto& store = *opened;
   const std::string outcome = fhir::to_json(fhir::Resource{rejection_outcome(two_problems())});
   EXPECT_TRUE(store->record_rejection(
       {"Observation/o7", "3", "Patient/p1", "cortisol", "incompatible-unit", outcome, "2026-11-26T10:00:00Z"}));
@@ -89,9 +89,9 @@ TEST(RejectionStore, KeepsEachObservationVersionOnceAndListsNewestFirst) {
 }
 
 TEST(RejectionStore, AdminBundleIsACollectionOfTheOutcomes) {
-  std::string error;
-  auto store = StateStore::open(":memory:", error);
-  ASSERT_TRUE(store) << error;
+  auto opened = StateStore::open(":memory:");
+  ASSERT_TRUE(opened) << opened.error();
+  auto& store = *opened;
   const fhir::Resource resource{rejection_outcome(two_problems())};
   ASSERT_TRUE(store->record_rejection(
       {"Observation/o7", "3", "Patient/p1", "cortisol", "x", fhir::to_json(resource), "2026-11-26T10:00:00Z"}));

@@ -31,10 +31,9 @@ IntakeEvent observation(std::string id, std::string version, std::string receive
 }
 
 std::unique_ptr<StateStore> open_or_fail(const std::string& path) {
-  std::string error;
-  auto store = StateStore::open(path, error);
-  EXPECT_NE(store, nullptr) << error;
-  return store;
+  auto opened = StateStore::open(path);
+  EXPECT_TRUE(opened) << opened.error();
+  return opened ? std::move(*opened) : nullptr;
 }
 
 // A fresh directory per test, removed afterwards.
@@ -310,9 +309,8 @@ TEST_F(StateStoreFileTest, RecordedEventSurvivesProcessDeathWithoutClose) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     // The acknowledgement point: record_event returned. Then the process dies without closing anything.
-    std::string error;
-    auto store = StateStore::open(path(), error);
-    const bool stored = store != nullptr && store->record_event(observation("o1", "1")).stored();
+    auto store = StateStore::open(path());
+    const bool stored = store && (*store)->record_event(observation("o1", "1")).stored();
     _exit(stored ? 0 : 1);
   }
   int status = 0;
@@ -348,15 +346,17 @@ TEST_F(StateStoreFileTest, MigratesAnOlderSchemaAndKeepsItsEvents) {
 }
 
 TEST_F(StateStoreFileTest, OpenFailsWhenDirectoryDoesNotExist) {
-  std::string error;
-  EXPECT_EQ(StateStore::open((dir_ / "missing" / "state.db").string(), error), nullptr);
+  const auto opened = StateStore::open((dir_ / "missing" / "state.db").string());
+  ASSERT_FALSE(opened);
+  const std::string error = opened.error();
   EXPECT_NE(error.find("cannot open state database"), std::string::npos) << error;
 }
 
 TEST_F(StateStoreFileTest, OpenFailsWhenParentIsAFile) {
   std::ofstream(dir_ / "plain-file") << "x";
-  std::string error;
-  EXPECT_EQ(StateStore::open((dir_ / "plain-file" / "state.db").string(), error), nullptr);
+  const auto opened = StateStore::open((dir_ / "plain-file" / "state.db").string());
+  ASSERT_FALSE(opened);
+  const std::string error = opened.error();
   EXPECT_FALSE(error.empty());
 }
 
@@ -365,16 +365,18 @@ TEST_F(StateStoreFileTest, OpenFailsOnReadOnlyFile) {
   { open_or_fail(path()); }
   fs::permissions(path(), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
-  std::string error;
-  EXPECT_EQ(StateStore::open(path(), error), nullptr);
+  const auto opened = StateStore::open(path());
+  ASSERT_FALSE(opened);
+  const std::string error = opened.error();
   EXPECT_FALSE(error.empty());
   fs::permissions(dir_, fs::perms::owner_all);
 }
 
 TEST_F(StateStoreFileTest, OpenFailsOnFileThatIsNotADatabase) {
   std::ofstream(path()) << std::string(4096, 'x');
-  std::string error;
-  EXPECT_EQ(StateStore::open(path(), error), nullptr);
+  const auto opened = StateStore::open(path());
+  ASSERT_FALSE(opened);
+  const std::string error = opened.error();
   EXPECT_NE(error.find("not a database"), std::string::npos) << error;
 }
 
@@ -385,8 +387,9 @@ TEST_F(StateStoreFileTest, OpenFailsOnNewerSchema) {
     ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
-  std::string error;
-  EXPECT_EQ(StateStore::open(path(), error), nullptr);
+  const auto opened = StateStore::open(path());
+  ASSERT_FALSE(opened);
+  const std::string error = opened.error();
   EXPECT_NE(error.find("newer"), std::string::npos) << error;
 }
 

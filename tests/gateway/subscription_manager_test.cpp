@@ -29,9 +29,9 @@ SubscriptionSpec spec() {
 class SubscriptionManagerTest : public ::testing::Test {
  protected:
   SubscriptionManagerTest() {
-    std::string error;
-    store_ = StateStore::open(":memory:", error);
-    EXPECT_TRUE(store_) << error;
+    auto opened = StateStore::open(":memory:");
+    EXPECT_TRUE(opened) << opened.error();
+    if (opened) store_ = std::move(*opened);
   }
 
   // activation_timeout 0: one read after the write, no waiting (the fake never activates what it stores).
