@@ -78,12 +78,12 @@ int command_analyze(const Arguments& args, const char* argv0) {
   std::string rules = (config / "rules").string();
   if (std::filesystem::is_regular_file(config)) {
     auto loaded = load_config(config.string(), process_environment(), ConfigUse::offline);
-    if (!loaded.config) {
-      print_problems(loaded.problems, std::cerr);
+    if (!loaded) {
+      print_problems(loaded.error(), std::cerr);
       return kUsage;
     }
-    terminology = loaded.config->analysis.terminology_dir;
-    rules = loaded.config->analysis.rules_dir;
+    terminology = loaded->analysis.terminology_dir;
+    rules = loaded->analysis.rules_dir;
   }
   auto knowledge = load_knowledge(terminology, rules);
   if (!knowledge.knowledge) {
@@ -103,16 +103,16 @@ int command_check_config(const Arguments& args) {
 std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(const std::string& path,
                                                                             ConfigUse use) {
   auto loaded = load_config(path, process_environment(), use);
-  if (!loaded.config) {
-    print_problems(loaded.problems, std::cerr);
+  if (!loaded) {
+    print_problems(loaded.error(), std::cerr);
     return std::nullopt;
   }
-  auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
+  auto knowledge = load_knowledge(loaded->analysis.terminology_dir, loaded->analysis.rules_dir);
   if (!knowledge.knowledge) {
     print_problems(knowledge.problems, std::cerr);
     return std::nullopt;
   }
-  return std::pair{std::move(*loaded.config), std::move(*knowledge.knowledge)};
+  return std::pair{std::move(*loaded), std::move(*knowledge.knowledge)};
 }
 
 int command_backfill(const Arguments& args) {

@@ -14,12 +14,9 @@ constexpr int kConfigurationError = 2;
 
 std::vector<ConfigProblem> check_config(const std::string& path, const Environment& environment) {
   auto loaded = load_config(path, environment);
-  std::vector<ConfigProblem> problems = loaded.problems;
-  if (loaded.config) {
-    auto knowledge = load_knowledge(loaded.config->analysis.terminology_dir, loaded.config->analysis.rules_dir);
-    problems.insert(problems.end(), knowledge.problems.begin(), knowledge.problems.end());
-  }
-  return problems;
+  if (!loaded) return loaded.error();
+  auto knowledge = load_knowledge(loaded->analysis.terminology_dir, loaded->analysis.rules_dir);
+  return knowledge.problems;
 }
 
 int run_check_config(const std::string& path, const Environment& environment, std::ostream& out,

@@ -239,10 +239,10 @@ Environment process_environment() {
 }
 
 ConfigResult load_config(const std::string& path, const Environment& environment, ConfigUse use) {
-  ConfigResult result;
   Config config;
   config.source_path = path;
-  auto& problems = result.problems;
+  ConfigProblems problems;
+  const auto failed = [&problems] { return ConfigResult(boost::system::in_place_error, std::move(problems)); };
   const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
 
   // Defaults for directories resolve against the file's directory too.
@@ -254,18 +254,18 @@ ConfigResult load_config(const std::string& path, const Environment& environment
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
     problems.push_back({path, "cannot read the file"});
-    return result;
+    return failed();
   } catch (const YAML::ParserException& error) {
     problems.push_back(
         {path + ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1),
          "YAML syntax: " + error.msg});
-    return result;
+    return failed();
   }
 
   if (root && !root.IsNull()) {
     if (!root.IsMap()) {
       problems.push_back({where(path, root, "<top>"), "the top level must be a mapping of sections"});
-      return result;
+      return failed();
     }
     for (const auto& section_entry : root) {
       const auto section = section_entry.first.as<std::string>();
@@ -335,8 +335,8 @@ ConfigResult load_config(const std::string& path, const Environment& environment
   }
 
   validate(config, use, problems);
-  if (problems.empty()) result.config = std::move(config);
-  return result;
+  if (!problems.empty()) return failed();
+  return config;
 }
 
 fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::string& user_agent) {

@@ -3,6 +3,7 @@
 // file is validated before anything starts; every problem is reported with its location.
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -78,10 +79,9 @@ struct ConfigProblem {
   std::string message;
 };
 
-struct ConfigResult {
-  std::optional<Config> config;  // present only when there are no problems
-  std::vector<ConfigProblem> problems;
-};
+// The configuration, or every problem found in it (never both: one problem is enough not to run).
+using ConfigProblems = std::vector<ConfigProblem>;
+using ConfigResult = boost::system::result<Config, ConfigProblems>;
 
 using Environment = std::map<std::string, std::string>;
 

@@ -32,83 +32,82 @@ class ConfigTest : public ::testing::Test {
 TEST_F(ConfigTest, ShippedDefaultConfigurationIsValidGivenASecret) {
   auto result = load_config(std::string(GG_SOURCE_DIR) + "/config/gateway.yaml",
                             {{"GRADIENT_GATEWAY_SUBSCRIPTION_SECRET", "s3cret"}});
-  ASSERT_TRUE(result.problems.empty()) << result.problems.front().location << ": "
-                                       << result.problems.front().message;
-  EXPECT_EQ(result.config->server.port, 8089u);
-  EXPECT_EQ(result.config->fhir.base_url, "http://127.0.0.1:8080/fhir");
-  EXPECT_EQ(result.config->subscription.secret, "s3cret");
-  EXPECT_EQ(result.config->server.public_base_url, "http://127.0.0.1:8089");
+  ASSERT_TRUE(result.error().empty()) << result.error().front().location << ": " << result.error().front().message;
+  EXPECT_EQ(result->server.port, 8089u);
+  EXPECT_EQ(result->fhir.base_url, "http://127.0.0.1:8080/fhir");
+  EXPECT_EQ(result->subscription.secret, "s3cret");
+  EXPECT_EQ(result->server.public_base_url, "http://127.0.0.1:8089");
 }
 
 TEST_F(ConfigTest, UnknownKeyIsReportedWithItsLineAndColumn) {
   auto path =
       write("gateway.yaml", "subscription:\n  manage: false\nfhir:\n  base_url: http://x/fhir\n  basse: 1\n");
   auto result = load_config(path, {});
-  ASSERT_EQ(result.problems.size(), 1u);
-  EXPECT_EQ(result.problems[0].location, "gateway.yaml:5:3 (fhir.basse)");
-  EXPECT_FALSE(result.config.has_value());
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].location, "gateway.yaml:5:3 (fhir.basse)");
+  EXPECT_FALSE(result.has_value());
 }
 
 TEST_F(ConfigTest, EveryProblemIsReportedNotOnlyTheFirst) {
   auto path = write("gateway.yaml", "server:\n  port: 99999\nfhir:\n  base_url: ftp://x\nnosuch:\n  a: 1\n");
   auto result = load_config(path, {{"GRADIENT_GATEWAY_SUBSCRIPTION_SECRET", "x"}});
-  ASSERT_EQ(result.problems.size(), 3u);
-  EXPECT_EQ(result.problems[0].location, "gateway.yaml:2:9 (server.port)");
-  EXPECT_EQ(result.problems[1].location, "gateway.yaml:5:1 (nosuch)");
-  EXPECT_EQ(result.problems[2].location, "fhir.base_url");
+  ASSERT_EQ(result.error().size(), 3u);
+  EXPECT_EQ(result.error()[0].location, "gateway.yaml:2:9 (server.port)");
+  EXPECT_EQ(result.error()[1].location, "gateway.yaml:5:1 (nosuch)");
+  EXPECT_EQ(result.error()[2].location, "fhir.base_url");
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesAnyKey) {
   auto path = write("gateway.yaml", "subscription:\n  manage: false\nserver:\n  port: 1000\n");
   auto result = load_config(path, {{"GRADIENT_GATEWAY_SERVER_PORT", "2000"},
                                    {"GRADIENT_GATEWAY_FHIR_BASE_URL", "https://fhir.example.org/r4/"}});
-  ASSERT_TRUE(result.problems.empty());
-  EXPECT_EQ(result.config->server.port, 2000u);
-  EXPECT_EQ(result.config->fhir.base_url, "https://fhir.example.org/r4");
+  ASSERT_TRUE(result.error().empty());
+  EXPECT_EQ(result->server.port, 2000u);
+  EXPECT_EQ(result->fhir.base_url, "https://fhir.example.org/r4");
 }
 
 TEST_F(ConfigTest, UnknownEnvironmentVariableIsAnError) {
   auto path = write("gateway.yaml", "subscription:\n  manage: false\n");
   auto result = load_config(path, {{"GRADIENT_GATEWAY_SERVER_PROT", "2000"}});
-  ASSERT_EQ(result.problems.size(), 1u);
-  EXPECT_EQ(result.problems[0].location, "env GRADIENT_GATEWAY_SERVER_PROT");
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].location, "env GRADIENT_GATEWAY_SERVER_PROT");
 }
 
 TEST_F(ConfigTest, InlineSecretIsRefusedWithAHint) {
   auto path = write("gateway.yaml", "subscription:\n  secret: hunter2\n");
   auto result = load_config(path, {});
-  ASSERT_FALSE(result.problems.empty());
-  EXPECT_NE(result.problems[0].message.find("never written inline"), std::string::npos);
+  ASSERT_FALSE(result.error().empty());
+  EXPECT_NE(result.error()[0].message.find("never written inline"), std::string::npos);
 }
 
 TEST_F(ConfigTest, SecretComesFromAFileRelativeToTheConfig) {
   write("notify.secret", "from-file\n");
   auto path = write("gateway.yaml", "subscription:\n  secret_file: notify.secret\n");
   auto result = load_config(path, {});
-  ASSERT_TRUE(result.problems.empty());
-  EXPECT_EQ(result.config->subscription.secret, "from-file");
+  ASSERT_TRUE(result.error().empty());
+  EXPECT_EQ(result->subscription.secret, "from-file");
 }
 
 TEST_F(ConfigTest, ManagedSubscriptionWithoutSecretIsAnError) {
   auto path = write("gateway.yaml", "subscription:\n  manage: true\n");
   auto result = load_config(path, {});
-  ASSERT_EQ(result.problems.size(), 1u);
-  EXPECT_EQ(result.problems[0].location, "subscription.secret_file");
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].location, "subscription.secret_file");
 }
 
 TEST_F(ConfigTest, YamlSyntaxErrorNamesTheLine) {
   auto path = write("gateway.yaml", "server:\n  port: [1, 2\n");
   auto result = load_config(path, {});
-  ASSERT_EQ(result.problems.size(), 1u);
-  EXPECT_NE(result.problems[0].message.find("YAML syntax"), std::string::npos);
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_NE(result.error()[0].message.find("YAML syntax"), std::string::npos);
 }
 
 TEST_F(ConfigTest, RelativeDirectoriesResolveAgainstTheConfigFile) {
   auto path = write("gateway.yaml", "subscription:\n  manage: false\nstate:\n  path: state/gw.db\n");
   auto result = load_config(path, {});
-  ASSERT_TRUE(result.problems.empty());
-  EXPECT_EQ(result.config->state.path, (dir_ / "state/gw.db").string());
-  EXPECT_EQ(result.config->analysis.rules_dir, (dir_ / "rules").string());
+  ASSERT_TRUE(result.error().empty());
+  EXPECT_EQ(result->state.path, (dir_ / "state/gw.db").string());
+  EXPECT_EQ(result->analysis.rules_dir, (dir_ / "rules").string());
 }
 
 }  // namespace
