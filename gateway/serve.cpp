@@ -25,6 +25,12 @@ constexpr int kThreads = 2;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 constexpr auto kSubscriptionRetry = std::chrono::seconds(15);
 
+// The FHIR reachability probe: GET [base]/metadata answers 200 (R4 section 3.1.0.13, capabilities).
+boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
+  const auto metadata = co_await client.request("GET", "metadata");
+  co_return metadata.ok() && metadata.value->status == 200;
+}
+
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
@@ -78,11 +84,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   // FHIR server reachability, for /readyz.
   boost::asio::co_spawn(ioc,
                         probe_fhir_server(
-                            [&client]() -> boost::asio::awaitable<bool> {
-                              auto probe = co_await client.request("GET", "metadata");
-                              co_return probe.ok() && probe.value->status == 200;
-                            },
-                            readiness, kProbeInterval, config.fhir.base_url),
+                            ioc.get_executor(), [&client] { return fhir_server_answers(client); }, readiness,
+                            kProbeInterval, config.fhir.base_url),
                         boost::asio::detached);
 
   if (config.subscription.manage) {

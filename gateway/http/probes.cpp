@@ -5,7 +5,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/telemetry/log.hpp"
@@ -38,10 +37,10 @@ ReadinessReport Readiness::report(bool state_store_healthy) const {
                          !subscription_managed_ || subscription_active_.load()};
 }
 
-boost::asio::awaitable<void> probe_fhir_server(FhirProbe probe, Readiness& readiness,
-                                               std::chrono::steady_clock::duration interval,
+boost::asio::awaitable<void> probe_fhir_server(boost::asio::any_io_executor executor, FhirProbe probe,
+                                               Readiness& readiness, std::chrono::steady_clock::duration interval,
                                                std::string base_url) {
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  boost::asio::steady_timer timer(executor);
   while (true) {
     const bool ok = co_await probe();
     if (readiness.set_fhir_reachable(ok)) {

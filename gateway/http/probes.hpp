@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
@@ -56,8 +57,10 @@ class Readiness {
 using FhirProbe = std::function<boost::asio::awaitable<bool>()>;
 
 // Forever, every interval: asks probe and records its answer in readiness, logging fhir.reachable (info) or
-// fhir.unreachable (warn) with the server's base URL when the answer changes, not on every probe.
-boost::asio::awaitable<void> probe_fhir_server(FhirProbe probe, Readiness& readiness,
-                                               std::chrono::steady_clock::duration interval, std::string base_url);
+// fhir.unreachable (warn) with the server's base URL when the answer changes, not on every probe. The executor
+// runs its timer; it is taken by value, as every argument here, because the coroutine starts only once spawned.
+boost::asio::awaitable<void> probe_fhir_server(boost::asio::any_io_executor executor, FhirProbe probe,
+                                               Readiness& readiness, std::chrono::steady_clock::duration interval,
+                                               std::string base_url);
 
 }  // namespace gg::gateway

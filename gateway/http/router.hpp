@@ -28,6 +28,8 @@ struct RouterTargets {
 class Router {
  public:
   explicit Router(RouterTargets targets);
+  Router(const Router&) = delete;  // handler() holds this router's address
+  Router& operator=(const Router&) = delete;
 
   // Counts the request in gradient_gateway_http_requests_total and answers it. Called concurrently across
   // connections: the targets are thread-safe.

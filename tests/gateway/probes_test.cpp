@@ -97,8 +97,10 @@ TEST(ProbeFhirServer, RecordsEveryAnswerUntilStopped) {
     }
     co_return answers[calls++];
   };
-  boost::asio::co_spawn(ioc, probe_fhir_server(probe, readiness, std::chrono::milliseconds(0), "http://fhir.test"),
-                        boost::asio::detached);
+  boost::asio::co_spawn(
+      ioc,
+      probe_fhir_server(ioc.get_executor(), probe, readiness, std::chrono::milliseconds(0), "http://fhir.test"),
+      boost::asio::detached);
   ioc.run();
   EXPECT_EQ(seen_before_each, (std::vector<bool>{false, true, true, false, true}));
 }
