@@ -25,7 +25,7 @@ constexpr int kThreads = 2;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 constexpr auto kSubscriptionRetry = std::chrono::seconds(15);
 
-// The FHIR reachability probe: GET [base]/metadata answers 200 (R4 section 3.1.0.13, capabilities).
+// The FHIR reachability probe: the capabilities interaction, GET [base]/metadata (R4 RESTful API), answers 200.
 boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
   const auto metadata = co_await client.request("GET", "metadata");
   co_return metadata.ok() && metadata.value->status == 200;
