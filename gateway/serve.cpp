@@ -1,18 +1,17 @@
 #include "gateway/serve.hpp"
 
-#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <thread>
 
 #include "fhir/rest_client.hpp"
-#include "gateway/http/admin_api.hpp"
 #include "gateway/http/http_server.hpp"
+#include "gateway/http/probes.hpp"
+#include "gateway/http/router.hpp"
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
 #include "gateway/pipeline/pipeline.hpp"
@@ -26,24 +25,10 @@ constexpr int kThreads = 2;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 constexpr auto kSubscriptionRetry = std::chrono::seconds(15);
 
-struct Readiness {
-  std::atomic<bool> fhir_reachable{false};
-  std::atomic<bool> subscription_active{false};
-};
-
-std::string query_parameter(const std::string& target, const std::string& name) {
-  auto query = target.find('?');
-  if (query == std::string::npos) return {};
-  std::string rest = target.substr(query + 1);
-  std::size_t start = 0;
-  while (start <= rest.size()) {
-    auto end = rest.find('&', start);
-    if (end == std::string::npos) end = rest.size();
-    auto pair = rest.substr(start, end - start);
-    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
-    start = end + 1;
-  }
-  return {};
+// The FHIR reachability probe: the capabilities interaction, GET [base]/metadata (R4 RESTful API), answers 200.
+boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
+  const auto metadata = co_await client.request("GET", "metadata");
+  co_return metadata && metadata->status == 200;
 }
 
 }  // namespace
@@ -58,7 +43,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   boost::asio::io_context ioc(kThreads);
   MetricsRegistry metrics;
-  Readiness readiness;
+  Readiness readiness(config.subscription.manage);
 
   const auto client_options = rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION);
   fhir::RestClient client(ioc.get_executor(), client_options);
@@ -73,65 +58,17 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
       *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
       [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
-  auto& requests = metrics.counter("gradient_gateway_http_requests_total", "HTTP requests answered");
-  HttpHandler handler = [&](const HttpRequest& request) -> HttpResponse {
-    requests.inc();
-    const std::string path = request.target.substr(0, request.target.find('?'));
-    if (notifications.matches(request)) return notifications.handle(request);
-    if (request.method != "GET") return operation_outcome_response(405, "not-supported", "only GET here");
-    if (path == "/healthz") return HttpResponse{200, "application/json", R"({"status":"up"})", {}};
-    if (path == "/readyz") {
-      const bool store_ok = store->healthy();
-      const bool fhir_ok = readiness.fhir_reachable.load();
-      const bool subscription_ok = !config.subscription.manage || readiness.subscription_active.load();
-      const bool ready = store_ok && fhir_ok && subscription_ok;
-      std::string body = std::string(R"({"status":")") + (ready ? "ready" : "not-ready") + R"(","stateStore":)" +
-                         (store_ok ? "true" : "false") + R"(,"fhirServer":)" + (fhir_ok ? "true" : "false") +
-                         R"(,"subscription":)" + (subscription_ok ? "true" : "false") + "}";
-      return HttpResponse{ready ? 200u : 503u, "application/json", body, {}};
-    }
-    if (path == "/metrics") {
-      auto counts = store->counts();
-      metrics.gauge("gradient_gateway_events", "Intake events by state", {{"state", "pending"}})
-          .set(static_cast<double>(counts.pending));
-      metrics.gauge("gradient_gateway_events", "Intake events by state", {{"state", "done"}})
-          .set(static_cast<double>(counts.done));
-      metrics.gauge("gradient_gateway_events", "Intake events by state", {{"state", "failed"}})
-          .set(static_cast<double>(counts.failed));
-      metrics.gauge("gradient_gateway_events", "Intake events by state", {{"state", "dead"}})
-          .set(static_cast<double>(counts.dead));
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(), {}};
-    }
-    if (path == "/admin/events") {
-      return HttpResponse{
-          200,
-          "application/json",
-          events_json(*store, query_parameter(request.target, "type"), query_parameter(request.target, "id")),
-          {}};
-    }
-    if (path == "/admin/rejections") {
-      std::size_t limit = 100;
-      const std::string limit_text = query_parameter(request.target, "limit");
-      if (!limit_text.empty()) {
-        const auto parsed = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-        if (parsed.ec != std::errc() || parsed.ptr != limit_text.data() + limit_text.size() || limit == 0 ||
-            limit > 1000) {
-          return operation_outcome_response(400, "value", "limit must be a whole number from 1 to 1000");
-        }
-      }
-      return HttpResponse{200,
-                          "application/fhir+json",
-                          rejections_bundle(*store, query_parameter(request.target, "observation"), limit),
-                          {}};
-    }
-    return operation_outcome_response(404, "not-found", "no such endpoint: " + path);
-  };
+  // ingress/ includes http/, not the other way: the router reaches the notification endpoint through callables.
+  Router router(
+      RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
+                    [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
+                    metrics, readiness});
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;
   server_options.port = static_cast<unsigned short>(config.server.port);
   server_options.body_limit = config.server.body_limit_bytes;
-  HttpServer server(ioc, server_options, handler);
+  HttpServer server(ioc, server_options, router.handler());
   if (auto ec = server.start()) {
     log(LogLevel::error, "server.start-failed",
         {{"address", config.server.listen_address},
@@ -145,22 +82,11 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
        {"fhir", config.fhir.base_url}});
 
   // FHIR server reachability, for /readyz.
-  boost::asio::co_spawn(
-      ioc,
-      [&]() -> boost::asio::awaitable<void> {
-        boost::asio::steady_timer timer(ioc);
-        while (true) {
-          auto probe = co_await client.request("GET", "metadata");
-          const bool ok = probe && probe->status == 200;
-          if (ok != readiness.fhir_reachable.exchange(ok)) {
-            log(ok ? LogLevel::info : LogLevel::warn, ok ? "fhir.reachable" : "fhir.unreachable",
-                {{"base", config.fhir.base_url}});
-          }
-          timer.expires_after(kProbeInterval);
-          co_await timer.async_wait(boost::asio::use_awaitable);
-        }
-      },
-      boost::asio::detached);
+  boost::asio::co_spawn(ioc,
+                        probe_fhir_server(
+                            ioc.get_executor(), [&client] { return fhir_server_answers(client); }, readiness,
+                            kProbeInterval, config.fhir.base_url),
+                        boost::asio::detached);
 
   if (config.subscription.manage) {
     SubscriptionSpec spec;
@@ -175,7 +101,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
             auto result =
                 co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
             if (result) {
-              readiness.subscription_active = true;
+              readiness.set_subscription_active();
               pipeline.wake(true);  // catch up on what changed before the Subscription was active
               co_return;
             }

@@ -1,6 +1,7 @@
-// `gradient-gateway serve`: the long-running service. Wires the state store, the FHIR client, the pipeline, the
-// notification endpoint and the HTTP server on one io_context with a small thread pool, manages the Subscription,
-// and stops cleanly on SIGINT or SIGTERM.
+// `gradient-gateway serve`: the long-running service, and the composition root: the only place that wires rooms
+// together. It wires the state store, the FHIR client, the pipeline, the notification endpoint, the router
+// (http/router.hpp) and the HTTP server on one io_context with a small thread pool, starts the FHIR reachability
+// probe (http/probes.hpp) and the Subscription upkeep, and stops cleanly on SIGINT or SIGTERM.
 #pragma once
 
 #include "gateway/config/config.hpp"

@@ -1,9 +1,46 @@
 #include "gateway/http/admin_api.hpp"
 
+#include <charconv>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/http/outcome_response.hpp"
+#include "gateway/http/query.hpp"
+
 namespace gg::gateway {
+namespace {
+
+constexpr std::size_t kDefaultRejectionsLimit = 100;
+constexpr std::size_t kMaxRejectionsLimit = 1000;
+
+}  // namespace
+
+HttpResponse admin_events(StateStore& store, const HttpRequest& request) {
+  const auto query = QueryParameters::parse(request.target);
+  if (!query) return malformed_target_response(query.error());
+  return HttpResponse{200, "application/json", events_json(store, query->value("type"), query->value("id")), {}};
+}
+
+HttpResponse admin_rejections(StateStore& store, const HttpRequest& request) {
+  const auto query = QueryParameters::parse(request.target);
+  if (!query) return malformed_target_response(query.error());
+  const auto limit = rejections_limit(query->value("limit"));
+  if (!limit) return operation_outcome_response(400, "value", "limit must be a whole number from 1 to 1000");
+  return HttpResponse{
+      200, "application/fhir+json", rejections_bundle(store, query->value("observation"), *limit), {}};
+}
+
+std::optional<std::size_t> rejections_limit(std::string_view text) {
+  if (text.empty()) return kDefaultRejectionsLimit;
+  std::size_t limit = 0;
+  const auto* const end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, limit);
+  if (parsed.ec != std::errc() || parsed.ptr != end || limit == 0 || limit > kMaxRejectionsLimit) {
+    return std::nullopt;
+  }
+  return limit;
+}
 
 std::string events_json(StateStore& store, const std::string& resource_type, const std::string& resource_id) {
   rapidjson::StringBuffer buffer;

@@ -24,11 +24,11 @@ class HttpListener;
 }  // namespace detail
 
 struct HttpServerOptions {
-  std::string address = "127.0.0.1";         // an IPv4 or IPv6 address; "0.0.0.0" or "::" for every interface
-  unsigned short port = 0;                   // 0: an ephemeral port, see HttpServer::port()
-  std::size_t body_limit = 8 * 1024 * 1024;  // larger request bodies are answered 413
-  std::chrono::seconds read_timeout{30};     // for a whole request, and for an idle keep-alive connection
-  std::chrono::seconds write_timeout{30};    // for a whole response
+  std::string address = "127.0.0.1";  // an IPv4 or IPv6 address; "0.0.0.0" or "::" for every interface
+  unsigned short port = 0;            // 0: an ephemeral port, see HttpServer::port()
+  std::size_t body_limit = std::size_t{8} * 1024 * 1024;  // larger request bodies are answered 413
+  std::chrono::seconds read_timeout{30};   // for a whole request, and for an idle keep-alive connection
+  std::chrono::seconds write_timeout{30};  // for a whole response
 };
 
 // What a session does with each request: calls the handler; an exception from it, or a status outside 200..599,

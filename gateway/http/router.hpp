@@ -1,0 +1,47 @@
+// The gateway's routing table (README "What the service does", Endpoints): a request under the notification
+// prefix goes to the notification endpoint, whatever its method (HAPI PUTs, POSTs and DELETEs there); every other
+// route answers GET only (405 otherwise), and an unknown path is a 404, both as OperationOutcomes. Request in,
+// response out: tests call handle() without sockets.
+#pragma once
+
+#include <functional>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/metrics_endpoint.hpp"
+#include "gateway/http/probes.hpp"
+#include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/metrics.hpp"
+
+namespace gg::gateway {
+
+// What the routes answer from. The notification endpoint lives in ingress/, which includes http/: it comes in as
+// two callables, so that http/ never includes ingress/ (scripts/check-includes). Every reference must outlive the
+// router.
+struct RouterTargets {
+  std::function<bool(const HttpRequest&)> notification_matches;
+  HttpHandler notification_handle;
+  StateStore& store;
+  MetricsRegistry& metrics;
+  const Readiness& readiness;
+};
+
+class Router {
+ public:
+  explicit Router(RouterTargets targets);
+  Router(const Router&) = delete;  // handler() holds this router's address
+  Router& operator=(const Router&) = delete;
+
+  // Counts the request in gradient_gateway_http_requests_total and answers it. Called concurrently across
+  // connections: the targets are thread-safe.
+  HttpResponse handle(const HttpRequest& request);
+
+  // An HttpHandler that calls handle(), for the HttpServer; the router must outlive it.
+  HttpHandler handler();
+
+ private:
+  RouterTargets targets_;
+  Counter& requests_;
+  MetricsEndpoint metrics_endpoint_;
+};
+
+}  // namespace gg::gateway

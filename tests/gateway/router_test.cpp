@@ -1,0 +1,128 @@
+// The routing table: the notification endpoint first whatever the method, GET-only routes, and 404/405 as
+// OperationOutcomes. A fake notification endpoint stands in for ingress/.
+#include "gateway/http/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "fhir/json_codec.hpp"
+
+namespace gg::gateway {
+namespace {
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = StateStore::open(":memory:");
+    ASSERT_TRUE(opened) << opened.error();
+    store_ = std::move(*opened);
+    router_ = std::make_unique<Router>(
+        RouterTargets{[](const HttpRequest& request) { return path_of(request.target).substr(0, 7) == "/notify"; },
+                      [this](const HttpRequest& request) {
+                        notified_.push_back(request.method + " " + request.target);
+                        return HttpResponse{200, "", "", {}};
+                      },
+                      *store_, metrics_, readiness_});
+  }
+
+  HttpResponse send(std::string method, std::string target) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    return router_->handler()(request);
+  }
+
+  MetricsRegistry metrics_;
+  Readiness readiness_{false};
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Router> router_;
+  std::vector<std::string> notified_;
+};
+
+fhir::OperationOutcome outcome_of(const HttpResponse& response) {
+  EXPECT_EQ(response.content_type, kFhirJson);
+  auto decoded = fhir::decode_resource(response.body);
+  EXPECT_TRUE(decoded.ok()) << response.body;
+  if (!decoded.ok()) return {};
+  const auto* outcome = std::get_if<fhir::OperationOutcome>(&*decoded.value);
+  EXPECT_NE(outcome, nullptr) << response.body;
+  return outcome == nullptr ? fhir::OperationOutcome{} : *outcome;
+}
+
+TEST_F(RouterTest, NotificationsGoToTheEndpointWhateverTheirMethod) {
+  for (const char* method : {"PUT", "POST", "DELETE", "GET"}) {
+    EXPECT_EQ(send(method, "/notify/Observation/1").status, 200U) << method;
+  }
+  EXPECT_EQ(notified_, (std::vector<std::string>{"PUT /notify/Observation/1", "POST /notify/Observation/1",
+                                                 "DELETE /notify/Observation/1", "GET /notify/Observation/1"}));
+}
+
+TEST_F(RouterTest, AnythingButGetElsewhereIsA405OperationOutcome) {
+  for (const char* target : {"/healthz", "/admin/events", "/nowhere"}) {
+    const auto response = send("POST", target);
+    EXPECT_EQ(response.status, 405U) << target;
+    const auto outcome = outcome_of(response);
+    ASSERT_EQ(outcome.issue.size(), 1U);
+    EXPECT_EQ(outcome.issue[0].severity, "error");
+    EXPECT_EQ(outcome.issue[0].code, "not-supported");
+    EXPECT_EQ(outcome.issue[0].diagnostics, "only GET here");
+  }
+  EXPECT_TRUE(notified_.empty());
+}
+
+TEST_F(RouterTest, AnUnknownPathIsA404OperationOutcomeNamingThePathWithoutItsQuery) {
+  const auto response = send("GET", "/admin/nothing?x=1");
+  EXPECT_EQ(response.status, 404U);
+  const auto outcome = outcome_of(response);
+  ASSERT_EQ(outcome.issue.size(), 1U);
+  EXPECT_EQ(outcome.issue[0].severity, "error");
+  EXPECT_EQ(outcome.issue[0].code, "not-found");
+  EXPECT_EQ(outcome.issue[0].diagnostics, "no such endpoint: /admin/nothing");
+}
+
+TEST_F(RouterTest, RoutesMatchThePathWhateverTheQuery) {
+  EXPECT_EQ(send("GET", "/healthz?verbose=1").body, R"({"status":"up"})");
+  EXPECT_EQ(send("GET", "/admin/events?type=Observation&id=1").body, R"({"events":[]})");
+}
+
+TEST_F(RouterTest, ReadyzReportsTheStoreTheFhirServerAndTheSubscription) {
+  auto response = send("GET", "/readyz");
+  EXPECT_EQ(response.status, 503U);
+  EXPECT_EQ(response.body, R"({"status":"not-ready","stateStore":true,"fhirServer":false,"subscription":true})");
+  readiness_.set_fhir_reachable(true);
+  response = send("GET", "/readyz");
+  EXPECT_EQ(response.status, 200U);
+  EXPECT_EQ(response.body, R"({"status":"ready","stateStore":true,"fhirServer":true,"subscription":true})");
+}
+
+TEST_F(RouterTest, MetricsRefreshTheEventGaugesAndCountEveryRequest) {
+  IntakeEvent event;
+  event.resource_type = "Observation";
+  event.resource_id = "1";
+  event.version_id = "1";
+  event.received_at = "2026-11-25T10:00:00Z";
+  ASSERT_TRUE(store_->record_event(event).stored());
+  send("PUT", "/notify/Observation/1");
+  send("GET", "/nowhere");
+
+  const auto response = send("GET", "/metrics");
+  EXPECT_EQ(response.status, 200U);
+  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(response.body.find("# TYPE gradient_gateway_events gauge\n"), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("gradient_gateway_events{state=\"pending\"} 1\n"), std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find("gradient_gateway_events{state=\"dead\"} 0\n"), std::string::npos) << response.body;
+  // The scrape itself is counted before it renders.
+  EXPECT_NE(response.body.find("gradient_gateway_http_requests_total 3\n"), std::string::npos) << response.body;
+}
+
+TEST_F(RouterTest, AdminRoutesAnswerTheirOwnProblems) {
+  EXPECT_EQ(send("GET", "/admin/rejections?limit=0").status, 400U);
+  EXPECT_EQ(send("GET", "/admin/rejections?observation=Observation%2F1").status, 200U);
+  EXPECT_EQ(send("GET", "/admin/events?id=%zz").status, 400U);
+}
+
+}  // namespace
+}  // namespace gg::gateway
