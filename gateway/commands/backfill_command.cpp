@@ -15,7 +15,7 @@ namespace gg::gateway {
 int run_backfill(const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                  std::ostream& err) {
   AnalyzeSummary summary;
-  auto patients = analyse_inputs(knowledge, options, err, summary);
+  auto patients = analyze_inputs(knowledge, options, err, summary);
 
   boost::asio::io_context ioc;
   const auto client_options =
