@@ -102,7 +102,12 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   }
 
   auto due = store_.claim_due(format_instant(clock_.now()), kClaimBatch);
-  pending_.set(static_cast<double>(store_.counts().pending));
+  // The pending gauge changes when events are claimed and settled: counted again after a round that claimed
+  // something, not on every idle round (a GROUP BY over the whole event table).
+  if (!due.empty() || pending_stale_) {
+    pending_.set(static_cast<double>(store_.counts().pending));
+    pending_stale_ = !due.empty();
+  }
   if (due.empty()) co_return 0;
   const std::size_t claimed = due.size();
   co_await process(std::move(due));

@@ -85,6 +85,7 @@ class Pipeline {
   std::atomic<bool> stopped_{false};
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down
   std::chrono::steady_clock::time_point next_reconcile_{};
+  bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
 
   Counter& done_;
   Counter& retried_;
