@@ -209,6 +209,7 @@ int main(int argc, char** argv) {
   row("decode + analyse", analyze);
   row("decode + analyse + write back", write);
   std::printf("peak RSS: %.1f MB after generating the input, %.1f MB after the runs (%.2f x input size)\n",
-              rss_before / 1024.0, rss_after / 1024.0, (rss_after * 1024.0) / static_cast<double>(bytes));
+              static_cast<double>(rss_before) / 1024.0, static_cast<double>(rss_after) / 1024.0,
+              (static_cast<double>(rss_after) * 1024.0) / static_cast<double>(bytes));
   return 0;
 }

@@ -9,7 +9,9 @@ std::string hormone_code_list(const LoadedKnowledge& knowledge) {
   std::string list;
   for (const auto& [system, code] : knowledge.subscription_codes()) {
     if (!list.empty()) list += ',';
-    list += system + "|" + code;
+    list += system;
+    list += '|';
+    list += code;
   }
   return fhir::percent_encode(list);
 }

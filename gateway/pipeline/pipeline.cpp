@@ -27,7 +27,7 @@ constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
 
 }  // namespace
 
-Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
+Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& store, fhir::Client& client,
                    const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config,
                    int lookback_days, const Clock& clock, const Clock* as_of_clock)
     : strand_(boost::asio::make_strand(executor)),
@@ -340,7 +340,8 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   const std::string from = format_instant(since->utc - config_.reconcile_overlap);
   const std::string query = "code=" + hormone_code_list(knowledge_) + "&_lastUpdated=ge" +
                             fhir::percent_encode(from) + "&_sort=_lastUpdated&_count=200";
-  auto found = co_await client_.search("Observation", query);
+  // The entries' bytes as received are what is stored: no JSON round trip (issue 9, item 3).
+  auto found = co_await client_.search("Observation", query, 50, fhir::DecodeOptions{}, true);
   if (!found.ok()) {
     log(LogLevel::warn, "reconcile.failed", {{"error", found.error->message}});
     co_return;
@@ -348,12 +349,13 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   std::string newest = *cursor;
   auto newest_instant = since->utc;
   std::size_t recorded = 0;
-  for (const auto& resource : found.value->resources) {
-    const auto* observation = std::get_if<fhir::Observation>(&resource);
-    if (observation == nullptr) continue;
+  auto& resources = found.value->resources;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    const auto* observation = std::get_if<fhir::Observation>(&resources[i]);
+    if (observation == nullptr || i >= found.value->resource_json.size()) continue;
     auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
                                                    observation->subject.reference, IntakeSource::poll,
-                                                   format_instant(now), fhir::to_json(resource)});
+                                                   format_instant(now), std::move(found.value->resource_json[i])});
     if (outcome.kind == RecordOutcome::Kind::inserted) {
       ++recorded;
       reconciled_.inc();

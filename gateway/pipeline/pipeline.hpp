@@ -32,7 +32,7 @@ class Pipeline {
   // The client, the clocks and the rest are borrowed: they outlive the pipeline. The clock says when events are
   // due and stamps cursors and rejections; as_of_clock (default: the clock) is the as-of of every analysis
   // (`backfill --as-of` analyses as of another time while its due times stay real ones, which `serve` shares).
-  Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
+  Pipeline(const boost::asio::any_io_executor& executor, StateStore& store, fhir::Client& client,
            const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config, int lookback_days,
            const Clock& clock, const Clock* as_of_clock = nullptr);
 

@@ -363,12 +363,19 @@ boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::search(
-    std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/) {
+    std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/,
+    bool keep_json) {
   calls_.push_back({Interaction::search, type, query});
   if (auto error = scripted_failure(Interaction::search)) {
     co_return fhir::RestResult<fhir::SearchResult>{std::nullopt, std::move(error)};
   }
-  co_return find(store_, type, query);
+  auto found = find(store_, type, query);
+  // The fake holds decoded resources: the bytes it "sent" are their JSON.
+  if (found.ok() && keep_json) {
+    for (const auto& resource : found.value->resources)
+      found.value->resource_json.push_back(fhir::to_json(resource));
+  }
+  co_return found;
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transaction(const fhir::Bundle& bundle) {

@@ -541,7 +541,7 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
     fhir.after_commit([&io] { io.stop(); });  // the first commit is the last thing this process does
     auto pipeline = std::make_unique<Pipeline>(io.get_executor(), *store, fhir, shipped_knowledge(), metrics,
                                                config, 30, clock);
-    boost::asio::co_spawn(io, pipeline->run_until_idle(), [](std::exception_ptr) {});
+    boost::asio::co_spawn(io, pipeline->run_until_idle(), [](const std::exception_ptr&) {});
     io.run();
     ASSERT_EQ(fhir.committed_transactions().size(), 1u);
     written_first = fhir.all("Observation").size() + fhir.all("RiskAssessment").size();
