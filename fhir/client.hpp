@@ -68,6 +68,9 @@ struct TypedRead {
 struct SearchResult {
   std::vector<Resource> resources;
   std::vector<DecodeIssue> skipped;  // issues of entries left out (paths name the entry), never their content
+  // Only when the search was asked to keep them: each resource as the bytes it arrived as, parallel to
+  // `resources`, for a caller that stores what it fetched without serialising it again.
+  std::vector<std::string> resource_json;
 };
 
 class Client {
@@ -80,9 +83,11 @@ class Client {
   // GET [type]?[query] (R4 section 3.1.1), following Bundle.link "next" until there is none or max_pages pages
   // were read (0 is taken as 1); every page's entries' resources in order. An entry whose resource did not decode
   // is left out and reported in SearchResult::skipped. `decode_options` filters as decode_bundle does.
+  // keep_json: also fill SearchResult::resource_json.
   virtual boost::asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query,
                                                                   std::size_t max_pages = 50,
-                                                                  DecodeOptions decode_options = {}) = 0;
+                                                                  DecodeOptions decode_options = {},
+                                                                  bool keep_json = false) = 0;
 
   // POST [base] with a transaction Bundle (R4 section 3.1.0.11): all entries succeed or none do. Returns the
   // transaction-response Bundle.

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "fhir/bundle_entry_json.hpp"
 #include "fhir/connection_pool.hpp"
 #include "fhir/http_connection.hpp"
 #include "fhir/url.hpp"
@@ -291,7 +292,7 @@ struct RestClient::Impl {
 
   static asio::awaitable<RestResult<SearchResult>> search(std::shared_ptr<Impl> self, std::string type,
                                                           std::string query, std::size_t max_pages,
-                                                          DecodeOptions decode_options) {
+                                                          DecodeOptions decode_options, bool keep_json) {
     using Resources = SearchResult;
     if (!valid_type(type)) {
       co_return failure<Resources>(RestErrc::invalid_request, "search: invalid resource type");
@@ -304,7 +305,9 @@ struct RestClient::Impl {
       auto result = co_await send(self, "GET", target, {}, {});
       if (!result) co_return failure_in<Resources>(what, result.error());
       if (result->status / 100 != 2) co_return failure<Resources>(status_error(what, *result));
-      auto bundle = decode_bundle(result->body, decode_options);
+      std::vector<std::string> entry_json;
+      auto bundle =
+          decode_bundle_keeping_entry_json(result->body, decode_options, keep_json ? &entry_json : nullptr);
       if (!bundle.ok()) {
         co_return failure<Resources>(RestErrc::invalid_response,
                                      what + ": the Bundle did not decode: " + describe_errors(bundle.issues));
@@ -313,8 +316,12 @@ struct RestClient::Impl {
       for (auto& issue : bundle.issues) {
         if (issue.severity != DecodeIssue::Severity::warning) found.skipped.push_back(std::move(issue));
       }
-      for (auto& entry : bundle.value->entry) {
-        if (entry.resource) found.resources.push_back(std::move(*entry.resource));
+      for (std::size_t i = 0; i < bundle.value->entry.size(); ++i) {
+        auto& entry = bundle.value->entry[i];
+        if (!entry.resource) continue;
+        found.resources.push_back(std::move(*entry.resource));
+        if (keep_json)
+          found.resource_json.push_back(i < entry_json.size() ? std::move(entry_json[i]) : std::string());
       }
       // Paging (R4 section 3.1.1.5.6): the server's "next" link, followed verbatim; send() keeps it on our origin.
       const auto& links = bundle.value->link;
@@ -386,8 +393,8 @@ boost::asio::awaitable<RestResult<ReadResult>> RestClient::read_resource(std::st
 
 boost::asio::awaitable<RestResult<SearchResult>> RestClient::search(std::string type, std::string query,
                                                                     std::size_t max_pages,
-                                                                    DecodeOptions decode_options) {
-  return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options));
+                                                                    DecodeOptions decode_options, bool keep_json) {
+  return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json);
 }
 
 boost::asio::awaitable<RestResult<Bundle>> RestClient::transaction(const Bundle& bundle) {

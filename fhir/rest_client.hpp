@@ -69,7 +69,8 @@ class RestClient final : public Client {
   // GET [type]?[query], following Bundle.link "next"; non-2xx pages and pages that are no Bundle are errors.
   boost::asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query,
                                                           std::size_t max_pages = 50,
-                                                          DecodeOptions decode_options = {}) override;
+                                                          DecodeOptions decode_options = {},
+                                                          bool keep_json = false) override;
 
   // POST [base] with a transaction Bundle; returns the transaction-response Bundle.
   boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle) override;

@@ -5,7 +5,7 @@
 
 #include "analytics/analysis.hpp"
 #include "gateway/commands/input_reader.hpp"
-#include "gateway/pipeline/pipeline.hpp"
+#include "gateway/pipeline/patient_analysis.hpp"
 #include "gateway/pipeline/rejections.hpp"
 #include "gateway/pipeline/write_back.hpp"
 
@@ -23,7 +23,7 @@ void report(std::ostream& err, fhir::OperationOutcome outcome) {
 
 }  // namespace
 
-std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary) {
   std::map<std::string, std::vector<fhir::Observation>> observations;   // by subject reference, sorted
   std::map<std::string, fhir::Patient> patients;                        // by "Patient/id"
@@ -65,13 +65,15 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
   for (auto& [subject, uses] : medications) fhir::resolve_medication_references(uses, named_medications);
 
   std::vector<PatientWriteBack> written_back;
-  for (const auto& [subject, results] : observations) {
-    analytics::PatientFacts facts;
+  for (auto& [subject, results] : observations) {
+    PatientContext context;
     if (auto found = patients.find(subject); found != patients.end())
-      facts = analytics::patient_facts(found->second);
-    facts.reference = subject;
-    const auto& used = medications[subject];
-    auto analysis = analytics::analyze(facts, results, used, knowledge.knowledge, options.as_of);
+      context.facts = analytics::patient_facts(found->second);
+    context.facts.reference = subject;
+    context.observations = std::move(results);
+    if (auto used = medications.find(subject); used != medications.end())
+      context.medications = std::move(used->second);
+    auto [analysis, written] = analyze_patient(context, knowledge, options.as_of);
     summary.hormone_results += analysis.measurements.size();
     summary.skipped += analysis.skipped;
     if (analysis.skipped > 0) summary.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;
@@ -80,10 +82,6 @@ std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, c
       ++summary.rejected;
       report(err, rejection_outcome(rejected));
     }
-    if (subject.rfind("Patient/", 0) != 0) continue;  // write-back needs a Patient subject
-    auto written = write_back_entries(
-        analysis, WriteBackContext{subject, format_instant(options.as_of), knowledge.rule_set_id,
-                                   knowledge.rule_set_version, GG_VERSION});
     summary.written += written.size();
     if (!written.empty()) written_back.push_back({subject, std::move(written)});
   }
@@ -111,7 +109,7 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                 std::ostream& err, AnalyzeSummary* summary_out) {
   AnalyzeSummary summary;
   std::vector<fhir::BundleEntry> entries;
-  for (auto& patient : analyse_inputs(knowledge, options, err, summary)) {
+  for (auto& patient : analyze_inputs(knowledge, options, err, summary)) {
     for (auto& entry : patient.entries) entries.push_back(std::move(entry));
   }
 

@@ -40,7 +40,7 @@ struct PatientWriteBack {
 
 // Reads every input, analyses each patient, and returns the write-back per patient (patients without anything to
 // write are left out). Rejected inputs are reported on err as OperationOutcome lines and counted in summary.
-std::vector<PatientWriteBack> analyse_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary);
 
 // "analyze: read 12, hormone results 4, skipped 7 (Observation (not a hormone) 5, Patient 2), rejected 1, ..."

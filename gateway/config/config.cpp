@@ -148,6 +148,10 @@ const std::vector<KeySpec>& key_specs() {
       {"pipeline", "reconcile_overlap_s", Kind::integer, "120",
        "how far each catch-up search reaches behind the newest lastUpdated seen (slow commits, clock skew)",
        int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_overlap = std::chrono::seconds(v); })},
+      {"pipeline", "claim_lease_s", Kind::integer, "300",
+       "how long backfill holds the events it records or claims before serve may take them over (it renews "
+       "the lease while it works; longer than one batch of patients takes)",
+       int_in(1, 86400, [](Config& c, long long v) { c.pipeline.claim_lease = std::chrono::seconds(v); })},
       {"logging", "level", Kind::text, "info", "error | warn | info | debug",
        [](Config& c, const std::string& v) -> std::string {
          if (v != "error" && v != "warn" && v != "info" && v != "debug")

@@ -56,6 +56,9 @@ struct PipelineConfig {
   // start, so one that commits after a search would otherwise be missed; it also absorbs clock skew between the
   // gateway and the server. What is seen twice is collapsed by resource version.
   std::chrono::seconds reconcile_overlap{120};
+  // A process that claims events beside serve (backfill) holds them this long: serve's claim takes them only
+  // after it, so the two never process one event at once; if the holder dies, serve finishes them then.
+  std::chrono::seconds claim_lease{300};
 };
 
 struct LoggingConfig {

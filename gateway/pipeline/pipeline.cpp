@@ -12,6 +12,8 @@
 #include "analytics/date_time.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
+#include "gateway/pipeline/patient_analysis.hpp"
+#include "gateway/pipeline/patient_context.hpp"
 #include "gateway/pipeline/rejections.hpp"
 #include "gateway/pipeline/retraction.hpp"
 #include "gateway/pipeline/write_back.hpp"
@@ -23,26 +25,11 @@ namespace {
 constexpr std::size_t kClaimBatch = 200;
 constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
 
-// A failure worth retrying: no answer, or an answer that says "later" (5xx, 408, 429).
-bool transient(const fhir::RestError& error) {
-  if (error.http_status == 0) return true;
-  return error.http_status >= 500 || error.http_status == 408 || error.http_status == 429;
-}
-
-std::string code_list(const LoadedKnowledge& knowledge) {
-  std::string list;
-  for (const auto& [system, code] : knowledge.subscription_codes()) {
-    if (!list.empty()) list += ',';
-    list += system + "|" + code;
-  }
-  return fhir::percent_encode(list);
-}
-
 }  // namespace
 
-Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
+Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& store, fhir::Client& client,
                    const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config,
-                   int lookback_days, const Clock& clock)
+                   int lookback_days, const Clock& clock, const Clock* as_of_clock)
     : strand_(boost::asio::make_strand(executor)),
       store_(store),
       client_(client),
@@ -50,6 +37,8 @@ Pipeline::Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhi
       config_(config),
       lookback_days_(lookback_days),
       clock_(clock),
+      as_of_clock_(as_of_clock != nullptr ? *as_of_clock : clock),
+      decode_options_(knowledge.decode_options()),
       wakeup_(strand_),
       done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
       retried_(metrics.counter("gradient_gateway_events_retried_total",
@@ -113,14 +102,24 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   }
 
   auto due = store_.claim_due(format_instant(clock_.now()), kClaimBatch);
-  pending_.set(static_cast<double>(store_.counts().pending));
+  // The pending gauge changes when events are claimed and settled: counted again after a round that claimed
+  // something, not on every idle round (a GROUP BY over the whole event table).
+  if (!due.empty() || pending_stale_) {
+    pending_.set(static_cast<double>(store_.counts().pending));
+    pending_stale_ = !due.empty();
+  }
   if (due.empty()) co_return 0;
   const std::size_t claimed = due.size();
+  co_await process(std::move(due));
+  co_return claimed;
+}
 
+boost::asio::awaitable<void> Pipeline::process(std::vector<StoredEvent> events, std::chrono::seconds hold) {
+  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
   // Per-patient groups, in intake order of each patient's first event.
   std::vector<std::string> order;
   std::map<std::string, std::vector<StoredEvent>> by_patient;
-  for (auto& event : due) {
+  for (auto& event : events) {
     // The subject was taken from the one decode at intake (REST hook, topic bundle, reconcile): never re-derived.
     const std::string patient = event.patient;
     if (!by_patient.contains(patient)) order.push_back(patient);
@@ -128,21 +127,20 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   }
   for (const auto& patient : order) {
     if (stopped_) break;
-    const auto& events = by_patient[patient];
+    const auto& group = by_patient[patient];
     Outcome outcome;
     if (patient.rfind("Patient/", 0) != 0) {
       // Deletes and results without a Patient subject carry nothing to analyse here.
       outcome = {Outcome::Kind::done, {}};
-      log(LogLevel::info, "event.no-patient", {{"count", std::to_string(events.size())}});
+      log(LogLevel::info, "event.no-patient", {{"count", std::to_string(group.size())}});
     } else {
-      outcome = co_await process_patient(patient, events);
+      outcome = co_await process_patient(patient, group);
     }
-    for (const auto& event : events) settle(event, outcome);
+    for (const auto& event : group) settle(event, outcome, hold);
   }
-  co_return claimed;
 }
 
-void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
+void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold) {
   const std::string seq = std::to_string(event.seq);
   switch (outcome.kind) {
     case Outcome::Kind::done:
@@ -166,92 +164,31 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome) {
     return;
   }
   const auto backoff = config_.retry_initial_backoff * (1LL << std::min<std::int64_t>(attempts - 1, 16));
-  const auto next = clock_.now() + std::chrono::ceil<std::chrono::seconds>(backoff);
+  const auto next = clock_.now() + std::chrono::ceil<std::chrono::seconds>(backoff) + hold;
   if (store_.mark_retry(event.seq, format_instant(next), outcome.error)) retried_.inc();
   log(LogLevel::warn, "event.retry",
       {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
 }
 
-boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::string& patient,
-                                                                    const std::vector<StoredEvent>& events) {
-  const auto as_of = clock_.now();
-  const std::string patient_id = patient.substr(std::string_view("Patient/").size());
-
-  analytics::PatientFacts facts;
-  facts.reference = patient;
-  // A Patient the server does not hold (404, 410), or one that does not decode, leaves sex and age unknown.
-  auto read = co_await client_.read<fhir::Patient>(patient_id);
-  if (!read.has_value())
-    co_return Outcome{transient(read.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "read Patient: " + read.error().message};
-  if (read->resource) facts = analytics::patient_facts(*read->resource);
-  facts.reference = patient;
-
-  // The patient's recent hormone results: the context every gradient needs.
+boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& patient,
+                                                          const std::vector<StoredEvent>& events) {
+  const auto as_of = as_of_clock_.now();
   const auto since = as_of - std::chrono::days(lookback_days_);
-  const std::string query = "subject=" + fhir::percent_encode(patient) + "&code=" + code_list(knowledge_) +
-                            "&date=ge" + fhir::percent_encode(format_instant(since)) + "&_count=200";
-  auto found = co_await client_.search("Observation", query);
-  if (!found.has_value()) {
-    co_return Outcome{transient(found.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "search Observation: " + found.error().message};
-  }
-  if (!found->skipped.empty()) {
-    skipped_results_.inc(static_cast<double>(found->skipped.size()));
-    log(LogLevel::warn, "context.entries-skipped",
-        {{"patient", patient},
-         {"count", std::to_string(found->skipped.size())},
-         {"first", found->skipped.front().path + ": " + found->skipped.front().message}});
-  }
-  std::vector<fhir::Observation> observations;
-  for (auto& resource : found->resources) {
-    if (auto* observation = std::get_if<fhir::Observation>(&resource))
-      observations.push_back(std::move(*observation));
-  }
+  auto fetched = co_await fetch_context(client_, patient, since, knowledge_);
+  if (fetched.outcome.kind != Outcome::Kind::done) co_return fetched.outcome;
+  report_fetch(fetched, patient);
+  auto& context = fetched.context;
   // The notified versions too: the analysis keeps the highest version of each id.
   for (const auto& event : events) {
     if (event.payload.empty()) continue;
-    auto decoded = fhir::decode_resource(event.payload, knowledge_.decode_options());
+    auto decoded = fhir::decode_resource(event.payload, decode_options_);
     if (!decoded.ok()) continue;
-    if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value)) observations.push_back(*observation);
+    if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value))
+      context.observations.push_back(std::move(*observation));
   }
 
-  // The patient's hormone medications, for dose timing. A server that refuses a medication search (4xx: the type
-  // is not supported, or not allowed) leaves dose timing without it, logged and counted, never a failed event.
-  std::vector<fhir::MedicationUse> medications;
-  if (!knowledge_.knowledge.medications.medications.empty()) {
-    const std::string subject = "subject=" + fhir::percent_encode(patient);
-    const std::pair<std::string, std::string> searches[] = {
-        {"MedicationAdministration", subject + "&effective-time=ge" + fhir::percent_encode(format_instant(since)) +
-                                         "&_include=MedicationAdministration:medication&_count=200"},
-        {"MedicationStatement", subject + "&_include=MedicationStatement:medication&_count=200"},
-        {"MedicationRequest", subject + "&_include=MedicationRequest:medication&_count=200"}};
-    // A use that names a Medication resource brings it along (_include); its code identifies the medication.
-    std::vector<fhir::Medication> named;
-    for (const auto& [type, medication_query] : searches) {
-      auto uses = co_await client_.search(type, medication_query);
-      if (!uses.has_value()) {
-        if (transient(uses.error())) {
-          co_return Outcome{Outcome::Kind::retry, "search " + type + ": " + uses.error().message};
-        }
-        metrics_
-            .counter("gradient_gateway_context_medication_searches_refused_total",
-                     "Medication searches the FHIR server refused (4xx): dose timing went without that type",
-                     {{"type", type}})
-            .inc();
-        log(LogLevel::warn, "context.medications-unavailable",
-            {{"patient", patient}, {"type", type}, {"error", uses.error().message}});
-        continue;
-      }
-      for (auto& resource : uses->resources) {
-        if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) medications.push_back(std::move(*use));
-        if (auto* medication = std::get_if<fhir::Medication>(&resource)) named.push_back(std::move(*medication));
-      }
-    }
-    fhir::resolve_medication_references(medications, named);
-  }
-
-  auto analysis = analytics::analyze(facts, observations, medications, knowledge_.knowledge, as_of);
+  auto analyzed = analyze_patient(context, knowledge_, as_of);
+  const auto& analysis = analyzed.analysis;
   report_unusable(analysis, patient);
 
   // A result notified now as entered-in-error or cancelled retracts what was written from it (once: on its own
@@ -269,9 +206,7 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
     auto outcome = co_await retraction(patient, retracted, as_of, retractions);
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
-  auto entries =
-      write_back_entries(analysis, WriteBackContext{patient, format_instant(as_of), knowledge_.rule_set_id,
-                                                    knowledge_.rule_set_version, GG_VERSION});
+  auto& entries = analyzed.entries;
   log(LogLevel::info, "analysis.done",
       {{"patient", patient},
        {"measurements", std::to_string(analysis.measurements.size())},
@@ -279,7 +214,7 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
        {"resources", std::to_string(entries.size())}});
   if (entries.empty() && retractions.empty()) co_return Outcome{};
 
-  const bool analysed = !entries.empty();
+  const bool wrote_analysis = !entries.empty();
   std::map<std::string, std::size_t> retracted_by_type;
   for (const auto& entry : retractions) ++retracted_by_type[std::string(fhir::resource_type(*entry.resource))];
   entries.insert(entries.begin(), std::make_move_iterator(retractions.begin()),
@@ -287,13 +222,12 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   const auto bundle = transaction_bundle(std::move(entries));  // a local: see Client::read on GCC 12
   auto written = co_await client_.transaction(bundle);
   if (!written.has_value()) {
+    auto outcome = classify(written.error(), "write-back transaction");
     // 412: a resource to retract changed since it was read (If-Match); the next attempt reads it again.
-    const bool again =
-        transient(written.error()) || (!retracted_by_type.empty() && written.error().http_status == 412);
-    co_return Outcome{again ? Outcome::Kind::retry : Outcome::Kind::failed,
-                      "write-back transaction: " + written.error().message};
+    if (!retracted_by_type.empty() && written.error().http_status == 412) outcome.kind = Outcome::Kind::retry;
+    co_return outcome;
   }
-  if (analysed) written_.inc();
+  if (wrote_analysis) written_.inc();
   if (!retracted_by_type.empty()) {
     for (const auto& [type, count] : retracted_by_type) {
       metrics_
@@ -308,10 +242,29 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::process_patient(const std::s
   co_return Outcome{};
 }
 
-boost::asio::awaitable<Pipeline::Outcome> Pipeline::retraction(const std::string& patient,
-                                                               const std::vector<std::string>& retracted,
-                                                               std::chrono::sys_seconds as_of,
-                                                               std::vector<fhir::BundleEntry>& entries) {
+void Pipeline::report_fetch(const FetchedContext& fetched, const std::string& patient) {
+  if (!fetched.skipped.empty()) {
+    skipped_results_.inc(static_cast<double>(fetched.skipped.size()));
+    log(LogLevel::warn, "context.entries-skipped",
+        {{"patient", patient},
+         {"count", std::to_string(fetched.skipped.size())},
+         {"first", fetched.skipped.front().path + ": " + fetched.skipped.front().message}});
+  }
+  for (const auto& [type, error] : fetched.refused_medication_searches) {
+    metrics_
+        .counter("gradient_gateway_context_medication_searches_refused_total",
+                 "Medication searches the FHIR server refused (4xx): dose timing went without that type",
+                 {{"type", type}})
+        .inc();
+    log(LogLevel::warn, "context.medications-unavailable",
+        {{"patient", patient}, {"type", type}, {"error", error}});
+  }
+}
+
+boost::asio::awaitable<Outcome> Pipeline::retraction(const std::string& patient,
+                                                     const std::vector<std::string>& retracted,
+                                                     std::chrono::sys_seconds as_of,
+                                                     std::vector<fhir::BundleEntry>& entries) {
   // The gateway's own output about the patient: derived Observations by code system, the others by identifier.
   const std::string subject = "subject=" + fhir::percent_encode(patient);
   const std::string ours = fhir::percent_encode(std::string(kWriteBackIdentifierSystem) + "|");
@@ -324,8 +277,7 @@ boost::asio::awaitable<Pipeline::Outcome> Pipeline::retraction(const std::string
   for (const auto& [type, query] : searches) {
     auto found = co_await client_.search(type, query);
     if (!found.has_value()) {
-      co_return Outcome{transient(found.error()) ? Outcome::Kind::retry : Outcome::Kind::failed,
-                        "search " + type + " to retract: " + found.error().message};
+      co_return classify(found.error(), "search " + type + " to retract");
     }
     for (auto& resource : found->resources) written.push_back(std::move(resource));
   }
@@ -386,9 +338,10 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   // ge and an overlap, never gt the cursor: a result updated in the cursor's second, or by a transaction that
   // started before the last search and committed after it, is found again; its version is already recorded.
   const std::string from = format_instant(since->utc - config_.reconcile_overlap);
-  const std::string query = "code=" + code_list(knowledge_) + "&_lastUpdated=ge" + fhir::percent_encode(from) +
-                            "&_sort=_lastUpdated&_count=200";
-  auto found = co_await client_.search("Observation", query);
+  const std::string query = "code=" + hormone_code_list(knowledge_) + "&_lastUpdated=ge" +
+                            fhir::percent_encode(from) + "&_sort=_lastUpdated&_count=200";
+  // The entries' bytes as received are what is stored: no JSON round trip (issue 9, item 3).
+  auto found = co_await client_.search("Observation", query, 50, fhir::DecodeOptions{}, true);
   if (!found.has_value()) {
     log(LogLevel::warn, "reconcile.failed", {{"error", found.error().message}});
     co_return;
@@ -396,12 +349,13 @@ boost::asio::awaitable<void> Pipeline::reconcile() {
   std::string newest = *cursor;
   auto newest_instant = since->utc;
   std::size_t recorded = 0;
-  for (const auto& resource : found->resources) {
-    const auto* observation = std::get_if<fhir::Observation>(&resource);
-    if (observation == nullptr) continue;
+  auto& resources = found->resources;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    const auto* observation = std::get_if<fhir::Observation>(&resources[i]);
+    if (observation == nullptr || i >= found->resource_json.size()) continue;
     auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
                                                    observation->subject.reference, IntakeSource::poll,
-                                                   format_instant(now), fhir::to_json(resource)});
+                                                   format_instant(now), std::move(found->resource_json[i])});
     if (outcome.kind == RecordOutcome::Kind::inserted) {
       ++recorded;
       reconciled_.inc();

@@ -19,6 +19,8 @@
 #include "fhir/client.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/outcome.hpp"
+#include "gateway/pipeline/patient_context.hpp"
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
@@ -27,11 +29,12 @@ namespace gg::gateway {
 
 class Pipeline {
  public:
-  // The client, the clock and the rest are borrowed: they outlive the pipeline. The clock says when events are
-  // due, stamps cursors and is the as-of of every analysis.
-  Pipeline(boost::asio::any_io_executor executor, StateStore& store, fhir::Client& client,
+  // The client, the clocks and the rest are borrowed: they outlive the pipeline. The clock says when events are
+  // due and stamps cursors and rejections; as_of_clock (default: the clock) is the as-of of every analysis
+  // (`backfill --as-of` analyses as of another time while its due times stay real ones, which `serve` shares).
+  Pipeline(const boost::asio::any_io_executor& executor, StateStore& store, fhir::Client& client,
            const LoadedKnowledge& knowledge, MetricsRegistry& metrics, PipelineConfig config, int lookback_days,
-           const Clock& clock);
+           const Clock& clock, const Clock* as_of_clock = nullptr);
 
   // Thread-safe: a new event is due (reconcile: also run the catch-up search soon).
   void wake(bool reconcile = false);
@@ -47,11 +50,14 @@ class Pipeline {
   // step() until nothing is due at the clock's now (events waiting for a later retry stay pending).
   boost::asio::awaitable<void> run_until_idle();
 
+  // Processes events the caller claimed (step() claims the due ones; backfill claims its own under a lease):
+  // groups them by patient, analyses each patient once and settles every event (done, failed, dead, or pending
+  // with a backoff). A retry's next attempt is put `hold` later still: the claimer's head start over `serve`,
+  // whose claim_due takes it only then (see EventQueue::claim_leased).
+  boost::asio::awaitable<void> process(std::vector<StoredEvent> events,
+                                       std::chrono::seconds hold = std::chrono::seconds(0));
+
  private:
-  struct Outcome {
-    enum class Kind { done, retry, failed } kind = Kind::done;
-    std::string error;
-  };
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   boost::asio::awaitable<void> reconcile();
@@ -60,9 +66,11 @@ class Pipeline {
   boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
                                              std::chrono::sys_seconds as_of,
                                              std::vector<fhir::BundleEntry>& entries);
+  // Counts and logs what the context fetch left out.
+  void report_fetch(const FetchedContext& fetched, const std::string& patient);
   // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
   void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
-  void settle(const StoredEvent& event, const Outcome& outcome);
+  void settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   StateStore& store_;
@@ -71,10 +79,13 @@ class Pipeline {
   PipelineConfig config_;
   int lookback_days_;
   const Clock& clock_;
+  const Clock& as_of_clock_;
+  fhir::DecodeOptions decode_options_;  // the knowledge's, built once
   boost::asio::steady_timer wakeup_;
   std::atomic<bool> stopped_{false};
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down
   std::chrono::steady_clock::time_point next_reconcile_{};
+  bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
 
   Counter& done_;
   Counter& retried_;

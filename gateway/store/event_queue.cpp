@@ -1,5 +1,7 @@
 #include "gateway/store/event_queue.hpp"
 
+#include <algorithm>
+
 #include "gateway/store/connection.hpp"
 #include "gateway/store/part_impl.hpp"
 #include "gateway/store/sqlite.hpp"
@@ -34,7 +36,7 @@ StoredEvent read_event(const sqlite::Statement& row) {
 struct store::EventQueueStatements {
   sqlite::Statement begin, commit, rollback;
   sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
-  sqlite::Statement claim_due, mark, find_event, find_events_of, counts;
+  sqlite::Statement claim_due, claim_leased, renew_lease, mark, find_event, find_events_of, counts;
 
   sqlite::Status prepare(sqlite::Database& db) {
     const std::string columns = kEventColumns;
@@ -47,13 +49,23 @@ struct store::EventQueueStatements {
               "AND state <> 'pending'"},
              {&insert_event,
               "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
-              "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6) "
+              "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?6)) "
               "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
              {&find_duplicate,
               "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
              {&claim_due, "SELECT " + columns +
                               " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
                               "ORDER BY seq LIMIT ?2"},
+             // One statement, so that of two processes claiming the same event only one sees it still due.
+             {&claim_leased,
+              "UPDATE event SET next_attempt_at = ?4 WHERE seq IN (SELECT seq FROM event "
+              "WHERE state = 'pending' AND source = ?1 AND (next_attempt_at <= ?2 OR "
+              "(version_id = ?3 AND next_attempt_at <= ?4)) ORDER BY seq LIMIT ?5) "
+              "RETURNING " +
+                  columns},
+             {&renew_lease,
+              "UPDATE event SET next_attempt_at = ?3 WHERE state = 'pending' AND source = ?1 "
+              "AND version_id = ?2 AND next_attempt_at < ?3"},
              // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
              {&mark,
               "UPDATE event SET state = ?2, attempts = attempts + 1, "
@@ -69,6 +81,10 @@ struct store::EventQueueStatements {
 template class store::Part<store::EventQueueStatements>;
 
 RecordOutcome EventQueue::record(const IntakeEvent& event) {
+  return record(event, {});
+}
+
+RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& leased_until) {
   const std::lock_guard lock(connection_.mutex);
   auto& db = *connection_.db;
   auto& s = *statements_;
@@ -102,7 +118,8 @@ RecordOutcome EventQueue::record(const IntakeEvent& event) {
     if (insert.bind(1, event.resource_type) != SQLITE_OK || insert.bind(2, event.resource_id) != SQLITE_OK ||
         insert.bind(3, event.version_id) != SQLITE_OK || insert.bind(4, event.patient) != SQLITE_OK ||
         insert.bind(5, to_string(event.source)) != SQLITE_OK || insert.bind(6, event.received_at) != SQLITE_OK ||
-        insert.bind(7, event.payload) != SQLITE_OK) {
+        insert.bind(7, event.payload) != SQLITE_OK ||
+        (!leased_until.empty() && insert.bind(8, leased_until) != SQLITE_OK)) {
       return fail();
     }
     const int rc = insert.step();
@@ -144,6 +161,44 @@ std::vector<StoredEvent> EventQueue::claim_due(const std::string& now_iso, std::
     return {};
   }
   return events;
+}
+
+std::vector<StoredEvent> EventQueue::claim_leased(IntakeSource source, const std::string& run_version,
+                                                  const std::string& now_iso, const std::string& leased_until,
+                                                  std::size_t limit) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& claim = statements_->claim_leased;
+  const sqlite::Statement::Use use(claim);
+  std::vector<StoredEvent> events;
+  claim.bind(1, to_string(source));
+  claim.bind(2, now_iso);
+  claim.bind(3, run_version);
+  claim.bind(4, leased_until);
+  claim.bind(5, static_cast<std::int64_t>(limit));
+  int rc = SQLITE_ROW;
+  while ((rc = claim.step()) == SQLITE_ROW) events.push_back(read_event(claim));
+  if (rc != SQLITE_DONE) {
+    store::log_failure("claim_leased", connection_.db->last_error());
+    return {};
+  }
+  // RETURNING gives rows in no promised order; intake order is the pipeline's.
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  return events;
+}
+
+bool EventQueue::renew_lease(IntakeSource source, const std::string& run_version,
+                             const std::string& leased_until) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& renew = statements_->renew_lease;
+  const sqlite::Statement::Use use(renew);
+  renew.bind(1, to_string(source));
+  renew.bind(2, run_version);
+  renew.bind(3, leased_until);
+  if (renew.step() != SQLITE_DONE) {
+    store::log_failure("renew_lease", connection_.db->last_error());
+    return false;
+  }
+  return true;
 }
 
 bool EventQueue::mark(std::int64_t seq, EventState state, const std::string& next_attempt_at,

@@ -31,10 +31,31 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
   // An event without a version collapses with an earlier one only while that one is still pending: once it was
   // processed, a later "changed" without a version may be a new change (or a delete), so it is stored afresh.
   RecordOutcome record(const IntakeEvent& event);
+  // The same, for an event the recording process claims at once for itself: its first attempt is due only at
+  // leased_until, so claim_due (serve's) leaves it alone while the recorder works on it, and takes it over if the
+  // recorder dies. The recorder takes it with claim_leased.
+  RecordOutcome record(const IntakeEvent& event, const std::string& leased_until);
 
   // Up to limit pending events with next_attempt_at <= now, oldest (lowest seq) first. Marks nothing: there is
   // one claimer, and grouping by patient is the caller's. Empty also when the query failed (logged).
   std::vector<StoredEvent> claim_due(const std::string& now_iso, std::size_t limit);
+
+  // For a claimer beside serve (backfill): atomically takes up to `limit` pending events of `source` and extends
+  // their lease to leased_until (the new next_attempt_at), returning them in intake order. It takes
+  //   - its own run's events (version_id == run_version) whose next_attempt_at <= leased_until: a retry of its own
+  //     is stored one lease later than its backoff (Pipeline::process's hold), so the run takes it when the
+  //     backoff ends while claim_due only sees it a lease later: the run has that head start over serve;
+  //   - any event of `source` whose next_attempt_at <= now: one whose claimer died and whose lease ran out.
+  // One UPDATE ... RETURNING: of two processes claiming the same event, only one gets it. Empty also when the
+  // update failed (logged).
+  std::vector<StoredEvent> claim_leased(IntakeSource source, const std::string& run_version,
+                                        const std::string& now_iso, const std::string& leased_until,
+                                        std::size_t limit);
+
+  // Keeps the run's pending events (version_id == run_version) leased: moves next_attempt_at up to leased_until
+  // where it is earlier. Which of them claim_leased takes at a given time does not change; claim_due sees none of
+  // them before leased_until. false when the update failed (logged).
+  bool renew_lease(IntakeSource source, const std::string& run_version, const std::string& leased_until);
 
   // Transitions out of pending; each counts one attempt. false when the event is unknown, not pending, or the
   // update failed (logged): the event then stays pending and will be claimed again.

@@ -34,6 +34,20 @@ class ManualClock final : public Clock {
   std::atomic<std::chrono::seconds::rep> now_;
 };
 
+// Another clock moved by a fixed offset: it advances with the other one. `backfill --as-of` analyses as of a given
+// instant with it (the offset from the real now at start) while its due times stay on the real clock.
+class OffsetClock final : public Clock {
+ public:
+  OffsetClock(const Clock& base, std::chrono::seconds offset) : base_(base), offset_(offset) {}
+  // Reads `at` when base reads `base_now`.
+  static OffsetClock reading(const Clock& base, std::chrono::sys_seconds at) { return {base, at - base.now()}; }
+  std::chrono::sys_seconds now() const override { return base_.now() + offset_; }
+
+ private:
+  const Clock& base_;
+  std::chrono::seconds offset_;
+};
+
 // "2026-11-25T21:04:05Z": the one timestamp format of the state store and of written instants.
 std::string format_instant(std::chrono::sys_seconds time);
 

@@ -655,5 +655,32 @@ TEST(RestClientInteractions, UpdatePutsToTypeAndIdWithIfMatchAndCreatePostsToTyp
   EXPECT_EQ((*seen)[1].count(http::field::if_match), 0u);
 }
 
+// keep_json (reconcile stores what it fetched): each resource's bytes exactly as the page carried them, across
+// pages, parallel to the decoded resources; an entry that did not decode is in neither.
+TEST(RestClientInteractions, SearchKeepsEachResourcesBytesAcrossPagesWhenAsked) {
+  asio::io_context io;
+  auto seen = std::make_shared<std::vector<ServerRequest>>();
+  const std::string first =
+      R"({ "resourceType" : "Observation",  "id":"a", "status":"final", "code":{"text":"a"}})";
+  const std::string second = R"({"resourceType":"Observation","id":"b","status":"final","code":{"text":"b"} })";
+  const std::string next = "Observation?page=2";  // relative to the base: followed verbatim
+  RawServer server(
+      io, scripted({{200, R"({"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":")" +
+                              next + R"("}],"entry":[{"resource":)" + first +
+                              R"(},{"resource":{"resourceType":"Observation","id":1}}]})"},
+                    {200, R"({"resourceType":"Bundle","type":"searchset","entry":[{"fullUrl":"x","resource":)" +
+                              second + "}]}"}},
+                   seen));
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<SearchResult> kept;
+  run(io, [&]() -> asio::awaitable<void> {
+    kept = co_await client.search("Observation", "code=x", 50, DecodeOptions{}, true);
+  });
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->resources.size(), 2u) << (kept->skipped.empty() ? "" : kept->skipped[0].message);
+  EXPECT_EQ(kept->resource_json, (std::vector<std::string>{first, second}));
+  EXPECT_FALSE(kept->skipped.empty());  // the entry whose id is a number
+}
+
 }  // namespace
 }  // namespace gg::fhir

@@ -35,7 +35,7 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
   AnalyzeOptions options{{kPanel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyse_inputs(*loaded.knowledge, options, err, summary);
+  const auto written = analyze_inputs(*loaded.knowledge, options, err, summary);
   ASSERT_EQ(written.size(), 1u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
 
@@ -94,10 +94,10 @@ TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACar
 // samples of Phillips AC et al., Eur J Endocrinol 2010;163:285-292).
 const std::string kMidnight = std::string(GG_SOURCE_DIR) + "/tests/data/patients/midnight-cortisol-dheas.json";
 
-std::vector<PatientWriteBack> analyse_file(const LoadedKnowledge& knowledge, const std::string& file,
+std::vector<PatientWriteBack> analyze_file(const LoadedKnowledge& knowledge, const std::string& file,
                                            AnalyzeSummary& summary, std::ostream& err) {
   AnalyzeOptions options{{file}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
-  return analyse_inputs(knowledge, options, err, summary);
+  return analyze_inputs(knowledge, options, err, summary);
 }
 
 bool has_code(const std::vector<PatientWriteBack>& written, std::string_view code) {
@@ -115,7 +115,7 @@ TEST(AnalyzeCommand, MidnightSerumCortisolWithAMorningDheasGivesNoCortisolDheasR
   ASSERT_TRUE(loaded.knowledge);
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyse_file(*loaded.knowledge, kMidnight, summary, err);
+  const auto written = analyze_file(*loaded.knowledge, kMidnight, summary, err);
   EXPECT_EQ(summary.hormone_results, 2u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
   EXPECT_FALSE(has_code(written, "cortisol-dheas-ratio"));
@@ -132,7 +132,7 @@ TEST(AnalyzeCommand, MidnightCortisolFormsNoRatioEvenWithAWholeDayWindow) {
   }
   AnalyzeSummary summary;
   std::ostringstream err;
-  EXPECT_FALSE(has_code(analyse_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+  EXPECT_FALSE(has_code(analyze_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
 
   for (auto& rule : loaded.knowledge->knowledge.rules.ratios) {
     if (rule.code == "cortisol-dheas-ratio") {
@@ -140,7 +140,7 @@ TEST(AnalyzeCommand, MidnightCortisolFormsNoRatioEvenWithAWholeDayWindow) {
       rule.numerator_clock.reset();
     }
   }
-  EXPECT_TRUE(has_code(analyse_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+  EXPECT_TRUE(has_code(analyze_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
 }
 
 // tests/data/patients/cortisol-dheas-pair.json: cortisol and DHEA-S both drawn at 07:45+01:00, a morning draw.
@@ -150,7 +150,7 @@ TEST(AnalyzeCommand, MorningCortisolAndDheasStillFormTheRatio) {
   AnalyzeSummary summary;
   std::ostringstream err;
   const auto written =
-      analyse_file(*loaded.knowledge, std::string(GG_SOURCE_DIR) + "/tests/data/patients/cortisol-dheas-pair.json",
+      analyze_file(*loaded.knowledge, std::string(GG_SOURCE_DIR) + "/tests/data/patients/cortisol-dheas-pair.json",
                    summary, err);
   EXPECT_TRUE(has_code(written, "cortisol-dheas-ratio")) << err.str();
 }
@@ -175,7 +175,7 @@ TEST(AnalyzeCommand, SerumCortisolDaySeriesPrintsTheSerumCosinor) {
 
   AnalyzeSummary summary;
   std::ostringstream err2;
-  const auto written = analyse_inputs(*loaded.knowledge, options, err2, summary);
+  const auto written = analyze_inputs(*loaded.knowledge, options, err2, summary);
   ASSERT_EQ(written.size(), 1u) << err2.str();
   std::map<std::string, double> values;
   for (const auto& entry : written[0].entries) {
@@ -217,7 +217,7 @@ TEST(AnalyzeCommand, TestosteroneGelDrawnFourHoursAfterApplicationIsAssessedWith
   AnalyzeOptions options{{kGel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyse_inputs(*loaded.knowledge, options, err, summary);
+  const auto written = analyze_inputs(*loaded.knowledge, options, err, summary);
   ASSERT_EQ(written.size(), 1u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
 

@@ -361,12 +361,18 @@ boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::search(
-    std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/) {
+    std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/,
+    bool keep_json) {
   calls_.push_back({Interaction::search, type, query});
   if (auto error = scripted_failure(Interaction::search)) {
     co_return fhir::RestResult<fhir::SearchResult>(boost::system::in_place_error, std::move(*error));
   }
-  co_return find(store_, type, query);
+  auto found = find(store_, type, query);
+  // The fake holds decoded resources: the bytes it "sent" are their JSON.
+  if (found.has_value() && keep_json) {
+    for (const auto& resource : found->resources) found->resource_json.push_back(fhir::to_json(resource));
+  }
+  co_return found;
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transaction(const fhir::Bundle& bundle) {

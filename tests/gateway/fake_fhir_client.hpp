@@ -68,9 +68,10 @@ class FakeFhirClient final : public fhir::Client {
 
   boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> read_resource(std::string type,
                                                                            std::string id) override;
-  boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> search(
-      std::string type, std::string query, std::size_t max_pages = 50,
-      fhir::DecodeOptions decode_options = {}) override;
+  boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> search(std::string type, std::string query,
+                                                                      std::size_t max_pages = 50,
+                                                                      fhir::DecodeOptions decode_options = {},
+                                                                      bool keep_json = false) override;
   boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> transaction(const fhir::Bundle& bundle) override;
   boost::asio::awaitable<fhir::RestResult<fhir::Resource>> create(const fhir::Resource& resource) override;
   boost::asio::awaitable<fhir::RestResult<fhir::Resource>> update(const fhir::Resource& resource,

@@ -78,6 +78,7 @@ class PipelineTest : public ::testing::Test {
   PipelineTest() : store_(open_store(":memory:")) {
     config_.max_attempts = 4;
     config_.retry_initial_backoff = 1000ms;
+    config_.claim_lease = 300s;
   }
 
   std::unique_ptr<Pipeline> make_pipeline(StateStore& store) {
@@ -109,6 +110,33 @@ class PipelineTest : public ::testing::Test {
                                                  format_instant(clock_.now()), fhir::to_json(*resource)});
     EXPECT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
     return outcome.seq;
+  }
+
+  // What backfill records for a patient: an event of its own run, leased to it for config_.claim_lease.
+  std::int64_t record_backfill(const std::string& patient_id, const std::string& run) {
+    auto outcome = store_->events().record(IntakeEvent{"Patient",
+                                                       patient_id,
+                                                       run,
+                                                       "Patient/" + patient_id,
+                                                       IntakeSource::backfill,
+                                                       format_instant(clock_.now()),
+                                                       {}},
+                                           format_instant(clock_.now() + config_.claim_lease));
+    EXPECT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
+    return outcome.seq;
+  }
+  // What backfill does each round: claim the run's due events (and expired ones) under a new lease, process them.
+  std::size_t claim_and_process(const std::string& run) {
+    auto claimed = store_->events().claim_leased(IntakeSource::backfill, run, format_instant(clock_.now()),
+                                                 format_instant(clock_.now() + config_.claim_lease), 100);
+    const auto count = claimed.size();
+    if (claimed.empty()) return 0;
+    auto done = boost::asio::co_spawn(io_, pipeline().process(std::move(claimed), config_.claim_lease),
+                                      boost::asio::use_future);
+    io_.restart();
+    io_.run();
+    done.get();
+    return count;
   }
 
   StoredEvent event(std::int64_t seq) {
@@ -394,6 +422,95 @@ TEST_F(PipelineTest, ReconcileThatFailsKeepsTheCursor) {
   EXPECT_EQ(store_->cursor(std::string(kCursor)), format_instant(kStart - 1h));
 }
 
+// Backfill (issue 9, item 3): one event per patient, naming no Observation, leased to the backfill run that
+// recorded it; the pipeline analyses the patient from what the server holds, as for a notification.
+TEST_F(PipelineTest, ABackfillEventIsAnalysedFromTheServerAndServeLeavesItAloneWhileLeased) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto seq = record_backfill("qs-a", "backfill-1");
+  run_until_idle();  // serve's claim: the event is not due before its lease ends
+  EXPECT_EQ(event(seq).state, EventState::pending);
+  EXPECT_EQ(event(seq).attempts, 0);
+  EXPECT_EQ(fhir_.count(Interaction::transaction), 0u);
+
+  EXPECT_EQ(claim_and_process("backfill-1"), 1u);
+  EXPECT_EQ(event(seq).state, EventState::done);
+  ASSERT_EQ(fhir_.committed_transactions().size(), 1u);
+  const auto ratios = derived();
+  ASSERT_EQ(ratios.size(), 1u);
+  EXPECT_TRUE(derived_from(ratios[0], "Observation/qs-a-1"));
+  EXPECT_TRUE(derived_from(ratios[0], "Observation/qs-a-2"));
+  EXPECT_EQ(of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment")).size(), 1u);
+  EXPECT_EQ(claim_and_process("backfill-1"), 0u);
+}
+
+TEST_F(PipelineTest, ABackfillEventIsRetriedWithBackoffOn5xxAndServeGetsItOnlyALeaseLater) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.fail_next(Interaction::transaction, 2, FakeFailure{503});
+  const auto seq = record_backfill("qs-a", "backfill-1");
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    EXPECT_EQ(claim_and_process("backfill-1"), 1u);
+    const auto stored = event(seq);
+    ASSERT_EQ(stored.state, EventState::pending);
+    EXPECT_EQ(stored.attempts, attempt);
+    const auto backoff = std::chrono::seconds(1 << (attempt - 1));
+    // The backoff, then the lease: the backfill run's head start over serve's claim.
+    EXPECT_EQ(stored.next_attempt_at, format_instant(clock_.now() + backoff + config_.claim_lease));
+    clock_.advance(backoff - 1s);
+    EXPECT_EQ(claim_and_process("backfill-1"), 0u) << "claimed before its backoff ended";
+    run_until_idle();
+    EXPECT_EQ(fhir_.count(Interaction::transaction), static_cast<std::size_t>(attempt)) << "serve took it";
+    clock_.advance(1s);
+  }
+  EXPECT_EQ(claim_and_process("backfill-1"), 1u);
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 1u);
+}
+
+TEST_F(PipelineTest, ASecondBackfillRunAnalysesThePatientAgainAndWritesNothingTwice) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto first = record_backfill("qs-a", "backfill-1");
+  EXPECT_EQ(claim_and_process("backfill-1"), 1u);
+  clock_.advance(1min);
+  const auto second = record_backfill("qs-a", "backfill-2");
+  EXPECT_NE(first, second);
+  EXPECT_EQ(claim_and_process("backfill-2"), 1u);
+  EXPECT_EQ(event(second).state, EventState::done);
+  EXPECT_EQ(fhir_.count(Interaction::transaction), 2u);
+  EXPECT_EQ(derived().size(), 1u);
+  EXPECT_EQ(of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment")).size(), 1u);
+}
+
+// A backfill that died after recording (or claiming) its events: serve takes them once the lease has run out,
+// and so does the next backfill run; never both.
+TEST_F(PipelineTest, ALeasedEventWhoseClaimerDiedIsDueAfterTheLease) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.load(kPatients + "full-panel.json");
+  const auto abandoned = record_backfill("qs-a", "backfill-1");
+  const auto also_abandoned = record_backfill("full-panel", "backfill-1");
+  clock_.advance(config_.claim_lease - 1s);
+  EXPECT_EQ(claim_and_process("backfill-2"), 0u) << "another run's lease is still running";
+  run_until_idle();
+  EXPECT_EQ(event(abandoned).state, EventState::pending);
+  EXPECT_EQ(fhir_.count(Interaction::transaction), 0u);
+
+  clock_.advance(1s);
+  // The next backfill run claims one, in one UPDATE; serve's claim no longer sees it, and takes the other.
+  auto claimed = store_->events().claim_leased(IntakeSource::backfill, "backfill-2", format_instant(clock_.now()),
+                                               format_instant(clock_.now() + config_.claim_lease), 1);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].seq, abandoned);
+  EXPECT_EQ(store_->events()
+                .claim_leased(IntakeSource::backfill, "backfill-3", format_instant(clock_.now()),
+                              format_instant(clock_.now() + config_.claim_lease), 1)[0]
+                .seq,
+            also_abandoned);
+  clock_.advance(config_.claim_lease);
+  run_until_idle();  // both leases ran out: serve finishes both
+  EXPECT_EQ(event(abandoned).state, EventState::done);
+  EXPECT_EQ(event(also_abandoned).state, EventState::done);
+  EXPECT_EQ(fhir_.committed_transactions().size(), 2u);
+}
+
 // A process that dies after the server committed the write-back and before the events were settled: on restart
 // the claimed events are still pending, are processed again, and the conditional creates write nothing twice.
 TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritingTwice) {
@@ -423,7 +540,7 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
     fhir.after_commit([&io] { io.stop(); });  // the first commit is the last thing this process does
     auto pipeline = std::make_unique<Pipeline>(io.get_executor(), *store, fhir, shipped_knowledge(), metrics,
                                                config, 30, clock);
-    boost::asio::co_spawn(io, pipeline->run_until_idle(), [](std::exception_ptr) {});
+    boost::asio::co_spawn(io, pipeline->run_until_idle(), [](const std::exception_ptr&) {});
     io.run();
     ASSERT_EQ(fhir.committed_transactions().size(), 1u);
     written_first = fhir.all("Observation").size() + fhir.all("RiskAssessment").size();

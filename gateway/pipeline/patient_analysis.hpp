@@ -1,0 +1,32 @@
+// One patient's analysis (ARCHITECTURE.md steps 5-6) and the write-back it gives (step 7's entries), the same for
+// every caller: the pipeline (serve and backfill), the `analyze` command and the analysis bench. The context comes
+// from the FHIR server (patient_context.hpp) or from files; what is done with it is decided once, here.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "analytics/analysis.hpp"
+#include "fhir/resources.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+
+namespace gg::gateway {
+
+// What one patient's analysis reads.
+struct PatientContext {
+  analytics::PatientFacts facts;  // from the Patient resource; reference "Patient/7" (or the results' subject)
+  std::vector<fhir::Observation> observations;
+  std::vector<fhir::MedicationUse> medications;  // medicationReference already resolved against named Medications
+};
+
+struct PatientAnalysis {
+  analytics::Analysis analysis;
+  // The write-back transaction's entries (write_back.hpp), stamped with the rule set and GG_VERSION; empty when
+  // there is no gradient to report, or when the subject is not a Patient (write-back needs one).
+  std::vector<fhir::BundleEntry> entries;
+};
+
+PatientAnalysis analyze_patient(const PatientContext& context, const LoadedKnowledge& knowledge,
+                                std::chrono::sys_seconds as_of);
+
+}  // namespace gg::gateway

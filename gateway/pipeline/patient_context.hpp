@@ -1,0 +1,40 @@
+// The patient's context from the FHIR server (ARCHITECTURE.md steps 3-4): the Patient, the recent hormone results
+// and the hormone medications, with medication references resolved. The server is the source of truth: whatever
+// triggered the analysis (a notification, a backfill) only says which patient to analyse.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fhir/client.hpp"
+#include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/outcome.hpp"
+#include "gateway/pipeline/patient_analysis.hpp"
+
+namespace gg::gateway {
+
+struct FetchedContext {
+  PatientContext context;
+  Outcome outcome;  // done: the context is complete enough to analyse; retry or failed: do not analyse
+  // Search result entries that did not decode and were left out (counted and logged by the caller).
+  std::vector<fhir::DecodeIssue> skipped;
+  // Medication searches the server refused (4xx): (resource type, error). Dose timing goes without that type;
+  // the analysis still runs.
+  std::vector<std::pair<std::string, std::string>> refused_medication_searches;
+};
+
+// Reads Patient/<id> of `patient` ("Patient/7") and searches its hormone Observations (code in the catalogue,
+// date >= since) and, when the knowledge names medications, its MedicationAdministrations (since), Statements and
+// Requests with the Medications they name. A Patient the server does not hold (404, 410) or that does not decode
+// leaves sex and age unknown.
+boost::asio::awaitable<FetchedContext> fetch_context(fhir::Client& client, const std::string& patient,
+                                                     std::chrono::sys_seconds since,
+                                                     const LoadedKnowledge& knowledge);
+
+// "system|code,system|code" of every hormone code, percent-encoded for a search's code parameter.
+std::string hormone_code_list(const LoadedKnowledge& knowledge);
+
+}  // namespace gg::gateway
