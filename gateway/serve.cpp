@@ -13,6 +13,7 @@
 #include "gateway/http/probes.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/ingress/notification_endpoint.hpp"
+#include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/telemetry/clock.hpp"
@@ -51,6 +52,9 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   Pipeline pipeline(ioc.get_executor(), *store, client, knowledge, metrics, config.pipeline,
                     config.analysis.lookback_days, clock);
+  // The polling transport: the pipeline runs it before it claims (at start, on request, every reconcile_interval).
+  Reconciler reconciler(*store, client, knowledge, config.pipeline.reconcile_overlap, clock, metrics);
+  pipeline.set_catch_up([&reconciler] { return reconciler.run_once(); });
 
   NotificationEndpoint notifications(
       NotificationEndpointOptions{config.server.notification_path, config.subscription.header_name,

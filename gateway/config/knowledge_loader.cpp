@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "analytics/catalogue.hpp"
+#include "fhir/url.hpp"
 #include "gateway/config/biological_variation_loader.hpp"
 #include "gateway/config/catalogue_loader.hpp"
 #include "gateway/config/concept_map_loader.hpp"
@@ -40,6 +41,17 @@ std::vector<std::pair<std::string, std::string>> LoadedKnowledge::subscription_c
     codes.emplace_back(std::move(context.system), std::move(context.code));
   }
   return codes;
+}
+
+std::string hormone_code_list(const LoadedKnowledge& knowledge) {
+  std::string list;
+  for (const auto& [system, code] : knowledge.subscription_codes()) {
+    if (!list.empty()) list += ',';
+    list += system;
+    list += '|';
+    list += code;
+  }
+  return fhir::percent_encode(list);
 }
 
 KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::string& rules_dir) {

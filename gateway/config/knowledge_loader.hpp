@@ -34,6 +34,10 @@ struct LoadedKnowledge {
   std::vector<std::pair<std::string, std::string>> subscription_codes() const;
 };
 
+// "system|code,system|code" of every hormone code, percent-encoded for a search's code parameter (the patient's
+// context and the reconcile search).
+std::string hormone_code_list(const LoadedKnowledge& knowledge);
+
 struct KnowledgeLoad {
   std::optional<LoadedKnowledge> knowledge;  // present only when there are no problems
   std::vector<ConfigProblem> problems;

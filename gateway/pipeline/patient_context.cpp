@@ -5,17 +5,6 @@
 
 namespace gg::gateway {
 
-std::string hormone_code_list(const LoadedKnowledge& knowledge) {
-  std::string list;
-  for (const auto& [system, code] : knowledge.subscription_codes()) {
-    if (!list.empty()) list += ',';
-    list += system;
-    list += '|';
-    list += code;
-  }
-  return fhir::percent_encode(list);
-}
-
 boost::asio::awaitable<FetchedContext> fetch_context(fhir::Client& client, const std::string& patient,
                                                      std::chrono::sys_seconds since,
                                                      const LoadedKnowledge& knowledge) {

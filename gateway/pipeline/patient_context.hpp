@@ -34,7 +34,4 @@ boost::asio::awaitable<FetchedContext> fetch_context(fhir::Client& client, const
                                                      std::chrono::sys_seconds since,
                                                      const LoadedKnowledge& knowledge);
 
-// "system|code,system|code" of every hormone code, percent-encoded for a search's code parameter.
-std::string hormone_code_list(const LoadedKnowledge& knowledge);
-
 }  // namespace gg::gateway

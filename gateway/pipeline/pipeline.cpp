@@ -9,7 +9,6 @@
 #include <map>
 
 #include "analytics/analysis.hpp"
-#include "analytics/date_time.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
 #include "gateway/pipeline/patient_analysis.hpp"
@@ -23,7 +22,6 @@ namespace gg::gateway {
 namespace {
 
 constexpr std::size_t kClaimBatch = 200;
-constexpr std::string_view kReconcileCursor = "reconcile.lastUpdated";
 
 }  // namespace
 
@@ -52,11 +50,6 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
       skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
                                        "Search result entries that did not decode and were left out")),
       metrics_(metrics),
-      reconciled_(metrics.counter("gradient_gateway_events_recorded_total",
-                                  "Intake events stored durably, by transport", {{"source", "poll"}})),
-      reconcile_runs_(
-          metrics.counter("gradient_gateway_reconcile_runs_total",
-                          "Completed _lastUpdated catch-up searches (the first start only sets the cursor)")),
       pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")) {}
 
 void Pipeline::wake(bool reconcile) {
@@ -64,6 +57,10 @@ void Pipeline::wake(bool reconcile) {
     if (reconcile) reconcile_requested_ = true;
     wakeup_.cancel();
   });
+}
+
+void Pipeline::set_catch_up(std::function<boost::asio::awaitable<std::size_t>()> catch_up) {
+  catch_up_ = std::move(catch_up);
 }
 
 void Pipeline::stop() {
@@ -97,7 +94,7 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   const auto steady_now = std::chrono::steady_clock::now();
   if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
     reconcile_requested_ = false;
-    co_await reconcile();
+    if (catch_up_) (void)co_await catch_up_();
     next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
   }
 
@@ -322,57 +319,6 @@ void Pipeline::report_unusable(const analytics::Analysis& analysis, const std::s
                  "Observations in a patient's context that are not hormone results (skipped, not errors)")
         .inc(static_cast<double>(analysis.skipped));
   }
-}
-
-boost::asio::awaitable<void> Pipeline::reconcile() {
-  const auto now = clock_.now();
-  auto cursor = store_.cursor(std::string(kReconcileCursor));
-  const auto since = cursor ? analytics::parse_fhir_date_time(*cursor).instant : std::nullopt;
-  if (!since) {
-    // First start (or an unreadable cursor): history is backfill's job; from now on nothing is missed.
-    if (cursor) log(LogLevel::warn, "reconcile.cursor_unreadable", {{"cursor", *cursor}});
-    store_.set_cursor(std::string(kReconcileCursor), format_instant(now));
-    reconcile_runs_.inc();
-    co_return;
-  }
-  // ge and an overlap, never gt the cursor: a result updated in the cursor's second, or by a transaction that
-  // started before the last search and committed after it, is found again; its version is already recorded.
-  const std::string from = format_instant(since->utc - config_.reconcile_overlap);
-  const std::string query = "code=" + hormone_code_list(knowledge_) + "&_lastUpdated=ge" +
-                            fhir::percent_encode(from) + "&_sort=_lastUpdated&_count=200";
-  // The entries' bytes as received are what is stored: no JSON round trip (issue 9, item 3).
-  auto found = co_await client_.search("Observation", query, 50, fhir::DecodeOptions{}, true);
-  if (!found.has_value()) {
-    log(LogLevel::warn, "reconcile.failed", {{"error", found.error().message}});
-    co_return;
-  }
-  std::string newest = *cursor;
-  auto newest_instant = since->utc;
-  std::size_t recorded = 0;
-  auto& resources = found->resources;
-  for (std::size_t i = 0; i < resources.size(); ++i) {
-    const auto* observation = std::get_if<fhir::Observation>(&resources[i]);
-    if (observation == nullptr || i >= found->resource_json.size()) continue;
-    auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
-                                                   observation->subject.reference, IntakeSource::poll,
-                                                   format_instant(now), std::move(found->resource_json[i])});
-    if (outcome.kind == RecordOutcome::Kind::inserted) {
-      ++recorded;
-      reconciled_.inc();
-    }
-    if (!outcome.stored()) co_return;  // keep the cursor: the next reconcile tries again
-    const auto updated = analytics::parse_fhir_date_time(observation->meta.last_updated).instant;
-    if (updated && updated->utc > newest_instant) {
-      newest_instant = updated->utc;
-      newest = observation->meta.last_updated;
-    }
-  }
-  store_.set_cursor(std::string(kReconcileCursor), newest);
-  reconcile_runs_.inc();
-  log(recorded > 0 ? LogLevel::info : LogLevel::debug, "reconcile.searched",
-      {{"since", from},
-       {"seen", std::to_string(found->resources.size())},
-       {"recorded", std::to_string(recorded)}});
 }
 
 }  // namespace gg::gateway

@@ -2,7 +2,8 @@
 // fetches the patient's context from the FHIR server, analyses it and writes the result back in one transaction.
 // Transient failures (network, 5xx, 429) are retried with exponential backoff and, after max_attempts, parked as
 // dead; a permanent refusal (4xx) marks the events failed. Events are never dropped silently: each ends counted.
-// It also reconciles: a _lastUpdated search catches up on notifications the server gave up delivering.
+// It also schedules the catch-up intake (gateway/ingress/reconciler.hpp, set by the composition root): at start,
+// on request and every reconcile_interval, before it claims, so that what the search records is claimed at once.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,8 @@ class Pipeline {
 
   // Thread-safe: a new event is due (reconcile: also run the catch-up search soon).
   void wake(bool reconcile = false);
+  // The catch-up search step() runs when one is requested or due (none: nothing to catch up). Set before run().
+  void set_catch_up(std::function<boost::asio::awaitable<std::size_t>()> catch_up);
   void stop();
 
   // Runs until stop(): processes due events, reconciles periodically.
@@ -60,7 +64,6 @@ class Pipeline {
  private:
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
-  boost::asio::awaitable<void> reconcile();
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
   // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
   boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
@@ -83,6 +86,7 @@ class Pipeline {
   fhir::DecodeOptions decode_options_;  // the knowledge's, built once
   boost::asio::steady_timer wakeup_;
   std::atomic<bool> stopped_{false};
+  std::function<boost::asio::awaitable<std::size_t>()> catch_up_;
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down
   std::chrono::steady_clock::time_point next_reconcile_{};
   bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
@@ -94,8 +98,6 @@ class Pipeline {
   Counter& written_;
   Counter& skipped_results_;
   MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
-  Counter& reconciled_;
-  Counter& reconcile_runs_;
   Gauge& pending_;
 };
 

@@ -19,6 +19,7 @@
 #include "fhir/json_codec.hpp"
 #include "fhir/url.hpp"
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/ingress/reconciler.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/clock.hpp"
@@ -34,7 +35,7 @@ using testing::Interaction;
 
 const std::string kSource = GG_SOURCE_DIR;
 const std::string kPatients = kSource + "/tests/data/patients/";
-constexpr std::string_view kCursor = "reconcile.lastUpdated";
+constexpr std::string_view kCursor = kReconcileCursor;
 // The goldens' --as-of: every sample result lies within the 30-day lookback.
 constexpr auto kStart = std::chrono::sys_days{std::chrono::November / 26 / 2026};
 
@@ -81,9 +82,14 @@ class PipelineTest : public ::testing::Test {
     config_.claim_lease = 300s;
   }
 
+  // A pipeline wired as serve wires it: the reconcile search (gateway/ingress/reconciler.hpp) is its catch-up.
   std::unique_ptr<Pipeline> make_pipeline(StateStore& store) {
-    return std::make_unique<Pipeline>(io_.get_executor(), store, fhir_, shipped_knowledge(), metrics_, config_, 30,
-                                      clock_);
+    auto pipeline = std::make_unique<Pipeline>(io_.get_executor(), store, fhir_, shipped_knowledge(), metrics_,
+                                               config_, 30, clock_);
+    auto& reconciler = *reconcilers_.emplace_back(std::make_unique<Reconciler>(
+        store, fhir_, shipped_knowledge(), config_.reconcile_overlap, clock_, metrics_));
+    pipeline->set_catch_up([&reconciler] { return reconciler.run_once(); });
+    return pipeline;
   }
   Pipeline& pipeline() {
     if (!pipeline_) pipeline_ = make_pipeline(*store_);
@@ -159,6 +165,7 @@ class PipelineTest : public ::testing::Test {
   MetricsRegistry metrics_;
   PipelineConfig config_;
   std::unique_ptr<StateStore> store_;
+  std::vector<std::unique_ptr<Reconciler>> reconcilers_;  // before the pipelines that call them
   std::unique_ptr<Pipeline> pipeline_;
 };
 
