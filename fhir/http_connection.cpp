@@ -18,16 +18,13 @@
 #include <string>
 #include <type_traits>
 
+#include "fhir/asio_names.hpp"
+
 namespace gg::fhir::detail {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+using namespace asio_names;
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
