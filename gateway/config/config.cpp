@@ -10,6 +10,9 @@
 #include <functional>
 #include <sstream>
 
+#include "analytics/enum_text.hpp"
+#include "gateway/telemetry/log.hpp"
+
 extern char** environ;  // NOLINT: POSIX
 
 namespace gg::gateway {
@@ -148,10 +151,9 @@ const std::vector<KeySpec>& key_specs() {
       {"pipeline", "reconcile_overlap_s", Kind::integer, "120",
        "how far each catch-up search reaches behind the newest lastUpdated seen (slow commits, clock skew)",
        int_in(0, 86400, [](Config& c, long long v) { c.pipeline.reconcile_overlap = std::chrono::seconds(v); })},
-      {"logging", "level", Kind::text, "info", "error | warn | info | debug",
+      {"logging", "level", Kind::text, "info", analytics::alternatives(kLogLevelText),
        [](Config& c, const std::string& v) -> std::string {
-         if (v != "error" && v != "warn" && v != "info" && v != "debug")
-           return "expected error, warn, info or debug";
+         if (!analytics::value_of(kLogLevelText, v)) return "expected " + analytics::choices(kLogLevelText);
          c.logging.level = v;
          return {};
        }},
