@@ -4,7 +4,8 @@
 //
 // Event names are "subject.what-happened": lower case, a dot after the subject, words joined by hyphens
 // (kebab-case, like FHIR codes and our metric label values): "event.store-failed", "http.accept-failed",
-// "notification.without-payload", "state-store.failed". Field keys are single lower-case words or snake_case.
+// "notification.without-payload", "state-store.failed" (scripts/check-log-names checks every name in gateway/).
+// Field keys are single lower-case words or snake_case.
 #pragma once
 
 #include <array>
