@@ -45,7 +45,10 @@ class YamlReader {
     for (const auto& entry : node) {
       const auto key = entry.first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        problem(entry.first, path.empty() ? key : path + "." + key, "unknown key '" + key + "'");
+        std::string at = path;
+        if (!at.empty()) at += '.';
+        at += key;
+        problem(entry.first, at, "unknown key '" + key + "'");
       }
     }
     return true;
