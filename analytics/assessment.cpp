@@ -166,47 +166,36 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   return finding;
 }
 
+namespace {
+
+constexpr std::array<EnumText<RiskLevel>, 3> kRiskLevelText{{
+    {RiskLevel::low, "low"},
+    {RiskLevel::moderate, "moderate"},
+    {RiskLevel::high, "high"},
+}};
+
+constexpr std::array<EnumText<Direction>, 3> kDirectionText{{
+    {Direction::below, "below"},
+    {Direction::within, "within"},
+    {Direction::above, "above"},
+}};
+
+}  // namespace
+
 std::string_view to_string(RiskLevel level) {
-  switch (level) {
-    case RiskLevel::low:
-      return "low";
-    case RiskLevel::moderate:
-      return "moderate";
-    case RiskLevel::high:
-      return "high";
-  }
-  return "low";
+  return text_of(kRiskLevelText, level);
 }
 
 std::string_view to_string(Direction direction) {
-  switch (direction) {
-    case Direction::below:
-      return "below";
-    case Direction::within:
-      return "within";
-    case Direction::above:
-      return "above";
-  }
-  return "within";
+  return text_of(kDirectionText, direction);
 }
 
 std::string_view to_string(SexCriterion sex) {
-  switch (sex) {
-    case SexCriterion::any:
-      return "any";
-    case SexCriterion::male:
-      return "male";
-    case SexCriterion::female:
-      return "female";
-  }
-  return "any";
+  return text_of(kSexCriterionText, sex);
 }
 
 std::optional<SexCriterion> sex_criterion_from_string(std::string_view text) {
-  if (text == "any") return SexCriterion::any;
-  if (text == "male") return SexCriterion::male;
-  if (text == "female") return SexCriterion::female;
-  return std::nullopt;
+  return value_of(kSexCriterionText, text);
 }
 
 Sex sex_from_gender(std::string_view administrative_gender) {

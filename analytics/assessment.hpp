@@ -3,6 +3,7 @@
 // is reported without a risk level. A range is never invented here.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "analytics/catalogue.hpp"
+#include "analytics/enum_text.hpp"
 #include "analytics/gradient.hpp"
 #include "analytics/reproductive.hpp"
 
@@ -24,6 +26,12 @@ inline constexpr std::string_view kRiskProbabilitySystem =
 enum class Sex { male, female, other, unknown };
 
 enum class SexCriterion { any, male, female };
+// Spelt so in the rules files (`sex:`).
+inline constexpr std::array<EnumText<SexCriterion>, 3> kSexCriterionText{{
+    {SexCriterion::any, "any"},
+    {SexCriterion::male, "male"},
+    {SexCriterion::female, "female"},
+}};
 
 // Completed years at the analysis time, [min_years, max_years); no max_years means no upper limit.
 struct AgeBand {
@@ -106,7 +114,7 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
 
 std::string_view to_string(RiskLevel level);      // "low" | "moderate" | "high" (risk-probability codes)
 std::string_view to_string(Direction direction);  // "below" | "within" | "above"
-std::string_view to_string(SexCriterion sex);     // "any" | "male" | "female"
+std::string_view to_string(SexCriterion sex);     // kSexCriterionText
 std::optional<SexCriterion> sex_criterion_from_string(std::string_view text);
 Sex sex_from_gender(std::string_view administrative_gender);  // "male" -> male, "female" -> female, ...
 

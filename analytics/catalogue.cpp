@@ -274,67 +274,26 @@ std::vector<KnowledgeProblem> validate_local_codes(std::span<const LocalCodeMapp
 }
 
 std::string_view to_string(Specimen specimen) {
-  switch (specimen) {
-    case Specimen::serum_plasma:
-      return "serum-plasma";
-    case Specimen::saliva:
-      return "saliva";
-    case Specimen::urine:
-      return "urine";
-    case Specimen::blood:
-      return "blood";
-  }
-  return "serum-plasma";
+  return text_of(kSpecimenText, specimen);
 }
 
-namespace {
-
-struct PropertyName {
-  LoincProperty property;
-  std::string_view code;
-  std::string_view typical_unit;  // a UCUM unit of that property, to check it can reach the canonical unit
-};
-
-constexpr std::array kProperties{
-    PropertyName{LoincProperty::mass_concentration, "MCnc", "g/L"},
-    PropertyName{LoincProperty::substance_concentration, "SCnc", "mol/L"},
-    PropertyName{LoincProperty::arbitrary_concentration, "ACnc", "[IU]/L"},
-    PropertyName{LoincProperty::mass_ratio, "MRto", "g/g"},
-    PropertyName{LoincProperty::substance_ratio, "SRto", "mol/mol"},
-    PropertyName{LoincProperty::mass_fraction, "MFr", "%"},
-    PropertyName{LoincProperty::mass_rate, "MRat", "g/d"},
-    PropertyName{LoincProperty::substance_rate, "SRat", "mol/d"},
-};
-
-}  // namespace
-
 std::string_view to_string(LoincProperty property) {
-  for (const auto& entry : kProperties) {
-    if (entry.property == property) return entry.code;
-  }
-  return "MCnc";
+  return text_of(kLoincPropertyText, property);
 }
 
 std::string_view typical_unit(LoincProperty property) {
-  for (const auto& entry : kProperties) {
-    if (entry.property == property) return entry.typical_unit;
+  for (const auto& entry : kLoincPropertyText) {
+    if (entry.value == property) return entry.typical_unit;
   }
-  return "g/L";
+  return {};
 }
 
 std::optional<Specimen> specimen_from_string(std::string_view text) {
-  if (text == "serum-plasma") return Specimen::serum_plasma;
-  if (text == "saliva") return Specimen::saliva;
-  if (text == "urine") return Specimen::urine;
-  if (text == "blood") return Specimen::blood;
-  return std::nullopt;
+  return value_of(kSpecimenText, text);
 }
 
 std::optional<LoincProperty> loinc_property_from_string(std::string_view text) {
-  for (const auto& entry : kProperties) {
-    if (entry.code == text) return entry.property;
-  }
-  return std::nullopt;
+  return value_of(kLoincPropertyText, text);
 }
 
 }  // namespace gg::analytics

@@ -3,6 +3,7 @@
 // nothing here hard-codes a hormone.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <span>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/enum_text.hpp"
 #include "analytics/knowledge_problem.hpp"
 #include "analytics/unit_conversion.hpp"
 
@@ -20,6 +22,14 @@ inline constexpr std::string_view kLoincSystem = "http://loinc.org";
 // The LOINC "System" axis as far as pairing cares: serum and plasma are one specimen type (LOINC "Ser/Plas");
 // whole blood is another.
 enum class Specimen { serum_plasma, saliva, urine, blood };
+// Spelt so in the knowledge files (`specimen:`) and in texts; read by to_string, specimen_from_string and the
+// loaders' "expected ..." messages.
+inline constexpr std::array<EnumText<Specimen>, 4> kSpecimenText{{
+    {Specimen::serum_plasma, "serum-plasma"},
+    {Specimen::saliva, "saliva"},
+    {Specimen::urine, "urine"},
+    {Specimen::blood, "blood"},
+}};
 
 // The LOINC "Property" axis, for the properties hormone results come in.
 enum class LoincProperty {
@@ -32,6 +42,21 @@ enum class LoincProperty {
   mass_rate,                // MRat: g/d (24 h urine)
   substance_rate,           // SRat: mol/d
 };
+struct LoincPropertyText {
+  LoincProperty value;
+  std::string_view text;          // LOINC's own abbreviation, as analytes.yaml spells it (`property:`)
+  std::string_view typical_unit;  // a UCUM unit of the property, to check that a code can reach its canonical unit
+};
+inline constexpr std::array<LoincPropertyText, 8> kLoincPropertyText{{
+    {LoincProperty::mass_concentration, "MCnc", "g/L"},
+    {LoincProperty::substance_concentration, "SCnc", "mol/L"},
+    {LoincProperty::arbitrary_concentration, "ACnc", "[IU]/L"},
+    {LoincProperty::mass_ratio, "MRto", "g/g"},
+    {LoincProperty::substance_ratio, "SRto", "mol/mol"},
+    {LoincProperty::mass_fraction, "MFr", "%"},
+    {LoincProperty::mass_rate, "MRat", "g/d"},
+    {LoincProperty::substance_rate, "SRat", "mol/d"},
+}};
 
 struct LoincCode {
   std::string code;              // "2143-6"
@@ -152,8 +177,8 @@ std::vector<KnowledgeProblem> validate_catalogue(std::span<const Analyte> analyt
 // Problems in local-code mappings: a local code mapped to two different LOINC codes, empty systems or codes.
 std::vector<KnowledgeProblem> validate_local_codes(std::span<const LocalCodeMapping> mappings);
 
-std::string_view to_string(Specimen specimen);       // "serum-plasma" | "saliva" | "urine"
-std::string_view to_string(LoincProperty property);  // "MCnc" | "SCnc" | "ACnc" | ...
+std::string_view to_string(Specimen specimen);       // kSpecimenText
+std::string_view to_string(LoincProperty property);  // kLoincPropertyText
 // A UCUM unit results of that property come in ("g/L" for MCnc), for checking a code can reach its canonical unit.
 std::string_view typical_unit(LoincProperty property);
 std::optional<Specimen> specimen_from_string(std::string_view text);

@@ -150,23 +150,11 @@ std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measuremen
 }  // namespace
 
 std::string_view to_string(DerivedRule::Formula formula) {
-  switch (formula) {
-    case DerivedRule::Formula::free_testosterone_vermeulen:
-      return "vermeulen-free-testosterone";
-    case DerivedRule::Formula::free_androgen_index:
-      return "free-androgen-index";
-    case DerivedRule::Formula::homa_ir:
-      return "homa-ir";
-  }
-  return "free-androgen-index";
+  return text_of(kDerivedFormulaText, formula);
 }
 
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text) {
-  for (const auto formula : {DerivedRule::Formula::free_testosterone_vermeulen,
-                             DerivedRule::Formula::free_androgen_index, DerivedRule::Formula::homa_ir}) {
-    if (to_string(formula) == text) return formula;
-  }
-  return std::nullopt;
+  return value_of(kDerivedFormulaText, text);
 }
 
 std::vector<std::string_view> derived_roles(DerivedRule::Formula formula) {

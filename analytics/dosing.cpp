@@ -10,18 +10,25 @@ namespace {
 
 constexpr std::string_view kSnomed = "http://snomed.info/sct";
 
-struct RouteName {
-  Route route;
-  std::string_view name;
-};
-constexpr std::array<RouteName, 8> kRouteNames{{{Route::oral, "oral"},
-                                                {Route::sublingual, "sublingual"},
-                                                {Route::intramuscular, "intramuscular"},
-                                                {Route::subcutaneous, "subcutaneous"},
-                                                {Route::intravenous, "intravenous"},
-                                                {Route::transdermal, "transdermal"},
-                                                {Route::vaginal, "vaginal"},
-                                                {Route::topical, "topical"}}};
+// Route::unknown is not spelt here: it is what a medication's route is when none of these is recognised, never a
+// name a configuration may give.
+constexpr std::array<EnumText<Route>, 8> kRouteText{{
+    {Route::oral, "oral"},
+    {Route::sublingual, "sublingual"},
+    {Route::intramuscular, "intramuscular"},
+    {Route::subcutaneous, "subcutaneous"},
+    {Route::intravenous, "intravenous"},
+    {Route::transdermal, "transdermal"},
+    {Route::vaginal, "vaginal"},
+    {Route::topical, "topical"},
+}};
+
+constexpr std::array<EnumText<DosePhase>, 4> kDosePhaseText{{
+    {DosePhase::expected_peak, "expected-peak"},
+    {DosePhase::before_peak, "before-peak"},
+    {DosePhase::after_peak, "after-peak"},
+    {DosePhase::unknown, "unknown"},
+}};
 
 // SNOMED CT route of administration values (FHIR ValueSet route-codes, an exemplar expansion of 284009009
 // descendants): 26643006 Oral route, 37839007 Sublingual route, 78421000 Intramuscular route, 34206005
@@ -304,17 +311,12 @@ void fit_sampling(const MedicationRoute& route, DoseTiming& timing) {
 }  // namespace
 
 std::string_view to_string(Route route) {
-  for (const auto& entry : kRouteNames) {
-    if (entry.route == route) return entry.name;
-  }
-  return "unknown";
+  const auto text = text_of(kRouteText, route);
+  return text.empty() ? "unknown" : text;
 }
 
 std::optional<Route> route_from_string(std::string_view text) {
-  for (const auto& entry : kRouteNames) {
-    if (entry.name == text) return entry.route;
-  }
-  return std::nullopt;
+  return value_of(kRouteText, text);
 }
 
 Route route_of(const fhir::CodeableConcept& route) {
@@ -338,22 +340,11 @@ Route route_of(const fhir::CodeableConcept& route) {
 }
 
 std::string_view to_string(SamplingTime at) {
-  switch (at) {
-    case SamplingTime::pre_dose:
-      return "pre-dose";
-    case SamplingTime::after_dose:
-      return "after-dose";
-    case SamplingTime::mid_interval:
-      return "mid-interval";
-  }
-  return "pre-dose";
+  return text_of(kSamplingTimeText, at);
 }
 
 std::optional<SamplingTime> sampling_time_from_string(std::string_view text) {
-  for (const auto at : {SamplingTime::pre_dose, SamplingTime::after_dose, SamplingTime::mid_interval}) {
-    if (to_string(at) == text) return at;
-  }
-  return std::nullopt;
+  return value_of(kSamplingTimeText, text);
 }
 
 const Medication* MedicationCatalogue::find(std::string_view id) const {
@@ -425,17 +416,7 @@ std::string cited(std::string_view reference) {
 }
 
 std::string_view to_string(DosePhase phase) {
-  switch (phase) {
-    case DosePhase::expected_peak:
-      return "expected-peak";
-    case DosePhase::before_peak:
-      return "before-peak";
-    case DosePhase::after_peak:
-      return "after-peak";
-    case DosePhase::unknown:
-      break;
-  }
-  return "unknown";
+  return text_of(kDosePhaseText, phase);
 }
 
 std::vector<DoseTiming> dose_timings(const Measurement& measurement, std::span<const MedicationExposure> exposures,

@@ -6,6 +6,7 @@
 // medication makes uninterpretable. Pure: no clock, no I/O.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "analytics/date_time.hpp"
+#include "analytics/enum_text.hpp"
 #include "analytics/measurement.hpp"
 #include "fhir/resources.hpp"
 
@@ -44,8 +46,14 @@ enum class SamplingTime {
   after_dose,    // within [from_hours, to_hours] after the dose
   mid_interval,  // midway between two doses of the patient's dosing interval
 };
+// Spelt so in medications.yaml (`sampling.at`).
+inline constexpr std::array<EnumText<SamplingTime>, 3> kSamplingTimeText{{
+    {SamplingTime::pre_dose, "pre-dose"},
+    {SamplingTime::after_dose, "after-dose"},
+    {SamplingTime::mid_interval, "mid-interval"},
+}};
 
-std::string_view to_string(SamplingTime at);  // "pre-dose" | "after-dose" | "mid-interval"
+std::string_view to_string(SamplingTime at);  // kSamplingTimeText
 std::optional<SamplingTime> sampling_time_from_string(std::string_view text);
 
 struct SamplingWindow {

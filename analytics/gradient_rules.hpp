@@ -3,6 +3,7 @@
 // derived-value and rhythm rules, and the settings of the trend judgement.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "analytics/catalogue.hpp"
+#include "analytics/enum_text.hpp"
 
 namespace gg::analytics {
 
@@ -90,7 +92,14 @@ struct RhythmRule {
   friend bool operator==(const RhythmRule&, const RhythmRule&) = default;
 };
 
-std::string_view to_string(RhythmRule::Kind kind);  // "diurnal-slope" | "awakening-response" | "cosinor"
+// Spelt so in gradients.yaml (`rhythms[].kind`).
+inline constexpr std::array<EnumText<RhythmRule::Kind>, 3> kRhythmKindText{{
+    {RhythmRule::Kind::diurnal_slope, "diurnal-slope"},
+    {RhythmRule::Kind::awakening_response, "awakening-response"},
+    {RhythmRule::Kind::cosinor, "cosinor"},
+}};
+
+std::string_view to_string(RhythmRule::Kind kind);  // kRhythmKindText
 std::optional<RhythmRule::Kind> rhythm_kind_from_string(std::string_view text);
 
 // A value derived from several analytes by a published formula (derived.hpp). Each formula has input roles
@@ -125,8 +134,14 @@ struct DerivedRule {
   friend bool operator==(const DerivedRule&, const DerivedRule&) = default;
 };
 
-std::string_view to_string(
-    DerivedRule::Formula formula);  // "vermeulen-free-testosterone" | "free-androgen-index" | "homa-ir"
+// Spelt so in gradients.yaml (`derived[].formula`).
+inline constexpr std::array<EnumText<DerivedRule::Formula>, 3> kDerivedFormulaText{{
+    {DerivedRule::Formula::free_testosterone_vermeulen, "vermeulen-free-testosterone"},
+    {DerivedRule::Formula::free_androgen_index, "free-androgen-index"},
+    {DerivedRule::Formula::homa_ir, "homa-ir"},
+}};
+
+std::string_view to_string(DerivedRule::Formula formula);  // kDerivedFormulaText
 std::optional<DerivedRule::Formula> derived_formula_from_string(std::string_view text);
 // The formula's input roles, the anchor first, and the roles it can do without (albumin).
 std::vector<std::string_view> derived_roles(DerivedRule::Formula formula);

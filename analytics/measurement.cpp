@@ -1,31 +1,35 @@
 #include "analytics/measurement.hpp"
 
+#include <array>
+
+#include "analytics/enum_text.hpp"
+
 namespace gg::analytics {
+namespace {
+
+// FHIR R4 ObservationStatus codes.
+constexpr std::array<EnumText<ResultStatus>, 4> kResultStatusText{{
+    {ResultStatus::preliminary, "preliminary"},
+    {ResultStatus::final, "final"},
+    {ResultStatus::amended, "amended"},
+    {ResultStatus::corrected, "corrected"},
+}};
+
+// The FHIR element the time was read from.
+constexpr std::array<EnumText<TimeSource>, 3> kTimeSourceText{{
+    {TimeSource::effective_date_time, "effectiveDateTime"},
+    {TimeSource::effective_period_start, "effectivePeriod.start"},
+    {TimeSource::issued, "issued"},
+}};
+
+}  // namespace
 
 std::string_view to_string(ResultStatus status) {
-  switch (status) {
-    case ResultStatus::preliminary:
-      return "preliminary";
-    case ResultStatus::final:
-      return "final";
-    case ResultStatus::amended:
-      return "amended";
-    case ResultStatus::corrected:
-      return "corrected";
-  }
-  return "final";
+  return text_of(kResultStatusText, status);
 }
 
 std::string_view to_string(TimeSource source) {
-  switch (source) {
-    case TimeSource::effective_date_time:
-      return "effectiveDateTime";
-    case TimeSource::effective_period_start:
-      return "effectivePeriod.start";
-    case TimeSource::issued:
-      return "issued";
-  }
-  return "effectiveDateTime";
+  return text_of(kTimeSourceText, source);
 }
 
 }  // namespace gg::analytics

@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "analytics/enum_text.hpp"
+
 namespace gg::analytics {
 namespace {
 
@@ -477,45 +479,32 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   return measurement;
 }
 
-std::string_view to_string(RejectionReason reason) {
-  switch (reason) {
-    case RejectionReason::conflicting_codes:
-      return "conflicting-codes";
-    case RejectionReason::specimen_conflict:
-      return "specimen-conflict";
-    case RejectionReason::unreadable_value:
-      return "unreadable-value";
+namespace {
 
-    case RejectionReason::status_unusable:
-      return "status-unusable";
-    case RejectionReason::missing_value:
-      return "missing-value";
-    case RejectionReason::missing_unit:
-      return "missing-unit";
-    case RejectionReason::unknown_unit:
-      return "unknown-unit";
-    case RejectionReason::incompatible_unit:
-      return "incompatible-unit";
-    case RejectionReason::no_molar_mass:
-      return "no-molar-mass";
-    case RejectionReason::unit_not_accepted:
-      return "unit-not-accepted";
-    case RejectionReason::invalid_value:
-      return "invalid-value";
-    case RejectionReason::implausible_value:
-      return "implausible-value";
-    case RejectionReason::missing_effective_time:
-      return "missing-effective-time";
-    case RejectionReason::imprecise_effective_time:
-      return "imprecise-effective-time";
-    case RejectionReason::invalid_effective_time:
-      return "invalid-effective-time";
-    case RejectionReason::subject_mismatch:
-      return "subject-mismatch";
-    case RejectionReason::non_finite_gradient:
-      return "non-finite-gradient";
-  }
-  return "invalid";
+constexpr std::array<EnumText<RejectionReason>, 17> kRejectionReasonText{{
+    {RejectionReason::conflicting_codes, "conflicting-codes"},
+    {RejectionReason::specimen_conflict, "specimen-conflict"},
+    {RejectionReason::status_unusable, "status-unusable"},
+    {RejectionReason::missing_value, "missing-value"},
+    {RejectionReason::unreadable_value, "unreadable-value"},
+    {RejectionReason::missing_unit, "missing-unit"},
+    {RejectionReason::unknown_unit, "unknown-unit"},
+    {RejectionReason::incompatible_unit, "incompatible-unit"},
+    {RejectionReason::no_molar_mass, "no-molar-mass"},
+    {RejectionReason::unit_not_accepted, "unit-not-accepted"},
+    {RejectionReason::invalid_value, "invalid-value"},
+    {RejectionReason::implausible_value, "implausible-value"},
+    {RejectionReason::missing_effective_time, "missing-effective-time"},
+    {RejectionReason::imprecise_effective_time, "imprecise-effective-time"},
+    {RejectionReason::invalid_effective_time, "invalid-effective-time"},
+    {RejectionReason::subject_mismatch, "subject-mismatch"},
+    {RejectionReason::non_finite_gradient, "non-finite-gradient"},
+}};
+
+}  // namespace
+
+std::string_view to_string(RejectionReason reason) {
+  return text_of(kRejectionReasonText, reason);
 }
 
 std::string relative_reference(std::string_view reference) {

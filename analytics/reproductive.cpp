@@ -33,23 +33,11 @@ std::chrono::sys_seconds stated_at(const fhir::Observation& observation) {
 }  // namespace
 
 std::string_view to_string(MenopausalStatus status) {
-  switch (status) {
-    case MenopausalStatus::premenopausal:
-      return "premenopausal";
-    case MenopausalStatus::perimenopausal:
-      return "perimenopausal";
-    case MenopausalStatus::postmenopausal:
-      return "postmenopausal";
-  }
-  return "premenopausal";
+  return text_of(kMenopausalStatusText, status);
 }
 
 std::optional<MenopausalStatus> menopausal_status_from_string(std::string_view text) {
-  for (const auto status :
-       {MenopausalStatus::premenopausal, MenopausalStatus::perimenopausal, MenopausalStatus::postmenopausal}) {
-    if (to_string(status) == text) return status;
-  }
-  return std::nullopt;
+  return value_of(kMenopausalStatusText, text);
 }
 
 std::vector<ConceptCode> ReproductiveCodes::observation_codes() const {

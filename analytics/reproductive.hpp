@@ -5,6 +5,7 @@
 // inferred from age. Pure.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -13,14 +14,21 @@
 #include <utility>
 #include <vector>
 
+#include "analytics/enum_text.hpp"
 #include "analytics/measurement.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::analytics {
 
 enum class MenopausalStatus { premenopausal, perimenopausal, postmenopausal };
+// Spelt so in gradients.yaml (`menopausal_status:`) and reproductive_status.yaml (`answers:`).
+inline constexpr std::array<EnumText<MenopausalStatus>, 3> kMenopausalStatusText{{
+    {MenopausalStatus::premenopausal, "premenopausal"},
+    {MenopausalStatus::perimenopausal, "perimenopausal"},
+    {MenopausalStatus::postmenopausal, "postmenopausal"},
+}};
 
-std::string_view to_string(MenopausalStatus status);  // "premenopausal" | "perimenopausal" | "postmenopausal"
+std::string_view to_string(MenopausalStatus status);  // kMenopausalStatusText
 std::optional<MenopausalStatus> menopausal_status_from_string(std::string_view text);
 
 struct ConceptCode {

@@ -454,23 +454,11 @@ const DoseTiming* timed_dose(const Measurement& m, std::span<const DoseTiming> t
 }  // namespace
 
 std::string_view to_string(RhythmRule::Kind kind) {
-  switch (kind) {
-    case RhythmRule::Kind::diurnal_slope:
-      return "diurnal-slope";
-    case RhythmRule::Kind::awakening_response:
-      return "awakening-response";
-    case RhythmRule::Kind::cosinor:
-      return "cosinor";
-  }
-  return "diurnal-slope";
+  return text_of(kRhythmKindText, kind);
 }
 
 std::optional<RhythmRule::Kind> rhythm_kind_from_string(std::string_view text) {
-  for (const auto kind :
-       {RhythmRule::Kind::diurnal_slope, RhythmRule::Kind::awakening_response, RhythmRule::Kind::cosinor}) {
-    if (to_string(kind) == text) return kind;
-  }
-  return std::nullopt;
+  return value_of(kRhythmKindText, text);
 }
 
 std::vector<Gradient> compute_rhythm(const RhythmRule& rule, std::span<const Measurement> measurements,

@@ -1,7 +1,10 @@
 #include "analytics/unit_conversion.hpp"
 
+#include <array>
 #include <cmath>
 #include <span>
+
+#include "analytics/enum_text.hpp"
 
 namespace gg::analytics {
 namespace {
@@ -149,20 +152,22 @@ std::optional<UcumValue> rescale(const UcumValue& value, std::string_view target
   return UcumValue{value.value * from.unit->factor / to.unit->factor, std::string(target_ucum)};
 }
 
+namespace {
+
+// The same codes as the RejectionReason each becomes (normalise.cpp): incompatible_dimension is
+// "incompatible-unit".
+constexpr std::array<EnumText<UnitRejection::Reason>, 5> kUnitRejectionText{{
+    {UnitRejection::Reason::missing_value, "missing-value"},
+    {UnitRejection::Reason::missing_unit, "missing-unit"},
+    {UnitRejection::Reason::unknown_unit, "unknown-unit"},
+    {UnitRejection::Reason::incompatible_dimension, "incompatible-unit"},
+    {UnitRejection::Reason::no_molar_mass, "no-molar-mass"},
+}};
+
+}  // namespace
+
 std::string_view to_string(UnitRejection::Reason reason) {
-  switch (reason) {
-    case UnitRejection::Reason::missing_value:
-      return "missing-value";
-    case UnitRejection::Reason::missing_unit:
-      return "missing-unit";
-    case UnitRejection::Reason::unknown_unit:
-      return "unknown-unit";
-    case UnitRejection::Reason::incompatible_dimension:
-      return "incompatible-unit";
-    case UnitRejection::Reason::no_molar_mass:
-      return "no-molar-mass";
-  }
-  return "unknown-unit";
+  return text_of(kUnitRejectionText, reason);
 }
 
 }  // namespace gg::analytics

@@ -7,11 +7,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include "fhir/asio_names.hpp"
+
 namespace gg::fhir::detail {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-using boost::system::error_code;
+using namespace asio_names;
 
 Slot::~Slot() {
   if (pool_) pool_->release(std::move(connection), keep);

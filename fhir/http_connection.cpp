@@ -17,17 +17,15 @@
 #include <cerrno>
 #include <string>
 #include <type_traits>
+#include <utility>
+
+#include "fhir/asio_names.hpp"
 
 namespace gg::fhir::detail {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+using namespace asio_names;
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -39,11 +37,10 @@ class BasicConnection final : public Connection {
 
   // `tls_context...` is the ssl::context for TlsStream and nothing for PlainStream.
   template <typename... TlsContext>
-  BasicConnection(const asio::any_io_executor& executor, const Url& origin, bool verify_peer,
-                  TlsContext&... tls_context)
+  BasicConnection(const asio::any_io_executor& executor, Url origin, bool verify_peer, TlsContext&... tls_context)
       : strand_(asio::make_strand(executor)),
         stream_(strand_, tls_context...),
-        origin_(origin),
+        origin_(std::move(origin)),
         verify_peer_(verify_peer) {}
 
   asio::any_io_executor executor() const override { return strand_; }

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "fhir/asio_names.hpp"
 #include "fhir/bundle_entry_json.hpp"
 #include "fhir/connection_pool.hpp"
 #include "fhir/http_connection.hpp"
@@ -22,11 +23,7 @@ namespace gg::fhir {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using boost::system::error_code;
+using namespace detail::asio_names;
 using detail::Connection;
 using detail::Exchange;
 using detail::Request;

@@ -15,72 +15,61 @@ std::vector<analytics::BiologicalVariation> read_biological_variation(const std:
   auto root = load_versioned_map(file, problems, {"version", "analytes"});
   if (!root) return entries;
   YamlReader reader(file, problems);
-  const YAML::Node list = required_list(reader, *root, "", "analytes");
-  if (!list) return entries;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node node = list[i];
-    const std::string path = "analytes[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"id", "specimen", "sex", "cvi_percent", "cvi_population", "cvi_source", "cva_percent",
-                            "cva_source"})) {
-      continue;
-    }
-    analytics::BiologicalVariation entry;
-    bool complete = true;
-    if (auto id = reader.text(node, "id", path, true)) {
-      entry.analyte_id = *id;
-      if (catalogue.find(*id) == nullptr) {
-        reader.problem(node["id"], path + ".id", "unknown analyte '" + *id + "' (not in analytes.yaml)");
-        complete = false;
-      }
-    } else {
-      complete = false;
-    }
-    if (auto specimen = reader.text(node, "specimen", path, true)) {
-      if (auto parsed = analytics::specimen_from_string(*specimen)) {
-        entry.specimen = *parsed;
-      } else {
-        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
-        complete = false;
-      }
-    } else {
-      complete = false;
-    }
-    if (auto sex = reader.text(node, "sex", path, false)) {
-      const auto parsed = analytics::sex_criterion_from_string(*sex);
-      if (!parsed || *parsed == analytics::SexCriterion::any) {
-        reader.problem(node["sex"], path + ".sex", "expected male or female (leave it out for both)");
-      } else {
-        entry.sex = *parsed;
-      }
-    }
-    const auto percent = [&](const char* key) {
-      const auto value = reader.number(node, key, path, true);
-      if (value && !(*value > 0 && std::isfinite(*value))) {
-        reader.problem(node[key], path + "." + key, "must be a percentage above 0");
-      }
-      return value.value_or(0);
-    };
-    entry.cvi_percent = percent("cvi_percent");
-    entry.cva_percent = percent("cva_percent");
-    const auto cited = [&](const char* key) {
-      auto value = reader.text(node, key, path, true);
-      if (value && value->empty()) reader.problem(node[key], path + "." + key, "must not be empty");
-      return value.value_or("");
-    };
-    entry.cvi_population = cited("cvi_population");
-    entry.cvi_source = cited("cvi_source");
-    entry.cva_source = cited("cva_source");
-    if (complete) {
-      if (analytics::find_biological_variation(entries, entry.analyte_id, entry.specimen) != nullptr) {
-        reader.problem(node, path,
-                       "duplicate entry for '" + entry.analyte_id + "' in " +
-                           std::string(analytics::to_string(entry.specimen)));
-        continue;
-      }
-    }
-    entries.push_back(std::move(entry));
-  }
+  for_each_map(
+      reader, required_list(reader, *root, "", "analytes"), "analytes",
+      {"id", "specimen", "sex", "cvi_percent", "cvi_population", "cvi_source", "cva_percent", "cva_source"},
+      [&](const YAML::Node& node, const std::string& path) {
+        analytics::BiologicalVariation entry;
+        bool complete = true;
+        if (auto id = reader.text(node, "id", path, true)) {
+          entry.analyte_id = *id;
+          if (catalogue.find(*id) == nullptr) {
+            reader.problem(node["id"], path + ".id", "unknown analyte '" + *id + "' (not in analytes.yaml)");
+            complete = false;
+          }
+        } else {
+          complete = false;
+        }
+        if (auto specimen = reader.choice(node, "specimen", path, true, analytics::kSpecimenText)) {
+          entry.specimen = *specimen;
+        } else {
+          complete = false;
+        }
+        if (auto sex = reader.text(node, "sex", path, false)) {
+          const auto parsed = analytics::sex_criterion_from_string(*sex);
+          if (!parsed || *parsed == analytics::SexCriterion::any) {
+            reader.problem(node["sex"], path + ".sex", "expected male or female (leave it out for both)");
+          } else {
+            entry.sex = *parsed;
+          }
+        }
+        const auto percent = [&](const char* key) {
+          const auto value = reader.number(node, key, path, true);
+          if (value && !(*value > 0 && std::isfinite(*value))) {
+            reader.problem(node[key], path + "." + key, "must be a percentage above 0");
+          }
+          return value.value_or(0);
+        };
+        entry.cvi_percent = percent("cvi_percent");
+        entry.cva_percent = percent("cva_percent");
+        const auto cited = [&](const char* key) {
+          auto value = reader.text(node, key, path, true);
+          if (value && value->empty()) reader.problem(node[key], path + "." + key, "must not be empty");
+          return value.value_or("");
+        };
+        entry.cvi_population = cited("cvi_population");
+        entry.cvi_source = cited("cvi_source");
+        entry.cva_source = cited("cva_source");
+        if (complete) {
+          if (analytics::find_biological_variation(entries, entry.analyte_id, entry.specimen) != nullptr) {
+            reader.problem(node, path,
+                           "duplicate entry for '" + entry.analyte_id + "' in " +
+                               std::string(analytics::to_string(entry.specimen)));
+            return;
+          }
+        }
+        entries.push_back(std::move(entry));
+      });
   return entries;
 }
 

@@ -10,6 +10,9 @@
 #include <functional>
 #include <sstream>
 
+#include "analytics/enum_text.hpp"
+#include "gateway/telemetry/log.hpp"
+
 extern char** environ;  // NOLINT: POSIX
 
 namespace gg::gateway {
@@ -152,10 +155,9 @@ const std::vector<KeySpec>& key_specs() {
        "how long backfill holds the events it records or claims before serve may take them over (it renews "
        "the lease while it works; longer than one batch of patients takes)",
        int_in(1, 86400, [](Config& c, long long v) { c.pipeline.claim_lease = std::chrono::seconds(v); })},
-      {"logging", "level", Kind::text, "info", "error | warn | info | debug",
+      {"logging", "level", Kind::text, "info", analytics::alternatives(kLogLevelText),
        [](Config& c, const std::string& v) -> std::string {
-         if (v != "error" && v != "warn" && v != "info" && v != "debug")
-           return "expected error, warn, info or debug";
+         if (!analytics::value_of(kLogLevelText, v)) return "expected " + analytics::choices(kLogLevelText);
          c.logging.level = v;
          return {};
        }},

@@ -44,8 +44,9 @@ std::optional<analytics::SamplingWindow> read_sampling(YamlReader& reader, const
     if (const auto parsed = analytics::sampling_time_from_string(*at)) {
       sampling.at = *parsed;
     } else {
-      reader.problem(node["at"], path + ".at",
-                     "unknown sampling time '" + *at + "' (pre-dose | after-dose | mid-interval)");
+      reader.problem(
+          node["at"], path + ".at",
+          "unknown sampling time '" + *at + "' (" + analytics::alternatives(analytics::kSamplingTimeText) + ")");
       return std::nullopt;
     }
   }
@@ -78,13 +79,11 @@ std::optional<analytics::SamplingWindow> read_sampling(YamlReader& reader, const
   return sampling;
 }
 
-std::optional<analytics::MedicationRoute> read_route(YamlReader& reader, const YAML::Node& node,
-                                                     const std::string& path) {
-  if (!reader.expect_map(node, path,
-                         {"route", "forms", "recorded_as", "peak_hours", "peak_source", "sampling",
-                          "dosing_interval_hours", "interval_source"})) {
-    return std::nullopt;
-  }
+// medications[i].routes[j]: how the medication is given on one route.
+const std::initializer_list<std::string_view> kRouteKeys{
+    "route",       "forms",    "recorded_as",           "peak_hours",
+    "peak_source", "sampling", "dosing_interval_hours", "interval_source"};
+analytics::MedicationRoute read_route(YamlReader& reader, const YAML::Node& node, const std::string& path) {
   analytics::MedicationRoute route;
   const auto name = reader.text(node, "route", path, true);
   if (name) {
@@ -129,6 +128,70 @@ std::optional<analytics::MedicationRoute> read_route(YamlReader& reader, const Y
   return route;
 }
 
+// medications[i]; `ids` holds the ids read so far, to report a repeated one.
+const std::initializer_list<std::string_view> kMedicationKeys{
+    "id",           "display", "affects", "glucocorticoid", "codes", "names", "local_product_words",
+    "not_assessed", "routes"};
+analytics::Medication read_medication(YamlReader& reader, const YAML::Node& node, const std::string& path,
+                                      const analytics::Catalogue& analytes, std::set<std::string>& ids) {
+  analytics::Medication medication;
+  medication.id = reader.text(node, "id", path, true).value_or("");
+  if (!medication.id.empty() && !valid_id(medication.id)) {
+    reader.problem(node["id"], path + ".id", "expected [a-z0-9-]+");
+  } else if (!medication.id.empty() && !ids.insert(medication.id).second) {
+    reader.problem(node["id"], path + ".id", "duplicate medication id '" + medication.id + "'");
+  }
+  medication.display = reader.text(node, "display", path, true).value_or("");
+  if (!node["affects"]) reader.problem(node, path + ".affects", "required key 'affects' is missing");
+  medication.affects = string_list(reader, node["affects"], path + ".affects");
+  for (std::size_t a = 0; a < medication.affects.size(); ++a) {
+    if (analytes.find(medication.affects[a]) == nullptr) {
+      reader.problem(node["affects"][a], path + ".affects[" + std::to_string(a) + "]",
+                     "unknown analyte '" + medication.affects[a] + "' (analytes.yaml)");
+    }
+  }
+  if (const auto flag = reader.text(node, "glucocorticoid", path, false)) {
+    if (*flag != "true" && *flag != "false") {
+      reader.problem(node["glucocorticoid"], path + ".glucocorticoid", "expected true or false");
+    }
+    medication.glucocorticoid = *flag == "true";
+  }
+  for_each_map(reader, node["codes"], path + ".codes", {"system", "code"},
+               [&](const YAML::Node& code, const std::string& code_path) {
+                 medication.codes.push_back({reader.text(code, "system", code_path, true).value_or(""),
+                                             reader.text(code, "code", code_path, true).value_or("")});
+               });
+  medication.names = string_list(reader, node["names"], path + ".names");
+  medication.local_product_words = string_list(reader, node["local_product_words"], path + ".local_product_words");
+  if (const YAML::Node not_assessed = node["not_assessed"]) {
+    const std::string block = path + ".not_assessed";
+    if (reader.expect_map(not_assessed, block, {"analytes", "reason", "source"})) {
+      analytics::NotAssessed interpretation;
+      if (!not_assessed["analytes"])
+        reader.problem(not_assessed, block + ".analytes", "required key 'analytes' is missing");
+      interpretation.analytes = string_list(reader, not_assessed["analytes"], block + ".analytes");
+      for (std::size_t a = 0; a < interpretation.analytes.size(); ++a) {
+        const auto& id = interpretation.analytes[a];
+        if (std::find(medication.affects.begin(), medication.affects.end(), id) == medication.affects.end()) {
+          reader.problem(
+              not_assessed["analytes"][a], block + ".analytes[" + std::to_string(a) + "]",
+              "'" + id + "' is not in this medication's affects: its results are never timed against it");
+        }
+      }
+      interpretation.reason = reader.text(not_assessed, "reason", block, true).value_or("");
+      interpretation.source = reader.text(not_assessed, "source", block, true).value_or("");
+      medication.not_assessed = std::move(interpretation);
+    }
+  }
+  const YAML::Node routes = node["routes"];
+  if (!routes || !routes.IsSequence() || routes.size() == 0) {
+    reader.problem(node, path + ".routes", "required non-empty list 'routes' is missing");
+  } else {
+    read_each_map(reader, routes, path + ".routes", kRouteKeys, read_route, medication.routes);
+  }
+  return medication;
+}
+
 }  // namespace
 
 analytics::MedicationCatalogue read_medications(const std::string& file, const analytics::Catalogue& analytes,
@@ -144,83 +207,12 @@ analytics::MedicationCatalogue read_medications(const std::string& file, const a
                    "local_product_words is now per medication (a systemic testosterone gel must not be dropped "
                    "for hydrocortisone cream's sake): list it under each medication that has local products");
   }
-  const YAML::Node list = required_list(reader, *root, "", "medications");
-  if (!list) return catalogue;
   std::set<std::string> ids;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node node = list[i];
-    const std::string path = "medications[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"id", "display", "affects", "glucocorticoid", "codes", "names", "local_product_words",
-                            "not_assessed", "routes"})) {
-      continue;
-    }
-    analytics::Medication medication;
-    medication.id = reader.text(node, "id", path, true).value_or("");
-    if (!medication.id.empty() && !valid_id(medication.id)) {
-      reader.problem(node["id"], path + ".id", "expected [a-z0-9-]+");
-    } else if (!medication.id.empty() && !ids.insert(medication.id).second) {
-      reader.problem(node["id"], path + ".id", "duplicate medication id '" + medication.id + "'");
-    }
-    medication.display = reader.text(node, "display", path, true).value_or("");
-    if (!node["affects"]) reader.problem(node, path + ".affects", "required key 'affects' is missing");
-    medication.affects = string_list(reader, node["affects"], path + ".affects");
-    for (std::size_t a = 0; a < medication.affects.size(); ++a) {
-      if (analytes.find(medication.affects[a]) == nullptr) {
-        reader.problem(node["affects"][a], path + ".affects[" + std::to_string(a) + "]",
-                       "unknown analyte '" + medication.affects[a] + "' (analytes.yaml)");
-      }
-    }
-    if (const auto flag = reader.text(node, "glucocorticoid", path, false)) {
-      if (*flag != "true" && *flag != "false") {
-        reader.problem(node["glucocorticoid"], path + ".glucocorticoid", "expected true or false");
-      }
-      medication.glucocorticoid = *flag == "true";
-    }
-    if (const YAML::Node codes = node["codes"]) {
-      if (!codes.IsSequence()) reader.problem(codes, path + ".codes", "expected a list");
-      for (std::size_t c = 0; codes.IsSequence() && c < codes.size(); ++c) {
-        const std::string code_path = path + ".codes[" + std::to_string(c) + "]";
-        if (!reader.expect_map(codes[c], code_path, {"system", "code"})) continue;
-        medication.codes.push_back({reader.text(codes[c], "system", code_path, true).value_or(""),
-                                    reader.text(codes[c], "code", code_path, true).value_or("")});
-      }
-    }
-    medication.names = string_list(reader, node["names"], path + ".names");
-    medication.local_product_words =
-        string_list(reader, node["local_product_words"], path + ".local_product_words");
-    if (const YAML::Node not_assessed = node["not_assessed"]) {
-      const std::string block = path + ".not_assessed";
-      if (reader.expect_map(not_assessed, block, {"analytes", "reason", "source"})) {
-        analytics::NotAssessed interpretation;
-        if (!not_assessed["analytes"])
-          reader.problem(not_assessed, block + ".analytes", "required key 'analytes' is missing");
-        interpretation.analytes = string_list(reader, not_assessed["analytes"], block + ".analytes");
-        for (std::size_t a = 0; a < interpretation.analytes.size(); ++a) {
-          const auto& id = interpretation.analytes[a];
-          if (std::find(medication.affects.begin(), medication.affects.end(), id) == medication.affects.end()) {
-            reader.problem(
-                not_assessed["analytes"][a], block + ".analytes[" + std::to_string(a) + "]",
-                "'" + id + "' is not in this medication's affects: its results are never timed against it");
-          }
-        }
-        interpretation.reason = reader.text(not_assessed, "reason", block, true).value_or("");
-        interpretation.source = reader.text(not_assessed, "source", block, true).value_or("");
-        medication.not_assessed = std::move(interpretation);
-      }
-    }
-    const YAML::Node routes = node["routes"];
-    if (!routes || !routes.IsSequence() || routes.size() == 0) {
-      reader.problem(node, path + ".routes", "required non-empty list 'routes' is missing");
-    } else {
-      for (std::size_t r = 0; r < routes.size(); ++r) {
-        if (auto route = read_route(reader, routes[r], path + ".routes[" + std::to_string(r) + "]")) {
-          medication.routes.push_back(std::move(*route));
-        }
-      }
-    }
-    catalogue.medications.push_back(std::move(medication));
-  }
+  const auto read = [&](YamlReader& r, const YAML::Node& node, const std::string& path) {
+    return read_medication(r, node, path, analytes, ids);
+  };
+  read_each_map(reader, required_list(reader, *root, "", "medications"), "medications", kMedicationKeys, read,
+                catalogue.medications);
   return catalogue;
 }
 

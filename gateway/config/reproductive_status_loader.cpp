@@ -16,12 +16,11 @@ std::vector<analytics::ConceptCode> concept_codes(YamlReader& reader, const YAML
     reader.problem(node, path, "expected a list of {system, code}");
     return codes;
   }
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const std::string at = path + "[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node[i], at, {"system", "code", "display"})) continue;
-    codes.push_back({reader.text(node[i], "system", at, true).value_or(""),
-                     reader.text(node[i], "code", at, true).value_or("")});
-  }
+  for_each_map(reader, node, path, {"system", "code", "display"},
+               [&](const YAML::Node& code, const std::string& at) {
+                 codes.push_back({reader.text(code, "system", at, true).value_or(""),
+                                  reader.text(code, "code", at, true).value_or("")});
+               });
   return codes;
 }
 

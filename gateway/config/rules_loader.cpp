@@ -37,6 +37,15 @@ std::optional<std::chrono::minutes> clock_time(YamlReader& reader, const YAML::N
   return std::nullopt;
 }
 
+// `window_hours` (must be above 0) as a duration.
+std::optional<std::chrono::seconds> window_hours(YamlReader& reader, const YAML::Node& node,
+                                                 const std::string& path) {
+  const auto hours = reader.number(node, "window_hours", path, false);
+  if (!hours) return std::nullopt;
+  if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
+  return std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
+}
+
 enum class ClockWrap { allowed, refused };
 
 // {from: "07:00", to: "10:00"}: local clock times; `from` after `to` wraps past midnight where a wrap is allowed
@@ -59,242 +68,162 @@ std::optional<analytics::ClockWindow> read_clock_window(YamlReader& reader, cons
   return analytics::ClockWindow{*from, *to};
 }
 
-// ratios: numerator / denominator rules (schema at the top of config/rules/gradients.yaml).
-void read_ratios(YamlReader& reader, const YAML::Node& root, std::vector<analytics::RatioRule>& rules) {
-  const YAML::Node ratios = root["ratios"];
-  if (ratios && !ratios.IsSequence()) reader.problem(ratios, "ratios", "expected a list");
-  for (std::size_t i = 0; ratios && ratios.IsSequence() && i < ratios.size(); ++i) {
-    const YAML::Node node = ratios[i];
-    const std::string path = "ratios[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"code", "display", "numerator", "denominator", "input_unit", "unit", "window_hours",
-                            "specimen", "numerator_timing", "numerator_clock"})) {
-      continue;
-    }
-    analytics::RatioRule rule;
-    rule.code = reader.text(node, "code", path, true).value_or("");
-    rule.display = reader.text(node, "display", path, true).value_or("");
-    rule.numerator = reader.text(node, "numerator", path, true).value_or("");
-    rule.denominator = reader.text(node, "denominator", path, true).value_or("");
-    rule.input_unit = reader.text(node, "input_unit", path, false).value_or(rule.input_unit);
-    rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
-    if (auto hours = reader.number(node, "window_hours", path, false)) {
-      if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
-      rule.window = std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
-    }
-    rule.specimen = std::nullopt;
-    if (auto specimen = reader.text(node, "specimen", path, false)) {
-      rule.specimen = analytics::specimen_from_string(*specimen);
-      if (!rule.specimen)
-        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
-    }
-    rule.numerator_timings = string_list(reader, node["numerator_timing"], path + ".numerator_timing");
-    if (const YAML::Node clock = node["numerator_clock"]) {
-      rule.numerator_clock = read_clock_window(reader, clock, path + ".numerator_clock", ClockWrap::allowed);
-    }
-    rules.push_back(std::move(rule));
+// ratios[i]: a numerator / denominator rule (schema at the top of config/rules/gradients.yaml).
+const std::initializer_list<std::string_view> kRatioKeys{
+    "code", "display",      "numerator", "denominator",      "input_unit",
+    "unit", "window_hours", "specimen",  "numerator_timing", "numerator_clock"};
+analytics::RatioRule read_ratio(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  analytics::RatioRule rule;
+  rule.code = reader.text(node, "code", path, true).value_or("");
+  rule.display = reader.text(node, "display", path, true).value_or("");
+  rule.numerator = reader.text(node, "numerator", path, true).value_or("");
+  rule.denominator = reader.text(node, "denominator", path, true).value_or("");
+  rule.input_unit = reader.text(node, "input_unit", path, false).value_or(rule.input_unit);
+  rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
+  if (auto window = window_hours(reader, node, path)) rule.window = *window;
+  rule.specimen = reader.choice(node, "specimen", path, false, analytics::kSpecimenText);
+  rule.numerator_timings = string_list(reader, node["numerator_timing"], path + ".numerator_timing");
+  if (const YAML::Node clock = node["numerator_clock"]) {
+    rule.numerator_clock = read_clock_window(reader, clock, path + ".numerator_clock", ClockWrap::allowed);
   }
+  return rule;
 }
 
-// derived: values computed by a published formula (analytics/derived.hpp).
-void read_derived(YamlReader& reader, const YAML::Node& root, std::vector<analytics::DerivedRule>& rules) {
-  const YAML::Node list = root["derived"];
-  if (list && !list.IsSequence()) reader.problem(list, "derived", "expected a list");
-  for (std::size_t i = 0; list && list.IsSequence() && i < list.size(); ++i) {
-    const YAML::Node node = list[i];
-    const std::string path = "derived[" + std::to_string(i) + "]";
-    if (!reader.expect_map(
-            node, path, {"code", "display", "formula", "inputs", "unit", "window_hours", "default_albumin_g_l"})) {
-      continue;
-    }
-    analytics::DerivedRule rule;
-    rule.code = reader.text(node, "code", path, true).value_or("");
-    rule.display = reader.text(node, "display", path, true).value_or("");
-    if (auto formula = reader.text(node, "formula", path, true)) {
-      if (auto parsed = analytics::derived_formula_from_string(*formula)) {
-        rule.formula = *parsed;
-      } else {
-        reader.problem(node["formula"], path + ".formula",
-                       "expected vermeulen-free-testosterone, free-androgen-index or homa-ir");
-      }
-    }
-    // {role: analyte id}; which roles a formula has is validate_knowledge()'s to check.
-    if (const YAML::Node inputs = node["inputs"]) {
-      if (!inputs.IsMap()) {
-        reader.problem(inputs, path + ".inputs", "expected a mapping of input role to analyte id");
-      } else {
-        for (const auto& entry : inputs) {
-          const auto role = entry.first.as<std::string>();
-          if (auto analyte = reader.text(inputs, role, path + ".inputs", true)) {
-            rule.inputs.push_back({role, *analyte});
-          }
+// derived[i]: a value computed by a published formula (analytics/derived.hpp).
+const std::initializer_list<std::string_view> kDerivedKeys{
+    "code", "display", "formula", "inputs", "unit", "window_hours", "default_albumin_g_l"};
+analytics::DerivedRule read_derived_rule(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  analytics::DerivedRule rule;
+  rule.code = reader.text(node, "code", path, true).value_or("");
+  rule.display = reader.text(node, "display", path, true).value_or("");
+  if (auto formula = reader.choice(node, "formula", path, true, analytics::kDerivedFormulaText)) {
+    rule.formula = *formula;
+  }
+  // {role: analyte id}; which roles a formula has is validate_knowledge()'s to check.
+  if (const YAML::Node inputs = node["inputs"]) {
+    if (!inputs.IsMap()) {
+      reader.problem(inputs, path + ".inputs", "expected a mapping of input role to analyte id");
+    } else {
+      for (const auto& entry : inputs) {
+        const auto role = entry.first.as<std::string>();
+        if (auto analyte = reader.text(inputs, role, path + ".inputs", true)) {
+          rule.inputs.push_back({role, *analyte});
         }
       }
     }
-    rule.unit = reader.text(node, "unit", path, false).value_or("");
-    if (auto hours = reader.number(node, "window_hours", path, false)) {
-      if (*hours <= 0) reader.problem(node["window_hours"], path + ".window_hours", "must be above 0");
-      rule.window = std::chrono::seconds(static_cast<std::int64_t>(*hours * 3600.0));
-    }
-    if (auto albumin = reader.number(node, "default_albumin_g_l", path, false))
-      rule.default_albumin_g_l = *albumin;
-    rules.push_back(std::move(rule));
   }
+  rule.unit = reader.text(node, "unit", path, false).value_or("");
+  if (auto window = window_hours(reader, node, path)) rule.window = *window;
+  if (auto albumin = reader.number(node, "default_albumin_g_l", path, false)) rule.default_albumin_g_l = *albumin;
+  return rule;
 }
 
-// rhythms: daily rhythms of one analyte in one specimen type (analytics/rhythm_rules.hpp).
-void read_rhythms(YamlReader& reader, const YAML::Node& root, std::vector<analytics::RhythmRule>& rules) {
-  const YAML::Node rhythms = root["rhythms"];
-  if (rhythms && !rhythms.IsSequence()) reader.problem(rhythms, "rhythms", "expected a list");
-  for (std::size_t i = 0; rhythms && rhythms.IsSequence() && i < rhythms.size(); ++i) {
-    const YAML::Node node = rhythms[i];
-    const std::string path = "rhythms[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"kind", "analyte", "specimen", "code_prefix", "unit", "waking_window",
-                            "waking_time_codes", "min_samples", "min_span_hours", "days"})) {
-      continue;
-    }
-    analytics::RhythmRule rule;
-    if (auto kind = reader.text(node, "kind", path, true)) {
-      if (auto parsed = analytics::rhythm_kind_from_string(*kind)) {
-        rule.kind = *parsed;
-      } else {
-        reader.problem(node["kind"], path + ".kind", "expected diurnal-slope, awakening-response or cosinor");
-      }
-    }
-    rule.analyte = reader.text(node, "analyte", path, true).value_or("");
-    if (auto specimen = reader.text(node, "specimen", path, true)) {
-      if (auto parsed = analytics::specimen_from_string(*specimen)) {
-        rule.specimen = *parsed;
-      } else {
-        reader.problem(node["specimen"], path + ".specimen", "expected serum-plasma, saliva, urine or blood");
-      }
-    }
-    rule.code_prefix = reader.text(node, "code_prefix", path, false).value_or("");
-    rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
-    if (const YAML::Node window = node["waking_window"]) {
-      const std::string window_path = path + ".waking_window";
-      if (const auto clock = read_clock_window(reader, window, window_path, ClockWrap::refused)) {
-        rule.waking_window = analytics::RhythmRule::WakingWindow{clock->from, clock->to};
-      }
-    }
-    if (const YAML::Node codes = node["waking_time_codes"]) {
-      const std::string codes_path = path + ".waking_time_codes";
-      if (!codes.IsSequence()) reader.problem(codes, codes_path, "expected a list of {system, code}");
-      for (std::size_t j = 0; codes.IsSequence() && j < codes.size(); ++j) {
-        const std::string at = codes_path + "[" + std::to_string(j) + "]";
-        if (!reader.expect_map(codes[j], at, {"system", "code"})) continue;
-        const auto system = reader.text(codes[j], "system", at, true);
-        const auto code = reader.text(codes[j], "code", at, true);
-        if (system && system->empty()) reader.problem(codes[j]["system"], at + ".system", "must not be empty");
-        if (code && code->empty()) reader.problem(codes[j]["code"], at + ".code", "must not be empty");
-        if (system && code && !system->empty() && !code->empty()) {
-          rule.waking_time_codes.push_back({*system, *code});
-        }
-      }
-    }
-    if (auto samples = reader.number(node, "min_samples", path, false)) {
-      rule.min_samples = *samples < 0 ? 0 : static_cast<std::size_t>(*samples);
-    }
-    if (auto span = reader.number(node, "min_span_hours", path, false)) rule.min_span_hours = *span;
-    if (auto days = reader.number(node, "days", path, false)) rule.days = static_cast<int>(*days);
-    rules.push_back(std::move(rule));
+// rhythms[i]: the daily rhythm of one analyte in one specimen type (analytics/rhythm_rules.hpp).
+const std::initializer_list<std::string_view> kRhythmKeys{
+    "kind",          "analyte",           "specimen",    "code_prefix",    "unit",
+    "waking_window", "waking_time_codes", "min_samples", "min_span_hours", "days"};
+analytics::RhythmRule read_rhythm(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  analytics::RhythmRule rule;
+  if (auto kind = reader.choice(node, "kind", path, true, analytics::kRhythmKindText)) rule.kind = *kind;
+  rule.analyte = reader.text(node, "analyte", path, true).value_or("");
+  if (auto specimen = reader.choice(node, "specimen", path, true, analytics::kSpecimenText)) {
+    rule.specimen = *specimen;
   }
+  rule.code_prefix = reader.text(node, "code_prefix", path, false).value_or("");
+  rule.unit = reader.text(node, "unit", path, false).value_or(rule.unit);
+  if (const YAML::Node window = node["waking_window"]) {
+    const std::string window_path = path + ".waking_window";
+    if (const auto clock = read_clock_window(reader, window, window_path, ClockWrap::refused)) {
+      rule.waking_window = analytics::RhythmRule::WakingWindow{clock->from, clock->to};
+    }
+  }
+  if (const YAML::Node codes = node["waking_time_codes"]) {
+    const std::string codes_path = path + ".waking_time_codes";
+    if (!codes.IsSequence()) reader.problem(codes, codes_path, "expected a list of {system, code}");
+    for (std::size_t j = 0; codes.IsSequence() && j < codes.size(); ++j) {
+      const std::string at = codes_path + "[" + std::to_string(j) + "]";
+      if (!reader.expect_map(codes[j], at, {"system", "code"})) continue;
+      const auto system = reader.text(codes[j], "system", at, true);
+      const auto code = reader.text(codes[j], "code", at, true);
+      if (system && system->empty()) reader.problem(codes[j]["system"], at + ".system", "must not be empty");
+      if (code && code->empty()) reader.problem(codes[j]["code"], at + ".code", "must not be empty");
+      if (system && code && !system->empty() && !code->empty()) {
+        rule.waking_time_codes.push_back({*system, *code});
+      }
+    }
+  }
+  if (auto samples = reader.number(node, "min_samples", path, false)) {
+    rule.min_samples = *samples < 0 ? 0 : static_cast<std::size_t>(*samples);
+  }
+  if (auto span = reader.number(node, "min_span_hours", path, false)) rule.min_span_hours = *span;
+  if (auto days = reader.number(node, "days", path, false)) rule.days = static_cast<int>(*days);
+  return rule;
 }
 
-// suggestions: what a finding proposes (schema at the top of config/rules/suggestions.yaml).
-void read_suggestions(YamlReader& reader, const YAML::Node& root, std::vector<analytics::Suggestion>& out) {
-  const YAML::Node suggestions = root["suggestions"];
-  if (suggestions && !suggestions.IsSequence()) reader.problem(suggestions, "suggestions", "expected a list");
-  for (std::size_t i = 0; suggestions && suggestions.IsSequence() && i < suggestions.size(); ++i) {
-    const YAML::Node node = suggestions[i];
-    const std::string path = "suggestions[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"id", "gradients", "direction", "min_level", "kind", "title", "description",
-                            "time_of_day", "source"})) {
-      continue;
+// suggestions[i]: what a finding proposes (schema at the top of config/rules/suggestions.yaml).
+const std::initializer_list<std::string_view> kSuggestionKeys{
+    "id", "gradients", "direction", "min_level", "kind", "title", "description", "time_of_day", "source"};
+analytics::Suggestion read_suggestion(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  analytics::Suggestion suggestion;
+  suggestion.id = reader.text(node, "id", path, true).value_or("");
+  suggestion.gradients = string_list(reader, node["gradients"], path + ".gradients");
+  if (auto direction = reader.text(node, "direction", path, false)) {
+    if (*direction == "above") {
+      suggestion.direction = analytics::Direction::above;
+    } else if (*direction == "below") {
+      suggestion.direction = analytics::Direction::below;
+    } else if (*direction != "any") {
+      reader.problem(node["direction"], path + ".direction", "expected above, below or any");
     }
-    analytics::Suggestion suggestion;
-    suggestion.id = reader.text(node, "id", path, true).value_or("");
-    suggestion.gradients = string_list(reader, node["gradients"], path + ".gradients");
-    if (auto direction = reader.text(node, "direction", path, false)) {
-      if (*direction == "above") {
-        suggestion.direction = analytics::Direction::above;
-      } else if (*direction == "below") {
-        suggestion.direction = analytics::Direction::below;
-      } else if (*direction != "any") {
-        reader.problem(node["direction"], path + ".direction", "expected above, below or any");
-      }
-    }
-    if (auto level = reader.text(node, "min_level", path, false)) {
-      if (*level == "moderate") {
-        suggestion.min_level = analytics::RiskLevel::moderate;
-      } else if (*level == "high") {
-        suggestion.min_level = analytics::RiskLevel::high;
-      } else {
-        reader.problem(node["min_level"], path + ".min_level", "expected moderate or high");
-      }
-    }
-    suggestion.kind = reader.text(node, "kind", path, false).value_or("");
-    suggestion.title = reader.text(node, "title", path, true).value_or("");
-    suggestion.description = reader.text(node, "description", path, false).value_or("");
-    suggestion.time_of_day = string_list(reader, node["time_of_day"], path + ".time_of_day");
-    suggestion.source = reader.text(node, "source", path, false).value_or("");
-    out.push_back(std::move(suggestion));
   }
+  if (auto level = reader.text(node, "min_level", path, false)) {
+    if (*level == "moderate") {
+      suggestion.min_level = analytics::RiskLevel::moderate;
+    } else if (*level == "high") {
+      suggestion.min_level = analytics::RiskLevel::high;
+    } else {
+      reader.problem(node["min_level"], path + ".min_level", "expected moderate or high");
+    }
+  }
+  suggestion.kind = reader.text(node, "kind", path, false).value_or("");
+  suggestion.title = reader.text(node, "title", path, true).value_or("");
+  suggestion.description = reader.text(node, "description", path, false).value_or("");
+  suggestion.time_of_day = string_list(reader, node["time_of_day"], path + ".time_of_day");
+  suggestion.source = reader.text(node, "source", path, false).value_or("");
+  return suggestion;
 }
 
-// target_ranges: cited ranges a gradient is assessed against (analytics/assessment.hpp).
-void read_target_ranges(YamlReader& reader, const YAML::Node& root, std::vector<analytics::TargetRange>& ranges) {
-  const YAML::Node list = root["target_ranges"];
-  if (list && !list.IsSequence()) reader.problem(list, "target_ranges", "expected a list");
-  for (std::size_t i = 0; list && list.IsSequence() && i < list.size(); ++i) {
-    const YAML::Node node = list[i];
-    const std::string path = "target_ranges[" + std::to_string(i) + "]";
-    if (!reader.expect_map(node, path,
-                           {"gradient", "sex", "age", "menopausal_status", "cycle_days", "low", "high", "unit",
-                            "source", "level_thresholds"})) {
-      continue;
+// target_ranges[i]: a cited range a gradient is assessed against (analytics/assessment.hpp).
+const std::initializer_list<std::string_view> kTargetRangeKeys{
+    "gradient", "sex",  "age",    "menopausal_status", "cycle_days", "low",
+    "high",     "unit", "source", "level_thresholds"};
+analytics::TargetRange read_target_range(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  analytics::TargetRange range;
+  range.gradient_code = reader.text(node, "gradient", path, true).value_or("");
+  if (auto sex = reader.choice(node, "sex", path, false, analytics::kSexCriterionText)) range.sex = *sex;
+  if (const YAML::Node age = node["age"]) {
+    if (reader.expect_map(age, path + ".age", {"min_years", "max_years"})) {
+      if (auto min = reader.number(age, "min_years", path + ".age", false))
+        range.age.min_years = static_cast<int>(*min);
+      if (auto max = reader.number(age, "max_years", path + ".age", false))
+        range.age.max_years = static_cast<int>(*max);
     }
-    analytics::TargetRange range;
-    range.gradient_code = reader.text(node, "gradient", path, true).value_or("");
-    if (auto sex = reader.text(node, "sex", path, false)) {
-      if (auto parsed = analytics::sex_criterion_from_string(*sex)) {
-        range.sex = *parsed;
-      } else {
-        reader.problem(node["sex"], path + ".sex", "expected any, male or female");
-      }
-    }
-    if (const YAML::Node age = node["age"]) {
-      if (reader.expect_map(age, path + ".age", {"min_years", "max_years"})) {
-        if (auto min = reader.number(age, "min_years", path + ".age", false))
-          range.age.min_years = static_cast<int>(*min);
-        if (auto max = reader.number(age, "max_years", path + ".age", false))
-          range.age.max_years = static_cast<int>(*max);
-      }
-    }
-    if (auto status = reader.text(node, "menopausal_status", path, false)) {
-      if (auto parsed = analytics::menopausal_status_from_string(*status)) {
-        range.menopausal_status = *parsed;
-      } else {
-        reader.problem(node["menopausal_status"], path + ".menopausal_status",
-                       "expected premenopausal, perimenopausal or postmenopausal");
-      }
-    }
-    if (const YAML::Node days = node["cycle_days"]) {
-      if (reader.expect_map(days, path + ".cycle_days", {"from", "to"})) {
-        const auto from = reader.number(days, "from", path + ".cycle_days", true);
-        const auto to = reader.number(days, "to", path + ".cycle_days", true);
-        if (from && to) range.cycle_days = analytics::CycleDays{static_cast<int>(*from), static_cast<int>(*to)};
-      }
-    }
-    range.low = reader.number(node, "low", path, false);
-    range.high = reader.number(node, "high", path, false);
-    range.unit = reader.text(node, "unit", path, false).value_or("");
-    range.source = reader.text(node, "source", path, true).value_or("");
-    range.level_thresholds = read_thresholds(reader, node["level_thresholds"], path + ".level_thresholds");
-    ranges.push_back(std::move(range));
   }
+  range.menopausal_status =
+      reader.choice(node, "menopausal_status", path, false, analytics::kMenopausalStatusText);
+  if (const YAML::Node days = node["cycle_days"]) {
+    if (reader.expect_map(days, path + ".cycle_days", {"from", "to"})) {
+      const auto from = reader.number(days, "from", path + ".cycle_days", true);
+      const auto to = reader.number(days, "to", path + ".cycle_days", true);
+      if (from && to) range.cycle_days = analytics::CycleDays{static_cast<int>(*from), static_cast<int>(*to)};
+    }
+  }
+  range.low = reader.number(node, "low", path, false);
+  range.high = reader.number(node, "high", path, false);
+  range.unit = reader.text(node, "unit", path, false).value_or("");
+  range.source = reader.text(node, "source", path, true).value_or("");
+  range.level_thresholds = read_thresholds(reader, node["level_thresholds"], path + ".level_thresholds");
+  return range;
 }
 
 }  // namespace
@@ -331,11 +260,13 @@ void read_rules(const std::string& file, analytics::Knowledge& knowledge, RuleSe
     }
   }
 
-  read_ratios(reader, *root, knowledge.rules.ratios);
-  read_derived(reader, *root, knowledge.rules.derived);
-  read_rhythms(reader, *root, knowledge.rules.rhythms);
-  read_suggestions(reader, *root, knowledge.suggestions);
-  read_target_ranges(reader, *root, knowledge.assessment.target_ranges);
+  read_each_map(reader, (*root)["ratios"], "ratios", kRatioKeys, read_ratio, knowledge.rules.ratios);
+  read_each_map(reader, (*root)["derived"], "derived", kDerivedKeys, read_derived_rule, knowledge.rules.derived);
+  read_each_map(reader, (*root)["rhythms"], "rhythms", kRhythmKeys, read_rhythm, knowledge.rules.rhythms);
+  read_each_map(reader, (*root)["suggestions"], "suggestions", kSuggestionKeys, read_suggestion,
+                knowledge.suggestions);
+  read_each_map(reader, (*root)["target_ranges"], "target_ranges", kTargetRangeKeys, read_target_range,
+                knowledge.assessment.target_ranges);
 }
 
 }  // namespace gg::gateway

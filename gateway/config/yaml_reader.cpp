@@ -47,6 +47,21 @@ std::optional<YAML::Node> load_versioned_map(const std::string& file, std::vecto
   return root;
 }
 
+void for_each_map(YamlReader& reader, const YAML::Node& list, const std::string& path,
+                  std::initializer_list<std::string_view> allowed,
+                  const std::function<void(const YAML::Node& node, const std::string& entry_path)>& entry) {
+  if (!list) return;
+  if (!list.IsSequence()) {
+    reader.problem(list, path, "expected a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node node = list[i];
+    const std::string entry_path = path + "[" + std::to_string(i) + "]";
+    if (reader.expect_map(node, entry_path, allowed)) entry(node, entry_path);
+  }
+}
+
 YAML::Node required_list(YamlReader& reader, const YAML::Node& map, const std::string& path,
                          const std::string& key) {
   YAML::Node list = map[key];

@@ -5,13 +5,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "analytics/enum_text.hpp"
 #include "gateway/config/config.hpp"
 
 namespace gg::gateway {
@@ -41,7 +45,10 @@ class YamlReader {
     for (const auto& entry : node) {
       const auto key = entry.first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        problem(entry.first, path.empty() ? key : path + "." + key, "unknown key '" + key + "'");
+        std::string at = path;
+        if (!at.empty()) at += '.';
+        at += key;
+        problem(entry.first, at, "unknown key '" + key + "'");
       }
     }
     return true;
@@ -75,6 +82,19 @@ class YamlReader {
     return std::nullopt;
   }
 
+  // The enumerator that the single value under `key` spells in `table` (analytics/enum_text.hpp), or nothing: the
+  // key is absent (a problem when required), or its value is reported as "expected a, b or c" from the table.
+  template <typename Entry, std::size_t N>
+  std::optional<analytics::EnumOf<Entry>> choice(const YAML::Node& map, const std::string& key,
+                                                 const std::string& path, bool required,
+                                                 const std::array<Entry, N>& table) {
+    const auto value = text(map, key, path, required);
+    if (!value) return std::nullopt;
+    if (const auto parsed = analytics::value_of(table, *value)) return parsed;
+    problem(map[key], path + "." + key, "expected " + analytics::choices(table));
+    return std::nullopt;
+  }
+
  private:
   std::string file_;
   std::vector<ConfigProblem>& problems_;
@@ -93,6 +113,22 @@ void check_version(YamlReader& reader, const YAML::Node& root);
 // reported and the root still returned); nullopt after reporting why when it is unreadable or no such mapping.
 std::optional<YAML::Node> load_versioned_map(const std::string& file, std::vector<ConfigProblem>& problems,
                                              std::initializer_list<std::string_view> allowed);
+
+// Calls `entry(node, entry_path)` for each item of the list `list` at `path` ("ratios", "analytes[0].loinc") that
+// is a mapping with only the `allowed` keys, entry_path being "ratios[0]"; any other item is reported (expect_map)
+// and skipped. An absent list has no items; a node that is not a list is reported as "expected a list".
+void for_each_map(YamlReader& reader, const YAML::Node& list, const std::string& path,
+                  std::initializer_list<std::string_view> allowed,
+                  const std::function<void(const YAML::Node& node, const std::string& entry_path)>& entry);
+
+// Appends read(reader, node, entry_path) to `out` for each item of the list that for_each_map() passes on.
+template <typename T, typename Read>
+void read_each_map(YamlReader& reader, const YAML::Node& list, const std::string& path,
+                   std::initializer_list<std::string_view> allowed, Read read, std::vector<T>& out) {
+  for_each_map(reader, list, path, allowed, [&](const YAML::Node& node, const std::string& entry_path) {
+    out.push_back(read(reader, node, entry_path));
+  });
+}
 
 // The required list under `key` of a mapping at `path` ("" for the root); an undefined node after reporting a
 // problem when it is missing or no list.

@@ -2,10 +2,14 @@
 
 #include <array>
 
-#include "gateway/store/enum_text.hpp"
+#include "analytics/enum_text.hpp"
 
 namespace gg::gateway {
 namespace {
+
+using analytics::EnumText;
+using analytics::text_of;
+using analytics::value_of;
 
 // The event table's CHECK constraints (schema.cpp, migration 0 -> 1) admit exactly these spellings.
 constexpr std::array<EnumText<IntakeSource>, 5> kSources = {{

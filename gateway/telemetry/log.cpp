@@ -13,20 +13,6 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
 std::atomic<bool> g_patient_data{false};
 std::mutex g_stderr_mutex;  // guards: interleaving of lines on standard error
 
-constexpr std::string_view level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::error:
-      return "error";
-    case LogLevel::warn:
-      return "warn";
-    case LogLevel::info:
-      return "info";
-    case LogLevel::debug:
-      return "debug";
-  }
-  return "info";
-}
-
 bool needs_quotes(std::string_view value) {
   return value.empty() || value.find_first_of(" \"=\t\n") != std::string_view::npos;
 }
@@ -45,7 +31,7 @@ void write_line(LogLevel level, std::string_view event, std::initializer_list<Lo
   std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
   line += fraction;
   line += ' ';
-  line += level_name(level);
+  line += analytics::text_of(kLogLevelText, level);
   line += ' ';
   line += event;
   for (const auto& [key, value] : fields) {
@@ -78,10 +64,7 @@ void set_log_patient_data(bool allowed) {
 }
 
 LogLevel parse_log_level(std::string_view text) {
-  if (text == "error") return LogLevel::error;
-  if (text == "warn") return LogLevel::warn;
-  if (text == "debug") return LogLevel::debug;
-  return LogLevel::info;
+  return analytics::value_of(kLogLevelText, text).value_or(LogLevel::info);
 }
 
 bool log_enabled(LogLevel level) {

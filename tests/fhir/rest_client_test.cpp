@@ -33,14 +33,12 @@
 #include <utility>
 #include <vector>
 
+#include "fhir/asio_names.hpp"
+
 namespace gg::fhir {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using namespace detail::asio_names;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using ServerRequest = http::request<http::string_body>;

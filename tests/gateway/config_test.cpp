@@ -57,6 +57,15 @@ TEST_F(ConfigTest, EveryProblemIsReportedNotOnlyTheFirst) {
   EXPECT_EQ(result.error()[2].location, "fhir.base_url");
 }
 
+// The message lists the levels from the log level's table (gateway/telemetry/log.hpp).
+TEST_F(ConfigTest, UnknownLogLevelNamesTheLevels) {
+  auto path = write("gateway.yaml", "subscription:\n  manage: false\nlogging:\n  level: verbose\n");
+  auto result = load_config(path, {});
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].location, "gateway.yaml:4:10 (logging.level)");
+  EXPECT_EQ(result.error()[0].message, "expected error, warn, info or debug");
+}
+
 TEST_F(ConfigTest, EnvironmentOverridesAnyKey) {
   auto path = write("gateway.yaml", "subscription:\n  manage: false\nserver:\n  port: 1000\n");
   auto result = load_config(path, {{"GRADIENT_GATEWAY_SERVER_PORT", "2000"},
