@@ -1,6 +1,7 @@
 // The admin API's routes: their query parameters (percent-decoded), the limit's bounds, and problems answered as
 // OperationOutcomes. The bodies' shape is what tests/integration reads (harness.py events(), test_terminology.py).
 #include "gateway/http/admin_api.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,11 +16,7 @@ namespace {
 
 class AdminApiTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto opened = StateStore::open(":memory:");
-    ASSERT_TRUE(opened) << opened.error();
-    store_ = std::move(*opened);
-  }
+  void SetUp() override { store_ = testing::open_test_store(); }
 
   static HttpRequest get(std::string target) {
     HttpRequest request;
@@ -42,15 +39,6 @@ class AdminApiTest : public ::testing::Test {
 
   std::unique_ptr<StateStore> store_;
 };
-
-fhir::OperationOutcome outcome_of(const HttpResponse& response) {
-  auto decoded = fhir::decode_resource(response.body);
-  EXPECT_TRUE(decoded.ok()) << response.body;
-  if (!decoded.ok()) return {};
-  const auto* outcome = std::get_if<fhir::OperationOutcome>(&*decoded.value);
-  EXPECT_NE(outcome, nullptr) << response.body;
-  return outcome == nullptr ? fhir::OperationOutcome{} : *outcome;
-}
 
 TEST(RejectionsLimit, IsAWholeNumberFromOneToAThousandAndDefaultsToAHundred) {
   struct Case {
@@ -80,7 +68,7 @@ TEST_F(AdminApiTest, ABadLimitIsA400OperationOutcomeWithTheSameMessage) {
     const auto response = admin_rejections(*store_, get(std::string("/admin/rejections?limit=") + limit));
     EXPECT_EQ(response.status, 400U) << limit;
     EXPECT_EQ(response.content_type, kFhirJson);
-    const auto outcome = outcome_of(response);
+    const auto outcome = testing::outcome_of(response);
     ASSERT_EQ(outcome.issue.size(), 1U);
     EXPECT_EQ(outcome.issue[0].code, "value");
     EXPECT_EQ(outcome.issue[0].diagnostics, "limit must be a whole number from 1 to 1000");
@@ -134,7 +122,7 @@ TEST_F(AdminApiTest, AMalformedTargetIsA400OperationOutcome) {
   for (const auto& response : {admin_events(*store_, get("/admin/events?type=Observation&id=%zz")),
                                admin_rejections(*store_, get("/admin/rejections?observation=%"))}) {
     EXPECT_EQ(response.status, 400U);
-    const auto outcome = outcome_of(response);
+    const auto outcome = testing::outcome_of(response);
     ASSERT_EQ(outcome.issue.size(), 1U);
     EXPECT_EQ(outcome.issue[0].code, "structure");
   }

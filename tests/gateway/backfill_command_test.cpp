@@ -2,6 +2,7 @@
 // one event in the state store, and the pipeline analyses each patient from what the FHIR server (here the
 // in-memory fake) holds. No retries here: backfill waits for those with a real timer.
 #include "gateway/commands/backfill_command.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,26 +24,13 @@ const std::string kSource = GG_SOURCE_DIR;
 const std::string kPatients = kSource + "/tests/data/patients/";
 constexpr auto kStart = std::chrono::sys_days{std::chrono::November / 26 / 2026};
 
-const LoadedKnowledge& shipped_knowledge() {
-  static const LoadedKnowledge knowledge = [] {
-    auto loaded = load_knowledge(kSource + "/config/terminology", kSource + "/config/rules");
-    if (!loaded.knowledge) throw std::runtime_error("config/ knowledge did not load");
-    return *loaded.knowledge;
-  }();
-  return knowledge;
-}
-
 class BackfillCommandTest : public ::testing::Test {
  protected:
-  BackfillCommandTest() {
-    auto opened = StateStore::open(":memory:");
-    EXPECT_TRUE(opened) << opened.error();
-    if (opened) store_ = std::move(*opened);
-  }
+  BackfillCommandTest() { store_ = testing::open_test_store(); }
 
   int backfill(const std::vector<std::string>& inputs, std::string& err) {
     std::ostringstream stream;
-    const int status = run_backfill(io_, fhir_, *store_, clock_, config_, shipped_knowledge(),
+    const int status = run_backfill(io_, fhir_, *store_, clock_, config_, testing::shipped_knowledge(),
                                     AnalyzeOptions{inputs, clock_.now(), false}, stream);
     err = stream.str();
     return status;

@@ -1,4 +1,5 @@
 #include "gateway/ingress/notification_endpoint.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,9 +16,7 @@ constexpr std::string_view kCortisol =
 class NotificationEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = StateStore::open(":memory:");
-    ASSERT_TRUE(opened) << opened.error();
-    store_ = std::move(*opened);
+    store_ = testing::open_test_store();
     auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
                                  std::string(GG_SOURCE_DIR) + "/config/rules");
     ASSERT_TRUE(loaded.knowledge);

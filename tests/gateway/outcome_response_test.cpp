@@ -1,5 +1,6 @@
 // The HTTP side's one way to answer with a problem: an OperationOutcome as application/fhir+json.
 #include "gateway/http/outcome_response.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,26 +9,17 @@
 namespace gg::gateway {
 namespace {
 
-fhir::OperationOutcome decoded_outcome(const HttpResponse& response) {
-  auto decoded = fhir::decode_resource(response.body);
-  EXPECT_TRUE(decoded.ok()) << response.body;
-  if (!decoded.ok()) return {};
-  const auto* outcome = std::get_if<fhir::OperationOutcome>(&*decoded.value);
-  EXPECT_NE(outcome, nullptr) << response.body;
-  return outcome == nullptr ? fhir::OperationOutcome{} : *outcome;
-}
-
 TEST(OutcomeResponse, OneIssueIsAnErrorFor4xxAndFatalFor5xx) {
   const auto client = operation_outcome_response(404, "not-found", "no such endpoint: /x");
   EXPECT_EQ(client.status, 404u);
   EXPECT_EQ(client.content_type, "application/fhir+json; charset=utf-8");
-  const auto client_outcome = decoded_outcome(client);
+  const auto client_outcome = testing::outcome_of(client);
   ASSERT_EQ(client_outcome.issue.size(), 1u);
   EXPECT_EQ(client_outcome.issue[0].severity, "error");
   EXPECT_EQ(client_outcome.issue[0].code, "not-found");
   EXPECT_EQ(client_outcome.issue[0].diagnostics, "no such endpoint: /x");
 
-  const auto server = decoded_outcome(operation_outcome_response(503, "transient", "could not store"));
+  const auto server = testing::outcome_of(operation_outcome_response(503, "transient", "could not store"));
   ASSERT_EQ(server.issue.size(), 1u);
   EXPECT_EQ(server.issue[0].severity, "fatal");
 }
@@ -39,7 +31,7 @@ TEST(OutcomeResponse, DecodeIssuesKeepTheirSeverityCodeAndPath) {
   };
   const auto response = operation_outcome_response(400, issues);
   EXPECT_EQ(response.status, 400u);
-  const auto outcome = decoded_outcome(response);
+  const auto outcome = testing::outcome_of(response);
   ASSERT_EQ(outcome.issue.size(), 2u);
   EXPECT_EQ(outcome.issue[0].severity, "error");
   EXPECT_EQ(outcome.issue[0].code, "value");

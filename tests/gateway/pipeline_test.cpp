@@ -24,6 +24,7 @@
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
+#include "gateway_test_support.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -38,15 +39,6 @@ const std::string kPatients = kSource + "/tests/data/patients/";
 constexpr std::string_view kCursor = kReconcileCursor;
 // The goldens' --as-of: every sample result lies within the 30-day lookback.
 constexpr auto kStart = std::chrono::sys_days{std::chrono::November / 26 / 2026};
-
-const LoadedKnowledge& shipped_knowledge() {
-  static const LoadedKnowledge knowledge = [] {
-    auto loaded = load_knowledge(kSource + "/config/terminology", kSource + "/config/rules");
-    if (!loaded.knowledge) throw std::runtime_error("config/ knowledge did not load");
-    return *loaded.knowledge;
-  }();
-  return knowledge;
-}
 
 std::unique_ptr<StateStore> open_store(const std::string& path) {
   auto opened = StateStore::open(path);
@@ -84,10 +76,10 @@ class PipelineTest : public ::testing::Test {
 
   // A pipeline wired as serve wires it: the reconcile search (gateway/ingress/reconciler.hpp) is its catch-up.
   std::unique_ptr<Pipeline> make_pipeline(StateStore& store) {
-    auto pipeline = std::make_unique<Pipeline>(io_.get_executor(), store, fhir_, shipped_knowledge(), metrics_,
-                                               config_, 30, clock_);
+    auto pipeline = std::make_unique<Pipeline>(io_.get_executor(), store, fhir_, testing::shipped_knowledge(),
+                                               metrics_, config_, 30, clock_);
     auto& reconciler = *reconcilers_.emplace_back(std::make_unique<Reconciler>(
-        store, fhir_, shipped_knowledge(), config_.reconcile_overlap, clock_, metrics_));
+        store, fhir_, testing::shipped_knowledge(), config_.reconcile_overlap, clock_, metrics_));
     pipeline->set_catch_up([&reconciler] { return reconciler.run_once(); });
     return pipeline;
   }
@@ -545,8 +537,8 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
                          .seq);
     }
     fhir.after_commit([&io] { io.stop(); });  // the first commit is the last thing this process does
-    auto pipeline = std::make_unique<Pipeline>(io.get_executor(), *store, fhir, shipped_knowledge(), metrics,
-                                               config, 30, clock);
+    auto pipeline = std::make_unique<Pipeline>(io.get_executor(), *store, fhir, testing::shipped_knowledge(),
+                                               metrics, config, 30, clock);
     boost::asio::co_spawn(io, pipeline->run_until_idle(), [](const std::exception_ptr&) {});
     io.run();
     ASSERT_EQ(fhir.committed_transactions().size(), 1u);
@@ -559,7 +551,7 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
   boost::asio::io_context io;
   auto store = open_store(path.string());
   for (const auto seq : seqs) EXPECT_EQ(store->find_event(seq)->state, EventState::pending);
-  Pipeline pipeline(io.get_executor(), *store, fhir, shipped_knowledge(), metrics, config, 30, clock);
+  Pipeline pipeline(io.get_executor(), *store, fhir, testing::shipped_knowledge(), metrics, config, 30, clock);
   auto done = boost::asio::co_spawn(io, pipeline.run_until_idle(), boost::asio::use_future);
   io.run();
   done.get();

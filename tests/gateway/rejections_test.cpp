@@ -2,6 +2,7 @@
 // Observation, the element and a machine-readable reason, never the value; kept once per version; listed by
 // GET /admin/rejections as a FHIR Bundle.
 #include "gateway/pipeline/rejections.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -64,9 +65,8 @@ TEST(RejectionOutcome, IsValidFhirJsonThatDecodesBack) {
 }
 
 TEST(RejectionStore, KeepsEachObservationVersionOnceAndListsNewestFirst) {
-  auto opened = StateStore::open(":memory:");
-  ASSERT_TRUE(opened) << opened.error();
-  auto& store = *opened;
+  auto store = testing::open_test_store();
+  ASSERT_NE(store, nullptr);
   const std::string outcome = fhir::to_json(fhir::Resource{rejection_outcome(two_problems())});
   EXPECT_TRUE(store->record_rejection(
       {"Observation/o7", "3", "Patient/p1", "cortisol", "incompatible-unit", outcome, "2026-11-26T10:00:00Z"}));
@@ -89,9 +89,8 @@ TEST(RejectionStore, KeepsEachObservationVersionOnceAndListsNewestFirst) {
 }
 
 TEST(RejectionStore, AdminBundleIsACollectionOfTheOutcomes) {
-  auto opened = StateStore::open(":memory:");
-  ASSERT_TRUE(opened) << opened.error();
-  auto& store = *opened;
+  auto store = testing::open_test_store();
+  ASSERT_NE(store, nullptr);
   const fhir::Resource resource{rejection_outcome(two_problems())};
   ASSERT_TRUE(store->record_rejection(
       {"Observation/o7", "3", "Patient/p1", "cortisol", "x", fhir::to_json(resource), "2026-11-26T10:00:00Z"}));

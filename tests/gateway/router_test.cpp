@@ -1,6 +1,7 @@
 // The routing table: the notification endpoint first whatever the method, GET-only routes, and 404/405 as
 // OperationOutcomes. A fake notification endpoint stands in for ingress/.
 #include "gateway/http/router.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,9 +16,7 @@ namespace {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = StateStore::open(":memory:");
-    ASSERT_TRUE(opened) << opened.error();
-    store_ = std::move(*opened);
+    store_ = testing::open_test_store();
     router_ = std::make_unique<Router>(
         RouterTargets{[](const HttpRequest& request) { return path_of(request.target).substr(0, 7) == "/notify"; },
                       [this](const HttpRequest& request) {
@@ -43,12 +42,7 @@ class RouterTest : public ::testing::Test {
 
 fhir::OperationOutcome outcome_of(const HttpResponse& response) {
   EXPECT_EQ(response.content_type, kFhirJson);
-  auto decoded = fhir::decode_resource(response.body);
-  EXPECT_TRUE(decoded.ok()) << response.body;
-  if (!decoded.ok()) return {};
-  const auto* outcome = std::get_if<fhir::OperationOutcome>(&*decoded.value);
-  EXPECT_NE(outcome, nullptr) << response.body;
-  return outcome == nullptr ? fhir::OperationOutcome{} : *outcome;
+  return testing::outcome_of(response);
 }
 
 TEST_F(RouterTest, NotificationsGoToTheEndpointWhateverTheirMethod) {

@@ -1,6 +1,7 @@
 // ensure_subscription through the FHIR client seam, against the in-memory fake (the HAPI integration tests remain
 // the proof that a real server activates what it writes).
 #include "gateway/ingress/subscription_manager.hpp"
+#include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,11 +29,7 @@ SubscriptionSpec spec() {
 
 class SubscriptionManagerTest : public ::testing::Test {
  protected:
-  SubscriptionManagerTest() {
-    auto opened = StateStore::open(":memory:");
-    EXPECT_TRUE(opened) << opened.error();
-    if (opened) store_ = std::move(*opened);
-  }
+  SubscriptionManagerTest() { store_ = testing::open_test_store(); }
 
   // activation_timeout 0: one read after the write, no waiting (the fake never activates what it stores).
   EnsureResult ensure(std::chrono::seconds activation_timeout = std::chrono::seconds(0)) {
