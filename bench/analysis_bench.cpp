@@ -136,11 +136,11 @@ int main(int argc, char** argv) {
   }
   const std::string config = std::string(GG_SOURCE_DIR) + "/config";
   auto loaded = gateway::load_knowledge(config + "/terminology", config + "/rules");
-  if (!loaded.knowledge) {
+  if (!loaded.has_value()) {
     std::fprintf(stderr, "analysis_bench: the configuration in %s does not load\n", config.c_str());
     return 2;
   }
-  const auto& knowledge = *loaded.knowledge;
+  const auto& knowledge = *loaded;
   const auto options = knowledge.decode_options();
 
   std::mt19937 random(20261126);

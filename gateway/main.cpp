@@ -86,12 +86,12 @@ int command_analyze(const Arguments& args, const char* argv0) {
     rules = loaded->analysis.rules_dir;
   }
   auto knowledge = load_knowledge(terminology, rules);
-  if (!knowledge.knowledge) {
-    print_problems(knowledge.problems, std::cerr);
+  if (!knowledge.has_value()) {
+    print_problems(knowledge.error(), std::cerr);
     return kUsage;
   }
   AnalyzeOptions options{args.files, *as_of, args.ndjson};
-  return run_analyze(*knowledge.knowledge, options, std::cout, std::cerr);
+  return run_analyze(*knowledge, options, std::cout, std::cerr);
 }
 
 int command_check_config(const Arguments& args) {
@@ -108,11 +108,11 @@ std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(cons
     return std::nullopt;
   }
   auto knowledge = load_knowledge(loaded->analysis.terminology_dir, loaded->analysis.rules_dir);
-  if (!knowledge.knowledge) {
-    print_problems(knowledge.problems, std::cerr);
+  if (!knowledge.has_value()) {
+    print_problems(knowledge.error(), std::cerr);
     return std::nullopt;
   }
-  return std::pair{std::move(*loaded), std::move(*knowledge.knowledge)};
+  return std::pair{std::move(*loaded), std::move(*knowledge)};
 }
 
 int command_backfill(const Arguments& args) {

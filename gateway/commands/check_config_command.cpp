@@ -16,7 +16,7 @@ std::vector<ConfigProblem> check_config(const std::string& path, const Environme
   auto loaded = load_config(path, environment);
   if (!loaded) return loaded.error();
   auto knowledge = load_knowledge(loaded->analysis.terminology_dir, loaded->analysis.rules_dir);
-  return knowledge.problems;
+  return knowledge.error();
 }
 
 int run_check_config(const std::string& path, const Environment& environment, std::ostream& out,

@@ -55,8 +55,7 @@ std::string hormone_code_list(const LoadedKnowledge& knowledge) {
 }
 
 KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::string& rules_dir) {
-  KnowledgeLoad result;
-  auto& problems = result.problems;
+  ConfigProblems problems;
   LoadedKnowledge loaded;
 
   const std::string catalogue_file = (std::filesystem::path(terminology_dir) / "analytes.yaml").string();
@@ -97,8 +96,8 @@ KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::stri
       problems.push_back({"knowledge (" + problem.path + ")", problem.message});
     }
   }
-  if (problems.empty()) result.knowledge = std::move(loaded);
-  return result;
+  if (!problems.empty()) return KnowledgeLoad(boost::system::in_place_error, std::move(problems));
+  return loaded;
 }
 
 }  // namespace gg::gateway

@@ -38,10 +38,8 @@ struct LoadedKnowledge {
 // context and the reconcile search).
 std::string hormone_code_list(const LoadedKnowledge& knowledge);
 
-struct KnowledgeLoad {
-  std::optional<LoadedKnowledge> knowledge;  // present only when there are no problems
-  std::vector<ConfigProblem> problems;
-};
+// The knowledge, or every problem found in its files (never both: one problem is enough not to run).
+using KnowledgeLoad = boost::system::result<LoadedKnowledge, ConfigProblems>;
 
 KnowledgeLoad load_knowledge(const std::string& terminology_dir, const std::string& rules_dir);
 

@@ -30,12 +30,12 @@ const std::string kGel = std::string(GG_SOURCE_DIR) + "/tests/data/patients/test
 // saliva cortisone 71893-2, 5 nmol/L).
 TEST(AnalyzeCommand, FullPanelGivesEveryContractGradientTheRiskAssessmentAndACarePlan) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
 
   AnalyzeOptions options{{kPanel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyze_inputs(*loaded.knowledge, options, err, summary);
+  const auto written = analyze_inputs(*loaded, options, err, summary);
   ASSERT_EQ(written.size(), 1u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
 
@@ -112,10 +112,10 @@ bool has_code(const std::vector<PatientWriteBack>& written, std::string_view cod
 
 TEST(AnalyzeCommand, MidnightSerumCortisolWithAMorningDheasGivesNoCortisolDheasRatio) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyze_file(*loaded.knowledge, kMidnight, summary, err);
+  const auto written = analyze_file(*loaded, kMidnight, summary, err);
   EXPECT_EQ(summary.hormone_results, 2u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
   EXPECT_FALSE(has_code(written, "cortisol-dheas-ratio"));
@@ -126,32 +126,31 @@ TEST(AnalyzeCommand, MidnightSerumCortisolWithAMorningDheasGivesNoCortisolDheasR
 // apart, so only the time of day of the cortisol keeps them apart.
 TEST(AnalyzeCommand, MidnightCortisolFormsNoRatioEvenWithAWholeDayWindow) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  for (auto& rule : loaded.knowledge->knowledge.rules.ratios) {
+  ASSERT_TRUE(loaded.has_value());
+  for (auto& rule : loaded->knowledge.rules.ratios) {
     if (rule.code == "cortisol-dheas-ratio") rule.window = std::chrono::hours{24};
   }
   AnalyzeSummary summary;
   std::ostringstream err;
-  EXPECT_FALSE(has_code(analyze_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+  EXPECT_FALSE(has_code(analyze_file(*loaded, kMidnight, summary, err), "cortisol-dheas-ratio"));
 
-  for (auto& rule : loaded.knowledge->knowledge.rules.ratios) {
+  for (auto& rule : loaded->knowledge.rules.ratios) {
     if (rule.code == "cortisol-dheas-ratio") {
       rule.numerator_timings.clear();
       rule.numerator_clock.reset();
     }
   }
-  EXPECT_TRUE(has_code(analyze_file(*loaded.knowledge, kMidnight, summary, err), "cortisol-dheas-ratio"));
+  EXPECT_TRUE(has_code(analyze_file(*loaded, kMidnight, summary, err), "cortisol-dheas-ratio"));
 }
 
 // tests/data/patients/cortisol-dheas-pair.json: cortisol and DHEA-S both drawn at 07:45+01:00, a morning draw.
 TEST(AnalyzeCommand, MorningCortisolAndDheasStillFormTheRatio) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written =
-      analyze_file(*loaded.knowledge, std::string(GG_SOURCE_DIR) + "/tests/data/patients/cortisol-dheas-pair.json",
-                   summary, err);
+  const auto written = analyze_file(
+      *loaded, std::string(GG_SOURCE_DIR) + "/tests/data/patients/cortisol-dheas-pair.json", summary, err);
   EXPECT_TRUE(has_code(written, "cortisol-dheas-ratio")) << err.str();
 }
 
@@ -161,13 +160,13 @@ TEST(AnalyzeCommand, MorningCortisolAndDheasStillFormTheRatio) {
 // saliva rules.
 TEST(AnalyzeCommand, SerumCortisolDaySeriesPrintsTheSerumCosinor) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   const std::string file = std::string(GG_SOURCE_DIR) + "/tests/data/patients/serum-cortisol-day.json";
   AnalyzeOptions options{{file}, analytics::parse_fhir_date_time("2026-11-22T00:00:00Z").instant->utc, false};
 
   std::ostringstream out;
   std::ostringstream err;
-  EXPECT_EQ(run_analyze(*loaded.knowledge, options, out, err), 0) << err.str();
+  EXPECT_EQ(run_analyze(*loaded, options, out, err), 0) << err.str();
   for (const char* code :
        {"cortisol-serum-cosinor-mesor", "cortisol-serum-cosinor-amplitude", "cortisol-serum-cosinor-acrophase"}) {
     EXPECT_NE(out.str().find(std::string("\"code\":\"") + code + "\""), std::string::npos) << code;
@@ -175,7 +174,7 @@ TEST(AnalyzeCommand, SerumCortisolDaySeriesPrintsTheSerumCosinor) {
 
   AnalyzeSummary summary;
   std::ostringstream err2;
-  const auto written = analyze_inputs(*loaded.knowledge, options, err2, summary);
+  const auto written = analyze_inputs(*loaded, options, err2, summary);
   ASSERT_EQ(written.size(), 1u) << err2.str();
   std::map<std::string, double> values;
   for (const auto& entry : written[0].entries) {
@@ -213,11 +212,11 @@ TEST(AnalyzeCommand, SerumCortisolDaySeriesPrintsTheSerumCosinor) {
 // repeat is proposed.
 TEST(AnalyzeCommand, TestosteroneGelDrawnFourHoursAfterApplicationIsAssessedWithoutATroughProposal) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   AnalyzeOptions options{{kGel}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, false};
   AnalyzeSummary summary;
   std::ostringstream err;
-  const auto written = analyze_inputs(*loaded.knowledge, options, err, summary);
+  const auto written = analyze_inputs(*loaded, options, err, summary);
   ASSERT_EQ(written.size(), 1u) << err.str();
   EXPECT_EQ(summary.rejected, 0u) << err.str();
 
@@ -279,7 +278,7 @@ std::string probe_pair(const std::string& patient, const std::string& cortisol, 
 // derived Observation is written (before: "ratio inf", a ratio of 6.97e16, and silence).
 TEST(AnalyzeCommand, ImplausibleResultsAreRejectedWithTheirReasonAndWriteNoGradient) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   const auto file = std::filesystem::temp_directory_path() / "gg-analyze-implausible.ndjson";
   std::ofstream(file) << probe_pair("overflow", "1e308", "180")
                       << probe_pair("huge", "12345678901234567890", "180") << probe_pair("zero", "14.2", "0");
@@ -289,7 +288,7 @@ TEST(AnalyzeCommand, ImplausibleResultsAreRejectedWithTheirReasonAndWriteNoGradi
   std::ostringstream out;
   std::ostringstream err;
   AnalyzeSummary summary;
-  const int status = run_analyze(*loaded.knowledge, options, out, err, &summary);
+  const int status = run_analyze(*loaded, options, out, err, &summary);
   std::filesystem::remove(file);
 
   EXPECT_EQ(status, 1) << err.str();

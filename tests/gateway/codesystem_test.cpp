@@ -45,8 +45,8 @@ class GradientCodeSystemTest : public ::testing::Test {
       EXPECT_TRUE(concepts_.emplace(code, std::move(c)).second) << "duplicate concept " << code;
     }
     auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-    ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-    rules_ = loaded.knowledge->knowledge.rules;
+    ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+    rules_ = loaded->knowledge.rules;
   }
 
   // Every code the shipped rules can write in the gradient system, gradients and components alike.

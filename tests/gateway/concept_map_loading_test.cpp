@@ -43,7 +43,7 @@ class ConceptMapLoadingTest : public ::testing::Test {
 
   static std::string problems_text(const KnowledgeLoad& loaded) {
     std::string text;
-    for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
+    for (const auto& problem : loaded.error()) text += problem.location + ": " + problem.message + "\n";
     return text;
   }
 
@@ -63,8 +63,8 @@ fhir::Observation coded(std::string_view system, std::string_view code) {
 
 TEST_F(ConceptMapLoadingTest, ShippedExampleMapLoadsAndMapsALocalCortisol) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& catalogue = loaded->knowledge.catalogue;
   const auto normalised =
       analytics::normalise(coded("http://lab.example.org/fhir/CodeSystem/test-codes", "CORT"), catalogue);
   ASSERT_TRUE(std::holds_alternative<analytics::Measurement>(normalised));
@@ -84,8 +84,8 @@ TEST_F(ConceptMapLoadingTest, OnlyEquivalencesThatMeanTheSameOrMoreMapAResult) {
                     element("E", "2143-6", "narrower") + "," + element("F", "2143-6", "inexact") + "," +
                     element("G", "2143-6", "relatedto") + "," + element("H", "2143-6", "disjoint")));
   auto loaded = load();
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& catalogue = loaded->knowledge.catalogue;
   for (const char* code : {"A", "B", "C", "D"}) {
     EXPECT_TRUE(catalogue.find_local(kSite, code).has_value()) << code;
   }
@@ -98,14 +98,14 @@ TEST_F(ConceptMapLoadingTest, MappedLocalCodesJoinTheSubscriptionCriteriaAndTheD
   write("site.json", concept_map(element("CORT", "2143-6", "equivalent") + "," +
                                  element("WEIGHT", "29463-7", "equivalent")));  // body weight: not a hormone
   auto loaded = load();
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto codes = loaded.knowledge->subscription_codes();
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto codes = loaded->subscription_codes();
   const auto has = [&](std::string_view system, std::string_view code) {
     return std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{system, code}) != codes.end();
   };
   EXPECT_TRUE(has(kSite, "CORT"));
   EXPECT_FALSE(has(kSite, "WEIGHT"));  // mapped, but to a code the catalogue does not know
-  const auto wanted = loaded.knowledge->decode_options().observation_wanted;
+  const auto wanted = loaded->decode_options().observation_wanted;
   EXPECT_TRUE(wanted(fhir::CodeableConcept{{{std::string(kSite), "", "CORT", ""}}, ""}));
   EXPECT_FALSE(wanted(fhir::CodeableConcept{{{std::string(kSite), "", "WEIGHT", ""}}, ""}));
   EXPECT_FALSE(wanted(fhir::CodeableConcept{{{"http://other.example.org", "", "CORT", ""}}, ""}));
@@ -114,8 +114,8 @@ TEST_F(ConceptMapLoadingTest, MappedLocalCodesJoinTheSubscriptionCriteriaAndTheD
 TEST_F(ConceptMapLoadingTest, RetiredMapIsIgnored) {
   write("site.json", concept_map(element("CORT", "2143-6", "equivalent"), "http://loinc.org", "retired"));
   auto loaded = load();
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  EXPECT_FALSE(loaded.knowledge->knowledge.catalogue.find_local(kSite, "CORT").has_value());
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  EXPECT_FALSE(loaded->knowledge.catalogue.find_local(kSite, "CORT").has_value());
 }
 
 TEST_F(ConceptMapLoadingTest, ProblemsNameTheFileAndTheElement) {
@@ -125,7 +125,7 @@ TEST_F(ConceptMapLoadingTest, ProblemsNameTheFileAndTheElement) {
   write("d-patient.json", R"({"resourceType":"Patient","id":"x"})");
   write("e-broken.json", R"({"resourceType":"ConceptMap","group":[)");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const std::string text = problems_text(loaded);
   EXPECT_NE(text.find("a-not-loinc.json (ConceptMap.group[0].target)"), std::string::npos) << text;
   EXPECT_NE(text.find("b-bad-equivalence.json (ConceptMap.group[0].element[0].target[0])"), std::string::npos)
@@ -140,7 +140,7 @@ TEST_F(ConceptMapLoadingTest, OneLocalCodeMappedToTwoLoincCodesIsAProblem) {
   write("one.json", concept_map(element("CORT", "2143-6", "equivalent")));
   write("two.json", concept_map(element("CORT", "2191-5", "equivalent")));
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   EXPECT_NE(problems_text(loaded).find("mapped to both LOINC 2143-6 and 2191-5"), std::string::npos)
       << problems_text(loaded);
 }

@@ -21,8 +21,8 @@ inline const LoadedKnowledge& shipped_knowledge() {
   static const LoadedKnowledge knowledge = [] {
     const std::string source = GG_SOURCE_DIR;
     auto loaded = load_knowledge(source + "/config/terminology", source + "/config/rules");
-    if (!loaded.knowledge) throw std::runtime_error("config/ knowledge did not load");
-    return *loaded.knowledge;
+    if (!loaded.has_value()) throw std::runtime_error("config/ knowledge did not load");
+    return *loaded;
   }();
   return knowledge;
 }

@@ -37,14 +37,14 @@ class KnowledgeLoaderTest : public ::testing::Test {
 
 std::string testing_problems(const KnowledgeLoad& loaded) {
   std::string text;
-  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
+  for (const auto& problem : loaded.error()) text += problem.location + ": " + problem.message + "\n";
   return text;
 }
 
 TEST_F(KnowledgeLoaderTest, ShippedConfigurationLoadsWithoutProblems) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.problems.empty()) << loaded.problems[0].location << ": " << loaded.problems[0].message;
-  const auto& knowledge = loaded.knowledge->knowledge;
+  ASSERT_TRUE(loaded.error().empty()) << loaded.error()[0].location << ": " << loaded.error()[0].message;
+  const auto& knowledge = loaded->knowledge;
   EXPECT_NE(knowledge.catalogue.find("cortisol"), nullptr);
   EXPECT_NE(knowledge.catalogue.find("dhea-s"), nullptr);
   std::vector<std::string> codes;
@@ -56,7 +56,7 @@ TEST_F(KnowledgeLoaderTest, ShippedConfigurationLoadsWithoutProblems) {
                                       "free-t3-reverse-t3-ratio", "lh-fsh-ratio", "progesterone-estradiol-ratio",
                                       "cortisol-cortisone-ratio", "cortisol-cortisone-ratio-saliva"}));
   EXPECT_EQ(knowledge.rules.ratios[0].code, "cortisol-dheas-ratio");
-  EXPECT_EQ(loaded.knowledge->rule_set_id, "gradient-gateway-default");
+  EXPECT_EQ(loaded->rule_set_id, "gradient-gateway-default");
 }
 
 const analytics::RatioRule& ratio_rule(const analytics::Knowledge& knowledge, std::string_view code) {
@@ -71,8 +71,8 @@ const analytics::RatioRule& ratio_rule(const analytics::Knowledge& knowledge, st
 // issue's default window; 2 h between the two tubes (a site setting for "one morning visit").
 TEST_F(KnowledgeLoaderTest, ShippedCortisolDheasRuleTakesOnlyAMorningCortisol) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto& rule = ratio_rule(loaded.knowledge->knowledge, "cortisol-dheas-ratio");
+  ASSERT_TRUE(loaded.has_value());
+  const auto& rule = ratio_rule(loaded->knowledge, "cortisol-dheas-ratio");
   EXPECT_EQ(rule.numerator_timings, std::vector<std::string>{"am"});
   ASSERT_TRUE(rule.numerator_clock);
   EXPECT_EQ(rule.numerator_clock->from, std::chrono::hours(7));
@@ -86,11 +86,11 @@ TEST_F(KnowledgeLoaderTest, ShippedCortisolDheasRuleTakesOnlyAMorningCortisol) {
 // collection (1 h).
 TEST_F(KnowledgeLoaderTest, ShippedCortisolCortisoneRulesAreOnePerSpecimen) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto& serum = ratio_rule(loaded.knowledge->knowledge, "cortisol-cortisone-ratio");
+  ASSERT_TRUE(loaded.has_value());
+  const auto& serum = ratio_rule(loaded->knowledge, "cortisol-cortisone-ratio");
   EXPECT_EQ(serum.specimen, analytics::Specimen::serum_plasma);
   EXPECT_FALSE(serum.restricts_numerator_time());
-  const auto& saliva = ratio_rule(loaded.knowledge->knowledge, "cortisol-cortisone-ratio-saliva");
+  const auto& saliva = ratio_rule(loaded->knowledge, "cortisol-cortisone-ratio-saliva");
   EXPECT_EQ(saliva.specimen, analytics::Specimen::saliva);
   EXPECT_NE(saliva.display, serum.display);
   EXPECT_EQ(saliva.window, std::chrono::hours(1));
@@ -106,7 +106,7 @@ std::string ratio_with(const std::string& extra) {
 }
 
 bool has_problem(const KnowledgeLoad& loaded, std::string_view location, std::string_view message) {
-  for (const auto& problem : loaded.problems) {
+  for (const auto& problem : loaded.error()) {
     if (problem.location == location && problem.message.find(message) != std::string::npos) return true;
   }
   return false;
@@ -115,7 +115,7 @@ bool has_problem(const KnowledgeLoad& loaded, std::string_view location, std::st
 TEST_F(KnowledgeLoaderTest, NumeratorClockIsReadStrictly) {
   write_rule("site.yaml", ratio_with("    numerator_clock: {from: \"7:00\", to: \"10:00\"}\n"));
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   EXPECT_TRUE(
       has_problem(loaded, "site.yaml:7:29 (ratios[0].numerator_clock.from)", "expected a local clock time"))
       << testing_problems(loaded);
@@ -136,7 +136,7 @@ TEST_F(KnowledgeLoaderTest, NumeratorClockIsReadStrictly) {
 TEST_F(KnowledgeLoaderTest, NumeratorTimingThatNoLoincCodeCarriesIsReported) {
   write_rule("site.yaml", ratio_with("    numerator_timing: [AM]\n"));
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   EXPECT_TRUE(has_problem(loaded, "knowledge (ratios[7].numerator_timing)", "has timing 'AM'"))
       << testing_problems(loaded);
 }
@@ -145,8 +145,8 @@ TEST_F(KnowledgeLoaderTest, NumeratorTimingThatNoLoincCodeCarriesIsReported) {
 // cortisol-serum-*, and the saliva rules name the waking window.
 TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesGiveSalivaAndSerumTheirOwnCodes) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto& rules = loaded.knowledge->knowledge.rules;
+  ASSERT_TRUE(loaded.has_value());
+  const auto& rules = loaded->knowledge.rules;
   const auto codes = analytics::gradient_codes(rules);
   for (const char* code :
        {"cortisol-diurnal-slope", "cortisol-car-aucg", "cortisol-car-auci", "cortisol-cosinor-mesor",
@@ -183,14 +183,14 @@ TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesGiveSalivaAndSerumTheirOwnCodes) {
 // 29775-4 (MIRACUM loinc-conversion pairs it with 2484-4).
 TEST_F(KnowledgeLoaderTest, SubscriptionCodesIncludeTheProlactinUnitAndIgf1MolarCodes) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto codes = loaded.knowledge->subscription_codes();
+  ASSERT_TRUE(loaded.has_value());
+  const auto codes = loaded->subscription_codes();
   for (const char* code : {"15081-3", "83111-5", "29775-4"}) {
     SCOPED_TRACE(code);
     EXPECT_NE(std::find(codes.begin(), codes.end(), std::pair<std::string, std::string>{"http://loinc.org", code}),
               codes.end());
   }
-  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  const auto& catalogue = loaded->knowledge.catalogue;
   EXPECT_EQ(catalogue.find_loinc("15081-3")->analyte->id, "prolactin");
   EXPECT_EQ(catalogue.find_loinc("83111-5")->code->property, analytics::LoincProperty::arbitrary_concentration);
   EXPECT_EQ(catalogue.find_loinc("29775-4")->analyte->id, "igf-1");
@@ -201,8 +201,8 @@ TEST_F(KnowledgeLoaderTest, SubscriptionCodesIncludeTheProlactinUnitAndIgf1Molar
 // 7647 g/mol (Labcorp 010540, as analytes.yaml cites).
 TEST_F(KnowledgeLoaderTest, ProlactinInUnitsAndIgf1InMolesNormaliseToTheirCanonicalUnits) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  ASSERT_TRUE(loaded.has_value());
+  const auto& catalogue = loaded->knowledge.catalogue;
   const auto result = [](const char* code, double value, const char* unit) {
     fhir::Observation observation;
     observation.id = code;
@@ -231,9 +231,9 @@ TEST_F(KnowledgeLoaderTest, ProlactinInUnitsAndIgf1InMolesNormaliseToTheirCanoni
 // assays of unknown sensitivity (clinical review L3).
 TEST_F(KnowledgeLoaderTest, ExampleConceptMapMapsThirdGenerationTshTo11580_8) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
+  ASSERT_TRUE(loaded.has_value());
   const auto match =
-      loaded.knowledge->knowledge.catalogue.find_local("http://lab.example.org/fhir/CodeSystem/test-codes", "TSH");
+      loaded->knowledge.catalogue.find_local("http://lab.example.org/fhir/CodeSystem/test-codes", "TSH");
   ASSERT_TRUE(match);
   EXPECT_EQ(match->code->code, "11580-8");
 }
@@ -242,8 +242,8 @@ TEST_F(KnowledgeLoaderTest, ExampleConceptMapMapsThirdGenerationTshTo11580_8) {
 // 1750 nmol/L (Elecsys Cortisol II; North Devon District Hospital), DHEA-S 0.2-1000 ug/dL (Elecsys DHEA-S).
 TEST_F(KnowledgeLoaderTest, ShippedPlausibleRangesAreReadWithTheirSources) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge);
-  const auto& catalogue = loaded.knowledge->knowledge.catalogue;
+  ASSERT_TRUE(loaded.has_value());
+  const auto& catalogue = loaded->knowledge.catalogue;
   const auto* cortisol = catalogue.find("cortisol");
   ASSERT_TRUE(cortisol->plausible_range);
   EXPECT_FALSE(cortisol->plausible_range->low);
@@ -267,7 +267,7 @@ TEST_F(KnowledgeLoaderTest, ARhythmKindRepeatedForTheSameAnalyteAndSpecimenIsRef
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: cortisol\n    specimen: saliva\n"
              "    code_prefix: cortisol\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("repeats the cosinor rule of rhythms[2]"), std::string::npos) << text;
 }
@@ -278,7 +278,7 @@ TEST_F(KnowledgeLoaderTest, RhythmRulesWritingTheSameCodeAreRefused) {
              "version: 1\nrhythms:\n  - kind: diurnal-slope\n    analyte: cortisol\n    specimen: serum-plasma\n"
              "    waking_window: {from: \"06:00\", to: \"10:00\"}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("duplicate gradient code 'cortisol-diurnal-slope'"), std::string::npos) << text;
   EXPECT_NE(text.find("code prefix 'cortisol' is already used by rhythms[0]"), std::string::npos) << text;
@@ -292,7 +292,7 @@ TEST_F(KnowledgeLoaderTest, ASlopeWithoutAWakingWindowIsRefused) {
              "version: 1\nrhythms:\n  - kind: diurnal-slope\n    analyte: cortisol\n    specimen: serum-plasma\n"
              "    code_prefix: cortisol-serum\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("rhythms[4].waking_window): a diurnal-slope rule needs a waking window"), std::string::npos)
       << text;
@@ -303,16 +303,16 @@ TEST_F(KnowledgeLoaderTest, AWakingWindowIsTwoClockTimesInOrder) {
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
              "    waking_window: {from: \"5am\", to: \"11:00\"}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
-  ASSERT_EQ(loaded.problems.size(), 1u) << testing_problems(loaded);
-  EXPECT_EQ(loaded.problems[0].location, "site.yaml:6:27 (rhythms[0].waking_window.from)");
-  EXPECT_NE(loaded.problems[0].message.find("HH:MM"), std::string::npos);
+  EXPECT_FALSE(loaded.has_value());
+  ASSERT_EQ(loaded.error().size(), 1u) << testing_problems(loaded);
+  EXPECT_EQ(loaded.error()[0].location, "site.yaml:6:27 (rhythms[0].waking_window.from)");
+  EXPECT_NE(loaded.error()[0].message.find("HH:MM"), std::string::npos);
 
   write_rule("site.yaml",
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
              "    waking_window: {from: \"11:00\", to: \"05:00\"}\n");
   const auto reversed = load();
-  EXPECT_FALSE(reversed.knowledge);
+  EXPECT_FALSE(reversed.has_value());
   EXPECT_NE(testing_problems(reversed).find("expected 00:00 <= from < to"), std::string::npos)
       << testing_problems(reversed);
 }
@@ -321,8 +321,8 @@ TEST_F(KnowledgeLoaderTest, AWakingWindowIsTwoClockTimesInOrder) {
 // in gradients.yaml is commented out); a site sets its own.
 TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesNameNoWakingTimeCode) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
-  for (const auto& rule : loaded.knowledge->knowledge.rules.rhythms) EXPECT_TRUE(rule.waking_time_codes.empty());
+  ASSERT_TRUE(loaded.has_value()) << testing_problems(loaded);
+  for (const auto& rule : loaded->knowledge.rules.rhythms) EXPECT_TRUE(rule.waking_time_codes.empty());
 }
 
 TEST_F(KnowledgeLoaderTest, WakingTimeCodesAreReadAsSystemAndCode) {
@@ -331,8 +331,8 @@ TEST_F(KnowledgeLoaderTest, WakingTimeCodesAreReadAsSystemAndCode) {
              "    waking_time_codes:\n      - {system: \"urn:site\", code: wake}\n"
              "      - {system: \"http://site.example.org/cs\", code: \"T-1\"}\n");
   auto loaded = load();
-  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
-  const auto& rhythms = loaded.knowledge->knowledge.rules.rhythms;
+  ASSERT_TRUE(loaded.has_value()) << testing_problems(loaded);
+  const auto& rhythms = loaded->knowledge.rules.rhythms;
   ASSERT_EQ(rhythms.size(), 5u);
   EXPECT_EQ(rhythms[4].waking_time_codes, (std::vector<analytics::RhythmRule::WakingTimeCode>{
                                               {"urn:site", "wake"}, {"http://site.example.org/cs", "T-1"}}));
@@ -344,24 +344,24 @@ TEST_F(KnowledgeLoaderTest, BadWakingTimeCodesAreErrorsWithTheirLocation) {
              "    waking_time_codes:\n      - {system: \"urn:site\", code: \"\"}\n      - {system: \"urn:site\"}\n"
              "      - {system: \"urn:site\", code: w, display: Waking}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
-  ASSERT_EQ(loaded.problems.size(), 3u) << text;
-  EXPECT_EQ(loaded.problems[0].location, "site.yaml:7:36 (rhythms[0].waking_time_codes[0].code)") << text;
-  EXPECT_EQ(loaded.problems[0].message, "must not be empty");
-  EXPECT_EQ(loaded.problems[1].location, "site.yaml:8:9 (rhythms[0].waking_time_codes[1].code)") << text;
-  EXPECT_NE(loaded.problems[1].message.find("required key 'code' is missing"), std::string::npos) << text;
-  EXPECT_EQ(loaded.problems[2].location, "site.yaml:9:39 (rhythms[0].waking_time_codes[2].display)") << text;
-  EXPECT_NE(loaded.problems[2].message.find("unknown key 'display'"), std::string::npos) << text;
+  ASSERT_EQ(loaded.error().size(), 3u) << text;
+  EXPECT_EQ(loaded.error()[0].location, "site.yaml:7:36 (rhythms[0].waking_time_codes[0].code)") << text;
+  EXPECT_EQ(loaded.error()[0].message, "must not be empty");
+  EXPECT_EQ(loaded.error()[1].location, "site.yaml:8:9 (rhythms[0].waking_time_codes[1].code)") << text;
+  EXPECT_NE(loaded.error()[1].message.find("required key 'code' is missing"), std::string::npos) << text;
+  EXPECT_EQ(loaded.error()[2].location, "site.yaml:9:39 (rhythms[0].waking_time_codes[2].display)") << text;
+  EXPECT_NE(loaded.error()[2].message.find("unknown key 'display'"), std::string::npos) << text;
 
   write_rule("site.yaml",
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
              "    waking_time_codes: {system: \"urn:site\", code: w}\n");
   const auto not_a_list = load();
-  EXPECT_FALSE(not_a_list.knowledge);
-  ASSERT_EQ(not_a_list.problems.size(), 1u) << testing_problems(not_a_list);
-  EXPECT_EQ(not_a_list.problems[0].location, "site.yaml:6:24 (rhythms[0].waking_time_codes)");
-  EXPECT_EQ(not_a_list.problems[0].message, "expected a list of {system, code}");
+  EXPECT_FALSE(not_a_list.has_value());
+  ASSERT_EQ(not_a_list.error().size(), 1u) << testing_problems(not_a_list);
+  EXPECT_EQ(not_a_list.error()[0].location, "site.yaml:6:24 (rhythms[0].waking_time_codes)");
+  EXPECT_EQ(not_a_list.error()[0].message, "expected a list of {system, code}");
 }
 
 // A copy of the shipped terminology with the DHEA-S plausible range replaced by `range` (YAML lines).
@@ -384,29 +384,29 @@ class PlausibleRangeLoaderTest : public KnowledgeLoaderTest {
 TEST_F(PlausibleRangeLoaderTest, UnknownKeyInAPlausibleRangeIsReportedWithItsLocation) {
   auto loaded =
       load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      max: 1000\n      unit: ug/dL\n");
-  EXPECT_FALSE(loaded.knowledge);
-  ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("analytes.yaml:"), std::string::npos) << loaded.problems[0].location;
-  EXPECT_NE(loaded.problems[0].location.find("plausible_range.max"), std::string::npos)
-      << loaded.problems[0].location;
+  EXPECT_FALSE(loaded.has_value());
+  ASSERT_FALSE(loaded.error().empty());
+  EXPECT_NE(loaded.error()[0].location.find("analytes.yaml:"), std::string::npos) << loaded.error()[0].location;
+  EXPECT_NE(loaded.error()[0].location.find("plausible_range.max"), std::string::npos)
+      << loaded.error()[0].location;
 }
 
 TEST_F(PlausibleRangeLoaderTest, ABoundThatIsNotANumberIsReported) {
   auto loaded =
       load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: lots\n      unit: ug/dL\n");
-  EXPECT_FALSE(loaded.knowledge);
-  ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("plausible_range.high"), std::string::npos)
-      << loaded.problems[0].location;
+  EXPECT_FALSE(loaded.has_value());
+  ASSERT_FALSE(loaded.error().empty());
+  EXPECT_NE(loaded.error()[0].location.find("plausible_range.high"), std::string::npos)
+      << loaded.error()[0].location;
 }
 
 TEST_F(PlausibleRangeLoaderTest, ARangeInAUnitThatCannotReachTheCanonicalUnitIsRefused) {
   auto loaded =
       load_with_dhea_s_range("    plausible_range:\n      low: 0.2\n      high: 1000\n      unit: \"[IU]/L\"\n");
-  EXPECT_FALSE(loaded.knowledge);
-  ASSERT_FALSE(loaded.problems.empty());
-  EXPECT_NE(loaded.problems[0].location.find("plausible_range.unit"), std::string::npos)
-      << loaded.problems[0].location;
+  EXPECT_FALSE(loaded.has_value());
+  ASSERT_FALSE(loaded.error().empty());
+  EXPECT_NE(loaded.error()[0].location.find("plausible_range.unit"), std::string::npos)
+      << loaded.error()[0].location;
 }
 
 // Clinical review M4: a suggestion of kind MedicationRequest with clock times reads like a dosing schedule.
@@ -416,9 +416,9 @@ TEST_F(KnowledgeLoaderTest, SuggestionOfKindMedicationRequestIsRefused) {
              "    kind: MedicationRequest\n    title: Take the dose earlier\n"
              "    time_of_day: [\"07:00:00\", \"13:00:00\"]\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   bool refused = false;
-  for (const auto& problem : loaded.problems) {
+  for (const auto& problem : loaded.error()) {
     refused = refused || (problem.location.find(".kind") != std::string::npos &&
                           problem.message.find("MedicationRequest is refused") != std::string::npos);
   }
@@ -429,8 +429,8 @@ TEST_F(KnowledgeLoaderTest, SuggestionOfKindMedicationRequestIsRefused) {
 // range states that unit (its source cites 0.245-0.785 nmol/L; the rule reports pmol/L).
 TEST_F(KnowledgeLoaderTest, ShippedDerivedRulesNameTheirInputsAndUnit) {
   auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << testing_problems(loaded);
-  const auto& knowledge = loaded.knowledge->knowledge;
+  ASSERT_TRUE(loaded.has_value()) << testing_problems(loaded);
+  const auto& knowledge = loaded->knowledge;
   ASSERT_EQ(knowledge.rules.derived.size(), 3u);
   const auto& free_t = knowledge.rules.derived[0];
   EXPECT_EQ(free_t.code, "free-testosterone-calculated");
@@ -453,7 +453,7 @@ TEST_F(KnowledgeLoaderTest, ADerivedInputTheFormulaDoesNotTakeIsRefused) {
              "version: 1\nderived:\n  - code: site-fai\n    display: FAI\n    formula: free-androgen-index\n"
              "    inputs: {testosterone: testosterone, estradiol: estradiol}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("derived[3].inputs.estradiol): the free-androgen-index formula has no input 'estradiol' "
                       "(its inputs: testosterone, shbg)"),
@@ -466,7 +466,7 @@ TEST_F(KnowledgeLoaderTest, ADerivedInputNamingAnUnknownAnalyteIsRefusedAtThatIn
              "version: 1\nderived:\n  - code: site-fai\n    display: FAI\n    formula: free-androgen-index\n"
              "    inputs: {shbg: sex-hormone-binding-globulin}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("derived[3].inputs.shbg): needs analyte 'sex-hormone-binding-globulin'"), std::string::npos)
       << text;
@@ -477,7 +477,7 @@ TEST_F(KnowledgeLoaderTest, ADerivedUnitTheFormulaCannotReachIsRefused) {
              "version: 1\nderived:\n  - code: site-free-t\n    display: Free T\n"
              "    formula: vermeulen-free-testosterone\n    unit: g/L\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("derived[3].unit): the formula computes in pmol/L, which cannot be expressed in g/L"),
             std::string::npos)
@@ -491,7 +491,7 @@ TEST_F(KnowledgeLoaderTest, ATargetRangeInAnotherUnitThanItsGradientsIsRefused) 
              "version: 1\ntarget_ranges:\n  - gradient: free-testosterone-calculated\n    sex: female\n"
              "    low: 0.245\n    high: 0.785\n    unit: nmol/L\n    source: \"a citation\"\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = testing_problems(loaded);
   EXPECT_NE(text.find("target_ranges[2].unit): 'free-testosterone-calculated' is reported in pmol/L, so its "
                       "range's low and high are in pmol/L, not nmol/L"),
@@ -504,10 +504,10 @@ TEST_F(KnowledgeLoaderTest, AWakingWindowThatWrapsPastMidnightIsRefusedWhereItIs
              "version: 1\nrhythms:\n  - kind: cosinor\n    analyte: progesterone\n    specimen: saliva\n"
              "    waking_window: {from: \"22:00\", to: \"02:00\"}\n");
   auto loaded = load();
-  EXPECT_FALSE(loaded.knowledge);
-  ASSERT_EQ(loaded.problems.size(), 1u) << testing_problems(loaded);
-  EXPECT_EQ(loaded.problems[0].location, "site.yaml:6:20 (rhythms[0].waking_window)");
-  EXPECT_NE(loaded.problems[0].message.find("does not wrap past midnight"), std::string::npos);
+  EXPECT_FALSE(loaded.has_value());
+  ASSERT_EQ(loaded.error().size(), 1u) << testing_problems(loaded);
+  EXPECT_EQ(loaded.error()[0].location, "site.yaml:6:20 (rhythms[0].waking_window)");
+  EXPECT_NE(loaded.error()[0].message.find("does not wrap past midnight"), std::string::npos);
 }
 
 }  // namespace

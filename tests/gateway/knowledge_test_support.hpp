@@ -16,7 +16,7 @@ inline const std::string kConfig = std::string(GG_SOURCE_DIR) + "/config";
 // "location: message" lines, one per problem.
 inline std::string problems_text(const KnowledgeLoad& loaded) {
   std::string text;
-  for (const auto& problem : loaded.problems) text += problem.location + ": " + problem.message + "\n";
+  for (const auto& problem : loaded.error()) text += problem.location + ": " + problem.message + "\n";
   return text;
 }
 

@@ -27,8 +27,8 @@ class MedicationLoadingTest : public ::testing::Test {
 
 TEST_F(MedicationLoadingTest, ShippedCatalogueLoadsTheHormoneMedications) {
   const auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& medications = loaded.knowledge->knowledge.medications;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& medications = loaded->knowledge.medications;
   for (const char* id : {"hydrocortisone", "prednisolone", "testosterone", "estradiol", "progesterone",
                          "levothyroxine", "liothyronine", "dhea", "insulin"}) {
     const auto* medication = medications.find(id);
@@ -52,8 +52,8 @@ TEST_F(MedicationLoadingTest, ShippedCatalogueLoadsTheHormoneMedications) {
 // Issue 8: the shipped data carry the clinical review's fixes (H1, M6, M8, M9, L10, L11).
 TEST_F(MedicationLoadingTest, ShippedCatalogueCarriesSamplingWindowsAndInterpretations) {
   const auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& medications = loaded.knowledge->knowledge.medications;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& medications = loaded->knowledge.medications;
   const auto entry = [&](const char* id, analytics::Route route,
                          std::vector<std::string> forms) -> const analytics::MedicationRoute& {
     for (const auto& candidate : medications.find(id)->routes) {
@@ -107,8 +107,8 @@ TEST_F(MedicationLoadingTest, ShippedCatalogueCarriesSamplingWindowsAndInterpret
 
 TEST_F(MedicationLoadingTest, AMissingFileMeansNoMedicationIsRecognised) {
   const auto loaded = load_knowledge(scratch_.path().string(), kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  EXPECT_TRUE(loaded.knowledge->knowledge.medications.medications.empty());
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  EXPECT_TRUE(loaded->knowledge.medications.medications.empty());
 }
 
 TEST_F(MedicationLoadingTest, EveryProblemIsReportedWithItsPath) {
@@ -157,7 +157,7 @@ medications:
         dosing_interval_hours: 336
         interval_source: "label"
 )");
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   const auto text = problems_text(loaded);
   for (const char* expected : {"medications[0].affects[1]",
                                "unknown analyte 'cortisol-ish'",
@@ -200,7 +200,7 @@ TEST_F(MedicationLoadingTest, ATopLevelLocalProductListIsRefusedWithWhereItWent)
 local_product_words: [cream]
 medications: []
 )");
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   EXPECT_NE(problems_text(loaded).find("local_product_words is now per medication"), std::string::npos)
       << problems_text(loaded);
 }

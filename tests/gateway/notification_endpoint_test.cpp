@@ -19,8 +19,8 @@ class NotificationEndpointTest : public ::testing::Test {
     store_ = testing::open_test_store();
     auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
                                  std::string(GG_SOURCE_DIR) + "/config/rules");
-    ASSERT_TRUE(loaded.knowledge);
-    knowledge_ = *loaded.knowledge;
+    ASSERT_TRUE(loaded.has_value());
+    knowledge_ = *loaded;
     endpoint_ = std::make_unique<NotificationEndpoint>(
         NotificationEndpointOptions{"/notify", "X-Gradient-Secret", "s3cret"}, *store_, metrics_,
         knowledge_.decode_options(), [] { return std::string("2026-11-25T10:00:00Z"); },

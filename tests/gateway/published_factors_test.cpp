@@ -51,7 +51,7 @@ std::vector<PublishedFactor> read_table() {
 
 const analytics::Catalogue& shipped_catalogue() {
   static const auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  return loaded.knowledge->knowledge.catalogue;
+  return loaded->knowledge.catalogue;
 }
 
 TEST(PublishedFactors, TableIsReadableAndEveryRowCitesASource) {

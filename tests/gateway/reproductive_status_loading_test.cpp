@@ -27,18 +27,18 @@ class ReproductiveStatusLoadingTest : public ::testing::Test {
 
 TEST_F(ReproductiveStatusLoadingTest, ShippedCodesAreReadSearchedAndDecoded) {
   const auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& codes = loaded.knowledge->knowledge.reproductive;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& codes = loaded->knowledge.reproductive;
   EXPECT_EQ(codes.last_menstrual_period, (std::vector<analytics::ConceptCode>{{"http://loinc.org", "8665-2"}}));
   EXPECT_EQ(codes.menopausal_status_answers.size(), 5u);
-  const auto subscribed = loaded.knowledge->subscription_codes();
+  const auto subscribed = loaded->subscription_codes();
   EXPECT_NE(std::find(subscribed.begin(), subscribed.end(),
                       std::pair<std::string, std::string>{"http://loinc.org", "8665-2"}),
             subscribed.end());
   EXPECT_NE(std::find(subscribed.begin(), subscribed.end(),
                       std::pair<std::string, std::string>{"http://snomed.info/sct", "161712005"}),
             subscribed.end());
-  const auto wanted = loaded.knowledge->decode_options().observation_wanted;
+  const auto wanted = loaded->decode_options().observation_wanted;
   EXPECT_TRUE(wanted(fhir::CodeableConcept{{{"http://snomed.info/sct", "", "161712005", ""}}, ""}));
 }
 
@@ -56,8 +56,8 @@ target_ranges:
     high: 5
     source: "Site protocol (test)"
 )yaml");
-  ASSERT_TRUE(loaded.knowledge) << problems_text(loaded);
-  const auto& ranges = loaded.knowledge->knowledge.assessment.target_ranges;
+  ASSERT_TRUE(loaded.has_value()) << problems_text(loaded);
+  const auto& ranges = loaded->knowledge.assessment.target_ranges;
   ASSERT_GE(ranges.size(), 2u);
   const auto& luteal = ranges[ranges.size() - 2];
   ASSERT_TRUE(luteal.cycle_days);
@@ -75,7 +75,7 @@ target_ranges:
     high: 5
     source: "Site protocol (test)"
 )yaml");
-  EXPECT_FALSE(loaded.knowledge);
+  EXPECT_FALSE(loaded.has_value());
   EXPECT_NE(problems_text(loaded).find("site.yaml:5:24 (target_ranges[0].menopausal_status)"), std::string::npos)
       << problems_text(loaded);
 }

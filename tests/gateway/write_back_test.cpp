@@ -24,8 +24,8 @@ class WriteBackTest : public ::testing::Test {
   void SetUp() override {
     auto loaded = load_knowledge(std::string(GG_SOURCE_DIR) + "/config/terminology",
                                  std::string(GG_SOURCE_DIR) + "/config/rules");
-    ASSERT_TRUE(loaded.knowledge);
-    knowledge_ = *loaded.knowledge;
+    ASSERT_TRUE(loaded.has_value());
+    knowledge_ = *loaded;
   }
 
   // With the shipped suggestion catalogue unless `with_catalogue` is false.
