@@ -97,7 +97,7 @@ TEST_F(NotificationEndpointTest, MalformedJsonIs400OperationOutcomeAndNothingIsR
 
 TEST_F(NotificationEndpointTest, WrongTypeInAHormoneResultNamesTheElement) {
   std::string body(kCortisol);
-  body.replace(body.find("\"value\":15"), 10, "\"value\":\"15\"");
+  body.replace(body.find(R"("value":15)"), 10, R"("value":"15")");
   auto response = send("PUT", "/notify/Observation/o1", body);
   EXPECT_EQ(response.status, 400u);
   EXPECT_NE(response.body.find("Observation.valueQuantity.value"), std::string::npos);

@@ -65,6 +65,7 @@ TEST_F(WriteBackTest, FindingOutsideTargetWritesObservationRiskAssessmentCarePla
   auto entries = write_back_entries(analysis, context());
   ASSERT_EQ(entries.size(), 4u);
   std::vector<std::string> types;
+  types.reserve(entries.size());
   for (const auto& entry : entries) types.emplace_back(fhir::resource_type(*entry.resource));
   EXPECT_EQ(types, (std::vector<std::string>{"Observation", "RiskAssessment", "CarePlan", "Provenance"}));
 
