@@ -1,6 +1,7 @@
 #include "gateway/http/router.hpp"
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "gateway/http/admin_api.hpp"
@@ -16,6 +17,14 @@ Router::Router(RouterTargets targets)
 HttpResponse Router::handle(const HttpRequest& request) {
   requests_.inc();
   if (targets_.notification_matches(request)) return targets_.notification_handle(request);
+  const std::string_view target_path = path_of(request.target);
+  for (const auto& route : targets_.routes) {
+    if (target_path == route.path ||
+        (target_path.size() > route.path.size() && target_path.starts_with(route.path) &&
+         target_path[route.path.size()] == '/')) {
+      return route.handle(request);
+    }
+  }
   if (request.method != "GET") return operation_outcome_response(405, "not-supported", "only GET here");
   const std::string path(path_of(request.target));
   if (path == "/healthz") return healthz_response();

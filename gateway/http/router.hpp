@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/metrics_endpoint.hpp"
@@ -13,6 +15,13 @@
 #include "gateway/telemetry/metrics.hpp"
 
 namespace gg::gateway {
+
+// A route another room serves (alerts/, cds/): every request whose path is `path` or lies below it
+// (`path` + "/..."), whatever its method; the handler answers methods it does not serve itself (405).
+struct ExtraRoute {
+  std::string path;  // "/alerts", "/cds-services"
+  HttpHandler handle;
+};
 
 // What the routes answer from. The notification endpoint lives in ingress/, which includes http/: it comes in as
 // two callables, so that http/ never includes ingress/ (scripts/check-includes). Every reference must outlive the
@@ -23,6 +32,7 @@ struct RouterTargets {
   StateStore& store;
   MetricsRegistry& metrics;
   const Readiness& readiness;
+  std::vector<ExtraRoute> routes = {};  // matched in order, after the notification endpoint
 };
 
 class Router {

@@ -66,6 +66,27 @@ TEST_F(RouterTest, AnythingButGetElsewhereIsA405OperationOutcome) {
   EXPECT_TRUE(notified_.empty());
 }
 
+TEST_F(RouterTest, AnExtraRouteServesItsPathAndWhatLiesBelowItWhateverTheMethod) {
+  std::vector<std::string> served;
+  Router router(RouterTargets{[](const HttpRequest&) { return false; },
+                              [](const HttpRequest&) { return HttpResponse{}; },
+                              *store_,
+                              metrics_,
+                              readiness_,
+                              {ExtraRoute{"/alerts", [&served](const HttpRequest& request) {
+                                            served.push_back(request.method + " " + request.target);
+                                            return HttpResponse{204, "", "", {}};
+                                          }}}});
+  HttpRequest request;
+  for (const char* target : {"/alerts", "/alerts/subscriptions/7?x=1", "/alertsx", "/alert"}) {
+    request.method = "DELETE";
+    request.target = target;
+    (void)router.handle(request);
+  }
+  // "/alertsx" and "/alert" are not below "/alerts": the GET-only rule answers them (405).
+  EXPECT_EQ(served, (std::vector<std::string>{"DELETE /alerts", "DELETE /alerts/subscriptions/7?x=1"}));
+}
+
 TEST_F(RouterTest, AnUnknownPathIsA404OperationOutcomeNamingThePathWithoutItsQuery) {
   const auto response = send("GET", "/admin/nothing?x=1");
   EXPECT_EQ(response.status, 404U);
