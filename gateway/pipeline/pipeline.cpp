@@ -94,7 +94,9 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
   const auto steady_now = std::chrono::steady_clock::now();
   if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
     reconcile_requested_ = false;
-    if (catch_up_) (void)co_await catch_up_();
+    if (catch_up_) {
+      (void)co_await catch_up_();
+    }
     next_reconcile_ = std::chrono::steady_clock::now() + config_.reconcile_interval;
   }
 

@@ -55,7 +55,7 @@ DerivedRule homa_rule() {
 
 // A result in its analyte's canonical unit (config/terminology/analytes.yaml): testosterone and SHBG nmol/L,
 // albumin g/L, glucose mmol/L, insulin u[IU]/mL.
-Measurement result(std::string id, std::string analyte, double value, std::string unit, std::string when,
+Measurement result(const std::string& id, std::string analyte, double value, std::string unit, std::string when,
                    Specimen specimen = Specimen::serum_plasma) {
   Measurement m;
   m.reference = "Observation/" + id;
@@ -69,23 +69,23 @@ Measurement result(std::string id, std::string analyte, double value, std::strin
   return m;
 }
 
-Measurement testosterone(std::string id, double nmol_l, std::string when,
+Measurement testosterone(const std::string& id, double nmol_l, std::string when,
                          Specimen specimen = Specimen::serum_plasma) {
-  return result(std::move(id), "testosterone", nmol_l, "nmol/L", std::move(when), specimen);
+  return result(id, "testosterone", nmol_l, "nmol/L", std::move(when), specimen);
 }
-Measurement shbg(std::string id, double nmol_l, std::string when) {
-  return result(std::move(id), "shbg", nmol_l, "nmol/L", std::move(when));
+Measurement shbg(const std::string& id, double nmol_l, std::string when) {
+  return result(id, "shbg", nmol_l, "nmol/L", std::move(when));
 }
-Measurement albumin(std::string id, double g_l, std::string when) {
-  return result(std::move(id), "albumin", g_l, "g/L", std::move(when));
+Measurement albumin(const std::string& id, double g_l, std::string when) {
+  return result(id, "albumin", g_l, "g/L", std::move(when));
 }
-Measurement glucose(std::string id, double mmol_l, std::string when, std::string timing) {
-  auto m = result(std::move(id), "glucose", mmol_l, "mmol/L", std::move(when));
+Measurement glucose(const std::string& id, double mmol_l, std::string when, std::string timing) {
+  auto m = result(id, "glucose", mmol_l, "mmol/L", std::move(when));
   m.timing = std::move(timing);
   return m;
 }
-Measurement insulin(std::string id, double uiu_ml, std::string when) {
-  return result(std::move(id), "insulin", uiu_ml, "u[IU]/mL", std::move(when));
+Measurement insulin(const std::string& id, double uiu_ml, std::string when) {
+  return result(id, "insulin", uiu_ml, "u[IU]/mL", std::move(when));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ std::vector<Suggestion> catalogue() {
 
 std::vector<std::string> ids(const std::vector<const Suggestion*>& found) {
   std::vector<std::string> out;
+  out.reserve(found.size());
   for (const auto* s : found) out.push_back(s->id);
   return out;
 }
@@ -145,8 +146,8 @@ TEST(Suggestions, TheAnalysisProposesFromItsCatalogue) {
 
 TEST(Suggestions, ValidationNamesEveryProblem) {
   auto all = catalogue();
-  all[1].id = "confirm";                  // duplicate
-  all[1].gradients.push_back("no-such");  // unknown gradient
+  all[1].id = "confirm";                     // duplicate
+  all[1].gradients.emplace_back("no-such");  // unknown gradient
   all[1].time_of_day = {"7:00", "25:00:00", "07:00:00"};
   all[1].min_level = RiskLevel::low;
   const std::vector<std::string> codes{"lh-fsh-ratio", "homa-ir"};

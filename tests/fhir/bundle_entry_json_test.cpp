@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kObservation =
     R"({"resourceType":"Observation", "id":"o1" ,"status":"final","code":{"text":"x"},"extra":[1,{"a":"}"}]})";
-constexpr std::string_view kPatient = "{ \"resourceType\" : \"Patient\", \"id\" : \"p1\" }";
+constexpr std::string_view kPatient = R"({ "resourceType" : "Patient", "id" : "p1" })";
 
 TEST(BundleEntryJson, KeepsEachEntrysResourceBytesAsReceived) {
   const std::string json = R"({"resourceType":"Bundle","type":"history","entry":[ {"resource": )" +

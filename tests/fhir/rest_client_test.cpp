@@ -90,7 +90,7 @@ template <typename Stream>
 asio::awaitable<void> write_response(Stream& stream, unsigned status, std::string body, bool chunked = false) {
   http::response<http::string_body> response{static_cast<http::status>(status), 11};
   response.set(http::field::content_type, "application/fhir+json");
-  response.body() = std::move(body);
+  response.body().swap(body);
   if (chunked) {
     response.chunked(true);
   } else {
@@ -119,7 +119,7 @@ void run(asio::io_context& io, const std::function<asio::awaitable<void>()>& cli
   bool finished = false;
   std::exception_ptr failure;
   asio::co_spawn(io, client(), [&](std::exception_ptr e) {
-    failure = e;
+    failure = std::move(e);
     finished = true;
     io.stop();
   });
@@ -212,7 +212,7 @@ TEST(RestClientTransport, ConcurrentRequestsFromAThreadPoolShareMaxConnections) 
   std::promise<void> all_finished;
   for (int i = 0; i < requests; ++i) {
     asio::co_spawn(threads, client.request("GET", "Patient/" + std::to_string(i)),
-                   [&](std::exception_ptr, RestResult<HttpResponse> result) {
+                   [&](const std::exception_ptr& /*unused*/, const RestResult<HttpResponse>& result) {
                      if (result.has_value() && result->status == 200) ++succeeded;
                      if (++finished == requests) all_finished.set_value();
                    });
@@ -265,7 +265,7 @@ TEST(RestClientTransport, RetriesIdempotentRequestOnceWhenReusedConnectionWasClo
   RestResult<HttpResponse> second;
   run(io, [&]() -> asio::awaitable<void> {
     first = co_await client.request("GET", "Patient/1");
-    second = co_await client.request("PUT", "Patient/2", "{\"resourceType\":\"Patient\",\"id\":\"2\"}");
+    second = co_await client.request("PUT", "Patient/2", R"({"resourceType":"Patient","id":"2"})");
   });
   ASSERT_TRUE(first.has_value()) << first.error().message;
   ASSERT_TRUE(second.has_value()) << second.error().message;
@@ -281,7 +281,7 @@ TEST(RestClientTransport, DoesNotRepeatPostTheServerMayHaveReceived) {
   RestResult<HttpResponse> second;
   run(io, [&]() -> asio::awaitable<void> {
     first = co_await client.request("GET", "Patient/1");
-    second = co_await client.request("POST", "Observation", "{\"resourceType\":\"Observation\"}");
+    second = co_await client.request("POST", "Observation", R"({"resourceType":"Observation"})");
   });
   ASSERT_TRUE(first.has_value()) << first.error().message;
   ASSERT_FALSE(second.has_value());
@@ -403,7 +403,7 @@ TEST(RestClientTransport, SendsFhirHeadersAndResolvesTargetsAgainstTheBase) {
     RestClient::Headers conditional{{"If-None-Exist", "identifier=a|b"}};
     RestClient::Headers plain_json{{"Accept", "application/json"}};
     co_await client.request("GET", "Observation?code=2986-8&_count=10");
-    co_await client.request("POST", "", "{\"resourceType\":\"Bundle\"}", std::move(conditional));
+    co_await client.request("POST", "", R"({"resourceType":"Bundle"})", std::move(conditional));
     co_await client.request("GET", "Patient/1", {}, std::move(plain_json));
   });
   ASSERT_EQ(seen.size(), 3u);
@@ -545,14 +545,16 @@ RestResult<HttpResponse> get_over_tls(const std::string& subject_alt_name, const
   RestResult<HttpResponse> result;
   run(io, [&]() -> asio::awaitable<void> {
     result = co_await client.request("GET", "metadata");
-    if (result.has_value())
+    if (result.has_value()) {
       result = co_await client.request("GET", "metadata");  // and again, on the kept-alive session
+    }
   });
   return result;
 }
 
 TEST(RestClientTls, SucceedsWithoutVerificationWhenVerifyPeerIsOff) {
-  const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/false, /*trust=*/false);
+  const auto result =
+      get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/false, /*trust_the_certificate=*/false);
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->status, 200u);
 }
@@ -565,13 +567,15 @@ TEST(RestClientTls, RefusesSelfSignedCertificateWithDefaultTrust) {
 }
 
 TEST(RestClientTls, VerifiesCertificateAndHostNameAgainstCaFile) {
-  const auto result = get_over_tls("DNS:localhost", "localhost", /*verify_peer=*/true, /*trust=*/true);
+  const auto result =
+      get_over_tls("DNS:localhost", "localhost", /*verify_peer=*/true, /*trust_the_certificate=*/true);
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->status, 200u);
 }
 
 TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
-  const auto result = get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust=*/true);
+  const auto result =
+      get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust_the_certificate=*/true);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code.category(), asio::error::get_ssl_category());
 }
@@ -580,15 +584,15 @@ TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
 // ---------------------------------------
 
 // Answers each request with the next (status, body) of `answers`, recording the requests.
-RawServer::Session scripted(std::vector<std::pair<unsigned, std::string>> answers,
-                            std::shared_ptr<std::vector<ServerRequest>> seen) {
+RawServer::Session scripted(const std::vector<std::pair<unsigned, std::string>>& answers,
+                            const std::shared_ptr<std::vector<ServerRequest>>& seen) {
   return [answers, seen](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
     beast::flat_buffer buffer;
-    for (std::size_t i = 0; i < answers.size(); ++i) {
+    for (const auto& answer : answers) {
       auto request = co_await read_request(socket, buffer);
       if (!request) co_return;
       seen->push_back(*request);
-      co_await write_response(socket, answers[i].first, answers[i].second);
+      co_await write_response(socket, answer.first, answer.second);
     }
   };
 }

@@ -7,8 +7,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "analytics/date_time.hpp"
@@ -16,6 +19,13 @@
 
 namespace gg::gateway::testing {
 namespace {
+
+// The parts joined: one allocation, where `a + b + c` makes a temporary per `+`.
+std::string text(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const auto part : parts) out += part;
+  return out;
+}
 
 std::string percent_decode(std::string_view text) {
   std::string out;
@@ -308,7 +318,7 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
         } else if (name == "url" && type == "Subscription") {
           match = std::get<fhir::Subscription>(resource).channel.endpoint == value;
         } else {
-          return failed<fhir::SearchResult>(400, "search " + type + ": unknown parameter " + name);
+          return failed<fhir::SearchResult>(400, text({"search ", type, ": unknown parameter ", name}));
         }
         if (!match) break;
       }
@@ -330,7 +340,7 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
   // _include=X:medication brings the Medication a use names (R4 section 3.1.1.5.4).
   for (const auto& include : includes) {
     if (!include.ends_with(":medication")) {
-      return failed<fhir::SearchResult>(400, "search " + type + ": _include " + include);
+      return failed<fhir::SearchResult>(400, text({"search ", type, ": _include ", include}));
     }
     for (const auto& [order, resource] : matches) {
       const auto* use = std::get_if<fhir::MedicationUse>(resource);
@@ -357,7 +367,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_
   }
   auto resource = current(type, id);
   if (!resource) co_return succeeded(fhir::ReadResult{404, std::nullopt});
-  co_return succeeded(fhir::ReadResult{200, std::move(resource)});
+  co_return succeeded(fhir::ReadResult{200, resource});  // a copy: clang-analyzer misreads a move here
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::search(
@@ -414,9 +424,9 @@ boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transacti
       set_id(resource, id);
       working[type][id].created = ++created;
       store_version(working, std::move(resource));
-      if (!entry.full_url.empty()) assigned.emplace_back(entry.full_url, type + "/" + id);
+      if (!entry.full_url.empty()) assigned.emplace_back(entry.full_url, text({type, "/", id}));
       written.emplace_back(type, id);
-      answer.response = fhir::BundleEntryResponse{"201 Created", type + "/" + id + "/_history/1", "W/\"1\""};
+      answer.response = fhir::BundleEntryResponse{"201 Created", text({type, "/", id, "/_history/1"}), R"(W/"1")"};
     } else if (request.method == "PUT") {
       const auto slash = request.url.find('/');
       if (slash == std::string::npos || request.url.substr(0, slash) != type) {
@@ -437,7 +447,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::Bundle>> FakeFhirClient::transacti
       const auto version = meta_of(saved)->version_id;
       answer.response =
           fhir::BundleEntryResponse{version == "1" ? "201 Created" : "200 OK",
-                                    type + "/" + id + "/_history/" + version, "W/\"" + version + "\""};
+                                    text({type, "/", id, "/_history/", version}), text({"W/\"", version, "\""})};
     } else {
       co_return failed<fhir::Bundle>(400, "transaction: method " + request.method);
     }
@@ -478,7 +488,7 @@ boost::asio::awaitable<fhir::RestResult<fhir::Resource>> FakeFhirClient::create(
   }
   auto copy = resource;
   set_id(copy, next_id());
-  co_return succeeded(put(std::move(copy)));
+  co_return succeeded(put(copy));  // a copy: clang-analyzer misreads a move here
 }
 
 boost::asio::awaitable<fhir::RestResult<fhir::Resource>> FakeFhirClient::update(const fhir::Resource& resource,

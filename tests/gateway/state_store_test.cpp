@@ -200,6 +200,7 @@ TEST(StateStore, ConcurrentRecordsAreAllStored) {
   constexpr int kThreads = 4;
   constexpr int kEach = 50;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&store, t] {
       for (int i = 0; i < kEach; ++i) {
