@@ -65,8 +65,12 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   // ingress/ includes http/, not the other way: the router reaches the notification endpoint through callables.
   Router router(
       RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
-                    [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
-                    metrics, readiness});
+                    [&notifications](const HttpRequest& request) { return notifications.handle(request); },
+                    *store,
+                    metrics,
+                    readiness,
+                    {},
+                    config.admin.token});
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;

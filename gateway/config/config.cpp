@@ -47,6 +47,35 @@ std::optional<bool> parse_boolean(const std::string& text) {
   return std::nullopt;
 }
 
+// "0s,5s,5m,30m,2h": durations with a unit each (ms, s, m, h), comma-separated, at least one; nullopt otherwise.
+std::optional<std::vector<std::chrono::milliseconds>> parse_schedule(const std::string& text) {
+  std::vector<std::chrono::milliseconds> schedule;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    const auto digits = item.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string::npos) return std::nullopt;
+    const auto number = parse_integer(item.substr(0, digits));
+    const std::string unit = item.substr(digits);
+    if (!number || *number > 1'000'000) return std::nullopt;
+    if (unit == "ms") {
+      schedule.emplace_back(*number);
+    } else if (unit == "s") {
+      schedule.emplace_back(std::chrono::seconds(*number));
+    } else if (unit == "m") {
+      schedule.emplace_back(std::chrono::minutes(*number));
+    } else if (unit == "h") {
+      schedule.emplace_back(std::chrono::hours(*number));
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (schedule.empty()) return std::nullopt;
+  return schedule;
+}
+
 std::string read_secret_file(const std::string& path, std::string& secret) {
   std::ifstream in(path);
   if (!in) return "cannot read secret file " + path;
@@ -131,6 +160,27 @@ const std::vector<KeySpec>& key_specs() {
        "how long to wait for the server to mark the Subscription active",
        int_in(1, 3600,
               [](Config& c, long long v) { c.subscription.activation_timeout = std::chrono::seconds(v); })},
+      {"admin", "token_file", Kind::secret_file, "",
+       "file holding the bearer token of /admin/... and /alerts/... (or set GRADIENT_GATEWAY_ADMIN_TOKEN); "
+       "none: those endpoints answer 401",
+       [](Config& c, const std::string& v) { return read_secret_file(v, c.admin.token); }},
+      {"alerts", "allow_insecure_loopback", Kind::boolean, "false",
+       "accept http:// alert endpoints on a loopback address (tests, local receivers); others must be https://",
+       flag([](Config& c, bool v) { c.alerts.allow_insecure_loopback = v; })},
+      {"alerts", "rotation_overlap_s", Kind::integer, "86400",
+       "after a secret rotation, how long the old secret still signs (a second signature)",
+       int_in(0, 30LL * 86400,
+              [](Config& c, long long v) { c.alerts.rotation_overlap = std::chrono::seconds(v); })},
+      {"alerts", "retry_schedule", Kind::text, "0s,5s,5m,30m,2h,5h,10h,10h",
+       "delivery attempts: the wait before each (ms, s, m, h), the first usually 0s; after the last, dead letter",
+       [](Config& c, const std::string& v) -> std::string {
+         auto schedule = parse_schedule(v);
+         if (!schedule) return "expected durations like 0s,5s,5m,2h (units ms, s, m, h), got '" + v + "'";
+         c.alerts.retry_schedule = std::move(*schedule);
+         return {};
+       }},
+      {"alerts", "request_timeout_ms", Kind::integer, "15000", "one delivery attempt, connect to last byte",
+       int_in(1, 600000, [](Config& c, long long v) { c.alerts.request_timeout = std::chrono::milliseconds(v); })},
       {"state", "path", Kind::path, "gradient-gateway.db", "SQLite file of the durable intake and cursors",
        text([](Config& c, const std::string& v) { c.state.path = v; })},
       {"analysis", "terminology_dir", Kind::path, "terminology",
@@ -224,6 +274,10 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
             "a notification secret is required when subscription.manage is true (secret_file or "
             "GRADIENT_GATEWAY_SUBSCRIPTION_SECRET)");
   }
+  // Two credentials, two doors: the notification secret never opens the admin API, nor the token the endpoint.
+  if (!config.admin.token.empty() && config.admin.token == config.subscription.secret) {
+    problem("admin.token_file", "the admin token must differ from the notification secret");
+  }
   for (const auto& [key, dir] : {std::pair{"analysis.terminology_dir", config.analysis.terminology_dir},
                                  std::pair{"analysis.rules_dir", config.analysis.rules_dir}}) {
     if (!std::filesystem::is_directory(dir)) problem(key, "directory " + dir + " does not exist");
@@ -292,7 +346,7 @@ ConfigResult load_config(const std::string& path, const Environment& environment
         const KeySpec* spec = find_spec(section, key);
         if (spec == nullptr) {
           std::string message = "unknown key '" + key_path + "'";
-          if (key == "secret" || key == "bearer_token") {
+          if (key == "secret" || key == "bearer_token" || key == "token") {
             message += ": secrets are never written inline; use " + key + "_file or the environment";
           }
           problems.push_back({where(path, key_entry.first, key_path), message});
@@ -323,6 +377,10 @@ ConfigResult load_config(const std::string& path, const Environment& environment
     }
     if (name == "GRADIENT_GATEWAY_FHIR_BEARER_TOKEN") {
       config.fhir.bearer_token = value;
+      continue;
+    }
+    if (name == "GRADIENT_GATEWAY_ADMIN_TOKEN") {
+      config.admin.token = value;
       continue;
     }
     const KeySpec* match = nullptr;

@@ -38,6 +38,23 @@ struct SubscriptionConfig {
   std::chrono::seconds activation_timeout{120};
 };
 
+struct AdminConfig {
+  std::string token;  // secret: from token_file or GRADIENT_GATEWAY_ADMIN_TOKEN; empty: the admin API is closed
+};
+
+struct AlertsConfig {
+  // Plain http:// endpoints only on a loopback address, and only with this set (tests, local receivers).
+  bool allow_insecure_loopback = false;
+  // After a secret rotation, the old secret signs too (a second signature) this long.
+  std::chrono::seconds rotation_overlap{86400};
+  // When each attempt is made, after the alert was queued (attempt n waits retry_schedule[n-1] after attempt n-1;
+  // the first is immediate): about a day in all. Tests scale it down.
+  std::vector<std::chrono::milliseconds> retry_schedule = {
+      std::chrono::seconds(0), std::chrono::seconds(5), std::chrono::minutes(5), std::chrono::minutes(30),
+      std::chrono::hours(2),   std::chrono::hours(5),   std::chrono::hours(10),  std::chrono::hours(10)};
+  std::chrono::milliseconds request_timeout{15000};  // one delivery attempt, connect to last byte
+};
+
 struct StateConfig {
   std::string path = "gradient-gateway.db";
 };
@@ -71,6 +88,8 @@ struct Config {
   ServerConfig server;
   FhirConfig fhir;
   SubscriptionConfig subscription;
+  AdminConfig admin;
+  AlertsConfig alerts;
   StateConfig state;
   AnalysisConfig analysis;
   PipelineConfig pipeline;

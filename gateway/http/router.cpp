@@ -5,9 +5,22 @@
 #include <utility>
 
 #include "gateway/http/admin_api.hpp"
+#include "gateway/http/credentials.hpp"
 #include "gateway/http/outcome_response.hpp"
 
 namespace gg::gateway {
+namespace {
+
+bool is_below(std::string_view path, std::string_view prefix) {
+  return path == prefix || (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '/');
+}
+
+// The operator's routes: what the gateway did and the alert subscriptions (README "Endpoints").
+bool is_admin_path(std::string_view path) {
+  return is_below(path, "/admin") || is_below(path, "/alerts");
+}
+
+}  // namespace
 
 Router::Router(RouterTargets targets)
     : targets_(std::move(targets)),
@@ -18,10 +31,11 @@ HttpResponse Router::handle(const HttpRequest& request) {
   requests_.inc();
   if (targets_.notification_matches(request)) return targets_.notification_handle(request);
   const std::string_view target_path = path_of(request.target);
+  if (is_admin_path(target_path)) {
+    if (auto refused = refuse_unless_admin(request, targets_.admin_token)) return *refused;
+  }
   for (const auto& route : targets_.routes) {
-    if (target_path == route.path ||
-        (target_path.size() > route.path.size() && target_path.starts_with(route.path) &&
-         target_path[route.path.size()] == '/')) {
+    if (is_below(target_path, route.path)) {
       return route.handle(request);
     }
   }

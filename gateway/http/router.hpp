@@ -1,7 +1,8 @@
 // The gateway's routing table (README "What the service does", Endpoints): a request under the notification
 // prefix goes to the notification endpoint, whatever its method (HAPI PUTs, POSTs and DELETEs there); every other
 // route answers GET only (405 otherwise), and an unknown path is a 404, both as OperationOutcomes. Request in,
-// response out: tests call handle() without sockets.
+// response out: tests call handle() without sockets. The operator routes (/admin/..., /alerts/...) answer only
+// with the admin token.
 #pragma once
 
 #include <functional>
@@ -33,6 +34,9 @@ struct RouterTargets {
   MetricsRegistry& metrics;
   const Readiness& readiness;
   std::vector<ExtraRoute> routes = {};  // matched in order, after the notification endpoint
+  // The bearer token every /admin/... and /alerts/... request must carry (http/credentials.hpp); empty: those
+  // routes answer 401.
+  std::string admin_token = {};
 };
 
 class Router {

@@ -1,7 +1,5 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 
-#include <openssl/crypto.h>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -10,17 +8,12 @@
 #include <vector>
 
 #include "fhir/bundle_entry_json.hpp"
+#include "gateway/http/credentials.hpp"
 #include "gateway/http/outcome_response.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 namespace {
-
-// Compares in time independent of where the strings differ, so the secret cannot be guessed byte by byte.
-bool secret_matches(const std::string& given, const std::string& expected) {
-  if (given.size() != expected.size() || expected.empty()) return false;
-  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
-}
 
 HttpResponse acknowledged() {
   return HttpResponse{200, std::string(), std::string(), {}};
@@ -57,7 +50,7 @@ bool NotificationEndpoint::matches(const HttpRequest& request) const {
 
 HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   received_.inc();
-  if (!secret_matches(header_value(request, options_.secret_header), options_.secret)) {
+  if (!secret_equals(header_value(request, options_.secret_header), options_.secret)) {
     unauthorized_.inc();
     log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
     return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
@@ -143,7 +136,7 @@ HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::s
                                   std::move(payload)});
 }
 
-HttpResponse NotificationEndpoint::record_event(IntakeEvent event) {
+HttpResponse NotificationEndpoint::record_event(const IntakeEvent& event) {
   const std::string type = event.resource_type;
   const std::string id = event.resource_id;
   const std::string version = event.version_id;

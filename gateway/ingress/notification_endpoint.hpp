@@ -38,7 +38,7 @@ class NotificationEndpoint {
   // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the
   // resource's bytes, so nothing decodes the payload again to find them.
   HttpResponse record(const fhir::Resource& resource, std::string payload);
-  HttpResponse record_event(IntakeEvent event);
+  HttpResponse record_event(const IntakeEvent& event);
 
   NotificationEndpointOptions options_;
   StateStore& store_;

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace gg::gateway {
 namespace {
@@ -117,6 +119,52 @@ TEST_F(ConfigTest, RelativeDirectoriesResolveAgainstTheConfigFile) {
   ASSERT_TRUE(result.error().empty());
   EXPECT_EQ(result->state.path, (dir_ / "state/gw.db").string());
   EXPECT_EQ(result->analysis.rules_dir, (dir_ / "rules").string());
+}
+
+TEST_F(ConfigTest, AlertRetryScheduleReadsDurationsWithTheirUnits) {
+  auto path =
+      write("gateway.yaml", "subscription:\n  manage: false\nalerts:\n  retry_schedule: 0s, 500ms,2m,1h\n");
+  auto result = load_config(path, {});
+  ASSERT_TRUE(result.has_value()) << result.error().front().message;
+  using std::chrono::milliseconds;
+  EXPECT_EQ(result->alerts.retry_schedule,
+            (std::vector<milliseconds>{milliseconds(0), milliseconds(500), milliseconds(120000),
+                                       milliseconds(3600000)}));
+  for (const char* bad : {"", "5", "5x", "s", "1s,,2s", "-1s"}) {
+    auto refused = load_config(path, {{"GRADIENT_GATEWAY_ALERTS_RETRY_SCHEDULE", bad}});
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_EQ(refused.error().front().location, "env GRADIENT_GATEWAY_ALERTS_RETRY_SCHEDULE") << bad;
+  }
+}
+
+TEST_F(ConfigTest, TheDefaultAlertRetriesSpanAboutADay) {
+  // Issue 10: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over 27 h 35 min 5 s.
+  const AlertsConfig alerts;
+  ASSERT_EQ(alerts.retry_schedule.size(), 8U);
+  std::chrono::milliseconds total{0};
+  for (const auto wait : alerts.retry_schedule) total += wait;
+  EXPECT_EQ(total, std::chrono::hours(27) + std::chrono::minutes(35) + std::chrono::seconds(5));
+}
+
+TEST_F(ConfigTest, AdminTokenComesFromAFileOrTheEnvironmentAndDiffersFromTheNotificationSecret) {
+  write("admin.token", "t0ken\n");
+  write("notify.secret", "s3cret\n");
+  auto path =
+      write("gateway.yaml", "subscription:\n  secret_file: notify.secret\nadmin:\n  token_file: admin.token\n");
+  auto result = load_config(path, {});
+  ASSERT_TRUE(result.has_value()) << result.error().front().message;
+  EXPECT_EQ(result->admin.token, "t0ken");
+  EXPECT_EQ(load_config(path, {{"GRADIENT_GATEWAY_ADMIN_TOKEN", "other"}})->admin.token, "other");
+
+  auto same = load_config(path, {{"GRADIENT_GATEWAY_ADMIN_TOKEN", "s3cret"}});
+  ASSERT_FALSE(same.has_value());
+  EXPECT_EQ(same.error().front().location, "admin.token_file");
+  EXPECT_EQ(same.error().front().message, "the admin token must differ from the notification secret");
+
+  auto inline_token =
+      load_config(write("inline.yaml", "subscription:\n  manage: false\nadmin:\n  token: x\n"), {});
+  ASSERT_FALSE(inline_token.has_value());
+  EXPECT_NE(inline_token.error().front().message.find("secrets are never written inline"), std::string::npos);
 }
 
 }  // namespace

@@ -23,15 +23,23 @@ class RouterTest : public ::testing::Test {
                         notified_.push_back(request.method + " " + request.target);
                         return HttpResponse{200, "", "", {}};
                       },
-                      *store_, metrics_, readiness_});
+                      *store_,
+                      metrics_,
+                      readiness_,
+                      {},
+                      kAdminToken});
   }
 
-  HttpResponse send(std::string method, std::string target) {
+  // With the admin token, as an operator's script sends it.
+  HttpResponse send(std::string method, std::string target, std::string authorization = "Bearer admin-token-1") {
     HttpRequest request;
     request.method = std::move(method);
     request.target = std::move(target);
+    if (!authorization.empty()) request.headers["authorization"] = std::move(authorization);
     return router_->handler()(request);
   }
+
+  static constexpr const char* kAdminToken = "admin-token-1";
 
   MetricsRegistry metrics_;
   Readiness readiness_{false};
@@ -73,18 +81,56 @@ TEST_F(RouterTest, AnExtraRouteServesItsPathAndWhatLiesBelowItWhateverTheMethod)
                               *store_,
                               metrics_,
                               readiness_,
-                              {ExtraRoute{"/alerts", [&served](const HttpRequest& request) {
+                              {ExtraRoute{"/cds-services", [&served](const HttpRequest& request) {
                                             served.push_back(request.method + " " + request.target);
                                             return HttpResponse{204, "", "", {}};
                                           }}}});
   HttpRequest request;
-  for (const char* target : {"/alerts", "/alerts/subscriptions/7?x=1", "/alertsx", "/alert"}) {
+  for (const char* target : {"/cds-services", "/cds-services/gradient-findings?x=1", "/cds-servicesx", "/cds"}) {
     request.method = "DELETE";
     request.target = target;
     (void)router.handle(request);
   }
-  // "/alertsx" and "/alert" are not below "/alerts": the GET-only rule answers them (405).
-  EXPECT_EQ(served, (std::vector<std::string>{"DELETE /alerts", "DELETE /alerts/subscriptions/7?x=1"}));
+  // "/cds-servicesx" and "/cds" are not below "/cds-services": the GET-only rule answers them (405).
+  EXPECT_EQ(served,
+            (std::vector<std::string>{"DELETE /cds-services", "DELETE /cds-services/gradient-findings?x=1"}));
+}
+
+TEST_F(RouterTest, OperatorRoutesRefuseAMissingOrWrongAdminTokenWith401) {
+  const std::pair<const char*, const char*> refused[] = {
+      {"", "an admin bearer token is required (Authorization: Bearer ...)"},
+      {"Bearer admin-token-2", "wrong admin bearer token"},
+      {"Bearer admin-token-", "wrong admin bearer token"},
+      {"Basic YWRtaW4tdG9rZW4tMQ==", "an admin bearer token is required (Authorization: Bearer ...)"}};
+  for (const char* target :
+       {"/admin/events?type=Observation&id=1", "/admin/rejections", "/alerts/subscriptions", "/admin/nothing"}) {
+    for (const auto& [authorization, diagnostics] : refused) {
+      const auto response = send("GET", target, authorization);
+      EXPECT_EQ(response.status, 401U) << target << " " << authorization;
+      EXPECT_EQ(response.headers, (std::vector<std::pair<std::string, std::string>>{
+                                      {"WWW-Authenticate", R"(Bearer realm="gradient-gateway")"}}));
+      const auto outcome = outcome_of(response);
+      ASSERT_EQ(outcome.issue.size(), 1U);
+      EXPECT_EQ(outcome.issue[0].code, "login");
+      EXPECT_EQ(outcome.issue[0].diagnostics, diagnostics);
+    }
+  }
+  // The scheme is case-insensitive (RFC 7235 section 2.1); probes and metrics need no token.
+  EXPECT_EQ(send("GET", "/admin/events?type=Observation&id=1", "bearer admin-token-1").status, 200U);
+  EXPECT_EQ(send("GET", "/healthz", "").status, 200U);
+  EXPECT_EQ(send("GET", "/metrics", "").status, 200U);
+}
+
+TEST_F(RouterTest, WithoutAConfiguredAdminTokenTheOperatorRoutesAreClosed) {
+  Router closed(RouterTargets{[](const HttpRequest&) { return false; },
+                              [](const HttpRequest&) { return HttpResponse{}; }, *store_, metrics_, readiness_});
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/admin/rejections";
+  request.headers["authorization"] = "Bearer ";
+  const auto response = closed.handle(request);
+  EXPECT_EQ(response.status, 401U);
+  EXPECT_NE(outcome_of(response).issue.at(0).diagnostics.find("no admin token is configured"), std::string::npos);
 }
 
 TEST_F(RouterTest, AnUnknownPathIsA404OperationOutcomeNamingThePathWithoutItsQuery) {

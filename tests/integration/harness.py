@@ -145,13 +145,16 @@ class Gateway:
     """gradient-gateway serve, with its own configuration, state file and rules, against GG_HAPI_BASE."""
 
     SECRET = "integration-" + uuid.uuid4().hex
+    ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None, manage_subscription=True, state_from=None):
-        """state_from: a stopped Gateway whose directory (state store included) this one takes over."""
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=""):
+        """state_from: a stopped Gateway whose directory (state store included) this one takes over.
+        extra_config: YAML sections appended to the configuration (sections the default one does not set)."""
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (self.dir / "notify.secret").write_text(self.SECRET + "\n")
+        (self.dir / "admin.token").write_text(self.ADMIN_TOKEN + "\n")
         rules_dir = REPO / "config/rules"
         if rules_override:
             rules_dir = self.dir / "rules"
@@ -167,6 +170,8 @@ fhir:
 subscription:
   manage: {"true" if manage_subscription else "false"}
   secret_file: notify.secret
+admin:
+  token_file: admin.token
 state:
   path: state.db
 analysis:
@@ -177,6 +182,7 @@ analysis:
 pipeline:
   retry_initial_backoff_ms: 200
 """
+            + extra_config
         )
         self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
@@ -201,9 +207,18 @@ pipeline:
                 total += float(line.rsplit(" ", 1)[1])
         return total
 
+    def admin(self, method, path, body=None, token=None):
+        """An operator request (/admin/..., /alerts/...) with the admin bearer token (or the one given)."""
+        headers = {"Authorization": f"Bearer {self.ADMIN_TOKEN if token is None else token}",
+                   "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return http(method, self.url + path, body, headers)
+
     def events(self, resource_type, resource_id):
         """The gateway's intake events for one resource (GET /admin/events)."""
-        reply = http("GET", f"{self.url}/admin/events?type={resource_type}&id={resource_id}")
+        reply = self.admin("GET", f"/admin/events?type={resource_type}&id={resource_id}")
+        assert reply.status == 200, f"/admin/events: {reply.status} {reply.body[:300]}"
         return reply.json()["events"]
 
     def notify(self, method, path, body=None, secret=True, content_type="application/fhir+json"):

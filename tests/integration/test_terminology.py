@@ -71,7 +71,7 @@ class Terminology(unittest.TestCase):
              "2026-11-20T08:20:00+01:00"))))
 
         def listed():
-            reply = http("GET", f"{self.gateway.url}/admin/rejections?observation={cortisol}")
+            reply = self.gateway.admin("GET", f"/admin/rejections?observation={cortisol}")
             self.assertEqual(reply.status, 200)
             return reply.json().get("entry")
 
@@ -94,7 +94,7 @@ class Terminology(unittest.TestCase):
                                           "cortisol-dheas-ratio"), [])
 
     def test_rejections_endpoint_refuses_a_bad_limit_with_an_operation_outcome(self):
-        reply = http("GET", f"{self.gateway.url}/admin/rejections?limit=0")
+        reply = self.gateway.admin("GET", "/admin/rejections?limit=0")
         self.assertEqual(reply.status, 400)
         self.assertEqual(reply.json()["resourceType"], "OperationOutcome")
 
