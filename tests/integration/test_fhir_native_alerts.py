@@ -7,6 +7,7 @@ shipped high_beyond_fraction_of_bound 0.5: above 2.05 by less than half of it (b
 high. Glucose 5.0 and insulin 11 give 2.44 (moderate); glucose 5.2 and insulin 20 give 4.62 (high)."""
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,18 +86,20 @@ def levels_of(risk):
 class FhirNativeAlerts(unittest.TestCase):
     def setUp(self):
         self.fhir = Fhir()
-        self.subscriptions = []
+        self.created = []  # what this test created on HAPI, in order
         self.receiver = Receiver()
         self.addCleanup(self.receiver.stop)
-        self.addCleanup(self.delete_subscriptions)  # before the receiver stops: HAPI must not deliver to nothing
+        self.addCleanup(self.delete_created)  # before the receiver stops: HAPI must not deliver to nothing
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="gg-fhir-native-"))
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         self.secret = "receiver-" + uuid.uuid4().hex
         (self.dir / "receiver.secret").write_text(self.secret + "\n")
         self.gateway = Gateway()
         self.addCleanup(self.gateway.stop)
 
-    def delete_subscriptions(self):
-        for reference in self.subscriptions:
+    def delete_created(self):
+        """The Subscriptions first, then the SearchParameter their criteria may use."""
+        for reference in reversed(self.created):
             reply = http("DELETE", f"{HAPI_BASE}/{reference}")
             self.assertIn(reply.status, (200, 204), reply.body[:500])
 
@@ -111,7 +114,7 @@ class FhirNativeAlerts(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         reference = run.stdout.strip()
         self.assertRegex(reference, r"^Subscription/[A-Za-z0-9\-.]+$")
-        self.subscriptions.append(reference)
+        self.created.append(reference)
         subscription = self.fhir.get(reference)
         self.assertEqual(subscription["status"], "active")
         self.assertEqual(subscription["channel"]["header"], [f"Authorization: Bearer {self.secret}"])
@@ -129,8 +132,7 @@ class FhirNativeAlerts(unittest.TestCase):
         reply = http("PUT", f"{HAPI_BASE}/SearchParameter?{query}", parameter)
         self.assertIn(reply.status, (200, 201), reply.body[:500])
         if reply.status == 201:
-            reference = f"SearchParameter/{reply.json()['id']}"
-            self.addCleanup(lambda: http("DELETE", f"{HAPI_BASE}/{reference}"))
+            self.created.append(f"SearchParameter/{reply.json()['id']}")
         probe = f"{HAPI_BASE}/RiskAssessment?status=final&_summary=count"
         wait_until(lambda: f"HAPI to search RiskAssessment by status: {http('GET', probe).body[:300]}",
                    lambda: http("GET", probe).status == 200, timeout=60)
