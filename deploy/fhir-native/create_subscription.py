@@ -89,9 +89,11 @@ def request(method, url, body=None, token=None):
         headers["Authorization"] = f"Bearer {token}"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=60) as reply:
-            return reply.status, reply.read().decode()
+            return reply.status, reply.read().decode(), reply.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode(), error.headers
+    except urllib.error.URLError as error:
+        fail(f"{method} {url}: {error.reason}", 1)
 
 
 def read_secret(path, what):
@@ -134,15 +136,24 @@ def main():
         return
 
     base = args.fhir_base.rstrip("/")
-    status, body = request("POST", f"{base}/Subscription", subscription, token)
+    status, body, headers = request("POST", f"{base}/Subscription", subscription, token)
     if status not in (200, 201):
-        fail(f"the FHIR server refused the Subscription: HTTP {status}: {body[:2000]}", 1)
-    reference = f"Subscription/{json.loads(body)['id']}"
+        hint = (" (--exclude-retractions needs riskassessment-status-searchparameter.json on the server first)"
+                if args.exclude_retractions else "")
+        fail(f"the FHIR server refused the Subscription: HTTP {status}: {body[:2000]}{hint}", 1)
+    # The id from the body, or from Location ([base]/Subscription/{id}/_history/{vid}) when the server sends none.
+    created_id = json.loads(body).get("id") if body.strip() else None
+    if not created_id:
+        parts = (headers.get("Location") or "").split("/_history")[0].rstrip("/").split("/")
+        created_id = parts[-1] if len(parts) >= 2 and parts[-2] == "Subscription" else None
+    if not created_id:
+        fail(f"the FHIR server answered HTTP {status} but named no Subscription id", 1)
+    reference = f"Subscription/{created_id}"
 
     # The server activates a requested Subscription asynchronously (HAPI: within seconds); "error" says why not.
     deadline = time.monotonic() + args.wait
     while args.wait > 0:
-        status, body = request("GET", f"{base}/{reference}", token=token)
+        status, body, _ = request("GET", f"{base}/{reference}", token=token)
         current = json.loads(body) if status == 200 else {}
         if current.get("status") == "active":
             break
