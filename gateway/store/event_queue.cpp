@@ -204,6 +204,11 @@ bool EventQueue::renew_lease(IntakeSource source, const std::string& run_version
 bool EventQueue::mark(std::int64_t seq, EventState state, const std::string& next_attempt_at,
                       const std::string& error, std::string_view operation) {
   const std::lock_guard lock(connection_.mutex);
+  return mark_locked(seq, state, next_attempt_at, error, operation);
+}
+
+bool EventQueue::mark_locked(std::int64_t seq, EventState state, const std::string& next_attempt_at,
+                             const std::string& error, std::string_view operation) {
   auto& mark = statements_->mark;
   const sqlite::Statement::Use use(mark);
   mark.bind(1, seq);
@@ -219,6 +224,10 @@ bool EventQueue::mark(std::int64_t seq, EventState state, const std::string& nex
 
 bool EventQueue::mark_done(std::int64_t seq) {
   return mark(seq, EventState::done, {}, {}, "mark_done");
+}
+
+bool EventQueue::mark_done_locked(std::int64_t seq) {
+  return mark_locked(seq, EventState::done, {}, {}, "mark_done");
 }
 
 bool EventQueue::mark_retry(std::int64_t seq, const std::string& next_attempt_at, const std::string& error) {

@@ -64,6 +64,10 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
   bool mark_failed(std::int64_t seq, const std::string& error);
   bool mark_dead(std::int64_t seq, const std::string& error);
 
+  // mark_done for a caller that holds the connection's mutex and has begun a transaction (StateStore::complete,
+  // which settles events and queues their alerts in one commit).
+  bool mark_done_locked(std::int64_t seq);
+
   std::optional<StoredEvent> find(std::int64_t seq);
   // Every event about one resource, in intake order (for operators: "what happened to Observation/123?").
   std::vector<StoredEvent> events_of(const std::string& resource_type, const std::string& resource_id);
@@ -72,6 +76,8 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
  private:
   bool mark(std::int64_t seq, EventState state, const std::string& next_attempt_at, const std::string& error,
             std::string_view operation);
+  bool mark_locked(std::int64_t seq, EventState state, const std::string& next_attempt_at,
+                   const std::string& error, std::string_view operation);
 };
 
 }  // namespace gg::gateway

@@ -49,6 +49,61 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
       );
       CREATE INDEX rejection_recorded ON rejection (recorded_at);
     )sql",
+    // 2 -> 3: the alert outbox (gateway/store/alert_outbox.hpp)
+    R"sql(
+      CREATE TABLE alert_subscription (
+        id              TEXT PRIMARY KEY,
+        url             TEXT NOT NULL,
+        min_level       TEXT NOT NULL CHECK (min_level IN ('low', 'moderate', 'high')),
+        types           TEXT NOT NULL DEFAULT '',
+        codes           TEXT NOT NULL DEFAULT '',
+        description     TEXT NOT NULL DEFAULT '',
+        secret          TEXT NOT NULL,
+        previous_secret TEXT NOT NULL DEFAULT '',
+        previous_until  TEXT NOT NULL DEFAULT '',
+        state           TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled')),
+        disabled_reason TEXT NOT NULL DEFAULT '',
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+      );
+      -- seq: the durable sequence number of GET /alerts/stream (event id, Last-Event-ID).
+      CREATE TABLE alert (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_key   TEXT NOT NULL UNIQUE,
+        webhook_id  TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        patient     TEXT NOT NULL,
+        code        TEXT NOT NULL,
+        level       TEXT NOT NULL DEFAULT '',
+        observation TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL,
+        body        TEXT NOT NULL
+      );
+      CREATE INDEX alert_webhook_id ON alert (webhook_id);
+      CREATE INDEX alert_created ON alert (created_at);
+      CREATE INDEX alert_observation ON alert (observation);
+      CREATE TABLE alert_delivery (
+        subscription_id TEXT NOT NULL,
+        alert_seq       INTEGER NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (subscription_id, alert_seq)
+      );
+      CREATE INDEX alert_delivery_queue ON alert_delivery (subscription_id, state, alert_seq);
+      CREATE TABLE alert_attempt (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_id TEXT NOT NULL,
+        alert_seq       INTEGER NOT NULL,
+        webhook_id      TEXT NOT NULL,
+        attempted_at    TEXT NOT NULL,
+        http_status     INTEGER NOT NULL,
+        latency_ms      INTEGER NOT NULL,
+        error           TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX alert_attempt_subscription ON alert_attempt (subscription_id, id);
+    )sql",
 };
 
 using sqlite::Status;

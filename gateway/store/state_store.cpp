@@ -28,6 +28,7 @@ sqlite::Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& 
   if (ready) ready = store->events_->prepare();
   if (ready) ready = store->rejection_log_->prepare();
   if (ready) ready = store->cursors_->prepare();
+  if (ready) ready = store->alerts_->prepare();
   if (!ready) {
     return sqlite::Result<std::unique_ptr<StateStore>>(
         boost::system::in_place_error, "cannot open state database '" + path + "': " + ready.error());
@@ -40,9 +41,37 @@ StateStore::StateStore()
       schema_(std::make_unique<store::SchemaCheck>()),
       events_(std::make_unique<EventQueue>(*connection_)),
       rejection_log_(std::make_unique<RejectionLog>(*connection_)),
-      cursors_(std::make_unique<Cursors>(*connection_)) {}
+      cursors_(std::make_unique<Cursors>(*connection_)),
+      alerts_(std::make_unique<AlertOutbox>(*connection_)) {}
 
 StateStore::~StateStore() = default;
+
+std::optional<std::size_t> StateStore::complete(const std::vector<std::int64_t>& done,
+                                                const std::vector<NewAlert>& alerts, const std::string& now_iso) {
+  const std::lock_guard lock(connection_->mutex);
+  auto& db = *connection_->db;
+  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
+    store::log_failure("complete", begun.error());
+    return std::nullopt;
+  }
+  bool ok = alerts_->queue_locked(alerts, now_iso).has_value();
+  std::size_t marked = 0;
+  for (const auto seq : done) {
+    if (!ok) break;
+    if (events_->mark_done_locked(seq)) ++marked;
+  }
+  if (ok) {
+    if (auto committed = db.exec("COMMIT"); !committed) {
+      store::log_failure("complete", committed.error());
+      ok = false;
+    }
+  }
+  if (!ok) {
+    (void)db.exec("ROLLBACK");
+    return std::nullopt;
+  }
+  return marked;
+}
 
 bool StateStore::healthy() {
   const std::lock_guard lock(connection_->mutex);

@@ -3,7 +3,8 @@
 //   - schema.hpp: connection settings and migrations (PRAGMA user_version);
 //   - event_queue.hpp: the durable intake (record, claim, settle) (ARCHITECTURE.md, step 2);
 //   - rejection_log.hpp: hormone results that could not be used;
-//   - cursors.hpp: ingress cursors and the ids of the Subscriptions we created.
+//   - cursors.hpp: ingress cursors and the ids of the Subscriptions we created;
+//   - alert_outbox.hpp: alert subscriptions, alerts, their delivery queues and attempts.
 // Callers may use the parts (events(), rejection_log(), cursors()) or the forwarding methods below, which keep the
 // store's original API.
 //
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/store/alert_outbox.hpp"
 #include "gateway/store/cursors.hpp"
 #include "gateway/store/event.hpp"
 #include "gateway/store/event_queue.hpp"
@@ -44,6 +46,14 @@ class StateStore {
   EventQueue& events() { return *events_; }
   RejectionLog& rejection_log() { return *rejection_log_; }
   Cursors& cursors() { return *cursors_; }
+  AlertOutbox& alerts() { return *alerts_; }
+
+  // Settles a patient's events as done and queues the alerts their analysis raised, in one transaction: both
+  // are committed or neither (a crash in between loses no alert and, the events coming back, the alerts are
+  // keyed so none is queued twice). Returns how many events it marked done, or nullopt when nothing was
+  // committed (logged; the events stay pending and come back).
+  std::optional<std::size_t> complete(const std::vector<std::int64_t>& done, const std::vector<NewAlert>& alerts,
+                                      const std::string& now_iso);
 
   // The database answers queries and carries our schema version (for /readyz).
   bool healthy();
@@ -87,6 +97,7 @@ class StateStore {
   std::unique_ptr<EventQueue> events_;
   std::unique_ptr<RejectionLog> rejection_log_;
   std::unique_ptr<Cursors> cursors_;
+  std::unique_ptr<AlertOutbox> alerts_;
 };
 
 }  // namespace gg::gateway

@@ -325,8 +325,8 @@ TEST_F(StateStoreFileTest, RecordedEventSurvivesProcessDeathWithoutClose) {
   EXPECT_EQ(due[0].resource_id, "o1");
 }
 
-// A state file written by an older program (schema version 1, before the rejection log) is migrated on open
-// and keeps its events.
+// A state file written by an older program (schema version 1, before the rejection log and the alert outbox) is
+// migrated on open and keeps its events.
 TEST_F(StateStoreFileTest, MigratesAnOlderSchemaAndKeepsItsEvents) {
   {
     auto store = open_or_fail(path());
@@ -335,7 +335,10 @@ TEST_F(StateStoreFileTest, MigratesAnOlderSchemaAndKeepsItsEvents) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE rejection; PRAGMA user_version = 1;", nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE rejection; DROP TABLE alert_subscription; DROP TABLE alert; "
+                           "DROP TABLE alert_delivery; DROP TABLE alert_attempt; PRAGMA user_version = 1;",
+                           nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
   }
@@ -344,6 +347,7 @@ TEST_F(StateStoreFileTest, MigratesAnOlderSchemaAndKeepsItsEvents) {
   EXPECT_TRUE(store->healthy());
   EXPECT_EQ(store->events_of("Observation", "o1").size(), 1u);
   EXPECT_TRUE(store->record_rejection({"Observation/o2", "1", "", "", "incompatible-unit", "{}", "2024-05-01"}));
+  EXPECT_TRUE(store->alerts().subscriptions().empty());
 }
 
 TEST_F(StateStoreFileTest, OpenFailsWhenDirectoryDoesNotExist) {
