@@ -4,14 +4,17 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fhir/client.hpp"
+#include "gateway/store/alert_outbox.hpp"
 
 namespace gg::gateway {
 
 struct Outcome {
   enum class Kind { done, retry, failed } kind = Kind::done;
-  std::string error;  // what failed, for the event's last_error and the log; never patient values
+  std::string error;                  // what failed, for the event's last_error and the log; never patient values
+  std::vector<NewAlert> alerts = {};  // done: what the written analysis raised, queued as its events settle
 };
 
 // A failure worth retrying: no answer (status 0), or 5xx, 408, 429.

@@ -47,6 +47,8 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
                             "Intake events given up after pipeline.max_attempts transient failures")),
       written_(metrics.counter("gradient_gateway_writeback_transactions_total",
                                "Write-back transactions the FHIR server accepted")),
+      alerts_queued_(metrics.counter("gradient_gateway_alerts_queued_total",
+                                     "Alerts raised (findings, significant changes, retractions), each once")),
       skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
                                        "Search result entries that did not decode and were left out")),
       metrics_(metrics),
@@ -61,6 +63,10 @@ void Pipeline::wake(bool reconcile) {
 
 void Pipeline::set_catch_up(std::function<boost::asio::awaitable<std::size_t>()> catch_up) {
   catch_up_ = std::move(catch_up);
+}
+
+void Pipeline::set_on_alerts(std::function<void()> on_alerts) {
+  on_alerts_ = std::move(on_alerts);
 }
 
 void Pipeline::stop() {
@@ -135,7 +141,30 @@ boost::asio::awaitable<void> Pipeline::process(std::vector<StoredEvent> events, 
     } else {
       outcome = co_await process_patient(patient, group);
     }
-    for (const auto& event : group) settle(event, outcome, hold);
+    if (outcome.kind == Outcome::Kind::done) {
+      settle_done(group, outcome);
+    } else {
+      for (const auto& event : group) settle(event, outcome, hold);
+    }
+  }
+}
+
+void Pipeline::settle_done(const std::vector<StoredEvent>& group, const Outcome& outcome) {
+  std::vector<std::int64_t> seqs;
+  seqs.reserve(group.size());
+  for (const auto& event : group) seqs.push_back(event.seq);
+  const auto marked = store_.complete(seqs, outcome.alerts, format_instant(clock_.now()));
+  if (!marked) {
+    // Nothing was committed: the events stay pending and are claimed again; their alerts are keyed, so the
+    // next attempt queues each once.
+    log(LogLevel::error, "event.settle-failed",
+        {{"count", std::to_string(group.size())}, {"first", group.front().resource_id}});
+    return;
+  }
+  done_.inc(static_cast<double>(*marked));
+  if (!outcome.alerts.empty()) {
+    alerts_queued_.inc(static_cast<double>(outcome.alerts.size()));
+    if (on_alerts_) on_alerts_();
   }
 }
 
@@ -206,14 +235,20 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
   auto& entries = analyzed.entries;
+  AlertContext alert_context{patient, knowledge_.rule_set_id + "@" + knowledge_.rule_set_version,
+                             correlation_id(entries), format_instant(clock_.now())};
   log(LogLevel::info, "analysis.done",
       {{"patient", patient},
+       {"correlation", alert_context.correlation_id},
        {"measurements", std::to_string(analysis.measurements.size())},
        {"gradients", std::to_string(analysis.gradients.size())},
        {"resources", std::to_string(entries.size())}});
   if (entries.empty() && retractions.empty()) co_return Outcome{};
 
   const bool wrote_analysis = !entries.empty();
+  Outcome done;
+  done.alerts = retraction_alerts_of(retractions, retracted, alert_context);
+  const std::size_t first_of_analysis = retractions.size();
   std::map<std::string, std::size_t> retracted_by_type;
   for (const auto& entry : retractions) ++retracted_by_type[std::string(fhir::resource_type(*entry.resource))];
   entries.insert(entries.begin(), std::make_move_iterator(retractions.begin()),
@@ -226,7 +261,12 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
     if (!retracted_by_type.empty() && written.error().http_status == 412) outcome.kind = Outcome::Kind::retry;
     co_return outcome;
   }
-  if (wrote_analysis) written_.inc();
+  if (wrote_analysis) {
+    written_.inc();
+    auto raised = finding_alerts(analyzed.analysis, written->entry, first_of_analysis, alert_context);
+    done.alerts.insert(done.alerts.end(), std::make_move_iterator(raised.begin()),
+                       std::make_move_iterator(raised.end()));
+  }
   if (!retracted_by_type.empty()) {
     for (const auto& [type, count] : retracted_by_type) {
       metrics_
@@ -238,7 +278,22 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
     log(LogLevel::info, "retraction.done",
         {{"patient", patient}, {"inputs", std::to_string(retracted.size())}, {"first", retracted.front()}});
   }
-  co_return Outcome{};
+  co_return done;
+}
+
+std::vector<NewAlert> Pipeline::retraction_alerts_of(const std::vector<fhir::BundleEntry>& retractions,
+                                                     const std::vector<std::string>& retracted,
+                                                     const AlertContext& context) {
+  std::vector<NewAlert> alerts;
+  const std::string input = retracted.empty() ? std::string() : retracted.front();
+  for (const auto& entry : retractions) {
+    if (!entry.resource) continue;
+    const auto* observation = std::get_if<fhir::Observation>(&*entry.resource);
+    if (observation == nullptr) continue;
+    auto raised = retraction_alerts(store_.alerts().about("Observation/" + observation->id), input, context);
+    alerts.insert(alerts.end(), std::make_move_iterator(raised.begin()), std::make_move_iterator(raised.end()));
+  }
+  return alerts;
 }
 
 void Pipeline::report_fetch(const FetchedContext& fetched, const std::string& patient) {

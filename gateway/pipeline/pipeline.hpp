@@ -21,6 +21,7 @@
 #include "fhir/client.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/finding_alerts.hpp"
 #include "gateway/pipeline/outcome.hpp"
 #include "gateway/pipeline/patient_context.hpp"
 #include "gateway/store/state_store.hpp"
@@ -42,6 +43,9 @@ class Pipeline {
   void wake(bool reconcile = false);
   // The catch-up search step() runs when one is requested or due (none: nothing to catch up). Set before run().
   void set_catch_up(std::function<boost::asio::awaitable<std::size_t>()> catch_up);
+  // Called (on the pipeline's strand) after alerts were queued: the delivery and the stream wake. Set before
+  // run().
+  void set_on_alerts(std::function<void()> on_alerts);
   void stop();
 
   // Runs until stop(): processes due events, reconciles periodically.
@@ -69,11 +73,17 @@ class Pipeline {
   boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
                                              std::chrono::sys_seconds as_of,
                                              std::vector<fhir::BundleEntry>& entries);
+  // The gradient.retracted alerts for what the retraction entries set to entered-in-error.
+  std::vector<NewAlert> retraction_alerts_of(const std::vector<fhir::BundleEntry>& retractions,
+                                             const std::vector<std::string>& retracted,
+                                             const AlertContext& context);
   // Counts and logs what the context fetch left out.
   void report_fetch(const FetchedContext& fetched, const std::string& patient);
   // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
   void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
   void settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold);
+  // A done group: its events settled and its alerts queued in one store transaction.
+  void settle_done(const std::vector<StoredEvent>& group, const Outcome& outcome);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   StateStore& store_;
@@ -87,6 +97,7 @@ class Pipeline {
   boost::asio::steady_timer wakeup_;
   std::atomic<bool> stopped_{false};
   std::function<boost::asio::awaitable<std::size_t>()> catch_up_;
+  std::function<void()> on_alerts_;
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down
   std::chrono::steady_clock::time_point next_reconcile_{};
   bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
@@ -96,6 +107,7 @@ class Pipeline {
   Counter& failed_;
   Counter& dead_;
   Counter& written_;
+  Counter& alerts_queued_;
   Counter& skipped_results_;
   MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
   Gauge& pending_;

@@ -307,6 +307,18 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   return entries;
 }
 
+std::string correlation_id(const std::vector<fhir::BundleEntry>& entries) {
+  for (const auto& entry : entries) {
+    if (!entry.resource) continue;
+    if (const auto* provenance = std::get_if<fhir::Provenance>(&*entry.resource)) {
+      for (const auto& tag : provenance->meta.tag) {
+        if (tag.system == kWriteBackIdentifierSystem) return tag.code;
+      }
+    }
+  }
+  return {};
+}
+
 fhir::Bundle transaction_bundle(std::vector<fhir::BundleEntry> entries) {
   fhir::Bundle bundle;
   bundle.type = "transaction";

@@ -35,6 +35,10 @@ struct WriteBackContext {
 std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
                                                   const WriteBackContext& context);
 
+// The correlation id of an analysis' entries: the identity its Provenance is tagged with (a hash of the patient,
+// the inputs and the rule set), which the alerts and the log name too; empty when there are no entries.
+std::string correlation_id(const std::vector<fhir::BundleEntry>& entries);
+
 // A transaction Bundle around entries (entries of several patients may be joined).
 fhir::Bundle transaction_bundle(std::vector<fhir::BundleEntry> entries);
 
