@@ -3,7 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 
 #include "analytics/assessment.hpp"
@@ -92,6 +94,24 @@ NewAlert make(std::string_view type, std::string key, const AlertContext& contex
   return alert;
 }
 
+// What makes a finding the same one: the patient, the rule, its inputs (unversioned: a lab re-sending a result as
+// a new version with the same value changes nothing), its value and level, and the rule set. A corrected value, a
+// new draw or another rule set is a new finding.
+std::string finding_identity(const analytics::Gradient& gradient, const analytics::Finding& finding,
+                             const AlertContext& context) {
+  std::vector<std::string> inputs;
+  inputs.reserve(gradient.inputs.size());
+  for (const auto& input : gradient.inputs) inputs.push_back(input.reference);
+  std::sort(inputs.begin(), inputs.end());
+  std::string key = context.patient + "|" + gradient.code + "|";
+  for (const auto& input : inputs) key += input + ";";
+  char value[32];
+  std::snprintf(value, sizeof value, "%.6g", finding.value.value);
+  key += std::string("|") + gradient.comparator + value + "|";
+  if (finding.level) key += std::string(analytics::to_string(*finding.level));
+  return key + "|" + context.rule_set;
+}
+
 }  // namespace
 
 std::string unversioned(const std::string& location) {
@@ -114,8 +134,7 @@ std::vector<NewAlert> finding_alerts(const analytics::Analysis& analysis,
     const auto& gradient = analysis.gradients[i];
     const auto& finding = analysis.findings[i];
     const auto observation = assigned(response, first + i);
-    // The derived Observation's identity is its gradient, inputs and rule set: the key of "the same finding".
-    const std::string identity = observation.value_or(context.correlation_id + "|" + gradient.code);
+    const std::string identity = finding_identity(gradient, finding, context);
     const std::string level = finding.level ? std::string(analytics::to_string(*finding.level)) : std::string();
     auto common = [&](Writer& writer) {
       number(writer, "value", finding.value.value);

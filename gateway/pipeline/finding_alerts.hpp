@@ -4,8 +4,9 @@
 // alert names the resources as the FHIR server assigned them (the transaction response), the rule set, and the
 // correlation id that the written Provenance carries too.
 //
-// An alert's key is what makes it the same alert: the derived Observation's stable identity (its gradient, inputs
-// and rule set), so a re-analysis that yields the same finding raises nothing new. Its webhook-id derives from the
+// An alert's key is what makes it the same alert: the patient, the rule, its inputs (unversioned), its value and
+// level and the rule set, so a re-analysis that yields the same finding raises nothing new, even from a re-sent
+// input version. Its webhook-id derives from the
 // key (Standard Webhooks: the same on every retry and replay).
 #pragma once
 

@@ -356,6 +356,61 @@ TEST_F(PipelineTest, ARetractedInputRetractsItsOutputInTheSameTransactionAsTheNe
   }
 }
 
+// Issue 10, "What an alert is": a finding with a level raises one gradient.finding naming the resources as the
+// server assigned them; the same analysis again raises nothing; a retraction raises gradient.retracted.
+TEST_F(PipelineTest, AWrittenFindingRaisesOneAlertOnceAndItsRetractionAnother) {
+  fhir_.load(kPatients + "full-panel.json");
+  notify("fp-13");
+  run_until_idle();
+  auto alerts = store_->alerts().after(0, 100);
+  const auto findings = std::count_if(alerts.begin(), alerts.end(),
+                                      [](const StoredAlert& a) { return a.type == "gradient.finding"; });
+  ASSERT_GE(findings, 1);
+  const auto risks = of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment"));
+  ASSERT_EQ(risks.size(), 1U);
+  for (const auto& alert : alerts) {
+    EXPECT_EQ(alert.patient, "Patient/full-panel");
+    EXPECT_FALSE(alert.level.empty());
+    EXPECT_TRUE(alert.webhook_id.starts_with("msg_"));
+    // The derived Observation and the RiskAssessment as the server assigned them, not the urn:uuid fullUrls.
+    ASSERT_TRUE(alert.observation.starts_with("Observation/")) << alert.observation;
+    const auto derived_one = fhir_.current("Observation", alert.observation.substr(12));
+    ASSERT_TRUE(derived_one);
+    EXPECT_EQ(std::get<fhir::Observation>(*derived_one).code.coding.at(0).code, alert.code);
+    EXPECT_NE(alert.body.find(R"("risk_assessment":"RiskAssessment/)" + risks[0].id + R"(")"), std::string::npos)
+        << alert.body;
+    EXPECT_NE(alert.body.find(R"("correlation_id":")"), std::string::npos);
+  }
+  EXPECT_EQ(metrics_.counter("gradient_gateway_alerts_queued_total", "").value(),
+            static_cast<double>(alerts.size()));
+
+  // The same result re-sent as a new version: the same finding, no new alert.
+  auto glucose = std::get<fhir::Observation>(*fhir_.current("Observation", "fp-13"));
+  clock_.advance(1h);
+  fhir_.put(glucose);
+  notify("fp-13");
+  run_until_idle();
+  EXPECT_EQ(store_->alerts().after(0, 100).size(), alerts.size());
+
+  // Retracted: each alert about a voided derived Observation gets its gradient.retracted.
+  glucose = std::get<fhir::Observation>(*fhir_.current("Observation", "fp-13"));
+  glucose.status = "entered-in-error";
+  clock_.advance(1h);
+  fhir_.put(glucose);
+  notify("fp-13");
+  run_until_idle();
+  const auto after = store_->alerts().after(alerts.back().seq, 100);
+  std::vector<std::string> retracted;
+  for (const auto& alert : after) {
+    if (alert.type == "gradient.retracted") retracted.push_back(alert.observation);
+  }
+  ASSERT_FALSE(retracted.empty());
+  for (const auto& observation : retracted) {
+    EXPECT_EQ(std::get<fhir::Observation>(*fhir_.current("Observation", observation.substr(12))).status,
+              "entered-in-error");
+  }
+}
+
 TEST_F(PipelineTest, ARetractionThatLostARaceIsRetriedWithWhatTheServerHoldsThen) {
   fhir_.load(kPatients + "full-panel.json");
   notify("fp-13");
