@@ -64,7 +64,7 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, std::chron
   return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(*date - now));
 }
 
-DeliveryDecision decide_after_attempt(const std::vector<milliseconds>& schedule, const DeliveryAttempt& attempt,
+DeliveryDecision decide_after_attempt(const std::vector<milliseconds>& schedule, const AttemptResult& attempt,
                                       std::chrono::system_clock::time_point now, double random_unit) {
   if (attempt.attempt < 1) throw std::invalid_argument("delivery attempts are numbered from 1");
   const int status = attempt.http_status;

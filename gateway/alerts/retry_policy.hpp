@@ -22,7 +22,7 @@ struct DeliveryDecision {
   std::chrono::milliseconds delay{0};  // only for retry_at_delay
 };
 
-struct DeliveryAttempt {
+struct AttemptResult {
   int attempt = 1;               // 1-based number of the attempt just made
   int http_status = 0;           // 0: network error or timeout, no response
   std::string_view retry_after;  // the response's Retry-After value, empty when absent
@@ -38,7 +38,7 @@ inline constexpr std::chrono::hours max_retry_after{24};
 // cannot change the answer. 3xx counts as a failure to retry: redirects are not followed, since the signed request
 // must reach the registered endpoint and no other. Throws std::invalid_argument when `attempt` < 1.
 DeliveryDecision decide_after_attempt(const std::vector<std::chrono::milliseconds>& schedule,
-                                      const DeliveryAttempt& attempt, std::chrono::system_clock::time_point now,
+                                      const AttemptResult& attempt, std::chrono::system_clock::time_point now,
                                       double random_unit);
 
 // A Retry-After value (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date, section 5.6.7, in any of its three
