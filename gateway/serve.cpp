@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fhir/rest_client.hpp"
+#include "gateway/cds/cds_endpoint.hpp"
 #include "gateway/http/http_server.hpp"
 #include "gateway/http/probes.hpp"
 #include "gateway/http/router.hpp"
@@ -62,11 +63,24 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
       *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
       [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
+  // CDS Hooks (cds/): its own FHIR client and thread for the searches; off unless cds.enabled.
+  std::unique_ptr<CdsHooksService> cds;
+  if (config.cds.enabled) {
+    auto started = CdsHooksService::start(config, clock);
+    if (!started) {
+      log(LogLevel::error, "cds.start-failed", {{"error", started.error()}});
+      return 1;
+    }
+    cds = std::move(*started);
+  }
+  std::vector<ExtraRoute> routes;
+  if (cds) routes.push_back(ExtraRoute{"/cds-services", cds->handler()});
+
   // ingress/ includes http/, not the other way: the router reaches the notification endpoint through callables.
   Router router(
       RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
                     [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
-                    metrics, readiness});
+                    metrics, readiness, std::move(routes)});
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;
