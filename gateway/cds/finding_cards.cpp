@@ -38,11 +38,13 @@ const fhir::Coding* coding_in(const std::optional<fhir::CodeableConcept>& codeab
   return nullptr;
 }
 
-// Markdown (GFM) puts meaning into these characters; text from the resources is shown as written.
+// Inside a line of text, GFM gives meaning to these characters (emphasis, code, links, HTML, tables,
+// strikethrough); text from the resources is escaped so that it shows as written (GFM section 2.4, backslash
+// escapes). Line breaks become spaces: each text stays in its own paragraph or list item.
 std::string markdown_text(std::string_view text) {
   std::string out;
   for (char ch : text) {
-    if (std::string_view("\\`*_{}[]<>()#+-!|~").find(ch) != std::string_view::npos) out.push_back('\\');
+    if (std::string_view("\\`*_[]<>|~").find(ch) != std::string_view::npos) out.push_back('\\');
     out.push_back(ch == '\n' || ch == '\r' ? ' ' : ch);
   }
   return out;
@@ -61,11 +63,6 @@ int urgency(std::string_view indicator) {
   if (indicator == "critical") return 0;
   if (indicator == "warning") return 1;
   return 2;
-}
-
-std::string_view level_words(std::string_view risk_code) {
-  if (risk_code.empty()) return "no risk level";
-  return risk_code;
 }
 
 struct Current {
@@ -118,7 +115,7 @@ Card card_for(const Current& current, const FindingResources& resources, std::st
   const auto& prediction = *current.prediction;
   const fhir::Coding* gradient = coding_in(prediction.outcome, analytics::kGradientCodeSystem);
   const fhir::Coding* level = coding_in(prediction.qualitative_risk, analytics::kRiskProbabilitySystem);
-  const std::string risk_code = level != nullptr ? level->code : "";
+  const std::string risk_code = level->code;  // finding_cards keeps graded predictions only
   const std::string finding = prediction.outcome && !prediction.outcome->text.empty()
                                   ? prediction.outcome->text
                                   : (gradient->display.empty() ? gradient->code : gradient->display);
@@ -126,15 +123,14 @@ Card card_for(const Current& current, const FindingResources& resources, std::st
   Card card;
   card.code = gradient->code;
   card.indicator = std::string(indicator_for(risk_code));
-  card.summary = shortened("Gradient finding, " + std::string(level_words(risk_code)) + " risk: " + finding);
+  card.summary = shortened("Gradient finding, " + risk_code + " risk: " + finding);
 
   if (const fhir::Coding* rule_set = coding_in(risk.method, kRuleSetSystem)) {
     card.topic = {rule_set->system, rule_set->code,
                   risk.method->text.empty() ? "Gradient Gateway rule set " + rule_set->code : risk.method->text};
   }
 
-  std::string detail =
-      "**" + markdown_text(finding) + "** (risk: " + std::string(level_words(risk_code)) + ")\n\n";
+  std::string detail = "**" + markdown_text(finding) + "** (risk: " + risk_code + ")\n\n";
   if (!prediction.rationale.empty()) detail += markdown_text(prediction.rationale) + "\n\n";
   const fhir::CarePlan* plan = plan_citing(resources, risk);
   if (plan != nullptr) {
@@ -178,6 +174,9 @@ std::vector<Card> finding_cards(std::string_view patient_id, const FindingResour
     for (const auto& prediction : risk.prediction) {
       const fhir::Coding* gradient = coding_in(prediction.outcome, analytics::kGradientCodeSystem);
       if (gradient == nullptr || gradient->code.empty()) continue;
+      // A value without a target range is reported, not graded (analytics Finding::level): no finding to show.
+      const fhir::Coding* level = coding_in(prediction.qualitative_risk, analytics::kRiskProbabilitySystem);
+      if (level == nullptr || level->code.empty()) continue;
       auto& slot = latest[gradient->code];
       if (slot.risk == nullptr || later(risk, *slot.risk)) slot = Current{&risk, &prediction};
     }

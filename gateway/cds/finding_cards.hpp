@@ -44,10 +44,10 @@ struct Card {
 
 inline constexpr std::string_view kCardSourceLabel = "Gradient Gateway";
 
-// The cards for Patient/{patient_id}: for each gradient code, the latest prediction (by the RiskAssessment's
-// occurrenceDateTime) among the gateway's RiskAssessments of that patient that are not entered-in-error, with the
-// proposals of the CarePlan that cites it. Most urgent first. `fhir_base`: where a CarePlan without an absolute
-// fullUrl lives.
+// The cards for Patient/{patient_id}: for each gradient code, the latest graded prediction (one with a
+// risk-probability qualitativeRisk; by the RiskAssessment's occurrenceDateTime) among the gateway's
+// RiskAssessments of that patient that are not entered-in-error, with the proposals of the CarePlan that cites it.
+// Most urgent first. `fhir_base`: where a CarePlan without an absolute fullUrl lives.
 std::vector<Card> finding_cards(std::string_view patient_id, const FindingResources& resources,
                                 std::string_view fhir_base);
 
@@ -55,7 +55,7 @@ std::vector<Card> finding_cards(std::string_view patient_id, const FindingResour
 std::string cards_json(const std::vector<Card>& cards);
 
 // The card indicator for a risk-probability code (http://terminology.hl7.org/CodeSystem/risk-probability):
-// high -> critical, moderate -> warning, everything else (low, negligible, none) -> info.
+// high (and certain) -> critical, moderate -> warning, everything else (low, negligible) -> info.
 std::string_view indicator_for(std::string_view risk_code);
 
 }  // namespace gg::gateway

@@ -314,6 +314,24 @@ TEST(FindingCardsTest, IndicatorFollowsTheRiskLevel) {
   EXPECT_EQ(indicator_for(""), "info");
 }
 
+TEST(FindingCardsTest, AValueWithoutARiskLevelIsNoFinding) {
+  FindingResources resources;
+  auto ungraded = risk("a", "7", "code-a", "", "2026-12-01T08:00:00Z");
+  ungraded.prediction[0].qualitative_risk.reset();
+  resources.risk_assessments.push_back(ungraded);
+  EXPECT_TRUE(finding_cards("7", resources, kBase).empty());
+}
+
+TEST(FindingCardsTest, DetailEscapesMarkdownInResourceText) {
+  FindingResources resources;
+  resources.risk_assessments.push_back(
+      risk("a", "7", "code-a", "high", "2026-12-01T08:00:00Z", "ratio *above* <b>range</b> [x]"));
+  const auto cards = finding_cards("7", resources, kBase);
+  ASSERT_EQ(cards.size(), 1U);
+  EXPECT_NE(cards[0].detail.find(R"(ratio \*above\* \<b\>range\</b\> \[x\])"), std::string::npos)
+      << cards[0].detail;
+}
+
 TEST(FindingCardsTest, SummaryStaysUnder140CharactersAndCardsAreMostUrgentFirst) {
   FindingResources resources;
   resources.risk_assessments.push_back(risk("a", "7", "code-a", "low", "2026-12-01T08:00:00Z"));
