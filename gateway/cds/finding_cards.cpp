@@ -182,6 +182,7 @@ std::vector<Card> finding_cards(std::string_view patient_id, const FindingResour
     }
   }
   std::vector<Card> cards;
+  cards.reserve(latest.size());
   for (const auto& [code, current] : latest) cards.push_back(card_for(current, resources, fhir_base));
   std::stable_sort(cards.begin(), cards.end(),
                    [](const Card& a, const Card& b) { return urgency(a.indicator) < urgency(b.indicator); });

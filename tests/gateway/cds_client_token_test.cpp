@@ -20,21 +20,24 @@ constexpr long long kT = 1'800'000'000;
 
 class ClientTokenTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    ec_ = new TestKey(TestKey::ec384("ec-1"));
-    rsa_ = new TestKey(TestKey::rsa("rsa-1"));
-    stranger_ = new TestKey(TestKey::ec384("ec-1"));  // same kid, another key
+  // Made once for the suite: RSA key generation is slow.
+  static const TestKey* ec() {
+    static const TestKey key = TestKey::ec384("ec-1");
+    return &key;
   }
-  static void TearDownTestSuite() {
-    delete ec_;
-    delete rsa_;
-    delete stranger_;
+  static const TestKey* rsa() {
+    static const TestKey key = TestKey::rsa("rsa-1");
+    return &key;
+  }
+  static const TestKey* stranger() {
+    static const TestKey key = TestKey::ec384("ec-1");  // same kid, another key
+    return &key;
   }
 
   ClientTokenVerifier verifier() const {
-    auto keys = JsonWebKeySet::parse(jwks_of({ec_, rsa_}));
+    auto keys = JsonWebKeySet::parse(jwks_of({ec(), rsa()}));
     EXPECT_TRUE(keys) << keys.error();
-    auto other = JsonWebKeySet::parse(jwks_of({stranger_}));
+    auto other = JsonWebKeySet::parse(jwks_of({stranger()}));
     EXPECT_TRUE(other) << other.error();
     return ClientTokenVerifier(
         {{std::string(kIssuer), *keys}, {std::string(kOther), *other}},
@@ -45,18 +48,11 @@ class ClientTokenTest : public ::testing::Test {
   static std::string good_claims(std::string_view jti = "jti-1") {
     return client_claims(kIssuer, kAudience, kT - 10, kT + 240, jti);
   }
-
-  static TestKey* ec_;
-  static TestKey* rsa_;
-  static TestKey* stranger_;
 };
-TestKey* ClientTokenTest::ec_ = nullptr;
-TestKey* ClientTokenTest::rsa_ = nullptr;
-TestKey* ClientTokenTest::stranger_ = nullptr;
 
 TEST_F(ClientTokenTest, AcceptsEs384TokenOfTrustedIssuer) {
   auto v = verifier();
-  auto identity = v.verify(bearer(ec_->sign(good_claims())), kNow);
+  auto identity = v.verify(bearer(ec()->sign(good_claims())), kNow);
   ASSERT_TRUE(identity) << identity.error();
   EXPECT_EQ(identity->iss, kIssuer);
   EXPECT_EQ(identity->kid, "ec-1");
@@ -65,7 +61,7 @@ TEST_F(ClientTokenTest, AcceptsEs384TokenOfTrustedIssuer) {
 
 TEST_F(ClientTokenTest, AcceptsRs384Token) {
   auto v = verifier();
-  auto identity = v.verify(bearer(rsa_->sign(good_claims())), kNow);
+  auto identity = v.verify(bearer(rsa()->sign(good_claims())), kNow);
   ASSERT_TRUE(identity) << identity.error();
   EXPECT_EQ(identity->kid, "rsa-1");
 }
@@ -75,20 +71,20 @@ TEST_F(ClientTokenTest, AcceptsAudienceAsArrayAndLowerCaseScheme) {
   const std::string claims = R"({"iss":")" + std::string(kIssuer) + R"(","aud":["https://x.example/",")" +
                              std::string(kAudience) + R"("],"iat":)" + std::to_string(kT) + R"(,"exp":)" +
                              std::to_string(kT + 60) + R"(,"jti":"a"})";
-  auto identity = v.verify("bearer " + ec_->sign(claims), kNow);
+  auto identity = v.verify("bearer " + ec()->sign(claims), kNow);
   EXPECT_TRUE(identity) << identity.error();
 }
 
 TEST_F(ClientTokenTest, RefusesSignatureOfAnotherKeyWithTheSameKid) {
   auto v = verifier();
-  auto identity = v.verify(bearer(stranger_->sign(good_claims())), kNow);
+  auto identity = v.verify(bearer(stranger()->sign(good_claims())), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token's signature does not verify");
 }
 
 TEST_F(ClientTokenTest, RefusesPayloadChangedAfterSigning) {
   auto v = verifier();
-  const std::string jwt = ec_->sign(good_claims());
+  const std::string jwt = ec()->sign(good_claims());
   const auto dot = jwt.find('.');
   const auto last = jwt.rfind('.');
   const std::string forged = jwt.substr(0, dot + 1) +
@@ -102,7 +98,7 @@ TEST_F(ClientTokenTest, RefusesPayloadChangedAfterSigning) {
 TEST_F(ClientTokenTest, RefusesUntrustedIssuer) {
   auto v = verifier();
   auto identity =
-      v.verify(bearer(ec_->sign(client_claims("https://evil.example/", kAudience, kT, kT + 60, "j"))), kNow);
+      v.verify(bearer(ec()->sign(client_claims("https://evil.example/", kAudience, kT, kT + 60, "j"))), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token's issuer is not trusted");
 }
@@ -110,7 +106,7 @@ TEST_F(ClientTokenTest, RefusesUntrustedIssuer) {
 TEST_F(ClientTokenTest, RefusesKeyOfAnotherTrustedIssuer) {
   // kOther trusts only the stranger's key: the issuer claim picks the JWK Set.
   auto v = verifier();
-  auto identity = v.verify(bearer(ec_->sign(client_claims(kOther, kAudience, kT, kT + 60, "j"))), kNow);
+  auto identity = v.verify(bearer(ec()->sign(client_claims(kOther, kAudience, kT, kT + 60, "j"))), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token's signature does not verify");
 }
@@ -118,7 +114,7 @@ TEST_F(ClientTokenTest, RefusesKeyOfAnotherTrustedIssuer) {
 TEST_F(ClientTokenTest, RefusesWrongAudience) {
   auto v = verifier();
   auto identity = v.verify(
-      bearer(ec_->sign(client_claims(kIssuer, "https://gateway.example.org/cds-services", kT, kT + 60, "j"))),
+      bearer(ec()->sign(client_claims(kIssuer, "https://gateway.example.org/cds-services", kT, kT + 60, "j"))),
       kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token's aud is not this service");
@@ -126,31 +122,31 @@ TEST_F(ClientTokenTest, RefusesWrongAudience) {
 
 TEST_F(ClientTokenTest, RefusesExpiredTokenBeyondLeewayOnly) {
   auto v = verifier();
-  EXPECT_TRUE(v.verify(bearer(ec_->sign(client_claims(kIssuer, kAudience, kT - 200, kT - 59, "within"))), kNow));
-  auto identity = v.verify(bearer(ec_->sign(client_claims(kIssuer, kAudience, kT - 200, kT - 61, "late"))), kNow);
+  EXPECT_TRUE(v.verify(bearer(ec()->sign(client_claims(kIssuer, kAudience, kT - 200, kT - 59, "within"))), kNow));
+  auto identity = v.verify(bearer(ec()->sign(client_claims(kIssuer, kAudience, kT - 200, kT - 61, "late"))), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token has expired");
 }
 
 TEST_F(ClientTokenTest, RefusesLongLivedAndFutureTokens) {
   auto v = verifier();
-  auto long_lived = v.verify(bearer(ec_->sign(client_claims(kIssuer, kAudience, kT, kT + 3600, "a"))), kNow);
+  auto long_lived = v.verify(bearer(ec()->sign(client_claims(kIssuer, kAudience, kT, kT + 3600, "a"))), kNow);
   ASSERT_FALSE(long_lived);
   EXPECT_NE(long_lived.error().find("short-lived"), std::string::npos);
-  auto future = v.verify(bearer(ec_->sign(client_claims(kIssuer, kAudience, kT + 120, kT + 200, "b"))), kNow);
+  auto future = v.verify(bearer(ec()->sign(client_claims(kIssuer, kAudience, kT + 120, kT + 200, "b"))), kNow);
   ASSERT_FALSE(future);
   EXPECT_EQ(future.error(), "the token's iat lies in the future");
 }
 
 TEST_F(ClientTokenTest, RefusesReplayedJtiUntilItExpires) {
   auto v = verifier();
-  const std::string token = bearer(ec_->sign(client_claims(kIssuer, kAudience, kT, kT + 60, "once")));
+  const std::string token = bearer(ec()->sign(client_claims(kIssuer, kAudience, kT, kT + 60, "once")));
   EXPECT_TRUE(v.verify(token, kNow));
   auto replay = v.verify(token, kNow + std::chrono::seconds(30));
   ASSERT_FALSE(replay);
   EXPECT_EQ(replay.error(), "the token was used before (jti replayed)");
   // The same jti from another issuer is another token.
-  EXPECT_TRUE(v.verify(bearer(stranger_->sign(client_claims(kOther, kAudience, kT, kT + 60, "once"))), kNow));
+  EXPECT_TRUE(v.verify(bearer(stranger()->sign(client_claims(kOther, kAudience, kT, kT + 60, "once"))), kNow));
   EXPECT_EQ(v.remembered_token_ids(), 2U);
   // Once past exp + leeway the jti is forgotten (the token itself is refused as expired by then).
   EXPECT_FALSE(v.verify(token, kNow + std::chrono::seconds(200)));
@@ -160,7 +156,7 @@ TEST_F(ClientTokenTest, RefusesReplayedJtiUntilItExpires) {
 TEST_F(ClientTokenTest, RefusesUnknownKid) {
   auto v = verifier();
   const std::string header = R"({"alg":"ES384","typ":"JWT","kid":"ec-2"})";
-  auto identity = v.verify(bearer(ec_->sign(good_claims(), header)), kNow);
+  auto identity = v.verify(bearer(ec()->sign(good_claims(), header)), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token's kid is not in its issuer's JWK Set");
 }
@@ -176,7 +172,7 @@ TEST_F(ClientTokenTest, RefusesNoneSymmetricAndMismatchedAlgorithms) {
   }
   // An RSA algorithm named for the EC key.
   auto mismatched =
-      v.verify(bearer(rsa_->sign(good_claims(), R"({"alg":"RS384","typ":"JWT","kid":"ec-1"})")), kNow);
+      v.verify(bearer(rsa()->sign(good_claims(), R"({"alg":"RS384","typ":"JWT","kid":"ec-1"})")), kNow);
   ASSERT_FALSE(mismatched);
   EXPECT_EQ(mismatched.error(), "the token's alg does not match its key");
 }
@@ -193,7 +189,7 @@ TEST_F(ClientTokenTest, RequiresJtiIatAndExp) {
   auto v = verifier();
   const std::string no_jti = R"({"iss":")" + std::string(kIssuer) + R"(","aud":")" + std::string(kAudience) +
                              R"(","iat":)" + std::to_string(kT) + R"(,"exp":)" + std::to_string(kT + 60) + "}";
-  auto identity = v.verify(bearer(ec_->sign(no_jti)), kNow);
+  auto identity = v.verify(bearer(ec()->sign(no_jti)), kNow);
   ASSERT_FALSE(identity);
   EXPECT_EQ(identity.error(), "the token lacks exp, iat or jti");
 }

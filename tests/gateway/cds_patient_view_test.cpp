@@ -32,7 +32,7 @@ constexpr std::string_view kAudience = "https://gateway.example.org/cds-services
 constexpr std::string_view kBase = "http://fhir.example.org/fhir";
 constexpr std::string_view kRationale = "Cortisol/DHEA-S ratio above the target range";
 
-fhir::RiskAssessment risk(std::string id, std::string patient, std::string code, std::string level,
+fhir::RiskAssessment risk(std::string id, const std::string& patient, std::string code, std::string level,
                           std::string when, std::string rationale = std::string(kRationale)) {
   fhir::RiskAssessment r;
   r.id = std::move(id);
@@ -53,7 +53,7 @@ fhir::RiskAssessment risk(std::string id, std::string patient, std::string code,
   return r;
 }
 
-fhir::CarePlan plan(std::string id, std::string patient, const std::string& risk_id) {
+fhir::CarePlan plan(std::string id, const std::string& patient, const std::string& risk_id) {
   fhir::CarePlan p;
   p.id = std::move(id);
   p.identifier = {{std::string(kWriteBackIdentifierSystem), "cp-" + p.id}};
