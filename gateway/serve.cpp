@@ -9,6 +9,9 @@
 #include <thread>
 
 #include "fhir/rest_client.hpp"
+#include "gateway/alerts/alerts_api.hpp"
+#include "gateway/alerts/dispatcher.hpp"
+#include "gateway/cds/cds_endpoint.hpp"
 #include "gateway/http/http_server.hpp"
 #include "gateway/http/probes.hpp"
 #include "gateway/http/router.hpp"
@@ -56,21 +59,40 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   Reconciler reconciler(*store, client, knowledge, config.pipeline.reconcile_overlap, clock, metrics);
   pipeline.set_catch_up([&reconciler] { return reconciler.run_once(); });
 
+  // Alerts: queued by the pipeline with its events, delivered per subscription, managed under /alerts.
+  AlertDispatcher dispatcher(ioc.get_executor(), *store, config.alerts, config.fhir, clock, metrics);
+  pipeline.set_on_alerts([&dispatcher] { dispatcher.wake(); });
+  AlertsApiOptions alerts_options{config.alerts.allow_insecure_loopback, config.alerts.rotation_overlap, {}};
+  for (const auto& code : analytics::gradient_codes(knowledge.knowledge.rules))
+    alerts_options.known_codes.insert(code);
+  AlertsApi alerts_api(std::move(alerts_options), *store, clock, [&dispatcher] { dispatcher.wake(); });
+
   NotificationEndpoint notifications(
       NotificationEndpointOptions{config.server.notification_path, config.subscription.header_name,
                                   config.subscription.secret},
       *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
       [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
+  // CDS Hooks (cds/): its own FHIR client and thread for the searches; off unless cds.enabled.
+  std::unique_ptr<CdsHooksService> cds;
+  if (config.cds.enabled) {
+    auto started = CdsHooksService::start(config, clock);
+    if (!started) {
+      log(LogLevel::error, "cds.start-failed", {{"error", started.error()}});
+      return 1;
+    }
+    cds = std::move(*started);
+  }
+  std::vector<ExtraRoute> routes;
+  routes.push_back(ExtraRoute{"/alerts/subscriptions",
+                              [&alerts_api](const HttpRequest& request) { return alerts_api.handle(request); }});
+  if (cds) routes.push_back(ExtraRoute{"/cds-services", cds->handler()});
+
   // ingress/ includes http/, not the other way: the router reaches the notification endpoint through callables.
   Router router(
       RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
-                    [&notifications](const HttpRequest& request) { return notifications.handle(request); },
-                    *store,
-                    metrics,
-                    readiness,
-                    {},
-                    config.admin.token});
+                    [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
+                    metrics, readiness, std::move(routes), config.admin.token});
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;
@@ -122,6 +144,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   }
 
   boost::asio::co_spawn(ioc, pipeline.run(), boost::asio::detached);
+  boost::asio::co_spawn(ioc, dispatcher.run(), boost::asio::detached);
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -129,6 +152,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     log(LogLevel::info, "service.stopping", {{"signal", std::to_string(signal)}});
     server.stop();
     pipeline.stop();
+    dispatcher.stop();
     ioc.stop();
   });
 

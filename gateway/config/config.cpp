@@ -21,7 +21,7 @@ namespace {
 constexpr std::string_view kEnvPrefix = "GRADIENT_GATEWAY_";
 
 // What a key's text value means. Secrets are never read inline: a *_file key names a file holding the secret.
-enum class Kind { text, path, integer, boolean, secret_file };
+enum class Kind { text, path, integer, boolean, secret_file, issuer_list };
 
 struct KeySpec {
   std::string section;
@@ -119,6 +119,23 @@ std::function<std::string(Config&, const std::string&)> text(
   };
 }
 
+// cds.issuers from the environment: "ISS JWKS_FILE" pairs separated by ";" (relative files resolved by the
+// caller). In the file it is a YAML list of {iss, jwks_file} (load_config).
+std::string parse_issuers(Config& config, const std::string& text) {
+  config.cds.issuers.clear();
+  std::istringstream entries(text);
+  std::string entry;
+  while (std::getline(entries, entry, ';')) {
+    std::istringstream words(entry);
+    CdsIssuerConfig issuer;
+    std::string extra;
+    if (!(words >> issuer.iss)) continue;
+    if (!(words >> issuer.jwks_file) || (words >> extra)) return "expected \"ISS JWKS_FILE\" pairs separated by ;";
+    config.cds.issuers.push_back(std::move(issuer));
+  }
+  return {};
+}
+
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
       {"server", "listen_address", Kind::text, "127.0.0.1", "address the HTTP server binds (0.0.0.0 for all)",
@@ -205,6 +222,25 @@ const std::vector<KeySpec>& key_specs() {
        "how long backfill holds the events it records or claims before serve may take them over (it renews "
        "the lease while it works; longer than one batch of patients takes)",
        int_in(1, 86400, [](Config& c, long long v) { c.pipeline.claim_lease = std::chrono::seconds(v); })},
+      {"cds", "enabled", Kind::boolean, "false",
+       "serve CDS Hooks 2.0 at /cds-services: discovery and the patient-view service gradient-findings "
+       "(docs/cds-hooks.md); false: /cds-services is 404",
+       flag([](Config& c, bool v) { c.cds.enabled = v; })},
+      {"cds", "issuers", Kind::issuer_list, "",
+       "the CDS Clients trusted: a list of {iss, jwks_file}, the JWT issuer and its JWK Set file (env: "
+       "\"ISS JWKS_FILE; ISS JWKS_FILE\")",
+       parse_issuers},
+      {"cds", "audience", Kind::text, "{public_base_url}/cds-services/gradient-findings",
+       "the aud a client's JWT must name: this service's URL as the client calls it",
+       text([](Config& c, const std::string& v) { c.cds.audience = v; })},
+      {"cds", "clock_skew_s", Kind::integer, "60", "leeway on a JWT's exp and iat for clock differences",
+       int_in(0, 600, [](Config& c, long long v) { c.cds.clock_skew = std::chrono::seconds(v); })},
+      {"cds", "max_token_lifetime_s", Kind::integer, "300",
+       "how far ahead a JWT's exp may lie (longer-lived tokens are refused; jti are remembered this long)",
+       int_in(1, 3600, [](Config& c, long long v) { c.cds.max_token_lifetime = std::chrono::seconds(v); })},
+      {"cds", "fhir_timeout_ms", Kind::integer, "5000",
+       "how long a patient-view call may wait for the service's own FHIR searches (no prefetch) before 412",
+       int_in(100, 60000, [](Config& c, long long v) { c.cds.fhir_timeout = std::chrono::milliseconds(v); })},
       {"logging", "level", Kind::text, "info", analytics::alternatives(kLogLevelText),
        [](Config& c, const std::string& v) -> std::string {
          if (!analytics::value_of(kLogLevelText, v)) return "expected " + analytics::choices(kLogLevelText);
@@ -251,6 +287,27 @@ std::string resolve_path(const std::filesystem::path& base, const std::string& v
   return path.is_absolute() ? value : (base / path).lexically_normal().string();
 }
 
+// cds.issuers in the file: a list of mappings {iss: ..., jwks_file: ...}, the file relative to the config file.
+void read_issuers(const std::string& path, const std::filesystem::path& base, const YAML::Node& node,
+                  Config& config, ConfigProblems& problems) {
+  config.cds.issuers.clear();
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    problems.push_back({where(path, node, "cds.issuers"), "expected a list of {iss, jwks_file}"});
+    return;
+  }
+  for (const auto& item : node) {
+    const bool shaped = item.IsMap() && item.size() == 2 && item["iss"] && item["iss"].IsScalar() &&
+                        item["jwks_file"] && item["jwks_file"].IsScalar();
+    if (!shaped || item["iss"].Scalar().empty() || item["jwks_file"].Scalar().empty()) {
+      problems.push_back(
+          {where(path, item, "cds.issuers"), "each issuer is {iss: <issuer URI>, jwks_file: <path>}"});
+      continue;
+    }
+    config.cds.issuers.push_back({item["iss"].Scalar(), resolve_path(base, item["jwks_file"].Scalar())});
+  }
+}
+
 void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problems) {
   auto problem = [&](std::string location, std::string message) {
     problems.push_back({std::move(location), std::move(message)});
@@ -277,6 +334,19 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
   // Two credentials, two doors: the notification secret never opens the admin API, nor the token the endpoint.
   if (!config.admin.token.empty() && config.admin.token == config.subscription.secret) {
     problem("admin.token_file", "the admin token must differ from the notification secret");
+  }
+  if (config.cds.audience.empty()) {
+    config.cds.audience = config.server.public_base_url + "/cds-services/gradient-findings";
+  }
+  if (config.cds.enabled && config.cds.issuers.empty()) {
+    problem("cds.issuers",
+            "at least one trusted issuer is required when cds.enabled is true (CDS Hooks "
+            "\"Trusting CDS Clients\": every call carries a JWT from a known issuer)");
+  }
+  for (const auto& issuer : config.cds.issuers) {
+    if (!std::filesystem::is_regular_file(issuer.jwks_file)) {
+      problem("cds.issuers", "JWKS file " + issuer.jwks_file + " of issuer " + issuer.iss + " does not exist");
+    }
   }
   for (const auto& [key, dir] : {std::pair{"analysis.terminology_dir", config.analysis.terminology_dir},
                                  std::pair{"analysis.rules_dir", config.analysis.rules_dir}}) {
@@ -352,6 +422,10 @@ ConfigResult load_config(const std::string& path, const Environment& environment
           problems.push_back({where(path, key_entry.first, key_path), message});
           continue;
         }
+        if (spec->kind == Kind::issuer_list) {
+          read_issuers(path, base, key_entry.second, config, problems);
+          continue;
+        }
         if (!key_entry.second.IsScalar()) {
           problems.push_back({where(path, key_entry.second, key_path), "expected a single value"});
           continue;
@@ -396,6 +470,11 @@ ConfigResult load_config(const std::string& path, const Environment& environment
       resolved = resolve_path(std::filesystem::current_path(), value);
     }
     if (auto error = match->apply(config, resolved); !error.empty()) problems.push_back({"env " + name, error});
+    if (match->kind == Kind::issuer_list) {
+      for (auto& issuer : config.cds.issuers) {
+        issuer.jwks_file = resolve_path(std::filesystem::current_path(), issuer.jwks_file);
+      }
+    }
   }
 
   validate(config, use, problems);

@@ -83,6 +83,22 @@ struct LoggingConfig {
   bool patient_data = false;   // debug switch: values and names may appear in logs only when true
 };
 
+// A CDS Client the CDS Hooks service trusts (CDS Hooks 2.0, "Trusting CDS Clients"): its JWT issuer and the file
+// holding its JWK Set (the public keys), exchanged out of band.
+struct CdsIssuerConfig {
+  std::string iss;
+  std::string jwks_file;  // absolute after loading
+};
+
+struct CdsConfig {
+  bool enabled = false;  // serve /cds-services (discovery and the patient-view service)
+  std::vector<CdsIssuerConfig> issuers;
+  std::string audience;  // default {server.public_base_url}/cds-services/gradient-findings
+  std::chrono::seconds clock_skew{60};
+  std::chrono::seconds max_token_lifetime{300};
+  std::chrono::milliseconds fhir_timeout{5000};  // the service's own FHIR searches, when not prefetched
+};
+
 struct Config {
   std::string source_path;  // the file it was loaded from (empty: defaults)
   ServerConfig server;
@@ -94,6 +110,7 @@ struct Config {
   AnalysisConfig analysis;
   PipelineConfig pipeline;
   LoggingConfig logging;
+  CdsConfig cds;
 };
 
 struct ConfigProblem {

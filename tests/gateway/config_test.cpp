@@ -167,5 +167,51 @@ TEST_F(ConfigTest, AdminTokenComesFromAFileOrTheEnvironmentAndDiffersFromTheNoti
   EXPECT_NE(inline_token.error().front().message.find("secrets are never written inline"), std::string::npos);
 }
 
+TEST_F(ConfigTest, CdsIssuersAreAListOfIssuerAndJwksFileRelativeToTheFile) {
+  write("ehr-jwks.json", R"({"keys":[]})");
+  auto path =
+      write("gateway.yaml",
+            "subscription:\n  manage: false\nserver:\n  public_base_url: https://gw.example.org/\ncds:\n"
+            "  enabled: true\n  issuers:\n    - iss: https://ehr.example.org/\n      jwks_file: ehr-jwks.json\n");
+  auto result = load_config(path, {});
+  ASSERT_TRUE(result) << result.error().front().location << ": " << result.error().front().message;
+  ASSERT_EQ(result->cds.issuers.size(), 1U);
+  EXPECT_EQ(result->cds.issuers[0].iss, "https://ehr.example.org/");
+  EXPECT_EQ(result->cds.issuers[0].jwks_file, (dir_ / "ehr-jwks.json").string());
+  // CDS Hooks "Trusting CDS Clients": aud is the URL of the service endpoint being invoked.
+  EXPECT_EQ(result->cds.audience, "https://gw.example.org/cds-services/gradient-findings");
+  EXPECT_EQ(result->cds.max_token_lifetime, std::chrono::seconds(300));
+}
+
+TEST_F(ConfigTest, CdsEnabledNeedsAnIssuerWhoseJwksFileExists) {
+  auto none = load_config(write("a.yaml", "subscription:\n  manage: false\ncds:\n  enabled: true\n"), {});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error()[0].location, "cds.issuers");
+  auto missing = load_config(write("b.yaml",
+                                   "subscription:\n  manage: false\ncds:\n  issuers:\n"
+                                   "    - iss: https://ehr.example.org/\n      jwks_file: nowhere.json\n"),
+                             {});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error()[0].message.find("nowhere.json"), std::string::npos);
+  auto shapeless =
+      load_config(write("c.yaml", "subscription:\n  manage: false\ncds:\n  issuers: https://x/\n"), {});
+  ASSERT_FALSE(shapeless);
+  EXPECT_EQ(shapeless.error()[0].location, "c.yaml:4:12 (cds.issuers)");
+}
+
+TEST_F(ConfigTest, CdsIssuersFromTheEnvironment) {
+  write("one.json", "{}");
+  write("two.json", "{}");
+  auto result =
+      load_config(write("gateway.yaml", "subscription:\n  manage: false\n"),
+                  {{"GRADIENT_GATEWAY_CDS_ENABLED", "true"},
+                   {"GRADIENT_GATEWAY_CDS_ISSUERS", "https://a.example/ " + (dir_ / "one.json").string() +
+                                                        "; https://b.example/ " + (dir_ / "two.json").string()}});
+  ASSERT_TRUE(result) << result.error().front().location << ": " << result.error().front().message;
+  ASSERT_EQ(result->cds.issuers.size(), 2U);
+  EXPECT_EQ(result->cds.issuers[1].iss, "https://b.example/");
+  EXPECT_EQ(result->cds.issuers[1].jwks_file, (dir_ / "two.json").string());
+}
+
 }  // namespace
 }  // namespace gg::gateway

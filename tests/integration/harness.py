@@ -147,9 +147,10 @@ class Gateway:
     SECRET = "integration-" + uuid.uuid4().hex
     ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=""):
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
-        extra_config: YAML sections appended to the configuration (sections the default one does not set)."""
+        extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
+        flow style)."""
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -181,8 +182,7 @@ analysis:
   rules_dir: {rules_dir}
 pipeline:
   retry_initial_backoff_ms: 200
-"""
-            + extra_config
+""" + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
         )
         self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
