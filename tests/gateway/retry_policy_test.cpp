@@ -121,7 +121,8 @@ TEST(RetryPolicy, JitterStaysWithinTenPercentAndNeverTouchesAZeroWait) {
   EXPECT_EQ(decide(2, 500, "", 0.25).delay, milliseconds(285000));
   EXPECT_LT(decide(2, 500, "", 0.999999).delay, milliseconds(330000));
   EXPECT_GE(decide(2, 500, "", 0.999999).delay, milliseconds(329999));
-  for (double unit = 0.0; unit < 1.0; unit += 0.01) {
+  for (int percent = 0; percent < 100; ++percent) {
+    const double unit = percent / 100.0;
     const auto delay = decide(5, 0, "", unit).delay;
     EXPECT_GE(delay, milliseconds(hours(5)) * 9 / 10) << unit;
     EXPECT_LT(delay, milliseconds(hours(5)) * 11 / 10) << unit;
