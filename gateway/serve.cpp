@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fhir/rest_client.hpp"
+#include "gateway/alerts/alert_stream.hpp"
 #include "gateway/alerts/alerts_api.hpp"
 #include "gateway/alerts/dispatcher.hpp"
 #include "gateway/cds/cds_endpoint.hpp"
@@ -61,7 +62,11 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   // Alerts: queued by the pipeline with its events, delivered per subscription, managed under /alerts.
   AlertDispatcher dispatcher(ioc.get_executor(), *store, config.alerts, config.fhir, clock, metrics);
-  pipeline.set_on_alerts([&dispatcher] { dispatcher.wake(); });
+  AlertStreamHub alert_stream(ioc.get_executor(), *store, metrics);
+  pipeline.set_on_alerts([&dispatcher, &alert_stream] {
+    dispatcher.wake();
+    alert_stream.notify();
+  });
   AlertsApiOptions alerts_options{config.alerts.allow_insecure_loopback, config.alerts.rotation_overlap, {}};
   for (const auto& code : analytics::gradient_codes(knowledge.knowledge.rules))
     alerts_options.known_codes.insert(code);
@@ -84,6 +89,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     cds = std::move(*started);
   }
   std::vector<ExtraRoute> routes;
+  routes.push_back(ExtraRoute{
+      "/alerts/stream", [&alert_stream](const HttpRequest& request) { return alert_stream.handle(request); }});
   routes.push_back(ExtraRoute{"/alerts/subscriptions",
                               [&alerts_api](const HttpRequest& request) { return alerts_api.handle(request); }});
   if (cds) routes.push_back(ExtraRoute{"/cds-services", cds->handler()});

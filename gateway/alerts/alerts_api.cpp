@@ -151,6 +151,9 @@ std::vector<std::string> apply(const rapidjson::Value& body, AlertSubscription& 
                                     options.allow_insecure_loopback);
       if (!checked) {
         problems.push_back("url: " + checked.error());
+      } else if (checked->find('?') != std::string::npos) {
+        // The delivery client posts to the endpoint's path alone (fhir::RestClient refuses a base with a query).
+        problems.emplace_back("url: a query string is not supported; put what it carries in the path");
       } else {
         s.url = *checked;
       }

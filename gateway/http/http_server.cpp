@@ -170,6 +170,7 @@ class HttpSession : public SessionControl {
     const bool head = parser_->get().method() == http::verb::head;
     try {
       HttpResponse reply = respond(shared_->handler, to_http_request(parser_->release(), remote_address_));
+      if (reply.stream) return start_stream(std::move(reply), version);
       response_ = to_message(std::move(reply), version, keep_alive, head);
     } catch (const std::exception&) {
       return;  // out of memory building the answer: the connection closes
@@ -208,6 +209,55 @@ class HttpSession : public SessionControl {
     do_read();
   }
 
+  // A streamed body (BodyStream): the header, then each chunk as the producer delivers it, until its end, a
+  // failed write or the server's stop; then the connection closes (the body is close-delimited). While waiting
+  // for a chunk no deadline runs: the producer's heartbeats are what finds a vanished client (a write fails).
+  void start_stream(HttpResponse&& reply, unsigned version) {
+    stream_ = std::move(reply.stream);
+    auto& header = stream_header_.emplace(static_cast<http::status>(reply.status), version);
+    header.set(http::field::server, "gradient-gateway");
+    for (auto& [name, value] : reply.headers) header.insert(name, value);
+    if (!reply.content_type.empty()) header.set(http::field::content_type, reply.content_type);
+    header.keep_alive(false);
+    stream_serializer_.emplace(header);
+    writing_ = true;
+    lowest_layer().expires_after(options().write_timeout);
+    http::async_write_header(
+        derived().stream(), *stream_serializer_,
+        beast::bind_front_handler(&HttpSession::on_stream_written, derived().shared_from_this()));
+  }
+
+  void on_stream_written(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec || closing_ || stream_ended_) return end_stream();
+    lowest_layer().expires_never();
+    auto self = derived().shared_from_this();
+    stream_->next([self](std::string chunk, bool end) {
+      auto executor = self->stream().get_executor();
+      net::post(executor,
+                [self, chunk = std::move(chunk), end]() mutable { self->on_chunk(std::move(chunk), end); });
+    });
+  }
+
+  void on_chunk(std::string chunk, bool end) {
+    if (closing_) return end_stream();
+    if (chunk.empty()) {
+      if (end) end_stream();
+      return;
+    }
+    chunk_ = std::move(chunk);
+    writing_ = true;
+    if (end) stream_ended_ = true;
+    lowest_layer().expires_after(options().write_timeout);
+    net::async_write(derived().stream(), net::buffer(chunk_),
+                     beast::bind_front_handler(&HttpSession::on_stream_written, derived().shared_from_this()));
+  }
+
+  void end_stream() {
+    if (stream_) stream_->cancel();
+    do_close();
+  }
+
   // Answers a request the parser rejected, then closes: the rest of the stream cannot be trusted to frame
   // another request.
   void send_error(unsigned status, std::string code, std::string diagnostics) {
@@ -241,6 +291,7 @@ class HttpSession : public SessionControl {
 
   void on_shutdown() {
     closing_ = true;
+    if (stream_ && !writing_) return end_stream();  // waiting for a chunk: stop now
     // A session writing finishes its response first (on_write sees closing_); one waiting for a request stops.
     if (!writing_) lowest_layer().close();
   }
@@ -251,6 +302,11 @@ class HttpSession : public SessionControl {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> interim_;  // 100 Continue
   http::response<http::string_body> response_;               // one response in flight at a time
+  std::shared_ptr<BodyStream> stream_;                       // a streamed response's producer
+  std::optional<http::response<http::empty_body>> stream_header_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::string chunk_;  // the chunk being written
+  bool stream_ended_ = false;
   bool writing_ = false;
   bool closing_ = false;
 };

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,11 +22,26 @@ struct HttpRequest {
   std::string remote_address;  // the peer's IP address
 };
 
+// A response body produced over time (Server-Sent Events, WHATWG HTML section 9.2): the session sends the header,
+// then asks for one chunk at a time and writes it, until the producer says the end or the client goes away. The
+// body is delimited by the connection's close (no Content-Length, no keep-alive).
+class BodyStream {
+ public:
+  using Deliver = std::function<void(std::string chunk, bool end)>;
+  virtual ~BodyStream() = default;
+  // Asks for the next chunk: `deliver` is called exactly once, from any thread, when one is ready (it may be
+  // called before next() returns). Not called again before the previous chunk was written.
+  virtual void next(Deliver deliver) = 0;
+  // The client went away or the server stops: a pending deliver may still be called, and is then ignored.
+  virtual void cancel() = 0;
+};
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type;  // sent as Content-Type when not empty
   std::string body;          // dropped for 204 and 304, which carry none
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream = {};  // when set: the body comes from it instead of `body`
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

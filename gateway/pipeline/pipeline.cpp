@@ -153,17 +153,17 @@ void Pipeline::settle_done(const std::vector<StoredEvent>& group, const Outcome&
   std::vector<std::int64_t> seqs;
   seqs.reserve(group.size());
   for (const auto& event : group) seqs.push_back(event.seq);
-  const auto marked = store_.complete(seqs, outcome.alerts, format_instant(clock_.now()));
-  if (!marked) {
+  const auto completed = store_.complete(seqs, outcome.alerts, format_instant(clock_.now()));
+  if (!completed) {
     // Nothing was committed: the events stay pending and are claimed again; their alerts are keyed, so the
     // next attempt queues each once.
     log(LogLevel::error, "event.settle-failed",
         {{"count", std::to_string(group.size())}, {"first", group.front().resource_id}});
     return;
   }
-  done_.inc(static_cast<double>(*marked));
-  if (!outcome.alerts.empty()) {
-    alerts_queued_.inc(static_cast<double>(outcome.alerts.size()));
+  done_.inc(static_cast<double>(completed->events_done));
+  if (completed->alerts_queued > 0) {
+    alerts_queued_.inc(static_cast<double>(completed->alerts_queued));
     if (on_alerts_) on_alerts_();
   }
 }

@@ -109,7 +109,7 @@ struct store::AlertOutboxStatements {
   sqlite::Statement insert_subscription, all_subscriptions, find_subscription, update_subscription;
   sqlite::Statement delete_subscription, delete_deliveries, delete_attempts;
   sqlite::Statement insert_alert, fan_out, head, insert_attempt, deliver, retry, kill, attempts;
-  sqlite::Statement replay_id, replay_range, after, about, depths;
+  sqlite::Statement replay_id, replay_range, after, about, depths, last_seq;
 
   sqlite::Status prepare(sqlite::Database& db) {
     const std::string subscription_columns = kSubscriptionColumns;
@@ -178,6 +178,7 @@ struct store::AlertOutboxStatements {
           "ON CONFLICT (subscription_id, alert_seq) DO UPDATE SET state = 'pending', attempts = 0, "
           "next_attempt_at = excluded.next_attempt_at, last_error = ''"},
          {&after, "SELECT " + alert_columns + " FROM alert WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
+         {&last_seq, "SELECT coalesce(max(seq), 0) FROM alert"},
          {&about, "SELECT " + alert_columns + " FROM alert WHERE observation = ?1 ORDER BY seq"},
          {&depths,
           "SELECT alert_subscription.id, count(alert_delivery.alert_seq) FROM alert_subscription "
@@ -383,6 +384,17 @@ std::vector<StoredAlert> AlertOutbox::after(std::int64_t after_seq, std::size_t 
   while ((rc = query.step()) == SQLITE_ROW) out.push_back(read_alert(query, 0));
   if (rc != SQLITE_DONE) store::log_failure("alert.after", connection_.db->last_error());
   return out;
+}
+
+std::int64_t AlertOutbox::last_seq() {
+  const std::lock_guard lock(connection_.mutex);
+  auto& query = statements_->last_seq;
+  const sqlite::Statement::Use use(query);
+  if (query.step() != SQLITE_ROW) {
+    store::log_failure("alert.last-seq", connection_.db->last_error());
+    return 0;
+  }
+  return query.column_int64(0);
 }
 
 std::vector<StoredAlert> AlertOutbox::about(const std::string& observation) {

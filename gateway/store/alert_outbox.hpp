@@ -110,6 +110,8 @@ class AlertOutbox : public store::Part<store::AlertOutboxStatements> {
 
   // Alerts with seq > after, oldest first (GET /alerts/stream, Last-Event-ID).
   std::vector<StoredAlert> after(std::int64_t after_seq, std::size_t limit);
+  // The newest alert's sequence number, 0 when there is none (where a stream without Last-Event-ID starts).
+  std::int64_t last_seq();
   // The alerts raised about a derived Observation ("Observation/12"), oldest first (retractions).
   std::vector<StoredAlert> about(const std::string& observation);
   // Pending deliveries per subscription id (metrics).

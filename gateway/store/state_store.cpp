@@ -46,19 +46,22 @@ StateStore::StateStore()
 
 StateStore::~StateStore() = default;
 
-std::optional<std::size_t> StateStore::complete(const std::vector<std::int64_t>& done,
-                                                const std::vector<NewAlert>& alerts, const std::string& now_iso) {
+std::optional<StateStore::Completed> StateStore::complete(const std::vector<std::int64_t>& done,
+                                                          const std::vector<NewAlert>& alerts,
+                                                          const std::string& now_iso) {
   const std::lock_guard lock(connection_->mutex);
   auto& db = *connection_->db;
   if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
     store::log_failure("complete", begun.error());
     return std::nullopt;
   }
-  bool ok = alerts_->queue_locked(alerts, now_iso).has_value();
-  std::size_t marked = 0;
+  const auto queued = alerts_->queue_locked(alerts, now_iso);
+  bool ok = queued.has_value();
+  Completed completed;
+  completed.alerts_queued = queued.value_or(0);
   for (const auto seq : done) {
     if (!ok) break;
-    if (events_->mark_done_locked(seq)) ++marked;
+    if (events_->mark_done_locked(seq)) ++completed.events_done;
   }
   if (ok) {
     if (auto committed = db.exec("COMMIT"); !committed) {
@@ -70,7 +73,7 @@ std::optional<std::size_t> StateStore::complete(const std::vector<std::int64_t>&
     (void)db.exec("ROLLBACK");
     return std::nullopt;
   }
-  return marked;
+  return completed;
 }
 
 bool StateStore::healthy() {

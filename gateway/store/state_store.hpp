@@ -50,10 +50,14 @@ class StateStore {
 
   // Settles a patient's events as done and queues the alerts their analysis raised, in one transaction: both
   // are committed or neither (a crash in between loses no alert and, the events coming back, the alerts are
-  // keyed so none is queued twice). Returns how many events it marked done, or nullopt when nothing was
-  // committed (logged; the events stay pending and come back).
-  std::optional<std::size_t> complete(const std::vector<std::int64_t>& done, const std::vector<NewAlert>& alerts,
-                                      const std::string& now_iso);
+  // keyed so none is queued twice). Returns how many events it marked done and how many alerts were new, or
+  // nullopt when nothing was committed (logged; the events stay pending and come back).
+  struct Completed {
+    std::size_t events_done = 0;
+    std::size_t alerts_queued = 0;
+  };
+  std::optional<Completed> complete(const std::vector<std::int64_t>& done, const std::vector<NewAlert>& alerts,
+                                    const std::string& now_iso);
 
   // The database answers queries and carries our schema version (for /readyz).
   bool healthy();

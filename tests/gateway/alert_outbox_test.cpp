@@ -73,11 +73,16 @@ TEST_F(AlertOutboxTest, AlertsAreQueuedWithTheirEventsAndOnlyOncePerKey) {
   ASSERT_TRUE(seq.stored());
   const auto events = store_->claim_due("2026-12-01T09:00:00Z", 10);
   ASSERT_EQ(events.size(), 1U);
-  EXPECT_EQ(
-      store_->complete({events[0].seq}, {alert("a", "gradient.finding", "moderate")}, "2026-12-01T10:00:00Z"), 1U);
+  const auto completed =
+      store_->complete({events[0].seq}, {alert("a", "gradient.finding", "moderate")}, "2026-12-01T10:00:00Z");
+  ASSERT_TRUE(completed);
+  EXPECT_EQ(completed->events_done, 1U);
+  EXPECT_EQ(completed->alerts_queued, 1U);
   EXPECT_EQ(store_->find_event(events[0].seq)->state, EventState::done);
   // A re-analysis raising the same alert queues nothing more.
-  EXPECT_EQ(store_->complete({}, {alert("a", "gradient.finding", "moderate")}, "2026-12-01T11:00:00Z"), 0U);
+  EXPECT_EQ(
+      store_->complete({}, {alert("a", "gradient.finding", "moderate")}, "2026-12-01T11:00:00Z")->alerts_queued,
+      0U);
   EXPECT_EQ(drain("all"), (std::vector<std::string>{"msg_a"}));
   EXPECT_EQ(outbox().after(0, 10).size(), 1U);
 }

@@ -278,5 +278,103 @@ class AlertsSurviveACrash(unittest.TestCase):
         self.assertEqual(len(ids), len(set(ids)))
 
 
+class EventStreamClient:
+    """A Server-Sent Events client on a raw socket (the stdlib has none): reads events in a thread until closed."""
+
+    def __init__(self, gateway, last_event_id=None, query=""):
+        import socket
+        self.events = []  # (id, event, data)
+        self.lock = threading.Lock()
+        self.sock = socket.create_connection(("127.0.0.1", gateway.port), timeout=60)
+        headers = f"GET /alerts/stream{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" \
+                  f"Authorization: Bearer {gateway.ADMIN_TOKEN}\r\n"
+        if last_event_id is not None:
+            headers += f"Last-Event-ID: {last_event_id}\r\n"
+        self.sock.sendall((headers + "\r\n").encode())
+        self.file = self.sock.makefile("rb")
+        self.status_line = self.file.readline().decode()
+        self.headers = {}
+        while True:
+            line = self.file.readline().decode().strip()
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            self.headers[name.lower()] = value.strip()
+        self.connected = threading.Event()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        event = {}
+        try:
+            for raw in self.file:
+                line = raw.decode().rstrip("\n")
+                if line == ": connected":
+                    self.connected.set()
+                elif line == "":
+                    if "data" in event:
+                        with self.lock:
+                            self.events.append((int(event["id"]), event.get("event"), json.loads(event["data"])))
+                    event = {}
+                elif not line.startswith(":"):
+                    name, _, value = line.partition(": ")
+                    event[name] = value
+        except (OSError, ValueError):
+            pass
+
+    def received(self):
+        with self.lock:
+            return list(self.events)
+
+    def close(self):
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class AlertStream(unittest.TestCase):
+    def test_a_client_that_reconnects_with_last_event_id_misses_nothing(self):
+        fhir = Fhir()
+        gateway = Gateway()
+        self.addCleanup(gateway.stop)
+        first = EventStreamClient(gateway, query="?min_level=high&types=gradient.finding")
+        self.addCleanup(first.close)
+        self.assertIn(" 200 ", first.status_line)
+        self.assertEqual(first.headers.get("content-type"), "text/event-stream")
+        self.assertTrue(first.connected.wait(30))
+
+        patient = high_homa_ir_patient(fhir)
+        wait_until("the first finding on the stream",
+                   lambda: [e for e in first.received() if e[2]["data"]["patient"] == patient])
+        seen = [e for e in first.received() if e[2]["data"]["patient"] == patient][0]
+        self.assertEqual(seen[1], "gradient.finding")
+        self.assertEqual(seen[2]["data"]["level"], "high")
+        first.close()
+
+        # Two more findings while no client is connected, both in the gateway's store before it reconnects.
+        queued = gateway.metric("gradient_gateway_alerts_queued_total")
+        missed = [high_homa_ir_patient(fhir), high_homa_ir_patient(fhir)]
+        wait_until("both findings raised",
+                   lambda: gateway.metric("gradient_gateway_alerts_queued_total") >= queued + 2)
+
+        again = EventStreamClient(gateway, last_event_id=seen[0], query="?min_level=high&types=gradient.finding")
+        self.addCleanup(again.close)
+        wait_until("the missed findings after the reconnect", lambda: {
+            e[2]["data"]["patient"] for e in again.received()} >= set(missed))
+        ids = [e[0] for e in again.received()]
+        self.assertTrue(all(i > seen[0] for i in ids))
+        self.assertEqual(ids, sorted(set(ids)))
+        self.assertNotIn(patient, [e[2]["data"]["patient"] for e in again.received()])
+
+    def test_the_stream_needs_the_admin_token_and_a_valid_last_event_id(self):
+        gateway = Gateway()
+        self.addCleanup(gateway.stop)
+        from harness import http
+        self.assertEqual(http("GET", gateway.url + "/alerts/stream").status, 401)
+        self.assertEqual(gateway.admin("GET", "/alerts/stream?min_level=urgent").status, 400)
+
+
 if __name__ == "__main__":
     unittest.main()
