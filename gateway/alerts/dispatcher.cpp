@@ -60,6 +60,9 @@ AlertDispatcher::AlertDispatcher(const boost::asio::any_io_executor& executor, S
                           "Alert deliveries given up (retry budget spent, a final 4xx, or 410): replay re-sends")),
       failing_started_(metrics.counter("gradient_gateway_alert_subscriptions_failing_total",
                                        "Times an alert subscription started failing (logged once each)")),
+      latency_(metrics.histogram("gradient_gateway_alert_delivery_seconds",
+                                 "Delivery attempts by duration, connect to last byte (failures included)",
+                                 {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
       failing_now_(metrics.gauge("gradient_gateway_alert_subscriptions_failing",
                                  "Alert subscriptions whose last delivery attempt failed")) {}
 
@@ -148,8 +151,7 @@ boost::asio::awaitable<bool> AlertDispatcher::attempt_head(const std::string& su
   }
   const auto latency =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  metrics_.counter("gradient_gateway_alert_delivery_latency_ms_sum", "Time spent on delivery attempts (ms)")
-      .inc(static_cast<double>(latency.count()));
+  latency_.observe(std::chrono::duration<double>(latency).count());
 
   const int attempt_number = static_cast<int>(head->attempts) + 1;
   const double random_unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);

@@ -67,6 +67,7 @@ class AlertDispatcher {
   Counter& retried_;
   Counter& dead_;
   Counter& failing_started_;
+  Histogram& latency_;
   Gauge& failing_now_;
 };
 

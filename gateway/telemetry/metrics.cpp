@@ -107,12 +107,33 @@ void Counter::inc(double amount) {
   value_.fetch_add(amount, std::memory_order_relaxed);
 }
 
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), counts_(new std::atomic<double>[bounds_.size() + 1]) {
+  for (std::size_t i = 0; i + 1 < bounds_.size(); ++i) {
+    if (!(bounds_[i] < bounds_[i + 1])) throw std::invalid_argument("histogram bounds must ascend");
+  }
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0.0, std::memory_order_relaxed);
+}
+
+void Histogram::observe(double value) {
+  const auto bucket =
+      static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  counts_[bucket].fetch_add(1.0, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+}
+
+double Histogram::cumulative(std::size_t i) const {
+  double total = 0;
+  for (std::size_t k = 0; k <= i && k <= bounds_.size(); ++k) total += counts_[k].load(std::memory_order_relaxed);
+  return total;
+}
+
 MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const std::string& help, Type type,
                                                  const MetricLabels& labels) {
   validate(name, labels);
-  auto [it, inserted] = families_.try_emplace(name, Family{type, help, {}, {}});
+  auto [it, inserted] = families_.try_emplace(name, Family{type, help, {}, {}, {}});
   if (!inserted && it->second.type != type) {
-    throw std::invalid_argument("metric registered as both counter and gauge: " + name);
+    throw std::invalid_argument("metric registered with two types: " + name);
   }
   return it->second;
 }
@@ -133,14 +154,36 @@ Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, 
   return *series;
 }
 
+Histogram& MetricsRegistry::histogram(const std::string& name, const std::string& help,
+                                      std::vector<double> upper_bounds, MetricLabels labels) {
+  labels = sorted_labels(std::move(labels));
+  const std::lock_guard lock(families_mutex_);
+  auto& series = family(name, help, Type::histogram, labels).histograms[std::move(labels)];
+  if (!series) series = std::make_unique<Histogram>(std::move(upper_bounds));
+  return *series;
+}
+
 std::string MetricsRegistry::render() const {
   std::string out;
   const std::lock_guard lock(families_mutex_);
   for (const auto& [name, family] : families_) {
     out += "# HELP " + name + ' ' + escape_help(family.help) + '\n';
-    out += "# TYPE " + name + (family.type == Type::counter ? " counter\n" : " gauge\n");
+    const char* type = family.type == Type::counter ? " counter\n"
+                       : family.type == Type::gauge ? " gauge\n"
+                                                    : " histogram\n";
+    out += "# TYPE " + name + type;
     for (const auto& [labels, series] : family.counters) append_sample(out, name, labels, series->value());
     for (const auto& [labels, series] : family.gauges) append_sample(out, name, labels, series->value());
+    for (const auto& [labels, series] : family.histograms) {
+      const auto& bounds = series->upper_bounds();
+      for (std::size_t i = 0; i <= bounds.size(); ++i) {
+        MetricLabels with_le = labels;
+        with_le.emplace_back("le", i < bounds.size() ? format_value(bounds[i]) : "+Inf");
+        append_sample(out, name + "_bucket", with_le, series->cumulative(i));
+      }
+      append_sample(out, name + "_sum", labels, series->sum());
+      append_sample(out, name + "_count", labels, series->count());
+    }
   }
   return out;
 }

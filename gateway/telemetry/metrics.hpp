@@ -43,6 +43,24 @@ class Gauge {
   std::atomic<double> value_{0.0};
 };
 
+// Observations counted into cumulative buckets by upper bound, with their sum and count (Prometheus histogram:
+// name_bucket{le="..."}, name_sum, name_count). The bounds are fixed when the series is made.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+  [[nodiscard]] const std::vector<double>& upper_bounds() const { return bounds_; }
+  // Observations at or below upper_bounds()[i]; with i == upper_bounds().size(), every observation (+Inf).
+  [[nodiscard]] double cumulative(std::size_t i) const;
+  [[nodiscard]] double sum() const { return sum_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double count() const { return cumulative(bounds_.size()); }
+
+ private:
+  std::vector<double> bounds_;                     // ascending
+  std::unique_ptr<std::atomic<double>[]> counts_;  // per bucket, not cumulative; the last is (last bound, +Inf)
+  std::atomic<double> sum_{0.0};
+};
+
 class MetricsRegistry {
  public:
   // The series of family `name` with these labels, created on first use. The help text of the first call for a
@@ -50,17 +68,21 @@ class MetricsRegistry {
   // programming error: std::invalid_argument.
   Counter& counter(const std::string& name, const std::string& help, MetricLabels labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, MetricLabels labels = {});
+  // upper_bounds: ascending, finite; the first call for a series fixes them.
+  Histogram& histogram(const std::string& name, const std::string& help, std::vector<double> upper_bounds,
+                       MetricLabels labels = {});
 
   // Every family in name order, each series in label order: "# HELP", "# TYPE", then one sample line per series.
   [[nodiscard]] std::string render() const;
 
  private:
-  enum class Type { counter, gauge };
+  enum class Type { counter, gauge, histogram };
   struct Family {
     Type type;
     std::string help;
     std::map<MetricLabels, std::unique_ptr<Counter>> counters;  // keyed by labels sorted by name
     std::map<MetricLabels, std::unique_ptr<Gauge>> gauges;
+    std::map<MetricLabels, std::unique_ptr<Histogram>> histograms;
   };
   Family& family(const std::string& name, const std::string& help, Type type, const MetricLabels& labels);
 

@@ -30,6 +30,26 @@ TEST(MetricsRegistry, RendersTextExpositionFormat) {
             "gg_pending_events 2.5\n");
 }
 
+TEST(MetricsRegistry, RendersAHistogramWithCumulativeBucketsSumAndCount) {
+  MetricsRegistry registry;
+  auto& latency = registry.histogram("x_seconds", "Latency", {0.1, 1});
+  latency.observe(0.05);
+  latency.observe(0.1);  // a bucket's bound is inclusive (le)
+  latency.observe(0.5);
+  latency.observe(7);
+  EXPECT_EQ(&registry.histogram("x_seconds", "ignored", {5}), &latency);
+  EXPECT_EQ(registry.render(),
+            "# HELP x_seconds Latency\n"
+            "# TYPE x_seconds histogram\n"
+            "x_seconds_bucket{le=\"0.1\"} 2\n"
+            "x_seconds_bucket{le=\"1\"} 3\n"
+            "x_seconds_bucket{le=\"+Inf\"} 4\n"
+            "x_seconds_sum 7.65\n"
+            "x_seconds_count 4\n");
+  EXPECT_THROW(registry.counter("x_seconds", "x"), std::invalid_argument);
+  EXPECT_THROW(Histogram({1, 1}), std::invalid_argument);
+}
+
 TEST(MetricsRegistry, EscapesLabelValuesAndHelp) {
   MetricsRegistry registry;
   registry.counter("gg_x_total", "Line one\nback\\slash \"quoted\"", {{"path", "a\\b\"c\nd"}}).inc();
