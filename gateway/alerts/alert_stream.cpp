@@ -64,27 +64,30 @@ class AlertEventStream final : public BodyStream, public std::enable_shared_from
 
   void next(Deliver deliver) override {
     std::string chunk;
+    bool ended = false;
+    Deliver now;  // set when there is something to deliver at once
     {
       const std::lock_guard lock(mutex_);
-      if (cancelled_) {
-        chunk.clear();
-      } else {
+      ended = cancelled_;
+      if (!cancelled_) {
         if (!opened_) {
           opened_ = true;
           chunk.append(kRetryMs).append(": connected\n\n");
         }
         chunk += read_events();
-        if (chunk.empty()) {
-          pending_ = std::move(deliver);
-        }
+      }
+      if (ended || !chunk.empty()) {
+        now = std::move(deliver);
+      } else {
+        pending_ = std::move(deliver);
       }
     }
-    if (!deliver) {
+    if (!now) {
       // Nothing to send yet: wait for an alert (the hub pokes every stream) or the heartbeat, whichever is first.
       arm_heartbeat();
       return;
     }
-    deliver(std::move(chunk), cancelled());
+    now(std::move(chunk), ended);
   }
 
   void cancel() override {

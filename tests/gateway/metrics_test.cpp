@@ -99,6 +99,7 @@ TEST(MetricsRegistry, CountsConcurrentIncrementsExactly) {
   constexpr int kThreads = 4;
   constexpr int kIncrements = 10000;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&registry] {
       Counter& counter = registry.counter("gg_hits_total", "Hits.");
