@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,16 +22,6 @@ int rank(std::string_view level) {
   if (level == "moderate") return 1;
   if (level == "high") return 2;
   return -1;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
 }
 
 struct Filters {
@@ -202,8 +191,8 @@ HttpResponse AlertStreamHub::handle(const HttpRequest& request) {
       return operation_outcome_response(400, "value", "min_level must be one of low, moderate, high");
     }
   }
-  filters.types = split(query->value("types"));
-  filters.codes = split(query->value("codes"));
+  filters.types = split_list(query->value("types"));
+  filters.codes = split_list(query->value("codes"));
 
   std::string last = header_value(request, "last-event-id");
   if (last.empty()) last = query->value("last_event_id");

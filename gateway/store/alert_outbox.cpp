@@ -28,23 +28,13 @@ std::string join_filter(const std::vector<std::string>& items) {
   return out;
 }
 
-std::vector<std::string> split_filter(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 AlertSubscription read_subscription(const sqlite::Statement& row) {
   AlertSubscription s;
   s.id = row.column_text(0);
   s.url = row.column_text(1);
   s.min_level = row.column_text(2);
-  s.types = split_filter(row.column_text(3));
-  s.codes = split_filter(row.column_text(4));
+  s.types = split_list(row.column_text(3));
+  s.codes = split_list(row.column_text(4));
   s.description = row.column_text(5);
   s.secret = row.column_text(6);
   s.previous_secret = row.column_text(7);
@@ -188,6 +178,16 @@ struct store::AlertOutboxStatements {
 };
 
 template class store::Part<store::AlertOutboxStatements>;
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
 
 namespace {
 

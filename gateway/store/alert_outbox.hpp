@@ -73,6 +73,10 @@ struct DeliveryAttempt {
   std::string error;  // empty when delivered
 };
 
+// The items of a comma-separated list, empty ones dropped: filters as the outbox stores them and as the stream's
+// query parameters give them.
+std::vector<std::string> split_list(const std::string& text);
+
 // What an attempt leads to for its delivery.
 enum class DeliveryNext { delivered, retry, dead };
 
