@@ -39,6 +39,12 @@ boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
+  if (config.subscription.mode == SubscriptionMode::topic ||
+      config.subscription.mode == SubscriptionMode::websocket) {
+    log(LogLevel::error, "subscription.mode-unsupported",
+        {{"mode", std::string(analytics::text_of(kSubscriptionModeText, config.subscription.mode))}});
+    return 1;
+  }
   auto opened = StateStore::open(config.state.path);
   if (!opened) {
     log(LogLevel::error, "state.open-failed", {{"path", config.state.path}, {"error", opened.error()}});

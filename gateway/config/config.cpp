@@ -164,6 +164,13 @@ const std::vector<KeySpec>& key_specs() {
       {"fhir", "bearer_token_file", Kind::secret_file, "",
        "file holding an OAuth bearer token (or set GRADIENT_GATEWAY_FHIR_BEARER_TOKEN)",
        [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.bearer_token); }},
+      {"subscription", "mode", Kind::text, "rest-hook", analytics::alternatives(kSubscriptionModeText),
+       [](Config& c, const std::string& v) -> std::string {
+         const auto mode = analytics::value_of(kSubscriptionModeText, v);
+         if (!mode) return "expected " + analytics::choices(kSubscriptionModeText);
+         c.subscription.mode = *mode;
+         return {};
+       }},
       {"subscription", "manage", Kind::boolean, "true",
        "create or repair the gateway's R4 Subscription on the FHIR server at start",
        flag([](Config& c, bool v) { c.subscription.manage = v; })},
@@ -325,6 +332,13 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
   }
   while (!config.server.public_base_url.empty() && config.server.public_base_url.back() == '/') {
     config.server.public_base_url.pop_back();
+  }
+  // Poll mode keeps no Subscription: nothing to manage, no notification secret to send.
+  if (config.subscription.mode == SubscriptionMode::poll) {
+    config.subscription.manage = false;
+    if (config.pipeline.reconcile_interval.count() == 0) {
+      problem("pipeline.reconcile_interval_s", "must be above 0 when subscription.mode is poll: it is the poll");
+    }
   }
   if (use == ConfigUse::service && config.subscription.manage && config.subscription.secret.empty()) {
     problem("subscription.secret_file",

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/enum_text.hpp"
 #include "fhir/rest_client.hpp"
 
 namespace gg::gateway {
@@ -31,8 +32,24 @@ struct FhirConfig {
   std::string bearer_token;  // secret: from bearer_token_file or GRADIENT_GATEWAY_FHIR_BEARER_TOKEN
 };
 
+// How the FHIR server tells the gateway about new and changed Observations (ARCHITECTURE.md step 1). Every mode
+// produces the same intake event; the catch-up search (reconcile) runs beside each of them.
+//   rest-hook: HAPI's classic R4 Subscription, PUT {notification_path}/Observation/{id} per change;
+//   topic:     an R4 Backport IG topic-based Subscription, notification Bundles POSTed to {notification_path};
+//   websocket: the R4 websocket channel (`bind`, then `ping` per change), for sites where the gateway may not
+//              open an inbound port: each ping wakes the catch-up search;
+//   poll:      no Subscription at all: the `_lastUpdated` search every pipeline.reconcile_interval_s.
+enum class SubscriptionMode { rest_hook, topic, websocket, poll };
+inline constexpr std::array<analytics::EnumText<SubscriptionMode>, 4> kSubscriptionModeText{{
+    {SubscriptionMode::rest_hook, "rest-hook"},
+    {SubscriptionMode::topic, "topic"},
+    {SubscriptionMode::websocket, "websocket"},
+    {SubscriptionMode::poll, "poll"},
+}};
+
 struct SubscriptionConfig {
-  bool manage = true;  // make sure our Subscription exists on the server at start
+  SubscriptionMode mode = SubscriptionMode::rest_hook;
+  bool manage = true;  // make sure our Subscription exists on the server (not in poll mode)
   std::string header_name = "X-Gradient-Secret";
   std::string secret;  // secret: from secret_file or GRADIENT_GATEWAY_SUBSCRIPTION_SECRET
   std::chrono::seconds activation_timeout{120};

@@ -106,6 +106,22 @@ TEST_F(ConfigTest, ManagedSubscriptionWithoutSecretIsAnError) {
   EXPECT_EQ(result.error()[0].location, "subscription.secret_file");
 }
 
+TEST_F(ConfigTest, PollModeNeedsNoSecretButAPollInterval) {
+  auto polled = load_config(write("poll.yaml", "subscription:\n  mode: poll\n"), {});
+  ASSERT_TRUE(polled.error().empty());
+  EXPECT_EQ(polled->subscription.mode, SubscriptionMode::poll);
+  EXPECT_FALSE(polled->subscription.manage);
+
+  auto never =
+      load_config(write("never.yaml", "subscription:\n  mode: poll\npipeline:\n  reconcile_interval_s: 0\n"), {});
+  ASSERT_EQ(never.error().size(), 1u);
+  EXPECT_EQ(never.error()[0].location, "pipeline.reconcile_interval_s");
+
+  auto unknown = load_config(write("sse.yaml", "subscription:\n  mode: sse\n  manage: false\n"), {});
+  ASSERT_EQ(unknown.error().size(), 1u);
+  EXPECT_NE(unknown.error()[0].message.find("rest-hook, topic, websocket or poll"), std::string::npos);
+}
+
 TEST_F(ConfigTest, YamlSyntaxErrorNamesTheLine) {
   auto path = write("gateway.yaml", "server:\n  port: [1, 2\n");
   auto result = load_config(path, {});
