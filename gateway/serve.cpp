@@ -65,6 +65,10 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   // The polling transport: the pipeline runs it before it claims (at start, on request, every reconcile_interval).
   Reconciler reconciler(*store, client, knowledge, config.pipeline.reconcile_overlap, clock, metrics);
   pipeline.set_catch_up([&reconciler] { return reconciler.run_once(); });
+  // The circuit breaker towards the FHIR server: its probe is the capabilities read; its state is in /readyz.
+  pipeline.set_probe([&client] { return fhir_server_answers(client); });
+  pipeline.set_on_circuit(
+      [&readiness](CircuitBreaker::State state) { readiness.set_fhir_circuit(to_string(state)); });
 
   // Alerts: queued by the pipeline with its events, delivered per subscription, managed under /alerts.
   AlertDispatcher dispatcher(ioc.get_executor(), *store, config.alerts, config.fhir, clock, metrics);
@@ -80,7 +84,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   NotificationEndpoint notifications(
       NotificationEndpointOptions{config.server.notification_path, config.subscription.header_name,
-                                  config.subscription.secret},
+                                  config.subscription.secret, config.pipeline.max_pending},
       *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
       [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
@@ -139,18 +143,35 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     boost::asio::co_spawn(
         ioc,
         [&, spec]() -> boost::asio::awaitable<void> {
+          // Make sure it exists and is active; then verify it on a schedule and repair it when it went missing,
+          // changed or errored: a deleted Subscription must not go unnoticed (issue 11, item 5).
           boost::asio::steady_timer timer(ioc);
+          bool active = false;
           while (true) {
-            auto result =
-                co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
-            if (result) {
-              readiness.set_subscription_active();
-              pipeline.wake(true);  // catch up on what changed before the Subscription was active
-              co_return;
+            if (!active) {
+              auto result =
+                  co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+              if (result) {
+                active = true;
+                readiness.set_subscription_active(true);
+                pipeline.wake(true);  // catch up on what changed before the Subscription was active
+              } else {
+                log(LogLevel::error, "subscription.not-active", {{"error", result.error()}});
+              }
             }
-            log(LogLevel::error, "subscription.not-active", {{"error", result.error()}});
-            timer.expires_after(kSubscriptionRetry);
+            timer.expires_after(active ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                             config.subscription.verify_interval)
+                                       : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                             std::min<std::chrono::seconds>(kSubscriptionRetry,
+                                                                            config.subscription.verify_interval)));
             co_await timer.async_wait(boost::asio::use_awaitable);
+            if (!active) continue;
+            auto verified = co_await verify_subscription(client, *store, spec);
+            if (verified && !verified->empty()) {
+              active = false;
+              readiness.set_subscription_active(false);
+              log(LogLevel::error, "subscription.lost", {{"reason", *verified}});
+            }
           }
         },
         boost::asio::detached);

@@ -165,6 +165,14 @@ int run_backfill(boost::asio::io_context& io, fhir::Client& client, StateStore& 
   auto work = [&]() -> boost::asio::awaitable<void> {
     boost::asio::steady_timer timer(io);
     while (settled < tracked.size()) {
+      // While the FHIR server is down (the pipeline's breaker is open) claim nothing: the events wait, unharmed.
+      const bool available = co_await pipeline.server_available();
+      if (!available) {
+        timer.expires_after(std::chrono::seconds(1));
+        boost::system::error_code ignored;
+        co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+        continue;
+      }
       const auto now = clock.now();
       const std::string leased_until = format_instant(now + lease);
       store.events().renew_lease(IntakeSource::backfill, version, leased_until);

@@ -184,6 +184,10 @@ const std::vector<KeySpec>& key_specs() {
        "how long to wait for the server to mark the Subscription active",
        int_in(1, 3600,
               [](Config& c, long long v) { c.subscription.activation_timeout = std::chrono::seconds(v); })},
+      {"subscription", "verify_interval_s", Kind::integer, "30",
+       "how often the Subscription is checked on the server; a missing, changed or errored one is recreated "
+       "and /readyz is not ready meanwhile",
+       int_in(1, 86400, [](Config& c, long long v) { c.subscription.verify_interval = std::chrono::seconds(v); })},
       {"admin", "token_file", Kind::secret_file, "",
        "file holding the bearer token of /admin/... and /alerts/... (or set GRADIENT_GATEWAY_ADMIN_TOKEN); "
        "none: those endpoints answer 401",
@@ -229,6 +233,24 @@ const std::vector<KeySpec>& key_specs() {
        "how long backfill holds the events it records or claims before serve may take them over (it renews "
        "the lease while it works; longer than one batch of patients takes)",
        int_in(1, 86400, [](Config& c, long long v) { c.pipeline.claim_lease = std::chrono::seconds(v); })},
+      {"pipeline", "workers", Kind::integer, "4",
+       "patients analysed at once (their FHIR round trips overlap); one patient's events are never split",
+       int_in(1, 64, [](Config& c, long long v) { c.pipeline.workers = static_cast<int>(v); })},
+      {"pipeline", "max_pending", Kind::integer, "100000",
+       "the intake queue's bound: with this many events pending, notifications are answered 503 with "
+       "Retry-After (the sender retries; what it gives up on, the catch-up search finds)",
+       int_in(1, 100000000, [](Config& c, long long v) { c.pipeline.max_pending = v; })},
+      {"pipeline", "circuit_failures", Kind::integer, "3",
+       "unavailable answers in a row (no connection, 502-504) that open the FHIR server's circuit breaker: "
+       "events then wait without spending attempts",
+       int_in(1, 1000, [](Config& c, long long v) { c.pipeline.circuit_failures = static_cast<int>(v); })},
+      {"pipeline", "circuit_open_ms", Kind::integer, "2000",
+       "how long an open breaker waits before probing the server (GET metadata); doubles per failed probe",
+       int_in(10, 3600000,
+              [](Config& c, long long v) { c.pipeline.circuit_open = std::chrono::milliseconds(v); })},
+      {"pipeline", "circuit_max_open_ms", Kind::integer, "60000", "the longest wait between probes",
+       int_in(10, 3600000,
+              [](Config& c, long long v) { c.pipeline.circuit_max_open = std::chrono::milliseconds(v); })},
       {"cds", "enabled", Kind::boolean, "false",
        "serve CDS Hooks 2.0 at /cds-services: discovery and the patient-view service gradient-findings "
        "(docs/cds-hooks.md); false: /cds-services is 404",

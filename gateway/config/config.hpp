@@ -53,6 +53,7 @@ struct SubscriptionConfig {
   std::string header_name = "X-Gradient-Secret";
   std::string secret;  // secret: from secret_file or GRADIENT_GATEWAY_SUBSCRIPTION_SECRET
   std::chrono::seconds activation_timeout{120};
+  std::chrono::seconds verify_interval{30};  // how often the Subscription is checked on the server
 };
 
 struct AdminConfig {
@@ -93,6 +94,15 @@ struct PipelineConfig {
   // A process that claims events beside serve (backfill) holds them this long: serve's claim takes them only
   // after it, so the two never process one event at once; if the holder dies, serve finishes them then.
   std::chrono::seconds claim_lease{300};
+  // The FHIR server's circuit breaker (gateway/pipeline/circuit_breaker.hpp): this many unavailable answers in a
+  // row open it; it probes after circuit_open, doubling up to circuit_max_open while the server stays down.
+  int circuit_failures = 3;
+  // Patients analysed at once: their FHIR round trips overlap (one patient's events are never split).
+  int workers = 4;
+  // The intake queue's bound: with this many events pending, notifications are answered 503 with Retry-After.
+  std::int64_t max_pending = 100000;
+  std::chrono::milliseconds circuit_open{2000};
+  std::chrono::milliseconds circuit_max_open{60000};
 };
 
 struct LoggingConfig {

@@ -1,5 +1,6 @@
 #include "gateway/http/probes.hpp"
 
+#include <iterator>
 #include <utility>
 
 #include <rapidjson/stringbuffer.h>
@@ -10,6 +11,11 @@
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kCircuitStates[] = {"closed", "open", "half-open"};
+
+}  // namespace
 
 HttpResponse healthz_response() {
   return HttpResponse{200, "application/json", R"({"status":"up"})", {}};
@@ -26,15 +32,24 @@ HttpResponse readyz_response(const ReadinessReport& report) {
   writer.Bool(report.state_store);
   writer.Key("fhirServer");
   writer.Bool(report.fhir_server);
+  writer.Key("fhirCircuit");
+  writer.String(report.fhir_circuit.c_str());
   writer.Key("subscription");
   writer.Bool(report.subscription);
   writer.EndObject();
   return HttpResponse{ready ? 200U : 503U, "application/json", buffer.GetString(), {}};
 }
 
+void Readiness::set_fhir_circuit(std::string_view state) {
+  for (int i = 0; i < static_cast<int>(std::size(kCircuitStates)); ++i) {
+    if (kCircuitStates[i] == state) fhir_circuit_ = i;
+  }
+}
+
 ReadinessReport Readiness::report(bool state_store_healthy) const {
   return ReadinessReport{state_store_healthy, fhir_reachable_.load(),
-                         !subscription_managed_ || subscription_active_.load()};
+                         !subscription_managed_ || subscription_active_.load(),
+                         std::string(kCircuitStates[fhir_circuit_.load()])};
 }
 
 boost::asio::awaitable<void> probe_fhir_server(boost::asio::any_io_executor executor, FhirProbe probe,

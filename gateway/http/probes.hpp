@@ -1,12 +1,14 @@
 // The probes an orchestrator asks (README "What the service does", ARCHITECTURE "HTTP"): /healthz, the process is
-// up; /readyz, the state store is open, the FHIR server answers and, when the gateway manages one, its
-// Subscription is active. Readiness holds what the background checks found; the answers are plain functions.
+// up; /readyz, the state store is open, the FHIR server answers, the pipeline's circuit breaker towards it is
+// closed and, when the gateway manages one, its Subscription is active (verified on a schedule, not only at
+// start). Readiness holds what the background checks found; the answers are plain functions.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -20,15 +22,19 @@ struct ReadinessReport {
   bool state_store = false;
   bool fhir_server = false;
   bool subscription = false;
+  std::string fhir_circuit = "closed";  // the pipeline's breaker: "closed" | "open" | "half-open"
 
-  [[nodiscard]] bool ready() const { return state_store && fhir_server && subscription; }
+  [[nodiscard]] bool ready() const {
+    return state_store && fhir_server && subscription && fhir_circuit == "closed";
+  }
 };
 
 // 200 {"status":"up"}.
 HttpResponse healthz_response();
 
 // 200 when ready, else 503; the body names each dependency:
-// {"status":"ready"|"not-ready","stateStore":bool,"fhirServer":bool,"subscription":bool}.
+// {"status":"ready"|"not-ready","stateStore":bool,"fhirServer":bool,"fhirCircuit":"closed"|"open"|"half-open",
+//  "subscription":bool}.
 HttpResponse readyz_response(const ReadinessReport& report);
 
 // What the background checks found, written by them and read by /readyz (atomics: any thread).
@@ -41,7 +47,10 @@ class Readiness {
   // Records a FHIR reachability probe's answer; true when it differs from the last one (nothing is reachable
   // before the first answer).
   bool set_fhir_reachable(bool reachable) { return reachable != fhir_reachable_.exchange(reachable); }
-  void set_subscription_active() { subscription_active_ = true; }
+  // Whether the Subscription is on the server and active, as last verified.
+  void set_subscription_active(bool active = true) { subscription_active_ = active; }
+  // The pipeline's circuit breaker state text ("closed", "open", "half-open").
+  void set_fhir_circuit(std::string_view state);
 
   // The report, with the state store's health checked by the caller at the time of the request.
   [[nodiscard]] ReadinessReport report(bool state_store_healthy) const;
@@ -50,6 +59,7 @@ class Readiness {
   bool subscription_managed_;
   std::atomic<bool> fhir_reachable_{false};
   std::atomic<bool> subscription_active_{false};
+  std::atomic<int> fhir_circuit_{0};  // index in probes.cpp's kCircuitStates
 };
 
 // Whether the FHIR server answers (in production, GET [base]/metadata gives 200). A callable, so that the loop

@@ -41,7 +41,10 @@ NotificationEndpoint::NotificationEndpoint(NotificationEndpointOptions options, 
       rejected_(metrics.counter("gradient_gateway_notifications_rejected_total",
                                 "Notifications refused as malformed (400)")),
       unauthorized_(metrics.counter("gradient_gateway_notifications_unauthorized_total",
-                                    "Notifications refused for a missing or wrong secret (401)")) {}
+                                    "Notifications refused for a missing or wrong secret (401)")),
+      throttled_(
+          metrics.counter("gradient_gateway_notifications_throttled_total",
+                          "Notifications answered 503 because the intake queue was at pipeline.max_pending")) {}
 
 bool NotificationEndpoint::matches(const HttpRequest& request) const {
   const std::string_view path = path_of(request.target);
@@ -54,6 +57,16 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
     unauthorized_.inc();
     log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
     return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
+  }
+  if (queue_full()) {
+    throttled_.inc();
+    log(LogLevel::warn, "notification.throttled", {{"remote", request.remote_address}});
+    auto response = operation_outcome_response(
+        503, "throttled",
+        "the gateway's intake queue is full; retry later (nothing is lost: missed changes are "
+        "caught up by search)");
+    response.headers.emplace_back("Retry-After", std::to_string(options_.retry_after.count()));
+    return response;
   }
   const std::string_view path = path_of(request.target);
   std::string rest(path.substr(options_.path_prefix.size()));
@@ -124,6 +137,17 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   return record(resource, request.body);
 }
 
+bool NotificationEndpoint::queue_full() {
+  if (options_.max_pending <= 0) return false;
+  const std::lock_guard lock(pending_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - pending_counted_at_ >= std::chrono::seconds(1)) {
+    pending_estimate_ = store_.counts().pending;
+    pending_counted_at_ = now;
+  }
+  return pending_estimate_ >= options_.max_pending;
+}
+
 HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::string payload) {
   const auto* observation = std::get_if<fhir::Observation>(&resource);
   if (observation == nullptr) {
@@ -142,11 +166,16 @@ HttpResponse NotificationEndpoint::record_event(const IntakeEvent& event) {
   const std::string version = event.version_id;
   auto outcome = store_.record_event(event);
   switch (outcome.kind) {
-    case RecordOutcome::Kind::inserted:
+    case RecordOutcome::Kind::inserted: {
       recorded_.inc();
+      {
+        const std::lock_guard lock(pending_mutex_);
+        ++pending_estimate_;
+      }
       log(LogLevel::info, "event.recorded", {{"type", type}, {"id", id}, {"version", version}});
       on_recorded_(false);
       return acknowledged();
+    }
     case RecordOutcome::Kind::duplicate:
       duplicate_.inc();
       log(LogLevel::info, "event.duplicate", {{"type", type}, {"id", id}, {"version", version}});

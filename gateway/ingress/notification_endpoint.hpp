@@ -5,7 +5,10 @@
 // Request in, response out: tests call handle() without sockets.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "fhir/json_codec.hpp"
@@ -19,6 +22,11 @@ struct NotificationEndpointOptions {
   std::string path_prefix = "/notify";
   std::string secret_header = "X-Gradient-Secret";
   std::string secret;
+  // The intake queue's bound (issue 11, item 3): with this many events pending, a notification is answered 503
+  // with Retry-After instead of buffered without limit. Nothing is lost: the sender retries, and what it gives
+  // up on the catch-up search finds. 0: no bound.
+  std::int64_t max_pending = 0;
+  std::chrono::seconds retry_after{30};
 };
 
 class NotificationEndpoint {
@@ -38,6 +46,8 @@ class NotificationEndpoint {
   // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the
   // resource's bytes, so nothing decodes the payload again to find them.
   HttpResponse record(const fhir::Resource& resource, std::string payload);
+  // Whether the intake queue is at its bound: the pending count, read from the store at most once a second.
+  bool queue_full();
   HttpResponse record_event(const IntakeEvent& event);
 
   NotificationEndpointOptions options_;
@@ -51,6 +61,10 @@ class NotificationEndpoint {
   Counter& skipped_;
   Counter& rejected_;
   Counter& unauthorized_;
+  Counter& throttled_;
+  std::mutex pending_mutex_;  // guards the two below
+  std::int64_t pending_estimate_ = 0;
+  std::chrono::steady_clock::time_point pending_counted_at_{};
 };
 
 }  // namespace gg::gateway

@@ -1,5 +1,6 @@
 #include "gateway/ingress/subscription_manager.hpp"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +13,10 @@ namespace {
 
 constexpr std::string_view kStoreName = "rest-hook";
 constexpr std::string_view kPayload = "application/fhir+json";
+// HAPI's channel extension: deletes are delivered too (DELETE {endpoint}/{type}/{id}), so that a deleted input
+// retracts what was written from it (shared/HAPI-NOTES.md, "R4 REST-hook delivery").
+constexpr std::string_view kSendDeletes =
+    "http://hapifhir.io/fhir/StructureDefinition/subscription-send-delete-messages";
 
 }  // namespace
 
@@ -33,13 +38,41 @@ fhir::Subscription desired_subscription(const SubscriptionSpec& spec) {
   subscription.channel.endpoint = spec.endpoint;
   subscription.channel.payload = std::string(kPayload);
   subscription.channel.header = {spec.header};
+  subscription.channel.extension_flags = {{std::string(kSendDeletes), true}};
   return subscription;
 }
 
 bool subscription_matches(const fhir::Subscription& existing, const SubscriptionSpec& spec) {
   return existing.criteria == spec.criteria && existing.channel.type == "rest-hook" &&
          existing.channel.endpoint == spec.endpoint && existing.channel.payload.rfind(kPayload, 0) == 0 &&
-         existing.channel.header == std::vector<std::string>{spec.header} && existing.status != "off";
+         existing.channel.header == std::vector<std::string>{spec.header} &&
+         std::find(existing.channel.extension_flags.begin(), existing.channel.extension_flags.end(),
+                   std::pair<std::string, bool>(std::string(kSendDeletes), true)) !=
+             existing.channel.extension_flags.end() &&
+         existing.status != "off" && existing.status != "error";
+}
+
+boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
+                                                         SubscriptionSpec spec) {
+  const auto known = store.subscription_id(std::string(kStoreName));
+  if (!known) co_return VerifyResult(boost::system::in_place_value, "none recorded");
+  std::string id = *known;  // a local, not a temporary of the co_await expression (GCC 12)
+  auto read = co_await client.read<fhir::Subscription>(std::move(id));
+  if (!read) co_return VerifyResult(boost::system::in_place_error, read.error().message);
+  if (!read->resource) {
+    co_return VerifyResult(boost::system::in_place_value,
+                           "Subscription/" + *known + " is gone (HTTP " + std::to_string(read->status) + ")");
+  }
+  const auto& current = *read->resource;
+  if (!subscription_matches(current, spec)) {
+    co_return VerifyResult(boost::system::in_place_value,
+                           "Subscription/" + *known + " was changed (status " + current.status + ")");
+  }
+  if (current.status != "active") {
+    co_return VerifyResult(boost::system::in_place_value,
+                           "Subscription/" + *known + " is " + current.status + ", not active");
+  }
+  co_return VerifyResult(boost::system::in_place_value, std::string());
 }
 
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,

@@ -28,8 +28,17 @@ std::string subscription_criteria(const std::vector<std::pair<std::string, std::
 // The Subscription resource we want on the server.
 fhir::Subscription desired_subscription(const SubscriptionSpec& spec);
 
-// Whether an existing Subscription already does what spec asks (same criteria, endpoint, payload and header).
+// Whether an existing Subscription already does what spec asks (same criteria, endpoint, payload and header) and
+// is not off or in error (then it is put back to requested).
 bool subscription_matches(const fhir::Subscription& existing, const SubscriptionSpec& spec);
+
+// The scheduled check (issue 11, item 5: a deleted Subscription must not go unnoticed): empty when the
+// Subscription recorded in the state store is on the server, unchanged and active; else what is wrong with it
+// (gone, changed, not active), to be repaired by ensure_subscription. An error when the server could not be asked
+// (it is down: the circuit breaker and /readyz's fhirServer already say so).
+using VerifyResult = boost::system::result<std::string, std::string>;
+boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
+                                                         SubscriptionSpec spec);
 
 // The server id of the active Subscription, or why there is none (without secrets).
 using EnsureResult = boost::system::result<std::string, std::string>;

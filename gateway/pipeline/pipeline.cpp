@@ -1,6 +1,7 @@
 #include "gateway/pipeline/pipeline.hpp"
 
 #include <algorithm>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -36,8 +37,8 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
       lookback_days_(lookback_days),
       clock_(clock),
       as_of_clock_(as_of_clock != nullptr ? *as_of_clock : clock),
-      decode_options_(knowledge.decode_options()),
       wakeup_(strand_),
+      breaker_(CircuitBreakerOptions{config.circuit_failures, config.circuit_open, config.circuit_max_open}),
       done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
       retried_(metrics.counter("gradient_gateway_events_retried_total",
                                "Processing attempts that failed transiently and were rescheduled")),
@@ -45,6 +46,13 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
                               "Intake events the FHIR server refused permanently (4xx)")),
       dead_(metrics.counter("gradient_gateway_events_dead_total",
                             "Intake events given up after pipeline.max_attempts transient failures")),
+      waited_(metrics.counter("gradient_gateway_events_waited_total",
+                              "Processing rounds that found the FHIR server unavailable: the events wait, without "
+                              "spending an attempt")),
+      circuit_opened_(metrics.counter("gradient_gateway_fhir_circuit_opened_total",
+                                      "Times the FHIR server's circuit breaker opened")),
+      circuit_open_(metrics.gauge("gradient_gateway_fhir_circuit_open",
+                                  "1 while the FHIR server's circuit breaker is open or half-open, else 0")),
       written_(metrics.counter("gradient_gateway_writeback_transactions_total",
                                "Write-back transactions the FHIR server accepted")),
       alerts_queued_(metrics.counter("gradient_gateway_alerts_queued_total",
@@ -67,6 +75,14 @@ void Pipeline::set_catch_up(std::function<boost::asio::awaitable<std::size_t>()>
 
 void Pipeline::set_on_alerts(std::function<void()> on_alerts) {
   on_alerts_ = std::move(on_alerts);
+}
+
+void Pipeline::set_probe(std::function<boost::asio::awaitable<bool>()> probe) {
+  probe_ = std::move(probe);
+}
+
+void Pipeline::set_on_circuit(std::function<void(CircuitBreaker::State)> on_circuit) {
+  on_circuit_ = std::move(on_circuit);
 }
 
 void Pipeline::stop() {
@@ -95,8 +111,67 @@ boost::asio::awaitable<void> Pipeline::run_until_idle() {
   co_return;
 }
 
+boost::asio::awaitable<bool> Pipeline::circuit_allows() {
+  if (!breaker_.allow(std::chrono::steady_clock::now())) co_return false;
+  if (breaker_.state() != CircuitBreaker::State::half_open || !probe_) co_return true;
+  const bool answered = co_await probe_();
+  const auto before = CircuitBreaker::State::half_open;
+  if (!answered) {
+    breaker_.probe_failed(std::chrono::steady_clock::now());
+    log(LogLevel::debug, "fhir.circuit-probe-failed");
+    circuit_changed(before);
+    co_return false;
+  }
+  breaker_.probe_succeeded();
+  circuit_changed(before);
+  co_return true;
+}
+
+boost::asio::awaitable<bool> Pipeline::server_available() {
+  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  const bool allowed = co_await circuit_allows();
+  co_return allowed;
+}
+
+bool Pipeline::note_outcome(const Outcome& outcome) {
+  const auto before = breaker_.state();
+  if (outcome.kind == Outcome::Kind::retry && outcome.unavailable) {
+    if (before == CircuitBreaker::State::half_open) {
+      breaker_.probe_failed(std::chrono::steady_clock::now());
+    } else {
+      (void)breaker_.record_unavailable(std::chrono::steady_clock::now());
+    }
+    circuit_changed(before);
+    return breaker_.state() != CircuitBreaker::State::closed;
+  }
+  breaker_.record_success();
+  circuit_changed(before);
+  return false;
+}
+
+void Pipeline::circuit_changed(CircuitBreaker::State before) {
+  const auto now = breaker_.state();
+  const bool was_closed = before == CircuitBreaker::State::closed;
+  const bool is_closed = now == CircuitBreaker::State::closed;
+  if (was_closed == is_closed) return;
+  circuit_open_.set(is_closed ? 0.0 : 1.0);
+  if (is_closed) {
+    // Back: catch up first on what the server changed while it could not notify us (HAPI retries a delivery
+    // for about a minute only), then drain the waiting events in order.
+    reconcile_requested_ = true;
+    log(LogLevel::info, "fhir.circuit-closed");
+  } else {
+    circuit_opened_.inc();
+    log(LogLevel::warn, "fhir.circuit-opened");
+  }
+  if (on_circuit_) on_circuit_(now);
+}
+
 boost::asio::awaitable<std::size_t> Pipeline::step() {
   co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  // While the FHIR server is down nothing is claimed, searched or sent: events wait, attempts unspent.
+  const bool allowed = co_await circuit_allows();
+  if (!allowed) co_return 0;
   const auto steady_now = std::chrono::steady_clock::now();
   if (reconcile_requested_ || (config_.reconcile_interval.count() > 0 && steady_now >= next_reconcile_)) {
     reconcile_requested_ = false;
@@ -126,27 +201,70 @@ boost::asio::awaitable<void> Pipeline::process(std::vector<StoredEvent> events, 
   std::map<std::string, std::vector<StoredEvent>> by_patient;
   for (auto& event : events) {
     // The subject was taken from the one decode at intake (REST hook, topic bundle, reconcile): never re-derived.
+    // A delete names no subject: it is the patient of the resource's earlier events.
+    if (event.patient.empty() && event.version_id == kDeletedVersion) event.patient = patient_of_deleted(event);
     const std::string patient = event.patient;
     if (!by_patient.contains(patient)) order.push_back(patient);
     by_patient[patient].push_back(std::move(event));
   }
+  // Up to `workers` patients at once, so that one patient's FHIR round trips do not hold up the others; each
+  // patient's events go together into one analysis, so no two analyses of one patient ever run at once (the
+  // next batch is claimed only when this one is settled).
+  const std::size_t workers = static_cast<std::size_t>(std::max(config_.workers, 1));
+  std::size_t in_flight = 0;
+  boost::asio::steady_timer finished(strand_);  // cancelled whenever a patient's processing ends
+  auto wait_for_one = [&]() -> boost::asio::awaitable<void> {
+    finished.expires_at(boost::asio::steady_timer::time_point::max());
+    boost::system::error_code ignored;
+    co_await finished.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  };
   for (const auto& patient : order) {
     if (stopped_) break;
-    const auto& group = by_patient[patient];
-    Outcome outcome;
-    if (patient.rfind("Patient/", 0) != 0) {
-      // Deletes and results without a Patient subject carry nothing to analyse here.
-      outcome = {Outcome::Kind::done, {}};
-      log(LogLevel::info, "event.no-patient", {{"count", std::to_string(group.size())}});
-    } else {
-      outcome = co_await process_patient(patient, group);
-    }
-    if (outcome.kind == Outcome::Kind::done) {
-      settle_done(group, outcome);
-    } else {
-      for (const auto& event : group) settle(event, outcome, hold);
-    }
+    while (in_flight >= workers) co_await wait_for_one();
+    ++in_flight;
+    boost::asio::co_spawn(strand_, process_group(patient, by_patient[patient], hold),
+                          boost::asio::bind_executor(strand_, [&](const std::exception_ptr& error) {
+                            --in_flight;
+                            finished.cancel();
+                            if (error) log(LogLevel::error, "pipeline.patient-crashed");
+                          }));
   }
+  while (in_flight > 0) co_await wait_for_one();
+}
+
+std::string Pipeline::patient_of_deleted(const StoredEvent& event) {
+  const auto earlier = store_.events_of(event.resource_type, event.resource_id);
+  for (auto it = earlier.rbegin(); it != earlier.rend(); ++it) {
+    if (!it->patient.empty()) return it->patient;
+  }
+  return {};  // never seen here: nothing was written from it
+}
+
+boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,
+                                                     const std::vector<StoredEvent>& group,
+                                                     std::chrono::seconds hold) {
+  Outcome outcome;
+  if (breaker_.state() == CircuitBreaker::State::open) {
+    // The server went down during this batch: the rest of it waits for the breaker to close.
+    outcome = Outcome{Outcome::Kind::retry, "FHIR server unavailable (circuit breaker open)", {}, true, true};
+  } else if (patient.rfind("Patient/", 0) != 0) {
+    // Results without a Patient subject, and deletes of resources never seen here, carry nothing to analyse.
+    outcome = {Outcome::Kind::done, {}};
+    log(LogLevel::info, "event.no-patient", {{"count", std::to_string(group.size())}});
+  } else {
+    outcome = co_await process_patient(patient, group);
+  }
+  const bool waiting = note_outcome(outcome);
+  if (outcome.kind == Outcome::Kind::done) {
+    settle_done(group, outcome);
+    co_return;
+  }
+  if (waiting) {
+    waited_.inc();
+    log(LogLevel::warn, "event.waiting",
+        {{"count", std::to_string(group.size())}, {"first", group.front().resource_id}, {"error", outcome.error}});
+  }
+  for (const auto& event : group) settle(event, outcome, hold, waiting);
 }
 
 void Pipeline::settle_done(const std::vector<StoredEvent>& group, const Outcome& outcome) {
@@ -168,7 +286,7 @@ void Pipeline::settle_done(const std::vector<StoredEvent>& group, const Outcome&
   }
 }
 
-void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold) {
+void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold, bool waiting) {
   const std::string seq = std::to_string(event.seq);
   switch (outcome.kind) {
     case Outcome::Kind::done:
@@ -180,6 +298,22 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
       return;
     case Outcome::Kind::retry:
       break;
+  }
+  if (waiting) {
+    // Due again at once (plus a claimer's hold): the breaker, not a backoff, decides when it is tried.
+    (void)store_.mark_waiting(event.seq, format_instant(clock_.now() + hold), outcome.error);
+    return;
+  }
+  if (outcome.no_answer) {
+    // No answer, the breaker not (yet) open: tried again after the first backoff, still without an attempt.
+    const auto next = clock_.now() + std::chrono::ceil<std::chrono::seconds>(config_.retry_initial_backoff) + hold;
+    (void)store_.mark_waiting(event.seq, format_instant(next), outcome.error);
+    log(LogLevel::warn, "event.retry",
+        {{"seq", seq},
+         {"id", event.resource_id},
+         {"attempt", std::to_string(event.attempts)},
+         {"error", outcome.error}});
+    return;
   }
   const auto attempts = event.attempts + 1;
   if (attempts >= config_.max_attempts) {
@@ -206,13 +340,20 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   if (fetched.outcome.kind != Outcome::Kind::done) co_return fetched.outcome;
   report_fetch(fetched, patient);
   auto& context = fetched.context;
-  // The notified versions too: the analysis keeps the highest version of each id.
+  // The FHIR server is the source of truth (issue 11, item 1): a notification's payload is a hint and is never
+  // analysed. A notified result the search did not bring (dated before the lookback, or a search index behind
+  // its write) is read from the server; a forged or replayed payload costs that read and changes nothing.
   for (const auto& event : events) {
-    if (event.payload.empty()) continue;
-    auto decoded = fhir::decode_resource(event.payload, decode_options_);
-    if (!decoded.ok()) continue;
-    if (auto* observation = std::get_if<fhir::Observation>(&*decoded.value))
-      context.observations.push_back(std::move(*observation));
+    if (event.resource_type != "Observation" || event.version_id == kDeletedVersion) continue;
+    const bool fetched_already =
+        std::any_of(context.observations.begin(), context.observations.end(),
+                    [&](const fhir::Observation& observation) { return observation.id == event.resource_id; });
+    if (fetched_already) continue;
+    std::string id = event.resource_id;  // a local, not a temporary of the co_await expression (GCC 12)
+    auto read = co_await client_.read<fhir::Observation>(std::move(id));
+    if (!read) co_return classify(read.error(), "read Observation");
+    if (!read->resource || read->resource->subject.reference != patient) continue;  // gone, or not this patient's
+    context.observations.push_back(std::move(*read->resource));
   }
 
   auto analyzed = analyze_patient(context, knowledge_, as_of);
@@ -222,6 +363,10 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   // A result notified now as entered-in-error or cancelled retracts what was written from it (once: on its own
   // notification, not on every later analysis that sees it in the context).
   std::vector<std::string> retracted;
+  // A deleted input retracts what was written from it, as entered-in-error does (HAPI's send-delete extension).
+  for (const auto& event : events) {
+    if (event.version_id == kDeletedVersion) retracted.push_back(event.resource_type + "/" + event.resource_id);
+  }
   for (const auto& reference : retracted_inputs(analysis.excluded)) {
     const bool notified = std::any_of(events.begin(), events.end(), [&](const StoredEvent& event) {
       return reference == event.resource_type + "/" + event.resource_id;

@@ -1,7 +1,11 @@
 // The pipeline (ARCHITECTURE.md steps 3-7): takes due intake events from the state store, groups them by patient,
 // fetches the patient's context from the FHIR server, analyses it and writes the result back in one transaction.
-// Transient failures (network, 5xx, 429) are retried with exponential backoff and, after max_attempts, parked as
-// dead; a permanent refusal (4xx) marks the events failed. Events are never dropped silently: each ends counted.
+// Transient failures (5xx, 429, a broken answer) are retried with exponential backoff and, after max_attempts,
+// parked as dead; a permanent refusal (4xx, an invalid reference) marks the events failed at once. When the FHIR
+// server is unavailable (no connection, 502-504) the circuit breaker opens: events wait without spending attempts,
+// nothing is claimed while it is open, and once a probe finds the server back they drain in order, after a
+// catch-up search for what the server could not deliver meanwhile. Events are never dropped silently: each ends
+// counted.
 // It also schedules the catch-up intake (gateway/ingress/reconciler.hpp, set by the composition root): at start,
 // on request and every reconcile_interval, before it claims, so that what the search records is claimed at once.
 #pragma once
@@ -21,6 +25,7 @@
 #include "fhir/client.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/circuit_breaker.hpp"
 #include "gateway/pipeline/finding_alerts.hpp"
 #include "gateway/pipeline/outcome.hpp"
 #include "gateway/pipeline/patient_context.hpp"
@@ -46,6 +51,15 @@ class Pipeline {
   // Called (on the pipeline's strand) after alerts were queued: the delivery and the stream wake. Set before
   // run().
   void set_on_alerts(std::function<void()> on_alerts);
+  // The open breaker's probe (serve: GET [base]/metadata answers 200). None: the next batch is the probe. Set
+  // before run().
+  void set_probe(std::function<boost::asio::awaitable<bool>()> probe);
+  // Called whenever the breaker opens or closes (serve: /readyz). Set before run().
+  void set_on_circuit(std::function<void(CircuitBreaker::State)> on_circuit);
+  [[nodiscard]] CircuitBreaker::State circuit() const { return breaker_.state(); }
+  // For a claimer beside step() (backfill): whether work may be sent to the FHIR server now; false while the
+  // breaker is open (an open one whose interval passed probes first). Claim only when true.
+  boost::asio::awaitable<bool> server_available();
   void stop();
 
   // Runs until stop(): processes due events, reconciles periodically.
@@ -66,6 +80,11 @@ class Pipeline {
                                        std::chrono::seconds hold = std::chrono::seconds(0));
 
  private:
+  // One patient's events: analysed together once, then settled.
+  boost::asio::awaitable<void> process_group(const std::string& patient, const std::vector<StoredEvent>& group,
+                                             std::chrono::seconds hold);
+  // The patient a delete is about: the subject of the resource's earlier events here ("" when none).
+  std::string patient_of_deleted(const StoredEvent& event);
   boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
@@ -81,7 +100,13 @@ class Pipeline {
   void report_fetch(const FetchedContext& fetched, const std::string& patient);
   // Counts, logs and keeps (for GET /admin/rejections) what the analysis could not use.
   void report_unusable(const analytics::Analysis& analysis, const std::string& patient);
-  void settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold);
+  // Whether the breaker lets work go now (an open one probes once its interval has passed).
+  boost::asio::awaitable<bool> circuit_allows();
+  // Tells the breaker how a patient's processing went; true when the server was unavailable and the breaker is
+  // now open or half-open (the events then wait without spending an attempt).
+  bool note_outcome(const Outcome& outcome);
+  void circuit_changed(CircuitBreaker::State before);
+  void settle(const StoredEvent& event, const Outcome& outcome, std::chrono::seconds hold, bool waiting);
   // A done group: its events settled and its alerts queued in one store transaction.
   void settle_done(const std::vector<StoredEvent>& group, const Outcome& outcome);
 
@@ -93,7 +118,6 @@ class Pipeline {
   int lookback_days_;
   const Clock& clock_;
   const Clock& as_of_clock_;
-  fhir::DecodeOptions decode_options_;  // the knowledge's, built once
   boost::asio::steady_timer wakeup_;
   std::atomic<bool> stopped_{false};
   std::function<boost::asio::awaitable<std::size_t>()> catch_up_;
@@ -101,11 +125,17 @@ class Pipeline {
   bool reconcile_requested_ = true;  // at start: catch up on what was missed while down
   std::chrono::steady_clock::time_point next_reconcile_{};
   bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
+  CircuitBreaker breaker_;
+  std::function<boost::asio::awaitable<bool>()> probe_;
+  std::function<void(CircuitBreaker::State)> on_circuit_;
 
   Counter& done_;
   Counter& retried_;
   Counter& failed_;
   Counter& dead_;
+  Counter& waited_;
+  Counter& circuit_opened_;
+  Gauge& circuit_open_;
   Counter& written_;
   Counter& alerts_queued_;
   Counter& skipped_results_;

@@ -68,7 +68,7 @@ struct store::EventQueueStatements {
               "AND version_id = ?2 AND next_attempt_at < ?3"},
              // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
              {&mark,
-              "UPDATE event SET state = ?2, attempts = attempts + 1, "
+              "UPDATE event SET state = ?2, attempts = attempts + ?5, "
               "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
               "WHERE seq = ?1 AND state = 'pending'"},
              {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
@@ -202,19 +202,20 @@ bool EventQueue::renew_lease(IntakeSource source, const std::string& run_version
 }
 
 bool EventQueue::mark(std::int64_t seq, EventState state, const std::string& next_attempt_at,
-                      const std::string& error, std::string_view operation) {
+                      const std::string& error, std::string_view operation, bool attempt) {
   const std::lock_guard lock(connection_.mutex);
-  return mark_locked(seq, state, next_attempt_at, error, operation);
+  return mark_locked(seq, state, next_attempt_at, error, operation, attempt);
 }
 
 bool EventQueue::mark_locked(std::int64_t seq, EventState state, const std::string& next_attempt_at,
-                             const std::string& error, std::string_view operation) {
+                             const std::string& error, std::string_view operation, bool attempt) {
   auto& mark = statements_->mark;
   const sqlite::Statement::Use use(mark);
   mark.bind(1, seq);
   mark.bind(2, to_string(state));
   if (!next_attempt_at.empty()) mark.bind(3, next_attempt_at);
   mark.bind(4, error);
+  mark.bind(5, static_cast<std::int64_t>(attempt ? 1 : 0));
   if (mark.step() != SQLITE_DONE) {
     store::log_failure(operation, connection_.db->last_error());
     return false;
@@ -232,6 +233,10 @@ bool EventQueue::mark_done_locked(std::int64_t seq) {
 
 bool EventQueue::mark_retry(std::int64_t seq, const std::string& next_attempt_at, const std::string& error) {
   return mark(seq, EventState::pending, next_attempt_at, error, "mark_retry");
+}
+
+bool EventQueue::mark_waiting(std::int64_t seq, const std::string& next_attempt_at, const std::string& error) {
+  return mark(seq, EventState::pending, next_attempt_at, error, "mark_waiting", false);
 }
 
 bool EventQueue::mark_failed(std::int64_t seq, const std::string& error) {

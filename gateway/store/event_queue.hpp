@@ -62,6 +62,9 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
   bool mark_done(std::int64_t seq);
   bool mark_retry(std::int64_t seq, const std::string& next_attempt_at, const std::string& error);
   bool mark_failed(std::int64_t seq, const std::string& error);
+  // Pending again at next_attempt_at without counting an attempt: the FHIR server was unavailable, which is not
+  // the event's doing (its attempts are kept for failures that may be).
+  bool mark_waiting(std::int64_t seq, const std::string& next_attempt_at, const std::string& error);
   bool mark_dead(std::int64_t seq, const std::string& error);
 
   // mark_done for a caller that holds the connection's mutex and has begun a transaction (StateStore::complete,
@@ -75,9 +78,9 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
 
  private:
   bool mark(std::int64_t seq, EventState state, const std::string& next_attempt_at, const std::string& error,
-            std::string_view operation);
+            std::string_view operation, bool attempt = true);
   bool mark_locked(std::int64_t seq, EventState state, const std::string& next_attempt_at,
-                   const std::string& error, std::string_view operation);
+                   const std::string& error, std::string_view operation, bool attempt = true);
 };
 
 }  // namespace gg::gateway

@@ -73,6 +73,9 @@ class StateStore {
   }
   bool mark_failed(std::int64_t seq, const std::string& error) { return events_->mark_failed(seq, error); }
   bool mark_dead(std::int64_t seq, const std::string& error) { return events_->mark_dead(seq, error); }
+  bool mark_waiting(std::int64_t seq, const std::string& next_attempt_at, const std::string& error) {
+    return events_->mark_waiting(seq, next_attempt_at, error);
+  }
   std::optional<StoredEvent> find_event(std::int64_t seq) { return events_->find(seq); }
   std::vector<StoredEvent> events_of(const std::string& resource_type, const std::string& resource_id) {
     return events_->events_of(resource_type, resource_id);

@@ -248,6 +248,11 @@ void FakeFhirClient::fail_next(Interaction interaction, std::size_t count, FakeF
   queue.insert(queue.end(), count, failure);
 }
 
+void FakeFhirClient::heal() {
+  any_interaction_.clear();
+  per_interaction_.clear();
+}
+
 std::size_t FakeFhirClient::count(Interaction interaction) const {
   return static_cast<std::size_t>(std::count_if(
       calls_.begin(), calls_.end(), [&](const FakeCall& call) { return call.interaction == interaction; }));

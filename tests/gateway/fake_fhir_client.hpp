@@ -55,6 +55,8 @@ class FakeFhirClient final : public fhir::Client {
   // used before the ones for any interaction.
   void fail_next(std::size_t count, FakeFailure failure);
   void fail_next(Interaction interaction, std::size_t count, FakeFailure failure);
+  // Drops every scripted failure not yet used: the server is back.
+  void heal();
 
   // Called once a transaction is committed, before its answer is returned; the answer then waits for one turn
   // of the caller's executor, so that a hook which stops the io_context leaves the caller suspended after the

@@ -176,9 +176,10 @@ TEST_F(PipelineTest, AnalysesANotifiedResultAndWritesOneTransaction) {
   EXPECT_EQ(of_type<fhir::RiskAssessment>(fhir_.all("RiskAssessment")).size(), 1u);
 }
 
+// 500 from a server that answers: the request may be at fault (a poison transaction), so it spends attempts.
 TEST_F(PipelineTest, RetriesWithExponentialBackoffThenParksTheEventDeadAfterMaxAttempts) {
   fhir_.load(kPatients + "cortisol-dheas-pair.json");
-  fhir_.fail_next(Interaction::transaction, 100, FakeFailure{503});
+  fhir_.fail_next(Interaction::transaction, 100, FakeFailure{500});
   const auto seq = notify("qs-a-2");
 
   // Attempts 1..3 fail and wait 1 s, 2 s, 4 s (retry_initial_backoff doubled per attempt); nothing runs earlier.
@@ -200,7 +201,7 @@ TEST_F(PipelineTest, RetriesWithExponentialBackoffThenParksTheEventDeadAfterMaxA
   const auto dead = event(seq);
   EXPECT_EQ(dead.state, EventState::dead);
   EXPECT_EQ(dead.attempts, config_.max_attempts);
-  EXPECT_NE(dead.last_error.find("503"), std::string::npos) << dead.last_error;
+  EXPECT_NE(dead.last_error.find("500"), std::string::npos) << dead.last_error;
   EXPECT_TRUE(fhir_.committed_transactions().empty());
 
   // Dead is an end state: a later clock claims it no more.
@@ -226,7 +227,8 @@ TEST_P(PipelineStatusTest, RefusalsFailAndTransientErrorsAreRetried) {
 
   const auto stored = event(seq);
   EXPECT_EQ(stored.state, expected);
-  EXPECT_EQ(stored.attempts, 1);
+  // No answer at all is never the event's fault: it costs no attempt (the circuit breaker handles outages).
+  EXPECT_EQ(stored.attempts, status == 0 ? 0 : 1);
   if (expected != EventState::pending) return;
   // The retry succeeds once due.
   clock_.advance(1s);
@@ -244,6 +246,179 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) {
       return info.param.status == 0 ? std::string("NoAnswer") : "Http" + std::to_string(info.param.status);
     });
+
+// Issue 11, item 5: an outage of any length loses nothing. The breaker opens after circuit_failures unavailable
+// answers; the rest of the batch waits without trying; probes find the server down for as long as it is; nothing
+// spends an attempt; once a probe answers, every event drains, each patient written once.
+TEST_F(PipelineTest, AnOutageOpensTheBreakerAndEventsWaitWithoutSpendingAttempts) {
+  config_.circuit_failures = 3;
+  config_.circuit_open = 0ms;  // probe at once: the test decides what the probe finds
+  config_.max_attempts = 2;
+  bool server_up = false;
+  std::size_t probes = 0;
+  pipeline().set_probe([&]() -> boost::asio::awaitable<bool> {
+    ++probes;
+    co_return server_up;
+  });
+  std::vector<CircuitBreaker::State> changes;
+  pipeline().set_on_circuit([&](CircuitBreaker::State state) { changes.push_back(state); });
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  fhir_.load(kPatients + "full-panel.json");
+  fhir_.load(kPatients + "testosterone-gel-4h.json");
+  fhir_.load(kPatients + "serum-cortisol-day.json");
+  fhir_.load(kPatients + "midnight-cortisol-dheas.json");
+  std::vector<std::int64_t> seqs;
+  std::vector<std::string> patients;
+  for (const auto& resource : fhir_.all("Observation")) {
+    const auto& observation = std::get<fhir::Observation>(resource);
+    if (std::find(patients.begin(), patients.end(), observation.subject.reference) != patients.end()) continue;
+    patients.push_back(observation.subject.reference);
+    seqs.push_back(notify(observation.id));
+  }
+  ASSERT_EQ(seqs.size(), 5u);
+  fhir_.fail_next(1000, FakeFailure{0});  // the server is gone
+
+  run_until_idle();
+  EXPECT_EQ(pipeline().circuit(), CircuitBreaker::State::open);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], CircuitBreaker::State::open);
+  // Three patients tried (one request each: the first read fails), the other two waited without a request.
+  EXPECT_EQ(fhir_.count(Interaction::read), 3u);
+  for (const auto seq : seqs) {
+    EXPECT_EQ(event(seq).state, EventState::pending);
+    EXPECT_EQ(event(seq).attempts, 0);
+  }
+
+  // Hours of outage: each round is one probe, never a request per event, never an attempt.
+  const auto probes_before = probes;
+  for (int round = 0; round < 10; ++round) {
+    clock_.advance(1h);
+    run_until_idle();
+  }
+  EXPECT_EQ(probes - probes_before, 10u);
+  EXPECT_EQ(fhir_.count(Interaction::read), 3u);
+  for (const auto seq : seqs) EXPECT_EQ(event(seq).attempts, 0);
+  EXPECT_EQ(store_->counts().dead, 0);
+
+  server_up = true;
+  fhir_.heal();
+  clock_.advance(1s);
+  run_until_idle();
+  EXPECT_EQ(pipeline().circuit(), CircuitBreaker::State::closed);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1], CircuitBreaker::State::closed);
+  for (const auto seq : seqs) EXPECT_EQ(event(seq).state, EventState::done) << seq;
+  // Exactly what the same results give without an outage.
+  FakeFhirClient calm{clock_};
+  for (const char* file : {"cortisol-dheas-pair.json", "full-panel.json", "testosterone-gel-4h.json",
+                           "serum-cortisol-day.json", "midnight-cortisol-dheas.json"}) {
+    calm.load(kPatients + file);
+  }
+  auto calm_store = open_store(":memory:");
+  Pipeline calm_pipeline(io_.get_executor(), *calm_store, calm, testing::shipped_knowledge(), metrics_, config_,
+                         30, clock_);
+  for (const auto seq : seqs) {
+    auto notified = event(seq);
+    notified.seq = 0;
+    calm_store->record_event(IntakeEvent{notified.resource_type,
+                                         notified.resource_id,
+                                         notified.version_id,
+                                         notified.patient,
+                                         IntakeSource::rest_hook,
+                                         notified.received_at,
+                                         {}});
+  }
+  run_until_idle(calm_pipeline);
+  EXPECT_EQ(fhir_.all("RiskAssessment").size(), calm.all("RiskAssessment").size());
+  EXPECT_EQ(fhir_.all("Observation").size(), calm.all("Observation").size());
+  EXPECT_GE(fhir_.all("RiskAssessment").size(), 4u);
+  const auto text = metrics_.render();
+  EXPECT_NE(text.find("gradient_gateway_fhir_circuit_opened_total 1"), std::string::npos);
+  EXPECT_NE(text.find("gradient_gateway_fhir_circuit_open 0"), std::string::npos);
+  EXPECT_NE(text.find("gradient_gateway_events_dead_total 0"), std::string::npos);
+}
+
+// A request the client refuses to send (an invalid reference) will never be sent: failed at once, not retried.
+TEST_F(PipelineTest, AnInvalidReferenceFailsAtOnce) {
+  const fhir::RestError refused{make_error_code(fhir::RestErrc::invalid_request), "invalid resource type or id", 0,
+                                std::nullopt};
+  const auto outcome = classify(refused, "read Patient");
+  EXPECT_EQ(outcome.kind, Outcome::Kind::failed);
+  EXPECT_FALSE(outcome.unavailable);
+
+  const fhir::RestError refused_target{make_error_code(fhir::RestErrc::target_refused), "another origin", 0,
+                                       std::nullopt};
+  EXPECT_EQ(classify(refused_target, "read").kind, Outcome::Kind::failed);
+
+  const fhir::RestError no_answer{make_error_code(boost::asio::error::connection_refused), "refused", 0,
+                                  std::nullopt};
+  EXPECT_TRUE(classify(no_answer, "read").unavailable);
+  EXPECT_TRUE(classify(no_answer, "read").no_answer);
+  const fhir::RestError gateway{make_error_code(fhir::RestErrc::http_status), "503", 503, std::nullopt};
+  EXPECT_TRUE(classify(gateway, "read").unavailable);
+  EXPECT_FALSE(classify(gateway, "read").no_answer);
+  const fhir::RestError broken{make_error_code(fhir::RestErrc::http_status), "500", 500, std::nullopt};
+  EXPECT_EQ(classify(broken, "read").kind, Outcome::Kind::retry);
+  EXPECT_FALSE(classify(broken, "read").unavailable);
+  const fhir::RestError not_fhir{make_error_code(fhir::RestErrc::invalid_response), "not a Bundle", 0,
+                                 std::nullopt};
+  EXPECT_EQ(classify(not_fhir, "search").kind, Outcome::Kind::retry);
+  EXPECT_FALSE(classify(not_fhir, "search").unavailable);
+}
+
+// Issue 11, item 1: the FHIR server is the source of truth. A notification carrying the right secret and an
+// altered value (a forged, higher version) is only a hint: what is analysed and written is what the server holds.
+TEST_F(PipelineTest, AForgedPayloadChangesNothingThatIsWritten) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto honest = *fhir_.current("Observation", "qs-a-2");
+  auto forged = std::get<fhir::Observation>(honest);
+  ASSERT_TRUE(forged.value_quantity && forged.value_quantity->value);
+  forged.value_quantity->value = *forged.value_quantity->value / 100.0;
+  forged.meta.version_id = "99";
+  const auto outcome = store_->record_event(IntakeEvent{"Observation", forged.id, "99", forged.subject.reference,
+                                                        IntakeSource::rest_hook, format_instant(clock_.now()),
+                                                        fhir::to_json(fhir::Resource{forged})});
+  ASSERT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
+  run_until_idle();
+
+  const auto ratios = derived();
+  ASSERT_EQ(ratios.size(), 1u);
+  // The same analysis from the server's own data, on a fresh fake, gives the same value.
+  FakeFhirClient truth{clock_};
+  truth.load(kPatients + "cortisol-dheas-pair.json");
+  auto truth_store = open_store(":memory:");
+  Pipeline honest_pipeline(io_.get_executor(), *truth_store, truth, testing::shipped_knowledge(), metrics_,
+                           config_, 30, clock_);
+  const auto& observation = std::get<fhir::Observation>(honest);
+  truth_store->record_event(IntakeEvent{"Observation",
+                                        observation.id,
+                                        observation.meta.version_id,
+                                        observation.subject.reference,
+                                        IntakeSource::rest_hook,
+                                        format_instant(clock_.now()),
+                                        {}});
+  run_until_idle(honest_pipeline);
+  std::vector<fhir::Observation> truth_ratios;
+  for (auto& o : of_type<fhir::Observation>(truth.all("Observation"))) {
+    if (!o.derived_from.empty()) truth_ratios.push_back(std::move(o));
+  }
+  ASSERT_EQ(truth_ratios.size(), 1u);
+  ASSERT_TRUE(ratios[0].value_quantity && truth_ratios[0].value_quantity);
+  EXPECT_EQ(ratios[0].value_quantity->value, truth_ratios[0].value_quantity->value);
+  // The forged version is cited nowhere.
+  for (const auto& reference : ratios[0].derived_from)
+    EXPECT_EQ(reference.reference.find("_history/99"), std::string::npos);
+}
+
+// A notified result the context search did not bring (dated before the lookback) is read from the server.
+TEST_F(PipelineTest, ANotifiedResultOutsideTheSearchIsReadFromTheServer) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  const auto seq = notify("qs-a-2");
+  clock_.advance(std::chrono::days(400));  // both results now lie before the 30-day lookback
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_GE(fhir_.count(Interaction::read), 2u);  // the Patient and the notified Observation
+}
 
 TEST_F(PipelineTest, ContextFailuresAreClassifiedLikeWriteFailures) {
   fhir_.load(kPatients + "cortisol-dheas-pair.json");
@@ -577,6 +752,7 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
   fhir.load(kPatients + "full-panel.json");
   MetricsRegistry metrics;
   PipelineConfig config;
+  config.workers = 1;  // one patient at a time: the first commit is the last thing the process does
   std::vector<std::int64_t> seqs;
   std::size_t written_first = 0;
   {

@@ -27,19 +27,29 @@ TEST(Probes, ReadyzIsReadyOnlyWhenEveryDependencyIs) {
     std::string_view body;
   };
   const Case cases[] = {
-      {{true, true, true}, 200, R"({"status":"ready","stateStore":true,"fhirServer":true,"subscription":true})"},
+      {{true, true, true},
+       200,
+       R"({"status":"ready","stateStore":true,"fhirServer":true,"fhirCircuit":"closed","subscription":true})"},
       {{false, true, true},
        503,
-       R"({"status":"not-ready","stateStore":false,"fhirServer":true,"subscription":true})"},
+       R"({"status":"not-ready","stateStore":false,"fhirServer":true,"fhirCircuit":"closed","subscription":true})"},
       {{true, false, true},
        503,
-       R"({"status":"not-ready","stateStore":true,"fhirServer":false,"subscription":true})"},
+       R"({"status":"not-ready","stateStore":true,"fhirServer":false,"fhirCircuit":"closed","subscription":true})"},
       {{true, true, false},
        503,
-       R"({"status":"not-ready","stateStore":true,"fhirServer":true,"subscription":false})"},
+       R"({"status":"not-ready","stateStore":true,"fhirServer":true,"fhirCircuit":"closed","subscription":false})"},
+      {{true, true, true, "open"},
+       503,
+       R"({"status":"not-ready","stateStore":true,"fhirServer":true,"fhirCircuit":"open","subscription":true})"},
+      {{true, true, true, "half-open"},
+       503,
+       R"({"status":"not-ready","stateStore":true,"fhirServer":true,"fhirCircuit":"half-open",)"
+       R"("subscription":true})"},
       {{false, false, false},
        503,
-       R"({"status":"not-ready","stateStore":false,"fhirServer":false,"subscription":false})"},
+       R"({"status":"not-ready","stateStore":false,"fhirServer":false,"fhirCircuit":"closed",)"
+       R"("subscription":false})"},
   };
   for (const auto& [report, status, body] : cases) {
     const auto response = readyz_response(report);
@@ -71,6 +81,21 @@ TEST(Readiness, AManagedSubscriptionCountsOnceActive) {
   EXPECT_FALSE(readiness.report(true).ready());
   readiness.set_subscription_active();
   EXPECT_TRUE(readiness.report(true).subscription);
+  EXPECT_TRUE(readiness.report(true).ready());
+  // Deleted or errored on the server, found by the scheduled verification: not ready until it is active again.
+  readiness.set_subscription_active(false);
+  EXPECT_FALSE(readiness.report(true).ready());
+}
+
+TEST(Readiness, AnOpenCircuitBreakerIsNotReady) {
+  Readiness readiness(false);
+  readiness.set_fhir_reachable(true);
+  readiness.set_fhir_circuit("open");
+  EXPECT_EQ(readiness.report(true).fhir_circuit, "open");
+  EXPECT_FALSE(readiness.report(true).ready());
+  readiness.set_fhir_circuit("half-open");
+  EXPECT_FALSE(readiness.report(true).ready());
+  readiness.set_fhir_circuit("closed");
   EXPECT_TRUE(readiness.report(true).ready());
 }
 

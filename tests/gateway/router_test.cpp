@@ -151,11 +151,15 @@ TEST_F(RouterTest, RoutesMatchThePathWhateverTheQuery) {
 TEST_F(RouterTest, ReadyzReportsTheStoreTheFhirServerAndTheSubscription) {
   auto response = send("GET", "/readyz");
   EXPECT_EQ(response.status, 503U);
-  EXPECT_EQ(response.body, R"({"status":"not-ready","stateStore":true,"fhirServer":false,"subscription":true})");
+  EXPECT_EQ(
+      response.body,
+      R"({"status":"not-ready","stateStore":true,"fhirServer":false,"fhirCircuit":"closed","subscription":true})");
   readiness_.set_fhir_reachable(true);
   response = send("GET", "/readyz");
   EXPECT_EQ(response.status, 200U);
-  EXPECT_EQ(response.body, R"({"status":"ready","stateStore":true,"fhirServer":true,"subscription":true})");
+  EXPECT_EQ(
+      response.body,
+      R"({"status":"ready","stateStore":true,"fhirServer":true,"fhirCircuit":"closed","subscription":true})");
 }
 
 TEST_F(RouterTest, MetricsRefreshTheEventGaugesAndCountEveryRequest) {

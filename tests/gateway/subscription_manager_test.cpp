@@ -39,6 +39,13 @@ class SubscriptionManagerTest : public ::testing::Test {
     return done.get();
   }
 
+  VerifyResult verify() {
+    auto done = boost::asio::co_spawn(io_, verify_subscription(fhir_, *store_, spec()), boost::asio::use_future);
+    io_.restart();
+    io_.run();
+    return done.get();
+  }
+
   fhir::Subscription seed(std::string id, std::string status, std::string criteria) {
     auto subscription = desired_subscription(spec());
     subscription.id = std::move(id);
@@ -99,6 +106,43 @@ TEST_F(SubscriptionManagerTest, ARememberedIdIsReadFirst) {
   const auto result = ensure();
   EXPECT_TRUE(result.has_value()) << result.error();
   EXPECT_EQ(fhir_.count(Interaction::search), 0u);
+}
+
+// The scheduled check (issue 11, item 5): a Subscription deleted, changed or errored on the server is found, so
+// that serve answers not ready and recreates it; one that is fine is left alone.
+TEST_F(SubscriptionManagerTest, VerificationFindsASubscriptionGoneChangedOrNotActive) {
+  store_->set_subscription_id("rest-hook", "sub-1");
+  ASSERT_TRUE(verify().has_value());
+  EXPECT_NE(verify()->find("is gone (HTTP 404)"), std::string::npos) << *verify();
+
+  seed("sub-1", "active", spec().criteria);
+  ASSERT_TRUE(verify().has_value());
+  EXPECT_EQ(*verify(), "") << "active and unchanged: nothing to repair";
+
+  seed("sub-1", "error", spec().criteria);
+  EXPECT_NE(verify()->find("was changed (status error)"), std::string::npos) << *verify();
+
+  seed("sub-1", "active", "Observation?code=http://loinc.org|0000-0");
+  EXPECT_NE(verify()->find("was changed"), std::string::npos) << *verify();
+
+  seed("sub-1", "requested", spec().criteria);
+  EXPECT_NE(verify()->find("is requested, not active"), std::string::npos) << *verify();
+
+  fhir_.fail_next(Interaction::read, 1, FakeFailure{0});
+  EXPECT_FALSE(verify().has_value()) << "the server could not be asked: nothing to conclude";
+  EXPECT_EQ(fhir_.count(Interaction::create) + fhir_.count(Interaction::update), 0u) << "verification only reads";
+}
+
+// Deletes are asked for: a deleted input retracts what was written from it.
+TEST_F(SubscriptionManagerTest, TheSubscriptionAsksForDeletesAndOneWithoutThatFlagIsRepaired) {
+  const auto wanted = desired_subscription(spec());
+  ASSERT_EQ(wanted.channel.extension_flags.size(), 1u);
+  EXPECT_EQ(wanted.channel.extension_flags[0].first,
+            "http://hapifhir.io/fhir/StructureDefinition/subscription-send-delete-messages");
+  EXPECT_TRUE(wanted.channel.extension_flags[0].second);
+  auto older = wanted;
+  older.channel.extension_flags.clear();
+  EXPECT_FALSE(subscription_matches(older, spec()));
 }
 
 }  // namespace
