@@ -177,7 +177,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
         boost::asio::detached);
   }
 
-  boost::asio::co_spawn(ioc, pipeline.run(), boost::asio::detached);
+  boost::asio::co_spawn(pipeline.executor(), pipeline.run(), boost::asio::detached);
   boost::asio::co_spawn(ioc, dispatcher.run(), boost::asio::detached);
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -195,7 +195,14 @@ boost::asio::awaitable<std::size_t> Pipeline::step() {
 }
 
 boost::asio::awaitable<void> Pipeline::process(std::vector<StoredEvent> events, std::chrono::seconds hold) {
-  co_await boost::asio::dispatch(strand_, boost::asio::use_awaitable);
+  // The batch runs as a coroutine of its own whose executor is the strand: it and the patients it spawns then
+  // resume only on the strand, whatever executor the caller's coroutine has (an awaitable resumes on its own
+  // executor, not on one it dispatched to), so their shared counters need no lock.
+  auto batch = process_batch(std::move(events), hold);
+  co_await boost::asio::co_spawn(strand_, std::move(batch), boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<void> Pipeline::process_batch(std::vector<StoredEvent> events, std::chrono::seconds hold) {
   // Per-patient groups, in intake order of each patient's first event.
   std::vector<std::string> order;
   std::map<std::string, std::vector<StoredEvent>> by_patient;
@@ -364,9 +371,11 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   // notification, not on every later analysis that sees it in the context).
   std::vector<std::string> retracted;
   // A deleted input retracts what was written from it, as entered-in-error does (HAPI's send-delete extension).
+  std::vector<std::string> deleted;
   for (const auto& event : events) {
-    if (event.version_id == kDeletedVersion) retracted.push_back(event.resource_type + "/" + event.resource_id);
+    if (event.version_id == kDeletedVersion) deleted.push_back(event.resource_type + "/" + event.resource_id);
   }
+  retracted = deleted;
   for (const auto& reference : retracted_inputs(analysis.excluded)) {
     const bool notified = std::any_of(events.begin(), events.end(), [&](const StoredEvent& event) {
       return reference == event.resource_type + "/" + event.resource_id;
@@ -376,7 +385,7 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   // The retraction goes into the analysis' own transaction: both are written, or neither (ARCHITECTURE step 7).
   std::vector<fhir::BundleEntry> retractions;
   if (!retracted.empty()) {
-    auto outcome = co_await retraction(patient, retracted, as_of, retractions);
+    auto outcome = co_await retraction(patient, retracted, deleted, as_of, retractions);
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
   auto& entries = analyzed.entries;
@@ -462,6 +471,7 @@ void Pipeline::report_fetch(const FetchedContext& fetched, const std::string& pa
 
 boost::asio::awaitable<Outcome> Pipeline::retraction(const std::string& patient,
                                                      const std::vector<std::string>& retracted,
+                                                     const std::vector<std::string>& deleted,
                                                      std::chrono::sys_seconds as_of,
                                                      std::vector<fhir::BundleEntry>& entries) {
   // The gateway's own output about the patient: derived Observations by code system, the others by identifier.
@@ -480,7 +490,7 @@ boost::asio::awaitable<Outcome> Pipeline::retraction(const std::string& patient,
     }
     for (auto& resource : found->resources) written.push_back(std::move(resource));
   }
-  entries = retraction_entries(retracted, written, format_instant(as_of));
+  entries = retraction_entries(retracted, written, format_instant(as_of), deleted);
   co_return Outcome{};
 }
 

@@ -61,8 +61,10 @@ class Pipeline {
   // breaker is open (an open one whose interval passed probes first). Claim only when true.
   boost::asio::awaitable<bool> server_available();
   void stop();
+  // The strand every coroutine of the pipeline runs on: spawn run() on it.
+  [[nodiscard]] boost::asio::any_io_executor executor() const { return strand_; }
 
-  // Runs until stop(): processes due events, reconciles periodically.
+  // Runs until stop(): processes due events, reconciles periodically. Spawn it on executor().
   boost::asio::awaitable<void> run();
 
   // One round of run(): the reconcile search when one is requested or due, then one batch of due events claimed,
@@ -80,6 +82,8 @@ class Pipeline {
                                        std::chrono::seconds hold = std::chrono::seconds(0));
 
  private:
+  // process() on the strand: up to config.workers patients at once.
+  boost::asio::awaitable<void> process_batch(std::vector<StoredEvent> events, std::chrono::seconds hold);
   // One patient's events: analysed together once, then settled.
   boost::asio::awaitable<void> process_group(const std::string& patient, const std::vector<StoredEvent>& group,
                                              std::chrono::seconds hold);
@@ -90,6 +94,7 @@ class Pipeline {
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
   // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
   boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
+                                             const std::vector<std::string>& deleted,
                                              std::chrono::sys_seconds as_of,
                                              std::vector<fhir::BundleEntry>& entries);
   // The gradient.retracted alerts for what the retraction entries set to entered-in-error.

@@ -30,6 +30,17 @@ std::string retracted_among(const std::vector<fhir::Reference>& references,
   return {};
 }
 
+// A reference to a deleted input cannot stay a reference (a server may refuse a write that cites a deleted
+// resource, as HAPI does: HAPI-1096); it keeps the reference's text as its display, so the trace stays readable.
+void unlink_deleted(std::vector<fhir::Reference>& references, std::span<const std::string> deleted) {
+  for (auto& reference : references) {
+    const auto plain = unversioned(reference.reference);
+    if (std::find(deleted.begin(), deleted.end(), plain) == deleted.end()) continue;
+    reference.display = plain + " (deleted)";
+    reference.reference.clear();
+  }
+}
+
 std::string note_text(std::string_view as_of, std::string_view because) {
   return "Marked entered-in-error by Gradient Gateway at " + std::string(as_of) + ": " + std::string(because) +
          ". It must not be used.";
@@ -60,8 +71,8 @@ std::vector<std::string> retracted_inputs(std::span<const analytics::Excluded> e
 }
 
 std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> retracted,
-                                                  std::span<const fhir::Resource> written,
-                                                  std::string_view as_of) {
+                                                  std::span<const fhir::Resource> written, std::string_view as_of,
+                                                  std::span<const std::string> deleted) {
   std::vector<fhir::BundleEntry> entries;
   if (retracted.empty()) return entries;
   std::vector<std::string> retracted_assessments;  // "RiskAssessment/id", including ones retracted earlier
@@ -72,6 +83,7 @@ std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> r
       auto updated = *observation;
       updated.status = std::string(kRetracted);
       updated.note.push_back({note_text(as_of, "its input " + input + " was retracted")});
+      unlink_deleted(updated.derived_from, deleted);
       entries.push_back(
           put(fhir::Resource{std::move(updated)}, "Observation", observation->id, observation->meta.version_id));
     } else if (const auto* risk = std::get_if<fhir::RiskAssessment>(&resource)) {
@@ -82,6 +94,7 @@ std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> r
       auto updated = *risk;
       updated.status = std::string(kRetracted);
       updated.note.push_back({note_text(as_of, "its basis " + input + " was retracted")});
+      unlink_deleted(updated.basis, deleted);
       entries.push_back(
           put(fhir::Resource{std::move(updated)}, "RiskAssessment", risk->id, risk->meta.version_id));
     }

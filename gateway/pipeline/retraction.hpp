@@ -22,8 +22,10 @@ std::vector<std::string> retracted_inputs(std::span<const analytics::Excluded> e
 // PUT entries setting to entered-in-error each of `written` (the gateway's own derived Observations,
 // RiskAssessments and CarePlans of the patient, as read from the server) that rests on a retracted input, and
 // each CarePlan supported by such a RiskAssessment. Resources already entered-in-error are left alone, so a repeat
-// writes nothing.
+// writes nothing. `deleted`: the retracted inputs that were deleted on the server; the updated resources cite them
+// by display text only (a server may refuse a reference to a deleted resource).
 std::vector<fhir::BundleEntry> retraction_entries(std::span<const std::string> retracted,
-                                                  std::span<const fhir::Resource> written, std::string_view as_of);
+                                                  std::span<const fhir::Resource> written, std::string_view as_of,
+                                                  std::span<const std::string> deleted = {});
 
 }  // namespace gg::gateway

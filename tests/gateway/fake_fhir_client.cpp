@@ -363,6 +363,12 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
 
 boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_resource(std::string type,
                                                                                          std::string id) {
+  if (answer_later_) {
+    max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+    const auto executor = co_await boost::asio::this_coro::executor;
+    co_await boost::asio::post(executor, boost::asio::use_awaitable);
+    --in_flight_;
+  }
   calls_.push_back({Interaction::read, type, id});
   if (auto error = scripted_failure(Interaction::read)) {
     // 404 and 410 are answers to a read, not errors.
@@ -378,6 +384,12 @@ boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> FakeFhirClient::read_
 boost::asio::awaitable<fhir::RestResult<fhir::SearchResult>> FakeFhirClient::search(
     std::string type, std::string query, std::size_t /*max_pages*/, fhir::DecodeOptions /*options*/,
     bool keep_json) {
+  if (answer_later_) {
+    max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+    const auto executor = co_await boost::asio::this_coro::executor;
+    co_await boost::asio::post(executor, boost::asio::use_awaitable);
+    --in_flight_;
+  }
   calls_.push_back({Interaction::search, type, query});
   if (auto error = scripted_failure(Interaction::search)) {
     co_return fhir::RestResult<fhir::SearchResult>(boost::system::in_place_error, std::move(*error));

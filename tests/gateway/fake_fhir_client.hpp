@@ -62,6 +62,11 @@ class FakeFhirClient final : public fhir::Client {
   // of the caller's executor, so that a hook which stops the io_context leaves the caller suspended after the
   // server wrote and before it heard back (a crash between claim and settle).
   void after_commit(std::function<void()> hook) { after_commit_ = std::move(hook); }
+  // Every read and search answers only after one turn of the caller's executor, as a real server's answer does:
+  // callers overlap (several patients in flight) instead of each finishing before the next starts.
+  void answer_later(bool later) { answer_later_ = later; }
+  // The most reads and searches that were waiting for their answer at one time (with answer_later).
+  std::size_t max_in_flight() const { return max_in_flight_; }
 
   const std::vector<FakeCall>& calls() const { return calls_; }
   std::size_t count(Interaction interaction) const;
@@ -103,6 +108,9 @@ class FakeFhirClient final : public fhir::Client {
   std::vector<FakeCall> calls_;
   std::vector<fhir::Bundle> committed_;
   std::function<void()> after_commit_;
+  bool answer_later_ = false;
+  std::size_t in_flight_ = 0;
+  std::size_t max_in_flight_ = 0;
 };
 
 }  // namespace gg::gateway::testing

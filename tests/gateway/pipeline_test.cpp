@@ -11,8 +11,10 @@
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_fhir_client.hpp"
@@ -336,6 +338,30 @@ TEST_F(PipelineTest, AnOutageOpensTheBreakerAndEventsWaitWithoutSpendingAttempts
   EXPECT_NE(text.find("gradient_gateway_fhir_circuit_opened_total 1"), std::string::npos);
   EXPECT_NE(text.find("gradient_gateway_fhir_circuit_open 0"), std::string::npos);
   EXPECT_NE(text.find("gradient_gateway_events_dead_total 0"), std::string::npos);
+}
+
+// Patients overlap (their FHIR round trips are awaited together), at most pipeline.workers at once, on an
+// io_context run by two threads as serve runs it: every patient is analysed once and the batch ends.
+TEST_F(PipelineTest, PatientsAreAnalysedWorkersAtATimeAndTheBatchEnds) {
+  config_.workers = 2;
+  fhir_.answer_later(true);
+  std::vector<std::int64_t> seqs;
+  for (const char* file : {"cortisol-dheas-pair.json", "full-panel.json", "testosterone-gel-4h.json",
+                           "serum-cortisol-day.json", "midnight-cortisol-dheas.json"}) {
+    fhir_.load(kPatients + file);
+  }
+  for (const auto& resource : fhir_.all("Observation"))
+    seqs.push_back(notify(std::string(fhir::resource_id(resource))));
+  auto done = boost::asio::co_spawn(pipeline().executor(), pipeline().run_until_idle(), boost::asio::use_future);
+  io_.restart();
+  std::thread second([this] { io_.run_for(30s); });
+  io_.run_for(30s);
+  second.join();
+  ASSERT_EQ(done.wait_for(0s), std::future_status::ready) << "the batch never ended";
+  done.get();
+  for (const auto seq : seqs) EXPECT_EQ(event(seq).state, EventState::done) << seq;
+  EXPECT_GE(fhir_.all("RiskAssessment").size(), 4u);
+  EXPECT_EQ(fhir_.max_in_flight(), 2u) << "two patients' requests overlapped, never more";
 }
 
 // A request the client refuses to send (an invalid reference) will never be sent: failed at once, not retried.

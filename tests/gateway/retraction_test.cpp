@@ -94,6 +94,28 @@ TEST(Retraction, ARepeatWritesNothingButStillFindsThePlansOfEarlierRetractedAsse
   EXPECT_TRUE(retraction_entries({}, written, "2026-11-26T10:00:00Z").empty());
 }
 
+// A deleted input is cited by text only: HAPI refuses a write whose reference names a deleted resource
+// (HAPI-1096).
+TEST(Retraction, ADeletedInputIsCitedByDisplayOnly) {
+  const std::vector<std::string> retracted{"Observation/c1"};
+  const std::vector<fhir::Resource> written{
+      fhir::Resource{derived("ratio", {"Observation/c1/_history/2", "Observation/d1/_history/1"})},
+      fhir::Resource{risk("ra", {"Observation/c1/_history/2", "Observation/d1/_history/1"})}};
+  const auto entries = retraction_entries(retracted, written, "2026-11-26T10:00:00Z", retracted);
+  ASSERT_EQ(entries.size(), 2u);
+  const auto& ratio = std::get<fhir::Observation>(*entries[0].resource);
+  EXPECT_EQ(ratio.status, "entered-in-error");
+  EXPECT_EQ(ratio.derived_from[0].reference, "");
+  EXPECT_EQ(ratio.derived_from[0].display, "Observation/c1 (deleted)");
+  EXPECT_EQ(ratio.derived_from[1].reference, "Observation/d1/_history/1");
+  const auto& assessment = std::get<fhir::RiskAssessment>(*entries[1].resource);
+  EXPECT_EQ(assessment.basis[0].reference, "");
+  EXPECT_EQ(assessment.basis[0].display, "Observation/c1 (deleted)");
+  // Retracted but not deleted (entered-in-error): the reference stays.
+  const auto kept = retraction_entries(retracted, written, "2026-11-26T10:00:00Z");
+  EXPECT_EQ(std::get<fhir::Observation>(*kept[0].resource).derived_from[0].reference, "Observation/c1/_history/2");
+}
+
 TEST(Retraction, AbsoluteAndVersionedReferencesMatch) {
   const std::vector<std::string> retracted{"Observation/c1"};
   const std::vector<fhir::Resource> written{

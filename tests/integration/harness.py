@@ -147,12 +147,15 @@ class Gateway:
     SECRET = "integration-" + uuid.uuid4().hex
     ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None):
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
+                 port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
-        flow style)."""
+        flow style). port: listen there (a restart keeps its Subscription's endpoint). fhir_base: another FHIR
+        server than GG_HAPI_BASE. pipeline, subscription: extra keys of those sections."""
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
-        self.port = free_port()
+        self.port = port or free_port()
+        self.fhir_base = fhir_base or HAPI_BASE
         self.url = f"http://127.0.0.1:{self.port}"
         (self.dir / "notify.secret").write_text(self.SECRET + "\n")
         (self.dir / "admin.token").write_text(self.ADMIN_TOKEN + "\n")
@@ -167,11 +170,11 @@ class Gateway:
   listen_address: 127.0.0.1
   port: {self.port}
 fhir:
-  base_url: {HAPI_BASE}
+  base_url: {self.fhir_base}
 subscription:
   manage: {"true" if manage_subscription else "false"}
   secret_file: notify.secret
-admin:
+""" + "".join(f"  {key}: {value}\n" for key, value in (subscription or {}).items()) + f"""admin:
   token_file: admin.token
 state:
   path: state.db
@@ -182,13 +185,14 @@ analysis:
   rules_dir: {rules_dir}
 pipeline:
   retry_initial_backoff_ms: 200
-""" + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
+""" + "".join(f"  {key}: {value}\n" for key, value in (pipeline or {}).items()) + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
         )
         self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--config", str(self.dir / "gateway.yaml")],
             stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: "gateway /readyz " + self.log_tail(), self.ready, timeout=120)
+        if wait_ready:
+            wait_until(lambda: "gateway /readyz " + self.log_tail(), self.ready, timeout=120)
 
     def ready(self):
         if self.process.poll() is not None:
@@ -230,6 +234,19 @@ pipeline:
     def log_tail(self):
         self.log.flush()
         return (self.dir / "gateway.log").read_text()[-3000:]
+
+    def readiness(self):
+        """/readyz's body (the report of every dependency), or None while the gateway does not answer."""
+        try:
+            return http("GET", self.url + "/readyz", timeout=5).json()
+        except OSError:
+            return None
+
+    def kill(self):
+        """SIGKILL: no clean shutdown, the state directory stays for the next Gateway(state_from=...)."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
 
     def stop(self, keep=False):
         self.process.terminate()

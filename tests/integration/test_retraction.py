@@ -55,6 +55,42 @@ class Retraction(unittest.TestCase):
             gateway.stop()
 
 
+class DeletedInput(unittest.TestCase):
+    def test_a_deleted_input_retracts_what_was_written_from_it(self):
+        """HAPI's send-delete extension (the gateway's Subscription asks for it) delivers DELETE
+        {endpoint}/Observation/{id}; the delete names no patient, so the gateway takes it from the result's earlier
+        events, retracts the outputs and analyses the patient again without the deleted result."""
+        fhir = Fhir()
+        gateway = Gateway()
+        try:
+            patient_url = f"urn:uuid:{uuid.uuid4()}"
+            tag = uuid.uuid4().hex[:12]
+            created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
+                patient_entry(patient_url, tag, "female", "1980-03-04"),
+                lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
+                lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
+            ]})
+            patient, _, insulin = created_references(created)
+            wait_until(lambda: f"HOMA-IR output for {patient}; log:\n{gateway.log_tail()}",
+                       lambda: all_written(fhir, patient), timeout=120)
+
+            reply = http("DELETE", f"{HAPI_BASE}/{insulin}")
+            self.assertIn(reply.status, (200, 204), reply.body[:500])
+            kind, oid = insulin.split("/")
+            wait_until(lambda: f"the delete of {insulin} notified and processed; log:\n{gateway.log_tail()}",
+                       lambda: [e for e in gateway.events(kind, oid)
+                                if e["versionId"] == "deleted" and e["state"] == "done"], timeout=120)
+
+            derived = [o for o in fhir.derived(patient) if o["code"]["coding"][0]["code"] == "homa-ir"]
+            risks = fhir.search(f"RiskAssessment?subject={patient}&_count=100")
+            plans = fhir.search(f"CarePlan?subject={patient}&_count=100")
+            self.assertEqual((len(derived), len(risks), len(plans)), (1, 1, 1))
+            for resource in derived + risks + plans:
+                self.assertEqual(resource["status"], "entered-in-error", resource["resourceType"])
+        finally:
+            gateway.stop()
+
+
 def all_written(fhir, patient):
     """True once the HOMA-IR gradient, its RiskAssessment and its CarePlan exist."""
     derived = [o for o in fhir.derived(patient) if o["code"]["coding"][0]["code"] == "homa-ir"]
