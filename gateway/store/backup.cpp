@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
+#include <system_error>
 #include <utility>
 
 namespace gg::gateway::store {
@@ -23,7 +23,7 @@ Pages failure(std::string why) {
 }
 
 std::string errno_text(int error) {
-  return std::strerror(error);
+  return std::error_code(error, std::generic_category()).message();
 }
 
 // The file a failed backup leaves, with the journal files SQLite may have made beside it.
