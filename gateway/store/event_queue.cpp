@@ -59,7 +59,7 @@ struct store::EventQueueStatements {
              // replaces the stored one only when it carries one (the same version: the same resource).
              {&revive_dead,
               "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = coalesce(?3, ?2), "
-              "settled_at = '', payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END "
+              "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END "
               "WHERE seq = ?1 AND state = 'dead'"},
              {&claim_due, "SELECT " + columns +
                               " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
@@ -74,13 +74,10 @@ struct store::EventQueueStatements {
              {&renew_lease,
               "UPDATE event SET next_attempt_at = ?3 WHERE state = 'pending' AND source = ?1 "
               "AND version_id = ?2 AND next_attempt_at < ?3"},
-             // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at. settled_at is the
-             // database host's clock (the transitions take no time argument): it only dates the row for
-             // retention, which needs no finer agreement with the injected clocks than a day.
+             // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
              {&mark,
               "UPDATE event SET state = ?2, attempts = attempts + 1, "
-              "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4, "
-              "settled_at = CASE WHEN ?2 = 'pending' THEN '' ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END "
+              "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
               "WHERE seq = ?1 AND state = 'pending'"},
              {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
              {&find_events_of,
@@ -88,7 +85,7 @@ struct store::EventQueueStatements {
              {&counts, "SELECT state, count(*) FROM event GROUP BY state"},
              // last_error is kept: it says why the event stopped, until the next attempt says otherwise.
              {&redrive,
-              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1, settled_at = '' "
+              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1 "
               "WHERE (state = 'dead' OR (?2 = 1 AND state = 'failed')) AND received_at >= ?3"},
              // Dead events are never pruned: each is work that did not finish, kept until it is re-driven (and
              // then settles afresh) or an operator deletes it. Pending ones are work to do.

@@ -109,14 +109,21 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
       CREATE INDEX alert_attempt_subscription ON alert_attempt (subscription_id, id);
     )sql",
     // 3 -> 4: when an event was settled (done, failed, dead), so that retention (EventQueue::prune_settled) goes
-    // by
-    // when the gateway finished with an event, not when it arrived: an event re-driven after weeks, or retried for
-    // days, keeps its history for the whole retention after it settled. Events settled before this step get their
-    // received_at: the only earlier bound known (they may then be pruned sooner than a full retention).
+    // by when the gateway finished with an event, not by when it arrived: an event re-driven after weeks, or
+    // retried for days, keeps its history for the whole retention after it settled. Events settled before this
+    // step get their received_at: the only earlier bound known (they may be pruned sooner than a full retention).
+    // A trigger keeps it, whichever statement changes the state: no transition can leave a settled event undated
+    // (and so pruned at once). It is the database host's clock, to the second: retention counts in days.
     R"sql(
       ALTER TABLE event ADD COLUMN settled_at TEXT NOT NULL DEFAULT '';
       UPDATE event SET settled_at = received_at WHERE state <> 'pending';
       CREATE INDEX event_settled ON event (state, settled_at);
+      CREATE TRIGGER event_set_settled_at AFTER UPDATE OF state ON event WHEN NEW.state IS NOT OLD.state
+      BEGIN
+        UPDATE event SET settled_at = CASE WHEN NEW.state = 'pending' THEN ''
+                                           ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END
+        WHERE seq = NEW.seq;
+      END;
     )sql",
 };
 

@@ -304,6 +304,25 @@ std::string query_text(const std::string& path, const char* sql) {
   return value;
 }
 
+// settled_at is the schema's (a trigger), not one statement's: a transition written elsewhere (another process,
+// a later statement) cannot leave a settled event undated, which retention would prune at once.
+TEST_F(TempDirTest, EveryChangeOfStateDatesTheEvent) {
+  auto store = testing::open_test_store(file("state.db"));
+  ASSERT_NE(store, nullptr);
+  const auto seq = store->record_event(observation("o1", "1")).seq;
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file("state.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE event SET state = 'done'", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::string settled_at = store->find_event(seq)->settled_at;
+  EXPECT_EQ(settled_at.size(), std::string("2026-11-25T08:00:00Z").size()) << settled_at;
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE event SET state = 'done', last_error = 'x'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(store->find_event(seq)->settled_at, settled_at);  // no change of state, no new date
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE event SET state = 'pending'", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(store->find_event(seq)->settled_at, "");
+  sqlite3_close(other);
+}
+
 TEST_F(TempDirTest, BackupOfAnOpenStoreIsAWholeSelfContainedPrivateDatabase) {
   auto store = testing::open_test_store(file("state.db"));
   ASSERT_NE(store, nullptr);
