@@ -8,6 +8,7 @@
 #include "gateway/commands/backfill_command.hpp"
 #include "gateway/commands/check_config_command.hpp"
 #include "gateway/commands/command_line.hpp"
+#include "gateway/commands/state_command.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
 #include "gateway/serve.hpp"
@@ -43,6 +44,16 @@ Usage:
       Process history from NDJSON or Bundle files (e.g. a bulk $export) exactly as the service would, and write
       the results to the FHIR server, one conditional transaction per patient, with progress on standard error.
       Rerunning writes nothing twice. Exit status 0 all written, 1 some rejected or failed, 2 usage or config error.
+
+  gradient-gateway state backup FILE --config FILE [--force]
+      Copy the state database (state.path) to FILE with SQLite's online backup API, also while serve runs: one
+      consistent snapshot, mode 0600, checked with PRAGMA integrity_check. An existing FILE is replaced only with
+      --force. Exit status 0 written, 1 backup failed, 2 usage or configuration error (or FILE exists).
+
+  gradient-gateway events retry --config FILE [--since DATETIME] [--failed]
+      Re-drive dead events (--failed: failed ones too) back to pending with 0 attempts, also while serve runs (its
+      pipeline then processes them); --since: only those received since then (a dateTime with zone, or a date).
+      Prints how many. Exit status 0 done, 1 state store error, 2 usage or configuration error.
 
   gradient-gateway --help | --version
 
@@ -125,6 +136,30 @@ int command_backfill(const Arguments& args) {
   return run_backfill(loaded->first, loaded->second, AnalyzeOptions{args.files, *as_of, false}, std::cerr);
 }
 
+int command_state(const Arguments& args) {
+  if (args.files.size() != 2 || args.files[0] != "backup")
+    return usage_error("usage: state backup FILE --config FILE");
+  if (args.config.empty()) return usage_error("state backup needs --config FILE");
+  auto loaded = load_config(args.config, process_environment(), ConfigUse::offline);
+  if (!loaded) {
+    print_problems(loaded.error(), std::cerr);
+    return kUsage;
+  }
+  return run_state_backup(*loaded, args.files[1], args.force, std::cout, std::cerr);
+}
+
+int command_events(const Arguments& args) {
+  if (args.files.size() != 1 || args.files[0] != "retry") return usage_error("usage: events retry --config FILE");
+  if (args.config.empty()) return usage_error("events retry needs --config FILE");
+  auto loaded = load_config(args.config, process_environment(), ConfigUse::offline);
+  if (!loaded) {
+    print_problems(loaded.error(), std::cerr);
+    return kUsage;
+  }
+  const SystemClock clock;
+  return run_events_retry(*loaded, args.since, args.failed, clock, std::cout, std::cerr);
+}
+
 int command_serve(const Arguments& args) {
   if (args.config.empty()) return usage_error("serve needs --config FILE");
   auto loaded = load_config_and_knowledge(args.config, ConfigUse::service);
@@ -153,6 +188,8 @@ int main(int argc, char** argv) {
     if (args.command == "serve") return command_serve(args);
     if (args.command == "check-config") return command_check_config(args);
     if (args.command == "backfill") return command_backfill(args);
+    if (args.command == "state") return command_state(args);
+    if (args.command == "events") return command_events(args);
   } catch (const std::exception& error) {
     std::cerr << "gradient-gateway: " << error.what() << '\n';
     return 1;

@@ -20,6 +20,7 @@
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/store/retention.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -109,7 +110,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   Router router(
       RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
                     [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
-                    metrics, readiness, std::move(routes), config.admin.token});
+                    metrics, readiness, std::move(routes), config.admin.token, &clock});
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;
@@ -179,6 +180,22 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   boost::asio::co_spawn(pipeline.executor(), pipeline.run(), boost::asio::detached);
   boost::asio::co_spawn(ioc, dispatcher.run(), boost::asio::detached);
+
+  // Retention (state.retention_days): at start, then every StateRetention::kInterval.
+  StateRetention retention(*store, config.state.retention, clock, metrics);
+  if (retention.enabled()) {
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+          boost::asio::steady_timer timer(ioc);
+          while (true) {
+            (void)retention.run_once();
+            timer.expires_after(StateRetention::kInterval);
+            co_await timer.async_wait(boost::asio::use_awaitable);
+          }
+        },
+        boost::asio::detached);
+  }
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {

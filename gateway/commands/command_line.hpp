@@ -10,10 +10,14 @@
 namespace gg::gateway {
 
 struct Arguments {
-  std::string command;             // "analyze", "serve", "check-config", "backfill", or what the user typed
+  std::string command;             // "analyze", "serve", "check-config", "backfill", "state", "events", or what
+                                   // the user typed
   std::string config;              // --config
   std::string as_of;               // --as-of, as typed
   bool ndjson = false;             // --ndjson
+  bool force = false;              // --force (state backup: replace an existing FILE)
+  std::string since;               // --since, as typed (events retry)
+  bool failed = false;             // --failed (events retry: failed events too)
   std::vector<std::string> files;  // every other word; "-" is standard input
   std::string error;               // "" when the words parse; else what is wrong, for a usage error
 };

@@ -211,6 +211,10 @@ const std::vector<KeySpec>& key_specs() {
        int_in(1, 600000, [](Config& c, long long v) { c.alerts.request_timeout = std::chrono::milliseconds(v); })},
       {"state", "path", Kind::path, "gradient-gateway.db", "SQLite file of the durable intake and cursors",
        text([](Config& c, const std::string& v) { c.state.path = v; })},
+      {"state", "retention_days", Kind::integer, "30",
+       "done and failed events settled, and rejections recorded, longer ago are deleted (patient data); "
+       "pending and dead events are kept; 0: keep everything",
+       int_in(0, 36500, [](Config& c, long long v) { c.state.retention = std::chrono::days(v); })},
       {"analysis", "terminology_dir", Kind::path, "terminology",
        "analyte catalogue, ConceptMaps, medications, biological variation, reproductive-status codes",
        text([](Config& c, const std::string& v) { c.analysis.terminology_dir = v; })},

@@ -75,6 +75,7 @@ struct AlertsConfig {
 
 struct StateConfig {
   std::string path = "gradient-gateway.db";
+  std::chrono::days retention{30};  // done/failed events and rejections older than this are deleted; 0: never
 };
 
 struct AnalysisConfig {

@@ -25,6 +25,8 @@ bool is_admin_path(std::string_view path) {
 Router::Router(RouterTargets targets)
     : targets_(std::move(targets)),
       requests_(targets_.metrics.counter("gradient_gateway_http_requests_total", "HTTP requests answered")),
+      redriven_(targets_.metrics.counter("gradient_gateway_events_redriven_total",
+                                         "dead or failed events set pending again by POST /admin/events/retry")),
       metrics_endpoint_(targets_.store, targets_.metrics) {}
 
 HttpResponse Router::handle(const HttpRequest& request) {
@@ -39,8 +41,12 @@ HttpResponse Router::handle(const HttpRequest& request) {
       return route.handle(request);
     }
   }
-  if (request.method != "GET") return operation_outcome_response(405, "not-supported", "only GET here");
   const std::string path(path_of(request.target));
+  if (path == "/admin/events/retry") {
+    return admin_events_retry(targets_.store, request, targets_.clock != nullptr ? *targets_.clock : system_clock_,
+                              redriven_);
+  }
+  if (request.method != "GET") return operation_outcome_response(405, "not-supported", "only GET here");
   if (path == "/healthz") return healthz_response();
   if (path == "/readyz") return readyz_response(targets_.readiness.report(targets_.store.healthy()));
   if (path == "/metrics") return metrics_endpoint_.handle();

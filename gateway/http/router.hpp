@@ -1,8 +1,8 @@
 // The gateway's routing table (README "What the service does", Endpoints): a request under the notification
 // prefix goes to the notification endpoint, whatever its method (HAPI PUTs, POSTs and DELETEs there); every other
-// route answers GET only (405 otherwise), and an unknown path is a 404, both as OperationOutcomes. Request in,
-// response out: tests call handle() without sockets. The operator routes (/admin/..., /alerts/...) answer only
-// with the admin token.
+// route answers GET only (405 otherwise; POST /admin/events/retry answers POST only), and an unknown path is a
+// 404, both as OperationOutcomes. Request in, response out: tests call handle() without sockets. The operator
+// routes (/admin/..., /alerts/...) answer only with the admin token.
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include "gateway/http/metrics_endpoint.hpp"
 #include "gateway/http/probes.hpp"
 #include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
 
 namespace gg::gateway {
@@ -37,6 +38,8 @@ struct RouterTargets {
   // The bearer token every /admin/... and /alerts/... request must carry (http/credentials.hpp); empty: those
   // routes answer 401.
   std::string admin_token = {};
+  // "Now" for POST /admin/events/retry (the re-driven events' due time); nullptr: the system clock.
+  const Clock* clock = nullptr;
 };
 
 class Router {
@@ -55,6 +58,8 @@ class Router {
  private:
   RouterTargets targets_;
   Counter& requests_;
+  Counter& redriven_;
+  SystemClock system_clock_;
   MetricsEndpoint metrics_endpoint_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <array>
 
+#include "analytics/date_time.hpp"
 #include "analytics/enum_text.hpp"
+#include "gateway/telemetry/clock.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -43,6 +45,14 @@ std::string_view to_string(EventState state) {
 
 std::optional<EventState> event_state_from_string(std::string_view text) {
   return value_of(kStates, text);
+}
+
+std::optional<std::string> instant_text(std::string_view text) {
+  if (const auto parsed = analytics::parse_fhir_date_time(text); parsed.instant) {
+    return format_instant(parsed.instant->utc);
+  }
+  if (const auto date = analytics::parse_fhir_date(text)) return format_instant(std::chrono::sys_days(*date));
+  return std::nullopt;
 }
 
 }  // namespace gg::gateway

@@ -12,6 +12,11 @@
 
 namespace gg::gateway {
 
+// The store's instant text (format_instant) of an ISO 8601 / FHIR dateTime with time and zone
+// ("2026-11-25T08:00:00+01:00"), or of a full date ("2026-11-25": its start in UTC); nullopt for anything else.
+// For the "since" of a re-drive, typed by an operator and compared as text with received_at.
+std::optional<std::string> instant_text(std::string_view text);
+
 // The transport an event came in by.
 enum class IntakeSource { rest_hook, poll, websocket, backfill, analyze };
 std::string_view to_string(IntakeSource source);  // "rest-hook" | "poll" | "websocket" | "backfill" | "analyze"
@@ -52,6 +57,7 @@ struct StoredEvent {
   std::int64_t attempts = 0;  // processing attempts finished so far
   std::string next_attempt_at;
   std::string last_error;
+  std::string settled_at;  // when it became done, failed or dead; "" while pending
 };
 
 struct RecordOutcome {
@@ -63,6 +69,7 @@ struct RecordOutcome {
   Kind kind = Kind::failed;
   std::int64_t seq = 0;  // the event's seq (the earlier one's for a duplicate); 0 when failed
   std::string error;     // SQLite's message when failed; names tables and columns, never values
+  bool revived = false;  // inserted by setting an earlier dead event of the same version pending again
 
   [[nodiscard]] bool stored() const { return kind != Kind::failed; }
 };

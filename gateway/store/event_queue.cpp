@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kEventColumns =
     "seq, resource_type, resource_id, version_id, patient, source, received_at, payload, state, attempts, "
-    "next_attempt_at, last_error";
+    "next_attempt_at, last_error, settled_at";
 
 StoredEvent read_event(const sqlite::Statement& row) {
   StoredEvent event;
@@ -28,6 +28,7 @@ StoredEvent read_event(const sqlite::Statement& row) {
   event.attempts = row.column_int64(9);
   event.next_attempt_at = row.column_text(10);
   event.last_error = row.column_text(11);
+  event.settled_at = row.column_text(12);
   return event;
 }
 
@@ -35,8 +36,9 @@ StoredEvent read_event(const sqlite::Statement& row) {
 
 struct store::EventQueueStatements {
   sqlite::Statement begin, commit, rollback;
-  sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate;
+  sqlite::Statement forget_processed_unversioned, insert_event, find_duplicate, revive_dead;
   sqlite::Statement claim_due, claim_leased, renew_lease, mark, find_event, find_events_of, counts;
+  sqlite::Statement redrive, prune_settled;
 
   sqlite::Status prepare(sqlite::Database& db) {
     const std::string columns = kEventColumns;
@@ -53,6 +55,12 @@ struct store::EventQueueStatements {
               "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
              {&find_duplicate,
               "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
+             // A dead event recorded again is due again, from the start (EventQueue::record). The new payload
+             // replaces the stored one only when it carries one (the same version: the same resource).
+             {&revive_dead,
+              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = coalesce(?3, ?2), "
+              "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END "
+              "WHERE seq = ?1 AND state = 'dead'"},
              {&claim_due, "SELECT " + columns +
                               " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
                               "ORDER BY seq LIMIT ?2"},
@@ -74,7 +82,16 @@ struct store::EventQueueStatements {
              {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
              {&find_events_of,
               "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq"},
-             {&counts, "SELECT state, count(*) FROM event GROUP BY state"}});
+             {&counts, "SELECT state, count(*) FROM event GROUP BY state"},
+             // last_error is kept: it says why the event stopped, until the next attempt says otherwise.
+             {&redrive,
+              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1 "
+              "WHERE (state = 'dead' OR (?2 = 1 AND state = 'failed')) AND received_at >= ?3"},
+             // Dead events are never pruned: each is work that did not finish, kept until it is re-driven (and
+             // then settles afresh) or an operator deletes it. Pending ones are work to do.
+             {&prune_settled,
+              "DELETE FROM event WHERE seq IN (SELECT seq FROM event WHERE state IN ('done', 'failed') "
+              "AND settled_at < ?1 LIMIT ?2)"}});
   }
 };
 
@@ -138,6 +155,21 @@ RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& le
       return fail();
     }
     outcome = RecordOutcome{RecordOutcome::Kind::duplicate, find.column_int64(0), {}};
+  }
+  if (outcome.kind == RecordOutcome::Kind::duplicate) {
+    // Reconcile never hides an event that did not finish: a dead event seen again (the polling transport's
+    // search, a redelivered notification) is pending again, with its attempts from 0.
+    const sqlite::Statement::Use use(s.revive_dead);
+    auto& revive = s.revive_dead;
+    if (revive.bind(1, outcome.seq) != SQLITE_OK || revive.bind(2, event.received_at) != SQLITE_OK ||
+        (!leased_until.empty() && revive.bind(3, leased_until) != SQLITE_OK) ||
+        revive.bind(4, event.payload) != SQLITE_OK || revive.step() != SQLITE_DONE) {
+      return fail();
+    }
+    if (db.changes() == 1) {
+      outcome.kind = RecordOutcome::Kind::inserted;
+      outcome.revived = true;
+    }
   }
   {
     // The acknowledgement rests on this commit: with synchronous=FULL it has reached the disk when it returns.
@@ -269,6 +301,34 @@ std::optional<StoredEvent> EventQueue::find(std::int64_t seq) {
   if (rc == SQLITE_ROW) return read_event(find);
   if (rc != SQLITE_DONE) store::log_failure("find_event", connection_.db->last_error());
   return std::nullopt;
+}
+
+std::optional<std::int64_t> EventQueue::redrive(const std::string& now_iso, const std::string& since_iso,
+                                                bool include_failed) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& redrive = statements_->redrive;
+  const sqlite::Statement::Use use(redrive);
+  redrive.bind(1, now_iso);
+  redrive.bind(2, std::int64_t{include_failed ? 1 : 0});
+  redrive.bind(3, since_iso);
+  if (redrive.step() != SQLITE_DONE) {
+    store::log_failure("redrive", connection_.db->last_error());
+    return std::nullopt;
+  }
+  return connection_.db->changes();
+}
+
+std::optional<std::int64_t> EventQueue::prune_settled(const std::string& settled_before, std::size_t batch) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& prune = statements_->prune_settled;
+  const sqlite::Statement::Use use(prune);
+  prune.bind(1, settled_before);
+  prune.bind(2, static_cast<std::int64_t>(batch));
+  if (prune.step() != SQLITE_DONE) {
+    store::log_failure("prune_events", connection_.db->last_error());
+    return std::nullopt;
+  }
+  return connection_.db->changes();
 }
 
 EventCounts EventQueue::counts() {

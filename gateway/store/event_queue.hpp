@@ -30,6 +30,8 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
   // Stores the event, durably, before returning inserted. The same (type, id, version) again is a duplicate.
   // An event without a version collapses with an earlier one only while that one is still pending: once it was
   // processed, a later "changed" without a version may be a new change (or a delete), so it is stored afresh.
+  // The same version of a dead event is not a duplicate either: that event is pending again with 0 attempts,
+  // due at once (at leased_until for the leased form), and the outcome is inserted with revived set.
   RecordOutcome record(const IntakeEvent& event);
   // The same, for an event the recording process claims at once for itself: its first attempt is due only at
   // leased_until, so claim_due (serve's) leaves it alone while the recorder works on it, and takes it over if the
@@ -70,6 +72,17 @@ class EventQueue : public store::Part<store::EventQueueStatements> {
   // mark_done for a caller that holds the connection's mutex and has begun a transaction (StateStore::complete,
   // which settles events and queues their alerts in one commit).
   bool mark_done_locked(std::int64_t seq);
+
+  // Re-drive: sets every dead event (and every failed one when include_failed) received at or after since_iso
+  // ("" for all) back to pending with 0 attempts, due at now_iso. Returns how many, or nullopt when the update
+  // failed (logged). Safe while serve runs on the same file: its pipeline claims them like any pending event.
+  std::optional<std::int64_t> redrive(const std::string& now_iso, const std::string& since_iso,
+                                      bool include_failed);
+
+  // Retention: deletes up to `batch` done and failed events settled before settled_before, returning how many,
+  // or nullopt when the delete failed (logged). Pending and dead events are never deleted. Batches keep each
+  // write short, so that the intake waits for none of them long (StateStore::prune loops).
+  std::optional<std::int64_t> prune_settled(const std::string& settled_before, std::size_t batch);
 
   std::optional<StoredEvent> find(std::int64_t seq);
   // Every event about one resource, in intake order (for operators: "what happened to Observation/123?").

@@ -9,7 +9,7 @@
 namespace gg::gateway {
 
 struct store::RejectionLogStatements {
-  sqlite::Statement insert, recent, of_observation;
+  sqlite::Statement insert, recent, of_observation, prune;
 
   sqlite::Status prepare(sqlite::Database& db) {
     return sqlite::prepare_all(db,
@@ -23,7 +23,10 @@ struct store::RejectionLogStatements {
                                 {&of_observation,
                                  "SELECT observation, version_id, patient, analyte, reasons, outcome, recorded_at "
                                  "FROM rejection WHERE observation = ?1 ORDER BY recorded_at DESC, rowid DESC "
-                                 "LIMIT ?2"}});
+                                 "LIMIT ?2"},
+                                {&prune,
+                                 "DELETE FROM rejection WHERE rowid IN (SELECT rowid FROM rejection "
+                                 "WHERE recorded_at < ?1 LIMIT ?2)"}});
   }
 };
 
@@ -44,6 +47,19 @@ bool RejectionLog::record(const StoredRejection& rejection) {
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) store::log_failure("record_rejection", connection_.db->last_error());
   return false;
+}
+
+std::optional<std::int64_t> RejectionLog::prune(const std::string& recorded_before, std::size_t batch) {
+  const std::lock_guard lock(connection_.mutex);
+  auto& prune = statements_->prune;
+  const sqlite::Statement::Use use(prune);
+  prune.bind(1, recorded_before);
+  prune.bind(2, static_cast<std::int64_t>(batch));
+  if (prune.step() != SQLITE_DONE) {
+    store::log_failure("prune_rejections", connection_.db->last_error());
+    return std::nullopt;
+  }
+  return connection_.db->changes();
 }
 
 std::vector<StoredRejection> RejectionLog::recent(const std::string& observation, std::size_t limit) {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ class RejectionLog : public store::Part<store::RejectionLogStatements> {
   bool record(const StoredRejection& rejection);
   // The most recent rejections first; for one Observation ("Observation/123") when observation is not empty.
   std::vector<StoredRejection> recent(const std::string& observation, std::size_t limit);
+  // Retention: deletes up to `batch` rejections first recorded before recorded_before, returning how many, or
+  // nullopt when the delete failed (logged).
+  std::optional<std::int64_t> prune(const std::string& recorded_before, std::size_t batch);
 };
 
 }  // namespace gg::gateway

@@ -1,5 +1,9 @@
 #include "gateway/store/schema.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstddef>
 
@@ -104,6 +108,23 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
       );
       CREATE INDEX alert_attempt_subscription ON alert_attempt (subscription_id, id);
     )sql",
+    // 3 -> 4: when an event was settled (done, failed, dead), so that retention (EventQueue::prune_settled) goes
+    // by when the gateway finished with an event, not by when it arrived: an event re-driven after weeks, or
+    // retried for days, keeps its history for the whole retention after it settled. Events settled before this
+    // step get their received_at: the only earlier bound known (they may be pruned sooner than a full retention).
+    // A trigger keeps it, whichever statement changes the state: no transition can leave a settled event undated
+    // (and so pruned at once). It is the database host's clock, to the second: retention counts in days.
+    R"sql(
+      ALTER TABLE event ADD COLUMN settled_at TEXT NOT NULL DEFAULT '';
+      UPDATE event SET settled_at = received_at WHERE state <> 'pending';
+      CREATE INDEX event_settled ON event (state, settled_at);
+      CREATE TRIGGER event_set_settled_at AFTER UPDATE OF state ON event WHEN NEW.state IS NOT OLD.state
+      BEGIN
+        UPDATE event SET settled_at = CASE WHEN NEW.state = 'pending' THEN ''
+                                           ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END
+        WHERE seq = NEW.seq;
+      END;
+    )sql",
 };
 
 using sqlite::Status;
@@ -122,15 +143,15 @@ sqlite::Result<int> read_user_version(sqlite::Database& db) {
   return static_cast<int>(statement.column_int64(0));
 }
 
-// The migrations from the file's version to kSchemaVersion, inside the caller's transaction.
-Status migrate_steps(sqlite::Database& db) {
+// The migrations from the file's version to `target`, inside the caller's transaction.
+Status migrate_steps(sqlite::Database& db, int target) {
   auto version = read_user_version(db);
   if (!version) return failure(version.error());
   if (*version > kSchemaVersion) {
     return failure("state database schema version " + std::to_string(*version) +
                    " is newer than this program's (" + std::to_string(kSchemaVersion) + ")");
   }
-  for (int step = *version; step < kSchemaVersion; ++step) {
+  for (int step = *version; step < target; ++step) {
     // user_version lives in the database header, so setting it commits or rolls back with the step.
     const std::string set_version = "PRAGMA user_version = " + std::to_string(step + 1);
     if (auto done = db.exec(kMigrations[static_cast<std::size_t>(step)]); !done) return done;
@@ -139,10 +160,10 @@ Status migrate_steps(sqlite::Database& db) {
   return {};
 }
 
-Status migrate(sqlite::Database& db) {
+Status migrate(sqlite::Database& db, int target) {
   // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new file do not both migrate it.
   if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) return begun;
-  auto migrated = migrate_steps(db);
+  auto migrated = migrate_steps(db, target);
   if (migrated) migrated = db.exec("COMMIT");
   if (!migrated) (void)db.exec("ROLLBACK");
   return migrated;
@@ -164,16 +185,32 @@ Status configure(sqlite::Database& db, const std::string& path) {
   return db.exec("PRAGMA synchronous = FULL");
 }
 
+// The state holds patient data: a file the gateway creates is readable by its owner alone (0600, whatever the
+// umask), and SQLite gives the -wal and -shm files it creates beside it the database file's permissions
+// (https://sqlite.org/tempfiles.html). An existing file keeps its permissions: the operator chose them.
+void create_private_file(const std::string& path) {
+  if (path.empty() || path == ":memory:") return;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  // EEXIST: the file is there already; any other error: SQLite's open fails next and says why.
+  if (fd >= 0) ::close(fd);
+}
+
 }  // namespace
 
 sqlite::Result<std::unique_ptr<sqlite::Database>> open_database(const std::string& path) {
+  create_private_file(path);
   auto db = sqlite::Database::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   if (!db) return db;
   Status ready = configure(**db, path);
-  if (ready) ready = migrate(**db);
+  if (ready) ready = migrate(**db, kSchemaVersion);
   if (!ready)
     return sqlite::Result<std::unique_ptr<sqlite::Database>>(boost::system::in_place_error, ready.error());
   return db;
+}
+
+sqlite::Status migrate_to_for_test(sqlite::Database& db, int version) {
+  if (version < 0 || version > kSchemaVersion) return failure("no schema version " + std::to_string(version));
+  return migrate(db, version);
 }
 
 sqlite::Status SchemaCheck::prepare(sqlite::Database& db) {

@@ -10,11 +10,15 @@
 namespace gg::gateway::store {
 
 // The schema version this program writes; older databases are migrated on open.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Opens or creates the database at path (":memory:" for a private in-memory one), configures it and migrates the
 // schema; or why not (unwritable or read-only path, not a database, schema newer than this program).
 sqlite::Result<std::unique_ptr<sqlite::Database>> open_database(const std::string& path);
+
+// For the migration tests: applies the migrations from db's version up to `version` (not beyond), as the program
+// that wrote that version did, so that a test can build a file as an older release left it.
+sqlite::Status migrate_to_for_test(sqlite::Database& db, int version);
 
 // The database answers queries and carries kSchemaVersion (for /readyz).
 class SchemaCheck {

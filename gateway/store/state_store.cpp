@@ -76,6 +76,25 @@ std::optional<StateStore::Completed> StateStore::complete(const std::vector<std:
   return completed;
 }
 
+std::optional<StateStore::Pruned> StateStore::prune(const std::string& before) {
+  // A batch is one short write transaction; the mutex is let go between batches.
+  constexpr std::size_t kBatch = 500;
+  const auto drain = [](const auto& delete_batch) -> std::optional<std::int64_t> {
+    std::int64_t total = 0;
+    while (true) {
+      const std::optional<std::int64_t> deleted = delete_batch();
+      if (!deleted) return std::nullopt;
+      total += *deleted;
+      if (*deleted < static_cast<std::int64_t>(kBatch)) return total;
+    }
+  };
+  const auto events = drain([&] { return events_->prune_settled(before, kBatch); });
+  if (!events) return std::nullopt;
+  const auto rejections = drain([&] { return rejection_log_->prune(before, kBatch); });
+  if (!rejections) return std::nullopt;
+  return Pruned{*events, *rejections};
+}
+
 bool StateStore::healthy() {
   const std::lock_guard lock(connection_->mutex);
   return schema_->current();

@@ -59,6 +59,16 @@ class StateStore {
   std::optional<Completed> complete(const std::vector<std::int64_t>& done, const std::vector<NewAlert>& alerts,
                                     const std::string& now_iso);
 
+  // Retention (state.retention_days): deletes the done and failed events settled before `before` and the
+  // rejections recorded before it, in short batches, so that the intake never waits long. Pending and dead events
+  // stay (EventQueue::prune_settled). Returns how many of each, or nullopt when a delete failed (logged; what was
+  // deleted before it stays deleted).
+  struct Pruned {
+    std::int64_t events = 0;
+    std::int64_t rejections = 0;
+  };
+  std::optional<Pruned> prune(const std::string& before);
+
   // The database answers queries and carries our schema version (for /readyz).
   bool healthy();
 

@@ -16,6 +16,22 @@ TEST(CommandLine, OptionsMayComeAnywhereAfterTheCommand) {
   EXPECT_EQ(args.files, (std::vector<std::string>{"a.json", "-"}));
 }
 
+TEST(CommandLine, StateAndEventsCommandsTakeTheirWordsAndOptions) {
+  const auto backup = parse_arguments({"state", "backup", "/backups/state.db", "--force", "--config", "g.yaml"});
+  EXPECT_EQ(backup.error, "");
+  EXPECT_EQ(backup.command, "state");
+  EXPECT_EQ(backup.files, (std::vector<std::string>{"backup", "/backups/state.db"}));
+  EXPECT_TRUE(backup.force);
+  const auto retry =
+      parse_arguments({"events", "retry", "--since", "2026-11-25", "--failed", "--config", "g.yaml"});
+  EXPECT_EQ(retry.error, "");
+  EXPECT_EQ(retry.files, (std::vector<std::string>{"retry"}));
+  EXPECT_EQ(retry.since, "2026-11-25");
+  EXPECT_TRUE(retry.failed);
+  EXPECT_FALSE(retry.force);
+  EXPECT_EQ(parse_arguments({"events", "retry", "--since"}).error, "--since needs a value");
+}
+
 TEST(CommandLine, AnOptionWithoutItsValueIsAUsageError) {
   EXPECT_EQ(parse_arguments({"serve", "--config"}).error, "--config needs a value");
   EXPECT_EQ(parse_arguments({"analyze", "x.json", "--as-of"}).error, "--as-of needs a value");

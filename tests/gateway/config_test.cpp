@@ -137,6 +137,19 @@ TEST_F(ConfigTest, RelativeDirectoriesResolveAgainstTheConfigFile) {
   EXPECT_EQ(result->analysis.rules_dir, (dir_ / "rules").string());
 }
 
+TEST_F(ConfigTest, StateRetentionIsWholeDaysThirtyByDefaultAndZeroKeepsEverything) {
+  auto path = write("gateway.yaml", "subscription:\n  manage: false\n");
+  auto result = load_config(path, {});
+  ASSERT_TRUE(result.has_value()) << result.error().front().message;
+  EXPECT_EQ(result->state.retention, std::chrono::days(30));
+  result = load_config(path, {{"GRADIENT_GATEWAY_STATE_RETENTION_DAYS", "0"}});
+  ASSERT_TRUE(result.has_value()) << result.error().front().message;
+  EXPECT_EQ(result->state.retention, std::chrono::days(0));
+  for (const char* bad : {"-1", "7d", "1.5"}) {
+    EXPECT_FALSE(load_config(path, {{"GRADIENT_GATEWAY_STATE_RETENTION_DAYS", bad}}).has_value()) << bad;
+  }
+}
+
 TEST_F(ConfigTest, AlertRetryScheduleReadsDurationsWithTheirUnits) {
   auto path =
       write("gateway.yaml", "subscription:\n  manage: false\nalerts:\n  retry_schedule: 0s, 500ms,2m,1h\n");

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fhir/json_codec.hpp"
 
@@ -187,6 +190,96 @@ TEST_F(RouterTest, AdminRoutesAnswerTheirOwnProblems) {
   EXPECT_EQ(send("GET", "/admin/rejections?limit=0").status, 400U);
   EXPECT_EQ(send("GET", "/admin/rejections?observation=Observation%2F1").status, 200U);
   EXPECT_EQ(send("GET", "/admin/events?id=%zz").status, 400U);
+}
+
+// POST /admin/events/retry: the operator's re-drive of dead (and failed) events, behind the admin token.
+class RetryRouteTest : public RouterTest {
+ protected:
+  void SetUp() override {
+    RouterTest::SetUp();
+    router_ = std::make_unique<Router>(RouterTargets{[](const HttpRequest&) { return false; },
+                                                     [](const HttpRequest&) { return HttpResponse{}; },
+                                                     *store_,
+                                                     metrics_,
+                                                     readiness_,
+                                                     {},
+                                                     kAdminToken,
+                                                     &clock_});
+    const auto record = [&](const char* id, const char* received_at) {
+      return store_
+          ->record_event(
+              IntakeEvent{"Observation", id, "1", "Patient/p1", IntakeSource::rest_hook, received_at, "{}"})
+          .seq;
+    };
+    dead_early_ = record("1", "2024-05-01T00:00:00Z");
+    dead_late_ = record("2", "2024-05-03T00:00:00Z");
+    failed_ = record("3", "2024-05-03T00:00:00Z");
+    ASSERT_TRUE(store_->mark_dead(dead_early_, "HTTP 500"));
+    ASSERT_TRUE(store_->mark_dead(dead_late_, "HTTP 500"));
+    ASSERT_TRUE(store_->mark_failed(failed_, "invalid"));
+  }
+
+  HttpResponse post(std::string target, std::string body = "",
+                    std::string authorization = "Bearer admin-token-1") {
+    HttpRequest request;
+    request.method = "POST";
+    request.target = std::move(target);
+    request.body = std::move(body);
+    if (!authorization.empty()) request.headers["authorization"] = std::move(authorization);
+    return router_->handler()(request);
+  }
+
+  EventState state_of(std::int64_t seq) { return store_->find_event(seq)->state; }
+
+  ManualClock clock_{std::chrono::sys_days(std::chrono::year{2024} / 6 / 1)};
+  std::int64_t dead_early_ = 0;
+  std::int64_t dead_late_ = 0;
+  std::int64_t failed_ = 0;
+};
+
+TEST_F(RetryRouteTest, RedrivesDeadEventsDueNowAndCountsThem) {
+  const auto response = post("/admin/events/retry");
+  EXPECT_EQ(response.status, 200U) << response.body;
+  EXPECT_EQ(response.body, R"({"redriven":2})");
+  EXPECT_EQ(state_of(dead_early_), EventState::pending);
+  EXPECT_EQ(store_->find_event(dead_late_)->next_attempt_at, "2024-06-01T00:00:00Z");
+  EXPECT_EQ(store_->find_event(dead_late_)->attempts, 0);
+  EXPECT_EQ(state_of(failed_), EventState::failed);
+  EXPECT_NE(metrics_.render().find("gradient_gateway_events_redriven_total 2\n"), std::string::npos);
+}
+
+TEST_F(RetryRouteTest, SinceAndFailedComeInTheQueryOrAJsonBody) {
+  EXPECT_EQ(post("/admin/events/retry?since=2024-05-02T00%3A00%3A00Z&failed=true").body, R"({"redriven":2})");
+  EXPECT_EQ(state_of(dead_early_), EventState::dead);
+  EXPECT_EQ(state_of(failed_), EventState::pending);
+  EXPECT_EQ(post("/admin/events/retry", R"({"since":"2024-04-30","failed":false})").body, R"({"redriven":1})");
+  EXPECT_EQ(state_of(dead_early_), EventState::pending);
+}
+
+TEST_F(RetryRouteTest, BadParametersAre400OperationOutcomesAndRedriveNothing) {
+  for (const auto& [target, body] :
+       std::vector<std::pair<std::string, std::string>>{{"/admin/events/retry?since=yesterday", ""},
+                                                        {"/admin/events/retry?since=2024-05-02T00:00:00", ""},
+                                                        {"/admin/events/retry?failed=yes", ""},
+                                                        {"/admin/events/retry", "since=2024-05-02"},
+                                                        {"/admin/events/retry", R"({"since":20240502})"},
+                                                        {"/admin/events/retry", R"({"failed":"true"})"},
+                                                        {"/admin/events/retry", "[]"}}) {
+    const auto response = post(target, body);
+    EXPECT_EQ(response.status, 400U) << target << " " << body;
+    EXPECT_EQ(outcome_of(response).issue.at(0).severity, "error");
+  }
+  EXPECT_EQ(store_->counts().dead, 2);
+  EXPECT_EQ(store_->counts().failed, 1);
+}
+
+TEST_F(RetryRouteTest, AnswersPostOnlyAndOnlyWithTheAdminToken) {
+  EXPECT_EQ(post("/admin/events/retry", "", "").status, 401U);
+  EXPECT_EQ(post("/admin/events/retry", "", "Bearer wrong").status, 401U);
+  EXPECT_EQ(store_->counts().dead, 2);
+  const auto got = send("GET", "/admin/events/retry");
+  EXPECT_EQ(got.status, 405U);
+  EXPECT_EQ(outcome_of(got).issue.at(0).diagnostics, "only POST here");
 }
 
 }  // namespace
