@@ -41,7 +41,8 @@ class Readiness {
   // Records a FHIR reachability probe's answer; true when it differs from the last one (nothing is reachable
   // before the first answer).
   bool set_fhir_reachable(bool reachable) { return reachable != fhir_reachable_.exchange(reachable); }
-  void set_subscription_active() { subscription_active_ = true; }
+  // false when it stops being so (websocket mode: the connection that was bound closed).
+  void set_subscription_active(bool active = true) { subscription_active_ = active; }
 
   // The report, with the state store's health checked by the caller at the time of the request.
   [[nodiscard]] ReadinessReport report(bool state_store_healthy) const;
