@@ -147,10 +147,11 @@ class Gateway:
     SECRET = "integration-" + uuid.uuid4().hex
     ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None):
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
+                 subscription=None, pipeline=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
-        flow style)."""
+        flow style). subscription, pipeline: {key: value} added to those sections (mode, reconcile_interval_s...)."""
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -171,7 +172,7 @@ fhir:
 subscription:
   manage: {"true" if manage_subscription else "false"}
   secret_file: notify.secret
-admin:
+""" + "".join(f"  {key}: {value}\n" for key, value in (subscription or {}).items()) + f"""admin:
   token_file: admin.token
 state:
   path: state.db
@@ -182,7 +183,7 @@ analysis:
   rules_dir: {rules_dir}
 pipeline:
   retry_initial_backoff_ms: 200
-""" + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
+""" + "".join(f"  {key}: {value}\n" for key, value in (pipeline or {}).items()) + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
         )
         self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
