@@ -35,7 +35,7 @@ using TlsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 // HAPI's packets are a verb and an id; a ping with the resource appended stays small too. Anything larger is not
 // the channel we know.
-constexpr std::size_t kMessageLimit = 64 * 1024;
+constexpr std::size_t kMessageLimit = std::size_t{64} * 1024;
 // How much of an unexpected message or close reason goes into a log line. HAPI's texts name a Subscription id,
 // never a resource (SubscriptionWebsocketHandler); the cut keeps a foreign server's text short.
 constexpr std::size_t kQuoteLimit = 200;

@@ -63,7 +63,7 @@ class PollTransport(unittest.TestCase):
 
     def test_more_results_than_one_search_page_are_all_found(self):
         # The search asks for 200 per page (gateway/ingress/reconciler.cpp): 105 panels in one transaction are 210
-        # Observations with one lastUpdated. Without following the next link, the last 10 would never be found: the
+        # Observations with one lastUpdated. Without following the next link, 10 of them would never be found: the
         # cursor would stop at that lastUpdated and every later poll would read the same first page again.
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": []}
         for _ in range(105):
@@ -73,10 +73,15 @@ class PollTransport(unittest.TestCase):
         observations = [r for r in references if r.startswith("Observation/")]
         self.assertEqual((len(patients), len(observations)), (105, 210))
         started = time.monotonic()
-        wait_until(lambda: f"every input recorded ({self.gateway.metric('gradient_gateway_events_recorded_total')});"
-                           f" log:\n{self.gateway.log_tail()}",
-                   lambda: all(self.gateway.events(*o.split("/")) for o in observations[-6:] + observations[:6]),
-                   timeout=ANALYSED_WITHIN_S)
+        unrecorded = set(observations)
+
+        def every_input_recorded():
+            unrecorded.difference_update({o for o in list(unrecorded) if self.gateway.events(*o.split("/"))})
+            return not unrecorded
+
+        wait_until(lambda: f"intake events for {len(unrecorded)} more of {len(observations)} Observations; "
+                           f"log:\n{self.gateway.log_tail()}",
+                   every_input_recorded, timeout=ANALYSED_WITHIN_S, interval=1)
         for observation in observations:
             self.assertEqual(len(self.gateway.events(*observation.split("/"))), 1, observation)
         waiting = set(patients)
