@@ -4,7 +4,8 @@ A dropped connection is reopened with backoff, and what changed meanwhile is cau
 
 The connection runs through a small TCP relay owned by the test (HAPI is shared and cannot be restarted here):
 killing the relay drops the gateway's WebSocket as a network failure would, and refuses its reconnects until the
-relay listens again on the same port. The periodic catch-up search is set to an hour, so that within the test only
+relay listens again on the same port; freezing it drops every byte without closing anything, as a dead network
+path would. The periodic catch-up search is set to an hour, so that within the test only
 a ping or a new bind can make the gateway search."""
 import socket
 import threading
@@ -23,6 +24,7 @@ class TcpRelay:
         self.port = port
         self.connections = []
         self.lock = threading.Lock()
+        self.frozen = False  # while True, bytes are read and dropped: a network path that died without a FIN
         self.listener = None
         self.start()
 
@@ -51,14 +53,14 @@ class TcpRelay:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source, sink):
+    def _pipe(self, source, sink):
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
-                sink.sendall(data)
+                if not self.frozen:
+                    sink.sendall(data)
         except OSError:
             pass
         for s in (source, sink):
@@ -169,6 +171,22 @@ class WebsocketTransport(unittest.TestCase):
         self.assert_analysed_exactly_once(patient, (cortisol, dheas))
         self.assertEqual(readyz(self.gateway)[0], 200)
         self.assertIn("websocket.closed", self.log())
+
+    def test_4_a_silent_dead_connection_is_noticed_by_the_keepalive_and_reopened(self):
+        connections = self.gateway.metric("gradient_gateway_websocket_connections_total")
+        self.relay.frozen = True  # no FIN, no RST: only the gateway's WebSocket pings can tell
+        try:
+            # websocket_keepalive_s is 10: a ping after 5 s of silence, the connection dropped 5 s later.
+            wait_until(lambda: f"/readyz 503 after the path died; log:\n{self.log()}",
+                       lambda: readyz(self.gateway)[0] == 503, timeout=40)
+        finally:
+            self.relay.frozen = False
+        self.assertIn("no frame from the server within the keepalive", self.log())
+        wait_until(lambda: f"bound again; log:\n{self.log()}",
+                   lambda: self.gateway.metric("gradient_gateway_websocket_connections_total") > connections,
+                   timeout=60)
+        patient, cortisol, dheas = self.post_patient(cortisol_ug_dl=16.0)
+        self.assert_analysed_exactly_once(patient, (cortisol, dheas))
 
 
 if __name__ == "__main__":
