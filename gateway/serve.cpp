@@ -19,6 +19,7 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
+#include "gateway/ingress/websocket_listener.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/store/retention.hpp"
 #include "gateway/telemetry/clock.hpp"
@@ -40,8 +41,7 @@ boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
-  if (config.subscription.mode == SubscriptionMode::topic ||
-      config.subscription.mode == SubscriptionMode::websocket) {
+  if (config.subscription.mode == SubscriptionMode::topic) {
     log(LogLevel::error, "subscription.mode-unsupported",
         {{"mode", std::string(analytics::text_of(kSubscriptionModeText, config.subscription.mode))}});
     return 1;
@@ -55,7 +55,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
 
   boost::asio::io_context ioc(kThreads);
   MetricsRegistry metrics;
-  Readiness readiness(config.subscription.manage);
+  // websocket mode: /readyz waits for a bound connection, whether the gateway manages the Subscription or not.
+  Readiness readiness(config.subscription.manage || config.subscription.mode == SubscriptionMode::websocket);
 
   const auto client_options = rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION);
   fhir::RestClient client(ioc.get_executor(), client_options);
@@ -136,7 +137,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
                             kProbeInterval, config.fhir.base_url),
                         boost::asio::detached);
 
-  if (config.subscription.manage) {
+  if (config.subscription.manage && config.subscription.mode == SubscriptionMode::rest_hook) {
     SubscriptionSpec spec;
     spec.criteria = subscription_criteria(knowledge.subscription_codes());
     spec.endpoint = config.server.public_base_url + config.server.notification_path;
@@ -178,6 +179,24 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
         boost::asio::detached);
   }
 
+  // The WebSocket transport: the gateway connects out, binds its websocket Subscription, and each ping (and each
+  // new bind) wakes the catch-up search, which reads what changed.
+  std::unique_ptr<WebsocketListener> websocket;
+  if (config.subscription.mode == SubscriptionMode::websocket) {
+    WebsocketListener::Callbacks callbacks;
+    WebsocketSubscriptionSpec spec{subscription_criteria(knowledge.subscription_codes())};
+    spec.create = config.subscription.manage;
+    callbacks.ensure_subscription = [&client, &store, &config, spec] {
+      return ensure_websocket_subscription(client, *store, spec, config.subscription.activation_timeout);
+    };
+    callbacks.on_bound = [&readiness](bool bound) { readiness.set_subscription_active(bound); };
+    callbacks.on_change = [&pipeline] { pipeline.wake(true); };
+    websocket = std::make_unique<WebsocketListener>(ioc.get_executor(),
+                                                    websocket_listener_options(config, client_options.user_agent),
+                                                    std::move(callbacks), metrics);
+    websocket->start();
+  }
+
   boost::asio::co_spawn(pipeline.executor(), pipeline.run(), boost::asio::detached);
   boost::asio::co_spawn(ioc, dispatcher.run(), boost::asio::detached);
 
@@ -204,6 +223,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     server.stop();
     pipeline.stop();
     dispatcher.stop();
+    if (websocket) websocket->stop();
     ioc.stop();
   });
 

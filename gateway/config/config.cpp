@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "analytics/enum_text.hpp"
+#include "fhir/url.hpp"
 #include "gateway/telemetry/log.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -188,6 +189,26 @@ const std::vector<KeySpec>& key_specs() {
        "how often the Subscription is checked on the server; a missing, changed or errored one is recreated "
        "and /readyz is not ready meanwhile",
        int_in(1, 86400, [](Config& c, long long v) { c.subscription.verify_interval = std::chrono::seconds(v); })},
+      {"subscription", "websocket_url", Kind::text, "ws(s)://{fhir.base_url's host:port}/websocket",
+       "websocket mode: the FHIR server's subscription WebSocket (ws:// or wss://; wss uses fhir.verify_tls and "
+       "fhir.ca_file)",
+       text([](Config& c, const std::string& v) { c.subscription.websocket_url = v; })},
+      {"subscription", "websocket_reconnect_initial_ms", Kind::integer, "1000",
+       "websocket mode: wait before the first reconnect; it doubles per failed attempt",
+       int_in(1, 3600000,
+              [](Config& c, long long v) {
+                c.subscription.websocket_reconnect_initial = std::chrono::milliseconds(v);
+              })},
+      {"subscription", "websocket_reconnect_max_ms", Kind::integer, "60000",
+       "websocket mode: the longest wait between reconnect attempts",
+       int_in(
+           1, 3600000,
+           [](Config& c, long long v) { c.subscription.websocket_reconnect_max = std::chrono::milliseconds(v); })},
+      {"subscription", "websocket_keepalive_s", Kind::integer, "30",
+       "websocket mode: a connection without any frame from the server this long is dropped and reopened "
+       "(WebSocket pings every half of it; 0: none)",
+       int_in(0, 3600,
+              [](Config& c, long long v) { c.subscription.websocket_keepalive = std::chrono::seconds(v); })},
       {"admin", "token_file", Kind::secret_file, "",
        "file holding the bearer token of /admin/... and /alerts/... (or set GRADIENT_GATEWAY_ADMIN_TOKEN); "
        "none: those endpoints answer 401",
@@ -366,7 +387,26 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
       problem("pipeline.reconcile_interval_s", "must be above 0 when subscription.mode is poll: it is the poll");
     }
   }
-  if (use == ConfigUse::service && config.subscription.manage && config.subscription.secret.empty()) {
+  if (config.subscription.websocket_url.empty()) {
+    // HAPI serves the channel at the servlet root, not under the FHIR base (shared/HAPI-NOTES.md); ws and wss
+    // share http's and https's default ports (RFC 6455 section 3), which authority() leaves out.
+    if (const auto base = fhir::parse_url(config.fhir.base_url)) {
+      config.subscription.websocket_url = (base->tls() ? "wss://" : "ws://") + base->authority() + "/websocket";
+    }
+  } else {
+    const auto& url = config.subscription.websocket_url;
+    const bool wss = url.rfind("wss://", 0) == 0;
+    if ((!wss && url.rfind("ws://", 0) != 0) ||
+        !fhir::parse_url((wss ? "https://" : "http://") + url.substr(wss ? 6 : 5))) {
+      problem("subscription.websocket_url", "must be a ws:// or wss:// URL");
+    }
+  }
+  if (config.subscription.websocket_reconnect_max < config.subscription.websocket_reconnect_initial) {
+    problem("subscription.websocket_reconnect_max_ms", "must not be below websocket_reconnect_initial_ms");
+  }
+  // In websocket mode nothing is notified to the gateway over HTTP: no shared secret to send or check.
+  if (use == ConfigUse::service && config.subscription.manage && config.subscription.secret.empty() &&
+      config.subscription.mode != SubscriptionMode::websocket) {
     problem("subscription.secret_file",
             "a notification secret is required when subscription.manage is true (secret_file or "
             "GRADIENT_GATEWAY_SUBSCRIPTION_SECRET)");

@@ -54,6 +54,12 @@ struct SubscriptionConfig {
   std::string secret;  // secret: from secret_file or GRADIENT_GATEWAY_SUBSCRIPTION_SECRET
   std::chrono::seconds activation_timeout{120};
   std::chrono::seconds verify_interval{30};  // how often the Subscription is checked on the server
+  // websocket mode (ingress/websocket_listener.hpp): where to connect (default: the FHIR base URL's origin, ws or
+  // wss, path /websocket), the reconnect backoff (doubling from initial up to max), and the keepalive.
+  std::string websocket_url;
+  std::chrono::milliseconds websocket_reconnect_initial{1000};
+  std::chrono::milliseconds websocket_reconnect_max{60000};
+  std::chrono::seconds websocket_keepalive{30};
 };
 
 struct AdminConfig {

@@ -122,6 +122,38 @@ TEST_F(ConfigTest, PollModeNeedsNoSecretButAPollInterval) {
   EXPECT_NE(unknown.error()[0].message.find("rest-hook, topic, websocket or poll"), std::string::npos);
 }
 
+TEST_F(ConfigTest, WebsocketModeNeedsNoSecretAndConnectsToTheFhirServersOrigin) {
+  auto plain = load_config(
+      write("ws.yaml", "subscription:\n  mode: websocket\nfhir:\n  base_url: http://10.0.0.5:8080/fhir/r4\n"), {});
+  ASSERT_TRUE(plain.error().empty()) << plain.error().front().location << ": " << plain.error().front().message;
+  EXPECT_EQ(plain->subscription.websocket_url, "ws://10.0.0.5:8080/websocket");
+  EXPECT_TRUE(plain->subscription.manage);
+
+  auto tls = load_config(
+      write("wss.yaml", "subscription:\n  mode: websocket\nfhir:\n  base_url: https://fhir.example.org/r4\n"), {});
+  ASSERT_TRUE(tls.error().empty());
+  EXPECT_EQ(tls->subscription.websocket_url, "wss://fhir.example.org/websocket");
+
+  auto given = load_config(write("given.yaml",
+                                 "subscription:\n  mode: websocket\n  websocket_url: wss://ws.example.org:9443/x\n"
+                                 "  websocket_reconnect_initial_ms: 50\n  websocket_reconnect_max_ms: 400\n"),
+                           {});
+  ASSERT_TRUE(given.error().empty());
+  EXPECT_EQ(given->subscription.websocket_url, "wss://ws.example.org:9443/x");
+  EXPECT_EQ(given->subscription.websocket_reconnect_initial.count(), 50);
+  EXPECT_EQ(given->subscription.websocket_reconnect_max.count(), 400);
+}
+
+TEST_F(ConfigTest, WebsocketUrlMustBeWsOrWssAndTheBackoffInOrder) {
+  auto wrong = load_config(write("wrong.yaml",
+                                 "subscription:\n  mode: websocket\n  websocket_url: http://x/websocket\n"
+                                 "  websocket_reconnect_initial_ms: 5000\n  websocket_reconnect_max_ms: 1000\n"),
+                           {});
+  ASSERT_EQ(wrong.error().size(), 2u);
+  EXPECT_EQ(wrong.error()[0].location, "subscription.websocket_url");
+  EXPECT_EQ(wrong.error()[1].location, "subscription.websocket_reconnect_max_ms");
+}
+
 TEST_F(ConfigTest, YamlSyntaxErrorNamesTheLine) {
   auto path = write("gateway.yaml", "server:\n  port: [1, 2\n");
   auto result = load_config(path, {});

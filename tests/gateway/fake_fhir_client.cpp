@@ -322,6 +322,8 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
           match = meta != nullptr && date_matches(value, meta->last_updated);
         } else if (name == "url" && type == "Subscription") {
           match = std::get<fhir::Subscription>(resource).channel.endpoint == value;
+        } else if (name == "type" && type == "Subscription") {
+          match = std::get<fhir::Subscription>(resource).channel.type == value;
         } else {
           return failed<fhir::SearchResult>(400, text({"search ", type, ": unknown parameter ", name}));
         }
