@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "fhir/json_codec.hpp"
 #include "gateway/http/message.hpp"
@@ -39,6 +40,7 @@ class NotificationEndpoint {
   // resource's bytes, so nothing decodes the payload again to find them.
   HttpResponse record(const fhir::Resource& resource, std::string payload);
   HttpResponse record_event(const IntakeEvent& event);
+  HttpResponse record_topic_notification(const fhir::Bundle& bundle, std::vector<std::string>& entry_json);
 
   NotificationEndpointOptions options_;
   StateStore& store_;
@@ -51,6 +53,7 @@ class NotificationEndpoint {
   Counter& skipped_;
   Counter& rejected_;
   Counter& unauthorized_;
+  Counter& topic_gaps_;
 };
 
 }  // namespace gg::gateway
