@@ -19,6 +19,7 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
+#include "gateway/ingress/topic_subscription.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/log.hpp"
@@ -39,8 +40,7 @@ boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
-  if (config.subscription.mode == SubscriptionMode::topic ||
-      config.subscription.mode == SubscriptionMode::websocket) {
+  if (config.subscription.mode == SubscriptionMode::websocket) {
     log(LogLevel::error, "subscription.mode-unsupported",
         {{"mode", std::string(analytics::text_of(kSubscriptionModeText, config.subscription.mode))}});
     return 1;
@@ -140,9 +140,18 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
         ioc,
         [&, spec]() -> boost::asio::awaitable<void> {
           boost::asio::steady_timer timer(ioc);
+          // subscription.mode topic: a Backport IG topic-based Subscription (filtered on the same codes) instead.
+          const bool topic = config.subscription.mode == SubscriptionMode::topic;
+          const TopicSubscriptionSpec topic_spec{std::string(kHormoneTopicUrl), spec.criteria, spec.endpoint,
+                                                 spec.header};
           while (true) {
-            auto result =
-                co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+            EnsureResult result(boost::system::in_place_error, std::string());
+            if (topic) {
+              result = co_await ensure_topic_subscription(client, *store, topic_spec,
+                                                          config.subscription.activation_timeout);
+            } else {
+              result = co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+            }
             if (result) {
               readiness.set_subscription_active();
               pipeline.wake(true);  // catch up on what changed before the Subscription was active
