@@ -147,10 +147,12 @@ class Gateway:
     SECRET = "integration-" + uuid.uuid4().hex
     ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
-    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None):
+    def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
+                 subscription_mode="rest-hook", reconcile_interval_s=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
-        flow style)."""
+        flow style). subscription_mode: subscription.mode; reconcile_interval_s: pipeline.reconcile_interval_s
+        (None: the default)."""
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -170,6 +172,7 @@ fhir:
   base_url: {HAPI_BASE}
 subscription:
   manage: {"true" if manage_subscription else "false"}
+  mode: {subscription_mode}
   secret_file: notify.secret
 admin:
   token_file: admin.token
@@ -182,7 +185,8 @@ analysis:
   rules_dir: {rules_dir}
 pipeline:
   retry_initial_backoff_ms: 200
-""" + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
+""" + (f"  reconcile_interval_s: {reconcile_interval_s}\n" if reconcile_interval_s is not None else "")
+            + "".join(f"{section}: {json.dumps(body)}\n" for section, body in (extra_config or {}).items())
         )
         self.log = open(self.dir / "gateway.log", "a")
         self.process = subprocess.Popen(
