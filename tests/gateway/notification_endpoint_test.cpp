@@ -181,7 +181,7 @@ TEST_F(NotificationEndpointTest, TopicEventNumberGapWakesACatchUpAndStillRecords
   EXPECT_EQ(reconciles_, 0);
   const std::string later =
       R"(,{"fullUrl":"http://hapi/fhir/Observation/o1","resource":)" +
-      std::string(kCortisol).replace(kCortisol.find("\"versionId\":\"2\""), 15, "\"versionId\":\"5\"") + "}";
+      std::string(kCortisol).replace(kCortisol.find(R"("versionId":"2")"), 15, R"("versionId":"5")") + "}";
   ASSERT_EQ(
       send("POST", "/notify", topic_bundle("event-notification", "4", topic_event("4", "Observation/o1"), later))
           .status,

@@ -87,7 +87,7 @@ TEST(TopicNotification, ReferencesReduceToTypeAndId) {
   EXPECT_EQ(focus_type_and_id(""), "");
 }
 
-SubscriptionStatus notification(std::vector<std::int64_t> numbers, std::optional<std::int64_t> since,
+SubscriptionStatus notification(const std::vector<std::int64_t>& numbers, std::optional<std::int64_t> since,
                                 NotificationType type = NotificationType::event_notification) {
   SubscriptionStatus status;
   status.type = type;
