@@ -20,6 +20,7 @@
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
 #include "gateway/ingress/websocket_listener.hpp"
+#include "gateway/ingress/topic_subscription.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/store/retention.hpp"
 #include "gateway/telemetry/clock.hpp"
@@ -41,11 +42,6 @@ boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
 }  // namespace
 
 int run_service(const Config& config, const LoadedKnowledge& knowledge) {
-  if (config.subscription.mode == SubscriptionMode::topic) {
-    log(LogLevel::error, "subscription.mode-unsupported",
-        {{"mode", std::string(analytics::text_of(kSubscriptionModeText, config.subscription.mode))}});
-    return 1;
-  }
   auto opened = StateStore::open(config.state.path);
   if (!opened) {
     log(LogLevel::error, "state.open-failed", {{"path", config.state.path}, {"error", opened.error()}});
@@ -137,7 +133,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
                             kProbeInterval, config.fhir.base_url),
                         boost::asio::detached);
 
-  if (config.subscription.manage && config.subscription.mode == SubscriptionMode::rest_hook) {
+  if (config.subscription.manage && (config.subscription.mode == SubscriptionMode::rest_hook ||
+                                     config.subscription.mode == SubscriptionMode::topic)) {
     SubscriptionSpec spec;
     spec.criteria = subscription_criteria(knowledge.subscription_codes());
     spec.endpoint = config.server.public_base_url + config.server.notification_path;
@@ -148,11 +145,20 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
           // Make sure it exists and is active; then verify it on a schedule and repair it when it went missing,
           // changed or errored: a deleted Subscription must not go unnoticed (issue 11, item 5).
           boost::asio::steady_timer timer(ioc);
+          // subscription.mode topic: a Backport IG topic-based Subscription (filtered on the same codes) instead.
+          const bool topic = config.subscription.mode == SubscriptionMode::topic;
+          const TopicSubscriptionSpec topic_spec{std::string(kHormoneTopicUrl), spec.criteria, spec.endpoint,
+                                                 spec.header};
           bool active = false;
           while (true) {
             if (!active) {
-              auto result =
-                  co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+              EnsureResult result(boost::system::in_place_error, std::string());
+              if (topic) {
+                result = co_await ensure_topic_subscription(client, *store, topic_spec,
+                                                            config.subscription.activation_timeout);
+              } else {
+                result = co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+              }
               if (result) {
                 active = true;
                 readiness.set_subscription_active(true);
@@ -167,7 +173,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
                                              std::min<std::chrono::seconds>(kSubscriptionRetry,
                                                                             config.subscription.verify_interval)));
             co_await timer.async_wait(boost::asio::use_awaitable);
-            if (!active) continue;
+            // The scheduled check covers the classic Subscription; a topic one is ensured at start only.
+            if (!active || topic) continue;
             auto verified = co_await verify_subscription(client, *store, spec);
             if (verified && !verified->empty()) {
               active = false;

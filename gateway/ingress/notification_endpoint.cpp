@@ -1,6 +1,10 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,6 +14,7 @@
 #include "fhir/bundle_entry_json.hpp"
 #include "gateway/http/credentials.hpp"
 #include "gateway/http/outcome_response.hpp"
+#include "gateway/ingress/topic_notification.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
@@ -17,6 +22,28 @@ namespace {
 
 HttpResponse acknowledged() {
   return HttpResponse{200, std::string(), std::string(), {}};
+}
+
+// HAPI (8.8) sends a topic notification as a FHIR transaction through its generic client, which takes an answer
+// without a FHIR Bundle (no Content-Type, or an empty body) as a failed delivery and retries it for a minute
+// (checked against HAPI: "NonFhirResponseException: Response contains no Content-Type"). The Backport IG asks only
+// for a 2xx, so a minimal Bundle satisfies both.
+HttpResponse acknowledged_topic() {
+  return HttpResponse{
+      200, "application/fhir+json", R"({"resourceType":"Bundle","type":"transaction-response"})", {}};
+}
+
+// The state store's cursor holding the last event number seen for one Subscription (Backport IG).
+std::string event_cursor_name(const std::string& subscription) {
+  return "topic-event-number:" + subscription;
+}
+
+std::optional<std::int64_t> parse_cursor(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::int64_t number = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return number;
 }
 
 }  // namespace
@@ -44,7 +71,10 @@ NotificationEndpoint::NotificationEndpoint(NotificationEndpointOptions options, 
                                     "Notifications refused for a missing or wrong secret (401)")),
       throttled_(
           metrics.counter("gradient_gateway_notifications_throttled_total",
-                          "Notifications answered 503 because the intake queue was at pipeline.max_pending")) {}
+                          "Notifications answered 503 because the intake queue was at pipeline.max_pending")),
+      topic_gaps_(
+          metrics.counter("gradient_gateway_topic_event_gaps_total",
+                          "Topic notifications whose event numbers showed lost events (a catch-up search)")) {}
 
 bool NotificationEndpoint::matches(const HttpRequest& request) const {
   const std::string_view path = path_of(request.target);
@@ -90,19 +120,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
       rejected_.inc();
       return operation_outcome_response(400, decoded.issues);
     }
-    // Topic-based notifications: record each Observation the Bundle carries; without one, catch up by search.
-    bool any = false;
-    const auto& entries = decoded.value->entry;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const auto& entry = entries[i];
-      if (!entry.resource || !std::holds_alternative<fhir::Observation>(*entry.resource)) continue;
-      const bool kept = i < entry_json.size() && !entry_json[i].empty();
-      auto response = record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource));
-      if (response.status >= 300) return response;
-      any = true;
-    }
-    if (!any) on_recorded_(true);
-    return acknowledged();
+    return record_topic_notification(*decoded.value, entry_json);
   }
 
   // {type}/{id}
@@ -146,6 +164,68 @@ bool NotificationEndpoint::queue_full() {
     pending_counted_at_ = now;
   }
   return pending_estimate_ >= options_.max_pending;
+}
+
+// A topic-based notification (Backport IG, "Notifications"): entry[0] is the status (a Parameters in R4), the
+// other entries are the focus resources when the Subscription asked for full-resource content. Handshakes and
+// heartbeats record nothing; event notifications record each Observation they carry. What the Bundle does not
+// carry (id-only or empty content) or what the event numbers say was lost is found by the catch-up search: the
+// FHIR server is the source of truth.
+HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle& bundle,
+                                                             std::vector<std::string>& entry_json) {
+  const auto& entries = bundle.entry;
+  if (entries.empty() || !entries[0].resource || fhir::resource_type(*entries[0].resource) != "Parameters" ||
+      entry_json.empty() || entry_json[0].empty()) {
+    rejected_.inc();
+    return operation_outcome_response(
+        400, "invalid",
+        "a notification Bundle must start with its SubscriptionStatus (a Parameters resource in R4)");
+  }
+  auto parsed = parse_subscription_status(entry_json[0]);
+  if (!parsed) {
+    rejected_.inc();
+    log(LogLevel::warn, "notification.bad-status", {{"error", parsed.error()}});
+    return operation_outcome_response(400, "invalid", parsed.error());
+  }
+  const SubscriptionStatus& status = *parsed;
+  const std::string subscription = subscription_key(status.subscription);
+  const std::string cursor = event_cursor_name(subscription);
+  const auto checked = check_event_numbers(parse_cursor(store_.cursors().cursor(cursor)), status);
+
+  bool catch_up = checked.gap;
+  if (status.type == NotificationType::event_notification || status.type == NotificationType::query_event) {
+    std::set<std::string> carried;
+    for (std::size_t i = 1; i < entries.size(); ++i) {
+      const auto& entry = entries[i];
+      if (!entry.resource) continue;
+      carried.insert(std::string(fhir::resource_type(*entry.resource)) + "/" +
+                     std::string(fhir::resource_id(*entry.resource)));
+      if (!std::holds_alternative<fhir::Observation>(*entry.resource)) {
+        skipped_.inc();
+        continue;
+      }
+      const bool kept = i < entry_json.size() && !entry_json[i].empty();
+      auto response = record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource));
+      if (response.status >= 300) return response;  // not stored: the cursor stays, the sender retries
+    }
+    for (const auto& event : status.events) {
+      if (!carried.contains(focus_type_and_id(event.focus))) catch_up = true;  // id-only or empty content
+    }
+  }
+  if (checked.last_seen) store_.cursors().set_cursor(cursor, std::to_string(*checked.last_seen));
+  if (checked.gap) {
+    topic_gaps_.inc();
+    log(LogLevel::warn, "notification.event-gap",
+        {{"subscription", subscription},
+         {"type", std::string(to_string(status.type))},
+         {"last", checked.last_seen ? std::to_string(*checked.last_seen) : std::string()}});
+  }
+  log(LogLevel::info, "notification.topic-status",
+      {{"subscription", subscription},
+       {"type", std::string(to_string(status.type))},
+       {"events", std::to_string(status.events.size())}});
+  if (catch_up) on_recorded_(true);
+  return acknowledged_topic();
 }
 
 HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::string payload) {

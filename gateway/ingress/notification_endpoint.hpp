@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "fhir/json_codec.hpp"
 #include "gateway/http/message.hpp"
@@ -49,6 +50,7 @@ class NotificationEndpoint {
   // Whether the intake queue is at its bound: the pending count, read from the store at most once a second.
   bool queue_full();
   HttpResponse record_event(const IntakeEvent& event);
+  HttpResponse record_topic_notification(const fhir::Bundle& bundle, std::vector<std::string>& entry_json);
 
   NotificationEndpointOptions options_;
   StateStore& store_;
@@ -65,6 +67,7 @@ class NotificationEndpoint {
   std::mutex pending_mutex_;  // guards the two below
   std::int64_t pending_estimate_ = 0;
   std::chrono::steady_clock::time_point pending_counted_at_{};
+  Counter& topic_gaps_;
 };
 
 }  // namespace gg::gateway

@@ -126,14 +126,30 @@ TEST_F(NotificationEndpointTest, DeleteIsRecorded) {
   ASSERT_EQ(store_->events_of("Observation", "o1").size(), 1u);
 }
 
-// A topic-based notification (Backport IG): a history Bundle whose Observation entries are each recorded with
-// what the Bundle's one decode found and their bytes as received; the SubscriptionStatus entry is not an event.
+// A topic-based notification (Backport IG): a history Bundle whose first entry is the status (Parameters in R4),
+// then, with full-resource content, the focus resources.
+std::string topic_bundle(std::string_view type, std::string_view since, std::string_view events,
+                         std::string_view resources = "") {
+  return std::string(R"({"resourceType":"Bundle","type":"history","entry":[{"fullUrl":"urn:uuid:1","resource":)"
+                     R"({"resourceType":"Parameters","parameter":[)"
+                     R"({"name":"subscription","valueReference":{"reference":"http://hapi/fhir/Subscription/9"}},)"
+                     R"({"name":"status","valueCode":"active"},{"name":"type","valueCode":")") +
+         std::string(type) + R"("},{"name":"events-since-subscription-start","valueString":")" +
+         std::string(since) + R"("})" + std::string(events) + "]}}" + std::string(resources) + "]}";
+}
+
+std::string topic_event(std::string_view number, std::string_view focus) {
+  return R"(,{"name":"notification-event","part":[{"name":"event-number","valueString":")" + std::string(number) +
+         R"("},{"name":"focus","valueReference":{"reference":")" + std::string(focus) + R"("}}]})";
+}
+
+const std::string kCortisolEntry =
+    R"(,{"fullUrl":"http://hapi/fhir/Observation/o1","resource":)" + std::string(kCortisol) + "}";
+
+// Each Observation entry is recorded with what the Bundle's one decode found and its bytes as received; the
+// status entry is not an event.
 TEST_F(NotificationEndpointTest, TopicBundleRecordsEachHormoneResultWithItsSubject) {
-  const std::string bundle =
-      R"({"resourceType":"Bundle","type":"history","entry":[)"
-      R"({"resource":{"resourceType":"Parameters","parameter":[{"name":"type","valueCode":"event-notification"}]}},)"
-      R"({"fullUrl":"http://hapi/fhir/Observation/o1","resource":)" +
-      std::string(kCortisol) + "}]}";
+  const auto bundle = topic_bundle("event-notification", "1", topic_event("1", "Observation/o1"), kCortisolEntry);
   ASSERT_EQ(send("POST", "/notify", bundle).status, 200u);
   auto events = store_->events_of("Observation", "o1");
   ASSERT_EQ(events.size(), 1u);
@@ -142,6 +158,66 @@ TEST_F(NotificationEndpointTest, TopicBundleRecordsEachHormoneResultWithItsSubje
   EXPECT_EQ(events[0].payload, kCortisol);  // the entry's bytes as received, not a re-serialisation
   EXPECT_EQ(wakes_, 1);
   EXPECT_EQ(reconciles_, 0);
+  EXPECT_EQ(store_->cursors().cursor("topic-event-number:Subscription/9"), "1");
+}
+
+TEST_F(NotificationEndpointTest, TopicHandshakeAndHeartbeatRecordNothingAndAnswer200) {
+  auto handshake = send("POST", "/notify", topic_bundle("handshake", "0", ""));
+  EXPECT_EQ(handshake.status, 200u);
+  // A FHIR Bundle, not an empty body: HAPI's client takes anything else as a failed topic delivery.
+  EXPECT_EQ(handshake.content_type, "application/fhir+json");
+  EXPECT_NE(handshake.body.find(R"("resourceType":"Bundle")"), std::string::npos);
+  EXPECT_EQ(send("POST", "/notify", topic_bundle("heartbeat", "0", "")).status, 200u);
+  EXPECT_EQ(store_->counts().pending, 0);
+  EXPECT_EQ(wakes_, 0);
+  EXPECT_EQ(reconciles_, 0);
+}
+
+TEST_F(NotificationEndpointTest, TopicEventNumberGapWakesACatchUpAndStillRecords) {
+  ASSERT_EQ(send("POST", "/notify",
+                 topic_bundle("event-notification", "1", topic_event("1", "Observation/o1"), kCortisolEntry))
+                .status,
+            200u);
+  EXPECT_EQ(reconciles_, 0);
+  const std::string later =
+      R"(,{"fullUrl":"http://hapi/fhir/Observation/o1","resource":)" +
+      std::string(kCortisol).replace(kCortisol.find(R"("versionId":"2")"), 15, R"("versionId":"5")") + "}";
+  ASSERT_EQ(
+      send("POST", "/notify", topic_bundle("event-notification", "4", topic_event("4", "Observation/o1"), later))
+          .status,
+      200u);
+  EXPECT_EQ(reconciles_, 1);
+  EXPECT_EQ(store_->events_of("Observation", "o1").size(), 2u);
+  EXPECT_EQ(store_->cursors().cursor("topic-event-number:Subscription/9"), "4");
+}
+
+TEST_F(NotificationEndpointTest, TopicHeartbeatCountingMoreEventsThanSeenWakesACatchUp) {
+  ASSERT_EQ(send("POST", "/notify", topic_bundle("heartbeat", "2", "")).status, 200u);
+  EXPECT_EQ(reconciles_, 0);
+  ASSERT_EQ(send("POST", "/notify", topic_bundle("heartbeat", "3", "")).status, 200u);
+  EXPECT_EQ(reconciles_, 1);
+  EXPECT_EQ(store_->counts().pending, 0);
+}
+
+// id-only content: the Bundle names the focus but does not carry it; the server is asked (catch-up search).
+TEST_F(NotificationEndpointTest, TopicIdOnlyNotificationWakesACatchUpAndRecordsNothingItself) {
+  ASSERT_EQ(
+      send("POST", "/notify", topic_bundle("event-notification", "1", topic_event("1", "Observation/o7"))).status,
+      200u);
+  EXPECT_EQ(reconciles_, 1);
+  EXPECT_EQ(store_->counts().pending, 0);
+}
+
+TEST_F(NotificationEndpointTest, TopicBundleWithoutItsStatusIs400AndRecordsNothing) {
+  const std::string bundle =
+      R"({"resourceType":"Bundle","type":"history","entry":[)" + kCortisolEntry.substr(1) + "]}";
+  auto response = send("POST", "/notify", bundle);
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_NE(response.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_TRUE(store_->events_of("Observation", "o1").empty());
+  auto bad_type = send("POST", "/notify", topic_bundle("poke", "0", ""));
+  EXPECT_EQ(bad_type.status, 400u);
+  EXPECT_EQ(reconciles_ + wakes_, 0);
 }
 
 TEST_F(NotificationEndpointTest, MalformedTopicBundleIs400WithItsIssues) {

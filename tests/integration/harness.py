@@ -148,11 +148,19 @@ class Gateway:
     ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 
     def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
-                 port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True):
+                 port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True,
+                 subscription_mode=None, reconcile_interval_s=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
         flow style). port: listen there (a restart keeps its Subscription's endpoint). fhir_base: another FHIR
-        server than GG_HAPI_BASE. pipeline, subscription: extra keys of those sections."""
+        server than GG_HAPI_BASE. pipeline, subscription: extra keys of those sections. subscription_mode,
+        reconcile_interval_s: shorthands for subscription.mode and pipeline.reconcile_interval_s."""
+        subscription = dict(subscription or {})
+        pipeline = dict(pipeline or {})
+        if subscription_mode is not None:
+            subscription["mode"] = subscription_mode
+        if reconcile_interval_s is not None:
+            pipeline["reconcile_interval_s"] = reconcile_interval_s
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = port or free_port()
         self.fhir_base = fhir_base or HAPI_BASE

@@ -28,6 +28,7 @@ import ca.uhn.fhir.jpa.subscription.match.config.WebsocketDispatcherConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.jpa.subscription.util.SubscriptionDebugLogInterceptor;
+import ca.uhn.fhir.jpa.topic.ISubscriptionTopicLoader;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicConfig;
 import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
@@ -47,6 +48,9 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -200,6 +204,38 @@ public class HapiJpaServerConfig {
 	@Bean(name = "myResourceCountsCache")
 	public ResourceCountCache resourceCountsCache(IFhirSystemDao<?, ?> theSystemDao) {
 		return ResourceCountCacheUtil.newResourceCountCache(theSystemDao);
+	}
+
+	/**
+	 * R4 topics (Subscriptions Backport IG) are {@code Basic} resources, and HAPI 8.8.0 learns of a new or changed
+	 * one only when its topic loader re-reads them, every 60 s ({@code BaseResourceCacheSynchronizer.REFRESH_INTERVAL}):
+	 * its change listener registers only R4B/R5 {@code SubscriptionTopic} resources. Until then a Subscription on the
+	 * topic is active but never notified. Asking the loader to re-read more often makes a new topic work within
+	 * {@code hapi-local.subscription.topic-refresh-ms}; 0 keeps HAPI's own 60 s.
+	 */
+	@Bean(destroyMethod = "shutdownNow")
+	public ScheduledExecutorService subscriptionTopicRefresher(
+			ISubscriptionTopicLoader theTopicLoader,
+			@Value("${hapi-local.subscription.topic-refresh-ms:2000}") long theRefreshMs) {
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(theRunnable -> {
+			Thread thread = new Thread(theRunnable, "hapi-local-topic-refresh");
+			thread.setDaemon(true);
+			return thread;
+		});
+		if (theRefreshMs > 0) {
+			executor.scheduleWithFixedDelay(
+					() -> {
+						try {
+							theTopicLoader.requestRefresh();
+						} catch (RuntimeException e) {
+							ourLog.warn("Subscription topic refresh failed: {}", e.toString());
+						}
+					},
+					theRefreshMs,
+					theRefreshMs,
+					TimeUnit.MILLISECONDS);
+		}
+		return executor;
 	}
 
 	/** Logs each step of subscription matching and delivery (logger names ca.uhn.fhir.jpa.subscription...). */
