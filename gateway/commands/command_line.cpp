@@ -26,6 +26,12 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       value(args.as_of);
     } else if (word == "--ndjson") {
       args.ndjson = true;
+    } else if (word == "--export") {
+      args.bulk_export = true;
+    } else if (word == "--since") {
+      value(args.since);
+    } else if (word == "--export-poll-max") {
+      value(args.export_poll_max);
     } else if (word == "-" || word.rfind("--", 0) != 0) {
       args.files.push_back(word);
     } else {

@@ -14,6 +14,9 @@ struct Arguments {
   std::string config;              // --config
   std::string as_of;               // --as-of, as typed
   bool ndjson = false;             // --ndjson
+  bool bulk_export = false;        // --export (backfill)
+  std::string since;               // --since (backfill --export), as typed
+  std::string export_poll_max;     // --export-poll-max (backfill --export), seconds as typed
   std::vector<std::string> files;  // every other word; "-" is standard input
   std::string error;               // "" when the words parse; else what is wrong, for a usage error
 };
