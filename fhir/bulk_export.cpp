@@ -237,7 +237,7 @@ boost::asio::awaitable<RestResult<std::uintmax_t>> download_export_file(RestClie
   if (response->status / 100 != 2) {
     // The error body is small (an OperationOutcome); read back at most 64 KiB of it for its diagnostics.
     std::string body;
-    if (!ec && bytes <= 64 * 1024) {
+    if (!ec && bytes <= std::uintmax_t{64} * 1024) {
       std::ifstream in(path, std::ios::binary);
       body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }

@@ -75,7 +75,9 @@ class ExportBackfill {
         interactive_(isatty(STDERR_FILENO) == 1) {
     // One query per code: the catalogue's codes as the subscription criteria name them (system|code).
     for (const auto& [system, code] : knowledge.subscription_codes()) {
-      filters_.push_back("Observation?code=" + system + "|" + code);
+      std::string filter = "Observation?code=";
+      filter.append(system).append("|").append(code);
+      filters_.push_back(std::move(filter));
     }
     request_ = fhir::export_kick_off_target({"Observation"}, filters_, export_options.since);
   }
