@@ -89,6 +89,45 @@ class BasicConnection final : public Connection {
     }
   }
 
+  asio::awaitable<Exchange> download(const Request& request, Deadlines deadlines,
+                                     std::chrono::milliseconds idle_timeout, const std::string& path) override {
+    Exchange out;
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    if (!connected_) {
+      co_await connect(deadlines.connect_by, out);
+      if (out.ec) co_return out;
+      connected_ = true;
+    }
+    tcp_stream.expires_at(deadlines.respond_by);
+    out.stage = "send";
+    co_await http::async_write(stream_, request, asio::redirect_error(asio::use_awaitable, out.ec));
+    if (out.ec) co_return out;
+    out.request_sent = true;
+    out.stage = "receive";
+    http::response_parser<http::file_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(boost::none);  // the disk, not memory, holds the body
+    out.stage = "open the download file";
+    parser.get().body().open(path.c_str(), beast::file_mode::write, out.ec);
+    if (out.ec) co_return out;
+    out.stage = "receive";
+    // The header within the call's deadline; then each read of the body within idle_timeout, so a large file
+    // that keeps arriving is never cut off while a stalled one is.
+    co_await http::async_read_header(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, out.ec));
+    out.response_started = parser.got_some() || buffer_.size() != 0;
+    while (!out.ec && !parser.is_done()) {
+      tcp_stream.expires_after(idle_timeout);
+      co_await http::async_read_some(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, out.ec));
+    }
+    parser.get().body().close();
+    if (out.ec) co_return out;
+    tcp_stream.expires_never();
+    out.reusable = parser.keep_alive() && buffer_.size() == 0;
+    out.response.result(parser.get().result_int());
+    for (const auto& field : parser.get()) out.response.insert(field.name_string(), field.value());
+    co_return out;
+  }
+
  private:
   asio::awaitable<void> connect(SteadyClock::time_point connect_by, Exchange& out) {
     auto& tcp_stream = beast::get_lowest_layer(stream_);

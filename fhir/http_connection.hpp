@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "fhir/url.hpp"
 
@@ -41,6 +42,12 @@ class Connection {
   // executor() (Beast streams and their timeouts are not thread-safe).
   virtual boost::asio::awaitable<Exchange> exchange(const Request& request, Deadlines deadlines,
                                                     std::size_t body_limit) = 0;
+  // The same, with the response body written to the file at `path` (created or truncated) as it arrives, for
+  // bodies too large to hold in memory (Bulk Data output files). No body limit; instead every read must make
+  // progress within `idle_timeout`. The response in the Exchange carries the status and the headers only.
+  virtual boost::asio::awaitable<Exchange> download(const Request& request, Deadlines deadlines,
+                                                    std::chrono::milliseconds idle_timeout,
+                                                    const std::string& path) = 0;
   virtual boost::asio::any_io_executor executor() const = 0;
   // An idle kept-alive connection is usable only while the server has sent nothing on it: not a FIN, not a byte.
   // Called only while no operation is pending on the connection.

@@ -267,6 +267,45 @@ struct RestClient::Impl {
     }
   }
 
+  static asio::awaitable<RestResult<HttpResponse>> download(std::shared_ptr<Impl> self, std::string target,
+                                                            std::string path, Headers headers) {
+    const std::string method = "GET";
+    const auto resolved = resolve_target(self->base, target);
+    if (!resolved.target) {
+      co_return failure<HttpResponse>(RestErrc::target_refused, self->describe(method) + ": " + resolved.refusal);
+    }
+    auto request = self->build(method, *resolved.target, {}, headers);
+    if (!request) co_return failure<HttpResponse>(request.error());
+
+    // Waiting for a connection and the response's header share request_timeout, as in send(); the body then
+    // takes as long as it keeps arriving.
+    const auto respond_by = Clock::now() + self->options.request_timeout;
+    auto [ec, slot] = co_await self->pool.acquire(respond_by);
+    if (ec) {
+      co_return failure<HttpResponse>(ec,
+                                      self->describe(method) + ": no connection became free in request_timeout");
+    }
+    for (bool retried = false;; retried = true) {
+      if (!slot.connection) slot.connection = self->make_connection();
+      const detail::Deadlines deadlines{std::min(Clock::now() + self->options.connect_timeout, respond_by),
+                                        respond_by};
+      Connection& connection = *slot.connection;
+      Exchange exchange = co_await asio::co_spawn(
+          connection.executor(), connection.download(*request, deadlines, self->options.request_timeout, path),
+          asio::use_awaitable);
+      if (!exchange.ec) {
+        slot.keep = exchange.reusable;
+        co_return success(to_http_response(std::move(exchange.response)));
+      }
+      // A GET is idempotent: retried once on a fresh connection when a kept-alive one was closed before answering.
+      const bool retry =
+          !retried && slot.reused && !exchange.response_started && detail::closed_by_peer(exchange.ec);
+      detail::discard(std::move(slot.connection));
+      slot.reused = false;
+      if (!retry) co_return failure<HttpResponse>(exchange.ec, self->transport_message(method, exchange));
+    }
+  }
+
   static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type,
                                                       std::string id) {
     const std::string what = "read " + type;
@@ -382,6 +421,11 @@ RestClient::~RestClient() = default;
 boost::asio::awaitable<RestResult<HttpResponse>> RestClient::request(std::string method, std::string target,
                                                                      std::string body, Headers headers) {
   return Impl::send(impl_, std::move(method), std::move(target), std::move(body), std::move(headers));
+}
+
+boost::asio::awaitable<RestResult<HttpResponse>> RestClient::download(std::string target, std::string path,
+                                                                      Headers headers) {
+  return Impl::download(impl_, std::move(target), std::move(path), std::move(headers));
 }
 
 boost::asio::awaitable<RestResult<ReadResult>> RestClient::read_resource(std::string type, std::string id) {

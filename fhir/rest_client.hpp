@@ -63,6 +63,13 @@ class RestClient final : public Client {
   boost::asio::awaitable<RestResult<HttpResponse>> request(std::string method, std::string target,
                                                            std::string body = {}, Headers headers = {});
 
+  // GET `target` (relative or on the same origin, as for request()) with the response body written to the file
+  // at `path` as it arrives, for bodies too large to hold in memory (Bulk Data output files, which may be GBs).
+  // max_response_bytes does not apply; instead each read must make progress within request_timeout. Any status is
+  // a value: the response's body is empty, and the file holds what the server sent (an error body too).
+  boost::asio::awaitable<RestResult<HttpResponse>> download(std::string target, std::string path,
+                                                            Headers headers = {});
+
   // GET [type]/[id]. 2xx, 404 and 410 are values with that status; other statuses are errors.
   boost::asio::awaitable<RestResult<ReadResult>> read_resource(std::string type, std::string id) override;
 

@@ -1,4 +1,5 @@
 // gradient-gateway: the command line (shared/ARCHITECTURE.md, "Command line").
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -8,6 +9,7 @@
 #include "gateway/commands/backfill_command.hpp"
 #include "gateway/commands/check_config_command.hpp"
 #include "gateway/commands/command_line.hpp"
+#include "gateway/commands/export_backfill.hpp"
 #include "gateway/commands/state_command.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
@@ -44,6 +46,13 @@ Usage:
       Process history from NDJSON or Bundle files (e.g. a bulk $export) exactly as the service would, and write
       the results to the FHIR server, one conditional transaction per patient, with progress on standard error.
       Rerunning writes nothing twice. Exit status 0 all written, 1 some rejected or failed, 2 usage or config error.
+
+  gradient-gateway backfill --export --config FILE [--since DATETIME] [--export-poll-max SECONDS] [--as-of ...]
+      The same from the FHIR server's own history, through FHIR Bulk Data $export (_type=Observation, one
+      _typeFilter per catalogue code): kick-off, waiting (Retry-After, at most --export-poll-max seconds, default
+      120), downloading each NDJSON file beside the state store, then as above. Resumable: an interrupted run
+      resumes the same export job (cursor backfill.export in the state store) without processing a file twice.
+      --since    only resources changed since this FHIR instant (_since)
 
   gradient-gateway state backup FILE --config FILE [--force]
       Copy the state database (state.path) to FILE with SQLite's online backup API, also while serve runs: one
@@ -126,8 +135,34 @@ std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(cons
   return std::pair{std::move(*loaded), std::move(*knowledge)};
 }
 
+int command_export_backfill(const Arguments& args, std::chrono::sys_seconds as_of) {
+  if (!args.files.empty()) return usage_error("backfill --export reads the FHIR server, not FILEs");
+  ExportBackfillOptions options;
+  if (!args.since.empty()) {
+    if (!parse_as_of(args.since)) return usage_error("--since must be a FHIR instant, e.g. 2026-01-01T00:00:00Z");
+    options.since = args.since;
+  }
+  if (!args.export_poll_max.empty()) {
+    const auto& text = args.export_poll_max;
+    if (text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
+      return usage_error("--export-poll-max must be a whole number of seconds, at least 1");
+    options.poll_max = std::chrono::seconds(std::stoi(text));
+  }
+  auto loaded = load_config_and_knowledge(args.config, ConfigUse::offline);
+  if (!loaded) return kUsage;
+  return run_export_backfill(loaded->first, loaded->second, AnalyzeOptions{{}, as_of, false}, options, std::cerr);
+}
+
 int command_backfill(const Arguments& args) {
   if (args.config.empty()) return usage_error("backfill needs --config FILE");
+  if (args.bulk_export) {
+    auto as_of = parse_as_of(args.as_of);
+    if (!as_of)
+      return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");
+    return command_export_backfill(args, *as_of);
+  }
+  if (!args.since.empty() || !args.export_poll_max.empty())
+    return usage_error("--since and --export-poll-max belong to backfill --export");
   if (args.files.empty()) return usage_error("backfill needs at least one FILE (or - for standard input)");
   auto as_of = parse_as_of(args.as_of);
   if (!as_of) return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");

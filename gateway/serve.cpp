@@ -19,8 +19,8 @@
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
-#include "gateway/ingress/websocket_listener.hpp"
 #include "gateway/ingress/topic_subscription.hpp"
+#include "gateway/ingress/websocket_listener.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/store/retention.hpp"
 #include "gateway/telemetry/clock.hpp"
@@ -157,7 +157,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
                 result = co_await ensure_topic_subscription(client, *store, topic_spec,
                                                             config.subscription.activation_timeout);
               } else {
-                result = co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
+                result =
+                    co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
               }
               if (result) {
                 active = true;

@@ -32,6 +32,10 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       value(args.since);
     } else if (word == "--failed") {
       args.failed = true;
+    } else if (word == "--export") {
+      args.bulk_export = true;
+    } else if (word == "--export-poll-max") {
+      value(args.export_poll_max);
     } else if (word == "-" || word.rfind("--", 0) != 0) {
       args.files.push_back(word);
     } else {

@@ -16,8 +16,10 @@ struct Arguments {
   std::string as_of;               // --as-of, as typed
   bool ndjson = false;             // --ndjson
   bool force = false;              // --force (state backup: replace an existing FILE)
-  std::string since;               // --since, as typed (events retry)
+  std::string since;               // --since, as typed (events retry; backfill --export)
   bool failed = false;             // --failed (events retry: failed events too)
+  bool bulk_export = false;        // --export (backfill)
+  std::string export_poll_max;     // --export-poll-max (backfill --export), seconds as typed
   std::vector<std::string> files;  // every other word; "-" is standard input
   std::string error;               // "" when the words parse; else what is wrong, for a usage error
 };

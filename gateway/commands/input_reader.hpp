@@ -25,4 +25,9 @@ struct InputHandlers {
 // without one, and subjects naming it become "Type/id").
 void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
 
+// Reads an NDJSON file line by line, never more than one line in memory (Bulk Data output files may be GBs).
+// `name` is how its locations are reported (a file downloaded to a temporary path is named after what it is).
+void read_ndjson_file(const std::string& path, const std::string& name, const fhir::DecodeOptions& options,
+                      const InputHandlers& handlers);
+
 }  // namespace gg::gateway

@@ -25,9 +25,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -335,6 +337,52 @@ TEST(RestClientTransport, EnforcesMaxResponseBytes) {
       EXPECT_NE(result.error().message.find("max_response_bytes"), std::string::npos);
     }
   }
+}
+
+// Bulk Data output files can be GBs: download() streams to disk, so max_response_bytes does not limit it, and the
+// connection is kept for the next request.
+TEST(RestClientTransport, DownloadWritesABodyPastMaxResponseBytesToTheFileAndKeepsTheConnection) {
+  for (const bool chunked : {false, true}) {
+    SCOPED_TRACE(chunked ? "chunked" : "with Content-Length");
+    asio::io_context io;
+    const std::string body(256 * 1024, 'x');
+    RawServer server(io, [&](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+      beast::flat_buffer buffer;
+      while (co_await read_request(socket, buffer)) co_await write_response(socket, 200, body, chunked);
+    });
+    auto options = options_for(server.base_url());
+    options.max_response_bytes = 1024;
+    RestClient client(io.get_executor(), options);
+    const std::string path = ::testing::TempDir() + "gg-download-test.ndjson";
+    RestResult<HttpResponse> first;
+    RestResult<HttpResponse> second;
+    run(io, [&]() -> asio::awaitable<void> {
+      first = co_await client.download("Binary/1", path);
+      second = co_await client.download(server.base_url() + "/Binary/2", path);
+    });
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_EQ(second->status, 200u);
+    EXPECT_TRUE(second->body.empty());
+    std::ifstream in(path, std::ios::binary);
+    const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(written.size(), body.size());
+    EXPECT_EQ(server.accepted(), 1u);
+    std::remove(path.c_str());
+  }
+}
+
+TEST(RestClientTransport, DownloadRefusesOtherOriginsWithoutConnecting) {
+  asio::io_context io;
+  RawServer server(io, answer_all);
+  RestClient client(io.get_executor(), options_for(server.base_url()));
+  RestResult<HttpResponse> result;
+  run(io, [&]() -> asio::awaitable<void> {
+    result = co_await client.download("http://evil.example/fhir/Binary/1", ::testing::TempDir() + "gg-refused");
+  });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, RestErrc::target_refused);
+  EXPECT_EQ(server.accepted(), 0u);
 }
 
 TEST(RestClientTransport, ReadsPastInterimResponses) {

@@ -15,7 +15,7 @@ struct Read {
   std::vector<std::size_t> error_lines;
 };
 
-Read read_text(const std::string& name, const std::string& text) {
+Read read_text(const std::string& name, const std::string& text, bool line_by_line = false) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   Read read;
@@ -27,7 +27,11 @@ Read read_text(const std::string& name, const std::string& text) {
   handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>&) {
     read.error_lines.push_back(where.line);
   };
-  read_input(path.string(), {}, handlers);
+  if (line_by_line) {
+    read_ndjson_file(path.string(), "export file 1/1", {}, handlers);
+  } else {
+    read_input(path.string(), {}, handlers);
+  }
   std::filesystem::remove(path);
   return read;
 }
@@ -40,6 +44,20 @@ TEST(InputReader, ReadsNdjsonByContentAndKeepsGoingAfterABrokenLine) {
                               "{\"resourceType\":\"Patient\",\"id\":\"c\"}\r\n");
   EXPECT_EQ(read.resources,
             (std::vector<std::pair<std::size_t, std::string>>{{1, "Patient/a"}, {4, "Patient/c"}}));
+  EXPECT_EQ(read.error_lines, std::vector<std::size_t>{2});
+}
+
+// Bulk Data output files (backfill --export) are read line by line, with the same lines, numbers and errors.
+TEST(InputReader, ReadsAnNdjsonFileLineByLineAndKeepsGoingAfterABrokenLine) {
+  const auto read = read_text("gg-export.ndjson.part",
+                              "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n"
+                              "{\"resourceType\":\"Patient\",\"id\":\n"
+                              "\n"
+                              "{\"resourceType\":\"Patient\",\"id\":\"c\"}\r\n"
+                              "{\"resourceType\":\"Patient\",\"id\":\"d\"}",
+                              true);
+  EXPECT_EQ(read.resources, (std::vector<std::pair<std::size_t, std::string>>{
+                                {1, "Patient/a"}, {4, "Patient/c"}, {5, "Patient/d"}}));
   EXPECT_EQ(read.error_lines, std::vector<std::size_t>{2});
 }
 

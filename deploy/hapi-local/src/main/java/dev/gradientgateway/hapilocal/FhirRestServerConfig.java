@@ -1,5 +1,6 @@
 package dev.gradientgateway.hapilocal;
 
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -39,7 +40,8 @@ public class FhirRestServerConfig {
 			JpaStorageSettings theStorageSettings,
 			ISearchParamRegistry theSearchParamRegistry,
 			IValidationSupport theValidationSupport,
-			DatabaseBackedPagingProvider thePagingProvider) {
+			DatabaseBackedPagingProvider thePagingProvider,
+			BulkDataExportProvider theBulkDataExportProvider) {
 		// Narratives are not generated: stored resources stay as they were sent.
 		theFhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -49,6 +51,8 @@ public class FhirRestServerConfig {
 		// $trigger-subscription: re-deliver existing resources to a subscription on demand.
 		server.registerProvider(theSubscriptionTriggeringProvider);
 		server.registerProvider(theValueSetOperationProvider);
+		// Bulk Data $export (system, Patient, Group) and $export-poll-status: the gateway's backfill.
+		server.registerProvider(theBulkDataExportProvider);
 
 		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
 				server, theSystemDao, theStorageSettings, theSearchParamRegistry, theValidationSupport);

@@ -1,6 +1,8 @@
 package dev.gradientgateway.hapilocal;
 
+import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.batch2.maintenance.JobMaintenanceServiceImpl;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.IDaoRegistry;
@@ -37,6 +39,8 @@ import jakarta.persistence.EntityManagerFactory;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
@@ -95,6 +99,14 @@ public class HapiJpaServerConfig {
 		// Searches are not served from a cache of an earlier identical search: an integration test
 		// that writes and then searches must see its own write.
 		settings.setReuseCachedSearchResultsForMillis(null);
+		// Bulk Data $export runs as a gated batch2 job: each step waits for a maintenance pass. Fast
+		// tracking runs that pass as soon as a step's chunks finish, so a small export completes in
+		// seconds rather than one scheduled pass per step.
+		settings.setEnableTaskBulkExportJobExecution(true);
+		settings.setJobFastTrackingEnabled(true);
+		// An export answers for what the server holds now: HAPI would otherwise hand a new $export with
+		// the same parameters an earlier job's (stale) files.
+		settings.setEnableBulkExportJobReuse(false);
 		return settings;
 	}
 
@@ -120,6 +132,23 @@ public class HapiJpaServerConfig {
 				theSubmitIntervalMs,
 				theImmediatelyQueued);
 		return settings;
+	}
+
+	/**
+	 * How often batch2's maintenance pass runs (HAPI's default: every minute). A $export job waits QUEUED
+	 * until a pass starts it, so with the default every export takes up to a minute before any work. Set
+	 * before HAPI's scheduler registers its jobs (on ContextRefreshedEvent, after every singleton exists).
+	 */
+	@Bean
+	public SmartInitializingSingleton batch2MaintenanceInterval(
+			ObjectProvider<IJobMaintenanceService> theMaintenanceService,
+			@Value("${hapi-local.batch2.maintenance-interval-ms:60000}") long theIntervalMs) {
+		return () -> {
+			if (theMaintenanceService.getIfAvailable() instanceof JobMaintenanceServiceImpl maintenance) {
+				maintenance.setScheduledJobFrequencyMillis(theIntervalMs);
+				ourLog.info("Batch2 job maintenance (bulk export) every {} ms", theIntervalMs);
+			}
+		};
 	}
 
 	@Bean

@@ -1,0 +1,125 @@
+// What every kind of backfill shares (files, Bulk Data $export): finding the patients in what is read (the
+// subjects of hormone results), recording one intake event per patient leased to the run, processing them with the
+// service's own pipeline until each is settled, and the progress display (count, rate, ETA).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fhir/client.hpp"
+#include "gateway/commands/analyze_command.hpp"
+#include "gateway/commands/input_reader.hpp"
+#include "gateway/config/config.hpp"
+#include "gateway/store/state_store.hpp"
+#include "gateway/telemetry/clock.hpp"
+#include "gateway/telemetry/metrics.hpp"
+
+namespace gg::gateway {
+
+class Pipeline;
+
+// Reads inputs and keeps the subjects of their hormone results (the codes the pipeline searches), each patient
+// once. Rejected inputs are printed on err as OperationOutcome lines with where they were.
+class PatientFinder {
+ public:
+  struct Totals {
+    std::size_t resources = 0;
+    std::size_t hormone_results = 0;
+    std::size_t skipped = 0;
+    std::size_t rejected = 0;
+  };
+
+  PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err);
+
+  const InputHandlers& handlers() const { return handlers_; }
+  const fhir::DecodeOptions& decode_options() const { return decode_options_; }
+  // The patients ("Patient/7") first seen since the last call, in order of first appearance.
+  std::vector<std::string> take_new();
+  const Totals& totals() const { return totals_; }
+
+ private:
+  std::set<std::pair<std::string, std::string>> hormone_codes_;
+  fhir::DecodeOptions decode_options_;
+  std::set<std::string> seen_;
+  std::vector<std::string> fresh_;
+  Totals totals_;
+  InputHandlers handlers_;
+};
+
+// This run's version_id for its events: a new one per run, so that a second run analyses every patient again
+// instead of finding its events already done.
+std::string backfill_run_version(const Clock& clock);
+
+// One backfill run: its events (one per patient, durable before any processing, leased to the run), the pipeline
+// that processes them, and the progress display on err (rewritten in place on a terminal, a line per 100
+// patients otherwise).
+class BackfillRun {
+ public:
+  BackfillRun(boost::asio::io_context& io, fhir::Client& client, StateStore& store, const Clock& clock,
+              const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+              std::string version, std::ostream& err);
+  ~BackfillRun();
+  BackfillRun(const BackfillRun&) = delete;
+  BackfillRun& operator=(const BackfillRun&) = delete;
+
+  // Records one event per patient (a patient already recorded under this version, by this run or an interrupted
+  // one it resumes, is found again as a duplicate, and counts as settled once its event has ended).
+  void record(const std::vector<std::string>& patients);
+  // Processes the recorded events until every one has ended (done, failed, dead). Runs on io.
+  boost::asio::awaitable<void> settle();
+
+  // Shown after the counts ("file 2/5"); empty: nothing.
+  void set_phase(std::string phase) { phase_ = std::move(phase); }
+  // Prints the progress line (last: the final one, with a line end also on a terminal).
+  void progress(bool last);
+  // Ends an in-place progress line on a terminal before another message is printed.
+  void break_line();
+
+  bool interactive() const { return interactive_; }
+  std::size_t total() const { return tracked_.size(); }
+  std::size_t written() const { return written_; }
+  std::size_t failed() const { return failed_; }
+  std::size_t not_recorded() const { return not_recorded_; }
+
+ private:
+  struct Tracked {
+    std::string patient;
+    StoredEvent event;
+    bool settled = false;
+  };
+  void refresh();
+
+  boost::asio::io_context& io_;
+  StateStore& store_;
+  const Clock& clock_;
+  std::chrono::seconds lease_;
+  std::string version_;
+  std::ostream& err_;
+  MetricsRegistry metrics_;  // the pipeline counts as in serve; backfill reports from the events themselves
+  OffsetClock as_of_clock_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::map<std::int64_t, Tracked> tracked_;
+  std::size_t settled_ = 0;
+  std::size_t written_ = 0;
+  std::size_t failed_ = 0;
+  std::size_t not_recorded_ = 0;
+  std::size_t shown_ = 0;
+  bool interactive_;
+  bool line_open_ = false;
+  std::string phase_;
+  // For the rate and the ETA only (display): when processing began, and how many had settled by then.
+  std::chrono::steady_clock::time_point started_{};
+  std::size_t settled_at_start_ = 0;
+};
+
+}  // namespace gg::gateway
