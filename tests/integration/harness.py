@@ -243,6 +243,14 @@ pipeline:
         self.log.flush()
         return (self.dir / "gateway.log").read_text()[-3000:]
 
+    def forget_subscriptions(self):
+        try:
+            found = Fhir(self.fhir_base).search(f"Subscription?url={self.url}/notify&_count=100")
+        except (AssertionError, OSError):
+            return  # the FHIR server is down (a fault test): nothing to clean up now
+        for subscription in found:
+            http("DELETE", f"{self.fhir_base.rstrip('/')}/Subscription/{subscription['id']}")
+
     def readiness(self):
         """/readyz's body (the report of every dependency), or None while the gateway does not answer."""
         try:
@@ -257,6 +265,11 @@ pipeline:
         self.log.close()
 
     def stop(self, keep=False):
+        """SIGTERM. Unless kept for a successor (keep=True), the gateway's REST-hook Subscriptions are deleted from
+        HAPI first: HAPI retries each delivery to a dead endpoint for about a minute on its few delivery threads,
+        so Subscriptions left behind by earlier tests would delay every later test's notifications."""
+        if not keep:
+            self.forget_subscriptions()
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
