@@ -227,24 +227,29 @@ boost::asio::awaitable<void> Pipeline::process_batch(std::vector<StoredEvent> ev
   };
   for (const auto& patient : order) {
     if (stopped_) break;
-    while (in_flight >= workers) co_await wait_for_one();
+    while (in_flight >= workers) {
+      co_await wait_for_one();
+    }
     ++in_flight;
     boost::asio::co_spawn(strand_, process_group(patient, by_patient[patient], hold),
                           boost::asio::bind_executor(strand_, [&](const std::exception_ptr& error) {
                             --in_flight;
                             finished.cancel();
-                            if (error) log(LogLevel::error, "pipeline.patient-crashed");
+                            if (error) {
+                              log(LogLevel::error, "pipeline.patient-crashed");
+                            }
                           }));
   }
-  while (in_flight > 0) co_await wait_for_one();
+  while (in_flight > 0) {
+    co_await wait_for_one();
+  }
 }
 
 std::string Pipeline::patient_of_deleted(const StoredEvent& event) {
   const auto earlier = store_.events_of(event.resource_type, event.resource_id);
-  for (auto it = earlier.rbegin(); it != earlier.rend(); ++it) {
-    if (!it->patient.empty()) return it->patient;
-  }
-  return {};  // never seen here: nothing was written from it
+  const auto latest = std::find_if(earlier.rbegin(), earlier.rend(),
+                                   [](const StoredEvent& seen) { return !seen.patient.empty(); });
+  return latest == earlier.rend() ? std::string() : latest->patient;  // none: nothing was written from it
 }
 
 boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,

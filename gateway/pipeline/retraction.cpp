@@ -24,7 +24,7 @@ std::string unversioned(std::string_view reference) {
 std::string retracted_among(const std::vector<fhir::Reference>& references,
                             std::span<const std::string> retracted) {
   for (const auto& reference : references) {
-    const auto plain = unversioned(reference.reference);
+    auto plain = unversioned(reference.reference);
     if (std::find(retracted.begin(), retracted.end(), plain) != retracted.end()) return plain;
   }
   return {};
