@@ -16,15 +16,7 @@ class Retraction(unittest.TestCase):
         fhir = Fhir()
         gateway = Gateway()
         try:
-            patient_url = f"urn:uuid:{uuid.uuid4()}"
-            tag = uuid.uuid4().hex[:12]
-            created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
-                patient_entry(patient_url, tag, "female", "1980-03-04"),
-                lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
-                lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
-            ]})
-            locations = created_references(created)
-            patient, insulin = locations[0], locations[2]
+            patient, _, insulin = post_glucose_and_insulin(fhir)
 
             def outputs(status):
                 """The HOMA-IR derived Observations, RiskAssessments and CarePlans, once all exist with `status`."""
@@ -63,14 +55,7 @@ class DeletedInput(unittest.TestCase):
         fhir = Fhir()
         gateway = Gateway()
         try:
-            patient_url = f"urn:uuid:{uuid.uuid4()}"
-            tag = uuid.uuid4().hex[:12]
-            created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
-                patient_entry(patient_url, tag, "female", "1980-03-04"),
-                lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
-                lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
-            ]})
-            patient, _, insulin = created_references(created)
+            patient, _, insulin = post_glucose_and_insulin(fhir)
             wait_until(lambda: f"HOMA-IR output for {patient}; log:\n{gateway.log_tail()}",
                        lambda: all_written(fhir, patient), timeout=120)
 
@@ -89,6 +74,19 @@ class DeletedInput(unittest.TestCase):
                 self.assertEqual(resource["status"], "entered-in-error", resource["resourceType"])
         finally:
             gateway.stop()
+
+
+def post_glucose_and_insulin(fhir):
+    """A patient with a fasting glucose and insulin (HOMA-IR 4.62, above the shipped cut-off), as one transaction:
+    the references of the Patient, the glucose and the insulin."""
+    patient_url = f"urn:uuid:{uuid.uuid4()}"
+    tag = uuid.uuid4().hex[:12]
+    created = fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": [
+        patient_entry(patient_url, tag, "female", "1980-03-04"),
+        lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
+        lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL"),
+    ]})
+    return created_references(created)
 
 
 def all_written(fhir, patient):
