@@ -200,7 +200,14 @@ pipeline:
             [BINARY, "serve", "--config", str(self.dir / "gateway.yaml")],
             stdout=self.log, stderr=subprocess.STDOUT)
         if wait_ready:
-            wait_until(lambda: "gateway /readyz " + self.log_tail(), self.ready, timeout=120)
+            try:
+                wait_until(lambda: "gateway /readyz " + self.log_tail(), self.ready, timeout=120)
+            except AssertionError:
+                # A gateway that never became ready must not outlive the test that started it.
+                self.process.kill()
+                self.process.wait()
+                self.log.close()
+                raise
 
     def ready(self):
         if self.process.poll() is not None:
