@@ -25,28 +25,6 @@ RestResult<T> failure(RestErrc code, std::string message, unsigned http_status =
                        RestError{make_error_code(code), std::move(message), http_status, {}});
 }
 
-// "<what>: HTTP 500: <OperationOutcome diagnostics>". Only an OperationOutcome's diagnostics are quoted, never
-// another body (the IG's error responses are OperationOutcomes).
-RestError status_error(const std::string& what, unsigned status, std::string_view body) {
-  RestError error{make_error_code(RestErrc::http_status), what + ": HTTP " + std::to_string(status), status, {}};
-  const auto first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || body[first] != '{') return error;
-  auto decoded = decode_resource(body);
-  auto* outcome = decoded.ok() ? std::get_if<OperationOutcome>(&*decoded.value) : nullptr;
-  if (!outcome) return error;
-  std::string diagnostics;
-  for (const auto& issue : outcome->issue) {
-    if (issue.diagnostics.empty()) continue;
-    if (!diagnostics.empty()) diagnostics += "; ";
-    diagnostics += issue.diagnostics;
-  }
-  constexpr std::size_t max_diagnostics = 500;
-  if (diagnostics.size() > max_diagnostics) diagnostics = diagnostics.substr(0, max_diagnostics) + "...";
-  if (!diagnostics.empty()) error.message += ": " + diagnostics;
-  error.outcome = std::move(*outcome);
-  return error;
-}
-
 std::string header(const HttpResponse& response, const std::string& name) {
   const auto it = response.headers.find(name);
   return it == response.headers.end() ? std::string() : it->second;

@@ -89,30 +89,8 @@ HttpResponse to_http_response(http::response<http::string_body>&& response) {
   return out;
 }
 
-// "<what>: HTTP 412 Precondition Failed: <OperationOutcome diagnostics>". Only the diagnostics of an
-// OperationOutcome are quoted, never any other body.
 RestError status_error(const std::string& what, const HttpResponse& response) {
-  RestError error{make_error_code(RestErrc::http_status),
-                  what + ": HTTP " + std::to_string(response.status) + " " +
-                      std::string(http::obsolete_reason(static_cast<http::status>(response.status))),
-                  response.status,
-                  {}};
-  const auto first = response.body.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos || response.body[first] != '{') return error;
-  auto decoded = decode_resource(response.body);
-  auto* outcome = decoded.ok() ? std::get_if<OperationOutcome>(&*decoded.value) : nullptr;
-  if (!outcome) return error;
-  std::string diagnostics;
-  for (const auto& issue : outcome->issue) {
-    if (issue.diagnostics.empty()) continue;
-    if (!diagnostics.empty()) diagnostics += "; ";
-    diagnostics += issue.diagnostics;
-  }
-  constexpr std::size_t max_diagnostics = 1000;
-  if (diagnostics.size() > max_diagnostics) diagnostics = diagnostics.substr(0, max_diagnostics) + "...";
-  if (!diagnostics.empty()) error.message += ": " + diagnostics;
-  error.outcome = std::move(*outcome);
-  return error;
+  return fhir::status_error(what, response.status, response.body);
 }
 
 // "Bundle.entry[3].resource.valueQuantity: <message> (and 2 more)", or "" when there are only warnings. Issue
@@ -138,6 +116,30 @@ bool valid_id(std::string_view id) {
 }
 
 }  // namespace
+
+RestError status_error(const std::string& what, unsigned status, std::string_view body) {
+  RestError error{make_error_code(RestErrc::http_status),
+                  what + ": HTTP " + std::to_string(status) + " " +
+                      std::string(http::obsolete_reason(static_cast<http::status>(status))),
+                  status,
+                  {}};
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || body[first] != '{') return error;
+  auto decoded = decode_resource(body);
+  auto* outcome = decoded.ok() ? std::get_if<OperationOutcome>(&*decoded.value) : nullptr;
+  if (!outcome) return error;
+  std::string diagnostics;
+  for (const auto& issue : outcome->issue) {
+    if (issue.diagnostics.empty()) continue;
+    if (!diagnostics.empty()) diagnostics += "; ";
+    diagnostics += issue.diagnostics;
+  }
+  constexpr std::size_t max_diagnostics = 1000;
+  if (diagnostics.size() > max_diagnostics) diagnostics = diagnostics.substr(0, max_diagnostics) + "...";
+  if (!diagnostics.empty()) error.message += ": " + diagnostics;
+  error.outcome = std::move(*outcome);
+  return error;
+}
 
 // ---- The client ------------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -45,6 +46,11 @@ struct HttpResponse {
 };
 
 // The Beast implementation of the FHIR client seam (fhir/client.hpp).
+// The error of a call whose answer has a status it does not accept: "<what>: HTTP 412 Precondition Failed:
+// <OperationOutcome diagnostics>". Only the diagnostics of an OperationOutcome body are quoted, never any other
+// body (it may hold patient data); the OperationOutcome is kept in RestError::outcome.
+RestError status_error(const std::string& what, unsigned status, std::string_view body);
+
 class RestClient final : public Client {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
