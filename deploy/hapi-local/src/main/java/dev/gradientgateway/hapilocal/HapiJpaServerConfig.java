@@ -25,6 +25,7 @@ import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.search.IStaleSearchDeletingSvc;
 import ca.uhn.fhir.jpa.search.StaleSearchDeletingSvcImpl;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.config.WebsocketDispatcherConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
@@ -49,6 +50,9 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.retry.RetryPolicy;
+import org.springframework.retry.policy.NeverRetryPolicy;
+import org.springframework.retry.policy.TimeoutRetryPolicy;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 import java.util.Properties;
@@ -265,6 +269,30 @@ public class HapiJpaServerConfig {
 					TimeUnit.MILLISECONDS);
 		}
 		return executor;
+	}
+
+	/**
+	 * How long HAPI keeps retrying one failed REST-hook delivery before it drops the notification for good:
+	 * HAPI's own {@code RetryPolicyProvider} gives 60 s (1 s backoff, x1.1) and this keeps that by default.
+	 * Each retry holds one of the subscription's two delivery threads, so a dead endpoint and a burst of
+	 * changes keep HAPI busy for a minute per change. {@code hapi-local.subscription.delivery-retry-ms} lets a
+	 * test make HAPI give up at once (0: no retry after the first failure). Primary, so it is the provider
+	 * HAPI's channel factory is given.
+	 */
+	@Primary
+	@Bean
+	public RetryPolicyProvider hapiLocalRetryPolicyProvider(
+			@Value("${hapi-local.subscription.delivery-retry-ms:60000}") long theRetryMs) {
+		ourLog.info("REST-hook deliveries retried for {} ms before HAPI drops them", theRetryMs);
+		return new RetryPolicyProvider() {
+			@Override
+			protected RetryPolicy retryPolicy() {
+				if (theRetryMs <= 0) return new NeverRetryPolicy();
+				TimeoutRetryPolicy policy = new TimeoutRetryPolicy();
+				policy.setTimeout(theRetryMs);
+				return policy;
+			}
+		};
 	}
 
 	/** Logs each step of subscription matching and delivery (logger names ca.uhn.fhir.jpa.subscription...). */
