@@ -16,6 +16,7 @@
 #include "gateway/pipeline/patient_context.hpp"
 #include "gateway/pipeline/rejections.hpp"
 #include "gateway/pipeline/retraction.hpp"
+#include "gateway/pipeline/timed_client.hpp"
 #include "gateway/pipeline/write_back.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -23,6 +24,10 @@ namespace gg::gateway {
 namespace {
 
 constexpr std::size_t kClaimBatch = 200;
+// From a millisecond (the gateway's own work on a small panel) to a slow server's seconds.
+std::vector<double> analysis_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
 
 }  // namespace
 
@@ -60,7 +65,15 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
       skipped_results_(metrics.counter("gradient_gateway_search_entries_skipped_total",
                                        "Search result entries that did not decode and were left out")),
       metrics_(metrics),
-      pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")) {}
+      pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")),
+      fhir_seconds_(metrics.histogram("gradient_gateway_analysis_seconds",
+                                      "A patient's processing by part: waiting for the FHIR server (fhir) or the "
+                                      "gateway's own work (gateway)",
+                                      analysis_buckets(), {{"part", "fhir"}})),
+      own_seconds_(metrics.histogram("gradient_gateway_analysis_seconds",
+                                     "A patient's processing by part: waiting for the FHIR server (fhir) or the "
+                                     "gateway's own work (gateway)",
+                                     analysis_buckets(), {{"part", "gateway"}})) {}
 
 void Pipeline::wake(bool reconcile) {
   boost::asio::post(strand_, [this, reconcile] {
@@ -264,7 +277,13 @@ boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,
     outcome = {Outcome::Kind::done, {}};
     log(LogLevel::info, "event.no-patient", {{"count", std::to_string(group.size())}});
   } else {
-    outcome = co_await process_patient(patient, group);
+    // The patient's time split into the FHIR server's part and the gateway's own (bench/: issue 11's floor).
+    const auto started = std::chrono::steady_clock::now();
+    TimedClient timed(client_);
+    outcome = co_await process_patient(timed, patient, group);
+    const auto total = std::chrono::steady_clock::now() - started;
+    fhir_seconds_.observe(std::chrono::duration<double>(timed.waited()).count());
+    own_seconds_.observe(std::chrono::duration<double>(total - timed.waited()).count());
   }
   const bool waiting = note_outcome(outcome);
   if (outcome.kind == Outcome::Kind::done) {
@@ -344,11 +363,11 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
       {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
 }
 
-boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& patient,
+boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, const std::string& patient,
                                                           const std::vector<StoredEvent>& events) {
   const auto as_of = as_of_clock_.now();
   const auto since = as_of - std::chrono::days(lookback_days_);
-  auto fetched = co_await fetch_context(client_, patient, since, knowledge_);
+  auto fetched = co_await fetch_context(client, patient, since, knowledge_);
   if (fetched.outcome.kind != Outcome::Kind::done) co_return fetched.outcome;
   report_fetch(fetched, patient);
   auto& context = fetched.context;
@@ -362,7 +381,7 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
                     [&](const fhir::Observation& observation) { return observation.id == event.resource_id; });
     if (fetched_already) continue;
     std::string id = event.resource_id;  // a local, not a temporary of the co_await expression (GCC 12)
-    auto read = co_await client_.read<fhir::Observation>(std::move(id));
+    auto read = co_await client.read<fhir::Observation>(std::move(id));
     if (!read) co_return classify(read.error(), "read Observation");
     if (!read->resource || read->resource->subject.reference != patient) continue;  // gone, or not this patient's
     context.observations.push_back(std::move(*read->resource));
@@ -390,7 +409,7 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   // The retraction goes into the analysis' own transaction: both are written, or neither (ARCHITECTURE step 7).
   std::vector<fhir::BundleEntry> retractions;
   if (!retracted.empty()) {
-    auto outcome = co_await retraction(patient, retracted, deleted, as_of, retractions);
+    auto outcome = co_await retraction(client, patient, retracted, deleted, as_of, retractions);
     if (outcome.kind != Outcome::Kind::done) co_return outcome;
   }
   auto& entries = analyzed.entries;
@@ -413,7 +432,7 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(const std::string& pat
   entries.insert(entries.begin(), std::make_move_iterator(retractions.begin()),
                  std::make_move_iterator(retractions.end()));
   const auto bundle = transaction_bundle(std::move(entries));  // a local: see Client::read on GCC 12
-  auto written = co_await client_.transaction(bundle);
+  auto written = co_await client.transaction(bundle);
   if (!written.has_value()) {
     auto outcome = classify(written.error(), "write-back transaction");
     // 412: a resource to retract changed since it was read (If-Match); the next attempt reads it again.
@@ -474,7 +493,7 @@ void Pipeline::report_fetch(const FetchedContext& fetched, const std::string& pa
   }
 }
 
-boost::asio::awaitable<Outcome> Pipeline::retraction(const std::string& patient,
+boost::asio::awaitable<Outcome> Pipeline::retraction(fhir::Client& client, const std::string& patient,
                                                      const std::vector<std::string>& retracted,
                                                      const std::vector<std::string>& deleted,
                                                      std::chrono::sys_seconds as_of,
@@ -489,7 +508,7 @@ boost::asio::awaitable<Outcome> Pipeline::retraction(const std::string& patient,
       {"CarePlan", subject + "&identifier=" + ours + "&_count=200"}};
   std::vector<fhir::Resource> written;
   for (const auto& [type, query] : searches) {
-    auto found = co_await client_.search(type, query);
+    auto found = co_await client.search(type, query);
     if (!found.has_value()) {
       co_return classify(found.error(), "search " + type + " to retract");
     }

@@ -89,11 +89,13 @@ class Pipeline {
                                              std::chrono::seconds hold);
   // The patient a delete is about: the subject of the resource's earlier events here ("" when none).
   std::string patient_of_deleted(const StoredEvent& event);
-  boost::asio::awaitable<Outcome> process_patient(const std::string& patient,
+  // Every FHIR call goes through `client` (the pipeline's, timed for this patient).
+  boost::asio::awaitable<Outcome> process_patient(fhir::Client& client, const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
   // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
-  boost::asio::awaitable<Outcome> retraction(const std::string& patient, const std::vector<std::string>& retracted,
+  boost::asio::awaitable<Outcome> retraction(fhir::Client& client, const std::string& patient,
+                                             const std::vector<std::string>& retracted,
                                              const std::vector<std::string>& deleted,
                                              std::chrono::sys_seconds as_of,
                                              std::vector<fhir::BundleEntry>& entries);
@@ -146,6 +148,8 @@ class Pipeline {
   Counter& skipped_results_;
   MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
   Gauge& pending_;
+  Histogram& fhir_seconds_;
+  Histogram& own_seconds_;
 };
 
 }  // namespace gg::gateway
