@@ -275,7 +275,7 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
 
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  std::span<const fhir::MedicationUse> medications, const Knowledge& knowledge,
-                 std::chrono::sys_seconds as_of) {
+                 std::chrono::sys_seconds as_of, std::span<const Gradient> history) {
   Analysis analysis;
   const auto indices = latest_versions(observations);
   analysis.superseded = observations.size() - indices.size();
@@ -349,13 +349,15 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;
     if (gradient->comparator.empty())
-      gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
+      gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends,
+                                    latest_before(history, *gradient));
     add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {
     auto gradient = compute_derived(rule, analysis.measurements);
     if (!gradient) continue;
-    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends);
+    gradient->trend = derived_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends,
+                                    latest_before(history, *gradient));
     add(std::move(*gradient));
   }
 

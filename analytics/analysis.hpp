@@ -84,8 +84,11 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
 // (Medication::not_assessed: insulin for HOMA-IR, prednisolone for cortisol) is not assessed either, and its
 // series is evaluated neither as a rhythm nor as a dose curve. Under glucocorticoid replacement a rhythm rule's
 // series is evaluated as a dose curve (rhythm_rules.hpp) instead of an endogenous rhythm.
+// `history`: the patient's earlier values of ratio and derived rules (the gateway's own derived Observations from
+// before the results fetched): a gradient whose results hold no previous value is compared with the latest of
+// them, so trends reach back as far as the history (trend.hpp).
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  std::span<const fhir::MedicationUse> medications, const Knowledge& knowledge,
-                 std::chrono::sys_seconds as_of);
+                 std::chrono::sys_seconds as_of, std::span<const Gradient> history = {});
 
 }  // namespace gg::analytics

@@ -117,8 +117,9 @@ std::optional<Trend> judge_change(const Gradient& current, const Gradient& previ
 
 std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurement> measurements,
                                  const Gradient& current, std::span<const BiologicalVariation> variation,
-                                 const TrendSettings& settings) {
+                                 const TrendSettings& settings, const Gradient* earlier) {
   auto previous = previous_ratio(rule, measurements, current);
+  if (!previous && earlier != nullptr) previous = *earlier;
   if (!previous) return std::nullopt;
   // The pair's own type: the rule's when it names one, else the type its inputs share (pair_measurements).
   const auto specimen = rule.specimen ? rule.specimen : ratio_specimen(measurements, current);
@@ -129,8 +130,9 @@ std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurem
 
 std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Measurement> measurements,
                                    const Gradient& current, std::span<const BiologicalVariation> variation,
-                                   const TrendSettings& settings) {
+                                   const TrendSettings& settings, const Gradient* earlier) {
   auto previous = previous_derived(rule, measurements, current);
+  if (!previous && earlier != nullptr) previous = *earlier;
   switch (rule.formula) {
     case DerivedRule::Formula::free_androgen_index:
       return judged(current, previous,
@@ -148,6 +150,16 @@ std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Meas
                      "derived from their variation"});
   }
   return std::nullopt;
+}
+
+const Gradient* latest_before(std::span<const Gradient> history, const Gradient& current) {
+  const Gradient* latest = nullptr;
+  for (const auto& gradient : history) {
+    if (gradient.code != current.code || !gradient.comparator.empty()) continue;
+    if (gradient.effective.instant.utc >= current.effective.instant.utc) continue;
+    if (latest == nullptr || gradient.effective.instant.utc > latest->effective.instant.utc) latest = &gradient;
+  }
+  return latest;
 }
 
 }  // namespace gg::analytics

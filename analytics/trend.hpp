@@ -91,11 +91,18 @@ std::optional<Trend> judge_change(const Gradient& current, const Gradient& previ
 // of the calculated value itself is in the catalogue. Rhythm gradients (slopes, areas, cosinor) get no trend yet:
 // no within-subject CV of a slope or an area is known, and which earlier day's series a day is compared with is
 // not decided.
+// `earlier`: the rule's latest value before `current` from the patient's history (the gateway's own derived
+// Observations, latest_before()), compared with when the measurements hold no previous value: trends reach back
+// as far as the history, not only as far as the raw results fetched (issue 11, item 4). nullptr: none.
 std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurement> measurements,
                                  const Gradient& current, std::span<const BiologicalVariation> variation,
-                                 const TrendSettings& settings);
+                                 const TrendSettings& settings, const Gradient* earlier = nullptr);
 std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Measurement> measurements,
                                    const Gradient& current, std::span<const BiologicalVariation> variation,
-                                   const TrendSettings& settings);
+                                   const TrendSettings& settings, const Gradient* earlier = nullptr);
+
+// The latest gradient of `history` with current's code, an exact value and an effective time before current's;
+// nullptr when there is none.
+const Gradient* latest_before(std::span<const Gradient> history, const Gradient& current);
 
 }  // namespace gg::analytics

@@ -265,6 +265,15 @@ const std::vector<KeySpec>& key_specs() {
        "the intake queue's bound: with this many events pending, notifications are answered 503 with "
        "Retry-After (the sender retries; what it gives up on, the catch-up search finds)",
        int_in(1, 100000000, [](Config& c, long long v) { c.pipeline.max_pending = v; })},
+      {"pipeline", "context_cache_patients", Kind::integer, "1000",
+       "patients whose fetched context is kept, so that their next notifications cost a read of each notified "
+       "result instead of the whole context (0: no cache)",
+       int_in(0, 1000000,
+              [](Config& c, long long v) { c.pipeline.context_cache_patients = static_cast<std::size_t>(v); })},
+      {"pipeline", "context_cache_ttl_s", Kind::integer, "300",
+       "how long a cached context is used: a change to the Patient or its medications, which no notification "
+       "announces, is seen at most this late",
+       int_in(1, 86400, [](Config& c, long long v) { c.pipeline.context_cache_ttl = std::chrono::seconds(v); })},
       {"pipeline", "circuit_failures", Kind::integer, "3",
        "unavailable answers in a row (no connection, 502-504) that open the FHIR server's circuit breaker: "
        "events then wait without spending attempts",

@@ -5,6 +5,7 @@
 
 #include <boost/system/result.hpp>
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -108,6 +109,10 @@ struct PipelineConfig {
   int workers = 4;
   // The intake queue's bound: with this many events pending, notifications are answered 503 with Retry-After.
   std::int64_t max_pending = 100000;
+  // The per-patient context cache (gateway/pipeline/context_cache.hpp): patients kept (0: none) and how long a
+  // fetched context is used for the patient's next notifications.
+  std::size_t context_cache_patients = 1000;
+  std::chrono::seconds context_cache_ttl{300};
   std::chrono::milliseconds circuit_open{2000};
   std::chrono::milliseconds circuit_max_open{60000};
 };

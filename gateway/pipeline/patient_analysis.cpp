@@ -10,8 +10,8 @@ namespace gg::gateway {
 PatientAnalysis analyze_patient(const PatientContext& context, const LoadedKnowledge& knowledge,
                                 std::chrono::sys_seconds as_of) {
   PatientAnalysis result;
-  result.analysis =
-      analytics::analyze(context.facts, context.observations, context.medications, knowledge.knowledge, as_of);
+  result.analysis = analytics::analyze(context.facts, context.observations, context.medications,
+                                       knowledge.knowledge, as_of, context.history);
   const std::string& subject = context.facts.reference;
   if (subject.rfind("Patient/", 0) != 0) return result;  // write-back needs a Patient subject
   result.entries =

@@ -17,6 +17,9 @@ struct PatientContext {
   analytics::PatientFacts facts;  // from the Patient resource; reference "Patient/7" (or the results' subject)
   std::vector<fhir::Observation> observations;
   std::vector<fhir::MedicationUse> medications;  // medicationReference already resolved against named Medications
+  // The gateway's own earlier values of ratio and derived rules, from before the results fetched (its derived
+  // Observations on the server): trends compare with the latest when the results hold no previous value.
+  std::vector<analytics::Gradient> history;
 };
 
 struct PatientAnalysis {

@@ -5,6 +5,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,12 +26,26 @@ struct FetchedContext {
   // Medication searches the server refused (4xx): (resource type, error). Dose timing goes without that type;
   // the analysis still runs.
   std::vector<std::pair<std::string, std::string>> refused_medication_searches;
+  // The history search's refusal (4xx), when the server refused it: trends then reach as far as the results.
+  std::string history_refused;
 };
 
 // Reads Patient/<id> of `patient` ("Patient/7") and searches its hormone Observations (code in the catalogue,
-// date >= since) and, when the knowledge names medications, its MedicationAdministrations (since), Statements and
-// Requests with the Medications they name. A Patient the server does not hold (404, 410) or that does not decode
-// leaves sex and age unknown.
+// date >= since), its history (history_query()) and, when the knowledge names medications, its
+// MedicationAdministrations (since), Statements and Requests with the Medications they name. A Patient the server
+// does not hold (404, 410) or that does not decode leaves sex and age unknown. The one search for a patient's
+// history: the gateway's own derived Observations of the ratio and derived rules dated before `since` (what the
+// results search leaves out), latest first. Only the first kHistoryPages pages are read: the latest values are on
+// them.
+std::string history_query(const std::string& patient, std::chrono::sys_seconds since,
+                          const LoadedKnowledge& knowledge);
+inline constexpr std::size_t kHistoryPages = 2;
+
+// A derived Observation the gateway wrote, as the earlier value of its rule: code, exact value and unit, effective
+// time and the Observation itself as the input (a trend then cites it). nullopt for anything else: another code
+// system, a period, a bound (comparator), no value, or a status other than final, amended or corrected.
+std::optional<analytics::Gradient> history_gradient(const fhir::Observation& observation);
+
 boost::asio::awaitable<FetchedContext> fetch_context(fhir::Client& client, const std::string& patient,
                                                      std::chrono::sys_seconds since,
                                                      const LoadedKnowledge& knowledge);

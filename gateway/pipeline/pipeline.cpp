@@ -24,6 +24,8 @@ namespace gg::gateway {
 namespace {
 
 constexpr std::size_t kClaimBatch = 200;
+// More notified results than this for a cached patient: one search of the whole context is cheaper than reads.
+constexpr std::size_t kMaxCachedReads = 8;
 // From a millisecond (the gateway's own work on a small panel) to a slow server's seconds.
 std::vector<double> analysis_buckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -44,6 +46,7 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
       as_of_clock_(as_of_clock != nullptr ? *as_of_clock : clock),
       wakeup_(strand_),
       breaker_(CircuitBreakerOptions{config.circuit_failures, config.circuit_open, config.circuit_max_open}),
+      context_cache_(config.context_cache_patients, config.context_cache_ttl),
       done_(metrics.counter("gradient_gateway_events_done_total", "Intake events processed")),
       retried_(metrics.counter("gradient_gateway_events_retried_total",
                                "Processing attempts that failed transiently and were rescheduled")),
@@ -66,6 +69,12 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
                                        "Search result entries that did not decode and were left out")),
       metrics_(metrics),
       pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")),
+      cache_hits_(metrics.counter("gradient_gateway_context_cache_total",
+                                  "Patients' contexts taken from the context cache (hit) or fetched whole (miss)",
+                                  {{"result", "hit"}})),
+      cache_misses_(metrics.counter(
+          "gradient_gateway_context_cache_total",
+          "Patients' contexts taken from the context cache (hit) or fetched whole (miss)", {{"result", "miss"}})),
       fhir_seconds_(metrics.histogram("gradient_gateway_analysis_seconds",
                                       "A patient's processing by part: waiting for the FHIR server (fhir) or the "
                                       "gateway's own work (gateway)",
@@ -286,6 +295,8 @@ boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,
     own_seconds_.observe(std::chrono::duration<double>(total - timed.waited()).count());
   }
   const bool waiting = note_outcome(outcome);
+  // A patient whose processing did not finish starts from the server next time.
+  if (outcome.kind != Outcome::Kind::done) context_cache_.erase(patient);
   if (outcome.kind == Outcome::Kind::done) {
     settle_done(group, outcome);
     co_return;
@@ -366,27 +377,9 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
 boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, const std::string& patient,
                                                           const std::vector<StoredEvent>& events) {
   const auto as_of = as_of_clock_.now();
-  const auto since = as_of - std::chrono::days(lookback_days_);
-  auto fetched = co_await fetch_context(client, patient, since, knowledge_);
-  if (fetched.outcome.kind != Outcome::Kind::done) co_return fetched.outcome;
-  report_fetch(fetched, patient);
-  auto& context = fetched.context;
-  // The FHIR server is the source of truth (issue 11, item 1): a notification's payload is a hint and is never
-  // analysed. A notified result the search did not bring (dated before the lookback, or a search index behind
-  // its write) is read from the server; a forged or replayed payload costs that read and changes nothing.
-  for (const auto& event : events) {
-    if (event.resource_type != "Observation" || event.version_id == kDeletedVersion) continue;
-    const bool fetched_already =
-        std::any_of(context.observations.begin(), context.observations.end(),
-                    [&](const fhir::Observation& observation) { return observation.id == event.resource_id; });
-    if (fetched_already) continue;
-    std::string id = event.resource_id;  // a local, not a temporary of the co_await expression (GCC 12)
-    auto read = co_await client.read<fhir::Observation>(std::move(id));
-    if (!read) co_return classify(read.error(), "read Observation");
-    if (!read->resource || read->resource->subject.reference != patient) continue;  // gone, or not this patient's
-    context.observations.push_back(std::move(*read->resource));
-  }
-
+  PatientContext context;
+  auto gathered = co_await context_of(client, patient, events, as_of, context);
+  if (gathered.kind != Outcome::Kind::done) co_return gathered;
   auto analyzed = analyze_patient(context, knowledge_, as_of);
   const auto& analysis = analyzed.analysis;
   report_unusable(analysis, patient);
@@ -459,6 +452,61 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
   co_return done;
 }
 
+boost::asio::awaitable<Outcome> Pipeline::context_of(fhir::Client& client, const std::string& patient,
+                                                     const std::vector<StoredEvent>& events,
+                                                     std::chrono::sys_seconds as_of, PatientContext& context) {
+  // The notified results (deduplicated) and the deleted ones; anything else (a backfill's patient event, another
+  // resource type) asks for the whole context.
+  std::vector<std::string> notified;
+  std::vector<std::string> deleted;
+  bool only_results = true;
+  for (const auto& event : events) {
+    if (event.resource_type != "Observation") {
+      only_results = false;
+    } else if (event.version_id == kDeletedVersion) {
+      deleted.push_back(event.resource_id);
+    } else if (std::find(notified.begin(), notified.end(), event.resource_id) == notified.end()) {
+      notified.push_back(event.resource_id);
+    }
+  }
+  auto cached = only_results && notified.size() <= kMaxCachedReads ? context_cache_.find(patient, clock_.now())
+                                                                   : std::nullopt;
+  const bool hit = cached.has_value();
+  if (hit) {
+    cache_hits_.inc();
+    context = std::move(*cached);
+    std::erase_if(context.observations, [&](const fhir::Observation& observation) {
+      return std::find(deleted.begin(), deleted.end(), observation.id) != deleted.end();
+    });
+  } else {
+    cache_misses_.inc();
+    const auto since = as_of - std::chrono::days(lookback_days_);
+    auto fetched = co_await fetch_context(client, patient, since, knowledge_);
+    if (fetched.outcome.kind != Outcome::Kind::done) co_return fetched.outcome;
+    report_fetch(fetched, patient);
+    context = std::move(fetched.context);
+  }
+  // The FHIR server is the source of truth (issue 11, item 1): a notification's payload is a hint and is never
+  // analysed. Each notified result is read from the server: on a cache hit all of them (they replace what was
+  // cached), after a fetch those the search did not bring (dated before the lookback, or a search index behind
+  // its write). A forged or replayed payload costs that read and changes nothing.
+  for (const auto& id : notified) {
+    auto held = std::find_if(context.observations.begin(), context.observations.end(),
+                             [&](const fhir::Observation& observation) { return observation.id == id; });
+    if (!hit && held != context.observations.end()) continue;
+    std::string read_id = id;  // a local, not a temporary of the co_await expression (GCC 12)
+    auto read = co_await client.read<fhir::Observation>(std::move(read_id));
+    if (!read) co_return classify(read.error(), "read Observation");
+    held = std::find_if(context.observations.begin(), context.observations.end(),
+                        [&](const fhir::Observation& observation) { return observation.id == id; });
+    if (held != context.observations.end()) context.observations.erase(held);
+    if (!read->resource || read->resource->subject.reference != patient) continue;  // gone, or not this patient's
+    context.observations.push_back(std::move(*read->resource));
+  }
+  context_cache_.put(patient, context, clock_.now());
+  co_return Outcome{};
+}
+
 std::vector<NewAlert> Pipeline::retraction_alerts_of(const std::vector<fhir::BundleEntry>& retractions,
                                                      const std::vector<std::string>& retracted,
                                                      const AlertContext& context) {
@@ -481,6 +529,9 @@ void Pipeline::report_fetch(const FetchedContext& fetched, const std::string& pa
         {{"patient", patient},
          {"count", std::to_string(fetched.skipped.size())},
          {"first", fetched.skipped.front().path + ": " + fetched.skipped.front().message}});
+  }
+  if (!fetched.history_refused.empty()) {
+    log(LogLevel::warn, "context.history-refused", {{"patient", patient}, {"error", fetched.history_refused}});
   }
   for (const auto& [type, error] : fetched.refused_medication_searches) {
     metrics_

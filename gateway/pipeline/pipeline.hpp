@@ -26,6 +26,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
 #include "gateway/pipeline/circuit_breaker.hpp"
+#include "gateway/pipeline/context_cache.hpp"
 #include "gateway/pipeline/finding_alerts.hpp"
 #include "gateway/pipeline/outcome.hpp"
 #include "gateway/pipeline/patient_context.hpp"
@@ -92,6 +93,11 @@ class Pipeline {
   // Every FHIR call goes through `client` (the pipeline's, timed for this patient).
   boost::asio::awaitable<Outcome> process_patient(fhir::Client& client, const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
+  // The patient's context for analysing `events`: from the context cache plus a read of each notified result when
+  // the cache holds it, else fetched whole (plus a read of each notified result the search did not bring).
+  boost::asio::awaitable<Outcome> context_of(fhir::Client& client, const std::string& patient,
+                                             const std::vector<StoredEvent>& events,
+                                             std::chrono::sys_seconds as_of, PatientContext& context);
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
   // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
   boost::asio::awaitable<Outcome> retraction(fhir::Client& client, const std::string& patient,
@@ -133,6 +139,7 @@ class Pipeline {
   std::chrono::steady_clock::time_point next_reconcile_{};
   bool pending_stale_ = true;  // the pending gauge is to be counted again (at start, and after a busy round)
   CircuitBreaker breaker_;
+  ContextCache context_cache_;
   std::function<boost::asio::awaitable<bool>()> probe_;
   std::function<void(CircuitBreaker::State)> on_circuit_;
 
@@ -148,6 +155,8 @@ class Pipeline {
   Counter& skipped_results_;
   MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
   Gauge& pending_;
+  Counter& cache_hits_;
+  Counter& cache_misses_;
   Histogram& fhir_seconds_;
   Histogram& own_seconds_;
 };

@@ -341,6 +341,58 @@ TEST(RatioTrend, OnePairHasNoTrend) {
   EXPECT_FALSE(ratio_trend(kRule, ms, *current, kVariation, TrendSettings{}));
 }
 
+// Issue 11, item 4: the history (the gateway's own earlier derived values) reaches back past the results fetched.
+// The same figures as ThreeDaysOfPairsCompareDayThreeWithDayTwo, with day 2's value coming from the history.
+TEST(RatioTrend, WithoutAPreviousPairTheLatestEarlierHistoryValueIsTheOneComparedWith) {
+  const std::vector<Measurement> ms = {cortisol("c3", 1200, hours{48}), dheas("d3", 4000, hours{49})};
+  const auto current = compute_ratio(kRule, ms);
+  ASSERT_TRUE(current);
+  Gradient older = value_of(0.5);
+  older.code = current->code;
+  older.effective.instant = FhirInstant{kOrigin - days{400}, minutes{0}};
+  older.inputs.push_back(GradientInput{"Observation/ratio-older", "1", "", {}, {}, ResultStatus::final});
+  Gradient day_two = older;
+  day_two.value = UcumValue{0.125, "1"};
+  day_two.effective.instant = FhirInstant{kOrigin + hours{25}, minutes{0}};
+  day_two.effective.text = format_fhir_date_time(day_two.effective.instant);
+  day_two.inputs[0].reference = "Observation/ratio-day-two";
+  Gradient same_time = day_two;  // not before the current value: never a previous one
+  same_time.effective.instant = current->effective.instant;
+  Gradient other_code = day_two;
+  other_code.code = "another-ratio";
+  other_code.effective.instant = FhirInstant{kOrigin + hours{47}, minutes{0}};
+  const std::vector<Gradient> history = {older, same_time, day_two, other_code};
+
+  const auto* earlier = latest_before(history, *current);
+  ASSERT_NE(earlier, nullptr);
+  EXPECT_EQ(earlier->inputs[0].reference, "Observation/ratio-day-two");
+  const auto trend = ratio_trend(kRule, ms, *current, kVariation, TrendSettings{}, earlier);
+  ASSERT_TRUE(trend);
+  EXPECT_DOUBLE_EQ(trend->previous_value.value, 0.125);
+  EXPECT_EQ(trend->previous_effective, day_two.effective.text);
+  ASSERT_EQ(trend->previous_inputs.size(), 1u);
+  EXPECT_EQ(trend->previous_inputs[0].reference, "Observation/ratio-day-two");
+  EXPECT_NEAR(trend->change_percent, 140.0, 1e-9);
+  ASSERT_TRUE(trend->rcv_up_percent);
+  EXPECT_NEAR(*trend->rcv_up_percent, 126.11423075538961, 1e-9);
+  EXPECT_TRUE(trend->significant);
+}
+
+TEST(RatioTrend, APreviousPairInTheResultsWinsOverTheHistory) {
+  const std::vector<Measurement> ms = {cortisol("c2", 500, hours{24}), dheas("d2", 4000, hours{25}),
+                                       cortisol("c3", 1200, hours{48}), dheas("d3", 4000, hours{49})};
+  const auto current = compute_ratio(kRule, ms);
+  ASSERT_TRUE(current);
+  Gradient older = value_of(0.5);
+  older.code = current->code;
+  older.effective.instant = FhirInstant{kOrigin - days{400}, minutes{0}};
+  const std::vector<Gradient> history = {older};
+  const auto trend =
+      ratio_trend(kRule, ms, *current, kVariation, TrendSettings{}, latest_before(history, *current));
+  ASSERT_TRUE(trend);
+  EXPECT_DOUBLE_EQ(trend->previous_value.value, 0.125);
+}
+
 TEST(RatioTrend, PairEndingAtTheSameInstantIsNotAPreviousValue) {
   const std::vector<Measurement> ms = {cortisol("c1", 400, hours{0}), dheas("d1", 4000, hours{0}),
                                        cortisol("c2", 500, hours{0}), dheas("d2", 4000, hours{0})};

@@ -283,12 +283,16 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
   const auto of_type = store.find(type);
   std::size_t page_size = 0;
   bool by_last_updated = false;
+  bool latest_first = false;  // _sort=-date: by effective time, latest first
   std::vector<std::string> includes;
   for (const auto& [name, value] : parameters) {
     if (name == "_count") page_size = std::stoul(value);
     if (name == "_sort") {
-      if (value != "_lastUpdated") return failed<fhir::SearchResult>(400, "search " + type + ": _sort");
-      by_last_updated = true;
+      if (value != "_lastUpdated" && value != "-date") {
+        return failed<fhir::SearchResult>(400, "search " + type + ": _sort");
+      }
+      by_last_updated = value == "_lastUpdated";
+      latest_first = value == "-date";
     }
     if (name == "_include") includes.push_back(value);
   }
@@ -333,6 +337,11 @@ fhir::RestResult<fhir::SearchResult> FakeFhirClient::find(const Store& store, co
     }
   }
   std::sort(matches.begin(), matches.end(), [&](const auto& a, const auto& b) {
+    if (latest_first) {
+      const auto when_a = analytics::parse_fhir_date_time(effective_of(*a.second)).instant;
+      const auto when_b = analytics::parse_fhir_date_time(effective_of(*b.second)).instant;
+      if (when_a && when_b && when_a->utc != when_b->utc) return when_a->utc > when_b->utc;
+    }
     if (by_last_updated) {
       const auto* meta_a = meta_of(*a.second);
       const auto* meta_b = meta_of(*b.second);

@@ -364,6 +364,84 @@ TEST_F(PipelineTest, PatientsAreAnalysedWorkersAtATimeAndTheBatchEnds) {
   EXPECT_EQ(fhir_.max_in_flight(), 2u) << "two patients' requests overlapped, never more";
 }
 
+// Issue 11, item 3: a patient's next notification within context_cache_ttl costs a read of the notified result,
+// not the whole context again; the result is still read from the server, so what it holds is what is analysed.
+TEST_F(PipelineTest, APatientsNextResultIsReadAloneWhileItsContextIsCached) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  notify("qs-a-2");
+  run_until_idle();
+  ASSERT_EQ(derived().size(), 1u);
+  const auto first_value = derived()[0].value_quantity->value;
+  const auto searches = fhir_.count(Interaction::search);
+  const auto reads = fhir_.count(Interaction::read);
+
+  // The lab corrects the DHEA-S a minute later.
+  auto dheas = std::get<fhir::Observation>(*fhir_.current("Observation", "qs-a-2"));
+  dheas.value_quantity->value = *dheas.value_quantity->value * 2;
+  clock_.advance(1min);
+  fhir_.put(dheas);
+  notify("qs-a-2");
+  run_until_idle();
+
+  EXPECT_EQ(fhir_.count(Interaction::search), searches) << "no search: the context came from the cache";
+  EXPECT_EQ(fhir_.count(Interaction::read), reads + 1) << "one read: the notified result";
+  EXPECT_EQ(metrics_.counter("gradient_gateway_context_cache_total", "", {{"result", "hit"}}).value(), 1.0);
+  std::vector<double> values;
+  for (const auto& observation : derived()) values.push_back(*observation.value_quantity->value);
+  ASSERT_EQ(values.size(), 2u) << "the corrected value gives a new derived Observation";
+  EXPECT_NEAR(std::min(values[0], values[1]), *first_value / 2, 1e-9 * *first_value) << "analysed as read";
+
+  // Past the time to live, the whole context is fetched again.
+  clock_.advance(config_.context_cache_ttl);
+  fhir_.put(dheas);
+  notify("qs-a-2");
+  run_until_idle();
+  EXPECT_GT(fhir_.count(Interaction::search), searches);
+  EXPECT_EQ(metrics_.counter("gradient_gateway_context_cache_total", "", {{"result", "miss"}}).value(), 2.0);
+}
+
+// Issue 11, item 4: a gradient whose results hold no previous value is compared with the gateway's own latest
+// derived Observation of its code from before the lookback, found by one search; the trend cites it.
+TEST_F(PipelineTest, ATrendReachesBackToTheGatewaysOwnEarlierDerivedObservation) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  notify("qs-a-2");
+  run_until_idle();
+  ASSERT_EQ(derived().size(), 1u);
+  auto earlier = derived()[0];
+  const auto has_trend = [](const fhir::Observation& observation) {
+    return std::any_of(observation.component.begin(), observation.component.end(), [](const auto& component) {
+      return !component.code.coding.empty() && component.code.coding[0].code == "trend-previous-value";
+    });
+  };
+  EXPECT_FALSE(has_trend(earlier)) << "one pair in the lookback: nothing to compare with";
+
+  // The same ratio, written by the gateway ten months ago, twice today's value.
+  earlier.id = "earlier-ratio";
+  earlier.meta = {};
+  earlier.effective_date_time = "2026-01-12T08:00:00+01:00";
+  earlier.value_quantity->value = *earlier.value_quantity->value * 2;
+  earlier.derived_from.clear();
+  earlier.identifier.clear();
+  fhir_.put(earlier);
+  clock_.advance(config_.context_cache_ttl);  // the cached context predates it
+  fhir_.put(*fhir_.current("Observation", "qs-a-2"));
+  notify("qs-a-2");
+  run_until_idle();
+
+  const auto ratios = derived();
+  const auto now = std::find_if(ratios.begin(), ratios.end(), has_trend);
+  ASSERT_NE(now, ratios.end()) << "the new analysis states a trend";
+  EXPECT_TRUE(derived_from(*now, "Observation/earlier-ratio/_history/1"));
+  for (const auto& component : now->component) {
+    if (component.code.coding[0].code == "trend-previous-value") {
+      EXPECT_DOUBLE_EQ(*component.value_quantity->value, *earlier.value_quantity->value);
+    }
+    if (component.code.coding[0].code == "trend-change-percent") {
+      EXPECT_NEAR(*component.value_quantity->value, -50.0, 1e-6);
+    }
+  }
+}
+
 // A request the client refuses to send (an invalid reference) will never be sent: failed at once, not retried.
 TEST_F(PipelineTest, AnInvalidReferenceFailsAtOnce) {
   const fhir::RestError refused{make_error_code(fhir::RestErrc::invalid_request), "invalid resource type or id", 0,

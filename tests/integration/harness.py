@@ -149,12 +149,13 @@ class Gateway:
 
     def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
                  port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True,
-                 subscription_mode=None, reconcile_interval_s=None):
+                 subscription_mode=None, reconcile_interval_s=None, lookback_days=3650):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
         flow style). port: listen there (a restart keeps its Subscription's endpoint). fhir_base: another FHIR
         server than GG_HAPI_BASE. pipeline, subscription: extra keys of those sections. subscription_mode,
-        reconcile_interval_s: shorthands for subscription.mode and pipeline.reconcile_interval_s."""
+        reconcile_interval_s: shorthands for subscription.mode and pipeline.reconcile_interval_s. lookback_days:
+        analysis.lookback_days (3650 keeps the fixed-date test data of tests/data/patients inside it)."""
         subscription = dict(subscription or {})
         pipeline = dict(pipeline or {})
         if subscription_mode is not None:
@@ -187,8 +188,7 @@ subscription:
 state:
   path: state.db
 analysis:
-  # Fixed-date test data (tests/data/patients) stays inside the lookback whenever the suite runs.
-  lookback_days: 3650
+  lookback_days: {lookback_days}
   terminology_dir: {REPO / 'config/terminology'}
   rules_dir: {rules_dir}
 pipeline:
