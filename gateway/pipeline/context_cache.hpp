@@ -29,7 +29,13 @@ class ContextCache {
   // recently used); an expired entry is dropped.
   std::optional<PatientContext> find(const std::string& patient, std::chrono::sys_seconds now);
   // Keeps `context` as the patient's, fetched at `fetched_at`, evicting the least recently used beyond capacity.
+  // What was last written for the patient (written()) stays.
   void put(const std::string& patient, PatientContext context, std::chrono::sys_seconds fetched_at);
+  // What the patient's last write-back wrote, as the caller keys it ("" when unknown): an analysis that would
+  // write the same again (results notified again, delivered in several batches) can leave the server alone.
+  [[nodiscard]] std::string written(const std::string& patient) const;
+  // Notes the patient's last write-back (kept only while the patient's context is).
+  void set_written(const std::string& patient, std::string written);
   // Forgets the patient's context (its analysis failed: the next one starts from the server).
   void erase(const std::string& patient);
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
@@ -39,6 +45,7 @@ class ContextCache {
     std::string patient;
     PatientContext context;
     std::chrono::sys_seconds fetched_at;
+    std::string written;
   };
 
   std::size_t capacity_;

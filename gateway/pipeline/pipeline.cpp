@@ -24,6 +24,17 @@ namespace gg::gateway {
 namespace {
 
 constexpr std::size_t kClaimBatch = 200;
+// What a write-back writes, by each entry's conditional create (its deterministic identifier): two analyses
+// with the same key write the same resources. "" when an entry is not a conditional create (nothing is skipped).
+std::string writes_key(const std::vector<fhir::BundleEntry>& entries) {
+  std::string key;
+  for (const auto& entry : entries) {
+    if (!entry.request || entry.request->method != "POST" || entry.request->if_none_exist.empty()) return {};
+    key += entry.request->method + " " + entry.request->url + "?" + entry.request->if_none_exist + "\n";
+  }
+  return key;
+}
+
 // More notified results than this for a cached patient: one search of the whole context is cheaper than reads.
 constexpr std::size_t kMaxCachedReads = 8;
 // From a millisecond (the gateway's own work on a small panel) to a slow server's seconds.
@@ -69,6 +80,10 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
                                        "Search result entries that did not decode and were left out")),
       metrics_(metrics),
       pending_(metrics.gauge("gradient_gateway_events_pending", "Intake events waiting to be processed")),
+      unchanged_(
+          metrics.counter("gradient_gateway_writeback_unchanged_total",
+                          "Analyses that would have written what the patient's last write-back wrote, left "
+                          "unsent (the creates are conditional: the server would have kept what it holds)")),
       cache_hits_(metrics.counter("gradient_gateway_context_cache_total",
                                   "Patients' contexts taken from the context cache (hit) or fetched whole (miss)",
                                   {{"result", "hit"}})),
@@ -378,7 +393,8 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
                                                           const std::vector<StoredEvent>& events) {
   const auto as_of = as_of_clock_.now();
   PatientContext context;
-  auto gathered = co_await context_of(client, patient, events, as_of, context);
+  bool cached = false;
+  auto gathered = co_await context_of(client, patient, events, as_of, context, cached);
   if (gathered.kind != Outcome::Kind::done) co_return gathered;
   auto analyzed = analyze_patient(context, knowledge_, as_of);
   const auto& analysis = analyzed.analysis;
@@ -415,6 +431,16 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
        {"gradients", std::to_string(analysis.gradients.size())},
        {"resources", std::to_string(entries.size())}});
   if (entries.empty() && retractions.empty()) co_return Outcome{};
+  // The same resources as the patient's last write-back, from a cached context (a panel's results delivered over
+  // several batches): every create is conditional, so the server would keep what it holds; leave it alone. A
+  // backfill or a fetched context always writes (an operator re-running it may be restoring what was lost).
+  const std::string written_key = retractions.empty() ? writes_key(entries) : std::string();
+  if (cached && !written_key.empty() && written_key == context_cache_.written(patient)) {
+    unchanged_.inc();
+    log(LogLevel::info, "analysis.unchanged",
+        {{"patient", patient}, {"correlation", alert_context.correlation_id}});
+    co_return Outcome{};
+  }
 
   const bool wrote_analysis = !entries.empty();
   Outcome done;
@@ -432,6 +458,7 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
     if (!retracted_by_type.empty() && written.error().http_status == 412) outcome.kind = Outcome::Kind::retry;
     co_return outcome;
   }
+  if (!written_key.empty()) context_cache_.set_written(patient, written_key);
   if (wrote_analysis) {
     written_.inc();
     auto raised = finding_alerts(analyzed.analysis, written->entry, first_of_analysis, alert_context);
@@ -454,7 +481,8 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
 
 boost::asio::awaitable<Outcome> Pipeline::context_of(fhir::Client& client, const std::string& patient,
                                                      const std::vector<StoredEvent>& events,
-                                                     std::chrono::sys_seconds as_of, PatientContext& context) {
+                                                     std::chrono::sys_seconds as_of, PatientContext& context,
+                                                     bool& cached) {
   // The notified results (deduplicated) and the deleted ones; anything else (a backfill's patient event, another
   // resource type) asks for the whole context.
   std::vector<std::string> notified;
@@ -469,12 +497,13 @@ boost::asio::awaitable<Outcome> Pipeline::context_of(fhir::Client& client, const
       notified.push_back(event.resource_id);
     }
   }
-  auto cached = only_results && notified.size() <= kMaxCachedReads ? context_cache_.find(patient, clock_.now())
-                                                                   : std::nullopt;
-  const bool hit = cached.has_value();
+  auto from_cache = only_results && notified.size() <= kMaxCachedReads ? context_cache_.find(patient, clock_.now())
+                                                                       : std::nullopt;
+  const bool hit = from_cache.has_value();
+  cached = hit;
   if (hit) {
     cache_hits_.inc();
-    context = std::move(*cached);
+    context = std::move(*from_cache);
     std::erase_if(context.observations, [&](const fhir::Observation& observation) {
       return std::find(deleted.begin(), deleted.end(), observation.id) != deleted.end();
     });

@@ -94,10 +94,12 @@ class Pipeline {
   boost::asio::awaitable<Outcome> process_patient(fhir::Client& client, const std::string& patient,
                                                   const std::vector<StoredEvent>& events);
   // The patient's context for analysing `events`: from the context cache plus a read of each notified result when
-  // the cache holds it, else fetched whole (plus a read of each notified result the search did not bring).
+  // the cache holds it (cached: true), else fetched whole (plus a read of each notified result the search did not
+  // bring).
   boost::asio::awaitable<Outcome> context_of(fhir::Client& client, const std::string& patient,
                                              const std::vector<StoredEvent>& events,
-                                             std::chrono::sys_seconds as_of, PatientContext& context);
+                                             std::chrono::sys_seconds as_of, PatientContext& context,
+                                             bool& cached);
   // The entries setting what the gateway wrote from the retracted inputs to entered-in-error
   // (gateway/pipeline/retraction.hpp), for the analysis' own transaction; an Outcome when the searches failed.
   boost::asio::awaitable<Outcome> retraction(fhir::Client& client, const std::string& patient,
@@ -155,6 +157,7 @@ class Pipeline {
   Counter& skipped_results_;
   MetricsRegistry& metrics_;  // for the per-reason rejection and exclusion series
   Gauge& pending_;
+  Counter& unchanged_;
   Counter& cache_hits_;
   Counter& cache_misses_;
   Histogram& fhir_seconds_;

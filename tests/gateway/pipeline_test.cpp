@@ -400,6 +400,27 @@ TEST_F(PipelineTest, APatientsNextResultIsReadAloneWhileItsContextIsCached) {
   EXPECT_EQ(metrics_.counter("gradient_gateway_context_cache_total", "", {{"result", "miss"}}).value(), 2.0);
 }
 
+// A panel delivered over several batches: the later batch's analysis sees the same results and would write the
+// same resources, so nothing is sent (the bench found a conditional-create transaction per repeat).
+TEST_F(PipelineTest, ResultsOfOnePanelNotifiedInTwoBatchesAreWrittenOnce) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  notify("qs-a-1");
+  run_until_idle();
+  ASSERT_EQ(fhir_.committed_transactions().size(), 1u);
+  const auto seq = notify("qs-a-2");
+  run_until_idle();
+  EXPECT_EQ(event(seq).state, EventState::done);
+  EXPECT_EQ(fhir_.count(Interaction::transaction), 1u) << "the same resources were not sent again";
+  EXPECT_EQ(metrics_.counter("gradient_gateway_writeback_unchanged_total", "").value(), 1.0);
+
+  // A new version of a result is a new input: written.
+  clock_.advance(1min);
+  fhir_.put(*fhir_.current("Observation", "qs-a-2"));
+  notify("qs-a-2");
+  run_until_idle();
+  EXPECT_EQ(fhir_.committed_transactions().size(), 2u);
+}
+
 // Issue 11, item 4: a gradient whose results hold no previous value is compared with the gateway's own latest
 // derived Observation of its code from before the lookback, found by one search; the trend cites it.
 TEST_F(PipelineTest, ATrendReachesBackToTheGatewaysOwnEarlierDerivedObservation) {
