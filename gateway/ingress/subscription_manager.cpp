@@ -54,25 +54,27 @@ bool subscription_matches(const fhir::Subscription& existing, const Subscription
 
 boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec) {
-  const auto known = store.subscription_id(std::string(kStoreName));
-  if (!known) co_return VerifyResult(boost::system::in_place_value, "none recorded");
-  std::string id = *known;  // a local, not a temporary of the co_await expression (GCC 12)
-  auto read = co_await client.read<fhir::Subscription>(std::move(id));
-  if (!read) co_return VerifyResult(boost::system::in_place_error, read.error().message);
-  if (!read->resource) {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " is gone (HTTP " + std::to_string(read->status) + ")");
-  }
-  const auto& current = *read->resource;
-  if (!subscription_matches(current, spec)) {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " was changed (status " + current.status + ")");
-  }
-  if (current.status != "active") {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " is " + current.status + ", not active");
-  }
-  co_return VerifyResult(boost::system::in_place_value, std::string());
+  RestHookKeeper keeper(client, store, std::move(spec), std::chrono::seconds(0));
+  co_return co_await keeper.verify();
+}
+
+RestHookKeeper::RestHookKeeper(fhir::Client& client, StateStore& store, SubscriptionSpec spec,
+                               std::chrono::seconds activation_timeout)
+    : SubscriptionKeeper(store, std::string(kStoreName)),
+      client_(client),
+      spec_(std::move(spec)),
+      activation_timeout_(activation_timeout) {}
+
+boost::asio::awaitable<EnsureResult> RestHookKeeper::ensure() {
+  co_return co_await ensure_subscription(client_, store_, spec_, activation_timeout_);
+}
+
+boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> RestHookKeeper::read(std::string id) {
+  // A local, not a temporary of the co_await expression (GCC 12).
+  std::function<bool(const fhir::Subscription&)> serves = [this](const fhir::Subscription& subscription) {
+    return subscription_matches(subscription, spec_);
+  };
+  co_return co_await read_subscription(client_, std::move(id), std::move(serves));
 }
 
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,
