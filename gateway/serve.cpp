@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 #include <thread>
 
 #include "fhir/rest_client.hpp"
@@ -140,18 +141,17 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   const std::string endpoint = config.server.public_base_url + config.server.notification_path;
   const std::string header = config.subscription.header_name + ": " + config.subscription.secret;
   const auto activation = config.subscription.activation_timeout;
-  std::unique_ptr<SubscriptionKeeper> keeper;
+  std::optional<SubscriptionKeeper> keeper;
   if (config.subscription.mode == SubscriptionMode::rest_hook && config.subscription.manage) {
-    keeper =
-        std::make_unique<RestHookKeeper>(client, *store, SubscriptionSpec{criteria, endpoint, header}, activation);
+    keeper = rest_hook_keeper(client, *store, SubscriptionSpec{criteria, endpoint, header}, activation);
   } else if (config.subscription.mode == SubscriptionMode::topic && config.subscription.manage) {
-    keeper = std::make_unique<TopicKeeper>(
-        client, *store, TopicSubscriptionSpec{std::string(kHormoneTopicUrl), criteria, endpoint, header},
-        activation);
+    keeper =
+        topic_keeper(client, *store,
+                     TopicSubscriptionSpec{std::string(kHormoneTopicUrl), criteria, endpoint, header}, activation);
   } else if (config.subscription.mode == SubscriptionMode::websocket) {
     WebsocketSubscriptionSpec spec{criteria};
     spec.create = config.subscription.manage;
-    keeper = std::make_unique<WebsocketKeeper>(client, *store, spec, activation);
+    keeper = websocket_keeper(client, *store, spec, activation);
   }
   if (keeper && config.subscription.mode != SubscriptionMode::websocket) {
     boost::asio::co_spawn(

@@ -35,19 +35,19 @@ boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read_subscription(
   co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_value, std::move(found));
 }
 
-SubscriptionKeeper::SubscriptionKeeper(StateStore& store, std::string mode)
-    : store_(store), mode_(std::move(mode)) {}
+SubscriptionKeeper::SubscriptionKeeper(StateStore& store, std::string mode, Ensure ensure, Read read)
+    : store_(&store), mode_(std::move(mode)), ensure_(std::move(ensure)), read_(std::move(read)) {}
 
-boost::asio::awaitable<VerifyResult> SubscriptionKeeper::verify() {
-  const auto known = store_.subscription_id(mode_);
+boost::asio::awaitable<VerifyResult> SubscriptionKeeper::verify() const {
+  const auto known = store_->subscription_id(mode_);
   if (!known) co_return VerifyResult(boost::system::in_place_value, subscription_lost_reason({}, {}));
   std::string id = *known;  // a local, not a temporary of the co_await expression (GCC 12)
-  auto found = co_await read(std::move(id));
+  auto found = co_await read_(std::move(id));
   if (!found) co_return VerifyResult(boost::system::in_place_error, found.error().message);
   co_return VerifyResult(boost::system::in_place_value, subscription_lost_reason(*known, *found));
 }
 
-boost::asio::awaitable<void> keep_subscription(SubscriptionKeeper& keeper, KeepOptions options,
+boost::asio::awaitable<void> keep_subscription(const SubscriptionKeeper& keeper, KeepOptions options,
                                                std::function<void(bool active)> on_active) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   bool active = false;

@@ -44,29 +44,28 @@ boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read_subscription(
 
 class SubscriptionKeeper {
  public:
-  // mode: "rest-hook", "topic" or "websocket"; also the state store's name for the Subscription's id.
-  SubscriptionKeeper(StateStore& store, std::string mode);
-  virtual ~SubscriptionKeeper() = default;
-  SubscriptionKeeper(const SubscriptionKeeper&) = delete;
-  SubscriptionKeeper& operator=(const SubscriptionKeeper&) = delete;
+  // Finds, creates or repairs the Subscription, and waits until the server reports it active.
+  using Ensure = std::function<boost::asio::awaitable<EnsureResult>()>;
+  // GET Subscription/{id}: 404 and 410 are values (SubscriptionFound::http_status), other failures errors.
+  using Read = std::function<boost::asio::awaitable<fhir::RestResult<SubscriptionFound>>(std::string id)>;
+
+  // mode: "rest-hook", "topic" or "websocket"; also the state store's name for the Subscription's id. The
+  // functions must not be coroutines themselves (their captures would die before the coroutine ends): they call
+  // one, which copies its arguments.
+  SubscriptionKeeper(StateStore& store, std::string mode, Ensure ensure, Read read);
 
   const std::string& mode() const { return mode_; }
-
-  // Finds, creates or repairs the Subscription, and waits until the server reports it active.
-  virtual boost::asio::awaitable<EnsureResult> ensure() = 0;
+  boost::asio::awaitable<EnsureResult> ensure() const { return ensure_(); }
 
   // The scheduled check of the Subscription whose id the state store holds (see VerifyResult). The same for
-  // every kind: read() it, then subscription_lost_reason.
-  boost::asio::awaitable<VerifyResult> verify();
-
- protected:
-  // GET Subscription/{id}: 404 and 410 are values (SubscriptionFound::http_status), other failures errors.
-  virtual boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read(std::string id) = 0;
-
-  StateStore& store_;
+  // every kind: read it, then subscription_lost_reason.
+  boost::asio::awaitable<VerifyResult> verify() const;
 
  private:
+  StateStore* store_;
   std::string mode_;
+  Ensure ensure_;
+  Read read_;
 };
 
 struct KeepOptions {
@@ -77,7 +76,7 @@ struct KeepOptions {
 // Keeps the Subscription until the io_context stops: ensure() it, then verify() it every verify_interval; when it
 // is lost, logs subscription.lost, calls on_active(false), and ensures it again. on_active(true) after each
 // successful ensure: the caller sets /readyz and runs a catch-up search for what changed while it was not active.
-boost::asio::awaitable<void> keep_subscription(SubscriptionKeeper& keeper, KeepOptions options,
+boost::asio::awaitable<void> keep_subscription(const SubscriptionKeeper& keeper, KeepOptions options,
                                                std::function<void(bool active)> on_active);
 
 }  // namespace gg::gateway

@@ -54,27 +54,22 @@ bool subscription_matches(const fhir::Subscription& existing, const Subscription
 
 boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec) {
-  RestHookKeeper keeper(client, store, std::move(spec), std::chrono::seconds(0));
+  const auto keeper = rest_hook_keeper(client, store, spec, std::chrono::seconds(0));
   co_return co_await keeper.verify();
 }
 
-RestHookKeeper::RestHookKeeper(fhir::Client& client, StateStore& store, SubscriptionSpec spec,
-                               std::chrono::seconds activation_timeout)
-    : SubscriptionKeeper(store, std::string(kStoreName)),
-      client_(client),
-      spec_(std::move(spec)),
-      activation_timeout_(activation_timeout) {}
-
-boost::asio::awaitable<EnsureResult> RestHookKeeper::ensure() {
-  co_return co_await ensure_subscription(client_, store_, spec_, activation_timeout_);
-}
-
-boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> RestHookKeeper::read(std::string id) {
-  // A local, not a temporary of the co_await expression (GCC 12).
-  std::function<bool(const fhir::Subscription&)> serves = [this](const fhir::Subscription& subscription) {
-    return subscription_matches(subscription, spec_);
-  };
-  co_return co_await read_subscription(client_, std::move(id), std::move(serves));
+SubscriptionKeeper rest_hook_keeper(fhir::Client& client, StateStore& store, const SubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) {
+        return read_subscription(client, std::move(id), [spec](const fhir::Subscription& found) {
+          return subscription_matches(found, spec);
+        });
+      });
 }
 
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,

@@ -45,19 +45,7 @@ boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, S
                                                          std::chrono::seconds activation_timeout);
 
 // subscription.mode: rest-hook, kept on a schedule (subscription_keeper.hpp).
-class RestHookKeeper final : public SubscriptionKeeper {
- public:
-  RestHookKeeper(fhir::Client& client, StateStore& store, SubscriptionSpec spec,
-                 std::chrono::seconds activation_timeout);
-  boost::asio::awaitable<EnsureResult> ensure() override;
-
- protected:
-  boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read(std::string id) override;
-
- private:
-  fhir::Client& client_;
-  SubscriptionSpec spec_;
-  std::chrono::seconds activation_timeout_;
-};
+SubscriptionKeeper rest_hook_keeper(fhir::Client& client, StateStore& store, const SubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

@@ -370,20 +370,13 @@ SubscriptionFound topic_subscription_found(unsigned http_status, std::string_vie
   return found;
 }
 
-TopicKeeper::TopicKeeper(fhir::RestClient& client, StateStore& store, TopicSubscriptionSpec spec,
-                         std::chrono::seconds activation_timeout)
-    : SubscriptionKeeper(store, std::string(kStoreName)),
-      client_(client),
-      spec_(std::move(spec)),
-      activation_timeout_(activation_timeout) {}
+namespace {
 
-boost::asio::awaitable<EnsureResult> TopicKeeper::ensure() {
-  co_return co_await ensure_topic_subscription(client_, store_, spec_, activation_timeout_);
-}
-
-boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> TopicKeeper::read(std::string id) {
+boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read_topic_subscription(fhir::RestClient& client,
+                                                                                    std::string id,
+                                                                                    TopicSubscriptionSpec spec) {
   const std::string target = "Subscription/" + id;
-  auto read = co_await client_.request("GET", target);
+  auto read = co_await client.request("GET", target);
   if (!read) co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_error, read.error());
   // 404 and 410 are answers (gone); any other failure says nothing about the Subscription.
   if (read->status / 100 != 2 && read->status != 404 && read->status != 410) {
@@ -391,7 +384,19 @@ boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> TopicKeeper::read(st
                                                   fhir::status_error("GET " + target, read->status, read->body));
   }
   co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_value,
-                                                topic_subscription_found(read->status, read->body, spec_));
+                                                topic_subscription_found(read->status, read->body, spec));
+}
+
+}  // namespace
+
+SubscriptionKeeper topic_keeper(fhir::RestClient& client, StateStore& store, const TopicSubscriptionSpec& spec,
+                                std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_topic_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) { return read_topic_subscription(client, std::move(id), spec); });
 }
 
 }  // namespace gg::gateway

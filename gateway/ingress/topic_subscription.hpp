@@ -56,19 +56,7 @@ SubscriptionFound topic_subscription_found(unsigned http_status, std::string_vie
                                            const TopicSubscriptionSpec& spec);
 
 // subscription.mode: topic, kept on a schedule (subscription_keeper.hpp).
-class TopicKeeper final : public SubscriptionKeeper {
- public:
-  TopicKeeper(fhir::RestClient& client, StateStore& store, TopicSubscriptionSpec spec,
-              std::chrono::seconds activation_timeout);
-  boost::asio::awaitable<EnsureResult> ensure() override;
-
- protected:
-  boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read(std::string id) override;
-
- private:
-  fhir::RestClient& client_;
-  TopicSubscriptionSpec spec_;
-  std::chrono::seconds activation_timeout_;
-};
+SubscriptionKeeper topic_keeper(fhir::RestClient& client, StateStore& store, const TopicSubscriptionSpec& spec,
+                                std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

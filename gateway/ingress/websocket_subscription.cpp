@@ -108,23 +108,18 @@ boost::asio::awaitable<WebsocketSubscriptionResult> ensure_websocket_subscriptio
   }
 }
 
-WebsocketKeeper::WebsocketKeeper(fhir::Client& client, StateStore& store, WebsocketSubscriptionSpec spec,
-                                 std::chrono::seconds activation_timeout)
-    : SubscriptionKeeper(store, std::string(kStoreName)),
-      client_(client),
-      spec_(std::move(spec)),
-      activation_timeout_(activation_timeout) {}
-
-boost::asio::awaitable<EnsureResult> WebsocketKeeper::ensure() {
-  co_return co_await ensure_websocket_subscription(client_, store_, spec_, activation_timeout_);
-}
-
-boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> WebsocketKeeper::read(std::string id) {
-  // A local, not a temporary of the co_await expression (GCC 12).
-  std::function<bool(const fhir::Subscription&)> serves = [this](const fhir::Subscription& subscription) {
-    return websocket_subscription_matches(subscription, spec_);
-  };
-  co_return co_await read_subscription(client_, std::move(id), std::move(serves));
+SubscriptionKeeper websocket_keeper(fhir::Client& client, StateStore& store, const WebsocketSubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_websocket_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) {
+        return read_subscription(client, std::move(id), [spec](const fhir::Subscription& found) {
+          return websocket_subscription_matches(found, spec);
+        });
+      });
 }
 
 }  // namespace gg::gateway

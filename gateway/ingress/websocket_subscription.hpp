@@ -43,19 +43,7 @@ boost::asio::awaitable<WebsocketSubscriptionResult> ensure_websocket_subscriptio
 // subscription.mode: websocket, kept on a schedule (subscription_keeper.hpp). The WebSocket listener ensures it
 // before each connection and verifies it while bound: HAPI 8.8 neither closes a bound connection nor tells it when
 // its Subscription is deleted, the pings just stop (SubscriptionWebsocketHandler keeps the session).
-class WebsocketKeeper final : public SubscriptionKeeper {
- public:
-  WebsocketKeeper(fhir::Client& client, StateStore& store, WebsocketSubscriptionSpec spec,
-                  std::chrono::seconds activation_timeout);
-  boost::asio::awaitable<EnsureResult> ensure() override;
-
- protected:
-  boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read(std::string id) override;
-
- private:
-  fhir::Client& client_;
-  WebsocketSubscriptionSpec spec_;
-  std::chrono::seconds activation_timeout_;
-};
+SubscriptionKeeper websocket_keeper(fhir::Client& client, StateStore& store, const WebsocketSubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

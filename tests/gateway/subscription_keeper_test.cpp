@@ -38,29 +38,27 @@ TEST(SubscriptionLostReason, GoneErroredChangedOrNotActiveIsLostAndOnlyActiveUnc
 }
 
 // A kind whose server answers are scripted: ensure() and read() take the next answer of their queue.
-class ScriptedKeeper final : public SubscriptionKeeper {
- public:
-  explicit ScriptedKeeper(StateStore& store) : SubscriptionKeeper(store, "topic") {}
-  boost::asio::awaitable<EnsureResult> ensure() override {
-    ++ensures;
-    auto next = ensure_answers.front();
-    ensure_answers.pop_front();
-    if (next) store_.set_subscription_id(mode(), *next);
-    co_return next;
-  }
+struct Script {
   std::deque<EnsureResult> ensure_answers;
   std::deque<fhir::RestResult<SubscriptionFound>> read_answers;
   std::vector<std::string> reads;
   int ensures = 0;
-
- protected:
-  boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read(std::string id) override {
-    reads.push_back(id);
-    auto next = read_answers.front();
-    read_answers.pop_front();
-    co_return next;
-  }
 };
+
+boost::asio::awaitable<EnsureResult> scripted_ensure(Script& script, StateStore& store) {
+  ++script.ensures;
+  auto next = script.ensure_answers.front();
+  script.ensure_answers.pop_front();
+  if (next) store.set_subscription_id("topic", *next);
+  co_return next;
+}
+
+boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> scripted_read(Script& script, std::string id) {
+  script.reads.push_back(std::move(id));
+  auto next = script.read_answers.front();
+  script.read_answers.pop_front();
+  co_return next;
+}
 
 EnsureResult active(std::string id) {
   return EnsureResult(boost::system::in_place_value, std::move(id));
@@ -68,9 +66,12 @@ EnsureResult active(std::string id) {
 
 TEST(KeepSubscription, VerifiesTheRecordedIdAndRecreatesALostOneThenIsActiveAgain) {
   auto store = testing::open_test_store();
-  ScriptedKeeper keeper(*store);
-  keeper.ensure_answers = {EnsureResult(boost::system::in_place_error, "HAPI said no"), active("1"), active("2")};
-  keeper.read_answers = {
+  Script script;
+  const SubscriptionKeeper keeper(
+      *store, "topic", [&] { return scripted_ensure(script, *store); },
+      [&](std::string id) { return scripted_read(script, std::move(id)); });
+  script.ensure_answers = {EnsureResult(boost::system::in_place_error, "HAPI said no"), active("1"), active("2")};
+  script.read_answers = {
       SubscriptionFound{200, "active", true},
       fhir::RestResult<SubscriptionFound>(boost::system::in_place_error,
                                           fhir::RestError{{}, "connection refused", 0, std::nullopt}),
@@ -87,8 +88,8 @@ TEST(KeepSubscription, VerifiesTheRecordedIdAndRecreatesALostOneThenIsActiveAgai
   io.run();
   // A failed ensure is retried; an unreachable server is no loss; a deleted one is: not active, then recreated.
   EXPECT_EQ(states, (std::vector<bool>{true, false, true}));
-  EXPECT_EQ(keeper.ensures, 3);
-  EXPECT_EQ(keeper.reads, (std::vector<std::string>{"1", "1", "1"}));
+  EXPECT_EQ(script.ensures, 3);
+  EXPECT_EQ(script.reads, (std::vector<std::string>{"1", "1", "1"}));
   EXPECT_EQ(store->subscription_id("topic"), "2");
 }
 

@@ -103,7 +103,7 @@ TEST_F(WebsocketSubscriptionTest, WithoutManageItNeverWritesAndSaysWhy) {
 // The keeper's scheduled check reads the recorded Subscription: one deleted, errored or of another channel is
 // lost.
 TEST_F(WebsocketSubscriptionTest, TheKeeperFindsItsSubscriptionGoneErroredOrChanged) {
-  WebsocketKeeper keeper(fhir_, *store_, spec(), std::chrono::seconds(0));
+  const auto keeper = websocket_keeper(fhir_, *store_, spec(), std::chrono::seconds(0));
   const auto verify = [&] {
     auto done = boost::asio::co_spawn(io_, keeper.verify(), boost::asio::use_future);
     io_.restart();
