@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 #include <thread>
 
 #include "fhir/rest_client.hpp"
@@ -133,57 +134,33 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
                             kProbeInterval, config.fhir.base_url),
                         boost::asio::detached);
 
-  if (config.subscription.manage && (config.subscription.mode == SubscriptionMode::rest_hook ||
-                                     config.subscription.mode == SubscriptionMode::topic)) {
-    SubscriptionSpec spec;
-    spec.criteria = subscription_criteria(knowledge.subscription_codes());
-    spec.endpoint = config.server.public_base_url + config.server.notification_path;
-    spec.header = config.subscription.header_name + ": " + config.subscription.secret;
+  // The Subscription of subscription.mode, kept on the server: made active, verified every verify_interval_s and
+  // repaired when it went missing, changed or errored (issue 11, item 5). Active again, a catch-up search finds
+  // what changed meanwhile. The websocket listener keeps its own, since it binds each connection to it.
+  const std::string criteria = subscription_criteria(knowledge.subscription_codes());
+  const std::string endpoint = config.server.public_base_url + config.server.notification_path;
+  const std::string header = config.subscription.header_name + ": " + config.subscription.secret;
+  const auto activation = config.subscription.activation_timeout;
+  std::optional<SubscriptionKeeper> keeper;
+  if (config.subscription.mode == SubscriptionMode::rest_hook && config.subscription.manage) {
+    keeper = rest_hook_keeper(client, *store, SubscriptionSpec{criteria, endpoint, header}, activation);
+  } else if (config.subscription.mode == SubscriptionMode::topic && config.subscription.manage) {
+    keeper =
+        topic_keeper(client, *store,
+                     TopicSubscriptionSpec{std::string(kHormoneTopicUrl), criteria, endpoint, header}, activation);
+  } else if (config.subscription.mode == SubscriptionMode::websocket) {
+    WebsocketSubscriptionSpec spec{criteria};
+    spec.create = config.subscription.manage;
+    keeper = websocket_keeper(client, *store, spec, activation);
+  }
+  if (keeper && config.subscription.mode != SubscriptionMode::websocket) {
     boost::asio::co_spawn(
         ioc,
-        [&, spec]() -> boost::asio::awaitable<void> {
-          // Make sure it exists and is active; then verify it on a schedule and repair it when it went missing,
-          // changed or errored: a deleted Subscription must not go unnoticed (issue 11, item 5).
-          boost::asio::steady_timer timer(ioc);
-          // subscription.mode topic: a Backport IG topic-based Subscription (filtered on the same codes) instead.
-          const bool topic = config.subscription.mode == SubscriptionMode::topic;
-          const TopicSubscriptionSpec topic_spec{std::string(kHormoneTopicUrl), spec.criteria, spec.endpoint,
-                                                 spec.header};
-          bool active = false;
-          while (true) {
-            if (!active) {
-              EnsureResult result(boost::system::in_place_error, std::string());
-              if (topic) {
-                result = co_await ensure_topic_subscription(client, *store, topic_spec,
-                                                            config.subscription.activation_timeout);
-              } else {
-                result =
-                    co_await ensure_subscription(client, *store, spec, config.subscription.activation_timeout);
-              }
-              if (result) {
-                active = true;
-                readiness.set_subscription_active(true);
-                pipeline.wake(true);  // catch up on what changed before the Subscription was active
-              } else {
-                log(LogLevel::error, "subscription.not-active", {{"error", result.error()}});
-              }
-            }
-            timer.expires_after(active ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                             config.subscription.verify_interval)
-                                       : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                             std::min<std::chrono::seconds>(kSubscriptionRetry,
-                                                                            config.subscription.verify_interval)));
-            co_await timer.async_wait(boost::asio::use_awaitable);
-            // The scheduled check covers the classic Subscription; a topic one is ensured at start only.
-            if (!active || topic) continue;
-            auto verified = co_await verify_subscription(client, *store, spec);
-            if (verified && !verified->empty()) {
-              active = false;
-              readiness.set_subscription_active(false);
-              log(LogLevel::error, "subscription.lost", {{"reason", *verified}});
-            }
-          }
-        },
+        keep_subscription(*keeper, KeepOptions{config.subscription.verify_interval, kSubscriptionRetry},
+                          [&readiness, &pipeline](bool active) {
+                            readiness.set_subscription_active(active);
+                            if (active) pipeline.wake(true);
+                          }),
         boost::asio::detached);
   }
 
@@ -192,11 +169,8 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   std::unique_ptr<WebsocketListener> websocket;
   if (config.subscription.mode == SubscriptionMode::websocket) {
     WebsocketListener::Callbacks callbacks;
-    WebsocketSubscriptionSpec spec{subscription_criteria(knowledge.subscription_codes())};
-    spec.create = config.subscription.manage;
-    callbacks.ensure_subscription = [&client, &store, &config, spec] {
-      return ensure_websocket_subscription(client, *store, spec, config.subscription.activation_timeout);
-    };
+    callbacks.ensure_subscription = [&keeper] { return keeper->ensure(); };
+    callbacks.verify_subscription = [&keeper] { return keeper->verify(); };
     callbacks.on_bound = [&readiness](bool bound) { readiness.set_subscription_active(bound); };
     callbacks.on_change = [&pipeline] { pipeline.wake(true); };
     websocket = std::make_unique<WebsocketListener>(ioc.get_executor(),

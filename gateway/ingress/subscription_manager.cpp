@@ -54,25 +54,22 @@ bool subscription_matches(const fhir::Subscription& existing, const Subscription
 
 boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec) {
-  const auto known = store.subscription_id(std::string(kStoreName));
-  if (!known) co_return VerifyResult(boost::system::in_place_value, "none recorded");
-  std::string id = *known;  // a local, not a temporary of the co_await expression (GCC 12)
-  auto read = co_await client.read<fhir::Subscription>(std::move(id));
-  if (!read) co_return VerifyResult(boost::system::in_place_error, read.error().message);
-  if (!read->resource) {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " is gone (HTTP " + std::to_string(read->status) + ")");
-  }
-  const auto& current = *read->resource;
-  if (!subscription_matches(current, spec)) {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " was changed (status " + current.status + ")");
-  }
-  if (current.status != "active") {
-    co_return VerifyResult(boost::system::in_place_value,
-                           "Subscription/" + *known + " is " + current.status + ", not active");
-  }
-  co_return VerifyResult(boost::system::in_place_value, std::string());
+  const auto keeper = rest_hook_keeper(client, store, spec, std::chrono::seconds(0));
+  co_return co_await keeper.verify();
+}
+
+SubscriptionKeeper rest_hook_keeper(fhir::Client& client, StateStore& store, const SubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) {
+        return read_subscription(client, std::move(id), [spec](const fhir::Subscription& found) {
+          return subscription_matches(found, spec);
+        });
+      });
 }
 
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,

@@ -11,6 +11,7 @@
 
 #include "fhir/client.hpp"
 #include "fhir/resources.hpp"
+#include "gateway/ingress/subscription_keeper.hpp"
 #include "gateway/store/state_store.hpp"
 
 namespace gg::gateway {
@@ -32,21 +33,19 @@ fhir::Subscription desired_subscription(const SubscriptionSpec& spec);
 // is not off or in error (then it is put back to requested).
 bool subscription_matches(const fhir::Subscription& existing, const SubscriptionSpec& spec);
 
-// The scheduled check (issue 11, item 5: a deleted Subscription must not go unnoticed): empty when the
-// Subscription recorded in the state store is on the server, unchanged and active; else what is wrong with it
-// (gone, changed, not active), to be repaired by ensure_subscription. An error when the server could not be asked
-// (it is down: the circuit breaker and /readyz's fhirServer already say so).
-using VerifyResult = boost::system::result<std::string, std::string>;
+// The scheduled check of the Subscription recorded in the state store (SubscriptionKeeper::verify), to be repaired
+// by ensure_subscription.
 boost::asio::awaitable<VerifyResult> verify_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec);
-
-// The server id of the active Subscription, or why there is none (without secrets).
-using EnsureResult = boost::system::result<std::string, std::string>;
 
 // Finds our Subscription (by the id remembered in the state store, else by endpoint), creates or updates it as
 // needed, then polls until the server reports it active or activation_timeout passes.
 boost::asio::awaitable<EnsureResult> ensure_subscription(fhir::Client& client, StateStore& store,
                                                          SubscriptionSpec spec,
                                                          std::chrono::seconds activation_timeout);
+
+// subscription.mode: rest-hook, kept on a schedule (subscription_keeper.hpp).
+SubscriptionKeeper rest_hook_keeper(fhir::Client& client, StateStore& store, const SubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

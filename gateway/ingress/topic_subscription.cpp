@@ -358,4 +358,45 @@ boost::asio::awaitable<EnsureResult> ensure_topic_subscription(fhir::RestClient&
   }
 }
 
+SubscriptionFound topic_subscription_found(unsigned http_status, std::string_view body,
+                                           const TopicSubscriptionSpec& spec) {
+  SubscriptionFound found{http_status, {}, false};
+  if (http_status / 100 != 2) return found;
+  rapidjson::Document document;
+  document.Parse(body.data(), body.size());
+  if (document.HasParseError()) return found;
+  found.status = std::string(text_of(document, "status"));
+  found.serves_spec = matches(document, spec);
+  return found;
+}
+
+namespace {
+
+boost::asio::awaitable<fhir::RestResult<SubscriptionFound>> read_topic_subscription(fhir::RestClient& client,
+                                                                                    std::string id,
+                                                                                    TopicSubscriptionSpec spec) {
+  const std::string target = "Subscription/" + id;
+  auto read = co_await client.request("GET", target);
+  if (!read) co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_error, read.error());
+  // 404 and 410 are answers (gone); any other failure says nothing about the Subscription.
+  if (read->status / 100 != 2 && read->status != 404 && read->status != 410) {
+    co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_error,
+                                                  fhir::status_error("GET " + target, read->status, read->body));
+  }
+  co_return fhir::RestResult<SubscriptionFound>(boost::system::in_place_value,
+                                                topic_subscription_found(read->status, read->body, spec));
+}
+
+}  // namespace
+
+SubscriptionKeeper topic_keeper(fhir::RestClient& client, StateStore& store, const TopicSubscriptionSpec& spec,
+                                std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_topic_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) { return read_topic_subscription(client, std::move(id), spec); });
+}
+
 }  // namespace gg::gateway

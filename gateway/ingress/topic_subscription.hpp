@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "fhir/rest_client.hpp"
-#include "gateway/ingress/subscription_manager.hpp"
+#include "gateway/ingress/subscription_keeper.hpp"
 #include "gateway/store/state_store.hpp"
 
 namespace gg::gateway {
@@ -50,5 +50,13 @@ bool topic_subscription_matches(std::string_view subscription_json, const TopicS
 boost::asio::awaitable<EnsureResult> ensure_topic_subscription(fhir::RestClient& client, StateStore& store,
                                                                TopicSubscriptionSpec spec,
                                                                std::chrono::seconds activation_timeout);
+
+// What the server's answer to GET Subscription/{id} (its status and body) says for the scheduled check.
+SubscriptionFound topic_subscription_found(unsigned http_status, std::string_view body,
+                                           const TopicSubscriptionSpec& spec);
+
+// subscription.mode: topic, kept on a schedule (subscription_keeper.hpp).
+SubscriptionKeeper topic_keeper(fhir::RestClient& client, StateStore& store, const TopicSubscriptionSpec& spec,
+                                std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

@@ -74,6 +74,7 @@ WebsocketListenerOptions websocket_listener_options(const Config& config, const 
   options.url = config.subscription.websocket_url;
   options.connect_timeout = config.fhir.connect_timeout;
   options.keepalive = config.subscription.websocket_keepalive;
+  options.verify_interval = config.subscription.verify_interval;
   options.backoff = ReconnectBackoff{config.subscription.websocket_reconnect_initial,
                                      config.subscription.websocket_reconnect_max};
   options.verify_peer = config.fhir.verify_tls;
@@ -93,6 +94,7 @@ WebsocketListener::WebsocketListener(const asio::any_io_executor& executor, Webs
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       backoff_timer_(strand_),
+      verify_timer_(strand_),
       connections_(
           metrics.counter("gradient_gateway_websocket_connections_total",
                           "WebSocket connections to the FHIR server that were bound to the Subscription")),
@@ -124,12 +126,16 @@ WebsocketListener::WebsocketListener(const asio::any_io_executor& executor, Webs
 
 void WebsocketListener::start() {
   asio::co_spawn(strand_, run(), asio::detached);
+  if (callbacks_.verify_subscription && options_.verify_interval.count() > 0) {
+    asio::co_spawn(strand_, verify_while_bound(), asio::detached);
+  }
 }
 
 void WebsocketListener::stop() {
   asio::post(strand_, [this] {
     stopped_ = true;
     backoff_timer_.cancel();
+    verify_timer_.cancel();
     if (close_) close_();
   });
 }
@@ -159,6 +165,21 @@ asio::awaitable<void> WebsocketListener::run() {
     co_await backoff_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
   log(LogLevel::info, "websocket.stopped");
+}
+
+asio::awaitable<void> WebsocketListener::verify_while_bound() {
+  while (!stopped_) {
+    verify_timer_.expires_after(options_.verify_interval);
+    error_code ignored;
+    co_await verify_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    // Not bound: run() is ensuring the Subscription and binding it already.
+    if (stopped_ || !bound_now_) continue;
+    const auto verified = co_await callbacks_.verify_subscription();
+    if (stopped_ || !bound_now_ || !close_ || !verified || verified->empty()) continue;
+    log(LogLevel::error, "subscription.lost", {{"mode", "websocket"}, {"reason", *verified}});
+    closed_because_ = "the Subscription was lost";
+    close_();  // the session ends (on_bound(false)); run() ensures the Subscription again, binds it, catches up
+  }
 }
 
 asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::connect_and_listen(
@@ -258,6 +279,8 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
 
   connections_.inc();
   bound_.set(1);
+  bound_now_ = true;
+  closed_because_.clear();
   callbacks_.on_bound(true);
   log(LogLevel::info, "websocket.bound", {{"url", url_.url.origin()}, {"subscription", subscription_id}});
   // Catch up on what changed while no connection was bound (before the first one, or during an outage).
@@ -267,7 +290,7 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
   while (true) {
     co_await stream.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      end.why = stopped_ ? "stopped" : describe(ec, stream);
+      end.why = stopped_ ? "stopped" : !closed_because_.empty() ? closed_because_ : describe(ec, stream);
       break;
     }
     const auto message = parse_channel_message(beast::buffers_to_string(buffer.data()));
@@ -282,6 +305,7 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
     }
     buffer.consume(buffer.size());
   }
+  bound_now_ = false;
   bound_.set(0);
   callbacks_.on_bound(false);
   co_return end;

@@ -8,6 +8,10 @@
 // HAPI sends nothing while nothing changes, so a half-open connection (a NAT or a proxy that forgot it) would look
 // like a quiet one: WebSocket ping frames (RFC 6455 section 5.5.2, answered by the server's stack) every half
 // keepalive detect it, and the connection is dropped after a keepalive without any frame from the server.
+//
+// Nor does HAPI close a bound connection when its Subscription is deleted: the pings just stop. So while bound,
+// the Subscription is verified every verify_interval (SubscriptionKeeper::verify); when it is lost the connection
+// is closed, and the next one ensures (recreates) the Subscription, binds it and catches up.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,7 +34,8 @@ struct WebsocketListenerOptions {
   std::string url;  // ws://host:port/websocket or wss://...
   // Resolving, TCP connect, TLS and WebSocket handshakes each, and the wait for `bound` after `bind`.
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::seconds keepalive{30};  // 0: no WebSocket pings; a silent dead connection then goes unnoticed
+  std::chrono::seconds keepalive{30};        // 0: no WebSocket pings; a silent dead connection then goes unnoticed
+  std::chrono::seconds verify_interval{30};  // subscription.verify_interval_s; 0: the Subscription is not verified
   ReconnectBackoff backoff;
   // TLS (wss) as the FHIR REST client does it (fhir/rest_client.hpp): the same verification and trust store.
   bool verify_peer = true;
@@ -49,6 +54,8 @@ class WebsocketListener {
   struct Callbacks {
     // Finds or creates the websocket Subscription and waits until it is active; run before every connection.
     std::function<boost::asio::awaitable<WebsocketSubscriptionResult>()> ensure_subscription;
+    // The scheduled check while bound (SubscriptionKeeper::verify); empty: none.
+    std::function<boost::asio::awaitable<VerifyResult>()> verify_subscription;
     // true once bound, false when that connection ends (for /readyz).
     std::function<void(bool bound)> on_bound;
     // Something may have changed (a ping, or a new bind after which the server may have missed changes): run the
@@ -76,6 +83,8 @@ class WebsocketListener {
   };
 
   boost::asio::awaitable<void> run();
+  // Every verify_interval while bound: verify the Subscription, and close the connection when it is lost.
+  boost::asio::awaitable<void> verify_while_bound();
   // One connection: connect, bind, read pings until it ends.
   boost::asio::awaitable<SessionEnd> connect_and_listen(const std::string& subscription_id);
   template <typename Stream>
@@ -87,9 +96,13 @@ class WebsocketListener {
   std::optional<boost::asio::ssl::context> tls_;
   Callbacks callbacks_;
   boost::asio::steady_timer backoff_timer_;
-  // Guarded by the strand: whether stop() was called, and how to close the open connection (empty: none).
+  boost::asio::steady_timer verify_timer_;
+  // Guarded by the strand: whether stop() was called, how to close the open connection (empty: none), whether it
+  // is bound, and why the gateway closed it itself (empty: it did not).
   bool stopped_ = false;
   std::function<void()> close_;
+  bool bound_now_ = false;
+  std::string closed_because_;
   Counter& connections_;
   Counter& reconnects_;
   Counter& pings_;

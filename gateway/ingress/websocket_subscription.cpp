@@ -108,4 +108,18 @@ boost::asio::awaitable<WebsocketSubscriptionResult> ensure_websocket_subscriptio
   }
 }
 
+SubscriptionKeeper websocket_keeper(fhir::Client& client, StateStore& store, const WebsocketSubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout) {
+  return SubscriptionKeeper(
+      store, std::string(kStoreName),
+      [&client, &store, spec, activation_timeout] {
+        return ensure_websocket_subscription(client, store, spec, activation_timeout);
+      },
+      [&client, spec](std::string id) {
+        return read_subscription(client, std::move(id), [spec](const fhir::Subscription& found) {
+          return websocket_subscription_matches(found, spec);
+        });
+      });
+}
+
 }  // namespace gg::gateway

@@ -10,6 +10,7 @@
 
 #include "fhir/client.hpp"
 #include "fhir/resources.hpp"
+#include "gateway/ingress/subscription_keeper.hpp"
 #include "gateway/store/state_store.hpp"
 
 namespace gg::gateway {
@@ -30,7 +31,7 @@ fhir::Subscription desired_websocket_subscription(const WebsocketSubscriptionSpe
 bool websocket_subscription_matches(const fhir::Subscription& existing, const WebsocketSubscriptionSpec& spec);
 
 // The server id of the active Subscription, or why there is none.
-using WebsocketSubscriptionResult = boost::system::result<std::string, std::string>;
+using WebsocketSubscriptionResult = EnsureResult;
 
 // Finds our Subscription (by the id remembered in the state store, else by a search for websocket Subscriptions
 // with our criteria), creates it when there is none (spec.create), then polls until the server reports it active
@@ -38,5 +39,11 @@ using WebsocketSubscriptionResult = boost::system::result<std::string, std::stri
 boost::asio::awaitable<WebsocketSubscriptionResult> ensure_websocket_subscription(
     fhir::Client& client, StateStore& store, WebsocketSubscriptionSpec spec,
     std::chrono::seconds activation_timeout);
+
+// subscription.mode: websocket, kept on a schedule (subscription_keeper.hpp). The WebSocket listener ensures it
+// before each connection and verifies it while bound: HAPI 8.8 neither closes a bound connection nor tells it when
+// its Subscription is deleted, the pings just stop (SubscriptionWebsocketHandler keeps the session).
+SubscriptionKeeper websocket_keeper(fhir::Client& client, StateStore& store, const WebsocketSubscriptionSpec& spec,
+                                    std::chrono::seconds activation_timeout);
 
 }  // namespace gg::gateway

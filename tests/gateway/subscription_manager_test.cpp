@@ -120,7 +120,7 @@ TEST_F(SubscriptionManagerTest, VerificationFindsASubscriptionGoneChangedOrNotAc
   EXPECT_EQ(*verify(), "") << "active and unchanged: nothing to repair";
 
   seed("sub-1", "error", spec().criteria);
-  EXPECT_NE(verify()->find("was changed (status error)"), std::string::npos) << *verify();
+  EXPECT_NE(verify()->find("is error"), std::string::npos) << *verify();
 
   seed("sub-1", "active", "Observation?code=http://loinc.org|0000-0");
   EXPECT_NE(verify()->find("was changed"), std::string::npos) << *verify();

@@ -78,5 +78,28 @@ TEST(TopicSubscription, OurOwnSubscriptionMatchesAndAnyDifferenceDoesNot) {
   EXPECT_FALSE(topic_subscription_matches("not json", wanted));
 }
 
+// The scheduled check's view of a read: gone, the server's status, and whether it is still ours as we want it.
+TEST(TopicSubscription, AReadSaysGoneStatusAndWhetherItStillServesTheSpec) {
+  const auto wanted = spec();
+  auto active = topic_subscription_json(wanted, "42");
+  active.replace(active.find("\"requested\""), 11, "\"active\"");
+  const auto ours = topic_subscription_found(200, active, wanted);
+  EXPECT_EQ(ours.status, "active");
+  EXPECT_TRUE(ours.serves_spec);
+  EXPECT_EQ(subscription_lost_reason("42", ours), "");
+
+  auto other_codes = wanted;
+  other_codes.filter = "Observation?code=http://loinc.org|2143-6";
+  EXPECT_EQ(subscription_lost_reason("42", topic_subscription_found(200, active, other_codes)),
+            "Subscription/42 was changed (status active)");
+  EXPECT_EQ(subscription_lost_reason("42", topic_subscription_found(410, "{}", wanted)),
+            "Subscription/42 is gone (HTTP 410)");
+  auto errored = active;
+  errored.replace(errored.find("\"active\""), 8, "\"error\"");
+  EXPECT_EQ(subscription_lost_reason("42", topic_subscription_found(200, errored, wanted)),
+            "Subscription/42 is error");
+  EXPECT_FALSE(topic_subscription_found(200, "not json", wanted).serves_spec);
+}
+
 }  // namespace
 }  // namespace gg::gateway

@@ -100,5 +100,26 @@ TEST_F(WebsocketSubscriptionTest, WithoutManageItNeverWritesAndSaysWhy) {
   EXPECT_EQ(fhir_.count(Interaction::create) + fhir_.count(Interaction::update), 0u);
 }
 
+// The keeper's scheduled check reads the recorded Subscription: one deleted, errored or of another channel is
+// lost.
+TEST_F(WebsocketSubscriptionTest, TheKeeperFindsItsSubscriptionGoneErroredOrChanged) {
+  const auto keeper = websocket_keeper(fhir_, *store_, spec(), std::chrono::seconds(0));
+  const auto verify = [&] {
+    auto done = boost::asio::co_spawn(io_, keeper.verify(), boost::asio::use_future);
+    io_.restart();
+    io_.run();
+    return done.get();
+  };
+  store_->set_subscription_id("websocket", "ws-1");
+  EXPECT_EQ(*verify(), "Subscription/ws-1 is gone (HTTP 404)");
+  seed("ws-1", "active");
+  EXPECT_EQ(*verify(), "");
+  seed("ws-1", "error");
+  EXPECT_EQ(*verify(), "Subscription/ws-1 is error");
+  seed("ws-1", "active", "rest-hook");
+  EXPECT_EQ(*verify(), "Subscription/ws-1 was changed (status active)");
+  EXPECT_EQ(fhir_.count(Interaction::create) + fhir_.count(Interaction::update), 0u) << "verification only reads";
+}
+
 }  // namespace
 }  // namespace gg::gateway
