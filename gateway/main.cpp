@@ -176,7 +176,8 @@ int command_search_backfill(const Arguments& args, std::chrono::sys_seconds as_o
     return usage_error("--until is before --since");
   SearchBackfillOptions options{args.since, args.until};
   if (!args.search_count.empty()) {
-    // HAPI's default maximum page size is 200 (a larger _count is cut to it); 1000 keeps other servers sane.
+    // A server cuts a larger _count to its own maximum page size (HAPI's paging provider); 1000 keeps a page's
+    // patients a batch to settle before the next page.
     const auto count = parse_whole_number(args.search_count, 1, 1000);
     if (!count) return usage_error("--search-count must be a whole number from 1 to 1000");
     options.count = static_cast<std::size_t>(*count);

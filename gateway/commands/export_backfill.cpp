@@ -27,10 +27,15 @@ std::string format_export_cursor(const ExportCursor& cursor) {
 std::optional<ExportCursor> parse_export_cursor(std::string_view text) {
   ExportCursor cursor;
   for_each_cursor_field(text, [&](std::string_view key, std::string value) {
-    if (key == "request") cursor.request = std::move(value);
-    if (key == "status") cursor.status_url = std::move(value);
-    if (key == "version") cursor.version = std::move(value);
-    if (key == "done") cursor.done_files.insert(std::move(value));
+    if (key == "request") {
+      cursor.request = std::move(value);
+    } else if (key == "status") {
+      cursor.status_url = std::move(value);
+    } else if (key == "version") {
+      cursor.version = std::move(value);
+    } else if (key == "done") {
+      cursor.done_files.insert(std::move(value));
+    }
   });
   if (cursor.request.empty() || cursor.status_url.empty() || cursor.version.empty()) return std::nullopt;
   return cursor;

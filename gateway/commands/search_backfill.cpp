@@ -55,12 +55,19 @@ std::string format_search_cursor(const SearchCursor& cursor) {
 std::optional<SearchCursor> parse_search_cursor(std::string_view text) {
   SearchCursor cursor;
   for_each_cursor_field(text, [&](std::string_view key, std::string value) {
-    if (key == "request") cursor.request = std::move(value);
-    if (key == "version") cursor.version = std::move(value);
-    if (key == "next") cursor.next = std::move(value);
-    if (key == "position") cursor.position = std::move(value);
-    if (key == "pages") cursor.pages = to_count(value);
-    if (key == "results") cursor.results = to_count(value);
+    if (key == "request") {
+      cursor.request = std::move(value);
+    } else if (key == "version") {
+      cursor.version = std::move(value);
+    } else if (key == "next") {
+      cursor.next = std::move(value);
+    } else if (key == "position") {
+      cursor.position = std::move(value);
+    } else if (key == "pages") {
+      cursor.pages = to_count(value);
+    } else if (key == "results") {
+      cursor.results = to_count(value);
+    }
   });
   if (cursor.request.empty() || cursor.version.empty() || cursor.next.empty()) return std::nullopt;
   return cursor;

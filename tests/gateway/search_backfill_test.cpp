@@ -26,7 +26,8 @@ TEST(SearchBackfillTarget, AsksForEveryCatalogueCodeOldestFirstAPageAtATime) {
   const auto codes = testing::shipped_knowledge().subscription_codes();
   ASSERT_FALSE(codes.empty());
   for (const auto& [system, code] : codes) {
-    EXPECT_NE(target.find(fhir::percent_encode(system + "|" + code)), std::string::npos) << system << "|" << code;
+    const std::string token = std::string(system).append("|").append(code);
+    EXPECT_NE(target.find(fhir::percent_encode(token)), std::string::npos) << token;
   }
   EXPECT_NE(target.find("http%3A%2F%2Floinc.org%7C1558-6"), std::string::npos);  // glucose, as the server reads it
 }
