@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <iterator>
 #include <stdexcept>
 
 #include "fhir/asio_names.hpp"
@@ -328,6 +329,41 @@ struct RestClient::Impl {
     co_return success(std::move(read));
   }
 
+  // One page: GET `target` (the first page's "[type]?[query]" or a "next" link), decoded.
+  static asio::awaitable<RestResult<SearchPage>> search_page(std::shared_ptr<Impl> self, std::string target,
+                                                             std::string what, DecodeOptions decode_options,
+                                                             bool keep_json) {
+    auto result = co_await send(self, "GET", target, {}, {});
+    if (!result) co_return failure_in<SearchPage>(what, result.error());
+    if (result->status / 100 != 2) co_return failure<SearchPage>(status_error(what, *result));
+    std::vector<std::string> entry_json;
+    auto bundle =
+        decode_bundle_keeping_entry_json(result->body, decode_options, keep_json ? &entry_json : nullptr);
+    if (!bundle.ok()) {
+      co_return failure<SearchPage>(RestErrc::invalid_response,
+                                    what + ": the Bundle did not decode: " + describe_errors(bundle.issues));
+    }
+    SearchPage page;
+    page.total = bundle.value->total;
+    // Entry-level problems leave that entry without a resource (decode_bundle); the rest of the page stands.
+    for (auto& issue : bundle.issues) {
+      if (issue.severity != DecodeIssue::Severity::warning) page.found.skipped.push_back(std::move(issue));
+    }
+    for (std::size_t i = 0; i < bundle.value->entry.size(); ++i) {
+      auto& entry = bundle.value->entry[i];
+      if (!entry.resource) continue;
+      page.found.resources.push_back(std::move(*entry.resource));
+      if (keep_json)
+        page.found.resource_json.push_back(i < entry_json.size() ? std::move(entry_json[i]) : std::string());
+    }
+    // Paging (R4 section 3.1.1.5.6): the server's "next" link, to be followed verbatim; send() keeps it on our
+    // origin.
+    const auto& links = bundle.value->link;
+    const auto next = std::find_if(links.begin(), links.end(), [](const auto& l) { return l.relation == "next"; });
+    if (next != links.end()) page.next = next->url;
+    co_return success(std::move(page));
+  }
+
   static asio::awaitable<RestResult<SearchResult>> search(std::shared_ptr<Impl> self, std::string type,
                                                           std::string query, std::size_t max_pages,
                                                           DecodeOptions decode_options, bool keep_json) {
@@ -338,35 +374,16 @@ struct RestClient::Impl {
     if (query.starts_with('?')) query.erase(0, 1);
     std::string target = query.empty() ? type : type + "?" + query;
     SearchResult found;
-    for (std::size_t page = 1;; ++page) {
-      const std::string what = "search " + type + " page " + std::to_string(page);
-      auto result = co_await send(self, "GET", target, {}, {});
-      if (!result) co_return failure_in<Resources>(what, result.error());
-      if (result->status / 100 != 2) co_return failure<Resources>(status_error(what, *result));
-      std::vector<std::string> entry_json;
-      auto bundle =
-          decode_bundle_keeping_entry_json(result->body, decode_options, keep_json ? &entry_json : nullptr);
-      if (!bundle.ok()) {
-        co_return failure<Resources>(RestErrc::invalid_response,
-                                     what + ": the Bundle did not decode: " + describe_errors(bundle.issues));
-      }
-      // Entry-level problems leave that entry without a resource (decode_bundle); the rest of the page stands.
-      for (auto& issue : bundle.issues) {
-        if (issue.severity != DecodeIssue::Severity::warning) found.skipped.push_back(std::move(issue));
-      }
-      for (std::size_t i = 0; i < bundle.value->entry.size(); ++i) {
-        auto& entry = bundle.value->entry[i];
-        if (!entry.resource) continue;
-        found.resources.push_back(std::move(*entry.resource));
-        if (keep_json)
-          found.resource_json.push_back(i < entry_json.size() ? std::move(entry_json[i]) : std::string());
-      }
-      // Paging (R4 section 3.1.1.5.6): the server's "next" link, followed verbatim; send() keeps it on our origin.
-      const auto& links = bundle.value->link;
-      const auto next =
-          std::find_if(links.begin(), links.end(), [](const auto& l) { return l.relation == "next"; });
-      if (next == links.end() || next->url.empty() || page >= std::max<std::size_t>(1, max_pages)) break;
-      target = next->url;
+    for (std::size_t page_number = 1;; ++page_number) {
+      auto page = co_await search_page(self, target, "search " + type + " page " + std::to_string(page_number),
+                                       decode_options, keep_json);
+      if (!page) co_return failure<Resources>(page.error());
+      auto& part = page->found;
+      std::move(part.skipped.begin(), part.skipped.end(), std::back_inserter(found.skipped));
+      std::move(part.resources.begin(), part.resources.end(), std::back_inserter(found.resources));
+      std::move(part.resource_json.begin(), part.resource_json.end(), std::back_inserter(found.resource_json));
+      if (page->next.empty() || page_number >= std::max<std::size_t>(1, max_pages)) break;
+      target = std::move(page->next);
     }
     co_return success(std::move(found));
   }
@@ -438,6 +455,12 @@ boost::asio::awaitable<RestResult<SearchResult>> RestClient::search(std::string 
                                                                     std::size_t max_pages,
                                                                     DecodeOptions decode_options, bool keep_json) {
   return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json);
+}
+
+boost::asio::awaitable<RestResult<SearchPage>> RestClient::search_page(std::string target, std::string what,
+                                                                       DecodeOptions decode_options,
+                                                                       bool keep_json) {
+  return Impl::search_page(impl_, std::move(target), std::move(what), std::move(decode_options), keep_json);
 }
 
 boost::asio::awaitable<RestResult<Bundle>> RestClient::transaction(const Bundle& bundle) {

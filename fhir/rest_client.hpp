@@ -45,6 +45,13 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names: "location", "etag"; repeats joined by ", "
 };
 
+// One page of a search: its entries' resources (as SearchResult), where the next page is, and how many match.
+struct SearchPage {
+  SearchResult found;
+  std::string next;          // Bundle.link "next" as the server sent it; empty on the last page
+  std::optional<int> total;  // Bundle.total, when the server gave it
+};
+
 // The Beast implementation of the FHIR client seam (fhir/client.hpp).
 // The error of a call whose answer has a status it does not accept: "<what>: HTTP 412 Precondition Failed:
 // <OperationOutcome diagnostics>". Only the diagnostics of an OperationOutcome body are quoted, never any other
@@ -84,6 +91,13 @@ class RestClient final : public Client {
                                                           std::size_t max_pages = 50,
                                                           DecodeOptions decode_options = {},
                                                           bool keep_json = false) override;
+
+  // One search page: GET `target`, a first page ("Observation?code=...") or a "next" link of an earlier page
+  // (on the same origin, as for request()), for a caller that pages itself (a resumable backfill keeps where it
+  // was). Non-2xx answers and bodies that are no Bundle are errors whose message starts with `what`.
+  boost::asio::awaitable<RestResult<SearchPage>> search_page(std::string target, std::string what,
+                                                             DecodeOptions decode_options = {},
+                                                             bool keep_json = false);
 
   // POST [base] with a transaction Bundle; returns the transaction-response Bundle.
   boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle) override;

@@ -10,6 +10,7 @@
 #include "gateway/commands/check_config_command.hpp"
 #include "gateway/commands/command_line.hpp"
 #include "gateway/commands/export_backfill.hpp"
+#include "gateway/commands/search_backfill.hpp"
 #include "gateway/commands/state_command.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/config/knowledge_loader.hpp"
@@ -53,6 +54,16 @@ Usage:
       120), downloading each NDJSON file beside the state store, then as above. Resumable: an interrupted run
       resumes the same export job (cursor backfill.export in the state store) without processing a file twice.
       --since    only resources changed since this FHIR instant (_since)
+
+  gradient-gateway backfill --search --config FILE [--since DATETIME] [--until DATETIME] [--search-count N]
+                            [--search-max-pages N] [--as-of ...]
+      The same from a FHIR search of the catalogue's hormone Observations (code=system|code,..., oldest first),
+      following the server's next-page links, a page's patients settled before the next page is read.
+      Resumable: an interrupted run resumes at the page it was on (cursor backfill.search in the state store)
+      without analysing a patient twice; a search the server has forgotten is asked again from where it was.
+      --since, --until     only resources last updated from / up to these FHIR instants (_lastUpdated ge / le)
+      --search-count       results per page (_count; default 200, at most 1000)
+      --search-max-pages   stop after N pages, the cursor kept: run again with the same options to continue
 
   gradient-gateway state backup FILE --config FILE [--force]
       Copy the state database (state.path) to FILE with SQLite's online backup API, also while serve runs: one
@@ -135,34 +146,65 @@ std::optional<std::pair<Config, LoadedKnowledge>> load_config_and_knowledge(cons
   return std::pair{std::move(*loaded), std::move(*knowledge)};
 }
 
+// --since and --until of a backfill from the FHIR server: FHIR instants; false after the usage error.
+bool instant_option(const std::string& name, const std::string& text) {
+  if (text.empty() || parse_as_of(text)) return true;
+  usage_error(name + " must be a FHIR instant, e.g. 2026-01-01T00:00:00Z");
+  return false;
+}
+
 int command_export_backfill(const Arguments& args, std::chrono::sys_seconds as_of) {
   if (!args.files.empty()) return usage_error("backfill --export reads the FHIR server, not FILEs");
+  if (!instant_option("--since", args.since)) return kUsage;
   ExportBackfillOptions options;
-  if (!args.since.empty()) {
-    if (!parse_as_of(args.since)) return usage_error("--since must be a FHIR instant, e.g. 2026-01-01T00:00:00Z");
-    options.since = args.since;
-  }
+  options.since = args.since;
   if (!args.export_poll_max.empty()) {
-    const auto& text = args.export_poll_max;
-    if (text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
-      return usage_error("--export-poll-max must be a whole number of seconds, at least 1");
-    options.poll_max = std::chrono::seconds(std::stoi(text));
+    const auto seconds = parse_whole_number(args.export_poll_max, 1, 999999);
+    if (!seconds) return usage_error("--export-poll-max must be a whole number of seconds, at least 1");
+    options.poll_max = std::chrono::seconds(*seconds);
   }
   auto loaded = load_config_and_knowledge(args.config, ConfigUse::offline);
   if (!loaded) return kUsage;
   return run_export_backfill(loaded->first, loaded->second, AnalyzeOptions{{}, as_of, false}, options, std::cerr);
 }
 
+int command_search_backfill(const Arguments& args, std::chrono::sys_seconds as_of) {
+  if (!args.files.empty()) return usage_error("backfill --search reads the FHIR server, not FILEs");
+  if (!args.export_poll_max.empty()) return usage_error("--export-poll-max belongs to backfill --export");
+  if (!instant_option("--since", args.since) || !instant_option("--until", args.until)) return kUsage;
+  if (!args.since.empty() && !args.until.empty() && *parse_as_of(args.until) < *parse_as_of(args.since))
+    return usage_error("--until is before --since");
+  SearchBackfillOptions options{args.since, args.until};
+  if (!args.search_count.empty()) {
+    // A server cuts a larger _count to its own maximum page size (HAPI's paging provider); 1000 keeps a page's
+    // patients a batch to settle before the next page.
+    const auto count = parse_whole_number(args.search_count, 1, 1000);
+    if (!count) return usage_error("--search-count must be a whole number from 1 to 1000");
+    options.count = static_cast<std::size_t>(*count);
+  }
+  if (!args.search_max_pages.empty()) {
+    const auto pages = parse_whole_number(args.search_max_pages, 1, 999999999);
+    if (!pages) return usage_error("--search-max-pages must be a whole number, at least 1");
+    options.max_pages = static_cast<std::size_t>(*pages);
+  }
+  auto loaded = load_config_and_knowledge(args.config, ConfigUse::offline);
+  if (!loaded) return kUsage;
+  return run_search_backfill(loaded->first, loaded->second, AnalyzeOptions{{}, as_of, false}, options, std::cerr);
+}
+
 int command_backfill(const Arguments& args) {
   if (args.config.empty()) return usage_error("backfill needs --config FILE");
-  if (args.bulk_export) {
+  if (args.bulk_export && args.search) return usage_error("--export and --search are two sources: give one");
+  if (!args.search && (!args.until.empty() || !args.search_count.empty() || !args.search_max_pages.empty()))
+    return usage_error("--until, --search-count and --search-max-pages belong to backfill --search");
+  if (args.bulk_export || args.search) {
     auto as_of = parse_as_of(args.as_of);
     if (!as_of)
       return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");
-    return command_export_backfill(args, *as_of);
+    return args.search ? command_search_backfill(args, *as_of) : command_export_backfill(args, *as_of);
   }
   if (!args.since.empty() || !args.export_poll_max.empty())
-    return usage_error("--since and --export-poll-max belong to backfill --export");
+    return usage_error("--since belongs to backfill --export and --search, --export-poll-max to --export");
   if (args.files.empty()) return usage_error("backfill needs at least one FILE (or - for standard input)");
   auto as_of = parse_as_of(args.as_of);
   if (!as_of) return usage_error("--as-of must be a FHIR dateTime with time and zone, e.g. 2026-11-25T08:00:00Z");

@@ -4,10 +4,8 @@
 #include <boost/asio/use_future.hpp>
 #include <ostream>
 
-#include "fhir/rest_client.hpp"
 #include "gateway/commands/backfill_run.hpp"
 #include "gateway/commands/input_reader.hpp"
-#include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 
@@ -24,33 +22,14 @@ int run_backfill(boost::asio::io_context& io, fhir::Client& client, StateStore& 
   io.run();
   done.get();
   run.progress(true);
-
-  const auto& totals = finder.totals();
-  err << "backfill: " << totals.resources << " resources read, " << totals.hormone_results << " hormone results, "
-      << totals.skipped << " skipped, " << totals.rejected << " rejected; " << run.written() << " of "
-      << run.total() << " patient transactions written\n";
-  return totals.rejected == 0 && run.failed() == 0 && run.not_recorded() == 0 ? 0 : 1;
+  return finish_backfill(finder, run, "", err);
 }
 
 int run_backfill(const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                  std::ostream& err) {
-  // The pipeline's warnings (retries, failures) go to standard error beside the progress; its per-patient
-  // information lines would drown it.
-  const auto configured = parse_log_level(config.logging.level);
-  set_log_level(configured == LogLevel::error ? LogLevel::error : LogLevel::warn);
-  set_log_patient_data(config.logging.patient_data);
-
-  auto store = StateStore::open(config.state.path);
-  if (!store) {
-    err << "backfill: the state store " << config.state.path << " did not open: " << store.error() << '\n';
-    return 1;
-  }
-  boost::asio::io_context io;
-  const auto client_options =
-      rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION + " backfill");
-  fhir::RestClient client(io.get_executor(), client_options);
-  const SystemClock clock;
-  return run_backfill(io, client, **store, clock, config, knowledge, options, err);
+  return run_in_backfill_setting(config, err, [&](auto& io, auto& client, auto& store, const auto& clock) {
+    return run_backfill(io, client, store, clock, config, knowledge, options, err);
+  });
 }
 
 }  // namespace gg::gateway

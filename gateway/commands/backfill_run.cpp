@@ -13,6 +13,7 @@
 
 #include "analytics/date_time.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -92,7 +93,7 @@ BackfillRun::BackfillRun(boost::asio::io_context& io, fhir::Client& client, Stat
       as_of_clock_(OffsetClock::reading(clock, options.as_of)),
       pipeline_(std::make_unique<Pipeline>(io.get_executor(), store, client, knowledge, metrics_, config.pipeline,
                                            config.analysis.lookback_days, clock, &as_of_clock_)),
-      interactive_(isatty(STDERR_FILENO) == 1) {}
+      interactive_(stderr_is_terminal()) {}
 
 BackfillRun::~BackfillRun() = default;
 
@@ -137,9 +138,8 @@ void BackfillRun::progress(bool last) {
     char text[32];
     std::snprintf(text, sizeof text, "%.1f", rate);
     err_ << ", " << text << " patients/s";
-    if (!last && settled_ < tracked_.size()) {
-      err_ << ", ETA " << format_duration(static_cast<double>(tracked_.size() - settled_) / rate);
-    }
+    const std::size_t goal = std::max(tracked_.size(), expected_total_);
+    if (!last && settled_ < goal) err_ << ", ETA " << format_duration(static_cast<double>(goal - settled_) / rate);
   }
   if (!phase_.empty()) err_ << " (" << phase_ << ")";
   if (interactive_ && !last) {
@@ -212,6 +212,71 @@ boost::asio::awaitable<void> BackfillRun::settle() {
     co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
   }
   co_return;
+}
+
+int run_in_backfill_setting(const Config& config, std::ostream& err, const BackfillBody& body) {
+  const auto configured = parse_log_level(config.logging.level);
+  set_log_level(configured == LogLevel::error ? LogLevel::error : LogLevel::warn);
+  set_log_patient_data(config.logging.patient_data);
+
+  auto store = StateStore::open(config.state.path);
+  if (!store) {
+    err << "backfill: the state store " << config.state.path << " did not open: " << store.error() << '\n';
+    return 1;
+  }
+  boost::asio::io_context io;
+  const auto client_options =
+      rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION + " backfill");
+  fhir::RestClient client(io.get_executor(), client_options);
+  const SystemClock clock;
+  return body(io, client, **store, clock);
+}
+
+bool stderr_is_terminal() {
+  return isatty(STDERR_FILENO) == 1;
+}
+
+std::optional<std::string> BackfillCursor::load() const {
+  auto text = store_.cursors().cursor(name_);
+  if (!text || text->empty()) return std::nullopt;
+  return text;
+}
+
+void BackfillCursor::save(const std::string& text) const {
+  if (!store_.cursors().set_cursor(name_, text)) {
+    err_ << "backfill: warning: the cursor " << name_
+         << " was not saved; an interruption now starts this backfill anew\n";
+  }
+}
+
+void BackfillCursor::clear() const {
+  store_.cursors().set_cursor(name_, "");
+}
+
+int finish_backfill(const PatientFinder& finder, const BackfillRun& run, const std::string& head,
+                    std::ostream& err) {
+  const auto& totals = finder.totals();
+  err << "backfill: " << head << totals.resources << " resources read, " << totals.hormone_results
+      << " hormone results, " << totals.skipped << " skipped, " << totals.rejected << " rejected; "
+      << run.written() << " of " << run.total() << " patient transactions written\n";
+  return totals.rejected == 0 && run.failed() == 0 && run.not_recorded() == 0 ? 0 : 1;
+}
+
+std::string format_cursor_line(std::string_view key, std::string_view value) {
+  std::string line(key);
+  line.append(" ").append(value).append("\n");
+  return line;
+}
+
+void for_each_cursor_field(std::string_view text,
+                           const std::function<void(std::string_view key, std::string value)>& field) {
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    const auto space = line.find(' ');
+    if (space != std::string_view::npos) field(line.substr(0, space), std::string(line.substr(space + 1)));
+  }
 }
 
 }  // namespace gg::gateway

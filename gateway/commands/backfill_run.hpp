@@ -1,22 +1,29 @@
-// What every kind of backfill shares (files, Bulk Data $export): finding the patients in what is read (the
-// subjects of hormone results), recording one intake event per patient leased to the run, processing them with the
-// service's own pipeline until each is settled, and the progress display (count, rate, ETA).
+// What every kind of backfill shares (files, Bulk Data $export, a FHIR search): the setting it runs in, finding
+// the patients in what is read (the subjects of hormone results), recording one intake event per patient leased to
+// the run, processing them with the service's own pipeline until each is settled, the progress display (count,
+// rate, ETA), the final counts and the text form of a resumable source's cursor.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "fhir/client.hpp"
+#include "fhir/rest_client.hpp"
 #include "gateway/commands/analyze_command.hpp"
 #include "gateway/commands/input_reader.hpp"
 #include "gateway/config/config.hpp"
@@ -60,6 +67,19 @@ class PatientFinder {
 // instead of finding its events already done.
 std::string backfill_run_version(const Clock& clock);
 
+// What a backfill from the FHIR server (--export, --search) works with, borrowed from run_server_backfill.
+struct BackfillContext {
+  boost::asio::io_context& io;
+  fhir::RestClient& client;
+  StateStore& store;
+  const Clock& clock;
+  const Config& config;
+  const LoadedKnowledge& knowledge;
+  const AnalyzeOptions& options;
+  std::ostream& err;
+  bool interactive;  // err is a terminal: progress is rewritten in place
+};
+
 // One backfill run: its events (one per patient, durable before any processing, leased to the run), the pipeline
 // that processes them, and the progress display on err (rewritten in place on a terminal, a line per 100
 // patients otherwise).
@@ -68,6 +88,9 @@ class BackfillRun {
   BackfillRun(boost::asio::io_context& io, fhir::Client& client, StateStore& store, const Clock& clock,
               const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
               std::string version, std::ostream& err);
+  BackfillRun(const BackfillContext& context, std::string version)
+      : BackfillRun(context.io, context.client, context.store, context.clock, context.config, context.knowledge,
+                    context.options, std::move(version), context.err) {}
   ~BackfillRun();
   BackfillRun(const BackfillRun&) = delete;
   BackfillRun& operator=(const BackfillRun&) = delete;
@@ -80,6 +103,9 @@ class BackfillRun {
 
   // Shown after the counts ("file 2/5"); empty: nothing.
   void set_phase(std::string phase) { phase_ = std::move(phase); }
+  // How many patients the whole run will settle, estimated by a source that knows how much is left to read (0:
+  // unknown); the ETA is then for the run, not only for the patients found so far.
+  void set_expected_total(std::size_t patients) { expected_total_ = patients; }
   // Prints the progress line (last: the final one, with a line end also on a terminal).
   void progress(bool last);
   // Ends an in-place progress line on a terminal before another message is printed.
@@ -117,9 +143,62 @@ class BackfillRun {
   bool interactive_;
   bool line_open_ = false;
   std::string phase_;
+  std::size_t expected_total_ = 0;
   // For the rate and the ETA only (display): when processing began, and how many had settled by then.
   std::chrono::steady_clock::time_point started_{};
   std::size_t settled_at_start_ = 0;
 };
+
+// The setting every backfill runs in: the pipeline's warnings on err beside the progress (not its per-patient
+// information lines), the state store (config.state.path), a REST client for config.fhir and the system clock.
+// Returns body's exit status, or 1 when the state store did not open.
+using BackfillBody = std::function<int(boost::asio::io_context&, fhir::RestClient&, StateStore&, const Clock&)>;
+int run_in_backfill_setting(const Config& config, std::ostream& err, const BackfillBody& body);
+
+// Whether standard error is a terminal (the progress line is then rewritten in place).
+bool stderr_is_terminal();
+
+// Runs a backfill from the FHIR server in the backfill setting: Source(context, source_options).run(), a coroutine
+// giving the exit status, on the setting's io until it ends.
+template <typename Source, typename SourceOptions>
+int run_server_backfill(const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
+                        const SourceOptions& source_options, std::ostream& err) {
+  return run_in_backfill_setting(config, err, [&](auto& io, auto& client, auto& store, const auto& clock) {
+    Source source(BackfillContext{io, client, store, clock, config, knowledge, options, err, stderr_is_terminal()},
+                  source_options);
+    auto done = boost::asio::co_spawn(io, source.run(), boost::asio::use_future);
+    io.run();
+    return done.get();
+  });
+}
+
+// A resumable source's cursor in the state store (its text: format_cursor_line, for_each_cursor_field).
+class BackfillCursor {
+ public:
+  BackfillCursor(StateStore& store, std::string_view name, std::ostream& err)
+      : store_(store), name_(name), err_(err) {}
+  // Nothing when there is none (or it was cleared).
+  std::optional<std::string> load() const;
+  // Warns on err when the store did not take it: an interruption from then on starts the source anew.
+  void save(const std::string& text) const;
+  void clear() const;
+
+ private:
+  StateStore& store_;
+  std::string name_;
+  std::ostream& err_;
+};
+
+// The final line ("backfill: <head>N resources read, ... M of T patient transactions written") and the exit
+// status: 0 when nothing was rejected and every patient was recorded and written (or had nothing to write),
+// else 1.
+int finish_backfill(const PatientFinder& finder, const BackfillRun& run, const std::string& head,
+                    std::ostream& err);
+
+// A resumable source's cursor as text: one "key value" line per field (a key may repeat). Lines without a space
+// are ignored.
+std::string format_cursor_line(std::string_view key, std::string_view value);
+void for_each_cursor_field(std::string_view text,
+                           const std::function<void(std::string_view key, std::string value)>& field);
 
 }  // namespace gg::gateway

@@ -1,5 +1,7 @@
 #include "gateway/commands/command_line.hpp"
 
+#include <string>
+
 #include "analytics/date_time.hpp"
 
 namespace gg::gateway {
@@ -36,6 +38,14 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       args.bulk_export = true;
     } else if (word == "--export-poll-max") {
       value(args.export_poll_max);
+    } else if (word == "--search") {
+      args.search = true;
+    } else if (word == "--until") {
+      value(args.until);
+    } else if (word == "--search-count") {
+      value(args.search_count);
+    } else if (word == "--search-max-pages") {
+      value(args.search_max_pages);
     } else if (word == "-" || word.rfind("--", 0) != 0) {
       args.files.push_back(word);
     } else {
@@ -50,6 +60,13 @@ std::optional<std::chrono::sys_seconds> parse_as_of(const std::string& text) {
   auto parsed = analytics::parse_fhir_date_time(text);
   if (!parsed.instant) return std::nullopt;
   return parsed.instant->utc;
+}
+
+std::optional<long> parse_whole_number(const std::string& text, long minimum, long maximum) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return {};
+  const long number = std::stol(text);
+  if (number < minimum || number > maximum) return {};
+  return number;
 }
 
 }  // namespace gg::gateway

@@ -2,47 +2,41 @@
 
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <ostream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "fhir/bulk_export.hpp"
-#include "fhir/rest_client.hpp"
 #include "gateway/commands/backfill_run.hpp"
 #include "gateway/commands/input_reader.hpp"
-#include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 
 std::string format_export_cursor(const ExportCursor& cursor) {
-  std::string text =
-      "request " + cursor.request + "\nstatus " + cursor.status_url + "\nversion " + cursor.version + "\n";
-  for (const auto& file : cursor.done_files) text += "done " + file + "\n";
+  std::string text = format_cursor_line("request", cursor.request) +
+                     format_cursor_line("status", cursor.status_url) +
+                     format_cursor_line("version", cursor.version);
+  for (const auto& file : cursor.done_files) text += format_cursor_line("done", file);
   return text;
 }
 
 std::optional<ExportCursor> parse_export_cursor(std::string_view text) {
   ExportCursor cursor;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    const auto space = line.find(' ');
-    if (space == std::string_view::npos) continue;
-    const auto key = line.substr(0, space);
-    const std::string value(line.substr(space + 1));
-    if (key == "request") cursor.request = value;
-    if (key == "status") cursor.status_url = value;
-    if (key == "version") cursor.version = value;
-    if (key == "done") cursor.done_files.insert(value);
-  }
+  for_each_cursor_field(text, [&](std::string_view key, std::string value) {
+    if (key == "request") {
+      cursor.request = std::move(value);
+    } else if (key == "status") {
+      cursor.status_url = std::move(value);
+    } else if (key == "version") {
+      cursor.version = std::move(value);
+    } else if (key == "done") {
+      cursor.done_files.insert(std::move(value));
+    }
+  });
   if (cursor.request.empty() || cursor.status_url.empty() || cursor.version.empty()) return std::nullopt;
   return cursor;
 }
@@ -60,21 +54,13 @@ struct Waited {
 
 class ExportBackfill {
  public:
-  ExportBackfill(asio::io_context& io, fhir::RestClient& client, StateStore& store, const Clock& clock,
-                 const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
-                 const ExportBackfillOptions& export_options, std::ostream& err)
-      : io_(io),
-        client_(client),
-        store_(store),
-        clock_(clock),
-        config_(config),
-        knowledge_(knowledge),
-        options_(options),
+  ExportBackfill(const BackfillContext& context, const ExportBackfillOptions& export_options)
+      : context_(context),
+        err_(context.err),
         export_options_(export_options),
-        err_(err),
-        interactive_(isatty(STDERR_FILENO) == 1) {
+        cursor_store_(context.store, kExportCursorName, context.err) {
     // One query per code: the catalogue's codes as the subscription criteria name them (system|code).
-    for (const auto& [system, code] : knowledge.subscription_codes()) {
+    for (const auto& [system, code] : context.knowledge.subscription_codes()) {
       std::string filter = "Observation?code=";
       filter.append(system).append("|").append(code);
       filters_.push_back(std::move(filter));
@@ -94,12 +80,12 @@ class ExportBackfill {
       if (!cursor) {
         err_ << "backfill: export kick-off: Observation, " << filters_.size() << " codes"
              << (export_options_.since.empty() ? "" : ", since " + export_options_.since) << '\n';
-        auto location = co_await fhir::kick_off_export(client_, request_);
+        auto location = co_await fhir::kick_off_export(context_.client, request_);
         if (!location) {
           err_ << "backfill: " << location.error().message << '\n';
           co_return 1;
         }
-        cursor = ExportCursor{request_, *location, backfill_run_version(clock_), {}};
+        cursor = ExportCursor{request_, *location, backfill_run_version(context_.clock), {}};
         save_cursor(*cursor);
         err_ << "backfill: export job " << cursor->status_url << '\n';
       } else {
@@ -129,19 +115,15 @@ class ExportBackfill {
 
  private:
   std::optional<ExportCursor> load_cursor() {
-    const auto text = store_.cursors().cursor(std::string(kExportCursorName));
+    const auto text = cursor_store_.load();
     return text ? parse_export_cursor(*text) : std::nullopt;
   }
-  void save_cursor(const ExportCursor& cursor) {
-    if (!store_.cursors().set_cursor(std::string(kExportCursorName), format_export_cursor(cursor))) {
-      err_ << "backfill: warning: the export cursor was not saved; an interruption now starts the export anew\n";
-    }
-  }
-  void clear_cursor() { store_.cursors().set_cursor(std::string(kExportCursorName), ""); }
+  void save_cursor(const ExportCursor& cursor) { cursor_store_.save(format_export_cursor(cursor)); }
+  void clear_cursor() { cursor_store_.clear(); }
 
   // Deletes an abandoned job (the server may then delete its files) and forgets it.
   asio::awaitable<void> forget(const ExportCursor& cursor) {
-    co_await fhir::delete_export(client_, cursor.status_url);
+    co_await fhir::delete_export(context_.client, cursor.status_url);
     clear_cursor();
   }
 
@@ -150,19 +132,19 @@ class ExportBackfill {
     const fhir::PollDelays delays{std::chrono::seconds(1), export_options_.poll_max, std::chrono::seconds(5)};
     const auto started = std::chrono::steady_clock::now();
     std::string shown;
-    asio::steady_timer timer(io_);
+    asio::steady_timer timer(context_.io);
     for (;;) {
-      auto status = co_await fhir::export_status(client_, status_url, std::chrono::system_clock::now());
+      auto status = co_await fhir::export_status(context_.client, status_url, std::chrono::system_clock::now());
       if (!status) {
-        if (interactive_ && !shown.empty()) err_ << '\n';
+        if (context_.interactive && !shown.empty()) err_ << '\n';
         co_return Waited{Waited::Outcome::failed, {}, status.error().message};
       }
       if (status->state == fhir::ExportStatus::State::gone) {
-        if (interactive_ && !shown.empty()) err_ << '\n';
+        if (context_.interactive && !shown.empty()) err_ << '\n';
         co_return Waited{Waited::Outcome::gone, {}, {}};
       }
       if (status->state == fhir::ExportStatus::State::complete) {
-        if (interactive_ && !shown.empty()) err_ << '\n';
+        if (context_.interactive && !shown.empty()) err_ << '\n';
         const auto& manifest = status->manifest;
         err_
             << "backfill: export complete after "
@@ -175,7 +157,7 @@ class ExportBackfill {
       const std::string progress = status->progress.empty() ? "in progress" : status->progress;
       const auto waited =
           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
-      if (interactive_) {
+      if (context_.interactive) {
         err_ << "\rbackfill: export waiting " << waited << " s: " << progress << "; next look in " << delay.count()
              << " s\x1b[K" << std::flush;
         shown = progress;
@@ -193,8 +175,8 @@ class ExportBackfill {
   // the operator gave room; the system's temporary directory for an in-memory store.
   std::filesystem::path download_path(std::size_t index) const {
     std::filesystem::path directory = std::filesystem::temp_directory_path();
-    if (config_.state.path != ":memory:" && !config_.state.path.empty()) {
-      directory = std::filesystem::absolute(config_.state.path).parent_path();
+    if (context_.config.state.path != ":memory:" && !context_.config.state.path.empty()) {
+      directory = std::filesystem::absolute(context_.config.state.path).parent_path();
     }
     return directory / ("gradient-gateway-export-" + std::to_string(::getpid()) + "-" + std::to_string(index) +
                         ".ndjson.part");
@@ -224,8 +206,8 @@ class ExportBackfill {
       err_ << "backfill: warning: the server reported " << manifest.error.size()
            << " error files for this export (see the server's log)\n";
     }
-    PatientFinder finder(knowledge_, err_);
-    BackfillRun run(io_, client_, store_, clock_, config_, knowledge_, options_, cursor.version, err_);
+    PatientFinder finder(context_.knowledge, err_);
+    BackfillRun run(context_, cursor.version);
     std::size_t skipped_files = 0;
     for (std::size_t i = 0; i < files.size(); ++i) {
       const auto& file = *files[i];
@@ -238,7 +220,7 @@ class ExportBackfill {
       run.break_line();
       err_ << "backfill: " << name << ": downloading\n";
       const auto path = download_path(i + 1);
-      auto bytes = co_await fhir::download_export_file(client_, file.url, path.string());
+      auto bytes = co_await fhir::download_export_file(context_.client, file.url, path.string());
       if (!bytes) {
         std::error_code ignored;
         std::filesystem::remove(path, ignored);
@@ -265,7 +247,7 @@ class ExportBackfill {
     run.progress(true);
 
     // The job is finished with: the server may delete its files now (IG "Delete a Bulk Data Request").
-    auto deleted = co_await fhir::delete_export(client_, cursor.status_url);
+    auto deleted = co_await fhir::delete_export(context_.client, cursor.status_url);
     if (!deleted) {
       err_ << "backfill: the export job was not deleted: " << deleted.error().message << '\n';
     } else if (*deleted / 100 != 2) {
@@ -274,24 +256,16 @@ class ExportBackfill {
     }
     clear_cursor();
 
-    const auto& totals = finder.totals();
-    err_ << "backfill: " << files.size() << " export files (" << skipped_files << " processed before), "
-         << totals.resources << " resources read, " << totals.hormone_results << " hormone results, "
-         << totals.skipped << " skipped, " << totals.rejected << " rejected; " << run.written() << " of "
-         << run.total() << " patient transactions written\n";
-    co_return totals.rejected == 0 && run.failed() == 0 && run.not_recorded() == 0 ? 0 : 1;
+    co_return finish_backfill(
+        finder, run,
+        std::to_string(files.size()) + " export files (" + std::to_string(skipped_files) + " processed before), ",
+        err_);
   }
 
-  asio::io_context& io_;
-  fhir::RestClient& client_;
-  StateStore& store_;
-  const Clock& clock_;
-  const Config& config_;
-  const LoadedKnowledge& knowledge_;
-  const AnalyzeOptions& options_;
-  const ExportBackfillOptions& export_options_;
+  BackfillContext context_;
   std::ostream& err_;
-  bool interactive_;
+  const ExportBackfillOptions& export_options_;
+  BackfillCursor cursor_store_;
   std::vector<std::string> filters_;
   std::string request_;
 };
@@ -300,25 +274,7 @@ class ExportBackfill {
 
 int run_export_backfill(const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                         const ExportBackfillOptions& export_options, std::ostream& err) {
-  // As run_backfill: the pipeline's warnings beside the progress, not its per-patient information lines.
-  const auto configured = parse_log_level(config.logging.level);
-  set_log_level(configured == LogLevel::error ? LogLevel::error : LogLevel::warn);
-  set_log_patient_data(config.logging.patient_data);
-
-  auto store = StateStore::open(config.state.path);
-  if (!store) {
-    err << "backfill: the state store " << config.state.path << " did not open: " << store.error() << '\n';
-    return 1;
-  }
-  asio::io_context io;
-  const auto client_options =
-      rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION + " backfill");
-  fhir::RestClient client(io.get_executor(), client_options);
-  const SystemClock clock;
-  ExportBackfill backfill(io, client, **store, clock, config, knowledge, options, export_options, err);
-  auto done = asio::co_spawn(io, backfill.run(), asio::use_future);
-  io.run();
-  return done.get();
+  return run_server_backfill<ExportBackfill>(config, knowledge, options, export_options, err);
 }
 
 }  // namespace gg::gateway

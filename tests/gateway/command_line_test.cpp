@@ -48,6 +48,33 @@ TEST(CommandLine, TheWordAfterAnOptionIsItsValueEvenWhenItLooksLikeAFile) {
   EXPECT_EQ(args.files, (std::vector<std::string>{"export.ndjson"}));
 }
 
+TEST(CommandLine, BackfillSearchTakesItsOptions) {
+  const auto args =
+      parse_arguments({"backfill", "--search", "--config", "g.yaml", "--since", "2026-01-01T00:00:00Z", "--until",
+                       "2026-02-01T00:00:00Z", "--search-count", "20", "--search-max-pages", "3"});
+  EXPECT_EQ(args.error, "");
+  EXPECT_TRUE(args.search);
+  EXPECT_FALSE(args.bulk_export);
+  EXPECT_EQ(args.since, "2026-01-01T00:00:00Z");
+  EXPECT_EQ(args.until, "2026-02-01T00:00:00Z");
+  EXPECT_EQ(args.search_count, "20");
+  EXPECT_EQ(args.search_max_pages, "3");
+  EXPECT_TRUE(args.files.empty());
+  EXPECT_EQ(parse_arguments({"backfill", "--search", "--until"}).error, "--until needs a value");
+}
+
+TEST(CommandLine, WholeNumbersAreDigitsWithinTheirRange) {
+  EXPECT_EQ(parse_whole_number("20", 1, 1000), 20);
+  EXPECT_EQ(parse_whole_number("1000", 1, 1000), 1000);
+  EXPECT_EQ(parse_whole_number("1001", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("0", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("-5", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("+5", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("5 ", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("", 1, 1000), std::nullopt);
+  EXPECT_EQ(parse_whole_number("99999999999999999999", 1, 1000), std::nullopt);  // no overflow
+}
+
 TEST(CommandLine, AsOfIsAFhirDateTimeWithZoneToTheSecond) {
   using namespace std::chrono;
   EXPECT_EQ(parse_as_of("2026-11-26T08:30:15+01:00"),

@@ -1,0 +1,124 @@
+"""What the backfill integration tests share (test_export_backfill.py, test_search_backfill.py): a gateway
+configuration in a temporary directory, patients posted while no gateway runs, the backfill command run to its end
+or killed at a line of its output, and what it left in HAPI and in its state store."""
+import datetime
+import os
+import pathlib
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+from harness import BINARY, HAPI_BASE, REPO, Fhir, created_references, lab_entry, patient_entry
+
+DRAWN = "2026-01-15T08:00:00Z"
+RUN_TIMEOUT_S = 150
+
+
+def instant_from_now(seconds):
+    """A FHIR instant, to the second, this many seconds from now: a backfill --since a little before a test posts
+    finds what it posts, not what other tests left on the shared HAPI."""
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+class BackfillCase(unittest.TestCase):
+    PER_TRANSACTION = 10
+
+    def setUp(self):
+        self.fhir = Fhir()
+        self.tag = "bf-" + uuid.uuid4().hex[:12]
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="gg-backfill-"))
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        (self.dir / "gateway.yaml").write_text(
+            f"""fhir:
+  base_url: {HAPI_BASE}
+state:
+  path: state.db
+analysis:
+  # Fixed-date test data stays inside the lookback whenever the suite runs.
+  lookback_days: 3650
+  terminology_dir: {REPO / 'config/terminology'}
+  rules_dir: {REPO / 'config/rules'}
+pipeline:
+  retry_initial_backoff_ms: 200
+""")
+
+    def post_patients(self, count):
+        """count patients, each with a glucose and an insulin result (HOMA-IR: one RiskAssessment each),
+        PER_TRANSACTION per transaction. Returns their "Patient/id" references."""
+        patients = []
+        for first in range(0, count, self.PER_TRANSACTION):
+            entries = []
+            for n in range(first, min(count, first + self.PER_TRANSACTION)):
+                patient_url = f"urn:uuid:{uuid.uuid4()}"
+                tag = f"{self.tag}-{n}"
+                entries += [patient_entry(patient_url, tag, "female", "1975-06-01"),
+                            lab_entry(patient_url, tag, "glucose", "1558-6", DRAWN, 5.2, "mmol/L"),
+                            lab_entry(patient_url, tag, "insulin", "20448-7", DRAWN, 20, "u[IU]/mL")]
+            response = self.fhir.transaction({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+            patients += [r for r in created_references(response) if r.startswith("Patient/")]
+        self.assertEqual(len(patients), count)
+        return patients
+
+    def risk_assessments(self, patients):
+        """{patient: [RiskAssessment id, ...]} for every one of patients, from HAPI."""
+        found = {p: [] for p in patients}
+        for first in range(0, len(patients), 50):
+            subjects = ",".join(patients[first:first + 50])
+            for risk in self.fhir.search(f"RiskAssessment?subject={subjects}&_count=500"):
+                found[risk["subject"]["reference"]].append(risk["id"])
+        return found
+
+    def assert_one_risk_assessment_each(self, patients, err):
+        """Every patient has exactly one RiskAssessment; returns their ids, sorted."""
+        found = self.risk_assessments(patients)
+        missing = [p for p, risks in found.items() if len(risks) != 1]
+        self.assertEqual(missing, [], f"patients without exactly one RiskAssessment; backfill said:\n{err[-3000:]}")
+        return sorted(r for risks in found.values() for r in risks)
+
+    def backfill_events(self, patients):
+        """{patient: [(version_id, state), ...]}: the backfill intake events of each of patients in the state
+        store."""
+        found = {p: [] for p in patients}
+        with sqlite3.connect(self.dir / "state.db") as db:
+            rows = db.execute("SELECT patient, version_id, state FROM event WHERE source = 'backfill'").fetchall()
+        for patient, version, state in rows:
+            if patient in found:
+                found[patient].append((version, state))
+        return found
+
+    def cursor(self, name):
+        """The state store cursor's text ("" when cleared), or None when there is none."""
+        with sqlite3.connect(self.dir / "state.db") as db:
+            row = db.execute("SELECT value FROM cursor WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_cursor(self, name, value):
+        with sqlite3.connect(self.dir / "state.db") as db:
+            db.execute("UPDATE cursor SET value = ? WHERE name = ?", (value, name))
+
+    def backfill(self, *options, until_line=None):
+        """Runs backfill with options and this test's configuration. until_line: SIGKILL it as soon as a line of
+        its standard error starts so (the run is interrupted); else waits for it. Returns (exit status, standard
+        error)."""
+        command = [BINARY, "backfill", "--config", str(self.dir / "gateway.yaml"), *options]
+        if until_line is None:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=self.dir)
+            return run.returncode, run.stderr
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   cwd=self.dir)
+        lines = []
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        for line in process.stderr:  # blocks on the process's output, not on a sleep
+            lines.append(line)
+            if line.startswith(until_line) or time.monotonic() > deadline:
+                break
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+        return process.returncode, "".join(lines)
