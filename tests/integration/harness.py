@@ -135,10 +135,41 @@ def wait_until(describe, probe, timeout=NOTIFICATION_WAIT_S, interval=0.5):
         time.sleep(interval)  # polling interval, not synchronisation
 
 
+def _port_range():
+    """GG_PORT_RANGE "LOW-HIGH": the ports this process may hand out (run.py gives each parallel shard its own range,
+    below the kernel's ephemeral range, so a port one shard picked and has not bound yet is never another's)."""
+    text = os.environ.get("GG_PORT_RANGE")
+    if not text:
+        return None
+    low, high = (int(part) for part in text.split("-"))
+    if not 1024 <= low <= high <= 65535:
+        raise ValueError(f"GG_PORT_RANGE {text!r}: expected LOW-HIGH within 1024-65535")
+    return low, high
+
+
+_PORT_RANGE = _port_range()
+_next_port = _PORT_RANGE[0] if _PORT_RANGE else None
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now. Within GG_PORT_RANGE the ports go round in order, so this process does
+    not get a port again before it has used the whole range; without it the kernel picks one."""
+    global _next_port
+    if _PORT_RANGE is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    low, high = _PORT_RANGE
+    for _ in range(high - low + 1):
+        port = _next_port
+        _next_port = low if port == high else port + 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (another program, or one of ours still running)
+            return port
+    raise AssertionError(f"no free port in GG_PORT_RANGE {low}-{high}")
 
 
 class Gateway:
