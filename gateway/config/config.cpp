@@ -186,8 +186,8 @@ const std::vector<KeySpec>& key_specs() {
        int_in(1, 3600,
               [](Config& c, long long v) { c.subscription.activation_timeout = std::chrono::seconds(v); })},
       {"subscription", "verify_interval_s", Kind::integer, "30",
-       "how often the Subscription is checked on the server; a missing, changed or errored one is recreated "
-       "and /readyz is not ready meanwhile",
+       "how often the Subscription (rest-hook, topic or websocket mode) is checked on the server; a missing, "
+       "changed or errored one is recreated and /readyz is not ready meanwhile",
        int_in(1, 86400, [](Config& c, long long v) { c.subscription.verify_interval = std::chrono::seconds(v); })},
       {"subscription", "websocket_url", Kind::text, "ws(s)://{fhir.base_url's host:port}/websocket",
        "websocket mode: the FHIR server's subscription WebSocket (ws:// or wss://; wss uses fhir.verify_tls and "
