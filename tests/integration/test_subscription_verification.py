@@ -70,7 +70,7 @@ class DeletedTopicSubscription(Recreation, unittest.TestCase):
             self.assertNotEqual(after[0]["id"], old_id)
             print(f"\n  topic Subscription/{old_id} deleted; Subscription/{after[0]['id']} active "
                   f"{recreated:.1f} s later", flush=True)
-            self.assertRegex(gateway.log_tail(), r"subscription\.lost mode=topic")
+            self.assertRegex((gateway.dir / "gateway.log").read_text(), r"subscription\.lost mode=topic")
             self.assert_analysed_exactly_once(fhir, gateway, patient, inputs)
 
             # And it delivers: a result posted now arrives by topic notification.
@@ -104,7 +104,7 @@ class DeletedWebsocketSubscription(Recreation, unittest.TestCase):
             self.assertGreater(gateway.metric("gradient_gateway_websocket_connections_total"), connections)
             print(f"\n  websocket Subscription/{old_id} deleted; bound to Subscription/{new_id} "
                   f"{recreated:.1f} s later", flush=True)
-            self.assertRegex(gateway.log_tail(), r"subscription\.lost mode=websocket")
+            self.assertRegex((gateway.dir / "gateway.log").read_text(), r"subscription\.lost mode=websocket")
             self.assert_analysed_exactly_once(fhir, gateway, patient, inputs)
 
             # And HAPI pings on the new one: a result posted now is analysed (the periodic search is an hour away).
