@@ -348,9 +348,10 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   for (const auto& rule : knowledge.rules.ratios) {
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;
-    if (gradient->comparator.empty())
+    if (gradient->comparator.empty()) {
       gradient->trend = ratio_trend(rule, analysis.measurements, *gradient, variation, knowledge.rules.trends,
                                     latest_before(history, *gradient));
+    }
     add(std::move(*gradient));
   }
   for (const auto& rule : knowledge.rules.derived) {
