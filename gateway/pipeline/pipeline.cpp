@@ -526,9 +526,7 @@ boost::asio::awaitable<Outcome> Pipeline::context_of(fhir::Client& client, const
     std::string read_id = id;  // a local, not a temporary of the co_await expression (GCC 12)
     auto read = co_await client.read<fhir::Observation>(std::move(read_id));
     if (!read) co_return classify(read.error(), "read Observation");
-    held = std::find_if(context.observations.begin(), context.observations.end(),
-                        [&](const fhir::Observation& observation) { return observation.id == id; });
-    if (held != context.observations.end()) context.observations.erase(held);
+    if (held != context.observations.end()) context.observations.erase(held);       // the cached version
     if (!read->resource || read->resource->subject.reference != patient) continue;  // gone, or not this patient's
     context.observations.push_back(std::move(*read->resource));
   }

@@ -11,6 +11,20 @@ from harness import HAPI_BASE, Fhir, Gateway, created_references, http, wait_unt
 from test_walking_skeleton import UG_PER_DL
 
 
+def result_entry(subject, identifier, loinc, ug_per_dl, when):
+    """A transaction entry creating a final laboratory result (LOINC code, value in ug/dL) of `subject`."""
+    return {"resource": {
+                "resourceType": "Observation", "status": "final",
+                "identifier": [{"system": "urn:test:lab", "value": identifier}],
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                          "code": "laboratory"}]}],
+                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+                "subject": {"reference": subject},
+                "effectiveDateTime": when,
+                "valueQuantity": dict(UG_PER_DL, value=ug_per_dl)},
+            "request": {"method": "POST", "url": "Observation"}}
+
+
 def panel_bundle(pairs=5, family=None):
     """One patient with `pairs` cortisol/DHEA-S pairs on consecutive days (2 x pairs Observations), as one
     transaction: HAPI commits them together, so every analysis of the patient sees the same results and a retry
@@ -23,18 +37,8 @@ def panel_bundle(pairs=5, family=None):
                 "request": {"method": "POST", "url": "Patient"}}]
     for day in range(pairs):
         for code, value, minute in (("2143-6", 12.0 + day * 0.7, "00"), ("2191-5", 180.0 + day * 9.0, "30")):
-            entries.append({
-                "resource": {
-                    "resourceType": "Observation", "status": "final",
-                    "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{code}-{day}"}],
-                    "category": [{"coding": [{"system":
-                                              "http://terminology.hl7.org/CodeSystem/observation-category",
-                                              "code": "laboratory"}]}],
-                    "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-                    "subject": {"reference": pid},
-                    "effectiveDateTime": f"2026-11-{10 + day:02d}T08:{minute}:00+01:00",
-                    "valueQuantity": dict(UG_PER_DL, value=value)},
-                "request": {"method": "POST", "url": "Observation"}})
+            entries.append(result_entry(pid, f"{tag}-{code}-{day}", code, value,
+                                        f"2026-11-{10 + day:02d}T08:{minute}:00+01:00"))
     return tag, {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 

@@ -6,8 +6,7 @@ import unittest
 import uuid
 
 from harness import Fhir, Gateway, created_references, wait_until
-from test_faults import panel_bundle, risk_assessments, settled
-from test_walking_skeleton import UG_PER_DL
+from test_faults import panel_bundle, result_entry, risk_assessments, settled
 
 
 def trend_components(observation):
@@ -22,19 +21,8 @@ def ratios(fhir, patient):
 def pair_bundle(patient, cortisol, dheas, day):
     """A cortisol/DHEA-S pair (ug/dL) of an existing patient, drawn on `day` (a date) at 08:00 and 08:30."""
     tag = uuid.uuid4().hex[:10]
-    entries = []
-    for code, value, minute in (("2143-6", cortisol, "00"), ("2191-5", dheas, "30")):
-        entries.append({
-            "resource": {
-                "resourceType": "Observation", "status": "final",
-                "identifier": [{"system": "urn:test:lab", "value": f"{tag}-{code}"}],
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                          "code": "laboratory"}]}],
-                "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-                "subject": {"reference": patient},
-                "effectiveDateTime": f"{day.isoformat()}T08:{minute}:00+01:00",
-                "valueQuantity": dict(UG_PER_DL, value=value)},
-            "request": {"method": "POST", "url": "Observation"}})
+    entries = [result_entry(patient, f"{tag}-{code}", code, value, f"{day.isoformat()}T08:{minute}:00+01:00")
+               for code, value, minute in (("2143-6", cortisol, "00"), ("2191-5", dheas, "30"))]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
