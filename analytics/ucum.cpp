@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <span>
+#include <unordered_map>
 
 namespace gg::analytics {
 namespace {
@@ -331,9 +332,7 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-UnitParseResult parse_unit(std::string_view text, UnitDialect dialect) {
+UnitParseResult parse_uncached(std::string_view text, UnitDialect dialect) {
   if (dialect == UnitDialect::ucum) return Parser(text, dialect).parse();
   const std::string compact = without_spaces(text);
   auto result = Parser(compact, dialect).parse();
@@ -345,6 +344,28 @@ UnitParseResult parse_unit(std::string_view text, UnitDialect dialect) {
     if (retry.unit) return retry;
   }
   return result;
+}
+
+// Each distinct unit string is parsed once per thread: results arrive in a handful of spellings, so a bulk
+// analysis would otherwise parse "nmol/L" millions of times (issue 12's profile). Bounded, because free-text units
+// come from the input: past the bound the cache starts again rather than grow.
+struct UnitCache {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  static constexpr std::size_t kMaxEntries = 4096;
+  std::unordered_map<std::string, UnitParseResult, Hash, std::equal_to<>> by_dialect[2];
+};
+
+}  // namespace
+
+UnitParseResult parse_unit(std::string_view text, UnitDialect dialect) {
+  thread_local UnitCache cache;
+  auto& entries = cache.by_dialect[dialect == UnitDialect::ucum ? 0 : 1];
+  if (auto found = entries.find(text); found != entries.end()) return found->second;
+  if (entries.size() >= UnitCache::kMaxEntries) entries.clear();
+  return entries.emplace(std::string(text), parse_uncached(text, dialect)).first->second;
 }
 
 bool same_unit(const UnitOfMeasure& a, const UnitOfMeasure& b) {

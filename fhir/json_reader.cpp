@@ -15,6 +15,7 @@
 #include "fhir/bundle_entry_json.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/json_reader_detail.hpp"
+#include "fhir/json_scan.hpp"
 
 namespace gg::fhir {
 
@@ -312,6 +313,14 @@ bool is_blank(std::string_view line) {
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options) {
   std::vector<DecodeIssue> issues;
   Decoded decoded = decode_unpadded(json, options, BundleMode::as_other_resource, issues);
+  return to_resource_result(std::move(decoded), std::move(issues));
+}
+
+DecodeResult<Resource> decode_resource_padded(std::string_view json, const DecodeOptions& options) {
+  std::vector<DecodeIssue> issues;
+  Decoded decoded =
+      decode_padded(simdjson::padded_string_view(json.data(), json.size(), json.size() + kJsonPadding), options,
+                    BundleMode::as_other_resource, issues);
   return to_resource_result(std::move(decoded), std::move(issues));
 }
 

@@ -518,6 +518,32 @@ void write_resource(JsonWriter& w, const Resource& resource) {
   w.end_object();
 }
 
+// Bundle.entry's content: fullUrl, resource, request, response.
+void write_entry_body(JsonWriter& w, const BundleEntry& entry) {
+  w.string("fullUrl", entry.full_url);
+  if (entry.resource) {
+    w.key("resource");
+    write_resource(w, *entry.resource);
+  }
+  if (entry.request) {
+    w.key("request");
+    w.start_object();
+    w.string("method", entry.request->method);
+    w.string("url", entry.request->url);
+    w.string("ifNoneExist", entry.request->if_none_exist);
+    w.string("ifMatch", entry.request->if_match);
+    w.end_object();
+  }
+  if (entry.response) {
+    w.key("response");
+    w.start_object();
+    w.string("status", entry.response->status);
+    w.string("location", entry.response->location);
+    w.string("etag", entry.response->etag);
+    w.end_object();
+  }
+}
+
 // R4 Bundle: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response).
 void write_bundle(JsonWriter& w, const Bundle& b) {
   w.start_object();
@@ -529,30 +555,7 @@ void write_bundle(JsonWriter& w, const Bundle& b) {
     w.string("relation", link.relation);
     w.string("url", link.url);
   });
-  w.array("entry", b.entry, [&](const BundleEntry& entry) {
-    w.string("fullUrl", entry.full_url);
-    if (entry.resource) {
-      w.key("resource");
-      write_resource(w, *entry.resource);
-    }
-    if (entry.request) {
-      w.key("request");
-      w.start_object();
-      w.string("method", entry.request->method);
-      w.string("url", entry.request->url);
-      w.string("ifNoneExist", entry.request->if_none_exist);
-      w.string("ifMatch", entry.request->if_match);
-      w.end_object();
-    }
-    if (entry.response) {
-      w.key("response");
-      w.start_object();
-      w.string("status", entry.response->status);
-      w.string("location", entry.response->location);
-      w.string("etag", entry.response->etag);
-      w.end_object();
-    }
-  });
+  w.array("entry", b.entry, [&](const BundleEntry& entry) { write_entry_body(w, entry); });
   w.end_object();
 }
 
@@ -561,6 +564,14 @@ void write_bundle(JsonWriter& w, const Bundle& b) {
 std::string to_json(const Resource& resource) {
   JsonWriter w;
   write_resource(w, resource);
+  return w.take();
+}
+
+std::string to_json(const BundleEntry& entry) {
+  JsonWriter w;
+  w.start_object();
+  write_entry_body(w, entry);
+  w.end_object();
   return w.take();
 }
 

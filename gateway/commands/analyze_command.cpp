@@ -1,10 +1,20 @@
 #include "gateway/commands/analyze_command.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <ostream>
+#include <span>
+#include <thread>
 
 #include "analytics/analysis.hpp"
-#include "gateway/commands/input_reader.hpp"
+#include "fhir/json_scan.hpp"
+#include "gateway/commands/input_index.hpp"
 #include "gateway/pipeline/patient_analysis.hpp"
 #include "gateway/pipeline/rejections.hpp"
 #include "gateway/pipeline/write_back.hpp"
@@ -21,70 +31,244 @@ void report(std::ostream& err, fhir::OperationOutcome outcome) {
   err << fhir::to_json(fhir::Resource{std::move(outcome)}) << '\n';
 }
 
+std::string outcome_line(const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+  auto outcome = fhir::to_operation_outcome(issues);
+  for (auto& issue : outcome.issue) issue.diagnostics = location_text(where) + ": " + issue.diagnostics;
+  return fhir::to_json(fhir::Resource{std::move(outcome)}) + '\n';
+}
+
+void add(AnalyzeSummary& into, const AnalyzeSummary& part) {
+  into.resources += part.resources;
+  into.hormone_results += part.hormone_results;
+  into.skipped += part.skipped;
+  for (const auto& [type, count] : part.skipped_by_type) into.skipped_by_type[type] += count;
+  into.rejected += part.rejected;
+  into.patients += part.patients;
+  into.written += part.written;
+}
+
+// The scan's predicate: the same codes as the decoder's observation_wanted, asked per coding.
+fhir::ScanOptions scan_options(const LoadedKnowledge& knowledge) {
+  fhir::ScanOptions options;
+  const analytics::Catalogue* catalogue = &knowledge.knowledge.catalogue;
+  auto reproductive = knowledge.knowledge.reproductive.observation_codes();
+  options.coding_wanted = [catalogue, reproductive](std::string_view system, std::string_view code) {
+    const bool context = std::any_of(reproductive.begin(), reproductive.end(),
+                                     [&](const auto& c) { return c.system == system && c.code == code; });
+    return context || (system == analytics::kLoincSystem
+                           ? catalogue->find_loinc(std::string(code)).has_value()
+                           : catalogue->find_local(std::string(system), std::string(code)).has_value());
+  };
+  return options;
+}
+
+// What one patient's analysis gives: the write-back (as entries, or already as JSON), the lines for standard error
+// and the counts, merged in patient order so that every run prints the same.
+struct PatientOutput {
+  std::string subject;
+  std::vector<fhir::BundleEntry> entries;  // when kept as values (analyze_inputs)
+  std::string json;                        // when printed: entries joined by "," (Bundle) or NDJSON lines
+  std::string errors;
+  AnalyzeSummary counts;
+};
+
+enum class OutputForm { values, bundle_entries, ndjson };
+
+class PatientAnalyzer {
+ public:
+  PatientAnalyzer(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, const InputIndex& index)
+      : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {}
+
+  PatientOutput analyze(std::uint32_t patient, std::span<const IndexedResource> resources, OutputForm form) const {
+    PatientOutput output;
+    output.subject = index_.patients[patient];
+    AnalyzeSummary& counts = output.counts;
+    PatientContext context;
+    std::optional<fhir::Patient> patient_resource;
+    for (const auto& indexed : resources) {
+      auto result = decode_indexed(index_, indexed, decode_options_);
+      if (!result.issues.empty() && !result.ok()) {
+        ++counts.rejected;
+        output.errors += outcome_line(location_of(index_, indexed), result.issues);
+        continue;
+      }
+      ++counts.resources;
+      fhir::Resource& resource = *result.value;
+      if (auto* observation = std::get_if<fhir::Observation>(&resource)) {
+        context.observations.push_back(std::move(*observation));
+      } else if (auto* found = std::get_if<fhir::Patient>(&resource)) {
+        ++counts.skipped;
+        ++counts.skipped_by_type["Patient"];
+        patient_resource = std::move(*found);
+      } else if (auto* medication = std::get_if<fhir::MedicationUse>(&resource)) {
+        // Context for dose timing, like the Patient: counted with the resources that are not hormone results.
+        ++counts.skipped;
+        ++counts.skipped_by_type[medication->resource_type];
+        context.medications.push_back(std::move(*medication));
+      } else {
+        ++counts.skipped;
+        ++counts.skipped_by_type[std::string(fhir::resource_type(resource))];
+      }
+    }
+    if (context.observations.empty()) return output;
+    fhir::resolve_medication_references(context.medications, index_.medications);
+    if (patient_resource) context.facts = analytics::patient_facts(*patient_resource);
+    context.facts.reference = output.subject;
+    auto [analysis, written] = analyze_patient(context, knowledge_, options_.as_of);
+    counts.hormone_results += analysis.measurements.size();
+    counts.skipped += analysis.skipped;
+    if (analysis.skipped > 0) counts.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;
+    if (!analysis.measurements.empty() || !analysis.rejections.empty()) ++counts.patients;
+    for (const auto& rejected : analysis.rejections) {
+      ++counts.rejected;
+      output.errors += fhir::to_json(fhir::Resource{rejection_outcome(rejected)}) + '\n';
+    }
+    counts.written += written.size();
+    switch (form) {
+      case OutputForm::values:
+        output.entries = std::move(written);
+        break;
+      case OutputForm::bundle_entries:
+        for (const auto& entry : written) {
+          if (!output.json.empty()) output.json += ',';
+          output.json += fhir::to_json(entry);
+        }
+        break;
+      case OutputForm::ndjson:
+        for (const auto& entry : written) {
+          if (entry.resource) output.json += fhir::to_json(*entry.resource) + '\n';
+        }
+        break;
+    }
+    return output;
+  }
+
+ private:
+  const LoadedKnowledge& knowledge_;
+  const AnalyzeOptions& options_;
+  const InputIndex& index_;
+  fhir::DecodeOptions decode_options_;
+};
+
+// The indexed resources grouped by patient (input order kept within each), patients in the order of their
+// references.
+struct PatientGroups {
+  std::vector<IndexedResource> resources;
+  std::vector<std::uint32_t> patients;  // in order of reference
+  std::vector<std::size_t> begin;       // per patient number: its first resource in `resources`; [n] = end
+};
+
+PatientGroups group_by_patient(InputIndex& index) {
+  PatientGroups groups;
+  const std::size_t count = index.patients.size();
+  groups.begin.assign(count + 1, 0);
+  for (const auto& resource : index.resources) ++groups.begin[resource.patient + 1];
+  for (std::size_t p = 0; p < count; ++p) groups.begin[p + 1] += groups.begin[p];
+  groups.resources.resize(index.resources.size());
+  std::vector<std::size_t> next(groups.begin.begin(), groups.begin.end() - 1);
+  for (const auto& resource : index.resources) groups.resources[next[resource.patient]++] = resource;
+  index.resources.clear();
+  index.resources.shrink_to_fit();
+  groups.patients.resize(count);
+  for (std::uint32_t p = 0; p < count; ++p) groups.patients[p] = p;
+  std::sort(groups.patients.begin(), groups.patients.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return index.patients[a] < index.patients[b]; });
+  return groups;
+}
+
+// Runs the analyzer over every patient on `jobs` threads and hands each output to `emit` in patient order. At most
+// a window of patients ahead of the one being emitted is analysed, so memory holds a few outputs, not all.
+void analyze_in_order(const PatientAnalyzer& analyzer, const PatientGroups& groups, OutputForm form,
+                      std::size_t jobs, const std::function<void(PatientOutput&&)>& emit) {
+  const std::size_t total = groups.patients.size();
+  const auto run = [&](std::size_t rank) {
+    const std::uint32_t patient = groups.patients[rank];
+    const std::span<const IndexedResource> resources(groups.resources.data() + groups.begin[patient],
+                                                     groups.begin[patient + 1] - groups.begin[patient]);
+    return analyzer.analyze(patient, resources, form);
+  };
+  if (jobs <= 1) {
+    for (std::size_t rank = 0; rank < total; ++rank) emit(run(rank));
+    return;
+  }
+  const std::size_t window = jobs * 8;
+  std::mutex mutex;  // guards next, emitted and slots
+  std::condition_variable changed;
+  std::size_t next = 0;
+  std::size_t emitted = 0;
+  std::deque<std::optional<PatientOutput>> slots;  // slots[i] is rank emitted + i
+  std::vector<std::thread> workers;
+  for (std::size_t j = 0; j < jobs; ++j) {
+    workers.emplace_back([&] {
+      for (;;) {
+        std::size_t rank = 0;
+        {
+          std::unique_lock lock(mutex);
+          changed.wait(lock, [&] { return next >= total || next < emitted + window; });
+          if (next >= total) return;
+          rank = next++;
+        }
+        PatientOutput output = run(rank);
+        {
+          std::lock_guard lock(mutex);
+          const std::size_t at = rank - emitted;
+          if (slots.size() <= at) slots.resize(at + 1);
+          slots[at] = std::move(output);
+        }
+        changed.notify_all();
+      }
+    });
+  }
+  while (emitted < total) {
+    PatientOutput output;
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return !slots.empty() && slots.front().has_value(); });
+      output = std::move(*slots.front());
+      slots.pop_front();
+      ++emitted;
+    }
+    changed.notify_all();
+    emit(std::move(output));
+  }
+  for (auto& worker : workers) worker.join();
+}
+
+std::size_t job_count(const AnalyzeOptions& options) {
+  if (options.jobs > 0) return options.jobs;
+  return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+// Scans the inputs, counting and reporting what the scan decides, and groups what is wanted by patient.
+PatientGroups scan_and_group(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& err,
+                             AnalyzeSummary& summary, InputIndex& index) {
+  ScanCallbacks callbacks;
+  callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+    ++summary.rejected;
+    err << outcome_line(where, issues);
+  };
+  callbacks.on_skipped = [&](std::string_view type) {
+    ++summary.resources;
+    ++summary.skipped;
+    ++summary.skipped_by_type[std::string(type)];
+  };
+  index = scan_inputs(options.inputs, knowledge.decode_options(), scan_options(knowledge), callbacks);
+  return group_by_patient(index);
+}
+
 }  // namespace
 
 std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary) {
-  std::map<std::string, std::vector<fhir::Observation>> observations;   // by subject reference, sorted
-  std::map<std::string, fhir::Patient> patients;                        // by "Patient/id"
-  std::map<std::string, std::vector<fhir::MedicationUse>> medications;  // by subject reference
-  std::vector<fhir::Medication> named_medications;                      // what medicationReference may name
-  const auto decode_options = knowledge.decode_options();
-
-  InputHandlers handlers;
-  handlers.on_resource = [&](const InputLocation&, fhir::Resource&& resource) {
-    ++summary.resources;
-    if (auto* observation = std::get_if<fhir::Observation>(&resource)) {
-      observations[observation->subject.reference].push_back(std::move(*observation));
-    } else if (auto* patient = std::get_if<fhir::Patient>(&resource)) {
-      patients["Patient/" + patient->id] = std::move(*patient);
-      ++summary.skipped;
-      ++summary.skipped_by_type["Patient"];
-    } else if (auto* named = std::get_if<fhir::Medication>(&resource)) {
-      ++summary.skipped;
-      ++summary.skipped_by_type["Medication"];
-      named_medications.push_back(std::move(*named));
-    } else if (auto* medication = std::get_if<fhir::MedicationUse>(&resource)) {
-      // Context for dose timing, like the Patient: counted with the resources that are not hormone results.
-      ++summary.skipped;
-      ++summary.skipped_by_type[medication->resource_type];
-      medications[medication->subject.reference].push_back(std::move(*medication));
-    } else {
-      ++summary.skipped;
-      ++summary.skipped_by_type[std::string(fhir::resource_type(resource))];
-    }
-  };
-  handlers.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
-    ++summary.rejected;
-    auto outcome = fhir::to_operation_outcome(issues);
-    for (auto& issue : outcome.issue) issue.diagnostics = location_text(where) + ": " + issue.diagnostics;
-    report(err, std::move(outcome));
-  };
-  for (const auto& input : options.inputs) read_input(input, decode_options, handlers);
-
-  for (auto& [subject, uses] : medications) fhir::resolve_medication_references(uses, named_medications);
-
+  InputIndex index;
+  const PatientGroups groups = scan_and_group(knowledge, options, err, summary, index);
+  const PatientAnalyzer analyzer(knowledge, options, index);
   std::vector<PatientWriteBack> written_back;
-  for (auto& [subject, results] : observations) {
-    PatientContext context;
-    if (auto found = patients.find(subject); found != patients.end())
-      context.facts = analytics::patient_facts(found->second);
-    context.facts.reference = subject;
-    context.observations = std::move(results);
-    if (auto used = medications.find(subject); used != medications.end())
-      context.medications = std::move(used->second);
-    auto [analysis, written] = analyze_patient(context, knowledge, options.as_of);
-    summary.hormone_results += analysis.measurements.size();
-    summary.skipped += analysis.skipped;
-    if (analysis.skipped > 0) summary.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;
-    if (!analysis.measurements.empty() || !analysis.rejections.empty()) ++summary.patients;
-    for (const auto& rejected : analysis.rejections) {
-      ++summary.rejected;
-      report(err, rejection_outcome(rejected));
-    }
-    summary.written += written.size();
-    if (!written.empty()) written_back.push_back({subject, std::move(written)});
-  }
+  analyze_in_order(analyzer, groups, OutputForm::values, job_count(options), [&](PatientOutput&& output) {
+    err << output.errors;
+    add(summary, output.counts);
+    if (!output.entries.empty()) written_back.push_back({output.subject, std::move(output.entries)});
+  });
   return written_back;
 }
 
@@ -108,16 +292,27 @@ std::string summary_text(const AnalyzeSummary& summary) {
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
                 std::ostream& err, AnalyzeSummary* summary_out) {
   AnalyzeSummary summary;
-  std::vector<fhir::BundleEntry> entries;
-  for (auto& patient : analyze_inputs(knowledge, options, err, summary)) {
-    for (auto& entry : patient.entries) entries.push_back(std::move(entry));
-  }
+  InputIndex index;
+  const PatientGroups groups = scan_and_group(knowledge, options, err, summary, index);
+  const PatientAnalyzer analyzer(knowledge, options, index);
 
-  if (options.ndjson) {
-    for (const auto& entry : entries) out << fhir::to_json(*entry.resource) << '\n';
-  } else {
-    out << fhir::to_json(transaction_bundle(std::move(entries))) << '\n';
-  }
+  // The transaction Bundle is written as its entries come: the same bytes as fhir::to_json of the whole Bundle
+  // (type, then entry; no entry array when there is no entry).
+  constexpr std::string_view kBundleStart = R"({"resourceType":"Bundle","type":"transaction")";
+  bool any_entry = false;
+  if (!options.ndjson) out << kBundleStart;
+  const OutputForm form = options.ndjson ? OutputForm::ndjson : OutputForm::bundle_entries;
+  analyze_in_order(analyzer, groups, form, job_count(options), [&](PatientOutput&& output) {
+    err << output.errors;
+    add(summary, output.counts);
+    if (output.json.empty()) return;
+    if (!options.ndjson) out << (any_entry ? "," : R"(,"entry":[)");
+    any_entry = true;
+    out.write(output.json.data(), static_cast<std::streamsize>(output.json.size()));
+  });
+  if (!options.ndjson) out << (any_entry ? "]}\n" : "}\n");
+  out.flush();
+
   fhir::OperationOutcome outcome;
   outcome.issue.push_back({"information", "informational", summary_text(summary), {}, std::nullopt});
   report(err, std::move(outcome));

@@ -20,6 +20,8 @@ struct AnalyzeOptions {
   std::vector<std::string> inputs;  // files, "-" for standard input
   std::chrono::sys_seconds as_of;
   bool ndjson = false;
+  // Threads analysing patients; 0: one per hardware thread. The output is the same for every value.
+  std::size_t jobs = 0;
 };
 
 struct AnalyzeSummary {
@@ -38,15 +40,19 @@ struct PatientWriteBack {
   std::vector<fhir::BundleEntry> entries;
 };
 
-// Reads every input, analyses each patient, and returns the write-back per patient (patients without anything to
-// write are left out). Rejected inputs are reported on err as OperationOutcome lines and counted in summary.
+// Reads every input, analyses each patient, and returns the write-back per patient, in the order of their
+// references (patients without anything to write are left out). Rejected inputs are reported on err as
+// OperationOutcome lines and counted in summary. Holds every patient's write-back: run_analyze streams instead.
 std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary);
 
 // "analyze: read 12, hormone results 4, skipped 7 (Observation (not a hormone) 5, Patient 2), rejected 1, ..."
 std::string summary_text(const AnalyzeSummary& summary);
 
-// Returns the exit status: 0 when every input was processed, 1 when some were rejected.
+// Scans the inputs (input_index.hpp), then analyses the patients in the order of their references on
+// options.jobs threads and prints each one's write-back as soon as every patient before it is printed: memory
+// holds the index and a few patients, not the inputs or the output. Returns the exit status: 0 when every input
+// was processed, 1 when some were rejected.
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
                 std::ostream& err, AnalyzeSummary* summary = nullptr);
 

@@ -10,6 +10,38 @@
 namespace gg::gateway {
 namespace {
 
+bool ends_with(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// More than one line that starts a JSON object: NDJSON (a pretty-printed document has only one at column 0).
+// NDJSON: the first line is a whole object by itself ("{...}") and another object line follows. A single JSON
+// document written one element per line (a Bundle with an entry per line) starts with a line that does not close.
+bool looks_like_ndjson(std::string_view text) {
+  std::size_t objects = 0;
+  std::size_t start = 0;
+  while (start < text.size() && objects < 2) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    start = end + 1;
+    if (line.empty()) continue;
+    if (line.front() != '{') return false;
+    if (objects == 0 && line.back() != '}') return false;
+    ++objects;
+  }
+  return objects >= 2;
+}
+
+}  // namespace
+
+bool is_ndjson(const std::string& source, std::string_view text) {
+  return ends_with(source, ".ndjson") || ends_with(source, ".jsonl") || looks_like_ndjson(text);
+}
+
 // A transaction's resources refer to each other by their entries' "urn:uuid:" fullUrls until the server assigns
 // ids (R4 3.1.0.11.2). Read offline they are resolved the same way, with the UUID as the id (a valid id), so the
 // results can be cited and grouped by patient: ids of resources without one, and the subjects that name them.
@@ -41,34 +73,6 @@ void resolve_placeholders(fhir::Bundle& bundle) {
   }
 }
 
-bool ends_with(const std::string& text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// More than one line that starts a JSON object: NDJSON (a pretty-printed document has only one at column 0).
-// NDJSON: the first line is a whole object by itself ("{...}") and another object line follows. A single JSON
-// document written one element per line (a Bundle with an entry per line) starts with a line that does not close.
-bool looks_like_ndjson(const std::string& text) {
-  std::size_t objects = 0;
-  std::size_t start = 0;
-  while (start < text.size() && objects < 2) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.remove_suffix(1);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    start = end + 1;
-    if (line.empty()) continue;
-    if (line.front() != '{') return false;
-    if (objects == 0 && line.back() != '}') return false;
-    ++objects;
-  }
-  return objects >= 2;
-}
-
-}  // namespace
-
 void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers) {
   std::string text;
   if (source == "-") {
@@ -83,7 +87,7 @@ void read_input(const std::string& source, const fhir::DecodeOptions& options, c
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
-  if (ends_with(source, ".ndjson") || ends_with(source, ".jsonl") || looks_like_ndjson(text)) {
+  if (is_ndjson(source, text)) {
     fhir::decode_ndjson(text, options, [&](std::size_t line, fhir::DecodeResult<fhir::Resource>&& result) {
       if (!result.issues.empty() && !result.ok()) {
         handlers.on_error({source, line}, result.issues);

@@ -25,6 +25,12 @@ struct InputHandlers {
 // without one, and subjects naming it become "Type/id").
 void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
 
+// Whether an input is NDJSON: by its file extension (.ndjson, .jsonl) or, failing that, by its first lines.
+bool is_ndjson(const std::string& source, std::string_view text);
+
+// Resolves a transaction's "urn:uuid:" placeholders as read_input does (R4 3.1.0.11.2).
+void resolve_placeholders(fhir::Bundle& bundle);
+
 // Reads an NDJSON file line by line, never more than one line in memory (Bulk Data output files may be GBs).
 // `name` is how its locations are reported (a file downloaded to a temporary path is named after what it is).
 void read_ndjson_file(const std::string& path, const std::string& name, const fhir::DecodeOptions& options,

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "analytics/date_time.hpp"
 
 namespace gg::gateway {
@@ -299,6 +301,121 @@ TEST(AnalyzeCommand, ImplausibleResultsAreRejectedWithTheirReasonAndWriteNoGradi
   EXPECT_NE(reported.find("Observation/zero-dheas not used (invalid-value)"), std::string::npos) << reported;
   EXPECT_EQ(out.str().find("\"Observation\""), std::string::npos) << out.str();
   EXPECT_EQ(out.str().find("cortisol-dheas-ratio"), std::string::npos) << out.str();
+}
+
+// Issue 12: the inputs are scanned first and patients analysed in the order of their references, so the output is
+// the same whatever order the inputs have and however many threads analyse. Forty patients of probe_pair (each a
+// morning cortisol and DHEA-S pair that gives the ratio, values varied), written three ways: grouped by patient in
+// one NDJSON file; by resource type as $export writes them (Patients, then Observations, here in reverse patient
+// order); and one collection Bundle.
+class AnalyzeOrder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+    ASSERT_TRUE(loaded.has_value());
+    knowledge_ = std::move(*loaded);
+    directory_ = std::filesystem::temp_directory_path() / ("gg-analyze-order-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(directory_);
+    std::vector<std::string> patients;
+    std::vector<std::string> observations;
+    std::ofstream grouped(directory_ / "grouped.ndjson");
+    for (int i = 0; i < 40; ++i) {
+      const std::string id = "p" + std::to_string(100 + i);
+      std::istringstream lines(probe_pair(id, std::to_string(10 + i % 7), std::to_string(150 + 3 * i)));
+      std::string line;
+      for (int n = 0; std::getline(lines, line); ++n) {
+        grouped << line << '\n';
+        (n == 0 ? patients : observations).push_back(line);
+      }
+    }
+    std::ofstream(directory_ / "Patient.ndjson") << join(patients, "\n");
+    std::reverse(observations.begin(), observations.end());
+    std::ofstream(directory_ / "Observation.ndjson") << join(observations, "\n");
+    std::vector<std::string> entries;
+    for (const auto& line : patients) entries.push_back(R"({"resource":)" + line + "}");
+    for (const auto& line : observations) entries.push_back(R"({"resource":)" + line + "}");
+    std::ofstream(directory_ / "collection.json")
+        << R"({"resourceType":"Bundle","type":"collection","entry":[)" << join(entries, ",\n") << "]}";
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  static std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+    std::string text;
+    for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
+    return text;
+  }
+
+  std::string analyze(const std::vector<std::string>& files, std::size_t jobs, bool ndjson = false) {
+    AnalyzeOptions options{{}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, ndjson, jobs};
+    for (const auto& file : files) options.inputs.push_back((directory_ / file).string());
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(run_analyze(knowledge_, options, out, err), 0) << err.str();
+    return out.str();
+  }
+
+  LoadedKnowledge knowledge_;
+  std::filesystem::path directory_;
+};
+
+TEST_F(AnalyzeOrder, GroupedByTypeAndBundledInputsGiveTheSameOutput) {
+  const std::string grouped = analyze({"grouped.ndjson"}, 1);
+  EXPECT_EQ(std::count(grouped.begin(), grouped.end(), '\n'), 1);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_NE(grouped.find("Patient/p" + std::to_string(100 + i)), std::string::npos) << i;
+  }
+  EXPECT_LT(grouped.find("Patient/p100"), grouped.find("Patient/p139"));  // in the order of the references
+  EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 1), grouped);
+  EXPECT_EQ(analyze({"Observation.ndjson", "Patient.ndjson"}, 1), grouped);
+  EXPECT_EQ(analyze({"collection.json"}, 1), grouped);
+}
+
+TEST_F(AnalyzeOrder, ThreadsDoNotChangeTheOutput) {
+  const std::string one = analyze({"Patient.ndjson", "Observation.ndjson"}, 1);
+  EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 3), one);
+  EXPECT_EQ(analyze({"grouped.ndjson"}, 2, true), analyze({"grouped.ndjson"}, 1, true));
+}
+
+// The Bundle written entry by entry is the Bundle fhir::to_json writes: parsed back, it is one transaction Bundle
+// with every patient's entries, and with no patient to write it has no entry array at all.
+TEST_F(AnalyzeOrder, TheStreamedBundleIsOneTransactionBundle) {
+  const std::string text = analyze({"grouped.ndjson"}, 2);
+  auto decoded = fhir::decode_bundle(text);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded.value->type, "transaction");
+  EXPECT_EQ(std::count_if(decoded.value->entry.begin(), decoded.value->entry.end(),
+                          [](const fhir::BundleEntry& entry) {
+                            return std::holds_alternative<fhir::RiskAssessment>(*entry.resource);
+                          }),
+            40);
+  EXPECT_EQ(fhir::to_json(*decoded.value) + "\n", text);
+  EXPECT_EQ(analyze({"Patient.ndjson"}, 2), R"({"resourceType":"Bundle","type":"transaction"})"
+                                            "\n");
+}
+
+// A non-hormone Observation is skipped from its code without being decoded, so a bad value in it is not a
+// rejection; the same bad value in a hormone result is, with the line it was on, and a broken line between good
+// ones stops nothing.
+TEST_F(AnalyzeOrder, OnlyWantedResourcesAreDecodedAndABrokenLineStopsNothing) {
+  std::ofstream(directory_ / "mixed.ndjson")
+      << R"({"resourceType":"Observation","id":"hr","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":"fast"}})"
+      << "\n{\"resourceType\":\"Observation\",\"id\":\"cut\n"
+      << R"({"resourceType":"Observation","id":"bad","code":{"coding":[{"system":"http://loinc.org","code":"2143-6"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":"high"}})"
+      << "\n"
+      << probe_pair("p100", "12", "180");
+  AnalyzeOptions options{{(directory_ / "mixed.ndjson").string()},
+                         analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc,
+                         false,
+                         2};
+  std::ostringstream out;
+  std::ostringstream err;
+  AnalyzeSummary summary;
+  EXPECT_EQ(run_analyze(knowledge_, options, out, err, &summary), 1);
+  EXPECT_EQ(summary.rejected, 2u) << err.str();
+  EXPECT_EQ(summary.skipped_by_type["Observation"], 1u) << err.str();
+  EXPECT_NE(err.str().find("mixed.ndjson:2: "), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("mixed.ndjson:3: "), std::string::npos) << err.str();
+  EXPECT_NE(out.str().find("cortisol-dheas-ratio"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,279 @@
+#include "gateway/commands/input_index.hpp"
+
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "fhir/json_scan.hpp"
+
+namespace gg::gateway {
+namespace {
+
+constexpr std::string_view kUuid = "urn:uuid:";
+// Pages behind the scan are handed back every this many bytes (mapped_input.hpp).
+constexpr std::size_t kReleaseEvery = std::size_t{32} << 20;
+
+bool is_medication_use(std::string_view type) {
+  return type == "MedicationStatement" || type == "MedicationAdministration" || type == "MedicationRequest";
+}
+
+// Subject references to small numbers, so each indexed resource carries 4 bytes of them.
+class PatientNumbers {
+ public:
+  explicit PatientNumbers(std::vector<std::string>& keys) : keys_(keys) {}
+
+  std::uint32_t number(std::string_view key) {
+    if (auto found = numbers_.find(key); found != numbers_.end()) return found->second;
+    const auto number = static_cast<std::uint32_t>(keys_.size());
+    keys_.emplace_back(key);
+    numbers_.emplace(keys_.back(), number);
+    return number;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::vector<std::string>& keys_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> numbers_;
+};
+
+class Scanner {
+ public:
+  Scanner(InputIndex& index, const fhir::DecodeOptions& decode_options, const fhir::ScanOptions& scan_options,
+          const ScanCallbacks& callbacks)
+      : index_(index),
+        decode_options_(decode_options),
+        scan_options_(scan_options),
+        callbacks_(callbacks),
+        numbers_(index.patients) {}
+
+  void scan(std::uint32_t input) {
+    const MappedInput& mapped = index_.inputs[input];
+    const std::string& source = index_.sources[input];
+    if (!mapped.ok()) {
+      callbacks_.on_error({source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "",
+                                                          mapped.error()}});
+      return;
+    }
+    if (is_ndjson(source, mapped.text())) {
+      scan_ndjson(input);
+    } else {
+      scan_document(input);
+    }
+    mapped.release_all();
+  }
+
+ private:
+  // NDJSON: each line is scanned on its own, so a broken line never stops the next (STYLE.md).
+  void scan_ndjson(std::uint32_t input) {
+    const MappedInput& mapped = index_.inputs[input];
+    const std::string_view text = mapped.text();
+    std::size_t released = 0;
+    std::uint32_t line_number = 0;
+    std::size_t position = 0;
+    while (position < text.size()) {
+      const std::size_t newline = text.find('\n', position);
+      const std::size_t line_end = newline == std::string_view::npos ? text.size() : newline;
+      std::string_view line = text.substr(position, line_end - position);
+      const std::size_t line_start = position;
+      position = line_end + 1;
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      resource(input, line, line_start, line_number, 0);
+      if (position - released > kReleaseEvery) {
+        mapped.release(released, line_start);
+        released = line_start;
+      }
+    }
+  }
+
+  // One JSON document: a Bundle (its entries), or a single resource.
+  void scan_document(std::uint32_t input) {
+    const std::string_view text = index_.inputs[input].text();
+    std::vector<fhir::ScannedEntry> entries;
+    bool placeholders = false;
+    const bool bundle = fhir::scan_bundle_entries(text, [&](const fhir::ScannedEntry& entry) {
+      entries.push_back(entry);
+      placeholders = placeholders || entry.full_url.substr(0, kUuid.size()) == kUuid;
+    });
+    if (bundle && !placeholders) {
+      for (const auto& entry : entries) {
+        if (entry.resource_json.empty()) continue;
+        if (!resource_is_sound(entry.resource_json)) return decode_whole(input);
+      }
+      for (const auto& entry : entries) {
+        if (entry.resource_json.empty()) continue;
+        const auto offset = static_cast<std::size_t>(entry.resource_json.data() - text.data());
+        resource(input, entry.resource_json, offset, 0, static_cast<std::uint32_t>(entry.index + 1));
+      }
+      return;
+    }
+    if (bundle || !document_is_resource(text)) return decode_whole(input);
+    resource(input, text, 0, 0, 0);
+  }
+
+  // Whether an entry's resource scans cleanly; otherwise the whole Bundle is decoded so that its issues are
+  // reported together, as before any scanning.
+  bool resource_is_sound(std::string_view json) {
+    fhir::scan_resource(json, scan_options_, scanned_);
+    return !scanned_.broken;
+  }
+
+  bool document_is_resource(std::string_view text) {
+    fhir::scan_resource(text, scan_options_, scanned_);
+    return !scanned_.broken && scanned_.resource_type != "Bundle";
+  }
+
+  // The slow path, exactly read_input's: decode the document, resolve placeholders, keep what is wanted decoded.
+  void decode_whole(std::uint32_t input) {
+    const std::string& source = index_.sources[input];
+    auto result = fhir::decode_document(index_.inputs[input].text(), decode_options_);
+    if (!result.ok()) {
+      callbacks_.on_error({source, 0}, result.issues);
+      return;
+    }
+    if (auto* bundle = std::get_if<fhir::Bundle>(&result.value->content)) {
+      std::vector<fhir::DecodeIssue> errors;
+      for (const auto& issue : result.issues) {
+        if (issue.severity != fhir::DecodeIssue::Severity::warning) errors.push_back(issue);
+      }
+      if (!errors.empty()) callbacks_.on_error({source, 0}, errors);
+      resolve_placeholders(*bundle);
+      for (auto& entry : bundle->entry) {
+        if (entry.resource) keep_decoded(input, std::move(*entry.resource));
+      }
+      return;
+    }
+    keep_decoded(input, std::move(std::get<fhir::Resource>(result.value->content)));
+  }
+
+  void keep_decoded(std::uint32_t input, fhir::Resource&& resource) {
+    IndexedResource indexed;
+    indexed.input = input;
+    indexed.owned = true;
+    if (auto* observation = std::get_if<fhir::Observation>(&resource)) {
+      indexed.kind = IndexedKind::observation;
+      indexed.patient = numbers_.number(observation->subject.reference);
+    } else if (auto* patient = std::get_if<fhir::Patient>(&resource)) {
+      indexed.kind = IndexedKind::patient;
+      indexed.patient = numbers_.number("Patient/" + patient->id);
+    } else if (auto* use = std::get_if<fhir::MedicationUse>(&resource)) {
+      indexed.kind = IndexedKind::medication_use;
+      indexed.patient = numbers_.number(use->subject.reference);
+    } else if (auto* medication = std::get_if<fhir::Medication>(&resource)) {
+      ++index_.medication_resources;
+      callbacks_.on_skipped("Medication");
+      index_.medications.push_back(std::move(*medication));
+      return;
+    } else {
+      callbacks_.on_skipped(fhir::resource_type(resource));
+      return;
+    }
+    indexed.offset = index_.owned.size();
+    index_.owned.push_back(std::move(resource));
+    index_.resources.push_back(indexed);
+  }
+
+  // One resource's bytes (a line, an entry, a document): recorded when wanted, counted otherwise.
+  void resource(std::uint32_t input, std::string_view json, std::size_t offset, std::uint32_t line,
+                std::uint32_t entry) {
+    fhir::scan_resource(json, scan_options_, scanned_);
+    IndexedResource indexed;
+    indexed.offset = offset;
+    indexed.length = static_cast<std::uint32_t>(json.size());
+    indexed.input = input;
+    indexed.line = line;
+    indexed.entry = entry;
+    const std::string& type = scanned_.resource_type;
+    if (scanned_.broken) {
+      // Decoding says what is wrong (and, rarely, finds a resource after all: then it is kept decoded).
+      auto result = fhir::decode_resource_padded(json, decode_options_);
+      if (!result.issues.empty() && !result.ok()) {
+        callbacks_.on_error(location_of(index_, indexed), result.issues);
+        return;
+      }
+      keep_decoded(input, std::move(*result.value));
+      return;
+    }
+    if (type == "Observation") {
+      if (!scanned_.wanted) {
+        callbacks_.on_skipped(type);
+        return;
+      }
+      indexed.kind = IndexedKind::observation;
+      indexed.patient = numbers_.number(scanned_.subject);
+    } else if (type == "Patient") {
+      indexed.kind = IndexedKind::patient;
+      patient_key_.assign("Patient/").append(scanned_.id);
+      indexed.patient = numbers_.number(patient_key_);
+    } else if (is_medication_use(type)) {
+      indexed.kind = IndexedKind::medication_use;
+      indexed.patient = numbers_.number(scanned_.subject);
+    } else if (type == "Medication") {
+      auto result = fhir::decode_resource_padded(json, decode_options_);
+      if (!result.issues.empty() && !result.ok()) {
+        callbacks_.on_error(location_of(index_, indexed), result.issues);
+        return;
+      }
+      keep_decoded(input, std::move(*result.value));
+      return;
+    } else {
+      callbacks_.on_skipped(type);
+      return;
+    }
+    index_.resources.push_back(indexed);
+  }
+
+  InputIndex& index_;
+  const fhir::DecodeOptions& decode_options_;
+  const fhir::ScanOptions& scan_options_;
+  const ScanCallbacks& callbacks_;
+  PatientNumbers numbers_;
+  fhir::ScannedResource scanned_;
+  std::string patient_key_;
+};
+
+// "Observation.valueQuantity" decoded on its own is "Bundle.entry[3].resource.valueQuantity" in its Bundle.
+void place_in_bundle(std::vector<fhir::DecodeIssue>& issues, std::uint32_t entry) {
+  const std::string prefix = "Bundle.entry[" + std::to_string(entry - 1) + "].resource";
+  for (auto& issue : issues) {
+    const auto dot = issue.path.find('.');
+    if (issue.path.empty()) continue;
+    issue.path = dot == std::string::npos ? prefix : prefix + issue.path.substr(dot);
+  }
+}
+
+}  // namespace
+
+InputIndex scan_inputs(const std::vector<std::string>& sources, const fhir::DecodeOptions& decode_options,
+                       const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks) {
+  InputIndex index;
+  index.sources = sources;
+  index.inputs.reserve(sources.size());
+  for (const auto& source : sources) index.inputs.emplace_back(source);
+  Scanner scanner(index, decode_options, scan_options, callbacks);
+  for (std::uint32_t input = 0; input < sources.size(); ++input) scanner.scan(input);
+  return index;
+}
+
+InputLocation location_of(const InputIndex& index, const IndexedResource& resource) {
+  return {index.sources[resource.input], resource.line};
+}
+
+fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
+                                                  const fhir::DecodeOptions& options) {
+  if (resource.owned) {
+    fhir::DecodeResult<fhir::Resource> result;
+    result.value = index.owned[resource.offset];
+    return result;
+  }
+  const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
+  auto result = fhir::decode_resource_padded(json, options);
+  if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
+  return result;
+}
+
+}  // namespace gg::gateway
