@@ -27,13 +27,16 @@ constexpr int kUsage = 2;
 constexpr std::string_view kHelp = R"(gradient-gateway: hormonal gradient analysis beside a FHIR R4 server
 
 Usage:
-  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] FILE...
+  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] [--jobs N] FILE...
       Analyse FHIR JSON inputs (one resource, a Bundle, or NDJSON; "-" is standard input) exactly as the service
       would, and print one transaction Bundle of every resource it would write (--ndjson: one resource per line).
       Rejected inputs are printed on standard error, one OperationOutcome per line; the rest is still processed.
       --config   a configuration directory (holding terminology/ and rules/) or a gateway.yaml file;
                  default: the config/ directory of this installation
       --as-of    the analysis time, a FHIR dateTime with zone (default: now); makes the output reproducible
+      --jobs     threads analysing patients, 1-256 (default: one per processor); the output is the same for any N
+      Inputs are scanned first and only hormone results, Patients and medications are decoded; patients are
+      printed in the order of their references, whatever the order of the inputs.
       Exit status: 0 every input processed, 1 some rejected, 2 usage or configuration error.
 
   gradient-gateway serve --config FILE
@@ -121,7 +124,13 @@ int command_analyze(const Arguments& args, const char* argv0) {
     print_problems(knowledge.error(), std::cerr);
     return kUsage;
   }
-  AnalyzeOptions options{args.files, *as_of, args.ndjson};
+  std::size_t jobs = 0;
+  if (!args.jobs.empty()) {
+    auto parsed = parse_whole_number(args.jobs, 1, 256);
+    if (!parsed) return usage_error("--jobs must be a whole number from 1 to 256");
+    jobs = static_cast<std::size_t>(*parsed);
+  }
+  AnalyzeOptions options{args.files, *as_of, args.ndjson, jobs};
   return run_analyze(*knowledge, options, std::cout, std::cerr);
 }
 

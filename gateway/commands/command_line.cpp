@@ -28,6 +28,8 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       value(args.as_of);
     } else if (word == "--ndjson") {
       args.ndjson = true;
+    } else if (word == "--jobs") {
+      value(args.jobs);
     } else if (word == "--force") {
       args.force = true;
     } else if (word == "--since") {

@@ -15,6 +15,7 @@ struct Arguments {
   std::string config;              // --config
   std::string as_of;               // --as-of, as typed
   bool ndjson = false;             // --ndjson
+  std::string jobs;                // --jobs (analyze), as typed
   bool force = false;              // --force (state backup: replace an existing FILE)
   std::string since;               // --since, as typed (events retry; backfill --export, --search)
   std::string until;               // --until, as typed (backfill --search)
