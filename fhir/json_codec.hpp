@@ -24,10 +24,6 @@ struct DecodeOptions {
 // value absent; malformed JSON is one fatal "structure" issue naming the byte position where simdjson stopped.
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options = {});
 
-// The same without copying the text: `json` must be followed by kJsonPadding readable bytes (json_scan.hpp), as a
-// line or a Bundle entry of a larger padded buffer is.
-DecodeResult<Resource> decode_resource_padded(std::string_view json, const DecodeOptions& options = {});
-
 // Decodes a Bundle with its entries. An entry whose resource is broken is reported with its path
 // ("Bundle.entry[3].resource.valueQuantity") and left without a resource; the other entries still decode.
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options = {});
@@ -49,5 +45,8 @@ std::string to_json(const Bundle& bundle);
 // One Bundle.entry object, exactly as it appears inside to_json of its Bundle: a Bundle can be written entry by
 // entry.
 std::string to_json(const BundleEntry& entry);
+// The same JSON appended to `out`, through a buffer each thread reuses: for writers of many resources.
+void append_json(const BundleEntry& entry, std::string& out);
+void append_json(const Resource& resource, std::string& out);
 
 }  // namespace gg::fhir

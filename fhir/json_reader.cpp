@@ -15,7 +15,6 @@
 #include "fhir/bundle_entry_json.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/json_reader_detail.hpp"
-#include "fhir/json_scan.hpp"
 
 namespace gg::fhir {
 
@@ -291,10 +290,21 @@ Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& op
   return decoded;
 }
 
+// The text is copied with zeroed padding after it: what simdjson makes of malformed JSON can depend on the bytes
+// after its end (found by fuzzing a line decoded in place, followed by the next one), so every text is decoded
+// with the same zeros after it. A buffer per thread is reused; a very large text gets its own copy.
 Decoded decode_unpadded(std::string_view json, const DecodeOptions& options, BundleMode bundle_mode,
                         std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
-  const simdjson::padded_string padded(json.data(), json.size());
-  return decode_padded(padded, options, bundle_mode, issues, entry_json);
+  if (json.size() > kLargeDocumentBytes) {
+    const simdjson::padded_string padded(json.data(), json.size());
+    return decode_padded(padded, options, bundle_mode, issues, entry_json);
+  }
+  thread_local std::string buffer;
+  buffer.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(buffer.data(), json.data(), json.size());
+  std::memset(buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  return decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options,
+                       bundle_mode, issues, entry_json);
 }
 
 DecodeResult<Resource> to_resource_result(Decoded&& decoded, std::vector<DecodeIssue>&& issues) {
@@ -313,14 +323,6 @@ bool is_blank(std::string_view line) {
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options) {
   std::vector<DecodeIssue> issues;
   Decoded decoded = decode_unpadded(json, options, BundleMode::as_other_resource, issues);
-  return to_resource_result(std::move(decoded), std::move(issues));
-}
-
-DecodeResult<Resource> decode_resource_padded(std::string_view json, const DecodeOptions& options) {
-  std::vector<DecodeIssue> issues;
-  Decoded decoded =
-      decode_padded(simdjson::padded_string_view(json.data(), json.size(), json.size() + kJsonPadding), options,
-                    BundleMode::as_other_resource, issues);
   return to_resource_result(std::move(decoded), std::move(issues));
 }
 

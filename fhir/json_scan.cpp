@@ -1,9 +1,12 @@
-// The scan of json_scan.hpp: one On-Demand walk over the top-level properties, values skipped unless named. Skipping
-// costs a walk over simdjson's structural index, not a parse: nothing is unescaped or copied but the few strings
-// read.
+// The scan of json_scan.hpp: one On-Demand walk over the top-level properties, values skipped unless named.
+// Skipping costs a walk over simdjson's structural index, not a parse: nothing is unescaped or copied but the few
+// strings read.
 #include "fhir/json_scan.hpp"
 
 #include <simdjson.h>
+
+#include <cstring>
+#include <string>
 
 namespace gg::fhir {
 namespace {
@@ -95,8 +98,14 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
   out.wanted = false;
   out.broken = true;
 
+  // Copied with zeroed padding, as the decoder does (json_reader.cpp decode_unpadded): then a malformed text is
+  // judged the same whatever followed it in the input.
+  thread_local std::string buffer;
+  buffer.resize(json.size() + kJsonPadding);
+  std::memcpy(buffer.data(), json.data(), json.size());
+  std::memset(buffer.data() + json.size(), 0, kJsonPadding);
   od::document document;
-  if (resource_parser().iterate(padded(json)).get(document) != simdjson::SUCCESS) return;
+  if (resource_parser().iterate(padded({buffer.data(), json.size()})).get(document) != simdjson::SUCCESS) return;
   od::object object;
   if (document.get_object().get(object) != simdjson::SUCCESS) return;
   // Properties are read in document order. resourceType comes first in what servers write (R4 2.6.2's examples,
@@ -109,6 +118,8 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
     if (std::move(field_result).get(field) != simdjson::SUCCESS) return;
     const auto key = field.key();
     if (key == "resourceType") {
+      // The first one names the type, as for the decoder; a repeated one is skipped.
+      if (!out.resource_type.empty()) continue;
       std::string_view type;
       if (field.value().get_string().get(type) != simdjson::SUCCESS) return;
       out.resource_type.assign(type);

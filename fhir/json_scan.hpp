@@ -1,7 +1,7 @@
 // Scanning FHIR JSON before decoding it: what a resource is and whom it is about, read with simdjson On-Demand
-// without materialising anything else, so that a bulk input (gigabytes, mostly resources nobody wants) costs little
-// more than its bytes. What is wanted is decoded afterwards with decode_resource_padded (json_codec.hpp), straight
-// from the same bytes.
+// without materialising anything else, so that a bulk input (gigabytes, mostly resources nobody wants) costs
+// little more than its bytes. What is wanted is decoded afterwards (decode_resource, json_codec.hpp) from the same
+// bytes.
 #pragma once
 
 #include <cstddef>
@@ -11,8 +11,8 @@
 
 namespace gg::fhir {
 
-// Bytes that must be readable after the end of a JSON text given to the *_padded functions (simdjson's padding;
-// their content is never interpreted). A line of a larger buffer has them when the buffer does.
+// Bytes that must follow a Bundle given to scan_bundle_entries, all zero (simdjson's padding: what it makes of
+// malformed JSON can depend on them, so they are zeros, as the decoder's copies have).
 inline constexpr std::size_t kJsonPadding = 64;
 
 struct ScanOptions {
@@ -25,29 +25,29 @@ struct ScanOptions {
 struct ScannedResource {
   std::string resource_type;  // "Observation", "Patient", ...
   std::string id;
-  std::string subject;        // subject.reference of an Observation or a MedicationStatement/-Administration/-Request
-  bool wanted = false;        // an Observation with a wanted coding (or an unreadable code)
+  std::string subject;  // subject.reference of an Observation or a MedicationStatement/-Administration/-Request
+  bool wanted = false;  // an Observation with a wanted coding (or an unreadable code)
   // Malformed JSON, or no readable resourceType: decode it to learn the issues (the scan does not describe them).
   bool broken = false;
 };
 
-// Scans one resource. `json` must be followed by kJsonPadding readable bytes. Reads every top-level property name
+// Scans one resource (copied into a padded buffer of this thread's first). Reads every top-level property name
 // (so a truncated object is broken here as it is when decoded), resourceType, id, and for the types that have one,
 // subject.reference; for an Observation its code's codings.
 void scan_resource(std::string_view json, const ScanOptions& options, ScannedResource& out);
 
 // One entry of a Bundle: its fullUrl and its resource exactly as in the Bundle's bytes (from "{" to "}"; "" when
-// the entry has none). The resource is followed by at least kJsonPadding readable bytes when the Bundle's text is.
+// the entry has none).
 struct ScannedEntry {
   std::size_t index = 0;  // position in Bundle.entry
   std::string_view full_url;
   std::string_view resource_json;
 };
 
-// Walks Bundle.entry of a Bundle (padded as above), calling on_entry for each entry in order. Returns false when
-// the text is not a well-formed Bundle object whose entries are objects; the caller then decodes it
-// (decode_document) to learn the issues. Only Bundle.entry is read; the views die with the next call on this
-// thread.
+// Walks Bundle.entry of a Bundle (followed by kJsonPadding zero bytes), calling on_entry for each entry in order.
+// Returns false when the text is not a well-formed Bundle object whose entries are objects; the caller then
+// decodes it (decode_document) to learn the issues. Only Bundle.entry is read; the views die with the next call on
+// this thread.
 bool scan_bundle_entries(std::string_view json, const std::function<void(const ScannedEntry&)>& on_entry);
 
 }  // namespace gg::fhir

@@ -1,6 +1,11 @@
 // FHIR R4 JSON encoding (R4 section 2.6.2) with RapidJSON's Writer: compact, resourceType first, then the elements
 // in the order of the specification's resource content tables, leaving out empty strings, empty arrays, absent
 // optionals and complex elements with no content (R4 2.6.2: objects, arrays and strings are never empty).
+// RapidJSON scans strings for characters to escape 16 bytes at a time with SSE2, which every x86-64 processor has
+// (most of what the gateway writes is text: rationales, notes, references).
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -57,6 +62,12 @@ bool is_empty(const SubscriptionChannel& c) {
 
 class JsonWriter {
  public:
+  JsonWriter() : buffer_(own_buffer_), writer_(buffer_) {}
+  // Writes into a buffer that outlives the writer (append_json reuses one per thread).
+  explicit JsonWriter(rapidjson::StringBuffer& buffer) : buffer_(buffer), writer_(buffer_) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
   std::string take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
 
   // ---- Primitives ----------------------------------------------------------------------------------------------
@@ -144,8 +155,9 @@ class JsonWriter {
   }
 
  private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_{buffer_};
+  rapidjson::StringBuffer own_buffer_;
+  rapidjson::StringBuffer& buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
 // ---- Data types (R4 2.24), element order as in the specification -----------------------------------------------
@@ -573,6 +585,24 @@ std::string to_json(const BundleEntry& entry) {
   write_entry_body(w, entry);
   w.end_object();
   return w.take();
+}
+
+void append_json(const BundleEntry& entry, std::string& out) {
+  thread_local rapidjson::StringBuffer buffer;
+  buffer.Clear();
+  JsonWriter w(buffer);
+  w.start_object();
+  write_entry_body(w, entry);
+  w.end_object();
+  out.append(buffer.GetString(), buffer.GetSize());
+}
+
+void append_json(const Resource& resource, std::string& out) {
+  thread_local rapidjson::StringBuffer buffer;
+  buffer.Clear();
+  JsonWriter w(buffer);
+  write_resource(w, resource);
+  out.append(buffer.GetString(), buffer.GetSize());
 }
 
 std::string to_json(const Bundle& bundle) {

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "analytics/analysis.hpp"
-#include "fhir/json_scan.hpp"
 #include "gateway/commands/input_index.hpp"
 #include "gateway/pipeline/patient_analysis.hpp"
 #include "gateway/pipeline/rejections.hpp"
@@ -47,21 +46,6 @@ void add(AnalyzeSummary& into, const AnalyzeSummary& part) {
   into.written += part.written;
 }
 
-// The scan's predicate: the same codes as the decoder's observation_wanted, asked per coding.
-fhir::ScanOptions scan_options(const LoadedKnowledge& knowledge) {
-  fhir::ScanOptions options;
-  const analytics::Catalogue* catalogue = &knowledge.knowledge.catalogue;
-  auto reproductive = knowledge.knowledge.reproductive.observation_codes();
-  options.coding_wanted = [catalogue, reproductive](std::string_view system, std::string_view code) {
-    const bool context = std::any_of(reproductive.begin(), reproductive.end(),
-                                     [&](const auto& c) { return c.system == system && c.code == code; });
-    return context || (system == analytics::kLoincSystem
-                           ? catalogue->find_loinc(std::string(code)).has_value()
-                           : catalogue->find_local(std::string(system), std::string(code)).has_value());
-  };
-  return options;
-}
-
 // What one patient's analysis gives: the write-back (as entries, or already as JSON), the lines for standard error
 // and the counts, merged in patient order so that every run prints the same.
 struct PatientOutput {
@@ -85,7 +69,9 @@ class PatientAnalyzer {
     AnalyzeSummary& counts = output.counts;
     PatientContext context;
     std::optional<fhir::Patient> patient_resource;
+    std::size_t decoded_bytes = 0;
     for (const auto& indexed : resources) {
+      decoded_bytes += indexed.length;
       auto result = decode_indexed(index_, indexed, decode_options_);
       if (!result.issues.empty() && !result.ok()) {
         ++counts.rejected;
@@ -110,6 +96,7 @@ class PatientAnalyzer {
         ++counts.skipped_by_type[std::string(fhir::resource_type(resource))];
       }
     }
+    release_read_pages(decoded_bytes);
     if (context.observations.empty()) return output;
     fhir::resolve_medication_references(context.medications, index_.medications);
     if (patient_resource) context.facts = analytics::patient_facts(*patient_resource);
@@ -131,12 +118,14 @@ class PatientAnalyzer {
       case OutputForm::bundle_entries:
         for (const auto& entry : written) {
           if (!output.json.empty()) output.json += ',';
-          output.json += fhir::to_json(entry);
+          fhir::append_json(entry, output.json);
         }
         break;
       case OutputForm::ndjson:
         for (const auto& entry : written) {
-          if (entry.resource) output.json += fhir::to_json(*entry.resource) + '\n';
+          if (!entry.resource) continue;
+          fhir::append_json(*entry.resource, output.json);
+          output.json += '\n';
         }
         break;
     }
@@ -144,10 +133,21 @@ class PatientAnalyzer {
   }
 
  private:
+  // Pages of the mapped inputs stay resident once decoded from: every so many bytes decoded, all are handed back
+  // (mapped_input.hpp), so memory holds what is being analysed, not the inputs. A page another thread is reading
+  // is simply read again from the page cache.
+  void release_read_pages(std::size_t bytes) const {
+    constexpr std::size_t kReleaseEvery = std::size_t{32} << 20;
+    const std::size_t before = decoded_bytes_.fetch_add(bytes);
+    if (before / kReleaseEvery == (before + bytes) / kReleaseEvery) return;
+    for (const auto& input : index_.inputs) input.release_all();
+  }
+
   const LoadedKnowledge& knowledge_;
   const AnalyzeOptions& options_;
   const InputIndex& index_;
   fhir::DecodeOptions decode_options_;
+  mutable std::atomic<std::size_t> decoded_bytes_{0};
 };
 
 // The indexed resources grouped by patient (input order kept within each), patients in the order of their
@@ -252,7 +252,7 @@ PatientGroups scan_and_group(const LoadedKnowledge& knowledge, const AnalyzeOpti
     ++summary.skipped;
     ++summary.skipped_by_type[std::string(type)];
   };
-  index = scan_inputs(options.inputs, knowledge.decode_options(), scan_options(knowledge), callbacks);
+  index = scan_inputs(options.inputs, knowledge.decode_options(), knowledge.scan_options(), callbacks);
   return group_by_patient(index);
 }
 

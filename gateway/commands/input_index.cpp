@@ -53,8 +53,8 @@ class Scanner {
     const MappedInput& mapped = index_.inputs[input];
     const std::string& source = index_.sources[input];
     if (!mapped.ok()) {
-      callbacks_.on_error({source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "",
-                                                          mapped.error()}});
+      callbacks_.on_error(
+          {source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "", mapped.error()}});
       return;
     }
     if (is_ndjson(source, mapped.text())) {
@@ -190,7 +190,7 @@ class Scanner {
     const std::string& type = scanned_.resource_type;
     if (scanned_.broken) {
       // Decoding says what is wrong (and, rarely, finds a resource after all: then it is kept decoded).
-      auto result = fhir::decode_resource_padded(json, decode_options_);
+      auto result = fhir::decode_resource(json, decode_options_);
       if (!result.issues.empty() && !result.ok()) {
         callbacks_.on_error(location_of(index_, indexed), result.issues);
         return;
@@ -213,7 +213,7 @@ class Scanner {
       indexed.kind = IndexedKind::medication_use;
       indexed.patient = numbers_.number(scanned_.subject);
     } else if (type == "Medication") {
-      auto result = fhir::decode_resource_padded(json, decode_options_);
+      auto result = fhir::decode_resource(json, decode_options_);
       if (!result.issues.empty() && !result.ok()) {
         callbacks_.on_error(location_of(index_, indexed), result.issues);
         return;
@@ -271,7 +271,7 @@ fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const
     return result;
   }
   const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
-  auto result = fhir::decode_resource_padded(json, options);
+  auto result = fhir::decode_resource(json, options);
   if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
   return result;
 }

@@ -22,11 +22,11 @@ enum class IndexedKind : std::uint8_t { observation, patient, medication_use };
 
 // 32 bytes per wanted resource; nothing else is kept of it until its patient is analysed.
 struct IndexedResource {
-  std::uint64_t offset = 0;  // in its input's text; for an owned resource, its index in InputIndex::owned
-  std::uint32_t length = 0;  // 0 for an owned resource
-  std::uint32_t input = 0;   // index in InputIndex::inputs
-  std::uint32_t line = 0;    // NDJSON line (1-based); 0 in a whole document
-  std::uint32_t entry = 0;   // Bundle.entry index + 1; 0 outside a Bundle
+  std::uint64_t offset = 0;   // in its input's text; for an owned resource, its index in InputIndex::owned
+  std::uint32_t length = 0;   // 0 for an owned resource
+  std::uint32_t input = 0;    // index in InputIndex::inputs
+  std::uint32_t line = 0;     // NDJSON line (1-based); 0 in a whole document
+  std::uint32_t entry = 0;    // Bundle.entry index + 1; 0 outside a Bundle
   std::uint32_t patient = 0;  // index in InputIndex::patients
   IndexedKind kind = IndexedKind::observation;
   bool owned = false;  // decoded during the scan (a transaction with placeholders, read the way read_input does)
@@ -40,11 +40,11 @@ struct ScanCallbacks {
 };
 
 struct InputIndex {
-  std::vector<std::string> sources;  // as given ("-" for standard input)
-  std::vector<MappedInput> inputs;   // same order
-  std::vector<IndexedResource> resources;  // in input order
-  std::vector<fhir::Resource> owned;       // resources decoded during the scan
-  std::vector<std::string> patients;       // subject references ("Patient/7"); IndexedResource::patient
+  std::vector<std::string> sources;           // as given ("-" for standard input)
+  std::vector<MappedInput> inputs;            // same order
+  std::vector<IndexedResource> resources;     // in input order
+  std::vector<fhir::Resource> owned;          // resources decoded during the scan
+  std::vector<std::string> patients;          // subject references ("Patient/7"); IndexedResource::patient
   std::vector<fhir::Medication> medications;  // every Medication read: what medicationReference may name
   std::size_t medication_resources = 0;       // Medications read (also counted as skipped "Medication")
 };

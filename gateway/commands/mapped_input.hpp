@@ -1,8 +1,8 @@
-// An input file of analyze or backfill mapped read-only into memory, with zeroed padding after its last byte, so
-// every resource in it is decoded where it lies (fhir::kJsonPadding) instead of being copied into strings. Standard
-// input (and anything that is not a regular file) is first copied to an unlinked temporary file and mapped from
-// there. Pages already read are handed back (release) so a scan of gigabytes keeps a small resident set: they stay
-// in the page cache and are read again from there if needed.
+// An input file of analyze mapped read-only into memory, with zeroed padding after its last byte (a whole Bundle
+// is walked where it lies, fhir::kJsonPadding), instead of being read into a string. Standard input (and anything
+// that is not a regular file) is first copied to an unlinked temporary file and mapped from there. Pages already
+// read are handed back (release) so a scan of gigabytes keeps a small resident set: they stay in the page cache
+// and are read again from there if needed.
 #pragma once
 
 #include <cstddef>

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "analytics/catalogue.hpp"
@@ -15,19 +18,46 @@
 
 namespace gg::gateway {
 
+namespace {
+
+// The codes that make an Observation wanted, looked up by (system, code) views without building a string: the
+// scan asks once per coding of every Observation in a bulk input (issue 12).
+class WantedCodes {
+ public:
+  explicit WantedCodes(const std::vector<std::pair<std::string, std::string>>& codes) {
+    for (const auto& [system, code] : codes) by_system_[system].insert(code);
+  }
+  bool contains(std::string_view system, std::string_view code) const {
+    const auto found = by_system_.find(system);
+    return found != by_system_.end() && found->second.contains(code);
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using Codes = std::unordered_set<std::string, Hash, std::equal_to<>>;
+  std::unordered_map<std::string, Codes, Hash, std::equal_to<>> by_system_;
+};
+
+}  // namespace
+
 fhir::DecodeOptions LoadedKnowledge::decode_options() const {
   fhir::DecodeOptions options;
-  const analytics::Catalogue* catalogue = &knowledge.catalogue;
-  auto reproductive = knowledge.reproductive.observation_codes();
-  options.observation_wanted = [catalogue, reproductive](const fhir::CodeableConcept& code) {
-    return std::any_of(code.coding.begin(), code.coding.end(), [&](const fhir::Coding& coding) {
-      const bool context = std::any_of(reproductive.begin(), reproductive.end(), [&](const auto& c) {
-        return c.system == coding.system && c.code == coding.code;
-      });
-      return context || (coding.system == analytics::kLoincSystem
-                             ? catalogue->find_loinc(coding.code).has_value()
-                             : catalogue->find_local(coding.system, coding.code).has_value());
-    });
+  auto wanted = std::make_shared<const WantedCodes>(subscription_codes());
+  options.observation_wanted = [wanted](const fhir::CodeableConcept& code) {
+    return std::any_of(code.coding.begin(), code.coding.end(),
+                       [&](const fhir::Coding& coding) { return wanted->contains(coding.system, coding.code); });
+  };
+  return options;
+}
+
+fhir::ScanOptions LoadedKnowledge::scan_options() const {
+  fhir::ScanOptions options;
+  auto wanted = std::make_shared<const WantedCodes>(subscription_codes());
+  options.coding_wanted = [wanted](std::string_view system, std::string_view code) {
+    return wanted->contains(system, code);
   };
   return options;
 }

@@ -19,6 +19,7 @@
 
 #include "analytics/knowledge.hpp"
 #include "fhir/json_codec.hpp"
+#include "fhir/json_scan.hpp"
 #include "gateway/config/config.hpp"
 
 namespace gg::gateway {
@@ -30,6 +31,8 @@ struct LoadedKnowledge {
 
   // Decoding that materialises only Observations carrying one of the catalogue's codes.
   fhir::DecodeOptions decode_options() const;
+  // The same codes for the scan that runs before decoding (fhir/json_scan.hpp), asked per coding.
+  fhir::ScanOptions scan_options() const;
   // (system, code) of every code that identifies a hormone result, for the Subscription criteria and searches.
   std::vector<std::pair<std::string, std::string>> subscription_codes() const;
 };

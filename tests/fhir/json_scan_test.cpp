@@ -11,9 +11,9 @@
 namespace gg::fhir {
 namespace {
 
-// A text with the padding the scan needs after it (the bytes are never read as JSON).
+// A Bundle with the zero padding scan_bundle_entries needs after it.
 struct Padded {
-  explicit Padded(std::string json) : text(std::move(json)) { storage = text + std::string(kJsonPadding, 'x'); }
+  explicit Padded(std::string json) : text(std::move(json)) { storage = text + std::string(kJsonPadding, '\0'); }
   std::string_view view() const { return {storage.data(), text.size()}; }
   std::string text;
   std::string storage;
@@ -28,9 +28,8 @@ ScanOptions loinc_only(std::string wanted_code) {
 }
 
 ScannedResource scan(const std::string& json, const ScanOptions& options = loinc_only("2143-6")) {
-  Padded padded(json);
   ScannedResource out;
-  scan_resource(padded.view(), options, out);
+  scan_resource(json, options, out);
   return out;
 }
 
@@ -83,7 +82,8 @@ TEST(JsonScan, OtherTypesKeepTheirTypeAndIdAndSubjectOnlyWhereTheyHaveOne) {
   EXPECT_EQ(patient.resource_type, "Patient");
   EXPECT_EQ(patient.id, "7");
   EXPECT_TRUE(patient.subject.empty());
-  const auto statement = scan(R"({"resourceType":"MedicationStatement","id":"m","subject":{"reference":"Patient/7"}})");
+  const auto statement =
+      scan(R"({"resourceType":"MedicationStatement","id":"m","subject":{"reference":"Patient/7"}})");
   EXPECT_EQ(statement.subject, "Patient/7");
   const auto encounter = scan(R"({"resourceType":"Encounter","id":"e","subject":{"reference":"Patient/7"}})");
   EXPECT_EQ(encounter.resource_type, "Encounter");
@@ -91,9 +91,11 @@ TEST(JsonScan, OtherTypesKeepTheirTypeAndIdAndSubjectOnlyWhereTheyHaveOne) {
   EXPECT_FALSE(encounter.wanted);
 }
 
-TEST(JsonScan, BundleEntriesAreHandedOverAsTheirOwnBytesAndDecodeWhereTheyLie) {
+TEST(JsonScan, BundleEntriesAreHandedOverAsTheirOwnBytes) {
   Padded bundle(R"({"resourceType":"Bundle","type":"collection","entry":[)"
-                R"({"fullUrl":"http://x/Observation/c1","resource":)" + kCortisol + R"( },)"
+                R"({"fullUrl":"http://x/Observation/c1","resource":)" +
+                kCortisol +
+                R"( },)"
                 R"({"request":{"method":"DELETE","url":"Observation/9"}},)"
                 R"({"resource":{"resourceType":"Patient","id":"7"}}]})");
   std::vector<ScannedEntry> entries;
@@ -107,7 +109,7 @@ TEST(JsonScan, BundleEntriesAreHandedOverAsTheirOwnBytesAndDecodeWhereTheyLie) {
   EXPECT_EQ(resources[0], kCortisol);
   EXPECT_TRUE(resources[1].empty());
   EXPECT_EQ(entries[2].index, 2u);
-  const auto decoded = decode_resource_padded(entries[0].resource_json);
+  const auto decoded = decode_resource(entries[0].resource_json);
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(std::get<Observation>(*decoded.value).subject.reference, "Patient/7");
 }

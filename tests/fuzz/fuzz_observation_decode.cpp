@@ -7,7 +7,8 @@
 //   - round trip: what decoded is encoded with to_json and decoded again; that decode succeeds without any issue
 //     and gives the same value, up to what the encoder leaves out on purpose (normalised() below), and encoding it
 //     again gives the same bytes;
-//   - decode_ndjson decodes each non-blank line exactly as decode_resource decodes that line alone.
+//   - decode_ndjson decodes each non-blank line exactly as decode_resource decodes that line alone;
+//   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
 //     (R4 2.6.2) and the encoder leaves out elements without content;
@@ -25,6 +26,7 @@
 
 #include "fhir/decode_result.hpp"
 #include "fhir/json_codec.hpp"
+#include "fhir/json_scan.hpp"
 #include "fhir/resources.hpp"
 #include "tests/fuzz/check.hpp"
 
@@ -168,10 +170,43 @@ void check_ndjson(std::string_view text) {
 
 }  // namespace
 
+// resourceType of a decoded resource (fhir::resource_type is in resources.cpp, which this build leaves out).
+std::string type_of(const fhir::Resource& resource) {
+  if (const auto* use = std::get_if<fhir::MedicationUse>(&resource)) return use->resource_type;
+  if (const auto* other = std::get_if<fhir::OtherResource>(&resource)) return other->resource_type;
+  static constexpr const char* kNames[] = {"Observation",      "Patient",   "",           "Medication",
+                                           "RiskAssessment",   "CarePlan",  "Provenance", "Subscription",
+                                           "OperationOutcome", "ConceptMap"};
+  return kNames[resource.index()];
+}
+
+// The scan that runs before decoding in analyze (fhir/json_scan.hpp) agrees with the decoder on what decodes: such
+// a resource scans as not broken and of the same type. A Bundle's entries, scanned where they lie (the text
+// followed by the zero padding scan_bundle_entries needs), lie inside the text.
+void check_scan(std::string_view json) {
+  fhir::ScannedResource scanned;
+  fhir::scan_resource(json, {}, scanned);
+  const auto decoded = fhir::decode_resource(json);
+  if (decoded.ok()) {
+    GG_FUZZ_CHECK(!scanned.broken);
+    GG_FUZZ_CHECK(scanned.resource_type == type_of(*decoded.value));
+  }
+  std::string padded(json);
+  padded.append(fhir::kJsonPadding, '\0');
+  const std::string_view view(padded.data(), json.size());
+  bool entries_ok = true;
+  fhir::scan_bundle_entries(view, [&](const fhir::ScannedEntry& entry) {
+    entries_ok = entries_ok && entry.resource_json.data() >= view.data() &&
+                 entry.resource_json.data() + entry.resource_json.size() <= view.data() + view.size();
+  });
+  GG_FUZZ_CHECK(entries_ok);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view json(reinterpret_cast<const char*>(data), size);
   check_resource(json);
   check_bundle(json);
   check_ndjson(json);
+  check_scan(json);
   return 0;
 }
