@@ -5,7 +5,6 @@
 #include <ostream>
 
 #include "gateway/commands/backfill_run.hpp"
-#include "gateway/commands/input_reader.hpp"
 
 namespace gg::gateway {
 
@@ -13,7 +12,7 @@ int run_backfill(boost::asio::io_context& io, fhir::Client& client, StateStore& 
                  const Config& config, const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                  std::ostream& err) {
   PatientFinder finder(knowledge, err);
-  for (const auto& input : options.inputs) read_input(input, finder.decode_options(), finder.handlers());
+  finder.read(options.inputs);
 
   BackfillRun run(io, client, store, clock, config, knowledge, options, backfill_run_version(clock), err);
   run.record(finder.take_new());

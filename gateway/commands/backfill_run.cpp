@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "analytics/date_time.hpp"
+#include "gateway/commands/input_index.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -44,7 +45,7 @@ std::string format_duration(double seconds) {
 }  // namespace
 
 PatientFinder::PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err)
-    : decode_options_(knowledge.decode_options()) {
+    : decode_options_(knowledge.decode_options()), scan_options_(knowledge.scan_options()) {
   for (auto& code : knowledge.subscription_codes()) hormone_codes_.insert(std::move(code));
   handlers_.on_resource = [this](const InputLocation&, fhir::Resource&& resource) {
     ++totals_.resources;
@@ -69,6 +70,28 @@ PatientFinder::PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err
     for (auto& issue : outcome.issue) issue.diagnostics = location + ": " + issue.diagnostics;
     err << fhir::to_json(fhir::Resource{std::move(outcome)}) << '\n';
   };
+}
+
+void PatientFinder::read(const std::vector<std::string>& files) {
+  ScanCallbacks callbacks;
+  callbacks.on_error = handlers_.on_error;
+  callbacks.on_skipped = [this](std::string_view) {
+    ++totals_.resources;
+    ++totals_.skipped;
+  };
+  // The scan's wanted Observations carry the same codes (LoadedKnowledge::scan_options, subscription_codes): they
+  // are the hormone results, and their subjects are all that is kept.
+  const InputIndex index = scan_inputs(files, decode_options_, scan_options_, callbacks);
+  for (const auto& resource : index.resources) {
+    ++totals_.resources;
+    if (resource.kind != IndexedKind::observation) {
+      ++totals_.skipped;
+      continue;
+    }
+    ++totals_.hormone_results;
+    const auto& subject = index.patients[resource.patient];
+    if (subject.rfind("Patient/", 0) == 0 && seen_.insert(subject).second) fresh_.push_back(subject);
+  }
 }
 
 std::vector<std::string> PatientFinder::take_new() {

@@ -35,8 +35,9 @@ namespace gg::gateway {
 
 class Pipeline;
 
-// Reads inputs and keeps the subjects of their hormone results (the codes the pipeline searches), each patient
-// once. Rejected inputs are printed on err as OperationOutcome lines with where they were.
+// Reads inputs (files, a Bulk Data output file, search pages) and keeps the subjects of their hormone results (the
+// codes the pipeline searches), each patient once. Rejected inputs are printed on err as OperationOutcome lines
+// with where they were.
 class PatientFinder {
  public:
   struct Totals {
@@ -48,6 +49,9 @@ class PatientFinder {
 
   PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err);
 
+  // Scans input files (input_index.hpp: mapped, never decoded whole) and keeps the subjects of their hormone
+  // results: what `backfill FILE...` reads.
+  void read(const std::vector<std::string>& files);
   const InputHandlers& handlers() const { return handlers_; }
   const fhir::DecodeOptions& decode_options() const { return decode_options_; }
   // The patients ("Patient/7") first seen since the last call, in order of first appearance.
@@ -57,6 +61,7 @@ class PatientFinder {
  private:
   std::set<std::pair<std::string, std::string>> hormone_codes_;
   fhir::DecodeOptions decode_options_;
+  fhir::ScanOptions scan_options_;
   std::set<std::string> seen_;
   std::vector<std::string> fresh_;
   Totals totals_;

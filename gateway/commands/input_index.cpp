@@ -127,7 +127,8 @@ class Scanner {
     return !scanned_.broken && scanned_.resource_type != "Bundle";
   }
 
-  // The slow path, exactly read_input's: decode the document, resolve placeholders, keep what is wanted decoded.
+  // The slow path, as before any scanning: decode the whole document, resolve placeholders, keep what is wanted
+  // decoded.
   void decode_whole(std::uint32_t input) {
     const std::string& source = index_.sources[input];
     auto result = fhir::decode_document(index_.inputs[input].text(), decode_options_);

@@ -29,7 +29,7 @@ struct IndexedResource {
   std::uint32_t entry = 0;    // Bundle.entry index + 1; 0 outside a Bundle
   std::uint32_t patient = 0;  // index in InputIndex::patients
   IndexedKind kind = IndexedKind::observation;
-  bool owned = false;  // decoded during the scan (a transaction with placeholders, read the way read_input does)
+  bool owned = false;  // decoded during the scan (a transaction with placeholders, a Bundle with a broken entry)
 };
 
 struct ScanCallbacks {

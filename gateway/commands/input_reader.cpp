@@ -3,9 +3,6 @@
 #include <map>
 
 #include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace gg::gateway {
 namespace {
@@ -71,52 +68,6 @@ void resolve_placeholders(fhir::Bundle& bundle) {
       if (use->medication_reference) resolve(*use->medication_reference);
     }
   }
-}
-
-void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers) {
-  std::string text;
-  if (source == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(source, std::ios::binary);
-    if (!in) {
-      handlers.on_error({source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "",
-                                                        "cannot read input " + source}});
-      return;
-    }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-
-  if (is_ndjson(source, text)) {
-    fhir::decode_ndjson(text, options, [&](std::size_t line, fhir::DecodeResult<fhir::Resource>&& result) {
-      if (!result.issues.empty() && !result.ok()) {
-        handlers.on_error({source, line}, result.issues);
-        return;
-      }
-      handlers.on_resource({source, line}, std::move(*result.value));
-    });
-    return;
-  }
-
-  auto result = fhir::decode_document(text, options);
-  if (!result.ok()) {
-    handlers.on_error({source, 0}, result.issues);
-    return;
-  }
-  if (auto* bundle = std::get_if<fhir::Bundle>(&result.value->content)) {
-    // Broken entries were reported as issues with their paths; the good ones still count.
-    std::vector<fhir::DecodeIssue> errors;
-    for (const auto& issue : result.issues) {
-      if (issue.severity != fhir::DecodeIssue::Severity::warning) errors.push_back(issue);
-    }
-    if (!errors.empty()) handlers.on_error({source, 0}, errors);
-    resolve_placeholders(*bundle);
-    for (auto& entry : bundle->entry) {
-      if (entry.resource) handlers.on_resource({source, 0}, std::move(*entry.resource));
-    }
-    return;
-  }
-  handlers.on_resource({source, 0}, std::move(std::get<fhir::Resource>(result.value->content)));
 }
 
 void read_ndjson_file(const std::string& path, const std::string& name, const fhir::DecodeOptions& options,

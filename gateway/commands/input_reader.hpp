@@ -1,5 +1,7 @@
-// Reads FHIR JSON inputs for analyze and backfill: one resource, a Bundle, or NDJSON (bulk data), from a file or
-// standard input ("-"). Each broken input is reported with where it was; the rest is still read.
+// What reading FHIR JSON inputs shares: where a resource was (for a report), how NDJSON is recognised, a
+// transaction's placeholders, and the line-by-line reader of Bulk Data output files (backfill --export). analyze
+// and backfill FILE scan their inputs (input_index.hpp). Each broken input is reported with where it was; the rest
+// is still read.
 #pragma once
 
 #include <functional>
@@ -19,16 +21,11 @@ struct InputHandlers {
   std::function<void(const InputLocation&, const std::vector<fhir::DecodeIssue>&)> on_error;
 };
 
-// Reads one input. NDJSON is recognised by the file extension (.ndjson, .jsonl) or, failing that, by content: more
-// than one JSON object, one whole object per line. Resources inside Bundles are handed over one by one;
-// a transaction's "urn:uuid:" placeholders are resolved as the server would (the UUID becomes the id of a resource
-// without one, and subjects naming it become "Type/id").
-void read_input(const std::string& source, const fhir::DecodeOptions& options, const InputHandlers& handlers);
-
 // Whether an input is NDJSON: by its file extension (.ndjson, .jsonl) or, failing that, by its first lines.
 bool is_ndjson(const std::string& source, std::string_view text);
 
-// Resolves a transaction's "urn:uuid:" placeholders as read_input does (R4 3.1.0.11.2).
+// Resolves a transaction's "urn:uuid:" placeholders as the server would (R4 3.1.0.11.2): the UUID becomes the id
+// of a resource without one, and subjects (and medicationReferences) naming it become "Type/id".
 void resolve_placeholders(fhir::Bundle& bundle);
 
 // Reads an NDJSON file line by line, never more than one line in memory (Bulk Data output files may be GBs).
