@@ -180,6 +180,12 @@ bool scan_bundle_entries(std::string_view json, const std::function<void(const S
           const auto last = raw.find_last_of('}');
           if (last == std::string_view::npos) return false;
           scanned.resource_json = raw.substr(0, last + 1);
+          // In malformed JSON the next token can lie in the padding (found by fuzzing): then it is not an object
+          // of this text.
+          if (scanned.resource_json.data() < json.data() ||
+              scanned.resource_json.data() + scanned.resource_json.size() > json.data() + json.size()) {
+            return false;
+          }
         }
       }
       on_entry(scanned);

@@ -63,14 +63,15 @@ class PatientAnalyzer {
   PatientAnalyzer(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, const InputIndex& index)
       : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {}
 
-  PatientOutput analyze(std::uint32_t patient, std::span<const IndexedResource> resources, OutputForm form) const {
+  PatientOutput analyze(std::uint32_t patient, std::span<const std::uint32_t> resources, OutputForm form) const {
     PatientOutput output;
     output.subject = index_.patients[patient];
     AnalyzeSummary& counts = output.counts;
     PatientContext context;
     std::optional<fhir::Patient> patient_resource;
     std::size_t decoded_bytes = 0;
-    for (const auto& indexed : resources) {
+    for (const std::uint32_t at : resources) {
+      const IndexedResource& indexed = index_.resources[at];
       decoded_bytes += indexed.length;
       auto result = decode_indexed(index_, indexed, decode_options_);
       if (!result.issues.empty() && !result.ok()) {
@@ -151,24 +152,22 @@ class PatientAnalyzer {
 };
 
 // The indexed resources grouped by patient (input order kept within each), patients in the order of their
-// references.
+// references: a permutation of the index (4 bytes per resource), not a copy of it.
 struct PatientGroups {
-  std::vector<IndexedResource> resources;
+  std::vector<std::uint32_t> order;     // indexes into InputIndex::resources, grouped by patient
   std::vector<std::uint32_t> patients;  // in order of reference
-  std::vector<std::size_t> begin;       // per patient number: its first resource in `resources`; [n] = end
+  std::vector<std::size_t> begin;       // per patient number: its first place in `order`; [n] = end
 };
 
-PatientGroups group_by_patient(InputIndex& index) {
+PatientGroups group_by_patient(const InputIndex& index) {
   PatientGroups groups;
   const std::size_t count = index.patients.size();
   groups.begin.assign(count + 1, 0);
   for (const auto& resource : index.resources) ++groups.begin[resource.patient + 1];
   for (std::size_t p = 0; p < count; ++p) groups.begin[p + 1] += groups.begin[p];
-  groups.resources.resize(index.resources.size());
+  groups.order.resize(index.resources.size());
   std::vector<std::size_t> next(groups.begin.begin(), groups.begin.end() - 1);
-  for (const auto& resource : index.resources) groups.resources[next[resource.patient]++] = resource;
-  index.resources.clear();
-  index.resources.shrink_to_fit();
+  for (std::uint32_t i = 0; i < index.resources.size(); ++i) groups.order[next[index.resources[i].patient]++] = i;
   groups.patients.resize(count);
   for (std::uint32_t p = 0; p < count; ++p) groups.patients[p] = p;
   std::sort(groups.patients.begin(), groups.patients.end(),
@@ -183,8 +182,8 @@ void analyze_in_order(const PatientAnalyzer& analyzer, const PatientGroups& grou
   const std::size_t total = groups.patients.size();
   const auto run = [&](std::size_t rank) {
     const std::uint32_t patient = groups.patients[rank];
-    const std::span<const IndexedResource> resources(groups.resources.data() + groups.begin[patient],
-                                                     groups.begin[patient + 1] - groups.begin[patient]);
+    const std::span<const std::uint32_t> resources(groups.order.data() + groups.begin[patient],
+                                                   groups.begin[patient + 1] - groups.begin[patient]);
     return analyzer.analyze(patient, resources, form);
   };
   if (jobs <= 1) {
