@@ -49,22 +49,23 @@ import sys
 from pyreference.dosing import dose_timings, read_medication_use
 from pyreference.gradients import compute_derived, compute_ratio
 from pyreference.knowledge import Knowledge
-from pyreference.normalise import later_version, normalise, relative_reference
+from pyreference.normalise import Measurement, later_version, normalise, relative_reference
 from pyreference.rhythms import compute_dose_curve, compute_rhythm
 
 
 def analyze_patient(knowledge, observations, exposures=()):
-    """The values of one patient's rules from [(id, version, Measurement or None)] in input order and the
-    exposures to medications that change values."""
+    """The values of one patient's rules from their hormone Observations (Feed.observations) and exposures to
+    medications that change values; the latest version of each id is used (analysis.cpp latest_versions)."""
+    versions = [(o.id, o.version) if type(o) is Measurement else o for o in observations]
     chosen = {}
-    for index, (identifier, version, _) in enumerate(observations):
+    for index, (identifier, version) in enumerate(versions):
         if not identifier:
             continue
         previous = chosen.get(identifier)
-        if previous is None or later_version(version, observations[previous][1]):
+        if previous is None or later_version(version, versions[previous][1]):
             chosen[identifier] = index
-    measurements = [m for index, (identifier, _, m) in enumerate(observations)
-                    if m is not None and (not identifier or chosen[identifier] == index)]
+    measurements = [o for index, o in enumerate(observations)
+                    if type(o) is Measurement and (not o.id or chosen[o.id] == index)]
     if not measurements:
         return [], 0
     values = []
@@ -95,8 +96,8 @@ def analyze_patient(knowledge, observations, exposures=()):
 
 
 class Feed:
-    """What the inputs hold: Patients, and per subject reference the hormone Observations as (id, version,
-    Measurement or None), in input order."""
+    """What the inputs hold: Patients, medication uses, and per subject reference the hormone Observations in
+    input order: a Measurement, or (id, version) for one that is excluded or rejected."""
 
     def __init__(self, knowledge):
         self.knowledge = knowledge
@@ -116,8 +117,9 @@ class Feed:
                 return
             subject = (resource.get("subject") or {}).get("reference") or ""
             measurement = normalise(resource, entry) if entry is not False else None
-            self.observations.setdefault(subject, []).append(
-                (resource.get("id") or "", (resource.get("meta") or {}).get("versionId") or "", measurement))
+            if measurement is None:  # excluded or rejected: its id and version still supersede older versions
+                measurement = (resource.get("id") or "", (resource.get("meta") or {}).get("versionId") or "")
+            self.observations.setdefault(subject, []).append(measurement)
         elif kind in ("MedicationStatement", "MedicationAdministration", "MedicationRequest"):
             subject = (resource.get("subject") or {}).get("reference") or ""
             self.medication_uses.setdefault(subject, []).append(resource)
@@ -243,7 +245,7 @@ def main(argv=None):
         patients += 1 if used else 0
         for code, value, unit, inputs, comparator, components in values:
             record = {"patient": subject, "code": code, "value": value, "unit": unit,
-                      "inputs": [m.cited() for m in inputs if m.reference]}
+                      "inputs": [m.cited() for m in inputs if m.id]}
             if comparator:
                 record["comparator"] = comparator
             if components:

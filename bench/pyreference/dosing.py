@@ -233,7 +233,7 @@ class DoseTiming:
 def dose_timings(m, exposures):
     """The exposures that bear on a measurement, with the hours since the last dose and its phase."""
     timings = []
-    if not m.reference:
+    if not m.id:
         return timings
     for exposure in exposures:
         medication = exposure.medication

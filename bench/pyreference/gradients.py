@@ -74,7 +74,7 @@ def ratio_pairs(rule, measurements, censored):
             if interval > rule.window:
                 continue
             later = max(n.utc, d.utc)
-            candidates.append(((interval, -later, n.reference, n.version, d.reference, d.version, n.utc, d.utc,
+            candidates.append(((interval, -later, n.id, n.version, d.id, d.version, n.utc, d.utc,
                                 n.value, d.value), n, d, later))
     candidates.sort(key=lambda c: c[0])
     used = set()
@@ -130,7 +130,7 @@ def closest(measurements, anchor, analyte, window):
         if distance > window:
             continue
         if best is None or distance < best_distance or (distance == best_distance and (
-                m.utc > best.utc or (m.utc == best.utc and m.reference < best.reference))):
+                m.utc > best.utc or (m.utc == best.utc and m.id < best.id))):
             best, best_distance = m, distance
     return best
 
@@ -138,7 +138,7 @@ def closest(measurements, anchor, analyte, window):
 def anchors(measurements, analyte, timing):
     found = [m for m in measurements if m.analyte == analyte and m.specimen == "serum-plasma" and not m.comparator
              and (not timing or m.timing == timing)]
-    found.sort(key=lambda m: m.reference)
+    found.sort(key=lambda m: m.id)
     found.sort(key=lambda m: m.utc, reverse=True)  # stable: most recent first, ties by reference
     return found
 

@@ -11,13 +11,16 @@ SNOMED = "http://snomed.info/sct"
 V2_SPECIMEN = "http://terminology.hl7.org/CodeSystem/v2-0487"
 UCUM = "http://unitsofmeasure.org"
 
+
 class Measurement:
-    """A usable hormone result: analyte, specimen, value in the canonical unit, draw time (UTC and offset)."""
-    __slots__ = ("reference", "version", "analyte", "specimen", "timing", "value", "unit", "comparator", "utc",
+    """A usable hormone result: the Observation's id and version, analyte, specimen, value in the canonical unit,
+    draw time (UTC and offset). Kept small: a by-type feed holds every one of them until the end."""
+    __slots__ = ("id", "version", "analyte", "specimen", "timing", "value", "unit", "comparator", "utc",
                  "offset", "issued")
 
-    def __init__(self, reference, version, analyte, specimen, timing, value, unit, comparator, utc, offset, issued):
-        self.reference = reference
+    def __init__(self, identifier, version, analyte, specimen, timing, value, unit, comparator, utc, offset,
+                 issued):
+        self.id = identifier  # "" when the Observation has none; ordered as the gateway orders "Observation/<id>"
         self.version = version
         self.analyte = analyte
         self.specimen = specimen
@@ -30,7 +33,9 @@ class Measurement:
         self.issued = issued
 
     def cited(self):
-        return self.reference + "/_history/" + self.version if self.version else self.reference
+        """ "Observation/<id>/_history/<version>", as derivedFrom cites it."""
+        reference = "Observation/" + self.id
+        return reference + "/_history/" + self.version if self.version else reference
 
 
 SPECIMEN_CODES = {
@@ -156,8 +161,7 @@ def normalise(observation, entry):
     instant = parse_date_time(text)
     if instant is None:
         return None
-    identifier = observation.get("id") or ""
-    return Measurement("Observation/" + identifier if identifier else "",
+    return Measurement(observation.get("id") or "",
                        (observation.get("meta") or {}).get("versionId") or "", analyte.id, specimen, timing,
                        value[0], analyte.canonical_unit, value[1], instant[0], instant[1], issued)
 

@@ -24,7 +24,7 @@ def series_samples(rule, measurements):
         # a sample before the waking window (a late-night 00:30) ends the previous day's series
         series_day = day - 1 if rule.waking is not None and seconds < rule.waking[0] else day
         samples.append((m, value, day, seconds, series_day))
-    samples.sort(key=lambda s: (s[0].utc, s[0].reference))
+    samples.sort(key=lambda s: (s[0].utc, s[0].id))
     return samples
 
 
@@ -271,7 +271,7 @@ def cosinor(rule, samples):
                 continue
             used.append(s)
             clock_hours.append(s[3] / 3600)
-    used.sort(key=lambda s: (s[0].utc, s[0].reference))
+    used.sort(key=lambda s: (s[0].utc, s[0].id))
     if len(used) < rule.min_samples or clock_coverage_hours(clock_hours) < rule.min_span_hours:
         return []
     if len(used) < 4:
@@ -302,7 +302,7 @@ def compute_dose_curve(rule, measurements, replacement):
     longest after its dose) of the latest day with at least 4 timed samples spanning 12 h (rhythm_rules.cpp)."""
     timed = []
     for sample in series_samples(rule, measurements):
-        timing = next((t for t in replacement if t.measurement.reference == sample[0].reference and
+        timing = next((t for t in replacement if t.measurement.id == sample[0].id and
                        t.hours is not None), None)
         if timing is not None:
             timed.append((sample, timing))
