@@ -28,10 +28,9 @@ does the same work as `analyze`, in the standard library's own way (the json mod
     the dose;
   * prints a one-line summary to standard error.
 
-Not done, because they change no value: risk levels, trends, suggestions, the dose timing of ratio and derived
-inputs (notes and findings), rejection reports, FHIR authoring. Not done and able to change a value: waking times
-stated in components (`waking_time_codes`, off in the shipped rules; a rule that sets them gets a warning and is
-grouped by its waking window). The arithmetic follows the gateway's operation by operation, so values agree to the
+Waking times stated in components (a rule's `waking_time_codes`, off in the shipped rules) are read as the gateway
+reads them. Not done, because they change no value: risk levels, trends, suggestions, the dose timing of ratio and
+derived inputs (notes and findings), rejection reports, FHIR authoring. The arithmetic follows the gateway's operation by operation, so values agree to the
 last bit except where C's hypot and Python's math.hypot round differently (1 ulp, in calculated free testosterone
 and cosinor amplitudes). bench/compare_outputs.py checks the values against the gateway's output. The modules are
 in bench/pyreference/.
@@ -116,7 +115,8 @@ class Feed:
             if entry is None:
                 return
             subject = (resource.get("subject") or {}).get("reference") or ""
-            measurement = normalise(resource, entry) if entry is not False else None
+            measurement = normalise(resource, entry, self.knowledge.keep_time_components) \
+                if entry is not False else None
             if measurement is None:  # excluded or rejected: its id and version still supersede older versions
                 measurement = (resource.get("id") or "", (resource.get("meta") or {}).get("versionId") or "")
             self.observations.setdefault(subject, []).append(measurement)

@@ -109,6 +109,8 @@ class Knowledge:
             self.ratios += [RatioRule(r) for r in rules.get("ratios") or []]
             self.derived += [DerivedRule(r) for r in rules.get("derived") or []]
             self.rhythms += [RhythmRule(r) for r in rules.get("rhythms") or []]
+        # components stating a time are kept only when a rule reads a stated waking from them
+        self.keep_time_components = any(rule.waking_codes for rule in self.rhythms)
 
     def match(self, coding_list):
         """The catalogue entry (analyte, specimen, timing) of an Observation.code, None when it is not a
@@ -174,9 +176,8 @@ class RhythmRule:
         self.unit = r.get("unit", "nmol/L")
         window = r.get("waking_window")
         self.waking = (clock_minutes(window["from"]) * 60, clock_minutes(window["to"]) * 60) if window else None
-        if r.get("waking_time_codes"):
-            print("reference_analysis: waking_time_codes are not implemented; days are grouped by the window",
-                  file=sys.stderr)
+        # a site's codes for "time of awakening" on an Observation.component (no standard LOINC code exists)
+        self.waking_codes = {(c["system"], c["code"]) for c in r.get("waking_time_codes") or []}
         self.min_samples = int(r.get("min_samples", 6))
         self.min_span_hours = float(r.get("min_span_hours", 12))
         self.days = int(r.get("days", 3))

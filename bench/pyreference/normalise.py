@@ -16,7 +16,7 @@ class Measurement:
     """A usable hormone result: the Observation's id and version, analyte, specimen, value in the canonical unit,
     draw time (UTC and offset). Kept small: a by-type feed holds every one of them until the end."""
     __slots__ = ("id", "version", "analyte", "specimen", "timing", "value", "unit", "comparator", "utc",
-                 "offset", "issued")
+                 "offset", "issued", "time_components")
 
     def __init__(self, identifier, version, analyte, specimen, timing, value, unit, comparator, utc, offset,
                  issued):
@@ -31,6 +31,7 @@ class Measurement:
         self.utc = utc
         self.offset = offset
         self.issued = issued
+        self.time_components = None  # [((system, code), ...), valueDateTime, valueTime] when a rule reads them
 
     def cited(self):
         """ "Observation/<id>/_history/<version>", as derivedFrom cites it."""
@@ -133,7 +134,18 @@ def canonical_value(observation, analyte):
     return converted, comparator
 
 
-def normalise(observation, entry):
+def time_components(observation):
+    """The components stating a time (valueDateTime or valueTime), whatever their code (normalise.cpp)."""
+    found = []
+    for component in observation.get("component") or []:
+        if component.get("valueDateTime") or component.get("valueTime"):
+            codings = tuple((c.get("system"), c.get("code")) for c in (component.get("code") or {}).get("coding")
+                            or [])
+            found.append((codings, component.get("valueDateTime") or "", component.get("valueTime") or ""))
+    return found
+
+
+def normalise(observation, entry, keep_time_components=False):
     """A Measurement, or None for a hormone result that is excluded or rejected."""
     analyte, specimen, timing = entry
     status = observation.get("status")
@@ -161,9 +173,12 @@ def normalise(observation, entry):
     instant = parse_date_time(text)
     if instant is None:
         return None
-    return Measurement(observation.get("id") or "",
-                       (observation.get("meta") or {}).get("versionId") or "", analyte.id, specimen, timing,
-                       value[0], analyte.canonical_unit, value[1], instant[0], instant[1], issued)
+    measurement = Measurement(observation.get("id") or "", (observation.get("meta") or {}).get("versionId") or "",
+                              analyte.id, specimen, timing, value[0], analyte.canonical_unit, value[1], instant[0],
+                              instant[1], issued)
+    if keep_time_components:
+        measurement.time_components = time_components(observation)
+    return measurement
 
 
 def relative_reference(reference):

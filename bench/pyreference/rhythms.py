@@ -1,17 +1,41 @@
 """Rhythm rules (analytics/rhythm_rules.cpp, rhythm.cpp): a day's series of one analyte in one specimen type
-becomes its diurnal slope, awakening response and 24 h cosinor; under glucocorticoid replacement, a dose curve."""
+becomes its diurnal slope, awakening response and 24 h cosinor; under glucocorticoid replacement, a dose curve.
+Days are the samples' own local days; a day's series starts at its waking window or at a waking a sample states."""
 
+import bisect
 import math
+import re
 import sys
 
+from .fhir_time import parse_date_time
 from .gradients import value_record
 from .ucum import rescale
 
 AWAKENING_MINUTES = 60  # the contract's car-* codes: waking to +60 min
+# With a stated waking, the awakening response needs its first sample at most 5 min after it: Stalder T et al.,
+# Psychoneuroendocrinology 2016;63:414-432 (expert consensus), with the figure of Smyth N et al.,
+# Psychoneuroendocrinology 2013;38:1476-1483 (as rhythm_rules.cpp).
+MAX_WAKING_SAMPLE_DELAY = 5 * 60
+STATED_DAY_LENGTH = 24 * 3600  # a stated waking's series: at most 24 h from it
+_FHIR_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})(\.\d+)?\Z", re.ASCII)
+
+
+class Sample:
+    """One result of a series: its value in the rule's unit, its local day and clock time, and the day whose
+    series it belongs to (rhythm_rules.cpp Sample)."""
+    __slots__ = ("m", "value", "local_day", "local_time", "series_day", "day_waking")
+
+    def __init__(self, m, value, local_day, local_time, series_day):
+        self.m = m
+        self.value = value
+        self.local_day = local_day
+        self.local_time = local_time  # seconds since local midnight
+        self.series_day = series_day
+        self.day_waking = None  # UTC seconds of the stated waking whose series it is in
 
 
 def series_samples(rule, measurements):
-    """(measurement, value, local day, local seconds of day, series day), in time order (rhythm_rules.cpp)."""
+    """The rule's samples in time order, each assigned to its day's series."""
     samples = []
     for m in measurements:
         if m.analyte != rule.analyte or m.specimen != rule.specimen or m.comparator:
@@ -19,38 +43,109 @@ def series_samples(rule, measurements):
         value = rescale(m.value, m.unit, rule.unit)
         if value is None or not math.isfinite(value):
             continue
-        local = m.utc + m.offset * 60
-        day, seconds = divmod(local, 86400)
+        day, seconds = divmod(m.utc + m.offset * 60, 86400)
         # a sample before the waking window (a late-night 00:30) ends the previous day's series
         series_day = day - 1 if rule.waking is not None and seconds < rule.waking[0] else day
-        samples.append((m, value, day, seconds, series_day))
-    samples.sort(key=lambda s: (s[0].utc, s[0].id))
+        samples.append(Sample(m, value, day, seconds, series_day))
+    samples.sort(key=lambda s: (s.m.utc, s.m.id))
+    if rule.waking_codes:
+        assign_stated_days(rule, samples)
     return samples
 
 
+def stated_waking(rule, sample):
+    """(UTC seconds, local day) of the waking a sample states in a component of the rule's codes: valueDateTime
+    is the instant; valueTime a clock time on the sample's clock, on its date or the day before when later than
+    its clock time. A value that does not parse states nothing."""
+    for codings, value_date_time, value_time in sample.m.time_components or ():
+        if not any(coding in rule.waking_codes for coding in codings):
+            continue
+        if value_date_time:
+            instant = parse_date_time(value_date_time)
+            if instant is None:
+                continue
+            return instant[0], (instant[0] + instant[1] * 60) // 86400
+        match = _FHIR_TIME.match(value_time or "")
+        if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59 or int(match.group(3)) > 59:
+            continue
+        time = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3))
+        day = sample.local_day - (1 if time > sample.local_time else 0)
+        return day * 86400 + time - sample.m.offset * 60, day
+    return None
+
+
+def assign_stated_days(rule, samples):
+    """Each sample from a stated waking up to 24 h after it, and before the next, is in that waking's series; a
+    sample drawn before its day's stated waking belongs to the previous day (rhythm_rules.cpp)."""
+    wakings = sorted((w for w in (stated_waking(rule, s) for s in samples) if w is not None), key=lambda w: w[0])
+    wakings = [w for i, w in enumerate(wakings) if i == 0 or w[0] != wakings[i - 1][0]]
+    if not wakings:
+        return
+    starts = [w[0] for w in wakings]
+    for sample in samples:
+        following = bisect.bisect_right(starts, sample.m.utc)
+        if following > 0:
+            waking = wakings[following - 1]
+            if sample.m.utc < waking[0] + STATED_DAY_LENGTH:
+                sample.series_day = waking[1]
+                sample.day_waking = waking[0]
+                continue
+        first_of_day = next((w for w in wakings if w[1] == sample.series_day), None)
+        if first_of_day is not None and sample.m.utc < first_of_day[0]:
+            sample.series_day -= 1
+
+
+class SeriesDay:
+    """One day's series in time order, its waking sample (index) and the waking stated for it."""
+    __slots__ = ("day", "samples", "waking", "stated_waking")
+
+    def __init__(self, day):
+        self.day = day
+        self.samples = []
+        self.waking = None
+        self.stated_waking = None
+
+    def in_series(self, sample):
+        return self.stated_waking is None or sample.day_waking == self.stated_waking
+
+    def minutes_since_waking(self, sample):
+        start = self.stated_waking if self.stated_waking is not None else self.samples[self.waking].m.utc
+        return (sample.m.utc - start) / 60.0
+
+    def in_awakening_response(self, index):
+        """After waking up to +60 min, other than the waking sample: not part of the decline or the 24 h cosine."""
+        if self.stated_waking is None and self.waking is None:
+            return False
+        if self.waking is not None and index == self.waking:
+            return False
+        sample = self.samples[index]
+        if not self.in_series(sample):
+            return False
+        return 0 < self.minutes_since_waking(sample) <= AWAKENING_MINUTES
+
+
 def days_newest_first(rule, samples):
-    """[(series day, samples, index of the waking sample or None)], most recent day first."""
     days = {}
     for sample in samples:
-        days.setdefault(sample[4], []).append(sample)
-    out = []
-    for day, day_samples in days.items():
-        waking = None
-        if rule.waking is not None:
-            for i, s in enumerate(day_samples):
-                if s[2] == s[4] and rule.waking[0] <= s[3] <= rule.waking[1]:
-                    waking = i
+        day = days.get(sample.series_day)
+        if day is None:
+            day = days[sample.series_day] = SeriesDay(sample.series_day)
+        if sample.day_waking is not None:
+            day.stated_waking = sample.day_waking  # in time order: the latest
+        day.samples.append(sample)
+    for day in days.values():
+        for i, sample in enumerate(day.samples):
+            if day.stated_waking is None:
+                if rule.waking is not None and sample.local_day == sample.series_day and \
+                        rule.waking[0] <= sample.local_time <= rule.waking[1]:
+                    day.waking = i
                     break
-        out.append((day, day_samples, waking))
-    out.sort(key=lambda d: d[0], reverse=True)
-    return out
-
-
-def in_awakening_response(day_samples, waking, index):
-    if waking is None or index == waking:
-        return False
-    minutes = (day_samples[index][0].utc - day_samples[waking][0].utc) / 60.0
-    return 0 < minutes <= AWAKENING_MINUTES
+            elif day.in_series(sample):
+                # the first sample of the stated waking's series is the waking sample only when drawn promptly
+                if sample.m.utc - day.stated_waking <= MAX_WAKING_SAMPLE_DELAY:
+                    day.waking = i
+                break
+    return sorted(days.values(), key=lambda d: d.day, reverse=True)
 
 
 def least_squares_slope(points):
@@ -82,20 +177,22 @@ def least_squares_slope(points):
 
 
 def diurnal_slope(rule, samples):
+    """OLS slope against hours since waking of the most recent day with a waking, the awakening response left
+    out; on the raw scale of the rule's unit (rhythm_rules.cpp)."""
     if rule.waking is None:
         return []
-    for _, day_samples, waking in days_newest_first(rule, samples):
-        if waking is None:
+    for day in days_newest_first(rule, samples):
+        if day.waking is None and day.stated_waking is None:
             continue
         used, points = [], []
-        for i, s in enumerate(day_samples):
-            if in_awakening_response(day_samples, waking, i):
+        for i, sample in enumerate(day.samples):
+            if not day.in_series(sample) or day.in_awakening_response(i):
                 continue
-            minutes = (s[0].utc - day_samples[waking][0].utc) / 60.0
+            minutes = day.minutes_since_waking(sample)
             if minutes < 0:
                 continue
-            used.append(s[0])
-            points.append((minutes / 60.0, s[1]))
+            used.append(sample.m)
+            points.append((minutes / 60.0, sample.value))
         slope = least_squares_slope(points)
         if slope is None:
             continue
@@ -108,18 +205,20 @@ def awakening_response(rule, samples):
     (formula 3, AUCg minus the waking value times the span), waking sample to +60 min."""
     if rule.waking is None:
         return []
-    for _, day_samples, waking in days_newest_first(rule, samples):
-        if waking is None:
+    for day in days_newest_first(rule, samples):
+        if day.waking is None:
             continue
         used, points = [], []
-        for s in day_samples[waking:]:
-            minutes = (s[0].utc - day_samples[waking][0].utc) / 60.0
+        for sample in day.samples[day.waking:]:
+            if not day.in_series(sample):
+                continue
+            minutes = day.minutes_since_waking(sample)
             if minutes > AWAKENING_MINUTES:
                 break
             if points and minutes == points[-1][0]:
                 continue  # two draws at one instant: the first
-            used.append(s[0])
-            points.append((minutes, s[1]))
+            used.append(sample.m)
+            points.append((minutes, sample.value))
         if len(points) < 2:
             continue
         ground = 0.0
@@ -259,28 +358,30 @@ def f_upper_tail(f, d1, d2):
 
 
 def cosinor(rule, samples):
+    """The 24 h cosinor of the last `days` days, the awakening-response samples left out, when enough samples
+    span enough of the clock (rhythm_rules.cpp)."""
     if not samples:
         return []
-    first_day = max(s[4] for s in samples) - max(rule.days, 1) + 1
+    first_day = max(s.series_day for s in samples) - max(rule.days, 1) + 1
     used, clock_hours = [], []
-    for day, day_samples, waking in days_newest_first(rule, samples):
-        if day < first_day:
+    for day in days_newest_first(rule, samples):
+        if day.day < first_day:
             continue
-        for i, s in enumerate(day_samples):
-            if in_awakening_response(day_samples, waking, i):
+        for i, sample in enumerate(day.samples):
+            if day.in_awakening_response(i):
                 continue
-            used.append(s)
-            clock_hours.append(s[3] / 3600)
-    used.sort(key=lambda s: (s[0].utc, s[0].id))
-    if len(used) < rule.min_samples or clock_coverage_hours(clock_hours) < rule.min_span_hours:
+            used.append(sample)
+            clock_hours.append(sample.local_time / 3600)
+    used.sort(key=lambda s: (s.m.utc, s.m.id))
+    if len(used) < rule.min_samples or len(used) < 4 or \
+            clock_coverage_hours(clock_hours) < rule.min_span_hours:
         return []
-    if len(used) < 4:
-        return []
-    fit = cosinor_fit([((s[2] - first_day) * 24.0 + s[3] / 3600, s[1]) for s in used])
+    # only the clock time matters to a 24 h fit; the day offset keeps the axis increasing
+    fit = cosinor_fit([((s.local_day - first_day) * 24.0 + s.local_time / 3600, s.value) for s in used])
     if fit is None:
         return []
     mesor, amplitude, acrophase, rse, p_value = fit
-    inputs = [s[0] for s in used]
+    inputs = [s.m for s in used]
     components = {rule.prefix + "-cosinor-residual-standard-error": rse, rule.prefix + "-cosinor-p-value": p_value}
     return [value_record(rule.prefix + "-cosinor-mesor", mesor, rule.unit, inputs, components=components),
             value_record(rule.prefix + "-cosinor-amplitude", amplitude, rule.unit, inputs, components=components),
@@ -296,31 +397,29 @@ def compute_rhythm(rule, measurements):
     return cosinor(rule, samples)
 
 
-
 def compute_dose_curve(rule, measurements, replacement):
     """<prefix>-dose-peak (the highest sample in the dose's expected peak) and <prefix>-dose-trough (the sample
     longest after its dose) of the latest day with at least 4 timed samples spanning 12 h (rhythm_rules.cpp)."""
     timed = []
     for sample in series_samples(rule, measurements):
-        timing = next((t for t in replacement if t.measurement.id == sample[0].id and
-                       t.hours is not None), None)
+        timing = next((t for t in replacement if t.measurement.id == sample.m.id and t.hours is not None), None)
         if timing is not None:
             timed.append((sample, timing))
     if not timed:
         return []
-    day = timed[-1][0][4]
-    timed = [t for t in timed if t[0][4] == day]
-    if len(timed) < 4 or timed[-1][0][0].utc - timed[0][0][0].utc < 12 * 3600:
+    day = timed[-1][0].series_day
+    timed = [t for t in timed if t[0].series_day == day]
+    if len(timed) < 4 or timed[-1][0].m.utc - timed[0][0].m.utc < 12 * 3600:
         return []
     peak = trough = None
     for sample, timing in timed:
-        if timing.phase == "expected-peak" and (peak is None or sample[1] > peak[0][1]):
+        if timing.phase == "expected-peak" and (peak is None or sample.value > peak[0].value):
             peak = (sample, timing)
         if timing.phase == "after-peak" and (trough is None or timing.hours > trough[1].hours):
             trough = (sample, timing)
     values = []
     for found, suffix in ((peak, "-dose-peak"), (trough, "-dose-trough")):
         if found is not None:
-            values.append(value_record(rule.prefix + suffix, found[0][1], rule.unit, [found[0][0]],
+            values.append(value_record(rule.prefix + suffix, found[0].value, rule.unit, [found[0].m],
                                        components={"hours-since-dose": found[1].hours}))
     return values
