@@ -140,7 +140,8 @@ def main(argv=None):
     parser.add_argument("gateway", help="analyze's output: a transaction Bundle, or --ndjson resources")
     parser.add_argument("reference", help="reference_analysis.py's JSON lines")
     parser.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
-    parser.add_argument("--inputs", action="store_true", help="the reference's inputs must be among derivedFrom (which adds a trend's previous inputs)")
+    parser.add_argument("--inputs", action="store_true",
+                        help="the reference's inputs must be among derivedFrom (which adds a trend's previous inputs)")
     parser.add_argument("--json", metavar="FILE", help="also write the summary as JSON to FILE")
     args = parser.parse_args(argv)
 

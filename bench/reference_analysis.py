@@ -30,10 +30,10 @@ does the same work as `analyze`, in the standard library's own way (the json mod
 
 Waking times stated in components (a rule's `waking_time_codes`, off in the shipped rules) are read as the gateway
 reads them. Not done, because they change no value: risk levels, trends, suggestions, the dose timing of ratio and
-derived inputs (notes and findings), rejection reports, FHIR authoring. The arithmetic follows the gateway's operation by operation, so values agree to the
-last bit except where C's hypot and Python's math.hypot round differently (1 ulp, in calculated free testosterone
-and cosinor amplitudes). bench/compare_outputs.py checks the values against the gateway's output. The modules are
-in bench/pyreference/.
+derived inputs (notes and findings), rejection reports, FHIR authoring. The arithmetic follows the gateway's
+operation by operation, so values agree to the last bit except where C's hypot and Python's math.hypot round
+differently (1 ulp, in calculated free testosterone and cosinor amplitudes). bench/compare_outputs.py checks the
+values against the gateway's output. The modules are in bench/pyreference/.
 
 Run:  python3 bench/reference_analysis.py [--config DIR] FILE... > values.ndjson
 """

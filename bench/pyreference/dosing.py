@@ -34,7 +34,6 @@ def contains_phrase(words, phrase):
     return any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
 
 
-
 def route_of(concept):
     for coding in concept.get("coding") or []:
         if coding.get("system") == SNOMED and coding.get("code") in ROUTE_CODES:
@@ -261,5 +260,3 @@ def dose_timings(m, exposures):
                 continue
         timings.append(DoseTiming(m, medication, hours, phase))
     return timings
-
-

@@ -19,7 +19,10 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LOINC = "http://loinc.org"
 
+
 class Analyte:
+    """An analyte of the catalogue, with its units parsed once (catalogue.cpp AnalyteUnits)."""
+
     def __init__(self, entry):
         self.id = entry["id"]
         self.canonical_unit = entry["canonical_unit"]
@@ -98,7 +101,8 @@ class Knowledge:
         medications_file = os.path.join(terminology, "medications.yaml")
         if os.path.exists(medications_file):
             with open(medications_file, encoding="utf-8") as f:
-                self.medications = [MedicationEntry(m) for m in (yaml.load(f, Loader=YAML_LOADER) or {}).get("medications") or []]
+                entries = (yaml.load(f, Loader=YAML_LOADER) or {}).get("medications") or []
+                self.medications = [MedicationEntry(m) for m in entries]
         self.ratios, self.derived, self.rhythms = [], [], []
         rules_dir = os.path.join(config_dir, "rules")
         for name in sorted(os.listdir(rules_dir)):
@@ -141,6 +145,8 @@ def window_seconds(rule, default_hours):
 
 
 class RatioRule:
+    """A ratio rule (rules_loader.cpp read_ratio): defaults input_unit nmol/L, unit 1, window 24 h."""
+
     def __init__(self, r):
         self.code = r["code"]
         self.numerator = r["numerator"]
@@ -155,6 +161,8 @@ class RatioRule:
 
 
 class DerivedRule:
+    """A derived rule (rules_loader.cpp read_derived_rule); `input(role)` names the analyte of a role."""
+
     def __init__(self, r):
         self.code = r["code"]
         self.formula = r["formula"]
@@ -168,6 +176,8 @@ class DerivedRule:
 
 
 class RhythmRule:
+    """A rhythm rule (rules_loader.cpp read_rhythm); clock windows in seconds since local midnight."""
+
     def __init__(self, r):
         self.kind = r["kind"]
         self.analyte = r["analyte"]
@@ -185,6 +195,7 @@ class RhythmRule:
     def area_unit(self):
         slash = self.unit.find("/")
         return self.unit + ".min" if slash < 0 else self.unit[:slash] + ".min" + self.unit[slash:]
+
 
 class MedicationEntry:
     """A medication of config/terminology/medications.yaml, with what dose timing needs."""
@@ -221,4 +232,3 @@ class MedicationEntry:
             if any(f in forms for f in entry["forms"]):
                 return entry
         return self.routes[0] if len(self.routes) == 1 else None
-
