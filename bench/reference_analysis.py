@@ -184,12 +184,11 @@ def read_input(path, feed):
             add = feed.add
             decode = json.JSONDecoder().decode
             for line in stream:
-                if not line.strip():
-                    continue
                 try:
                     resource = decode(line)
                 except ValueError:
-                    feed.unreadable += 1
+                    if line.strip():  # a blank line is no resource
+                        feed.unreadable += 1
                     continue
                 if isinstance(resource, dict):
                     add(resource)
