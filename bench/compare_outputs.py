@@ -35,18 +35,26 @@ def gradient_code(concept):
 
 
 def gateway_resources(path):
-    """The resources of a transaction Bundle, or of NDJSON lines."""
-    with open(path, "rb") as f:
-        text = f.read()
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
-        if document.get("resourceType") == "Bundle":
-            return [e.get("resource") or {} for e in document.get("entry") or []]
-        return [document]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    """The resources of analyze's output: NDJSON (--ndjson) read line by line, or the transaction Bundle (one
+    document; for a large feed prefer --ndjson, which is not held whole)."""
+    with open(path, encoding="utf-8") as f:
+        first = f.readline()
+        second = f.readline()
+        if not first.strip():  # --ndjson output with nothing written
+            return
+        if not second.strip():  # one document: the Bundle, or a single resource
+            document = json.loads(first + second + f.read())
+            if document.get("resourceType") == "Bundle":
+                for entry in document.get("entry") or []:
+                    yield entry.get("resource") or {}
+            else:
+                yield document
+            return
+        yield json.loads(first)
+        yield json.loads(second)
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
 
 
 def read_gateway(path):
