@@ -1,15 +1,15 @@
 """Dose timing (analytics/dosing.cpp), the part that changes values: which medication a patient takes, its route
-and dose times, and for each result the hours since the last dose and the dose's phase."""
+and dose times, and for each result the hours since the last dose and the dose's phase.
+
+A cortisol series drawn under glucocorticoid replacement (hydrocortisone) is a dose curve, not a rhythm, and one
+drawn on a medication that makes it uninterpretable (prednisolone) gives neither. So only the medications that do
+either are read; the other timings (testosterone gel, levothyroxine, ...) change findings and notes, not values.
+"""
 
 import re
 
 from .fhir_time import days_from_civil, parse_date_time, valid_date
 from .normalise import SNOMED
-
-# A port of the part of analytics/dosing.cpp that changes values: a cortisol series drawn under glucocorticoid
-# replacement (hydrocortisone) is a dose curve, not a rhythm, and one drawn on a medication that makes it
-# uninterpretable (prednisolone) gives neither. So only the medications that do either are read; the other
-# timings (testosterone gel, levothyroxine, ...) change findings and notes, not values.
 
 # SNOMED CT route codes (FHIR ValueSet route-codes) and words of a route's text, as dosing.cpp reads them.
 ROUTE_CODES = {"26643006": "oral", "37839007": "sublingual", "78421000": "intramuscular",
