@@ -301,7 +301,7 @@ Decoded decode_unpadded(std::string_view json, const DecodeOptions& options, Bun
   }
   thread_local std::string buffer;
   buffer.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(buffer.data(), json.data(), json.size());
+  if (!json.empty()) std::memcpy(buffer.data(), json.data(), json.size());
   std::memset(buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
   return decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options,
                        bundle_mode, issues, entry_json);

@@ -102,7 +102,7 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
   // judged the same whatever followed it in the input.
   thread_local std::string buffer;
   buffer.resize(json.size() + kJsonPadding);
-  std::memcpy(buffer.data(), json.data(), json.size());
+  if (!json.empty()) std::memcpy(buffer.data(), json.data(), json.size());
   std::memset(buffer.data() + json.size(), 0, kJsonPadding);
   od::document document;
   if (resource_parser().iterate(padded({buffer.data(), json.size()})).get(document) != simdjson::SUCCESS) return;
