@@ -207,7 +207,10 @@ DECIMALS = {("cortisol-saliva", "ug/dL"): 3, ("cortisol-saliva", "nmol/L"): 1, (
             ("testosterone-free", "pg/mL"): 1, ("t3-reverse", "nmol/L"): 3, ("igf-1", "ng/mL"): 0,
             ("igf-1", "nmol/L"): 1, ("shbg", "nmol/L"): 1, ("insulin", "u[IU]/mL"): 1,
             ("testosterone-bioavailable", "nmol/L"): 2, ("dhea", "nmol/L"): 1, ("cortisone", "ug/dL"): 2,
-            ("t4-free", "ng/dL"): 2, ("tsh", "m[IU]/L"): 3, ("tsh", "u[IU]/mL"): 3, ("progesterone", "nmol/L"): 2}
+            ("t4-free", "ng/dL"): 2, ("tsh", "m[IU]/L"): 3, ("tsh", "u[IU]/mL"): 3, ("progesterone", "nmol/L"): 2,
+            ("prolactin", "m[IU]/L"): 0, ("dhea-s", "nmol/L"): 0, ("cortisone", "nmol/L"): 1,
+            ("cortisone-saliva", "nmol/L"): 1, ("t4-free", "pmol/L"): 1, ("t3-free", "pmol/L"): 1,
+            ("testosterone-bioavailable-fraction", "%"): 1}
 
 # Cortisol codes per specimen, timing and unit kind (analytes.yaml): serum draws in the morning use the untimed
 # code or the AM-peak code, afternoon draws the untimed or PM-trough code; saliva noon and 4 PM samples their
@@ -662,7 +665,7 @@ class Hospital:
     def result_format(self, analyte, specimen, unit_key, range_key):
         """What a result of this analyte, specimen and unit needs besides its value, computed once: decimals, the
         factor from the canonical unit, the censoring limits, and the reference range for range_key (a REFERENCE
-        key, or "saliva", "saliva-late", "serum-pm" for cortisol) as JSON with its canonical bounds."""
+        key; "saliva" for none; "saliva-late", "serum-pm" for cortisol) as JSON with its canonical bounds."""
         key = (analyte, specimen, unit_key, range_key)
         found = self.formats.get(key)
         if found:
@@ -707,6 +710,8 @@ class Hospital:
         # The laboratory's reference interval for the patient (the canonical interval where none is sex specific).
         if analyte == "cortisol" and specimen == "saliva":
             range_key = "saliva-late" if minute >= 1260 else "saliva"
+        elif specimen == "saliva":
+            range_key = "saliva"  # REFERENCE has no saliva cortisone interval: none is sent
         elif analyte == "cortisol" and minute % 1440 > 600:
             range_key = "serum-pm"
         else:
@@ -764,6 +769,8 @@ class Hospital:
         elif roll < CANCELLED_SHARE + AMENDED_SHARE:
             status, version = "amended", "2"
         issued_minute = minute + rng.randint(60, 360)
+        if specimen == "saliva":
+            issued_minute += 1440 * rng.randint(1, 3)  # home collection, posted to the laboratory
         if status == "cancelled":
             value_json = (',"dataAbsentReason":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/'
                           'data-absent-reason","code":"not-performed","display":"Not Performed"}]}')
@@ -812,16 +819,19 @@ class Hospital:
                 for k, day in enumerate((last - 28, last - 14, last)):
                     concept = self.medication_concept(ctx, "testosterone", "Testosterone cypionate 200 MG/ML injection")
                     aid = f"{rid}-{k + 1}"
+                    minute = rng.randint(540, 1020)
+                    recorded = f'"meta":{{"versionId":"1","lastUpdated":"{clock.instant(day, minute + 3)}"}}'
                     out.append(("MedicationAdministration", aid, (
-                        f'{{"resourceType":"MedicationAdministration","id":"{aid}",{meta},"status":"completed",'
+                        f'{{"resourceType":"MedicationAdministration","id":"{aid}",{recorded},"status":"completed",'
                         f'"medicationCodeableConcept":{concept},{subject},'
-                        f'"effectiveDateTime":"{clock.at(day, rng.randint(540, 1020))}",'
+                        f'"effectiveDateTime":"{clock.at(day, minute)}",'
                         f'"performer":[{{"actor":{{"reference":"Practitioner/nurse-1"}}}}],'
                         f'"dosage":{{"text":"200 mg IM","route":{{"coding":[{{"system":"{SNOMED}",'
                         f'"code":"{route_code}","display":"{route_display}"}}]}},"dose":{{"value":200,"unit":"mg",'
                         f'"system":"{UCUM}","code":"mg"}}}}}}')))
                 continue
-            # Daily regimens: (catalogue id, product text, route, [(clock minute, dose, unit)], frequency/period)
+            # Regimens: (catalogue id, product text, route, [(clock minute, dose, unit)], (frequency, period, unit)
+            # for one without daily clock times, else None)
             if med == "levothyroxine":
                 minute = 390 if rng.random() < 0.4 else 1320
                 dose = rng.choice((50, 75, 88, 100, 112, 125, 150))
@@ -836,7 +846,7 @@ class Hospital:
                 regimen = ("estradiol", "Estradiol 1 MG oral tablet", "oral", [(480, 1, "mg")], None)
             elif med == "estradiol-patch":
                 regimen = ("estradiol", "Estradiol 0.05 MG/DAY transdermal patch", "transdermal",
-                           [(1200, 0.05, "mg/d")], (2, 1, "wk"))
+                           [(None, 0.05, "mg/d")], (2, 1, "wk"))
             elif med == "progesterone":
                 regimen = ("progesterone", "Progesterone 100 MG oral capsule", "oral", [(1320, 100, "mg")], None)
             elif med == "hydrocortisone":
@@ -859,11 +869,13 @@ class Hospital:
                 if repeat:
                     frequency, period, period_unit = repeat
                     timing = f'"frequency":{frequency},"period":{period},"periodUnit":"{period_unit}"'
+                    dose_text = f"{dose} {unit}, changed {frequency} times per {period} {period_unit}"
                 else:
                     timing = (f'"frequency":1,"period":1,"periodUnit":"d","timeOfDay":'
                               f'["{clock.clock[minute]}:00"]')
+                    dose_text = f"{dose} {unit} at {clock.clock[minute]}"
                 dosages.append(
-                    f'{{"text":"{dose} {unit} at {clock.clock[minute]}","timing":{{"repeat":{{"boundsPeriod":'
+                    f'{{"text":"{dose_text}","timing":{{"repeat":{{"boundsPeriod":'
                     f'{{"start":"{clock.date(since)}"}},{timing}}}}},{route_json},"doseAndRate":[{{"doseQuantity":'
                     f'{{"value":{dose},"unit":"{unit}","system":"{UCUM}","code":"{unit}"}}}}]}}')
             # A share names its medication by reference to a Medication resource, as order-based exports do.
