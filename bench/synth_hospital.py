@@ -293,9 +293,8 @@ SYSTOLIC = ("8480-6", "Systolic blood pressure")
 DIASTOLIC = ("8462-4", "Diastolic blood pressure")
 
 # ---- Medications ---------------------------------------------------------------------------------------------------
-# Regimens by medication id (config/terminology/medications.yaml supplies the codes): who takes it, the product
-# text, the route (SNOMED CT, FHIR ValueSet route-codes) and the dose. Dose times are drawn per patient
-# (medication_resources), some before the morning draw so that dose timing has something to say.
+# Routes of administration as dosages name them (SNOMED CT, FHIR ValueSet route-codes). The regimens are in
+# Hospital.medication_resources, the medications' codes come from config/terminology/medications.yaml.
 ROUTES = {"oral": ("26643006", "Oral route"), "intramuscular": ("78421000", "Intramuscular route"),
           "subcutaneous": ("34206005", "Subcutaneous route"), "topical": ("6064005", "Topical route"),
           "transdermal": ("45890007", "Transdermal route")}
@@ -918,9 +917,10 @@ class Hospital:
         nurse = '"performer":[{"reference":"Practitioner/nurse-1","display":"Ward nurse"}]'
         written = 0
         encounter = 0
-        # Encounters in date order: an inpatient stay gives several a day, an outpatient visit one.
-        per_encounter = 18
-        days = sorted(randint(rng, 0, self.days - 1) for _ in range(max(1, count // per_encounter)))
+        # An encounter writes about 15 Observations (vital signs, a third of the laboratory panels): that many
+        # encounter days, in date order; when the count needs more, the days are visited again (a second
+        # encounter on the same day, as in an inpatient stay).
+        days = sorted(randint(rng, 0, self.days - 1) for _ in range(max(1, count // 15)))
         while written < count:
             day = days[encounter % len(days)]
             encounter += 1
