@@ -62,8 +62,13 @@ LABS = {"si": ("lab-central", "Central Laboratory"), "conv": ("lab-reference", "
 # fall outside the reference interval, as in a real population. Keys: "m" men, "f" premenopausal women, "fp"
 # postmenopausal women (age >= 51: median age at natural menopause about 51, Gold EB, Am J Epidemiol
 # 2001;153:865-874), "fl" premenopausal women in the luteal phase (40 % of draws). The generator needs plausible
-# data, not exact percentiles: the figures are the cited sources' intervals as commonly quoted, rounded, and were
-# not re-read for this script.
+# data, not exact percentiles: the figures are the cited sources' intervals as commonly quoted, rounded. Checked
+# against stored public copies while writing this: Travison 2017's abstract (264-916 ng/dL); Roche Cortisol II
+# 07-10 h 6.0-18.4 ug/dL and 15-17 h 2.7-10.5 ug/dL (University of Iowa laboratory bulletin, 2017); Roche TSH
+# 0.27-4.2 (a manufacturers' comparison table, Lab Med Qual Assur); Roche FSH men 1.5-12.4, follicular 3.5-12.5,
+# postmenopausal 25.8-134.8 U/L (Royal Liverpool pathology); Roche SHBG men 20-49 y 18-54, women 32-128 nmol/L
+# (Region Gavleborg, 2021); Roche FT4 II measuring range 0.3-100 pmol/L, detection limit 0.5 (method sheet copy).
+# The others were not re-read.
 REFERENCE = {
     # Travison TG et al., J Clin Endocrinol Metab 2017;102:1161-1173: harmonised men 19-39 y 264-916 ng/dL
     # (9.2-31.8 nmol/L). Women: about 0.3-1.7 nmol/L by LC-MS/MS (Haring R et al., J Clin Endocrinol Metab
