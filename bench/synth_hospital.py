@@ -1075,8 +1075,9 @@ def generate(args):
         sink.open("all", out)
     else:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in list(out.glob("*.ndjson")) + list(out.glob("bundle-*.json")):
-            stale.unlink()  # a rerun into the same directory must not leave another run's files
+        # A rerun into the same directory must not leave another run's files (only this script's names).
+        for stale in [out / f"{rtype}.ndjson" for rtype in by_type] + list(out.glob("bundle-[0-9]*.json")):
+            stale.unlink(missing_ok=True)
         if args.layout == "by-type":
             for rtype in by_type:
                 sink.open(rtype, out / f"{rtype}.ndjson")
@@ -1131,8 +1132,8 @@ def parse_args(argv):
                         help="share of all Observations that are NOT hormone results (vital signs, blood counts, "
                              "chemistry); 0 gives a hormone-only feed; must be below 1")
     parser.add_argument("--out", required=True, metavar="PATH",
-                        help="output: a file for grouped, a directory for by-type and bundles (files of another "
-                             "run there are replaced)")
+                        help="output: a file for grouped, a directory for by-type and bundles (this script's files "
+                             "of another run there are replaced)")
     parser.add_argument("--patients-per-bundle", type=int, default=100, help="patients per Bundle (bundles)")
     parser.add_argument("--start", type=datetime.date.fromisoformat, default=datetime.date(2025, 1, 1),
                         help="first day of the results window (YYYY-MM-DD); medication regimens may start earlier")
