@@ -138,7 +138,7 @@ class PatientAnalyzer {
   // (mapped_input.hpp), so memory holds what is being analysed, not the inputs. A page another thread is reading
   // is simply read again from the page cache.
   void release_read_pages(std::size_t bytes) const {
-    constexpr std::size_t kReleaseEvery = std::size_t{32} << 20;
+    constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
     const std::size_t before = decoded_bytes_.fetch_add(bytes);
     if (before / kReleaseEvery == (before + bytes) / kReleaseEvery) return;
     for (const auto& input : index_.inputs) input.release_all();

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kUuid = "urn:uuid:";
 // Pages behind the scan are handed back every this many bytes (mapped_input.hpp).
-constexpr std::size_t kReleaseEvery = std::size_t{32} << 20;
+constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
 
 bool is_medication_use(std::string_view type) {
   return type == "MedicationStatement" || type == "MedicationAdministration" || type == "MedicationRequest";
