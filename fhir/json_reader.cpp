@@ -15,6 +15,7 @@
 #include "fhir/bundle_entry_json.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/json_reader_detail.hpp"
+#include "fhir/json_scan.hpp"
 
 namespace gg::fhir {
 
@@ -314,10 +315,6 @@ DecodeResult<Resource> to_resource_result(Decoded&& decoded, std::vector<DecodeI
   return result;
 }
 
-bool is_blank(std::string_view line) {
-  return line.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
 }  // namespace
 
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options) {
@@ -356,28 +353,13 @@ DecodeResult<Document> decode_document(std::string_view json, const DecodeOption
 
 void decode_ndjson(std::string_view text, const DecodeOptions& options,
                    const std::function<void(std::size_t line_number, DecodeResult<Resource>&&)>& on_line) {
-  // One buffer reused for every line, with simdjson's padding after it; each line is a document of its own, so
-  // malformed JSON on one line cannot derail the next (a document stream may not recover after an error).
-  std::string buffer;
-  std::size_t line_number = 0;
-  std::size_t position = 0;
-  while (position < text.size()) {
-    const std::size_t newline = text.find('\n', position);
-    const std::size_t line_end = newline == std::string_view::npos ? text.size() : newline;
-    std::string_view line = text.substr(position, line_end - position);
-    position = line_end + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (is_blank(line)) continue;
-
-    buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(buffer.data(), line.data(), line.size());
-    std::memset(buffer.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+  // Each line is a document of its own (copied with padding by decode_unpadded), so malformed JSON on one line
+  // cannot derail the next (a document stream may not recover after an error).
+  for_each_ndjson_line(text, [&](std::size_t line_number, std::string_view line, std::size_t) {
     std::vector<DecodeIssue> issues;
-    Decoded decoded = decode_padded(simdjson::padded_string_view(buffer.data(), line.size(), buffer.size()),
-                                    options, BundleMode::as_other_resource, issues);
+    Decoded decoded = decode_unpadded(line, options, BundleMode::as_other_resource, issues);
     on_line(line_number, to_resource_result(std::move(decoded), std::move(issues)));
-  }
+  });
 }
 
 }  // namespace gg::fhir

@@ -142,6 +142,24 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
   out.broken = false;
 }
 
+void for_each_ndjson_line(
+    std::string_view text,
+    const std::function<void(std::size_t number, std::string_view line, std::size_t offset)>& on_line) {
+  std::size_t number = 0;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    const std::size_t newline = text.find('\n', position);
+    const std::size_t end = newline == std::string_view::npos ? text.size() : newline;
+    std::string_view line = text.substr(position, end - position);
+    const std::size_t offset = position;
+    position = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    on_line(number, line, offset);
+  }
+}
+
 bool scan_bundle_entries(std::string_view json, const std::function<void(const ScannedEntry&)>& on_entry) {
   od::document document;
   if (bundle_parser().iterate(padded(json)).get(document) != simdjson::SUCCESS) return false;

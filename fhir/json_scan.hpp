@@ -36,6 +36,12 @@ struct ScannedResource {
 // subject.reference; for an Observation its code's codings.
 void scan_resource(std::string_view json, const ScanOptions& options, ScannedResource& out);
 
+// The lines of an NDJSON text (FHIR Bulk Data: one resource per line), each with its 1-based number and its offset
+// in the text, without its line end ("\n" or "\r\n"); blank lines are counted and not handed over.
+void for_each_ndjson_line(
+    std::string_view text,
+    const std::function<void(std::size_t number, std::string_view line, std::size_t offset)>& on_line);
+
 // One entry of a Bundle: its fullUrl and its resource exactly as in the Bundle's bytes (from "{" to "}"; "" when
 // the entry has none).
 struct ScannedEntry {

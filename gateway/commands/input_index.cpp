@@ -69,25 +69,14 @@ class Scanner {
   // NDJSON: each line is scanned on its own, so a broken line never stops the next (STYLE.md).
   void scan_ndjson(std::uint32_t input) {
     const MappedInput& mapped = index_.inputs[input];
-    const std::string_view text = mapped.text();
     std::size_t released = 0;
-    std::uint32_t line_number = 0;
-    std::size_t position = 0;
-    while (position < text.size()) {
-      const std::size_t newline = text.find('\n', position);
-      const std::size_t line_end = newline == std::string_view::npos ? text.size() : newline;
-      std::string_view line = text.substr(position, line_end - position);
-      const std::size_t line_start = position;
-      position = line_end + 1;
-      ++line_number;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      resource(input, line, line_start, line_number, 0);
-      if (position - released > kReleaseEvery) {
-        mapped.release(released, line_start);
-        released = line_start;
+    fhir::for_each_ndjson_line(mapped.text(), [&](std::size_t number, std::string_view line, std::size_t offset) {
+      resource(input, line, offset, static_cast<std::uint32_t>(number), 0);
+      if (offset - released > kReleaseEvery) {
+        mapped.release(released, offset);
+        released = offset;
       }
-    }
+    });
   }
 
   // One JSON document: a Bundle (its entries), or a single resource.
@@ -189,16 +178,8 @@ class Scanner {
     indexed.line = line;
     indexed.entry = entry;
     const std::string& type = scanned_.resource_type;
-    if (scanned_.broken) {
-      // Decoding says what is wrong (and, rarely, finds a resource after all: then it is kept decoded).
-      auto result = fhir::decode_resource(json, decode_options_);
-      if (!result.issues.empty() && !result.ok()) {
-        callbacks_.on_error(location_of(index_, indexed), result.issues);
-        return;
-      }
-      keep_decoded(input, std::move(*result.value));
-      return;
-    }
+    // Broken: decoding says what is wrong (and, rarely, finds a resource after all: then it is kept decoded).
+    if (scanned_.broken) return decode_now(indexed, json);
     if (type == "Observation") {
       if (!scanned_.wanted) {
         callbacks_.on_skipped(type);
@@ -214,18 +195,22 @@ class Scanner {
       indexed.kind = IndexedKind::medication_use;
       indexed.patient = numbers_.number(scanned_.subject);
     } else if (type == "Medication") {
-      auto result = fhir::decode_resource(json, decode_options_);
-      if (!result.issues.empty() && !result.ok()) {
-        callbacks_.on_error(location_of(index_, indexed), result.issues);
-        return;
-      }
-      keep_decoded(input, std::move(*result.value));
-      return;
+      return decode_now(indexed, json);
     } else {
       callbacks_.on_skipped(type);
       return;
     }
     index_.resources.push_back(indexed);
+  }
+
+  // Decodes a resource during the scan: reported when it does not decode, else kept decoded.
+  void decode_now(const IndexedResource& indexed, std::string_view json) {
+    auto result = fhir::decode_resource(json, decode_options_);
+    if (!result.issues.empty() && !result.ok()) {
+      callbacks_.on_error(location_of(index_, indexed), result.issues);
+      return;
+    }
+    keep_decoded(indexed.input, std::move(*result.value));
   }
 
   InputIndex& index_;
