@@ -5,9 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "fhir/json_scan.hpp"
@@ -16,15 +17,16 @@ namespace gg::gateway {
 namespace {
 
 std::string system_error(const std::string& what) {
-  return what + ": " + std::strerror(errno);
+  return what + ": " + std::system_category().message(errno);
 }
 
 // Copies a stream that cannot be mapped (a pipe, a terminal) to an unlinked temporary file and returns its
 // descriptor, or -1 with `error` set.
 int spool(int in, std::string& error) {
-  const char* directory = std::getenv("TMPDIR");
-  std::string pattern = std::string(directory != nullptr && *directory != '\0' ? directory : "/tmp") +
-                        "/gradient-gateway-input-XXXXXX";
+  std::error_code ignored;
+  std::filesystem::path directory = std::filesystem::temp_directory_path(ignored);  // TMPDIR, else /tmp
+  if (directory.empty()) directory = "/tmp";
+  std::string pattern = (directory / "gradient-gateway-input-XXXXXX").string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   const int out = ::mkstemp(name.data());
