@@ -580,29 +580,35 @@ std::string to_json(const Resource& resource) {
 }
 
 std::string to_json(const BundleEntry& entry) {
-  JsonWriter w;
-  w.start_object();
-  write_entry_body(w, entry);
-  w.end_object();
-  return w.take();
+  std::string out;
+  append_json(entry, out);
+  return out;
 }
 
-void append_json(const BundleEntry& entry, std::string& out) {
+namespace {
+
+// Writes through a buffer each thread reuses and appends what was written to `out`.
+template <typename Write>
+void append_through_thread_buffer(std::string& out, Write&& write) {
   thread_local rapidjson::StringBuffer buffer;
   buffer.Clear();
   JsonWriter w(buffer);
-  w.start_object();
-  write_entry_body(w, entry);
-  w.end_object();
+  write(w);
   out.append(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+void append_json(const BundleEntry& entry, std::string& out) {
+  append_through_thread_buffer(out, [&](JsonWriter& w) {
+    w.start_object();
+    write_entry_body(w, entry);
+    w.end_object();
+  });
 }
 
 void append_json(const Resource& resource, std::string& out) {
-  thread_local rapidjson::StringBuffer buffer;
-  buffer.Clear();
-  JsonWriter w(buffer);
-  write_resource(w, resource);
-  out.append(buffer.GetString(), buffer.GetSize());
+  append_through_thread_buffer(out, [&](JsonWriter& w) { write_resource(w, resource); });
 }
 
 std::string to_json(const Bundle& bundle) {
