@@ -278,6 +278,8 @@ def main():
                 print(f"run: workers={workers} patients={args.patients} seed={seed}", file=sys.stderr, flush=True)
                 runs.append(run_once(fhir, base, workers, args.patients, seed, args.clients, args.timeout))
                 print(f"  all RiskAssessments after {runs[-1]['all_risk_assessments_s']} s", file=sys.stderr)
+                # Each run's figures as soon as it ends, so a long series stopped part way keeps what it measured.
+                print(f"  run: {json.dumps(runs[-1])}", file=sys.stderr, flush=True)
                 seed += 1
     finally:
         if started and not args.keep_hapi:
