@@ -254,20 +254,24 @@ bool plausible(const UcumValue& value, std::string_view comparator, const Analyt
   if (!analyte.plausible_range) return true;
   const PlausibleRange& range = *analyte.plausible_range;
   const bool upper_bound = comparator == "<" || comparator == "<=";
-  const std::string limits = (range.low && range.high ? number_text(*range.low) + " to " + number_text(*range.high)
-                              : range.high            ? "at most " + number_text(*range.high)
-                                                      : "at least " + number_text(range.low.value_or(0))) +
-                             " " + range.unit + ", a measuring range cited in config/terminology/analytes.yaml";
+  // The message's text only for a value that is rejected: most values pass, and formatting costs more than the
+  // check.
+  const auto limits = [&range] {
+    return (range.low && range.high ? number_text(*range.low) + " to " + number_text(*range.high)
+            : range.high            ? "at most " + number_text(*range.high)
+                                    : "at least " + number_text(range.low.value_or(0))) +
+           " " + range.unit + ", a measuring range cited in config/terminology/analytes.yaml";
+  };
   if (units.plausible_high && value.value > *units.plausible_high) {
     issues.push_back({RejectionReason::implausible_value,
-                      "above the plausible range for " + analyte.display + " (" + limits +
+                      "above the plausible range for " + analyte.display + " (" + limits() +
                           "): a typing, unit or transmission error, or a dilution beyond that range",
                       element});
     return false;
   }
   if (units.plausible_low && !upper_bound && value.value < *units.plausible_low) {
     issues.push_back({RejectionReason::implausible_value,
-                      "below the plausible range for " + analyte.display + " (" + limits +
+                      "below the plausible range for " + analyte.display + " (" + limits() +
                           "): a result below the measuring range is sent with '<'",
                       element});
     return false;
