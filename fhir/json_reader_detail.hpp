@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -115,7 +116,8 @@ class Reader {
 
   const DecodeOptions& options_;
   std::vector<DecodeIssue>& issues_;
-  std::vector<PathSegment> path_;
+  // Inline up to a depth no FHIR resource we read exceeds, so a document's decode allocates no path.
+  boost::container::small_vector<PathSegment, 16> path_;
   od::document* document_ = nullptr;
   const char* input_begin_ = nullptr;
   std::vector<std::string>* entry_json_ = nullptr;

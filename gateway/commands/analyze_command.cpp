@@ -70,6 +70,7 @@ class PatientAnalyzer {
     PatientContext context;
     std::optional<fhir::Patient> patient_resource;
     std::size_t decoded_bytes = 0;
+    context.observations.reserve(resources.size());
     for (const std::uint32_t at : resources) {
       const IndexedResource& indexed = index_.resources[at];
       decoded_bytes += indexed.length;
