@@ -27,7 +27,7 @@ constexpr int kUsage = 2;
 constexpr std::string_view kHelp = R"(gradient-gateway: hormonal gradient analysis beside a FHIR R4 server
 
 Usage:
-  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] [--jobs N] FILE...
+  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] [--jobs N] [--index-budget MB] FILE...
       Analyse FHIR JSON inputs (one resource, a Bundle, or NDJSON; "-" is standard input) exactly as the service
       would, and print one transaction Bundle of every resource it would write (--ndjson: one resource per line).
       Rejected inputs are printed on standard error, one OperationOutcome per line; the rest is still processed.
@@ -35,6 +35,8 @@ Usage:
                  default: the config/ directory of this installation
       --as-of    the analysis time, a FHIR dateTime with zone (default: now); makes the output reproducible
       --jobs     threads analysing patients, 1-256 (default: one per processor); the output is the same for any N
+      --index-budget  megabytes of memory for the index of what is to be decoded, 1-65536 (default 8); beyond it
+                 the index goes to temporary files (TMPDIR) sorted by patient; the output is the same for any value
       Inputs are scanned first and only hormone results, Patients and medications are decoded; patients are
       printed in the order of their references, whatever the order of the inputs.
       Exit status: 0 every input processed, 1 some rejected, 2 usage or configuration error.
@@ -130,7 +132,13 @@ int command_analyze(const Arguments& args, const char* argv0) {
     if (!parsed) return usage_error("--jobs must be a whole number from 1 to 256");
     jobs = static_cast<std::size_t>(*parsed);
   }
-  AnalyzeOptions options{args.files, *as_of, args.ndjson, jobs};
+  std::size_t index_budget = kDefaultIndexBudget;
+  if (!args.index_budget.empty()) {
+    auto parsed = parse_whole_number(args.index_budget, 1, 65536);
+    if (!parsed) return usage_error("--index-budget must be a whole number of megabytes from 1 to 65536");
+    index_budget = static_cast<std::size_t>(*parsed) << 20;
+  }
+  AnalyzeOptions options{args.files, *as_of, args.ndjson, jobs, index_budget};
   return run_analyze(*knowledge, options, std::cout, std::cerr);
 }
 

@@ -63,16 +63,15 @@ class PatientAnalyzer {
   PatientAnalyzer(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, const InputIndex& index)
       : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {}
 
-  PatientOutput analyze(std::uint32_t patient, std::span<const std::uint32_t> resources, OutputForm form) const {
+  PatientOutput analyze(PatientResources&& patient, OutputForm form) const {
     PatientOutput output;
-    output.subject = index_.patients[patient];
+    output.subject = std::move(patient.subject);
     AnalyzeSummary& counts = output.counts;
     PatientContext context;
     std::optional<fhir::Patient> patient_resource;
     std::size_t decoded_bytes = 0;
-    context.observations.reserve(resources.size());
-    for (const std::uint32_t at : resources) {
-      const IndexedResource& indexed = index_.resources[at];
+    context.observations.reserve(patient.resources.size());
+    for (const IndexedResource& indexed : patient.resources) {
       decoded_bytes += indexed.length;
       auto result = decode_indexed(index_, indexed, decode_options_);
       if (!result.issues.empty() && !result.ok()) {
@@ -176,25 +175,47 @@ PatientGroups group_by_patient(const InputIndex& index) {
   return groups;
 }
 
-// Runs the analyzer over every patient on `jobs` threads and hands each output to `emit` in patient order. At most
-// a window of patients ahead of the one being emitted is analysed, so memory holds a few outputs, not all.
-void analyze_in_order(const PatientAnalyzer& analyzer, const PatientGroups& groups, OutputForm form,
-                      std::size_t jobs, const std::function<void(PatientOutput&&)>& emit) {
-  const std::size_t total = groups.patients.size();
-  const auto run = [&](std::size_t rank) {
-    const std::uint32_t patient = groups.patients[rank];
-    const std::span<const std::uint32_t> resources(groups.order.data() + groups.begin[patient],
-                                                   groups.begin[patient + 1] - groups.begin[patient]);
-    return analyzer.analyze(patient, resources, form);
-  };
+// The patients of the index one after another, in the order of their references, each with its resources: from
+// the index in memory, or merged from its spilled runs. Not thread-safe: analyze_in_order calls it under its lock.
+class PatientSource {
+ public:
+  explicit PatientSource(InputIndex& index) : index_(index) {
+    if (index.spilled.empty()) groups_ = group_by_patient(index);
+  }
+
+  std::optional<PatientResources> next() {
+    if (!index_.spilled.empty()) return index_.spilled.next();
+    if (rank_ >= groups_.patients.size()) return std::nullopt;
+    const std::uint32_t patient = groups_.patients[rank_++];
+    PatientResources out;
+    out.subject = index_.patients[patient];
+    out.resources.reserve(groups_.begin[patient + 1] - groups_.begin[patient]);
+    for (std::size_t i = groups_.begin[patient]; i < groups_.begin[patient + 1]; ++i) {
+      out.resources.push_back(index_.resources[groups_.order[i]]);
+    }
+    return out;
+  }
+
+ private:
+  InputIndex& index_;
+  PatientGroups groups_;
+  std::size_t rank_ = 0;
+};
+
+// Runs the analyzer over every patient of `source` on `jobs` threads and hands each output to `emit` in the
+// source's order. At most a window of patients ahead of the one being emitted is analysed, so memory holds a few
+// outputs, not all.
+void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, OutputForm form, std::size_t jobs,
+                      const std::function<void(PatientOutput&&)>& emit) {
   if (jobs <= 1) {
-    for (std::size_t rank = 0; rank < total; ++rank) emit(run(rank));
+    while (auto patient = source.next()) emit(analyzer.analyze(std::move(*patient), form));
     return;
   }
   const std::size_t window = jobs * 8;
-  std::mutex mutex;  // guards next, emitted and slots
+  std::mutex mutex;  // guards source, next, exhausted, emitted and slots
   std::condition_variable changed;
-  std::size_t next = 0;
+  std::size_t next = 0;  // rank of the next patient taken from the source
+  bool exhausted = false;
   std::size_t emitted = 0;
   std::deque<std::optional<PatientOutput>> slots;  // slots[i] is rank emitted + i
   std::vector<std::thread> workers;
@@ -202,13 +223,20 @@ void analyze_in_order(const PatientAnalyzer& analyzer, const PatientGroups& grou
     workers.emplace_back([&] {
       for (;;) {
         std::size_t rank = 0;
+        std::optional<PatientResources> patient;
         {
           std::unique_lock lock(mutex);
-          changed.wait(lock, [&] { return next >= total || next < emitted + window; });
-          if (next >= total) return;
+          changed.wait(lock, [&] { return exhausted || next < emitted + window; });
+          if (exhausted) return;
+          patient = source.next();
+          if (!patient) {
+            exhausted = true;
+            changed.notify_all();
+            return;
+          }
           rank = next++;
         }
-        PatientOutput output = run(rank);
+        PatientOutput output = analyzer.analyze(std::move(*patient), form);
         {
           std::lock_guard lock(mutex);
           const std::size_t at = rank - emitted;
@@ -219,11 +247,13 @@ void analyze_in_order(const PatientAnalyzer& analyzer, const PatientGroups& grou
       }
     });
   }
-  while (emitted < total) {
+  for (;;) {
     PatientOutput output;
     {
       std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return !slots.empty() && slots.front().has_value(); });
+      changed.wait(
+          lock, [&] { return (!slots.empty() && slots.front().has_value()) || (exhausted && emitted == next); });
+      if (slots.empty() || !slots.front().has_value()) break;  // exhausted, and everything taken was emitted
       output = std::move(*slots.front());
       slots.pop_front();
       ++emitted;
@@ -239,9 +269,9 @@ std::size_t job_count(const AnalyzeOptions& options) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
-// Scans the inputs, counting and reporting what the scan decides, and groups what is wanted by patient.
-PatientGroups scan_and_group(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& err,
-                             AnalyzeSummary& summary, InputIndex& index) {
+// Scans the inputs, counting and reporting what the scan decides.
+InputIndex scan(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& err,
+                AnalyzeSummary& summary) {
   ScanCallbacks callbacks;
   callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
     ++summary.rejected;
@@ -252,19 +282,19 @@ PatientGroups scan_and_group(const LoadedKnowledge& knowledge, const AnalyzeOpti
     ++summary.skipped;
     ++summary.skipped_by_type[std::string(type)];
   };
-  index = scan_inputs(options.inputs, knowledge.decode_options(), knowledge.scan_options(), callbacks);
-  return group_by_patient(index);
+  return scan_inputs(options.inputs, knowledge.decode_options(), knowledge.scan_options(), callbacks,
+                     options.index_budget);
 }
 
 }  // namespace
 
 std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
                                              std::ostream& err, AnalyzeSummary& summary) {
-  InputIndex index;
-  const PatientGroups groups = scan_and_group(knowledge, options, err, summary, index);
+  InputIndex index = scan(knowledge, options, err, summary);
+  PatientSource source(index);
   const PatientAnalyzer analyzer(knowledge, options, index);
   std::vector<PatientWriteBack> written_back;
-  analyze_in_order(analyzer, groups, OutputForm::values, job_count(options), [&](PatientOutput&& output) {
+  analyze_in_order(analyzer, source, OutputForm::values, job_count(options), [&](PatientOutput&& output) {
     err << output.errors;
     add(summary, output.counts);
     if (!output.entries.empty()) written_back.push_back({output.subject, std::move(output.entries)});
@@ -292,8 +322,8 @@ std::string summary_text(const AnalyzeSummary& summary) {
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
                 std::ostream& err, AnalyzeSummary* summary_out) {
   AnalyzeSummary summary;
-  InputIndex index;
-  const PatientGroups groups = scan_and_group(knowledge, options, err, summary, index);
+  InputIndex index = scan(knowledge, options, err, summary);
+  PatientSource source(index);
   const PatientAnalyzer analyzer(knowledge, options, index);
 
   // The transaction Bundle is written as its entries come: the same bytes as fhir::to_json of the whole Bundle
@@ -302,7 +332,7 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   bool any_entry = false;
   if (!options.ndjson) out << kBundleStart;
   const OutputForm form = options.ndjson ? OutputForm::ndjson : OutputForm::bundle_entries;
-  analyze_in_order(analyzer, groups, form, job_count(options), [&](PatientOutput&& output) {
+  analyze_in_order(analyzer, source, form, job_count(options), [&](PatientOutput&& output) {
     err << output.errors;
     add(summary, output.counts);
     if (output.json.empty()) return;

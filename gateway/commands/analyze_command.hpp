@@ -16,12 +16,19 @@
 
 namespace gg::gateway {
 
+// --index-budget's default, in bytes: about 250,000 indexed resources (10,000 patients' hormone panels) stay in
+// memory; beyond that memory stays flat whatever the number of patients (docs/performance.md).
+inline constexpr std::size_t kDefaultIndexBudget = std::size_t{8} << 20;
+
 struct AnalyzeOptions {
   std::vector<std::string> inputs;  // files, "-" for standard input
   std::chrono::sys_seconds as_of;
   bool ndjson = false;
   // Threads analysing patients; 0: one per hardware thread. The output is the same for every value.
   std::size_t jobs = 0;
+  // Bytes the index of wanted resources may hold in memory before it is spilled to temporary files sorted by
+  // patient (index_spill.hpp). The output is the same for every value.
+  std::size_t index_budget = kDefaultIndexBudget;
 };
 
 struct AnalyzeSummary {

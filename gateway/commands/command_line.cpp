@@ -30,6 +30,8 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       args.ndjson = true;
     } else if (word == "--jobs") {
       value(args.jobs);
+    } else if (word == "--index-budget") {
+      value(args.index_budget);
     } else if (word == "--force") {
       args.force = true;
     } else if (word == "--since") {

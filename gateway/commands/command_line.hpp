@@ -16,6 +16,7 @@ struct Arguments {
   std::string as_of;               // --as-of, as typed
   bool ndjson = false;             // --ndjson
   std::string jobs;                // --jobs (analyze), as typed
+  std::string index_budget;        // --index-budget (analyze), megabytes as typed
   bool force = false;              // --force (state backup: replace an existing FILE)
   std::string since;               // --since, as typed (events retry; backfill --export, --search)
   std::string until;               // --until, as typed (backfill --search)

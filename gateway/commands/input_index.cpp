@@ -27,7 +27,18 @@ class PatientNumbers {
     const auto number = static_cast<std::uint32_t>(keys_.size());
     keys_.emplace_back(key);
     numbers_.emplace(keys_.back(), number);
+    // The key twice (the list and the map), two string objects and a map node with its bucket.
+    bytes_ += 2 * key.size() + 2 * sizeof(std::string) + 48;
     return number;
+  }
+
+  // About what the numbers hold in memory.
+  std::size_t bytes() const { return bytes_; }
+
+  void clear() {
+    keys_.clear();
+    numbers_.clear();
+    bytes_ = 0;
   }
 
  private:
@@ -37,17 +48,28 @@ class PatientNumbers {
   };
   std::vector<std::string>& keys_;
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> numbers_;
+  std::size_t bytes_ = 0;
 };
 
 class Scanner {
  public:
   Scanner(InputIndex& index, const fhir::DecodeOptions& decode_options, const fhir::ScanOptions& scan_options,
-          const ScanCallbacks& callbacks)
+          const ScanCallbacks& callbacks, std::size_t budget)
       : index_(index),
         decode_options_(decode_options),
         scan_options_(scan_options),
         callbacks_(callbacks),
-        numbers_(index.patients) {}
+        numbers_(index.patients),
+        budget_(budget) {}
+
+  // After the last input: a spilled index is spilled whole.
+  void finish() {
+    if (!index_.spilled.empty() && !index_.resources.empty()) spill();
+    if (!index_.spilled.empty()) {
+      index_.resources = {};
+      index_.patients = {};
+    }
+  }
 
   void scan(std::uint32_t input) {
     const MappedInput& mapped = index_.inputs[input];
@@ -164,7 +186,18 @@ class Scanner {
     }
     indexed.offset = index_.owned.size();
     index_.owned.push_back(std::move(resource));
+    add(indexed);
+  }
+
+  void add(const IndexedResource& indexed) {
     index_.resources.push_back(indexed);
+    if (index_.resources.size() * sizeof(IndexedResource) + numbers_.bytes() > budget_) spill();
+  }
+
+  void spill() {
+    index_.spilled.spill(index_.resources, index_.patients);
+    index_.resources.clear();  // the capacity stays: the next run fills the same budget
+    numbers_.clear();
   }
 
   // One resource's bytes (a line, an entry, a document): recorded when wanted, counted otherwise.
@@ -200,7 +233,7 @@ class Scanner {
       callbacks_.on_skipped(type);
       return;
     }
-    index_.resources.push_back(indexed);
+    add(indexed);
   }
 
   // Decodes a resource during the scan: reported when it does not decode, else kept decoded.
@@ -218,6 +251,7 @@ class Scanner {
   const fhir::ScanOptions& scan_options_;
   const ScanCallbacks& callbacks_;
   PatientNumbers numbers_;
+  std::size_t budget_;
   fhir::ScannedResource scanned_;
   std::string patient_key_;
 };
@@ -235,13 +269,15 @@ void place_in_bundle(std::vector<fhir::DecodeIssue>& issues, std::uint32_t entry
 }  // namespace
 
 InputIndex scan_inputs(const std::vector<std::string>& sources, const fhir::DecodeOptions& decode_options,
-                       const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks) {
+                       const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks,
+                       std::size_t index_budget) {
   InputIndex index;
   index.sources = sources;
   index.inputs.reserve(sources.size());
   for (const auto& source : sources) index.inputs.emplace_back(source);
-  Scanner scanner(index, decode_options, scan_options, callbacks);
+  Scanner scanner(index, decode_options, scan_options, callbacks, index_budget);
   for (std::uint32_t input = 0; input < sources.size(); ++input) scanner.scan(input);
+  scanner.finish();
   return index;
 }
 

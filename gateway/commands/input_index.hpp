@@ -5,6 +5,7 @@
 // whatever order the inputs had (grouped by patient, by resource type as $export writes them, Bundles).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,24 +14,11 @@
 
 #include "fhir/json_codec.hpp"
 #include "fhir/json_scan.hpp"
+#include "gateway/commands/index_spill.hpp"
 #include "gateway/commands/input_reader.hpp"
 #include "gateway/commands/mapped_input.hpp"
 
 namespace gg::gateway {
-
-enum class IndexedKind : std::uint8_t { observation, patient, medication_use };
-
-// 32 bytes per wanted resource; nothing else is kept of it until its patient is analysed.
-struct IndexedResource {
-  std::uint64_t offset = 0;   // in its input's text; for an owned resource, its index in InputIndex::owned
-  std::uint32_t length = 0;   // 0 for an owned resource
-  std::uint32_t input = 0;    // index in InputIndex::inputs
-  std::uint32_t line = 0;     // NDJSON line (1-based); 0 in a whole document
-  std::uint32_t entry = 0;    // Bundle.entry index + 1; 0 outside a Bundle
-  std::uint32_t patient = 0;  // index in InputIndex::patients
-  IndexedKind kind = IndexedKind::observation;
-  bool owned = false;  // decoded during the scan (a transaction with placeholders, a Bundle with a broken entry)
-};
 
 struct ScanCallbacks {
   // An input or resource that cannot be used: reported with where it was.
@@ -40,18 +28,24 @@ struct ScanCallbacks {
 };
 
 struct InputIndex {
-  std::vector<std::string> sources;           // as given ("-" for standard input)
-  std::vector<MappedInput> inputs;            // same order
-  std::vector<IndexedResource> resources;     // in input order
-  std::vector<fhir::Resource> owned;          // resources decoded during the scan
-  std::vector<std::string> patients;          // subject references ("Patient/7"); IndexedResource::patient
+  std::vector<std::string> sources;        // as given ("-" for standard input)
+  std::vector<MappedInput> inputs;         // same order
+  std::vector<IndexedResource> resources;  // in input order (empty when spilled)
+  std::vector<fhir::Resource> owned;       // resources decoded during the scan
+  std::vector<std::string> patients;       // subject references ("Patient/7"); IndexedResource::patient
+  // The index when it outgrew its budget: every wanted resource is in these runs, none in `resources`.
+  SpilledRuns spilled;
   std::vector<fhir::Medication> medications;  // every Medication read: what medicationReference may name
   std::size_t medication_resources = 0;       // Medications read (also counted as skipped "Medication")
 };
 
 // Scans every input in order. Medications are decoded here (few, and any patient may name them); the rest waits.
+// When `resources` and `patients` would hold more than about `index_budget` bytes, they are spilled
+// (index_spill.hpp) and the scan goes on with an empty index; at the end either everything is in memory or
+// everything is spilled.
 InputIndex scan_inputs(const std::vector<std::string>& sources, const fhir::DecodeOptions& decode_options,
-                       const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks);
+                       const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks,
+                       std::size_t index_budget = SIZE_MAX);
 
 // Where a resource came from, for a report.
 InputLocation location_of(const InputIndex& index, const IndexedResource& resource);

@@ -23,18 +23,8 @@ std::string system_error(const std::string& what) {
 // Copies a stream that cannot be mapped (a pipe, a terminal) to an unlinked temporary file and returns its
 // descriptor, or -1 with `error` set.
 int spool(int in, std::string& error) {
-  std::error_code ignored;
-  std::filesystem::path directory = std::filesystem::temp_directory_path(ignored);  // TMPDIR, else /tmp
-  if (directory.empty()) directory = "/tmp";
-  std::string pattern = (directory / "gradient-gateway-input-XXXXXX").string();
-  std::vector<char> name(pattern.begin(), pattern.end());
-  name.push_back('\0');
-  const int out = ::mkstemp(name.data());
-  if (out < 0) {
-    error = system_error("cannot create a temporary file in " + pattern.substr(0, pattern.rfind('/')));
-    return -1;
-  }
-  ::unlink(name.data());  // gone with the descriptor, whatever happens
+  const int out = unlinked_temporary_file("input", error);
+  if (out < 0) return -1;
   std::vector<char> block(std::size_t{1} << 20);
   for (;;) {
     const ssize_t got = ::read(in, block.data(), block.size());
@@ -65,6 +55,22 @@ std::size_t page_size() {
 }
 
 }  // namespace
+
+int unlinked_temporary_file(std::string_view purpose, std::string& error) {
+  std::error_code ignored;
+  std::filesystem::path directory = std::filesystem::temp_directory_path(ignored);  // TMPDIR, else /tmp
+  if (directory.empty()) directory = "/tmp";
+  std::string pattern = (directory / ("gradient-gateway-" + std::string(purpose) + "-XXXXXX")).string();
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());  // created 0600
+  if (fd < 0) {
+    error = system_error("cannot create a temporary file in " + directory.string());
+    return -1;
+  }
+  ::unlink(name.data());  // gone with the descriptor, whatever happens
+  return fd;
+}
 
 MappedInput::MappedInput(const std::string& source) {
   int fd = -1;

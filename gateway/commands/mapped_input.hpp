@@ -11,6 +11,11 @@
 
 namespace gg::gateway {
 
+// A new temporary file for this process only (mode 0600, in TMPDIR, else /tmp), already unlinked so that nothing
+// is left behind however the process ends: its descriptor, or -1 with `error` set. `purpose` goes into the name
+// ("input": gradient-gateway-input-XXXXXX) for whoever lists the directory meanwhile.
+int unlinked_temporary_file(std::string_view purpose, std::string& error);
+
 class MappedInput {
  public:
   // Maps `source` ("-" for standard input). On failure text() is empty and error() says why.

@@ -345,8 +345,10 @@ class AnalyzeOrder : public ::testing::Test {
     return text;
   }
 
-  std::string analyze(const std::vector<std::string>& files, std::size_t jobs, bool ndjson = false) {
-    AnalyzeOptions options{{}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, ndjson, jobs};
+  std::string analyze(const std::vector<std::string>& files, std::size_t jobs, bool ndjson = false,
+                      std::size_t index_budget = kDefaultIndexBudget) {
+    AnalyzeOptions options{
+        {}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, ndjson, jobs, index_budget};
     for (const auto& file : files) options.inputs.push_back((directory_ / file).string());
     std::ostringstream out;
     std::ostringstream err;
@@ -374,6 +376,20 @@ TEST_F(AnalyzeOrder, ThreadsDoNotChangeTheOutput) {
   const std::string one = analyze({"Patient.ndjson", "Observation.ndjson"}, 1);
   EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 3), one);
   EXPECT_EQ(analyze({"grouped.ndjson"}, 2, true), analyze({"grouped.ndjson"}, 1, true));
+}
+
+// An index over its budget goes to sorted runs in temporary files and is merged back: the output does not change.
+// A budget of 1 byte makes a run of every resource; 1 KB, runs of about 25 resources, so a patient's Patient and
+// Observations land in different runs in every input order.
+TEST_F(AnalyzeOrder, AnIndexSpilledToSortedRunsGivesTheSameOutput) {
+  const std::string in_memory = analyze({"grouped.ndjson"}, 1);
+  for (const std::size_t budget : {std::size_t{1}, std::size_t{1024}, std::size_t{4096}}) {
+    EXPECT_EQ(analyze({"grouped.ndjson"}, 1, false, budget), in_memory) << budget;
+    EXPECT_EQ(analyze({"Observation.ndjson", "Patient.ndjson"}, 1, false, budget), in_memory) << budget;
+    EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 3, false, budget), in_memory) << budget;
+    EXPECT_EQ(analyze({"collection.json"}, 2, false, budget), in_memory) << budget;
+  }
+  EXPECT_EQ(analyze({"grouped.ndjson"}, 2, true, 1024), analyze({"grouped.ndjson"}, 1, true));
 }
 
 // The Bundle written entry by entry is the Bundle fhir::to_json writes: parsed back, it is one transaction Bundle

@@ -7,9 +7,10 @@ namespace {
 
 TEST(CommandLine, OptionsMayComeAnywhereAfterTheCommand) {
   const auto args = parse_arguments({"analyze", "a.json", "--as-of", "2026-11-26T00:00:00Z", "--ndjson", "-",
-                                     "--config", "site/config", "--jobs", "3"});
+                                     "--config", "site/config", "--jobs", "3", "--index-budget", "64"});
   EXPECT_EQ(args.error, "");
   EXPECT_EQ(args.jobs, "3");
+  EXPECT_EQ(args.index_budget, "64");
   EXPECT_EQ(args.command, "analyze");
   EXPECT_EQ(args.config, "site/config");
   EXPECT_EQ(args.as_of, "2026-11-26T00:00:00Z");

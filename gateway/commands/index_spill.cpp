@@ -1,0 +1,130 @@
+#include "gateway/commands/index_spill.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+#include "gateway/commands/mapped_input.hpp"
+
+namespace gg::gateway {
+
+// A run file is a sequence of patient groups, in the order of their subjects:
+//   u32 subject length, u32 resource count, the subject's bytes, count x IndexedResource (as in memory).
+// The file lives only as long as this process and is read only by it, so the records are its own memory layout.
+static_assert(std::is_trivially_copyable_v<IndexedResource>);
+
+SpilledRuns::Run::~Run() {
+  if (file != nullptr) std::fclose(file);
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::system_category().message(errno));
+}
+
+void write(std::FILE* file, const void* data, std::size_t size) {
+  if (size > 0 && std::fwrite(data, 1, size, file) != size) fail("cannot write the spilled index");
+}
+
+// False at the end of the file; throws on a read error or a truncated record.
+bool read(std::FILE* file, void* data, std::size_t size, bool at_record_start) {
+  if (size == 0) return true;
+  const std::size_t got = std::fread(data, 1, size, file);
+  if (got == size) return true;
+  if (std::ferror(file) != 0) fail("cannot read the spilled index");
+  if (got == 0 && at_record_start) return false;
+  errno = EIO;
+  fail("the spilled index ends inside a record");
+}
+
+}  // namespace
+
+void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients) {
+  if (merging_) throw std::logic_error("SpilledRuns::spill after the merge began");
+  // Group by patient (counting sort: input order kept within each), patients in the order of their references.
+  std::vector<std::size_t> begin(patients.size() + 1, 0);
+  for (const auto& resource : resources) ++begin[resource.patient + 1];
+  std::partial_sum(begin.begin(), begin.end(), begin.begin());
+  std::vector<std::uint32_t> order(resources.size());
+  std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
+  for (std::uint32_t i = 0; i < resources.size(); ++i) order[next[resources[i].patient]++] = i;
+  std::vector<std::uint32_t> sorted(patients.size());
+  std::iota(sorted.begin(), sorted.end(), 0);
+  std::sort(sorted.begin(), sorted.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return patients[a] < patients[b]; });
+
+  std::string error;
+  const int fd = unlinked_temporary_file("index", error);
+  if (fd < 0) throw std::runtime_error(error);
+  auto run = std::make_unique<Run>();
+  run->file = ::fdopen(fd, "w+b");
+  if (run->file == nullptr) {
+    ::close(fd);
+    fail("cannot open the spilled index");
+  }
+  for (const std::uint32_t patient : sorted) {
+    const std::size_t count = begin[patient + 1] - begin[patient];
+    if (count == 0) continue;
+    const std::string& subject = patients[patient];
+    const std::uint32_t header[2] = {static_cast<std::uint32_t>(subject.size()),
+                                     static_cast<std::uint32_t>(count)};
+    write(run->file, header, sizeof header);
+    write(run->file, subject.data(), subject.size());
+    for (std::size_t i = begin[patient]; i < begin[patient + 1]; ++i) {
+      write(run->file, &resources[order[i]], sizeof(IndexedResource));
+    }
+  }
+  if (std::fflush(run->file) != 0) fail("cannot write the spilled index");
+  runs_.push_back(std::move(run));
+}
+
+bool SpilledRuns::read_head(Run& run) {
+  std::uint32_t header[2] = {0, 0};
+  if (!read(run.file, header, sizeof header, /*at_record_start=*/true)) return false;
+  run.head.subject.resize(header[0]);
+  read(run.file, run.head.subject.data(), header[0], false);
+  run.head.resources.resize(header[1]);
+  read(run.file, run.head.resources.data(), header[1] * sizeof(IndexedResource), false);
+  return true;
+}
+
+std::optional<PatientResources> SpilledRuns::next() {
+  // std::push_heap and pop_heap keep the greatest first: "greater" puts the smallest (subject, run) on top.
+  const auto greater = [this](std::size_t a, std::size_t b) {
+    const int order = runs_[a]->head.subject.compare(runs_[b]->head.subject);
+    return order != 0 ? order > 0 : a > b;
+  };
+  if (!merging_) {
+    merging_ = true;
+    for (std::size_t i = 0; i < runs_.size(); ++i) {
+      if (std::fseek(runs_[i]->file, 0, SEEK_SET) != 0) fail("cannot read the spilled index");
+      if (read_head(*runs_[i])) heap_.push_back(i);
+    }
+    std::make_heap(heap_.begin(), heap_.end(), greater);
+  }
+  if (heap_.empty()) return std::nullopt;
+  PatientResources out;
+  out.subject = runs_[heap_.front()]->head.subject;
+  // Every run holding this subject, in run order (the heap's tie-break): the inputs' order within the patient.
+  while (!heap_.empty() && runs_[heap_.front()]->head.subject == out.subject) {
+    std::pop_heap(heap_.begin(), heap_.end(), greater);
+    const std::size_t i = heap_.back();
+    heap_.pop_back();
+    Run& run = *runs_[i];
+    out.resources.insert(out.resources.end(), run.head.resources.begin(), run.head.resources.end());
+    if (read_head(run)) {
+      heap_.push_back(i);
+      std::push_heap(heap_.begin(), heap_.end(), greater);
+    }
+  }
+  return out;
+}
+
+}  // namespace gg::gateway

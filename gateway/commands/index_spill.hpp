@@ -1,0 +1,71 @@
+// The index of analyze beyond its memory budget (--index-budget): the scan writes what it has indexed so far to an
+// unlinked temporary file as one sorted run (resources grouped by patient, patients in the order of their
+// references) and starts afresh; at the end the runs are merged, patient by patient, in that order. Memory then
+// holds one budget of index and one patient per run, however many patients the inputs have and whatever their
+// order. Within a patient, resources keep their input order: a run holds an earlier stretch of the inputs than the
+// next, and the merge takes a patient's resources run by run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gg::gateway {
+
+enum class IndexedKind : std::uint8_t { observation, patient, medication_use };
+
+// 32 bytes per wanted resource; nothing else is kept of it until its patient is analysed.
+struct IndexedResource {
+  std::uint64_t offset = 0;   // in its input's text; for an owned resource, its index in InputIndex::owned
+  std::uint32_t length = 0;   // 0 for an owned resource
+  std::uint32_t input = 0;    // index in InputIndex::inputs
+  std::uint32_t line = 0;     // NDJSON line (1-based); 0 in a whole document
+  std::uint32_t entry = 0;    // Bundle.entry index + 1; 0 outside a Bundle
+  std::uint32_t patient = 0;  // index in InputIndex::patients
+  IndexedKind kind = IndexedKind::observation;
+  bool owned = false;  // decoded during the scan (a transaction with placeholders, a Bundle with a broken entry)
+};
+
+// One patient's share of the index: everything the analysis wants of that patient, in input order.
+struct PatientResources {
+  std::string subject;                     // "Patient/7"
+  std::vector<IndexedResource> resources;  // IndexedResource::patient is not used
+};
+
+class SpilledRuns {
+ public:
+  // Writes `resources` (input order; IndexedResource::patient indexes `patients`) as one more run. Throws
+  // std::runtime_error when the temporary file cannot be created or written (a full disk, say): analyze cannot
+  // go on without its index.
+  void spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients);
+
+  bool empty() const { return runs_.empty(); }
+  std::size_t run_count() const { return runs_.size(); }
+
+  // Merges the runs: each call yields the next patient in the order of references, with its resources from every
+  // run in input order; nothing after the last. Call only after the last spill. Throws std::runtime_error on a
+  // read error.
+  std::optional<PatientResources> next();
+
+ private:
+  // A run's file (closed with the run) and the patient group read last from it.
+  struct Run {
+    Run() = default;
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    ~Run();
+    std::FILE* file = nullptr;
+    PatientResources head;
+  };
+  bool read_head(Run& run);
+
+  std::vector<std::unique_ptr<Run>> runs_;
+  std::vector<std::size_t> heap_;  // runs with a head, a min-heap by (head subject, run number)
+  bool merging_ = false;
+};
+
+}  // namespace gg::gateway

@@ -1,0 +1,102 @@
+// analyze's index beyond its memory budget (gateway/commands/index_spill.hpp): runs written sorted by patient and
+// merged back give every patient once, in the order of references, with its resources in input order, whichever
+// runs they were spread over; the scan spills as it goes and leaves nothing in memory afterwards.
+#include "gateway/commands/index_spill.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "gateway/commands/input_index.hpp"
+
+namespace gg::gateway {
+namespace {
+
+IndexedResource at_line(std::uint32_t line, std::uint32_t patient) {
+  IndexedResource resource;
+  resource.offset = line * 100;
+  resource.length = 50;
+  resource.line = line;
+  resource.patient = patient;
+  return resource;
+}
+
+std::vector<std::uint32_t> lines(const PatientResources& patient) {
+  std::vector<std::uint32_t> out;
+  for (const auto& resource : patient.resources) out.push_back(resource.line);
+  return out;
+}
+
+TEST(SpilledRuns, MergesRunsByPatientReferenceKeepingInputOrder) {
+  SpilledRuns runs;
+  // Lines 1-3, then 4-6: patient numbers are per run, as the scan numbers them afresh after each spill.
+  runs.spill({at_line(1, 0), at_line(2, 1), at_line(3, 0)}, {"Patient/b", "Patient/a"});
+  runs.spill({at_line(4, 0), at_line(5, 1), at_line(6, 2)}, {"Patient/a", "Patient/c", "Patient/b"});
+  EXPECT_EQ(runs.run_count(), 2u);
+
+  auto a = runs.next();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->subject, "Patient/a");
+  EXPECT_EQ(lines(*a), (std::vector<std::uint32_t>{2, 4}));
+  EXPECT_EQ(a->resources[0].offset, 200u);
+  EXPECT_EQ(a->resources[0].length, 50u);
+  auto b = runs.next();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->subject, "Patient/b");
+  EXPECT_EQ(lines(*b), (std::vector<std::uint32_t>{1, 3, 6}));
+  auto c = runs.next();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->subject, "Patient/c");
+  EXPECT_EQ(lines(*c), (std::vector<std::uint32_t>{5}));
+  EXPECT_FALSE(runs.next());
+  EXPECT_FALSE(runs.next());
+}
+
+TEST(SpilledRuns, PatientsWithoutResourcesInARunAreNotWritten) {
+  SpilledRuns runs;
+  runs.spill({at_line(1, 1)}, {"Patient/x", "Patient/y"});
+  auto y = runs.next();
+  ASSERT_TRUE(y);
+  EXPECT_EQ(y->subject, "Patient/y");
+  EXPECT_FALSE(runs.next());
+}
+
+// The scan spills whenever its index passes the budget and, at the end, spills the rest: nothing stays in memory
+// and every wanted resource comes back from the merge, patients sorted, their resources in file order.
+TEST(SpilledRuns, TheScanSpillsOverItsBudgetAndTheMergeGivesEverything) {
+  const auto file =
+      std::filesystem::temp_directory_path() / ("gg-spill-" + std::to_string(::getpid()) + ".ndjson");
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 30; ++i) {
+      const std::string id = "p" + std::to_string(130 - i);  // references in descending order
+      out << R"({"resourceType":"Patient","id":")" << id << "\"}\n";
+      out << R"({"resourceType":"MedicationStatement","id":"m)" << i
+          << R"(","status":"active","subject":{"reference":"Patient/)" << id << "\"}}\n";
+    }
+  }
+  InputIndex index = scan_inputs({file.string()}, {}, {}, {}, /*index_budget=*/256);
+  std::filesystem::remove(file);
+  EXPECT_TRUE(index.resources.empty());
+  EXPECT_TRUE(index.patients.empty());
+  EXPECT_GT(index.spilled.run_count(), 5u);
+
+  std::vector<std::string> subjects;
+  while (auto patient = index.spilled.next()) {
+    ASSERT_EQ(patient->resources.size(), 2u) << patient->subject;
+    EXPECT_EQ(patient->resources[0].kind, IndexedKind::patient);
+    EXPECT_EQ(patient->resources[1].kind, IndexedKind::medication_use);
+    EXPECT_EQ(patient->resources[1].line, patient->resources[0].line + 1);
+    subjects.push_back(patient->subject);
+  }
+  ASSERT_EQ(subjects.size(), 30u);
+  EXPECT_EQ(subjects.front(), "Patient/p101");
+  EXPECT_EQ(subjects.back(), "Patient/p130");
+  EXPECT_TRUE(std::is_sorted(subjects.begin(), subjects.end()));
+}
+
+}  // namespace
+}  // namespace gg::gateway
