@@ -17,7 +17,7 @@ namespace {
 
 IndexedResource at_line(std::uint32_t line, std::uint32_t patient) {
   IndexedResource resource;
-  resource.offset = line * 100;
+  resource.offset = std::uint64_t{line} * 100;
   resource.length = 50;
   resource.line = line;
   resource.patient = patient;
