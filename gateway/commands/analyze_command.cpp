@@ -151,36 +151,12 @@ class PatientAnalyzer {
   mutable std::atomic<std::size_t> decoded_bytes_{0};
 };
 
-// The indexed resources grouped by patient (input order kept within each), patients in the order of their
-// references: a permutation of the index (4 bytes per resource), not a copy of it.
-struct PatientGroups {
-  std::vector<std::uint32_t> order;     // indexes into InputIndex::resources, grouped by patient
-  std::vector<std::uint32_t> patients;  // in order of reference
-  std::vector<std::size_t> begin;       // per patient number: its first place in `order`; [n] = end
-};
-
-PatientGroups group_by_patient(const InputIndex& index) {
-  PatientGroups groups;
-  const std::size_t count = index.patients.size();
-  groups.begin.assign(count + 1, 0);
-  for (const auto& resource : index.resources) ++groups.begin[resource.patient + 1];
-  for (std::size_t p = 0; p < count; ++p) groups.begin[p + 1] += groups.begin[p];
-  groups.order.resize(index.resources.size());
-  std::vector<std::size_t> next(groups.begin.begin(), groups.begin.end() - 1);
-  for (std::uint32_t i = 0; i < index.resources.size(); ++i) groups.order[next[index.resources[i].patient]++] = i;
-  groups.patients.resize(count);
-  for (std::uint32_t p = 0; p < count; ++p) groups.patients[p] = p;
-  std::sort(groups.patients.begin(), groups.patients.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return index.patients[a] < index.patients[b]; });
-  return groups;
-}
-
 // The patients of the index one after another, in the order of their references, each with its resources: from
 // the index in memory, or merged from its spilled runs. Not thread-safe: analyze_in_order calls it under its lock.
 class PatientSource {
  public:
   explicit PatientSource(InputIndex& index) : index_(index) {
-    if (index.spilled.empty()) groups_ = group_by_patient(index);
+    if (index.spilled.empty()) groups_ = group_by_patient(index.resources, index.patients);
   }
 
   std::optional<PatientResources> next() {

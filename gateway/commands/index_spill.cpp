@@ -46,20 +46,25 @@ bool read(std::FILE* file, void* data, std::size_t size, bool at_record_start) {
 
 }  // namespace
 
+PatientGroups group_by_patient(const std::vector<IndexedResource>& resources,
+                               const std::vector<std::string>& patients) {
+  PatientGroups groups;
+  groups.begin.assign(patients.size() + 1, 0);
+  for (const auto& resource : resources) ++groups.begin[resource.patient + 1];
+  std::partial_sum(groups.begin.begin(), groups.begin.end(), groups.begin.begin());
+  groups.order.resize(resources.size());
+  std::vector<std::size_t> next(groups.begin.begin(), groups.begin.end() - 1);
+  for (std::uint32_t i = 0; i < resources.size(); ++i) groups.order[next[resources[i].patient]++] = i;
+  groups.patients.resize(patients.size());
+  std::iota(groups.patients.begin(), groups.patients.end(), 0);
+  std::sort(groups.patients.begin(), groups.patients.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return patients[a] < patients[b]; });
+  return groups;
+}
+
 void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients) {
   if (merging_) throw std::logic_error("SpilledRuns::spill after the merge began");
-  // Group by patient (counting sort: input order kept within each), patients in the order of their references.
-  std::vector<std::size_t> begin(patients.size() + 1, 0);
-  for (const auto& resource : resources) ++begin[resource.patient + 1];
-  std::partial_sum(begin.begin(), begin.end(), begin.begin());
-  std::vector<std::uint32_t> order(resources.size());
-  std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
-  for (std::uint32_t i = 0; i < resources.size(); ++i) order[next[resources[i].patient]++] = i;
-  std::vector<std::uint32_t> sorted(patients.size());
-  std::iota(sorted.begin(), sorted.end(), 0);
-  std::sort(sorted.begin(), sorted.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return patients[a] < patients[b]; });
-
+  const PatientGroups groups = group_by_patient(resources, patients);
   std::string error;
   const int fd = unlinked_temporary_file("index", error);
   if (fd < 0) throw std::runtime_error(error);
@@ -69,16 +74,16 @@ void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std
     ::close(fd);
     fail("cannot open the spilled index");
   }
-  for (const std::uint32_t patient : sorted) {
-    const std::size_t count = begin[patient + 1] - begin[patient];
+  for (const std::uint32_t patient : groups.patients) {
+    const std::size_t count = groups.begin[patient + 1] - groups.begin[patient];
     if (count == 0) continue;
     const std::string& subject = patients[patient];
     const std::uint32_t header[2] = {static_cast<std::uint32_t>(subject.size()),
                                      static_cast<std::uint32_t>(count)};
     write(run->file, header, sizeof header);
     write(run->file, subject.data(), subject.size());
-    for (std::size_t i = begin[patient]; i < begin[patient + 1]; ++i) {
-      write(run->file, &resources[order[i]], sizeof(IndexedResource));
+    for (std::size_t i = groups.begin[patient]; i < groups.begin[patient + 1]; ++i) {
+      write(run->file, &resources[groups.order[i]], sizeof(IndexedResource));
     }
   }
   if (std::fflush(run->file) != 0) fail("cannot write the spilled index");

@@ -36,6 +36,17 @@ struct PatientResources {
   std::vector<IndexedResource> resources;  // IndexedResource::patient is not used
 };
 
+// Resources grouped by patient (input order kept within each), patients in the order of their references: a
+// permutation of the resources (4 bytes each), not a copy of them.
+struct PatientGroups {
+  std::vector<std::uint32_t> order;     // indexes into the resources, grouped by patient
+  std::vector<std::uint32_t> patients;  // patient numbers, in the order of their references
+  std::vector<std::size_t> begin;       // per patient number: its first place in `order`; [n] = end
+};
+// `patients` are the references that IndexedResource::patient numbers.
+PatientGroups group_by_patient(const std::vector<IndexedResource>& resources,
+                               const std::vector<std::string>& patients);
+
 class SpilledRuns {
  public:
   // Writes `resources` (input order; IndexedResource::patient indexes `patients`) as one more run. Throws
