@@ -179,63 +179,83 @@ class PatientSource {
 };
 
 // Runs the analyzer over every patient of `source` on `jobs` threads and hands each output to `emit` in the
-// source's order. At most a window of patients ahead of the one being emitted is analysed, so memory holds a few
-// outputs, not all.
+// source's order. Workers take patients in batches and the emitter takes every batch ready in order at once, so
+// threads meet (and wake each other) once per batch, not once per patient. At most a window of batches ahead of
+// the one being emitted is analysed, so memory holds a few outputs, not all.
 void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, OutputForm form, std::size_t jobs,
                       const std::function<void(PatientOutput&&)>& emit) {
   if (jobs <= 1) {
     while (auto patient = source.next()) emit(analyzer.analyze(std::move(*patient), form));
     return;
   }
-  const std::size_t window = jobs * 8;
-  std::mutex mutex;  // guards source, next, exhausted, emitted and slots
-  std::condition_variable changed;
-  std::size_t next = 0;  // rank of the next patient taken from the source
+  constexpr std::size_t kBatch = 16;
+  const std::size_t window = jobs * 3;
+  std::mutex mutex;               // guards source, next, exhausted, emitted and slots
+  std::condition_variable room;   // workers wait for a batch to fit in the window
+  std::condition_variable ready;  // the emitter waits for the next batch in order
+  std::size_t next = 0;           // rank of the next batch taken from the source
   bool exhausted = false;
   std::size_t emitted = 0;
-  std::deque<std::optional<PatientOutput>> slots;  // slots[i] is rank emitted + i
+  std::deque<std::optional<std::vector<PatientOutput>>> slots;  // slots[i] is batch emitted + i
   std::vector<std::thread> workers;
   for (std::size_t j = 0; j < jobs; ++j) {
     workers.emplace_back([&] {
+      std::vector<PatientResources> batch;
       for (;;) {
         std::size_t rank = 0;
-        std::optional<PatientResources> patient;
+        batch.clear();
         {
           std::unique_lock lock(mutex);
-          changed.wait(lock, [&] { return exhausted || next < emitted + window; });
+          room.wait(lock, [&] { return exhausted || next < emitted + window; });
           if (exhausted) return;
-          patient = source.next();
-          if (!patient) {
-            exhausted = true;
-            changed.notify_all();
+          while (batch.size() < kBatch) {
+            auto patient = source.next();
+            if (!patient) {
+              exhausted = true;
+              break;
+            }
+            batch.push_back(std::move(*patient));
+          }
+          if (exhausted) room.notify_all();  // the other workers: nothing is left to take
+          if (batch.empty()) {
+            ready.notify_one();  // the emitter may be waiting for the end
             return;
           }
           rank = next++;
         }
-        PatientOutput output = analyzer.analyze(std::move(*patient), form);
+        std::vector<PatientOutput> outputs;
+        outputs.reserve(batch.size());
+        for (PatientResources& patient : batch) outputs.push_back(analyzer.analyze(std::move(patient), form));
+        bool first_in_line = false;
         {
           std::lock_guard lock(mutex);
           const std::size_t at = rank - emitted;
           if (slots.size() <= at) slots.resize(at + 1);
-          slots[at] = std::move(output);
+          slots[at] = std::move(outputs);
+          first_in_line = at == 0;
         }
-        changed.notify_all();
+        if (first_in_line) ready.notify_one();
       }
     });
   }
+  std::vector<std::vector<PatientOutput>> taken;
   for (;;) {
-    PatientOutput output;
+    taken.clear();
     {
       std::unique_lock lock(mutex);
-      changed.wait(
-          lock, [&] { return (!slots.empty() && slots.front().has_value()) || (exhausted && emitted == next); });
-      if (slots.empty() || !slots.front().has_value()) break;  // exhausted, and everything taken was emitted
-      output = std::move(*slots.front());
-      slots.pop_front();
-      ++emitted;
+      ready.wait(lock,
+                 [&] { return (!slots.empty() && slots.front().has_value()) || (exhausted && emitted == next); });
+      while (!slots.empty() && slots.front().has_value()) {
+        taken.push_back(std::move(*slots.front()));
+        slots.pop_front();
+        ++emitted;
+      }
+      if (taken.empty()) break;  // exhausted, and everything taken was emitted
     }
-    changed.notify_all();
-    emit(std::move(output));
+    room.notify_all();
+    for (auto& outputs : taken) {
+      for (PatientOutput& output : outputs) emit(std::move(output));
+    }
   }
   for (auto& worker : workers) worker.join();
 }
@@ -305,18 +325,28 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   // The transaction Bundle is written as its entries come: the same bytes as fhir::to_json of the whole Bundle
   // (type, then entry; no entry array when there is no entry).
   constexpr std::string_view kBundleStart = R"({"resourceType":"Bundle","type":"transaction")";
+  // Patients' outputs are gathered into blocks of about a megabyte, so the stream is written a block at a time.
+  constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+  std::string block;
+  block.reserve(kBlockBytes);
+  const auto write_block = [&] {
+    out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    block.clear();
+  };
   bool any_entry = false;
-  if (!options.ndjson) out << kBundleStart;
+  if (!options.ndjson) block += kBundleStart;
   const OutputForm form = options.ndjson ? OutputForm::ndjson : OutputForm::bundle_entries;
   analyze_in_order(analyzer, source, form, job_count(options), [&](PatientOutput&& output) {
     err << output.errors;
     add(summary, output.counts);
     if (output.json.empty()) return;
-    if (!options.ndjson) out << (any_entry ? "," : R"(,"entry":[)");
+    if (!options.ndjson) block += any_entry ? "," : R"(,"entry":[)";
     any_entry = true;
-    out.write(output.json.data(), static_cast<std::streamsize>(output.json.size()));
+    block += output.json;
+    if (block.size() >= kBlockBytes) write_block();
   });
-  if (!options.ndjson) out << (any_entry ? "]}\n" : "}\n");
+  if (!options.ndjson) block += any_entry ? "]}\n" : "}\n";
+  write_block();
   out.flush();
 
   fhir::OperationOutcome outcome;
