@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -57,9 +58,18 @@ std::size_t page_size() {
 }  // namespace
 
 int unlinked_temporary_file(std::string_view purpose, std::string& error) {
-  std::error_code ignored;
-  std::filesystem::path directory = std::filesystem::temp_directory_path(ignored);  // TMPDIR, else /tmp
-  if (directory.empty()) directory = "/tmp";
+  // TMPDIR (or TMP, TEMP, TEMPDIR), else /tmp. One that is set and is not a directory is an error, not a reason to
+  // write elsewhere: whoever set it wanted the space it names.
+  std::error_code failed;
+  const std::filesystem::path directory = std::filesystem::temp_directory_path(failed);
+  if (failed) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    error = "cannot create a temporary file: the temporary directory " +
+            (tmpdir != nullptr ? "TMPDIR=" + std::string(tmpdir)
+                               : std::string("/tmp (or what TMP, TEMP or TEMPDIR name)")) +
+            " is not a directory";
+    return -1;
+  }
   std::string pattern = (directory / ("gradient-gateway-" + std::string(purpose) + "-XXXXXX")).string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "gateway/commands/input_index.hpp"
 
@@ -96,6 +98,33 @@ TEST(SpilledRuns, TheScanSpillsOverItsBudgetAndTheMergeGivesEverything) {
   EXPECT_EQ(subjects.front(), "Patient/p101");
   EXPECT_EQ(subjects.back(), "Patient/p130");
   EXPECT_TRUE(std::is_sorted(subjects.begin(), subjects.end()));
+}
+
+// A TMPDIR that is not a directory stops the spill with an error naming it; the index is never written to /tmp
+// instead, behind the back of whoever pointed TMPDIR at a larger disk.
+TEST(SpilledRuns, ATmpdirThatIsNotADirectoryIsAnErrorNamingIt) {
+  const auto input =
+      std::filesystem::temp_directory_path() / ("gg-spill-tmpdir-" + std::to_string(::getpid()) + ".ndjson");
+  {
+    std::ofstream out(input);
+    for (int i = 0; i < 30; ++i) out << R"({"resourceType":"Patient","id":"p)" << i << "\"}\n";
+  }
+  const char* before = std::getenv("TMPDIR");
+  const std::string saved = before != nullptr ? before : "";
+  ::setenv("TMPDIR", input.c_str(), 1);  // a regular file
+  std::string message;
+  try {
+    scan_inputs({input.string()}, {}, {}, {}, /*index_budget=*/256);
+  } catch (const std::runtime_error& error) {
+    message = error.what();
+  }
+  if (before != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  std::filesystem::remove(input);
+  EXPECT_NE(message.find("TMPDIR=" + input.string() + " is not a directory"), std::string::npos) << message;
 }
 
 }  // namespace
