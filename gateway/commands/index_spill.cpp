@@ -62,9 +62,7 @@ PatientGroups group_by_patient(const std::vector<IndexedResource>& resources,
   return groups;
 }
 
-void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients) {
-  if (merging_) throw std::logic_error("SpilledRuns::spill after the merge began");
-  const PatientGroups groups = group_by_patient(resources, patients);
+std::unique_ptr<SpilledRuns::Run> SpilledRuns::new_run() {
   std::string error;
   const int fd = unlinked_temporary_file("index", error);
   if (fd < 0) throw std::runtime_error(error);
@@ -74,20 +72,52 @@ void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std
     ::close(fd);
     fail("cannot open the spilled index");
   }
+  return run;
+}
+
+void SpilledRuns::write_group(Run& run, const std::string& subject, const IndexedResource* resources,
+                              std::size_t count) {
+  const std::uint32_t header[2] = {static_cast<std::uint32_t>(subject.size()), static_cast<std::uint32_t>(count)};
+  write(run.file, header, sizeof header);
+  write(run.file, subject.data(), subject.size());
+  write(run.file, resources, count * sizeof(IndexedResource));
+}
+
+void SpilledRuns::spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients) {
+  if (merging_) throw std::logic_error("SpilledRuns::spill after the merge began");
+  const PatientGroups groups = group_by_patient(resources, patients);
+  auto run = new_run();
+  std::vector<IndexedResource> group;
   for (const std::uint32_t patient : groups.patients) {
-    const std::size_t count = groups.begin[patient + 1] - groups.begin[patient];
-    if (count == 0) continue;
-    const std::string& subject = patients[patient];
-    const std::uint32_t header[2] = {static_cast<std::uint32_t>(subject.size()),
-                                     static_cast<std::uint32_t>(count)};
-    write(run->file, header, sizeof header);
-    write(run->file, subject.data(), subject.size());
+    group.clear();
     for (std::size_t i = groups.begin[patient]; i < groups.begin[patient + 1]; ++i) {
-      write(run->file, &resources[groups.order[i]], sizeof(IndexedResource));
+      group.push_back(resources[groups.order[i]]);
     }
+    if (!group.empty()) write_group(*run, patients[patient], group.data(), group.size());
   }
   if (std::fflush(run->file) != 0) fail("cannot write the spilled index");
   runs_.push_back(std::move(run));
+  collapse();
+}
+
+void SpilledRuns::collapse() {
+  while (runs_.size() >= fan_in_) {
+    const std::size_t first = runs_.size() - fan_in_;
+    const unsigned level = runs_.back()->level;
+    if (!std::all_of(runs_.begin() + static_cast<std::ptrdiff_t>(first), runs_.end(),
+                     [&](const auto& run) { return run->level == level; })) {
+      return;
+    }
+    auto merged = new_run();
+    merged->level = level + 1;
+    start_merge(first);
+    while (auto patient = merge_next()) {
+      write_group(*merged, patient->subject, patient->resources.data(), patient->resources.size());
+    }
+    if (std::fflush(merged->file) != 0) fail("cannot write the spilled index");
+    runs_.resize(first);  // closes the merged runs' files
+    runs_.push_back(std::move(merged));
+  }
 }
 
 bool SpilledRuns::read_head(Run& run) {
@@ -100,21 +130,32 @@ bool SpilledRuns::read_head(Run& run) {
   return true;
 }
 
-std::optional<PatientResources> SpilledRuns::next() {
-  // std::push_heap and pop_heap keep the greatest first: "greater" puts the smallest (subject, run) on top.
-  const auto greater = [this](std::size_t a, std::size_t b) {
-    const int order = runs_[a]->head.subject.compare(runs_[b]->head.subject);
+namespace {
+
+// std::push_heap and pop_heap keep the greatest first: "greater" puts the smallest (subject, run) on top, and
+// among runs with the same subject the earlier run, so a patient's resources come in input order.
+template <typename Runs>
+auto heap_order(const Runs& runs) {
+  return [&runs](std::size_t a, std::size_t b) {
+    const int order = runs[a]->head.subject.compare(runs[b]->head.subject);
     return order != 0 ? order > 0 : a > b;
   };
-  if (!merging_) {
-    merging_ = true;
-    for (std::size_t i = 0; i < runs_.size(); ++i) {
-      if (std::fseek(runs_[i]->file, 0, SEEK_SET) != 0) fail("cannot read the spilled index");
-      if (read_head(*runs_[i])) heap_.push_back(i);
-    }
-    std::make_heap(heap_.begin(), heap_.end(), greater);
+}
+
+}  // namespace
+
+void SpilledRuns::start_merge(std::size_t first) {
+  heap_.clear();
+  for (std::size_t i = first; i < runs_.size(); ++i) {
+    if (std::fseek(runs_[i]->file, 0, SEEK_SET) != 0) fail("cannot read the spilled index");
+    if (read_head(*runs_[i])) heap_.push_back(i);
   }
+  std::make_heap(heap_.begin(), heap_.end(), heap_order(runs_));
+}
+
+std::optional<PatientResources> SpilledRuns::merge_next() {
   if (heap_.empty()) return std::nullopt;
+  const auto greater = heap_order(runs_);
   PatientResources out;
   out.subject = runs_[heap_.front()]->head.subject;
   // Every run holding this subject, in run order (the heap's tie-break): the inputs' order within the patient.
@@ -130,6 +171,14 @@ std::optional<PatientResources> SpilledRuns::next() {
     }
   }
   return out;
+}
+
+std::optional<PatientResources> SpilledRuns::next() {
+  if (!merging_) {
+    merging_ = true;
+    start_merge(0);
+  }
+  return merge_next();
 }
 
 }  // namespace gg::gateway

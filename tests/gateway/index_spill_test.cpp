@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "gateway/commands/input_index.hpp"
@@ -54,6 +55,35 @@ TEST(SpilledRuns, MergesRunsByPatientReferenceKeepingInputOrder) {
   EXPECT_EQ(c->subject, "Patient/c");
   EXPECT_EQ(lines(*c), (std::vector<std::uint32_t>{5}));
   EXPECT_FALSE(runs.next());
+  EXPECT_FALSE(runs.next());
+}
+
+// With a fan-in of 2, runs merge like a binary counter: after each spill at most about log2(spills) + 1 files are
+// open, and 9 spills leave 2 (one run of 8 merged spills, one spill). Each patient still gets its resources from
+// every spill, in input order.
+TEST(SpilledRuns, RunsAreMergedAsTheyComeSoFewFilesAreOpenAndTheOrderHolds) {
+  SpilledRuns runs(/*fan_in=*/2);
+  std::map<std::string, std::vector<std::uint32_t>> expected;
+  for (std::uint32_t k = 0; k < 9; ++k) {
+    const std::vector<std::string> patients =
+        k % 2 == 0 ? std::vector<std::string>{"Patient/c", "Patient/a", "Patient/b"}
+                   : std::vector<std::string>{"Patient/b", "Patient/c", "Patient/a"};
+    std::vector<IndexedResource> resources;
+    for (std::uint32_t j = 0; j < 3; ++j) {
+      resources.push_back(at_line(3 * k + 1 + j, j));
+      expected[patients[j]].push_back(3 * k + 1 + j);
+    }
+    runs.spill(resources, patients);
+    EXPECT_LE(runs.run_count(), 4u) << "after spill " << k;
+  }
+  EXPECT_EQ(runs.run_count(), 2u);
+  for (const auto& [subject, want] : expected) {
+    auto patient = runs.next();
+    ASSERT_TRUE(patient);
+    EXPECT_EQ(patient->subject, subject);
+    EXPECT_EQ(lines(*patient), want) << subject;
+    EXPECT_EQ(patient->resources.front().offset, std::uint64_t{want.front()} * 100);
+  }
   EXPECT_FALSE(runs.next());
 }
 
