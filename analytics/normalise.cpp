@@ -420,7 +420,7 @@ std::string data_absent_code(const fhir::CodeableConcept& reason) {
 }  // namespace
 
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue) {
-  const std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
+  std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
   const auto code = match_codes(observation.code, catalogue);
   if (!code.match) return NotHormone{};
   const Analyte& analyte = *code.match->analyte;
@@ -430,7 +430,7 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
                     {},
                     {{RejectionReason::conflicting_codes, code.conflict, "Observation.code"}}};
   }
-  const std::string subject = relative_reference(observation.subject.reference);
+  std::string subject = relative_reference(observation.subject.reference);
   // Results that by their own account carry no value: nothing to compute, earlier output is superseded.
   if (observation.status == "cancelled" || observation.status == "entered-in-error" ||
       observation.status == "registered") {
@@ -463,9 +463,9 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   if (!issues.empty()) return Rejected{reference, observation.meta.version_id, analyte.id, std::move(issues)};
 
   Measurement measurement;
-  measurement.reference = reference;
+  measurement.reference = std::move(reference);
   measurement.version_id = observation.meta.version_id;
-  measurement.subject = subject;
+  measurement.subject = std::move(subject);
   measurement.analyte_id = analyte.id;
   measurement.loinc_code = code.match->code->code;
   if (code.match->via != nullptr) measurement.local_code = code.match->via->system + "|" + code.match->via->code;

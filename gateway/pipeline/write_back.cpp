@@ -254,7 +254,7 @@ fhir::BundleEntry provenance_entry(const WriteBackContext& context, const Stable
   provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", identity.identifier_value, ""}};
   fhir::BundleEntry entry;
   entry.full_url = identity.full_url;
-  entry.resource = fhir::Resource{provenance};
+  entry.resource = fhir::Resource{std::move(provenance)};
   entry.request = fhir::BundleEntryRequest{
       "POST", "Provenance", "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value,
       ""};
