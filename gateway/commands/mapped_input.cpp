@@ -63,7 +63,7 @@ int unlinked_temporary_file(std::string_view purpose, std::string& error) {
   std::error_code failed;
   const std::filesystem::path directory = std::filesystem::temp_directory_path(failed);
   if (failed) {
-    const char* tmpdir = std::getenv("TMPDIR");
+    const char* tmpdir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): nothing here sets it
     error = "cannot create a temporary file: the temporary directory " +
             (tmpdir != nullptr ? "TMPDIR=" + std::string(tmpdir)
                                : std::string("/tmp (or what TMP, TEMP or TEMPDIR name)")) +

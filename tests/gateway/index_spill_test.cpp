@@ -139,9 +139,11 @@ TEST(SpilledRuns, ATmpdirThatIsNotADirectoryIsAnErrorNamingIt) {
     std::ofstream out(input);
     for (int i = 0; i < 30; ++i) out << R"({"resourceType":"Patient","id":"p)" << i << "\"}\n";
   }
-  const char* before = std::getenv("TMPDIR");
+  // The test runs alone in its process (gtest_discover_tests), with no other thread: changing the environment is
+  // safe.
+  const char* before = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
   const std::string saved = before != nullptr ? before : "";
-  ::setenv("TMPDIR", input.c_str(), 1);  // a regular file
+  ::setenv("TMPDIR", input.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): a regular file
   std::string message;
   try {
     scan_inputs({input.string()}, {}, {}, {}, /*index_budget=*/256);
@@ -149,9 +151,9 @@ TEST(SpilledRuns, ATmpdirThatIsNotADirectoryIsAnErrorNamingIt) {
     message = error.what();
   }
   if (before != nullptr) {
-    ::setenv("TMPDIR", saved.c_str(), 1);
+    ::setenv("TMPDIR", saved.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
   } else {
-    ::unsetenv("TMPDIR");
+    ::unsetenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
   }
   std::filesystem::remove(input);
   EXPECT_NE(message.find("TMPDIR=" + input.string() + " is not a directory"), std::string::npos) << message;
