@@ -72,9 +72,11 @@ PatientFinder::PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err
   };
 }
 
-void PatientFinder::read(const std::vector<std::string>& files) {
+void PatientFinder::read(const std::vector<std::string>& files, const std::string& shown_as) {
   ScanCallbacks callbacks;
-  callbacks.on_error = handlers_.on_error;
+  callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+    handlers_.on_error(shown_as.empty() ? where : InputLocation{shown_as, where.line}, issues);
+  };
   callbacks.on_skipped = [this](std::string_view) {
     ++totals_.resources;
     ++totals_.skipped;

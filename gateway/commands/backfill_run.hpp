@@ -50,8 +50,10 @@ class PatientFinder {
   PatientFinder(const LoadedKnowledge& knowledge, std::ostream& err);
 
   // Scans input files (input_index.hpp: mapped, never decoded whole) and keeps the subjects of their hormone
-  // results: what `backfill FILE...` reads.
-  void read(const std::vector<std::string>& files);
+  // results: what `backfill FILE...` reads, and each Bulk Data output file `backfill --export` downloads. Problems
+  // are reported with `shown_as` in place of the file's path when it is given ("export file 2/5", not the name of
+  // a temporary download).
+  void read(const std::vector<std::string>& files, const std::string& shown_as = {});
   const InputHandlers& handlers() const { return handlers_; }
   const fhir::DecodeOptions& decode_options() const { return decode_options_; }
   // The patients ("Patient/7") first seen since the last call, in order of first appearance.

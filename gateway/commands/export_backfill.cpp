@@ -230,7 +230,7 @@ class ExportBackfill {
         co_return 1;  // the cursor stays: a rerun resumes here
       }
       const auto before = finder.totals();
-      read_ndjson_file(path.string(), name, finder.decode_options(), finder.handlers());
+      finder.read({path.string()}, name);
       std::error_code ignored;
       std::filesystem::remove(path, ignored);
       auto patients = finder.take_new();

@@ -2,8 +2,6 @@
 
 #include <map>
 
-#include <fstream>
-
 namespace gg::gateway {
 namespace {
 
@@ -67,27 +65,6 @@ void resolve_placeholders(fhir::Bundle& bundle) {
       resolve(use->subject);
       if (use->medication_reference) resolve(*use->medication_reference);
     }
-  }
-}
-
-void read_ndjson_file(const std::string& path, const std::string& name, const fhir::DecodeOptions& options,
-                      const InputHandlers& handlers) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    handlers.on_error({name, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "",
-                                                    "cannot read input " + name}});
-    return;
-  }
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    // decode_ndjson on one line: the same decoding, blank-line and CR handling as for a whole NDJSON text.
-    fhir::decode_ndjson(line, options, [&](std::size_t, fhir::DecodeResult<fhir::Resource>&& result) {
-      if (!result.issues.empty() && !result.ok()) {
-        handlers.on_error({name, number}, result.issues);
-        return;
-      }
-      handlers.on_resource({name, number}, std::move(*result.value));
-    });
   }
 }
 

@@ -28,9 +28,4 @@ bool is_ndjson(const std::string& source, std::string_view text);
 // of a resource without one, and subjects (and medicationReferences) naming it become "Type/id".
 void resolve_placeholders(fhir::Bundle& bundle);
 
-// Reads an NDJSON file line by line, never more than one line in memory (Bulk Data output files may be GBs).
-// `name` is how its locations are reported (a file downloaded to a temporary path is named after what it is).
-void read_ndjson_file(const std::string& path, const std::string& name, const fhir::DecodeOptions& options,
-                      const InputHandlers& handlers);
-
 }  // namespace gg::gateway
