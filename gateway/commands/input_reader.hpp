@@ -1,7 +1,6 @@
-// What reading FHIR JSON inputs shares: where a resource was (for a report), how NDJSON is recognised, a
-// transaction's placeholders, and the line-by-line reader of Bulk Data output files (backfill --export). analyze
-// and backfill FILE scan their inputs (input_index.hpp). Each broken input is reported with where it was; the rest
-// is still read.
+// What reading FHIR JSON inputs shares: where a resource was (for a report), how NDJSON is recognised and a
+// transaction's placeholders. analyze and backfill (FILE... and the output files of --export) scan their inputs
+// (input_index.hpp). Each broken input is reported with where it was; the rest is still read.
 #pragma once
 
 #include <functional>
