@@ -102,7 +102,7 @@ void Reader::read(od::value& value, std::string& out) {
   if (!expect(value, od::json_type::string)) return;
   std::string_view text;
   if (auto code = value.get_string().get(text)) return fail(code);
-  out.assign(text);
+  if (keeping_) out.assign(text);
 }
 
 void Reader::read(od::value& value, std::optional<double>& out) {
@@ -144,6 +144,10 @@ void Reader::read(od::value& value, std::vector<std::string>& out) {
     od::json_type type;
     if (auto code = element.type().get(type)) return fail(code);
     if (type == od::json_type::null) return;
+    if (!keeping_) {
+      std::string scratch;
+      return read(element, scratch);
+    }
     read(element, out.emplace_back());
   });
 }

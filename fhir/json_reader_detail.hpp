@@ -70,6 +70,21 @@ class Reader {
     Reader& reader_;
   };
   Segment element(std::string_view name) { return Segment(*this, name, 0, false); }
+
+  // While one lives, values are checked as always but not stored: strings stay empty and lists are read element by
+  // element into one scratch value (read_value below), so nothing is allocated. The issues are the same.
+  class [[nodiscard]] NotKept {
+   public:
+    explicit NotKept(Reader& reader) : reader_(reader), before_(reader.keeping_) { reader_.keeping_ = false; }
+    ~NotKept() { reader_.keeping_ = before_; }
+    NotKept(const NotKept&) = delete;
+    NotKept& operator=(const NotKept&) = delete;
+
+   private:
+    Reader& reader_;
+    bool before_;
+  };
+  bool keeping() const { return keeping_; }
   Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
 
   // "Observation.category[1].coding[0].system"
@@ -123,6 +138,7 @@ class Reader {
   std::vector<std::string>* entry_json_ = nullptr;
   std::size_t error_count_ = 0;
   bool failed_ = false;
+  bool keeping_ = true;
 };
 
 template <typename OnField>
@@ -187,6 +203,11 @@ void read_value(Reader& r, od::value& value, std::optional<T>& out) {
 // An element with cardinality 0..*: FHIR JSON always uses an array, even for one item (R4 2.6.2).
 template <typename T>
 void read_value(Reader& r, od::value& value, std::vector<T>& out) {
+  if (!r.keeping()) {
+    T scratch;  // stays empty: nothing is stored while not keeping
+    r.for_each_element(value, [&](od::value& element) { read_value(r, element, scratch); });
+    return;
+  }
   r.for_each_element(value, [&](od::value& element) { read_value(r, element, out.emplace_back()); });
 }
 

@@ -309,8 +309,8 @@ class ObservationDecoder final : public ResourceDecoder {
       status_unreadable_ = r.error_count() != errors_before;
       return;
     }
-    if (key == "identifier") return read_value(r, value, observation_.identifier);
-    if (key == "category") return read_value(r, value, observation_.category);
+    if (key == "identifier") return read_unanalysed(r, value, observation_.identifier);
+    if (key == "category") return read_unanalysed(r, value, observation_.category);
     if (key == "subject") return read_value(r, value, observation_.subject);
     // effective[x] (R4 Observation.effective[x]): an instant is a dateTime with seconds and a zone, kept as text.
     if (key == "effectiveDateTime" || key == "effectiveInstant") {
@@ -324,7 +324,7 @@ class ObservationDecoder final : public ResourceDecoder {
     if (key == "valueDateTime") return r.read(value, observation_.value_date_time);
     if (key == "dataAbsentReason") return read_value(r, value, observation_.data_absent_reason);
     if (key == "interpretation") return read_value(r, value, observation_.interpretation);
-    if (key == "note") return read_value(r, value, observation_.note);
+    if (key == "note") return read_unanalysed(r, value, observation_.note);
     if (key == "method") return read_value(r, value, observation_.method);
     if (key == "specimen") return read_value(r, value, observation_.specimen);
     if (key == "referenceRange") return read_value(r, value, observation_.reference_range);
@@ -354,6 +354,14 @@ class ObservationDecoder final : public ResourceDecoder {
   }
 
  private:
+  // identifier, category and note: kept unless the caller only analyses (DecodeOptions::keep_unanalysed_elements).
+  template <typename T>
+  static void read_unanalysed(Reader& r, od::value& value, std::vector<T>& out) {
+    if (r.options().keep_unanalysed_elements) return read_value(r, value, out);
+    const Reader::NotKept not_kept(r);
+    read_value(r, value, out);
+  }
+
   void read_code(Reader& r, od::value& value) {
     const std::size_t errors_before = r.error_count();
     read_value(r, value, observation_.code);

@@ -61,7 +61,9 @@ enum class OutputForm { values, bundle_entries, ndjson };
 class PatientAnalyzer {
  public:
   PatientAnalyzer(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, const InputIndex& index)
-      : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {}
+      : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {
+    decode_options_.keep_unanalysed_elements = false;  // the results are analysed, never written back
+  }
 
   PatientOutput analyze(PatientResources&& patient, OutputForm form) const {
     PatientOutput output;
