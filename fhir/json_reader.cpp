@@ -25,13 +25,11 @@ namespace od = simdjson::ondemand;
 using json_detail::ResourceDecoder;
 using Reader = json_detail::Reader;
 
-// What to do with a Bundle met where a resource is decoded.
-enum class BundleMode { as_other_resource, decode };
-
-// A resource object decoded: nothing when resourceType was missing or unreadable.
-using Decoded = std::variant<std::monostate, Resource, Bundle>;
-
-Decoded read_resource_object(Reader& r, od::object& object, bool top_level, BundleMode bundle_mode);
+// Decodes a resource object into `resource`, or, when `bundle` is given and it is a Bundle, into *bundle (without
+// it, a Bundle is kept as OtherResource). Both are left empty when resourceType is missing or unusable, or the JSON
+// is malformed; the caller decides what errors inside the resource mean. Both must be empty on entry.
+void read_resource_object(Reader& r, od::object& object, bool top_level, std::optional<Resource>& resource,
+                          std::optional<Bundle>* bundle);
 
 // ---- Bundle (R4 Bundle resource) -------------------------------------------------------------------------------
 
@@ -117,12 +115,12 @@ class BundleDecoder {
       od::object object;
       if (auto code = value.get_object().get(object)) return r.fail(code);
       // A nested Bundle is not decoded (BundleEntry::resource holds a Resource), see json_codec.hpp.
-      Decoded decoded = read_resource_object(r, object, /*top_level=*/false, BundleMode::as_other_resource);
-      if (r.error_count() == errors_before) {
-        if (auto* resource = std::get_if<Resource>(&decoded)) {
-          entry.resource = std::move(*resource);
-          if (begin != nullptr) keep_entry_json(r, begin);
-        }
+      entry.resource.reset();
+      read_resource_object(r, object, /*top_level=*/false, entry.resource, nullptr);
+      if (r.error_count() != errors_before) {
+        entry.resource.reset();
+      } else if (entry.resource && begin != nullptr) {
+        keep_entry_json(r, begin);
       }
     }
     entry_resource_errors_ += r.error_count() - errors_before;
@@ -174,12 +172,10 @@ void read_remaining_fields(Reader& r, od::object_iterator& it, const od::object_
   }
 }
 
-// Returns nothing when resourceType is missing or unusable; the caller then does not look past the object.
-Decoded read_resource_object(Reader& r, od::object& object, bool top_level, BundleMode bundle_mode) {
-  const auto fail = [&r](simdjson::error_code code) {
-    r.fail(code);
-    return Decoded{};
-  };
+// Leaves both empty when resourceType is missing or unusable; the caller then does not look past the object.
+void read_resource_object(Reader& r, od::object& object, bool top_level, std::optional<Resource>& resource,
+                          std::optional<Bundle>* bundle) {
+  const auto fail = [&r](simdjson::error_code code) { r.fail(code); };
   od::object_iterator it;
   od::object_iterator end;
   if (auto code = object.begin().get(it)) return fail(code);
@@ -194,7 +190,7 @@ Decoded read_resource_object(Reader& r, od::object& object, bool top_level, Bund
     if (auto code = (*it).get(first)) return fail(code);
     first_is_type = first.key() == "resourceType";
     if (first_is_type) {
-      if (!read_resource_type(r, first.value(), type)) return {};
+      if (!read_resource_type(r, first.value(), type)) return;
       ++it;
     }
   }
@@ -208,14 +204,14 @@ Decoded read_resource_object(Reader& r, od::object& object, bool top_level, Bund
       if (auto code = std::move(field_result).get(field)) return fail(code);
       if (field.key() == "resourceType") {
         seen = true;
-        if (!read_resource_type(r, field.value(), type)) return {};
+        if (!read_resource_type(r, field.value(), type)) return;
         break;
       }
     }
     if (!seen) {
       auto segment = r.element("resourceType");
       r.error("required", "missing required property resourceType");
-      return {};
+      return;
     }
     if (auto code = object.reset().error()) return fail(code);
     if (auto code = object.begin().get(it)) return fail(code);
@@ -227,19 +223,23 @@ Decoded read_resource_object(Reader& r, od::object& object, bool top_level, Bund
   std::optional<Reader::Segment> root;
   if (top_level) root.emplace(r, type, 0, false);
 
-  if (type == "Bundle" && bundle_mode == BundleMode::decode) {
+  if (type == "Bundle" && bundle != nullptr) {
     BundleDecoder decoder;
     read_remaining_fields(r, it, end,
                           [&](std::string_view key, od::value& value) { decoder.field(r, key, value); });
     // The Bundle stands unless something outside its entries' resources was wrong.
-    if (r.failed() || r.error_count() > decoder.entry_resource_errors()) return {};
-    return decoder.finish();
+    if (r.failed() || r.error_count() > decoder.entry_resource_errors()) return;
+    bundle->emplace(decoder.finish());
+    return;
   }
-  std::unique_ptr<ResourceDecoder> decoder = json_detail::make_resource_decoder(r, type);
+  std::unique_ptr<ResourceDecoder> decoder = json_detail::make_resource_decoder(r, type, resource);
   read_remaining_fields(r, it, end,
                         [&](std::string_view key, od::value& value) { decoder->field(r, key, value); });
-  if (r.failed()) return {};
-  return decoder->finish(r);
+  if (r.failed()) {
+    resource.reset();
+    return;
+  }
+  decoder->finish(r, resource);
 }
 
 // ---- Documents -------------------------------------------------------------------------------------------------
@@ -248,10 +248,12 @@ Decoded read_resource_object(Reader& r, od::object& object, bool top_level, Bund
 // the thread does not hold that much memory afterwards.
 constexpr std::size_t kLargeDocumentBytes = std::size_t{64} * 1024 * 1024;
 
-// Decodes one JSON document holding one resource. The Reader's issues go to `issues`; the value is kept only when
-// there was no error outside a Bundle's entry resources.
-Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& options, BundleMode bundle_mode,
-                      std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
+// Decodes one JSON document holding one resource into `resource` (or a Bundle into *bundle, see
+// read_resource_object). The Reader's issues go to `issues`; the value is kept only when there was no error
+// outside a Bundle's entry resources.
+void decode_padded(simdjson::padded_string_view json, const DecodeOptions& options, std::optional<Resource>& resource,
+                   std::optional<Bundle>* bundle, std::vector<DecodeIssue>& issues,
+                   std::vector<std::string>* entry_json = nullptr) {
   thread_local od::parser shared_parser;
   std::optional<od::parser> own_parser;
   od::parser* parser = &shared_parser;
@@ -260,67 +262,53 @@ Decoded decode_padded(simdjson::padded_string_view json, const DecodeOptions& op
   Reader r(options, issues);
   r.keep_entry_json(entry_json);
   od::document document;
-  if (auto code = parser->iterate(json).get(document)) {
-    r.fail(code);
-    return {};
-  }
+  if (auto code = parser->iterate(json).get(document)) return r.fail(code);
   r.attach(document, json.data());
   od::json_type type;
-  if (auto code = document.type().get(type)) {
-    r.fail(code);
-    return {};
-  }
-  if (type != od::json_type::object) {
-    r.error("structure", "a FHIR resource must be a JSON object");
-    return {};
-  }
+  if (auto code = document.type().get(type)) return r.fail(code);
+  if (type != od::json_type::object) return r.error("structure", "a FHIR resource must be a JSON object");
   od::object object;
-  if (auto code = document.get_object().get(object)) {
-    r.fail(code);
-    return {};
-  }
-  Decoded decoded = read_resource_object(r, object, /*top_level=*/true, bundle_mode);
-  if (r.failed() || std::holds_alternative<std::monostate>(decoded)) return {};
+  if (auto code = document.get_object().get(object)) return r.fail(code);
+  read_resource_object(r, object, /*top_level=*/true, resource, bundle);
+  const auto discard = [&] {
+    resource.reset();
+    if (bundle != nullptr) bundle->reset();
+  };
+  if (r.failed()) return discard();
+  if (!resource && (bundle == nullptr || !*bundle)) return;
   // On-Demand stops after the root object; anything after it is not JSON (one document per input, R4 2.6.2).
   const char* trailing = nullptr;
   if (document.current_location().get(trailing) == simdjson::SUCCESS) {
     r.fail(simdjson::TRAILING_CONTENT);
-    return {};
+    return discard();
   }
-  if (std::holds_alternative<Resource>(decoded) && r.error_count() > 0) return {};
-  return decoded;
+  if (resource && r.error_count() > 0) resource.reset();
 }
 
 // The text is copied with zeroed padding after it: what simdjson makes of malformed JSON can depend on the bytes
 // after its end (found by fuzzing a line decoded in place, followed by the next one), so every text is decoded
 // with the same zeros after it. A buffer per thread is reused; a very large text gets its own copy.
-Decoded decode_unpadded(std::string_view json, const DecodeOptions& options, BundleMode bundle_mode,
-                        std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
+void decode_unpadded(std::string_view json, const DecodeOptions& options, std::optional<Resource>& resource,
+                     std::optional<Bundle>* bundle, std::vector<DecodeIssue>& issues,
+                     std::vector<std::string>* entry_json = nullptr) {
   if (json.size() > kLargeDocumentBytes) {
     const simdjson::padded_string padded(json.data(), json.size());
-    return decode_padded(padded, options, bundle_mode, issues, entry_json);
+    return decode_padded(padded, options, resource, bundle, issues, entry_json);
   }
   thread_local std::string buffer;
   buffer.resize(json.size() + simdjson::SIMDJSON_PADDING);
   if (!json.empty()) std::memcpy(buffer.data(), json.data(), json.size());
   std::memset(buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  return decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options,
-                       bundle_mode, issues, entry_json);
-}
-
-DecodeResult<Resource> to_resource_result(Decoded&& decoded, std::vector<DecodeIssue>&& issues) {
-  DecodeResult<Resource> result;
-  if (auto* resource = std::get_if<Resource>(&decoded)) result.value = std::move(*resource);
-  result.issues = std::move(issues);
-  return result;
+  decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options, resource, bundle,
+                issues, entry_json);
 }
 
 }  // namespace
 
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options) {
-  std::vector<DecodeIssue> issues;
-  Decoded decoded = decode_unpadded(json, options, BundleMode::as_other_resource, issues);
-  return to_resource_result(std::move(decoded), std::move(issues));
+  DecodeResult<Resource> result;
+  decode_unpadded(json, options, result.value, nullptr, result.issues);
+  return result;
 }
 
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options) {
@@ -330,10 +318,9 @@ DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& o
 DecodeResult<Bundle> decode_bundle_keeping_entry_json(std::string_view json, const DecodeOptions& options,
                                                       std::vector<std::string>* entry_json) {
   DecodeResult<Bundle> result;
-  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues, entry_json);
-  if (auto* bundle = std::get_if<Bundle>(&decoded)) {
-    result.value = std::move(*bundle);
-  } else if (std::holds_alternative<Resource>(decoded)) {
+  std::optional<Resource> other;
+  decode_unpadded(json, options, other, &result.value, result.issues, entry_json);
+  if (other) {
     result.issues.push_back(DecodeIssue{DecodeIssue::Severity::error, "invalid", "resourceType",
                                         "expected a Bundle, found another resourceType"});
   }
@@ -342,10 +329,12 @@ DecodeResult<Bundle> decode_bundle_keeping_entry_json(std::string_view json, con
 
 DecodeResult<Document> decode_document(std::string_view json, const DecodeOptions& options) {
   DecodeResult<Document> result;
-  Decoded decoded = decode_unpadded(json, options, BundleMode::decode, result.issues);
-  if (auto* bundle = std::get_if<Bundle>(&decoded)) {
+  std::optional<Resource> resource;
+  std::optional<Bundle> bundle;
+  decode_unpadded(json, options, resource, &bundle, result.issues);
+  if (bundle) {
     result.value = Document{std::move(*bundle)};
-  } else if (auto* resource = std::get_if<Resource>(&decoded)) {
+  } else if (resource) {
     result.value = Document{std::move(*resource)};
   }
   return result;
@@ -356,9 +345,9 @@ void decode_ndjson(std::string_view text, const DecodeOptions& options,
   // Each line is a document of its own (copied with padding by decode_unpadded), so malformed JSON on one line
   // cannot derail the next (a document stream may not recover after an error).
   for_each_ndjson_line(text, [&](std::size_t line_number, std::string_view line, std::size_t) {
-    std::vector<DecodeIssue> issues;
-    Decoded decoded = decode_unpadded(line, options, BundleMode::as_other_resource, issues);
-    on_line(line_number, to_resource_result(std::move(decoded), std::move(issues)));
+    DecodeResult<Resource> result;
+    decode_unpadded(line, options, result.value, nullptr, result.issues);
+    on_line(line_number, std::move(result));
   });
 }
 

@@ -219,11 +219,14 @@ class ResourceDecoder {
   virtual ~ResourceDecoder() = default;
   // One property of the resource object; the key is already on the reader's path. Unknown keys are ignored.
   virtual void field(Reader& r, std::string_view key, od::value& value) = 0;
-  // After the last property: required-element checks; the resource as decoded.
-  virtual Resource finish(Reader& r) = 0;
+  // After the last property: required-element checks; puts the resource as decoded in `out`.
+  virtual void finish(Reader& r, std::optional<Resource>& out) = 0;
 };
 
 // The decoder for a resourceType; types that are not modelled (a nested Bundle included) keep id and meta only.
-std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type);
+// `out` receives the resource (some decoders build it there from the start); the caller empties it when the
+// resource has errors.
+std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type,
+                                                       std::optional<Resource>& out);
 
 }  // namespace gg::fhir::json_detail

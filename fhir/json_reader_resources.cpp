@@ -292,9 +292,12 @@ namespace {
 
 // ---- Resources -------------------------------------------------------------------------------------------------
 
+// Decodes in place, into the resource the caller holds: an Observation is the largest value decoded and the one
+// decoded most, so it is not moved from decoder to result.
 class ObservationDecoder final : public ResourceDecoder {
  public:
-  explicit ObservationDecoder(Reader& r) : first_issue_(r.issues().size()) {}
+  ObservationDecoder(Reader& r, Observation& observation)
+      : observation_(observation), first_issue_(r.issues().size()) {}
 
   void field(Reader& r, std::string_view key, od::value& value) override {
     if (key == "id") return r.read(value, observation_.id);
@@ -333,11 +336,13 @@ class ObservationDecoder final : public ResourceDecoder {
     // Every other value[x], extensions, narrative: not modelled, skipped.
   }
 
-  Resource finish(Reader& r) override {
+  void finish(Reader& r, std::optional<Resource>& out) override {
     if (unwanted_) {
       // Problems in an Observation nobody asked for do not make the input rejected; malformed JSON still does.
       r.discard_issues_since(first_issue_);
-      return OtherResource{"Observation", std::move(observation_.id), std::move(observation_.meta)};
+      OtherResource other{"Observation", std::move(observation_.id), std::move(observation_.meta)};
+      out.emplace(std::move(other));  // observation_ is gone from here on
+      return;
     }
     // Observation.status and Observation.code have cardinality 1..1 (R4 Observation resource content). An empty
     // value counts as missing: FHIR JSON has no empty strings or objects (R4 2.6.2), and a code with neither
@@ -350,7 +355,6 @@ class ObservationDecoder final : public ResourceDecoder {
       auto segment = r.element("code");
       r.error("required", "missing required element Observation.code (or it has neither coding nor text)");
     }
-    return std::move(observation_);
   }
 
  private:
@@ -371,7 +375,7 @@ class ObservationDecoder final : public ResourceDecoder {
     if (wanted && !code_unreadable_) unwanted_ = !wanted(observation_.code);
   }
 
-  Observation observation_;
+  Observation& observation_;  // in the caller's resource
   std::size_t first_issue_;
   bool status_unreadable_ = false;
   bool code_unreadable_ = false;
@@ -387,7 +391,7 @@ class PatientDecoder final : public ResourceDecoder {
     if (key == "gender") return r.read(value, patient_.gender);
     if (key == "birthDate") return r.read(value, patient_.birth_date);
   }
-  Resource finish(Reader&) override { return std::move(patient_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(patient_)); }
 
  private:
   Patient patient_;
@@ -420,7 +424,7 @@ class MedicationUseDecoder final : public ResourceDecoder {
       return read_value(r, value, use_.dosage);
     }
   }
-  Resource finish(Reader& r) override {
+  void finish(Reader& r, std::optional<Resource>& out) override {
     // status and medication[x] are 1..1 in all three (R4 resource content tables).
     if (use_.status.empty()) {
       auto segment = r.element("status");
@@ -430,7 +434,7 @@ class MedicationUseDecoder final : public ResourceDecoder {
       auto segment = r.element("medication[x]");
       r.error("required", "missing required element " + use_.resource_type + ".medication[x]");
     }
-    return std::move(use_);
+    out.emplace(std::move(use_));
   }
 
  private:
@@ -444,7 +448,7 @@ class MedicationDecoder final : public ResourceDecoder {
     if (key == "meta") return read_value(r, value, medication_.meta);
     if (key == "code") return read_value(r, value, medication_.code);
   }
-  Resource finish(Reader&) override { return std::move(medication_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(medication_)); }
 
  private:
   Medication medication_;
@@ -465,7 +469,7 @@ class RiskAssessmentDecoder final : public ResourceDecoder {
     if (key == "prediction") return read_value(r, value, risk_.prediction);
     if (key == "note") return read_value(r, value, risk_.note);
   }
-  Resource finish(Reader&) override { return std::move(risk_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(risk_)); }
 
  private:
   RiskAssessment risk_;
@@ -488,7 +492,7 @@ class CarePlanDecoder final : public ResourceDecoder {
     if (key == "activity") return read_value(r, value, plan_.activity);
     if (key == "note") return read_value(r, value, plan_.note);
   }
-  Resource finish(Reader&) override { return std::move(plan_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(plan_)); }
 
  private:
   CarePlan plan_;
@@ -505,7 +509,7 @@ class ProvenanceDecoder final : public ResourceDecoder {
     if (key == "agent") return read_value(r, value, provenance_.agent);
     if (key == "entity") return read_value(r, value, provenance_.entity);
   }
-  Resource finish(Reader&) override { return std::move(provenance_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(provenance_)); }
 
  private:
   Provenance provenance_;
@@ -522,7 +526,7 @@ class SubscriptionDecoder final : public ResourceDecoder {
     if (key == "error") return r.read(value, subscription_.error);
     if (key == "channel") return read_value(r, value, subscription_.channel);
   }
-  Resource finish(Reader&) override { return std::move(subscription_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(subscription_)); }
 
  private:
   Subscription subscription_;
@@ -539,7 +543,7 @@ class ConceptMapDecoder final : public ResourceDecoder {
     if (key == "status") return r.read(value, map_.status);
     if (key == "group") return read_value(r, value, map_.group);
   }
-  Resource finish(Reader&) override { return std::move(map_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(map_)); }
 
  private:
   ConceptMap map_;
@@ -551,7 +555,7 @@ class OperationOutcomeDecoder final : public ResourceDecoder {
     if (key == "id") return r.read(value, outcome_.id);
     if (key == "issue") return read_value(r, value, outcome_.issue);
   }
-  Resource finish(Reader&) override { return std::move(outcome_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(outcome_)); }
 
  private:
   OperationOutcome outcome_;
@@ -565,7 +569,7 @@ class OtherResourceDecoder final : public ResourceDecoder {
     if (key == "id") return r.read(value, other_.id);
     if (key == "meta") return read_value(r, value, other_.meta);
   }
-  Resource finish(Reader&) override { return std::move(other_); }
+  void finish(Reader&, std::optional<Resource>& out) override { out.emplace(std::move(other_)); }
 
  private:
   OtherResource other_;
@@ -573,8 +577,12 @@ class OtherResourceDecoder final : public ResourceDecoder {
 
 }  // namespace
 
-std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type) {
-  if (resource_type == "Observation") return std::make_unique<ObservationDecoder>(r);
+std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type,
+                                                       std::optional<Resource>& out) {
+  if (resource_type == "Observation") {
+    auto& observation = std::get<Observation>(out.emplace(std::in_place_type<Observation>));
+    return std::make_unique<ObservationDecoder>(r, observation);
+  }
   if (resource_type == "Patient") return std::make_unique<PatientDecoder>();
   if (resource_type == "Medication") return std::make_unique<MedicationDecoder>();
   if (resource_type == "MedicationStatement" || resource_type == "MedicationAdministration" ||
