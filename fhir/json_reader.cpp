@@ -26,8 +26,8 @@ using json_detail::ResourceDecoder;
 using Reader = json_detail::Reader;
 
 // Decodes a resource object into `resource`, or, when `bundle` is given and it is a Bundle, into *bundle (without
-// it, a Bundle is kept as OtherResource). Both are left empty when resourceType is missing or unusable, or the JSON
-// is malformed; the caller decides what errors inside the resource mean. Both must be empty on entry.
+// it, a Bundle is kept as OtherResource). Both are left empty when resourceType is missing or unusable, or the
+// JSON is malformed; the caller decides what errors inside the resource mean. Both must be empty on entry.
 void read_resource_object(Reader& r, od::object& object, bool top_level, std::optional<Resource>& resource,
                           std::optional<Bundle>* bundle);
 
@@ -251,9 +251,9 @@ constexpr std::size_t kLargeDocumentBytes = std::size_t{64} * 1024 * 1024;
 // Decodes one JSON document holding one resource into `resource` (or a Bundle into *bundle, see
 // read_resource_object). The Reader's issues go to `issues`; the value is kept only when there was no error
 // outside a Bundle's entry resources.
-void decode_padded(simdjson::padded_string_view json, const DecodeOptions& options, std::optional<Resource>& resource,
-                   std::optional<Bundle>* bundle, std::vector<DecodeIssue>& issues,
-                   std::vector<std::string>* entry_json = nullptr) {
+void decode_padded(simdjson::padded_string_view json, const DecodeOptions& options,
+                   std::optional<Resource>& resource, std::optional<Bundle>* bundle,
+                   std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
   thread_local od::parser shared_parser;
   std::optional<od::parser> own_parser;
   od::parser* parser = &shared_parser;
