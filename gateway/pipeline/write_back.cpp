@@ -41,6 +41,19 @@ fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resou
   return entry;
 }
 
+// The same, appended to `entries` with an empty resource of type T to be filled in place (a derived Observation
+// is 1 KB of strings and lists; there are as many as gradients).
+template <typename T>
+T& conditional_create(std::vector<fhir::BundleEntry>& entries, const StableIdentity& identity) {
+  fhir::BundleEntry& entry = entries.emplace_back();
+  entry.full_url = identity.full_url;
+  auto& resource = std::get<T>(entry.resource.emplace(std::in_place_type<T>));
+  entry.request = fhir::BundleEntryRequest{
+      "POST", std::string(fhir::resource_type(*entry.resource)),
+      "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value, ""};
+  return resource;
+}
+
 std::string references_key(std::span<const analytics::GradientInput> inputs) {
   std::vector<std::string> parts;
   for (const auto& input : inputs) parts.push_back(versioned(input.reference, input.version_id));
@@ -125,9 +138,8 @@ void add_trend(const analytics::Gradient& gradient, fhir::Observation& observati
   observation.note.push_back({trend_note(gradient, trend)});
 }
 
-fhir::Observation derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
-                                      const WriteBackContext& context) {
-  fhir::Observation observation;
+void derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
+                         const WriteBackContext& context, fhir::Observation& observation) {
   observation.identifier = {identifier_of(identity)};
   observation.status = gradient.preliminary ? "preliminary" : "final";
   observation.category = {{{{std::string(kObservationCategory), "", "laboratory", "Laboratory"}}, ""}};
@@ -156,7 +168,6 @@ fhir::Observation derived_observation(const analytics::Gradient& gradient, const
                        context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
   for (const auto& note : gradient.notes) observation.note.push_back({note});
   add_trend(gradient, observation);
-  return observation;
 }
 
 // The RiskAssessment: one prediction per finding.
@@ -267,6 +278,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
                                                   const WriteBackContext& context) {
   std::vector<fhir::BundleEntry> entries;
   if (analysis.gradients.empty()) return entries;
+  entries.reserve(analysis.gradients.size() + 3);  // and a RiskAssessment, a CarePlan, a Provenance
   const std::string rules = context.rule_set_id + "@" + context.rule_set_version;
 
   // Derived Observations, one per gradient.
@@ -277,7 +289,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
     auto identity =
         stable_identity("Observation|" + gradient.code + "|" + observation_inputs_key(gradient) + rules);
     derived_urls.push_back(identity.full_url);
-    entries.push_back(conditional_create(identity, derived_observation(gradient, identity, context)));
+    derived_observation(gradient, identity, context, conditional_create<fhir::Observation>(entries, identity));
     for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
     preliminary = preliminary || gradient.preliminary;
   }
