@@ -279,6 +279,10 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   Analysis analysis;
   const auto indices = latest_versions(observations);
   analysis.superseded = observations.size() - indices.size();
+  analysis.measurements.reserve(indices.size());  // a Measurement is half a KB: moved once, not per growth
+  const std::size_t rules = knowledge.rules.ratios.size() + knowledge.rules.derived.size();
+  analysis.gradients.reserve(rules);
+  analysis.findings.reserve(rules);
   for (const std::size_t i : indices) {
     auto normalised = normalise(observations[i], knowledge.catalogue);
     if (auto* measurement = std::get_if<Measurement>(&normalised)) {
