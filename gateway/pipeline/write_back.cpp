@@ -23,6 +23,30 @@ constexpr std::string_view kReviewNote =
 // Every CarePlan activity says what it is before what it proposes.
 constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 
+// Builders that move their strings into place. A braced list assigned to a vector is a std::initializer_list,
+// whose elements are copied, nested strings and all; every patient's write-back builds some hundred of these.
+fhir::Coding coding(std::string_view system, std::string code, std::string display, std::string version = {}) {
+  fhir::Coding out;
+  out.system = system;
+  out.version = std::move(version);
+  out.code = std::move(code);
+  out.display = std::move(display);
+  return out;
+}
+
+fhir::CodeableConcept concept_of(fhir::Coding coding, std::string text) {
+  fhir::CodeableConcept out;
+  out.coding.push_back(std::move(coding));
+  out.text = std::move(text);
+  return out;
+}
+
+fhir::CodeableConcept text_concept(std::string text) {
+  fhir::CodeableConcept out;
+  out.text = std::move(text);
+  return out;
+}
+
 std::string versioned(const std::string& reference, const std::string& version) {
   return version.empty() ? reference : reference + "/_history/" + version;
 }
@@ -89,9 +113,10 @@ std::string format_percent(double value, bool sign) {
 
 fhir::ObservationComponent gradient_component(std::string code, std::string display, double value,
                                               const std::string& unit) {
-  return {{{{std::string(analytics::kGradientCodeSystem), "", std::move(code), display}}, display},
-          fhir::Quantity{value, "", unit, std::string(kUcum), unit},
-          ""};
+  fhir::ObservationComponent component;
+  component.code = concept_of(coding(analytics::kGradientCodeSystem, std::move(code), display), display);
+  component.value_quantity = fhir::Quantity{value, "", unit, std::string(kUcum), unit};
+  return component;
 }
 
 // One sentence with the numbers: the previous value, the change and how it was judged.
@@ -126,7 +151,7 @@ void add_trend(const analytics::Gradient& gradient, fhir::Observation& observati
     const bool up = trend.rising();
     const std::string display = up ? "Significant change up" : "Significant change down";
     observation.interpretation.push_back(
-        {{{std::string(kInterpretationSystem), "", up ? "U" : "D", display}}, display});
+        concept_of(coding(kInterpretationSystem, up ? "U" : "D", display), display));
   }
   for (const auto& input : trend.previous_inputs) {
     fhir::Reference reference{versioned(input.reference, input.version_id), ""};
@@ -140,12 +165,12 @@ void add_trend(const analytics::Gradient& gradient, fhir::Observation& observati
 
 void derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
                          const WriteBackContext& context, fhir::Observation& observation) {
-  observation.identifier = {identifier_of(identity)};
+  observation.identifier.push_back(identifier_of(identity));
   observation.status = gradient.preliminary ? "preliminary" : "final";
-  observation.category = {{{{std::string(kObservationCategory), "", "laboratory", "Laboratory"}}, ""}};
-  observation.code = {{{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
-                      gradient.display};
-  observation.subject = {context.patient, ""};
+  observation.category.push_back(concept_of(coding(kObservationCategory, "laboratory", "Laboratory"), ""));
+  observation.code =
+      concept_of(coding(analytics::kGradientCodeSystem, gradient.code, gradient.display), gradient.display);
+  observation.subject.reference = context.patient;
   if (gradient.period) {
     observation.effective_period = fhir::Period{gradient.period->start, gradient.period->end};
   } else {
@@ -159,13 +184,11 @@ void derived_observation(const analytics::Gradient& gradient, const StableIdenti
   }
   for (const auto& component : gradient.components) {
     observation.component.push_back(
-        {{{{std::string(analytics::kGradientCodeSystem), "", component.code, component.display}},
-          component.display},
-         fhir::Quantity{component.value.value, "", component.value.unit, std::string(kUcum), component.value.unit},
-         ""});
+        gradient_component(component.code, component.display, component.value.value, component.value.unit));
   }
-  observation.note = {{"Computed by Gradient Gateway " + context.software_version + " with rule set " +
-                       context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ")."}};
+  observation.note.push_back({"Computed by Gradient Gateway " + context.software_version + " with rule set " +
+                              context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code +
+                              ")."});
   for (const auto& note : gradient.notes) observation.note.push_back({note});
   add_trend(gradient, observation);
 }
@@ -175,32 +198,31 @@ fhir::RiskAssessment risk_assessment(const analytics::Analysis& analysis, const 
                                      const StableIdentity& identity, std::span<const std::string> basis,
                                      bool preliminary) {
   fhir::RiskAssessment risk;
-  risk.identifier = {identifier_of(identity)};
+  risk.identifier.push_back(identifier_of(identity));
   risk.status = preliminary ? "preliminary" : "final";
-  risk.method = fhir::CodeableConcept{
-      {{std::string(kRuleSetSystem), context.rule_set_version, context.rule_set_id, ""}},
-      "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version};
-  risk.code = fhir::CodeableConcept{{}, "Hormonal gradient assessment"};
-  risk.subject = {context.patient, ""};
+  risk.method =
+      concept_of(coding(kRuleSetSystem, context.rule_set_id, "", context.rule_set_version),
+                 "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version);
+  risk.code = text_concept("Hormonal gradient assessment");
+  risk.subject.reference = context.patient;
   risk.occurrence_date_time = context.as_of;
   for (const auto& reference : basis) risk.basis.push_back({reference, ""});
   for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
     const auto& finding = analysis.findings[i];
     fhir::RiskAssessmentPrediction prediction;
     const auto& gradient = analysis.gradients[i];
-    prediction.outcome = fhir::CodeableConcept{
-        {{std::string(analytics::kGradientCodeSystem), "", gradient.code, gradient.display}},
-        gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
-            format_number(finding.value.value)};
+    prediction.outcome =
+        concept_of(coding(analytics::kGradientCodeSystem, gradient.code, gradient.display),
+                   gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
+                       format_number(finding.value.value));
     if (finding.level) {
-      const std::string level(analytics::to_string(*finding.level));
-      prediction.qualitative_risk =
-          fhir::CodeableConcept{{{std::string(analytics::kRiskProbabilitySystem), "", level, ""}}, ""};
+      prediction.qualitative_risk = concept_of(
+          coding(analytics::kRiskProbabilitySystem, std::string(analytics::to_string(*finding.level)), ""), "");
     }
     prediction.rationale = finding.rationale;
     risk.prediction.push_back(std::move(prediction));
   }
-  risk.note = {{std::string(kReviewNote)}};
+  risk.note.push_back({std::string(kReviewNote)});
   for (const auto& note : analysis.notes) risk.note.push_back({note});
   return risk;
 }
@@ -212,20 +234,20 @@ fhir::CarePlan draft_care_plan(const analytics::Analysis& analysis, const WriteB
                                const StableIdentity& identity, const std::string& risk_url,
                                const std::vector<std::string>& derived_urls) {
   fhir::CarePlan plan;
-  plan.identifier = {identifier_of(identity)};
+  plan.identifier.push_back(identifier_of(identity));
   plan.status = "draft";
   plan.intent = "proposal";
   plan.title = "Hormonal gradient review (proposal)";
   plan.description = std::string(kReviewNote);
-  plan.subject = {context.patient, ""};
+  plan.subject.reference = context.patient;
   plan.created = context.as_of;
-  plan.supporting_info = {{risk_url, ""}};
+  plan.supporting_info.push_back({risk_url, ""});
   for (const auto& proposal : analysis.finding_proposals) {
     fhir::CarePlanActivity activity;
     activity.detail.kind = proposal.kind;
-    activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
-    activity.detail.reason_code = {fhir::CodeableConcept{{}, analysis.findings.at(proposal.gradient).rationale}};
-    activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+    activity.detail.code = text_concept(proposal.title);
+    activity.detail.reason_code.push_back(text_concept(analysis.findings.at(proposal.gradient).rationale));
+    activity.detail.reason_reference.push_back({derived_urls.at(proposal.gradient), ""});
     activity.detail.status = "not-started";
     activity.detail.scheduled_timing_time_of_day = proposal.time_of_day;
     activity.detail.description = std::string(kProposalPrefix) + proposal.description;
@@ -234,16 +256,16 @@ fhir::CarePlan draft_care_plan(const analytics::Analysis& analysis, const WriteB
   for (const auto& proposal : analysis.timing_proposals) {
     fhir::CarePlanActivity activity;
     activity.detail.kind = "ServiceRequest";
-    activity.detail.code = fhir::CodeableConcept{{}, proposal.title};
-    activity.detail.reason_code = {fhir::CodeableConcept{{}, proposal.reason}};
+    activity.detail.code = text_concept(proposal.title);
+    activity.detail.reason_code.push_back(text_concept(proposal.reason));
     // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
     // resource is named in the reason text and in the RiskAssessment's basis.
-    activity.detail.reason_reference = {{derived_urls.at(proposal.gradient), ""}};
+    activity.detail.reason_reference.push_back({derived_urls.at(proposal.gradient), ""});
     activity.detail.status = "not-started";
     activity.detail.description = std::string(kProposalPrefix) + proposal.description;
     plan.activity.push_back(std::move(activity));
   }
-  plan.note = {{std::string(kReviewNote)}};
+  plan.note.push_back({std::string(kReviewNote)});
   return plan;
 }
 
@@ -253,16 +275,16 @@ fhir::BundleEntry provenance_entry(const WriteBackContext& context, const Stable
   fhir::Provenance provenance;
   for (const auto& url : targets) provenance.target.push_back({url, ""});
   provenance.recorded = context.as_of;
-  provenance.activity = fhir::CodeableConcept{
-      {{"http://terminology.hl7.org/CodeSystem/v3-DataOperation", "", "CREATE", "create"}}, ""};
-  provenance.agent = {fhir::ProvenanceAgent{
-      fhir::CodeableConcept{
-          {{"http://terminology.hl7.org/CodeSystem/provenance-participant-type", "", "assembler", "Assembler"}},
-          ""},
-      {"", "Gradient Gateway " + context.software_version}}};
+  provenance.activity =
+      concept_of(coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create"), "");
+  provenance.agent.push_back(fhir::ProvenanceAgent{
+      concept_of(
+          coding("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "assembler", "Assembler"),
+          ""),
+      {"", "Gradient Gateway " + context.software_version}});
   for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
   // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
-  provenance.meta.tag = {{std::string(kWriteBackIdentifierSystem), "", identity.identifier_value, ""}};
+  provenance.meta.tag.push_back(coding(kWriteBackIdentifierSystem, identity.identifier_value, ""));
   fhir::BundleEntry entry;
   entry.full_url = identity.full_url;
   entry.resource = fhir::Resource{std::move(provenance)};
