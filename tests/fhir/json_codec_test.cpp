@@ -368,5 +368,21 @@ TEST(JsonWriter, EscapesStrings) {
   EXPECT_EQ(std::get<Patient>(*decode_resource(json).value).id, p.id);
 }
 
+// Strings that need no escape are copied as they are, the others escaped (RFC 8259 section 7): wherever the
+// character falls in a long string, control characters as \u00XX, a NUL byte included, UTF-8 untouched.
+TEST(JsonWriter, EscapesOnlyWhatJsonRequiresAnywhereInALongString) {
+  Patient p;
+  p.id = std::string(33, 'x') + "\"" + std::string(20, 'y') + std::string(1, '\0') + "\x1f";
+  p.gender = "\xc2\xb5g/dL, 10\xe2\x80\x93 20 per litre, long enough for sixteen-byte steps";
+  p.birth_date = "tab\tthere";
+  const std::string json = to_json(Resource{p});
+  EXPECT_EQ(json, "{\"resourceType\":\"Patient\",\"id\":\"" + std::string(33, 'x') + "\\\"" +
+                      std::string(20, 'y') + "\\u0000\\u001F\",\"gender\":\"" + p.gender +
+                      "\",\"birthDate\":\"tab\\tthere\"}");
+  const auto decoded = decode_resource(json);
+  ASSERT_TRUE(decoded.value.has_value());
+  EXPECT_EQ(std::get<Patient>(*decoded.value), p);
+}
+
 }  // namespace
 }  // namespace gg::fhir
