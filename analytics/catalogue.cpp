@@ -60,7 +60,7 @@ std::optional<Catalogue::LoincMatch> Catalogue::find_loinc(std::string_view code
 }
 
 std::optional<Catalogue::LoincMatch> Catalogue::find_local(std::string_view system, std::string_view code) const {
-  const auto it = by_local_.find({std::string(system), std::string(code)});
+  const auto it = by_local_.find(std::pair<std::string_view, std::string_view>(system, code));
   if (it == by_local_.end()) return std::nullopt;
   const LocalCodeMapping& mapping = local_codes_[it->second];
   auto match = find_loinc(mapping.loinc_code);

@@ -162,7 +162,16 @@ class Catalogue {
   std::vector<LocalCodeMapping> local_codes_;
   std::vector<AnalyteUnits> units_;                                                   // parallel to analytes_
   std::map<std::string, std::pair<std::size_t, std::size_t>, std::less<>> by_loinc_;  // (analyte, code) indices
-  std::map<std::pair<std::string, std::string>, std::size_t> by_local_;               // -> local_codes_ index
+  // (system, code) -> local_codes_ index; looked up with views, so a lookup allocates nothing.
+  struct LocalKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      using Views = std::pair<std::string_view, std::string_view>;
+      return Views(a.first, a.second) < Views(b.first, b.second);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, std::size_t, LocalKeyLess> by_local_;
 };
 
 // The dimension-changing conversions an analyte allows (its molar mass, its international-unit equivalence).

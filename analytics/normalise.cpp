@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -48,8 +49,9 @@ struct CodeMatch {
 // LOINC first: a known LOINC coding decides. The site's own codings (through its ConceptMaps) decide only when no
 // LOINC coding is known, and must agree with it when both are present.
 CodeMatch match_codes(const fhir::CodeableConcept& code, const Catalogue& catalogue) {
-  std::vector<Catalogue::LoincMatch> loinc;
-  std::vector<Catalogue::LoincMatch> local;
+  // A result has one or two codings: kept inline, so matching allocates nothing.
+  boost::container::small_vector<Catalogue::LoincMatch, 2> loinc;
+  boost::container::small_vector<Catalogue::LoincMatch, 2> local;
   for (const auto& coding : code.coding) {
     if (coding.system == kLoincSystem) {
       if (auto match = catalogue.find_loinc(coding.code)) loinc.push_back(*match);
