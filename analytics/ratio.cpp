@@ -1,6 +1,7 @@
 #include "analytics/ratio.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <tuple>
 
 namespace gg::analytics {
@@ -86,15 +87,16 @@ std::vector<MeasurementPair> pairs_of(const RatioRule& rule, std::span<const Mea
   const auto usable = [&](const Measurement& m, std::string_view analyte) {
     return eligible(rule, m, analyte) || (censored && eligible(rule, m, analyte, true));
   };
-  std::vector<std::size_t> numerators;
-  std::vector<std::size_t> denominators;
+  // A patient has a few results of each analyte: the working lists stay inline, so pairing allocates little.
+  boost::container::small_vector<std::size_t, 8> numerators;
+  boost::container::small_vector<std::size_t, 8> denominators;
   for (std::size_t i = 0; i < measurements.size(); ++i) {
     const Measurement& m = measurements[i];
     if (usable(m, rule.numerator)) numerators.push_back(i);
     if (usable(m, rule.denominator) && m.value.value > 0) denominators.push_back(i);
   }
 
-  std::vector<MeasurementPair> candidates;
+  boost::container::small_vector<MeasurementPair, 16> candidates;
   for (const std::size_t n : numerators) {
     for (const std::size_t d : denominators) {
       const Measurement& numerator = measurements[n];
@@ -112,7 +114,7 @@ std::vector<MeasurementPair> pairs_of(const RatioRule& rule, std::span<const Mea
            candidate_key(measurements[b.numerator], measurements[b.denominator], b.interval);
   });
 
-  std::vector<bool> used(measurements.size(), false);
+  boost::container::small_vector<bool, 32> used(measurements.size(), false);
   std::vector<MeasurementPair> pairs;
   for (const auto& candidate : candidates) {
     if (used[candidate.numerator] || used[candidate.denominator]) continue;
