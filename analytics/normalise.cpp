@@ -182,11 +182,19 @@ std::optional<fhir::Quantity> reference_range_unit(const fhir::Observation& obse
   return std::nullopt;
 }
 
+// The element a problem is reported at ("Observation.valueQuantity." and "value"): made into text only when a
+// problem is reported, since nearly every result has none.
+struct At {
+  std::string_view prefix;
+  std::string_view name;
+  std::string text() const { return std::string(prefix).append(name); }
+};
+
 std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, const Analyte& analyte,
-                                      const Catalogue::AnalyteUnits& units, const std::string& element,
+                                      const Catalogue::AnalyteUnits& units, At element,
                                       std::vector<RejectionIssue>& issues) {
   if (!unit.unit) {
-    issues.push_back({from_unit_rejection(unit.rejection->reason), unit.rejection->message, element});
+    issues.push_back({from_unit_rejection(unit.rejection->reason), unit.rejection->message, element.text()});
     return std::nullopt;
   }
   const auto converted = convert(value, *unit.unit, analyte.canonical_unit, units.bridges);
@@ -194,7 +202,7 @@ std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, co
     issues.push_back(
         {from_unit_rejection(converted.rejection->reason),
          "unit " + quoted_unit(unit.text) + " for " + analyte.display + ": " + converted.rejection->message,
-         element});
+         element.text()});
     return std::nullopt;
   }
   if (!analyte.accepted_units.empty()) {
@@ -204,16 +212,17 @@ std::optional<UcumValue> to_canonical(double value, const QuantityUnit& unit, co
     if (!accepted) {
       issues.push_back(
           {RejectionReason::unit_not_accepted,
-           "unit " + quoted_unit(unit.text) + " is not among the units accepted for " + analyte.display, element});
+           "unit " + quoted_unit(unit.text) + " is not among the units accepted for " + analyte.display,
+           element.text()});
       return std::nullopt;
     }
   }
   return converted.value;
 }
 
-bool usable_number(std::optional<double> value, const std::string& element, std::vector<RejectionIssue>& issues) {
+bool usable_number(std::optional<double> value, At element, std::vector<RejectionIssue>& issues) {
   if (!value) {
-    issues.push_back({RejectionReason::missing_value, "the valueQuantity has no value", element});
+    issues.push_back({RejectionReason::missing_value, "the valueQuantity has no value", element.text()});
     return false;
   }
   // Zero is not a measured value: a result below an assay's measuring range is sent as a bound ("<0.5"). A zero
@@ -222,7 +231,7 @@ bool usable_number(std::optional<double> value, const std::string& element, std:
     issues.push_back({RejectionReason::invalid_value,
                       "a result must be a finite number above zero (below the measuring range it is sent with "
                       "'<')",
-                      element});
+                      element.text()});
     return false;
   }
   return true;
@@ -239,18 +248,18 @@ std::string number_text(double value) {
 // value: an upper bound below the range is a more sensitive assay's "not detected" and passes; any number above
 // the range, bound or not, cannot come from the assays the range cites.
 bool plausible(const UcumValue& value, std::string_view comparator, const Analyte& analyte,
-               const Catalogue::AnalyteUnits& units, const std::string& element,
-               std::vector<RejectionIssue>& issues) {
+               const Catalogue::AnalyteUnits& units, At element, std::vector<RejectionIssue>& issues) {
   if (!std::isfinite(value.value)) {
     issues.push_back({RejectionReason::invalid_value,
-                      "the value converted to " + analyte.canonical_unit + " is not a finite number", element});
+                      "the value converted to " + analyte.canonical_unit + " is not a finite number",
+                      element.text()});
     return false;
   }
   if (value.value <= 0) {
     issues.push_back({RejectionReason::invalid_value,
                       "the value in " + analyte.canonical_unit +
                           " is not above zero (below the measuring range a result is sent with '<')",
-                      element});
+                      element.text()});
     return false;
   }
   if (!analyte.plausible_range) return true;
@@ -268,14 +277,14 @@ bool plausible(const UcumValue& value, std::string_view comparator, const Analyt
     issues.push_back({RejectionReason::implausible_value,
                       "above the plausible range for " + analyte.display + " (" + limits() +
                           "): a typing, unit or transmission error, or a dilution beyond that range",
-                      element});
+                      element.text()});
     return false;
   }
   if (units.plausible_low && !upper_bound && value.value < *units.plausible_low) {
     issues.push_back({RejectionReason::implausible_value,
                       "below the plausible range for " + analyte.display + " (" + limits() +
                           "): a result below the measuring range is sent with '<'",
-                      element});
+                      element.text()});
     return false;
   }
   return true;
@@ -287,37 +296,37 @@ std::optional<ReadValue> read_value(const fhir::Observation& observation, const 
                                     const Catalogue::AnalyteUnits& units, std::vector<RejectionIssue>& issues) {
   if (observation.value_quantity) {
     const fhir::Quantity& quantity = *observation.value_quantity;
-    const std::string at = "Observation.valueQuantity.";
-    const bool usable = usable_number(quantity.value, at + "value", issues);
+    constexpr std::string_view at = "Observation.valueQuantity.";
+    const bool usable = usable_number(quantity.value, {at, "value"}, issues);
     const auto unit = read_quantity_unit(quantity, analyte.unit_aliases);
-    auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, units, at + unit.element, issues);
+    auto value = to_canonical(usable ? *quantity.value : 0.0, unit, analyte, units, {at, unit.element}, issues);
     if (!usable || !value) return std::nullopt;
-    if (!plausible(*value, quantity.comparator, analyte, units, at + "value", issues)) return std::nullopt;
+    if (!plausible(*value, quantity.comparator, analyte, units, {at, "value"}, issues)) return std::nullopt;
     return ReadValue{std::move(*value), quantity.comparator, ValueSource::value_quantity};
   }
   if (!observation.value_string.empty()) {
-    const std::string at = "Observation.valueString";
+    constexpr std::string_view at = "Observation.valueString";
     const auto parsed = parse_value_string(observation.value_string);
     if (!parsed) {
       issues.push_back({RejectionReason::unreadable_value,
-                        "the valueString is not a number with an optional comparator and unit", at});
+                        "the valueString is not a number with an optional comparator and unit", std::string(at)});
       return std::nullopt;
     }
     QuantityUnit unit;
-    std::string element = at;
+    At element{at, ""};
     if (!parsed->unit.empty()) {
       unit = read_unit_text(parsed->unit, analyte.unit_aliases);
     } else if (auto lab_unit = reference_range_unit(observation)) {
       unit = read_quantity_unit(*lab_unit, analyte.unit_aliases);
-      element = "Observation.referenceRange";
+      element = {"Observation.referenceRange", ""};
     } else {
-      issues.push_back(
-          {RejectionReason::missing_unit, "the valueString has no unit and the reference range gives none", at});
+      issues.push_back({RejectionReason::missing_unit,
+                        "the valueString has no unit and the reference range gives none", std::string(at)});
       return std::nullopt;
     }
     auto value = to_canonical(parsed->value, unit, analyte, units, element, issues);
     if (!value) return std::nullopt;
-    if (!plausible(*value, parsed->comparator, analyte, units, at, issues)) return std::nullopt;
+    if (!plausible(*value, parsed->comparator, analyte, units, {at, ""}, issues)) return std::nullopt;
     return ReadValue{std::move(*value), parsed->comparator, ValueSource::value_string};
   }
   issues.push_back({RejectionReason::missing_value, "a hormone result needs a valueQuantity or a valueString",
@@ -515,18 +524,28 @@ std::string_view to_string(RejectionReason reason) {
 
 std::string relative_reference(std::string_view reference) {
   if (reference.starts_with("urn:") || reference.starts_with("#")) return std::string(reference);
-  std::vector<std::string_view> segments;
+  // The non-empty segments between slashes: how many, and the last four (all that is looked at).
+  std::array<std::string_view, 4> last{};
+  std::size_t count = 0;
   std::size_t start = 0;
   while (start <= reference.size()) {
     const auto slash = reference.find('/', start);
     const auto end = slash == std::string_view::npos ? reference.size() : slash;
-    if (end > start) segments.push_back(reference.substr(start, end - start));
+    if (end > start) last[count++ % last.size()] = reference.substr(start, end - start);
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  if (segments.size() >= 4 && segments[segments.size() - 2] == "_history") segments.resize(segments.size() - 2);
-  if (segments.size() < 2) return std::string(reference);
-  return std::string(segments[segments.size() - 2]) + "/" + std::string(segments.back());
+  // from_end(1) is the last segment.
+  const auto from_end = [&](std::size_t k) { return last[(count - k) % last.size()]; };
+  std::size_t kept = count;
+  if (count >= 4 && from_end(2) == "_history") kept = count - 2;
+  if (kept < 2) return std::string(reference);
+  const std::size_t skip = count - kept;
+  const std::string_view type = from_end(skip + 2);
+  const std::string_view id = from_end(skip + 1);
+  std::string out;
+  out.reserve(type.size() + 1 + id.size());
+  return out.append(type).append("/").append(id);
 }
 
 }  // namespace gg::analytics

@@ -1,6 +1,7 @@
 #include "gateway/pipeline/write_back.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cmath>
 #include <cstdio>
 #include <span>
@@ -78,25 +79,27 @@ T& conditional_create(std::vector<fhir::BundleEntry>& entries, const StableIdent
   return resource;
 }
 
-std::string references_key(std::span<const analytics::GradientInput> inputs) {
-  std::vector<std::string> parts;
+// The versioned references of `inputs`, sorted, each followed by ';', appended to `key`.
+void append_references_key(std::span<const analytics::GradientInput> inputs, std::string& key) {
+  boost::container::small_vector<std::string, 8> parts;
   for (const auto& input : inputs) parts.push_back(versioned(input.reference, input.version_id));
   std::sort(parts.begin(), parts.end());
+  for (const auto& part : parts) key.append(part).append(";");
+}
+
+// A derived Observation's identity key: its rule, its inputs as versioned references, sorted (the part of every
+// identity key that says "from what"), and, when it states a trend, the previous value's inputs (the same value
+// compared with another previous value is another Observation), then the rule set.
+std::string observation_key(const analytics::Gradient& gradient, std::string_view rules) {
   std::string key;
-  for (const auto& part : parts) key += part + ";";
-  return key;
-}
-
-// The inputs of a gradient as versioned references, sorted: the part of every identity key that says "from what".
-std::string inputs_key(const analytics::Gradient& gradient) {
-  return references_key(gradient.inputs);
-}
-
-// A derived Observation's own key adds the previous value's inputs when it states a trend: the same value compared
-// with another previous value is another Observation.
-std::string observation_inputs_key(const analytics::Gradient& gradient) {
-  if (!gradient.trend) return inputs_key(gradient);
-  return inputs_key(gradient) + "previous:" + references_key(gradient.trend->previous_inputs);
+  key.reserve(256);
+  key.append("Observation|").append(gradient.code).append("|");
+  append_references_key(gradient.inputs, key);
+  if (gradient.trend) {
+    key.append("previous:");
+    append_references_key(gradient.trend->previous_inputs, key);
+  }
+  return key.append(rules);
 }
 
 std::string format_number(double value) {
@@ -308,8 +311,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::vector<std::string> basis;  // versioned input references, sorted and unique
   bool preliminary = false;
   for (const auto& gradient : analysis.gradients) {
-    auto identity =
-        stable_identity("Observation|" + gradient.code + "|" + observation_inputs_key(gradient) + rules);
+    auto identity = stable_identity(observation_key(gradient, rules));
     derived_urls.push_back(identity.full_url);
     derived_observation(gradient, identity, context, conditional_create<fhir::Observation>(entries, identity));
     for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
@@ -320,7 +322,7 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   std::sort(basis.begin(), basis.end());
   basis.erase(std::unique(basis.begin(), basis.end()), basis.end());
   std::string analysis_key = context.patient + "|";
-  for (const auto& reference : basis) analysis_key += reference + ";";
+  for (const auto& reference : basis) analysis_key.append(reference).append(";");
   analysis_key += rules;
 
   const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
