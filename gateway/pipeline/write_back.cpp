@@ -117,7 +117,8 @@ std::string format_percent(double value, bool sign) {
 fhir::ObservationComponent gradient_component(std::string code, std::string display, double value,
                                               const std::string& unit) {
   fhir::ObservationComponent component;
-  component.code = concept_of(coding(analytics::kGradientCodeSystem, std::move(code), display), display);
+  fhir::Coding coded = coding(analytics::kGradientCodeSystem, std::move(code), display);
+  component.code = concept_of(std::move(coded), std::move(display));
   component.value_quantity = fhir::Quantity{value, "", unit, std::string(kUcum), unit};
   return component;
 }

@@ -9,7 +9,6 @@ namespace {
 
 using testing::lab_result;
 using testing::text_quantity;
-using testing::ucum_quantity;
 
 const Catalogue& catalogue() {
   static const Catalogue kCatalogue({testing::cortisol(), testing::dhea_s()});

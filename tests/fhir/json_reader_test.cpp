@@ -231,7 +231,7 @@ TEST(JsonReader, UnescapesStrings) {
 
 // ---- Observation filter ----------------------------------------------------------------------------------------
 
-DecodeOptions wanting_loinc(std::string code) {
+DecodeOptions wanting_loinc(const std::string& code) {
   return DecodeOptions{[code](const CodeableConcept& code_concept) {
     for (const Coding& coding : code_concept.coding) {
       if (coding.system == "http://loinc.org" && coding.code == code) return true;
