@@ -8,6 +8,8 @@
 //     and gives the same value, up to what the encoder leaves out on purpose (normalised() below), and encoding it
 //     again gives the same bytes;
 //   - decode_ndjson decodes each non-blank line exactly as decode_resource decodes that line alone;
+//   - what analyze decodes (DecodeOptions::keep_unanalysed_elements false) has the same issues and the same value,
+//     but for an Observation's identifier, category and note, which it leaves empty (check_not_kept below);
 //   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
@@ -168,6 +170,30 @@ void check_ndjson(std::string_view text) {
   GG_FUZZ_CHECK(calls <= lines.size());
 }
 
+// Not keeping what the analysis never reads changes what is stored, never what is reported.
+void check_not_kept(std::string_view json) {
+  fhir::DecodeOptions lean;
+  lean.keep_unanalysed_elements = false;
+  const auto full = fhir::decode_resource(json);
+  const auto read = fhir::decode_resource(json, lean);
+  GG_FUZZ_CHECK(full.ok() == read.ok());
+  GG_FUZZ_CHECK(full.issues.size() == read.issues.size());
+  for (std::size_t i = 0; i < std::min(full.issues.size(), read.issues.size()); ++i) {
+    GG_FUZZ_CHECK(full.issues[i].severity == read.issues[i].severity);
+    GG_FUZZ_CHECK(full.issues[i].code == read.issues[i].code);
+    GG_FUZZ_CHECK(full.issues[i].path == read.issues[i].path);
+    GG_FUZZ_CHECK(full.issues[i].message == read.issues[i].message);
+  }
+  if (!full.ok() || !read.ok()) return;
+  fhir::Resource expected = *full.value;
+  if (auto* observation = std::get_if<fhir::Observation>(&expected)) {
+    observation->identifier.clear();
+    observation->category.clear();
+    observation->note.clear();
+  }
+  GG_FUZZ_CHECK(*read.value == expected);
+}
+
 }  // namespace
 
 // resourceType of a decoded resource (fhir::resource_type is in resources.cpp, which this build leaves out).
@@ -209,6 +235,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_resource(json);
   check_bundle(json);
   check_ndjson(json);
+  check_not_kept(json);
   check_scan(json);
   return 0;
 }
