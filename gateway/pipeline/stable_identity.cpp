@@ -19,11 +19,16 @@ const EVP_MD* sha256_algorithm() {
   return algorithm.get();
 }
 
+// One digest context per thread, reset for every hash: EVP_Digest would allocate and free a context each time, and
+// a patient's write-back hashes a dozen identities.
 std::array<unsigned char, 32> sha256(std::string_view text) {
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                                     &EVP_MD_CTX_free);
   std::array<unsigned char, 32> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, sha256_algorithm(), nullptr) != 1 ||
-      length != 32) {
+  if (!context || EVP_DigestInit_ex2(context.get(), sha256_algorithm(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != 32) {
     throw std::runtime_error("SHA-256 unavailable");
   }
   return digest;
