@@ -96,6 +96,9 @@ class DeletedSubscription(unittest.TestCase):
             ours = [s for s in fhir.search(f"Subscription?url={endpoint}") if s["status"] == "active"]
             self.assertEqual(len(ours), 1)
             old_id = ours[0]["id"]
+            wait_until(lambda: "the first catch-up search (it sets the cursor)",
+                       lambda: gateway.metric("gradient_gateway_reconcile_runs_total") >= 1)
+            catch_ups = gateway.metric("gradient_gateway_reconcile_runs_total")
             deleted = http("DELETE", f"{HAPI_BASE}/Subscription/{old_id}")
             self.assertIn(deleted.status, (200, 204))
             started = time.monotonic()
@@ -110,7 +113,11 @@ class DeletedSubscription(unittest.TestCase):
             self.assertNotEqual(active[0]["id"], old_id)
             print(f"\n  Subscription/{old_id} deleted; Subscription/{active[0]['id']} active {recreated:.1f} s later",
                   flush=True)
-            # And it delivers: a new result is notified by the REST hook, not found by the poll.
+            # And it delivers: a new result is notified by the REST hook, not found by the poll. Active again, the
+            # gateway runs one catch-up search for what changed meanwhile; a result posted while that search still
+            # runs may be found by it first (HAPI schedules REST-hook deliveries every 5 s), so it must be done.
+            wait_until(lambda: "the catch-up search after the re-activation; log:\n" + gateway.log_tail(),
+                       lambda: gateway.metric("gradient_gateway_reconcile_runs_total") > catch_ups, timeout=60)
             _, bundle = panel_bundle(pairs=1)
             patient, cortisol, _ = created_references(fhir.transaction(bundle))
             kind, oid = cortisol.split("/")
