@@ -114,7 +114,8 @@ class BundleDecoder {
       const char* begin = r.entry_json() != nullptr ? value.raw_json_token().data() : nullptr;
       od::object object;
       if (auto code = value.get_object().get(object)) return r.fail(code);
-      // A nested Bundle is not decoded (BundleEntry::resource holds a Resource), see json_codec.hpp.
+      // A nested Bundle is not decoded (BundleEntry::resource holds a Resource), see json_codec.hpp. An entry that
+      // names "resource" twice is read afresh.
       entry.resource.reset();
       read_resource_object(r, object, /*top_level=*/false, entry.resource, nullptr);
       if (r.error_count() != errors_before) {

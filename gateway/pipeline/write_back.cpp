@@ -56,18 +56,8 @@ fhir::Identifier identifier_of(const StableIdentity& identity) {
   return {std::string(kWriteBackIdentifierSystem), identity.identifier_value};
 }
 
-fhir::BundleEntry conditional_create(const StableIdentity& identity, fhir::Resource resource) {
-  fhir::BundleEntry entry;
-  entry.full_url = identity.full_url;
-  const std::string type(fhir::resource_type(resource));
-  entry.resource = std::move(resource);
-  entry.request = fhir::BundleEntryRequest{
-      "POST", type, "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value, ""};
-  return entry;
-}
-
-// The same, appended to `entries` with an empty resource of type T to be filled in place (a derived Observation
-// is 1 KB of strings and lists; there are as many as gradients).
+// A conditional create on the identity's identifier, appended to `entries` with an empty resource of type T to be
+// filled in place (a derived Observation is 1 KB of strings and lists; there are as many as gradients).
 template <typename T>
 T& conditional_create(std::vector<fhir::BundleEntry>& entries, const StableIdentity& identity) {
   fhir::BundleEntry& entry = entries.emplace_back();
@@ -327,16 +317,15 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   analysis_key += rules;
 
   const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
-  entries.push_back(conditional_create(
-      risk_identity, fhir::Resource{risk_assessment(analysis, context, risk_identity, basis, preliminary)}));
+  conditional_create<fhir::RiskAssessment>(entries, risk_identity) =
+      risk_assessment(analysis, context, risk_identity, basis, preliminary);
   std::vector<std::string> targets = derived_urls;
   targets.push_back(risk_identity.full_url);
 
   if (!analysis.finding_proposals.empty() || !analysis.timing_proposals.empty()) {
     const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
-    entries.push_back(conditional_create(
-        plan_identity,
-        fhir::Resource{draft_care_plan(analysis, context, plan_identity, risk_identity.full_url, derived_urls)}));
+    conditional_create<fhir::CarePlan>(entries, plan_identity) =
+        draft_care_plan(analysis, context, plan_identity, risk_identity.full_url, derived_urls);
     targets.push_back(plan_identity.full_url);
   }
 
