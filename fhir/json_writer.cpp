@@ -1,14 +1,6 @@
-// FHIR R4 JSON encoding (R4 section 2.6.2) with RapidJSON's Writer: compact, resourceType first, then the elements
-// in the order of the specification's resource content tables, leaving out empty strings, empty arrays, absent
-// optionals and complex elements with no content (R4 2.6.2: objects, arrays and strings are never empty).
-// RapidJSON scans strings for characters to escape 16 bytes at a time with SSE2, which every x86-64 processor has
-// (most of what the gateway writes is text: rationales, notes, references).
-#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
-#define RAPIDJSON_SSE2
-#endif
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+// FHIR R4 JSON encoding (R4 section 2.6.2) through JsonOut: compact, resourceType first, then the elements in the
+// order of the specification's resource content tables, leaving out empty strings, empty arrays, absent optionals
+// and complex elements with no content (R4 2.6.2: objects, arrays and strings are never empty).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -18,6 +10,7 @@
 #include <variant>
 
 #include "fhir/json_codec.hpp"
+#include "fhir/json_out.hpp"
 
 namespace gg::fhir {
 
@@ -61,119 +54,20 @@ bool is_empty(const SubscriptionChannel& c) {
   return c == SubscriptionChannel{};
 }
 
-// True when JSON needs an escape for a byte of `text` (RFC 8259 section 7: '"', '\\' and the control characters);
-// other bytes, UTF-8 included, are written as they are. Branch-free, so the compiler checks 16 bytes at a time.
-bool needs_escape(std::string_view text) {
-  unsigned found = 0;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    found |= static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c == '"') | static_cast<unsigned>(c == '\\');
-  }
-  return found != 0;
-}
-
-// RapidJSON's Writer with two additions that write a string as it is, in quotes. Every key the gateway writes is
-// an element name of the specification (letters only), so scanning it for characters to escape, as Key() does, is
-// wasted; and most values need no escape either, which RapidJSON finds out byte by byte for short strings and at
-// the unaligned ends of long ones. A value that needs one is written by RapidJSON's String(), so the bytes are the
-// same either way.
-class ElementWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+// The FHIR element-level writer over JsonOut: complex elements and arrays of them, left out when empty.
+class JsonWriter : public JsonOut {
  public:
-  using Writer::Writer;
+  using JsonOut::JsonOut;
 
-  void element_name(std::string_view name) { verbatim(name); }
-
-  void text(std::string_view value) {
-    if (needs_escape(value)) {
-      String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    } else {
-      verbatim(value);
-    }
-  }
-
- private:
-  void verbatim(std::string_view text) {
-    Prefix(rapidjson::kStringType);
-    char* at = os_->Push(text.size() + 2);
-    *at = '"';
-    std::memcpy(at + 1, text.data(), text.size());
-    at[text.size() + 1] = '"';
-  }
-};
-
-class JsonWriter {
- public:
-  JsonWriter() : buffer_(own_buffer_), writer_(buffer_) {}
-  // Writes into a buffer that outlives the writer (append_json reuses one per thread).
-  explicit JsonWriter(rapidjson::StringBuffer& buffer) : buffer_(buffer), writer_(buffer_) {}
-  JsonWriter(const JsonWriter&) = delete;
-  JsonWriter& operator=(const JsonWriter&) = delete;
-
-  std::string take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
-
-  // ---- Primitives ----------------------------------------------------------------------------------------------
-
-  void string(std::string_view key, const std::string& value) {
-    if (value.empty()) return;
-    this->key(key);
-    writer_.text(value);
-  }
-
-  // FHIR decimal (R4 2.24.0.1) as a JSON number that parses back to the same double. Whole numbers are written
-  // without a fraction ("3", not "3.0"); others use RapidJSON's Grisu2, the shortest form in practice and always
-  // one that round-trips. NaN and infinities have no JSON form and are left out.
-  void decimal(std::string_view key, const std::optional<double>& value) {
-    if (!value || !std::isfinite(*value)) return;
-    this->key(key);
-    const double number = *value;
-    constexpr double kExactIntegerLimit = 9007199254740992.0;  // 2^53: every integer below is a double
-    if (std::trunc(number) == number && std::fabs(number) < kExactIntegerLimit) {
-      writer_.Int64(static_cast<std::int64_t>(number));
-    } else {
-      writer_.Double(number);
-    }
-  }
-
-  void integer(std::string_view key, const std::optional<int>& value) {
-    if (!value) return;
-    this->key(key);
-    writer_.Int(*value);
-  }
-
-  void boolean(std::string_view key, bool value) {
-    this->key(key);
-    writer_.Bool(value);
-  }
-
-  void string_value(std::string_view value) { writer_.text(value); }
-
-  void strings(std::string_view key, const std::vector<std::string>& values) {
-    if (values.empty()) return;
-    this->key(key);
-    writer_.StartArray();
-    for (const std::string& value : values) string_value(value);
-    writer_.EndArray();
-  }
-
-  // ---- Structure -----------------------------------------------------------------------------------------------
-
-  void key(std::string_view key) { writer_.element_name(key); }
-  void start_object() { writer_.StartObject(); }
-  void end_object() { writer_.EndObject(); }
-  void start_array(std::string_view key) {
-    this->key(key);
-    writer_.StartArray();
-  }
-  void end_array() { writer_.EndArray(); }
+  void string_value(std::string_view value) { text(value); }
 
   // A complex element written by `write_body` between braces, when it has content.
   template <typename T, typename WriteBody>
   void object(std::string_view key, const T& value, WriteBody&& write_body) {
     if (is_empty(value)) return;
-    this->key(key);
-    writer_.StartObject();
+    start_object(key);
     write_body(value);
-    writer_.EndObject();
+    end_object();
   }
   template <typename T, typename WriteBody>
   void object(std::string_view key, const std::optional<T>& value, WriteBody&& write_body) {
@@ -186,17 +80,12 @@ class JsonWriter {
     if (values.empty()) return;
     start_array(key);
     for (const T& value : values) {
-      writer_.StartObject();
+      start_object();
       write_body(value);
-      writer_.EndObject();
+      end_object();
     }
-    writer_.EndArray();
+    end_array();
   }
-
- private:
-  rapidjson::StringBuffer own_buffer_;
-  rapidjson::StringBuffer& buffer_;
-  ElementWriter writer_;
 };
 
 // ---- Data types (R4 2.24), element order as in the specification -----------------------------------------------
@@ -613,9 +502,9 @@ void write_bundle(JsonWriter& w, const Bundle& b) {
 }  // namespace
 
 std::string to_json(const Resource& resource) {
-  JsonWriter w;
-  write_resource(w, resource);
-  return w.take();
+  std::string out;
+  append_json(resource, out);
+  return out;
 }
 
 std::string to_json(const BundleEntry& entry) {
@@ -624,36 +513,23 @@ std::string to_json(const BundleEntry& entry) {
   return out;
 }
 
-namespace {
-
-// Writes through a buffer each thread reuses and appends what was written to `out`.
-template <typename Write>
-void append_through_thread_buffer(std::string& out, Write&& write) {
-  thread_local rapidjson::StringBuffer buffer;
-  buffer.Clear();
-  JsonWriter w(buffer);
-  write(w);
-  out.append(buffer.GetString(), buffer.GetSize());
-}
-
-}  // namespace
-
 void append_json(const BundleEntry& entry, std::string& out) {
-  append_through_thread_buffer(out, [&](JsonWriter& w) {
-    w.start_object();
-    write_entry_body(w, entry);
-    w.end_object();
-  });
+  JsonWriter w(out);
+  w.start_object();
+  write_entry_body(w, entry);
+  w.end_object();
 }
 
 void append_json(const Resource& resource, std::string& out) {
-  append_through_thread_buffer(out, [&](JsonWriter& w) { write_resource(w, resource); });
+  JsonWriter w(out);
+  write_resource(w, resource);
 }
 
 std::string to_json(const Bundle& bundle) {
-  JsonWriter w;
+  std::string out;
+  JsonWriter w(out);
   write_bundle(w, bundle);
-  return w.take();
+  return out;
 }
 
 }  // namespace gg::fhir

@@ -1,0 +1,62 @@
+#include "fhir/json_out.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+
+namespace gg::fhir {
+namespace {
+
+TEST(JsonOut, SeparatesMembersAndItemsWithCommasAtEveryDepth) {
+  std::string out;
+  JsonOut w(out);
+  w.start_object();
+  w.string("a", "x");
+  w.start_array("b");
+  w.start_object();
+  w.decimal("c", 1.5);
+  w.end_object();
+  w.start_object();
+  w.end_object();
+  w.text("y");
+  w.end_array();
+  w.strings("d", {"1", "2"});
+  w.end_object();
+  EXPECT_EQ(out, R"({"a":"x","b":[{"c":1.5},{},"y"],"d":["1","2"]})");
+}
+
+// NDJSON lines and the entries of a Bundle are written one document after another into one string: what the
+// string held before is kept and a new document gets no comma of its own.
+TEST(JsonOut, AppendsDocumentsAfterWhatTheStringHeld) {
+  std::string out = R"({"first":true})";
+  {
+    JsonOut w(out);
+    w.start_object();
+    w.boolean("second", false);
+    w.end_object();
+  }
+  out += '\n';
+  JsonOut w(out);
+  w.start_object();
+  w.end_object();
+  EXPECT_EQ(out, "{\"first\":true}{\"second\":false}\n{}");
+}
+
+// R4 2.6.2: no empty strings and no absent values; a FHIR decimal keeps no fraction when it is whole.
+TEST(JsonOut, LeavesOutEmptyStringsAndAbsentOrInfiniteDecimals) {
+  std::string out;
+  JsonOut w(out);
+  w.start_object();
+  w.string("empty", "");
+  w.decimal("absent", std::nullopt);
+  w.decimal("infinite", std::numeric_limits<double>::infinity());
+  w.decimal("whole", 3.0);
+  w.decimal("negative", -0.25);
+  w.integer("count", std::optional<int>{});
+  w.end_object();
+  EXPECT_EQ(out, R"({"whole":3,"negative":-0.25})");
+}
+
+}  // namespace
+}  // namespace gg::fhir
