@@ -104,7 +104,18 @@ class PatientAnalyzer {
     fhir::resolve_medication_references(context.medications, index_.medications);
     if (patient_resource) context.facts = analytics::patient_facts(*patient_resource);
     context.facts.reference = output.subject;
-    auto [analysis, written] = analyze_patient(context, knowledge_, options_.as_of);
+    analytics::Analysis analysis;
+    if (form == OutputForm::values) {
+      auto analyzed = analyze_patient(context, knowledge_, options_.as_of);
+      analysis = std::move(analyzed.analysis);
+      counts.written += analyzed.entries.size();
+      output.entries = std::move(analyzed.entries);
+    } else {
+      const auto json_form = form == OutputForm::ndjson ? WriteBackForm::ndjson : WriteBackForm::bundle_entries;
+      auto analyzed = analyze_patient_json(context, knowledge_, options_.as_of, json_form, output.json);
+      analysis = std::move(analyzed.analysis);
+      counts.written += analyzed.written;
+    }
     counts.hormone_results += analysis.measurements.size();
     counts.skipped += analysis.skipped;
     if (analysis.skipped > 0) counts.skipped_by_type["Observation (not a hormone)"] += analysis.skipped;
@@ -112,25 +123,6 @@ class PatientAnalyzer {
     for (const auto& rejected : analysis.rejections) {
       ++counts.rejected;
       output.errors += fhir::to_json(fhir::Resource{rejection_outcome(rejected)}) + '\n';
-    }
-    counts.written += written.size();
-    switch (form) {
-      case OutputForm::values:
-        output.entries = std::move(written);
-        break;
-      case OutputForm::bundle_entries:
-        for (const auto& entry : written) {
-          if (!output.json.empty()) output.json += ',';
-          fhir::append_json(entry, output.json);
-        }
-        break;
-      case OutputForm::ndjson:
-        for (const auto& entry : written) {
-          if (!entry.resource) continue;
-          fhir::append_json(*entry.resource, output.json);
-          output.json += '\n';
-        }
-        break;
     }
     return output;
   }

@@ -1,5 +1,6 @@
 #include "gateway/pipeline/patient_analysis.hpp"
 
+#include <optional>
 #include <string>
 
 #include "gateway/pipeline/write_back.hpp"
@@ -7,16 +8,42 @@
 
 namespace gg::gateway {
 
+namespace {
+
+analytics::Analysis analysis_of(const PatientContext& context, const LoadedKnowledge& knowledge,
+                                std::chrono::sys_seconds as_of) {
+  return analytics::analyze(context.facts, context.observations, context.medications, knowledge.knowledge, as_of,
+                            context.history);
+}
+
+// What the write-back is stamped with; none when the subject is not a Patient (write-back needs one).
+std::optional<WriteBackContext> write_back_context(const PatientContext& context, const LoadedKnowledge& knowledge,
+                                                   std::chrono::sys_seconds as_of) {
+  const std::string& subject = context.facts.reference;
+  if (subject.rfind("Patient/", 0) != 0) return std::nullopt;
+  return WriteBackContext{subject, format_instant(as_of), knowledge.rule_set_id, knowledge.rule_set_version,
+                          GG_VERSION};
+}
+
+}  // namespace
+
 PatientAnalysis analyze_patient(const PatientContext& context, const LoadedKnowledge& knowledge,
                                 std::chrono::sys_seconds as_of) {
   PatientAnalysis result;
-  result.analysis = analytics::analyze(context.facts, context.observations, context.medications,
-                                       knowledge.knowledge, as_of, context.history);
-  const std::string& subject = context.facts.reference;
-  if (subject.rfind("Patient/", 0) != 0) return result;  // write-back needs a Patient subject
-  result.entries =
-      write_back_entries(result.analysis, WriteBackContext{subject, format_instant(as_of), knowledge.rule_set_id,
-                                                           knowledge.rule_set_version, GG_VERSION});
+  result.analysis = analysis_of(context, knowledge, as_of);
+  if (const auto stamp = write_back_context(context, knowledge, as_of)) {
+    result.entries = write_back_entries(result.analysis, *stamp);
+  }
+  return result;
+}
+
+PatientAnalysisJson analyze_patient_json(const PatientContext& context, const LoadedKnowledge& knowledge,
+                                         std::chrono::sys_seconds as_of, WriteBackForm form, std::string& out) {
+  PatientAnalysisJson result;
+  result.analysis = analysis_of(context, knowledge, as_of);
+  if (const auto stamp = write_back_context(context, knowledge, as_of)) {
+    result.written = append_write_back(result.analysis, *stamp, form, out);
+  }
   return result;
 }
 

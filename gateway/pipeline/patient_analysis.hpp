@@ -4,11 +4,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <string>
 #include <vector>
 
 #include "analytics/analysis.hpp"
 #include "fhir/resources.hpp"
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/pipeline/write_back.hpp"
 
 namespace gg::gateway {
 
@@ -31,5 +34,14 @@ struct PatientAnalysis {
 
 PatientAnalysis analyze_patient(const PatientContext& context, const LoadedKnowledge& knowledge,
                                 std::chrono::sys_seconds as_of);
+
+// The same analysis with its write-back appended to `out` as JSON in `form` (write_back.hpp), not kept as values:
+// for `analyze`, which only prints it. `written` is how many resources were appended.
+struct PatientAnalysisJson {
+  analytics::Analysis analysis;
+  std::size_t written = 0;
+};
+PatientAnalysisJson analyze_patient_json(const PatientContext& context, const LoadedKnowledge& knowledge,
+                                         std::chrono::sys_seconds as_of, WriteBackForm form, std::string& out);
 
 }  // namespace gg::gateway

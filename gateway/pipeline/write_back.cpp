@@ -1,12 +1,17 @@
 #include "gateway/pipeline/write_back.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/container/small_vector.hpp>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <span>
+#include <stdexcept>
 
 #include "analytics/gradient_rules.hpp"
+#include "fhir/json_codec.hpp"
+#include "fhir/json_out.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -24,50 +29,143 @@ constexpr std::string_view kReviewNote =
 // Every CarePlan activity says what it is before what it proposes.
 constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 
-// Builders that move their strings into place. A braced list assigned to a vector is a std::initializer_list,
-// whose elements are copied, nested strings and all; every patient's write-back builds some hundred of these.
-fhir::Coding coding(std::string_view system, std::string code, std::string display, std::string version = {}) {
-  fhir::Coding out;
-  out.system = system;
-  out.version = std::move(version);
-  out.code = std::move(code);
-  out.display = std::move(display);
-  return out;
-}
-
-fhir::CodeableConcept concept_of(fhir::Coding coding, std::string text) {
-  fhir::CodeableConcept out;
-  out.coding.push_back(std::move(coding));
-  out.text = std::move(text);
-  return out;
-}
-
-fhir::CodeableConcept text_concept(std::string text) {
-  fhir::CodeableConcept out;
-  out.text = std::move(text);
-  return out;
-}
-
 std::string versioned(const std::string& reference, const std::string& version) {
   return version.empty() ? reference : reference + "/_history/" + version;
 }
 
-fhir::Identifier identifier_of(const StableIdentity& identity) {
-  return {std::string(kWriteBackIdentifierSystem), identity.identifier_value};
+// ---- FHIR data types, written in the order of the specification (R4 2.24), as fhir::to_json writes them --------
+// The write-back writes its resources straight as JSON through fhir::JsonOut: building them as fhir/ values first,
+// then encoding those, took a third of `analyze`'s time (docs/performance.md). What the values' encoder leaves out
+// (empty strings, complex elements without content, array items without content) is left out here the same way,
+// and a unit test checks that the JSON decodes to values that encode to the same bytes.
+
+// Coding: system, version, code, display.
+void coding(fhir::JsonOut& w, std::string_view system, std::string_view code, std::string_view display,
+            std::string_view version = {}) {
+  w.start_object();
+  w.string("system", system);
+  w.string("version", version);
+  w.string("code", code);
+  w.string("display", display);
+  w.end_object();
 }
 
-// A conditional create on the identity's identifier, appended to `entries` with an empty resource of type T to be
-// filled in place (a derived Observation is 1 KB of strings and lists; there are as many as gradients).
-template <typename T>
-T& conditional_create(std::vector<fhir::BundleEntry>& entries, const StableIdentity& identity) {
-  fhir::BundleEntry& entry = entries.emplace_back();
-  entry.full_url = identity.full_url;
-  auto& resource = std::get<T>(entry.resource.emplace(std::in_place_type<T>));
-  entry.request = fhir::BundleEntryRequest{
-      "POST", std::string(fhir::resource_type(*entry.resource)),
-      "identifier=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value, ""};
-  return resource;
+// A CodeableConcept of one coding (always written: it has a system) and a text.
+void concept_element(fhir::JsonOut& w, std::string_view name, std::string_view system, std::string_view code,
+                     std::string_view display, std::string_view text, std::string_view version = {}) {
+  w.start_object(name);
+  w.start_array("coding");
+  coding(w, system, code, display, version);
+  w.end_array();
+  w.string("text", text);
+  w.end_object();
 }
+
+// A CodeableConcept of a text alone: nothing when the text is empty.
+void text_concept_body(fhir::JsonOut& w, std::string_view text) {
+  w.start_object();
+  w.string("text", text);
+  w.end_object();
+}
+
+void reference_element(fhir::JsonOut& w, std::string_view name, std::string_view reference) {
+  if (reference.empty()) return;
+  w.start_object(name);
+  w.string("reference", reference);
+  w.end_object();
+}
+
+// An array of References, those without content left out; nothing when none has content.
+template <typename Range>
+void references(fhir::JsonOut& w, std::string_view name, const Range& references) {
+  if (std::none_of(std::begin(references), std::end(references), [](const auto& r) { return !r.empty(); })) return;
+  w.start_array(name);
+  for (const auto& reference : references) {
+    if (reference.empty()) continue;
+    w.start_object();
+    w.string("reference", reference);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+// Annotations: every one is written, a note without text as {} (an Annotation is never left out).
+void annotation(fhir::JsonOut& w, std::string_view text) {
+  w.start_object();
+  w.string("text", text);
+  w.end_object();
+}
+
+// Quantity: value, comparator, unit, system, code; the gateway's quantities are UCUM, unit and code alike.
+void ucum_quantity(fhir::JsonOut& w, std::string_view name, double value, std::string_view comparator,
+                   std::string_view unit) {
+  w.start_object(name);
+  w.decimal("value", value);
+  w.string("comparator", comparator);
+  w.string("unit", unit);
+  w.string("system", kUcum);
+  w.string("code", unit);
+  w.end_object();
+}
+
+// The write-back identifier of every resource but the Provenance: "identifier":[{system, value}].
+void identifier(fhir::JsonOut& w, const StableIdentity& identity) {
+  w.start_array("identifier");
+  w.start_object();
+  w.string("system", kWriteBackIdentifierSystem);
+  w.string("value", identity.identifier_value);
+  w.end_object();
+  w.end_array();
+}
+
+// Where the write-back goes: the entries of a transaction Bundle, joined by ",", each a conditional create
+// (If-None-Exist) on its resource's identity; or the resources alone, as NDJSON lines.
+class EntryWriter {
+ public:
+  EntryWriter(WriteBackForm form, std::string& out) : form_(form), w_(out) {}
+
+  fhir::JsonOut& begin(std::string_view resource_type, const StableIdentity& identity) {
+    if (form_ == WriteBackForm::bundle_entries) {
+      if (count_ > 0) w_.buffer() += ',';
+      w_.start_object();
+      w_.string("fullUrl", identity.full_url);
+      w_.key("resource");
+    }
+    w_.start_object();
+    w_.key("resourceType");
+    w_.text(resource_type);
+    return w_;
+  }
+
+  // `condition`: the search of the conditional create, "identifier" or "_tag", on the identity's value.
+  void end(std::string_view resource_type, std::string_view condition, const StableIdentity& identity) {
+    w_.end_object();
+    ++count_;
+    if (form_ == WriteBackForm::ndjson) {
+      w_.buffer() += '\n';
+      return;
+    }
+    w_.start_object("request");
+    w_.string("method", "POST");
+    w_.string("url", resource_type);
+    if_none_exist_.assign(condition)
+        .append("=")
+        .append(kWriteBackIdentifierSystem)
+        .append("|")
+        .append(identity.identifier_value);
+    w_.string("ifNoneExist", if_none_exist_);
+    w_.end_object();
+    w_.end_object();
+  }
+
+  std::size_t count() const { return count_; }
+
+ private:
+  WriteBackForm form_;
+  fhir::JsonOut w_;
+  std::size_t count_ = 0;
+  std::string if_none_exist_;
+};
 
 // The versioned references of `inputs`, sorted, each followed by ';', appended to `key`.
 void append_references_key(std::span<const analytics::GradientInput> inputs, std::string& key) {
@@ -104,13 +202,13 @@ std::string format_percent(double value, bool sign) {
   return text;
 }
 
-fhir::ObservationComponent gradient_component(std::string code, std::string display, double value,
-                                              const std::string& unit) {
-  fhir::ObservationComponent component;
-  fhir::Coding coded = coding(analytics::kGradientCodeSystem, std::move(code), display);
-  component.code = concept_of(std::move(coded), std::move(display));
-  component.value_quantity = fhir::Quantity{value, "", unit, std::string(kUcum), unit};
-  return component;
+// A component of a derived Observation: code (in the gradient code system) and a UCUM valueQuantity.
+void gradient_component(fhir::JsonOut& w, std::string_view code, std::string_view display, double value,
+                        std::string_view unit) {
+  w.start_object();
+  concept_element(w, "code", analytics::kGradientCodeSystem, code, display, display);
+  ucum_quantity(w, "valueQuantity", value, "", unit);
+  w.end_object();
 }
 
 // One sentence with the numbers: the previous value, the change and how it was judged.
@@ -127,184 +225,242 @@ std::string trend_note(const analytics::Gradient& gradient, const analytics::Tre
                                 : ", below" + limits + ": a significant fall.");
 }
 
-void add_trend(const analytics::Gradient& gradient, fhir::Observation& observation) {
-  if (!gradient.trend) return;
-  const auto& trend = *gradient.trend;
-  observation.component.push_back(gradient_component("trend-previous-value", "Previous value of the gradient",
-                                                     trend.previous_value.value, trend.previous_value.unit));
-  observation.component.push_back(gradient_component(
-      "trend-change-percent", "Change since the previous value (percent)", trend.change_percent, "%"));
-  // Both log-normal limits (analytics/trend.hpp): they are asymmetric, so no single value could stand for them.
-  if (trend.rcv_up_percent && trend.rcv_down_percent) {
-    observation.component.push_back(gradient_component(
-        "trend-rcv-up-percent", "Reference change limit for a rise (percent)", *trend.rcv_up_percent, "%"));
-    observation.component.push_back(gradient_component(
-        "trend-rcv-down-percent", "Reference change limit for a fall (percent)", *trend.rcv_down_percent, "%"));
-  }
-  if (trend.significant) {
-    const bool up = trend.rising();
-    const std::string display = up ? "Significant change up" : "Significant change down";
-    observation.interpretation.push_back(
-        concept_of(coding(kInterpretationSystem, up ? "U" : "D", display), display));
-  }
-  for (const auto& input : trend.previous_inputs) {
-    fhir::Reference reference{versioned(input.reference, input.version_id), ""};
-    if (std::find(observation.derived_from.begin(), observation.derived_from.end(), reference) ==
-        observation.derived_from.end()) {
-      observation.derived_from.push_back(std::move(reference));
-    }
-  }
-  observation.note.push_back({trend_note(gradient, trend)});
-}
-
-void derived_observation(const analytics::Gradient& gradient, const StableIdentity& identity,
-                         const WriteBackContext& context, fhir::Observation& observation) {
-  observation.identifier.push_back(identifier_of(identity));
-  observation.status = gradient.preliminary ? "preliminary" : "final";
-  observation.category.push_back(concept_of(coding(kObservationCategory, "laboratory", "Laboratory"), ""));
-  observation.code =
-      concept_of(coding(analytics::kGradientCodeSystem, gradient.code, gradient.display), gradient.display);
-  observation.subject.reference = context.patient;
+// A derived Observation (R4 Observation: identifier, status, category, code, subject, effective[x], issued,
+// valueQuantity, interpretation, note, derivedFrom, component). With a trend also the previous value's inputs, the
+// trend components, a note, and interpretation U or D for a change beyond its limit.
+void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient, const StableIdentity& identity,
+                         const WriteBackContext& context) {
+  const analytics::Trend* trend = gradient.trend ? &*gradient.trend : nullptr;
+  identifier(w, identity);
+  w.string("status", gradient.preliminary ? "preliminary" : "final");
+  w.start_array("category");
+  w.start_object();
+  w.start_array("coding");
+  coding(w, kObservationCategory, "laboratory", "Laboratory");
+  w.end_array();
+  w.end_object();
+  w.end_array();
+  concept_element(w, "code", analytics::kGradientCodeSystem, gradient.code, gradient.display, gradient.display);
+  reference_element(w, "subject", context.patient);
   if (gradient.period) {
-    observation.effective_period = fhir::Period{gradient.period->start, gradient.period->end};
-  } else {
-    observation.effective_date_time = gradient.effective.text;
-  }
-  observation.issued = context.as_of;
-  observation.value_quantity = fhir::Quantity{gradient.value.value, gradient.comparator, gradient.value.unit,
-                                              std::string(kUcum), gradient.value.unit};
-  for (const auto& input : gradient.inputs) {
-    observation.derived_from.push_back({versioned(input.reference, input.version_id), ""});
-  }
-  for (const auto& component : gradient.components) {
-    observation.component.push_back(
-        gradient_component(component.code, component.display, component.value.value, component.value.unit));
-  }
-  observation.note.push_back({"Computed by Gradient Gateway " + context.software_version + " with rule set " +
-                              context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code +
-                              ")."});
-  for (const auto& note : gradient.notes) observation.note.push_back({note});
-  add_trend(gradient, observation);
-}
-
-// The RiskAssessment: one prediction per finding.
-fhir::RiskAssessment risk_assessment(const analytics::Analysis& analysis, const WriteBackContext& context,
-                                     const StableIdentity& identity, std::span<const std::string> basis,
-                                     bool preliminary) {
-  fhir::RiskAssessment risk;
-  risk.identifier.push_back(identifier_of(identity));
-  risk.status = preliminary ? "preliminary" : "final";
-  risk.method =
-      concept_of(coding(kRuleSetSystem, context.rule_set_id, "", context.rule_set_version),
-                 "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version);
-  risk.code = text_concept("Hormonal gradient assessment");
-  risk.subject.reference = context.patient;
-  risk.occurrence_date_time = context.as_of;
-  for (const auto& reference : basis) risk.basis.push_back({reference, ""});
-  for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
-    const auto& finding = analysis.findings[i];
-    fhir::RiskAssessmentPrediction prediction;
-    const auto& gradient = analysis.gradients[i];
-    prediction.outcome =
-        concept_of(coding(analytics::kGradientCodeSystem, gradient.code, gradient.display),
-                   gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
-                       format_number(finding.value.value));
-    if (finding.level) {
-      prediction.qualitative_risk = concept_of(
-          coding(analytics::kRiskProbabilitySystem, std::string(analytics::to_string(*finding.level)), ""), "");
+    if (!gradient.period->start.empty() || !gradient.period->end.empty()) {
+      w.start_object("effectivePeriod");
+      w.string("start", gradient.period->start);
+      w.string("end", gradient.period->end);
+      w.end_object();
     }
-    prediction.rationale = finding.rationale;
-    risk.prediction.push_back(std::move(prediction));
+  } else {
+    w.string("effectiveDateTime", gradient.effective.text);
   }
-  risk.note.push_back({std::string(kReviewNote)});
-  for (const auto& note : analysis.notes) risk.note.push_back({note});
-  return risk;
+  w.string("issued", context.as_of);
+  ucum_quantity(w, "valueQuantity", gradient.value.value, gradient.comparator, gradient.value.unit);
+  if (trend != nullptr && trend->significant) {
+    // Observation.interpretation codes for a change beyond the reference change value: "U" and "D".
+    const std::string_view display = trend->rising() ? "Significant change up" : "Significant change down";
+    w.start_array("interpretation");
+    w.start_object();
+    w.start_array("coding");
+    coding(w, kInterpretationSystem, trend->rising() ? "U" : "D", display);
+    w.end_array();
+    w.string("text", display);
+    w.end_object();
+    w.end_array();
+  }
+  w.start_array("note");
+  annotation(w, "Computed by Gradient Gateway " + context.software_version + " with rule set " +
+                    context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ").");
+  for (const auto& note : gradient.notes) annotation(w, note);
+  if (trend != nullptr) annotation(w, trend_note(gradient, *trend));
+  w.end_array();
+  // derivedFrom: the inputs, then the previous value's inputs not already named.
+  boost::container::small_vector<std::string, 12> derived_from;
+  for (const auto& input : gradient.inputs) derived_from.push_back(versioned(input.reference, input.version_id));
+  if (trend != nullptr) {
+    for (const auto& input : trend->previous_inputs) {
+      auto reference = versioned(input.reference, input.version_id);
+      if (std::find(derived_from.begin(), derived_from.end(), reference) == derived_from.end()) {
+        derived_from.push_back(std::move(reference));
+      }
+    }
+  }
+  references(w, "derivedFrom", derived_from);
+  const bool trend_components = trend != nullptr;
+  if (gradient.components.empty() && !trend_components) return;
+  w.start_array("component");
+  for (const auto& component : gradient.components) {
+    gradient_component(w, component.code, component.display, component.value.value, component.value.unit);
+  }
+  if (trend != nullptr) {
+    gradient_component(w, "trend-previous-value", "Previous value of the gradient", trend->previous_value.value,
+                       trend->previous_value.unit);
+    gradient_component(w, "trend-change-percent", "Change since the previous value (percent)",
+                       trend->change_percent, "%");
+    // Both log-normal limits (analytics/trend.hpp): they are asymmetric, so no single value could stand for them.
+    if (trend->rcv_up_percent && trend->rcv_down_percent) {
+      gradient_component(w, "trend-rcv-up-percent", "Reference change limit for a rise (percent)",
+                         *trend->rcv_up_percent, "%");
+      gradient_component(w, "trend-rcv-down-percent", "Reference change limit for a fall (percent)",
+                         *trend->rcv_down_percent, "%");
+    }
+  }
+  w.end_array();
 }
 
-// The draft CarePlan: one activity per proposal of the analysis, the findings' first, then the repeats of results
-// drawn at the wrong time after a dose (analytics/analysis.hpp). Each activity's reasonReference is the derived
-// Observation of the gradient it answers (`derived_urls`, in gradient order).
-fhir::CarePlan draft_care_plan(const analytics::Analysis& analysis, const WriteBackContext& context,
-                               const StableIdentity& identity, const std::string& risk_url,
-                               const std::vector<std::string>& derived_urls) {
-  fhir::CarePlan plan;
-  plan.identifier.push_back(identifier_of(identity));
-  plan.status = "draft";
-  plan.intent = "proposal";
-  plan.title = "Hormonal gradient review (proposal)";
-  plan.description = std::string(kReviewNote);
-  plan.subject.reference = context.patient;
-  plan.created = context.as_of;
-  plan.supporting_info.push_back({risk_url, ""});
+// The RiskAssessment (identifier, status, method, code, subject, occurrenceDateTime, basis, prediction, note): one
+// prediction per finding.
+void risk_assessment(fhir::JsonOut& w, const analytics::Analysis& analysis, const WriteBackContext& context,
+                     const StableIdentity& identity, std::span<const std::string> basis, bool preliminary) {
+  identifier(w, identity);
+  w.string("status", preliminary ? "preliminary" : "final");
+  concept_element(w, "method", kRuleSetSystem, context.rule_set_id, "",
+                  "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version,
+                  context.rule_set_version);
+  w.key("code");
+  text_concept_body(w, "Hormonal gradient assessment");
+  reference_element(w, "subject", context.patient);
+  w.string("occurrenceDateTime", context.as_of);
+  references(w, "basis", basis);
+  if (!analysis.findings.empty()) {
+    w.start_array("prediction");
+    for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
+      const auto& finding = analysis.findings[i];
+      const auto& gradient = analysis.gradients[i];
+      w.start_object();
+      concept_element(w, "outcome", analytics::kGradientCodeSystem, gradient.code, gradient.display,
+                      gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
+                          format_number(finding.value.value));
+      if (finding.level) {
+        concept_element(w, "qualitativeRisk", analytics::kRiskProbabilitySystem,
+                        analytics::to_string(*finding.level), "", "");
+      }
+      w.string("rationale", finding.rationale);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.start_array("note");
+  annotation(w, kReviewNote);
+  for (const auto& note : analysis.notes) annotation(w, note);
+  w.end_array();
+}
+
+// One CarePlan activity's detail (kind, code, reasonCode, reasonReference, status, scheduledTiming, description).
+void activity(fhir::JsonOut& w, std::string_view kind, std::string_view title, std::string_view reason,
+              std::string_view reason_reference, const std::vector<std::string>& time_of_day,
+              std::string_view description) {
+  w.start_object();
+  w.start_object("detail");
+  w.string("kind", kind);
+  if (!title.empty()) {
+    w.key("code");
+    text_concept_body(w, title);
+  }
+  if (!reason.empty()) {
+    w.start_array("reasonCode");
+    text_concept_body(w, reason);
+    w.end_array();
+  }
+  references(w, "reasonReference", std::array{reason_reference});
+  w.string("status", "not-started");
+  if (!time_of_day.empty()) {
+    // Timing.repeat.timeOfDay (R4 2.24.0.14 Timing).
+    w.start_object("scheduledTiming");
+    w.start_object("repeat");
+    w.strings("timeOfDay", time_of_day);
+    w.end_object();
+    w.end_object();
+  }
+  w.key("description");
+  w.text(std::string(kProposalPrefix).append(description));
+  w.end_object();
+  w.end_object();
+}
+
+// The draft CarePlan (identifier, status, intent, title, description, subject, created, supportingInfo, activity,
+// note): one activity per proposal of the analysis, the findings' first, then the repeats of results drawn at the
+// wrong time after a dose (analytics/analysis.hpp). Each activity's reasonReference is the derived Observation of
+// the gradient it answers (`derived_urls`, in gradient order).
+void draft_care_plan(fhir::JsonOut& w, const analytics::Analysis& analysis, const WriteBackContext& context,
+                     const StableIdentity& identity, const std::string& risk_url,
+                     const std::vector<std::string>& derived_urls) {
+  identifier(w, identity);
+  w.string("status", "draft");
+  w.string("intent", "proposal");
+  w.string("title", "Hormonal gradient review (proposal)");
+  w.string("description", kReviewNote);
+  reference_element(w, "subject", context.patient);
+  w.string("created", context.as_of);
+  references(w, "supportingInfo", std::array{std::string_view(risk_url)});
+  w.start_array("activity");
   for (const auto& proposal : analysis.finding_proposals) {
-    fhir::CarePlanActivity activity;
-    activity.detail.kind = proposal.kind;
-    activity.detail.code = text_concept(proposal.title);
-    activity.detail.reason_code.push_back(text_concept(analysis.findings.at(proposal.gradient).rationale));
-    activity.detail.reason_reference.push_back({derived_urls.at(proposal.gradient), ""});
-    activity.detail.status = "not-started";
-    activity.detail.scheduled_timing_time_of_day = proposal.time_of_day;
-    activity.detail.description = std::string(kProposalPrefix) + proposal.description;
-    plan.activity.push_back(std::move(activity));
+    activity(w, proposal.kind, proposal.title, analysis.findings.at(proposal.gradient).rationale,
+             derived_urls.at(proposal.gradient), proposal.time_of_day, proposal.description);
   }
+  // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication resource
+  // is named in the reason text and in the RiskAssessment's basis.
   for (const auto& proposal : analysis.timing_proposals) {
-    fhir::CarePlanActivity activity;
-    activity.detail.kind = "ServiceRequest";
-    activity.detail.code = text_concept(proposal.title);
-    activity.detail.reason_code.push_back(text_concept(proposal.reason));
-    // R4 reasonReference allows Condition, Observation, DiagnosticReport, DocumentReference: the medication
-    // resource is named in the reason text and in the RiskAssessment's basis.
-    activity.detail.reason_reference.push_back({derived_urls.at(proposal.gradient), ""});
-    activity.detail.status = "not-started";
-    activity.detail.description = std::string(kProposalPrefix) + proposal.description;
-    plan.activity.push_back(std::move(activity));
+    activity(w, "ServiceRequest", proposal.title, proposal.reason, derived_urls.at(proposal.gradient), {},
+             proposal.description);
   }
-  plan.note.push_back({std::string(kReviewNote)});
-  return plan;
+  w.end_array();
+  w.start_array("note");
+  annotation(w, kReviewNote);
+  w.end_array();
 }
 
-// Provenance: what was written (`targets`), from what (`basis`), by whom.
-fhir::BundleEntry provenance_entry(const WriteBackContext& context, const StableIdentity& identity,
-                                   std::span<const std::string> targets, std::span<const std::string> basis) {
-  fhir::Provenance provenance;
-  for (const auto& url : targets) provenance.target.push_back({url, ""});
-  provenance.recorded = context.as_of;
-  provenance.activity =
-      concept_of(coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create"), "");
-  provenance.agent.push_back(fhir::ProvenanceAgent{
-      concept_of(
-          coding("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "assembler", "Assembler"),
-          ""),
-      {"", "Gradient Gateway " + context.software_version}});
-  for (const auto& reference : basis) provenance.entity.push_back({"source", {reference, ""}});
-  // Provenance has no identifier element in R4: its conditional create keys on the tag below instead.
-  provenance.meta.tag.push_back(coding(kWriteBackIdentifierSystem, identity.identifier_value, ""));
-  fhir::BundleEntry entry;
-  entry.full_url = identity.full_url;
-  entry.resource = fhir::Resource{std::move(provenance)};
-  entry.request = fhir::BundleEntryRequest{
-      "POST", "Provenance", "_tag=" + std::string(kWriteBackIdentifierSystem) + "|" + identity.identifier_value,
-      ""};
-  return entry;
+// Provenance (meta.tag, target, recorded, activity, agent, entity): what was written (`targets`), from what
+// (`basis`), by whom. Provenance has no identifier element in R4: its conditional create keys on the tag.
+void provenance(fhir::JsonOut& w, const WriteBackContext& context, const StableIdentity& identity,
+                std::span<const std::string> targets, std::span<const std::string> basis) {
+  w.start_object("meta");
+  w.start_array("tag");
+  w.start_object();
+  w.string("system", kWriteBackIdentifierSystem);
+  w.string("code", identity.identifier_value);
+  w.end_object();
+  w.end_array();
+  w.end_object();
+  references(w, "target", targets);
+  w.string("recorded", context.as_of);
+  concept_element(w, "activity", "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create", "");
+  w.start_array("agent");
+  w.start_object();
+  concept_element(w, "type", "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "assembler",
+                  "Assembler", "");
+  w.start_object("who");
+  w.string("display", "Gradient Gateway " + context.software_version);
+  w.end_object();
+  w.end_object();
+  w.end_array();
+  if (basis.empty()) return;
+  w.start_array("entity");
+  for (const auto& reference : basis) {
+    w.start_object();
+    w.string("role", "source");
+    reference_element(w, "what", reference);
+    w.end_object();
+  }
+  w.end_array();
 }
 
 }  // namespace
 
-std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
-                                                  const WriteBackContext& context) {
-  std::vector<fhir::BundleEntry> entries;
-  if (analysis.gradients.empty()) return entries;
-  entries.reserve(analysis.gradients.size() + 3);  // and a RiskAssessment, a CarePlan, a Provenance
+std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBackContext& context,
+                              WriteBackForm form, std::string& out) {
+  if (analysis.gradients.empty()) return 0;
+  EntryWriter entries(form, out);
   const std::string rules = context.rule_set_id + "@" + context.rule_set_version;
 
   // Derived Observations, one per gradient.
   std::vector<std::string> derived_urls;
+  derived_urls.reserve(analysis.gradients.size() + 2);
   std::vector<std::string> basis;  // versioned input references, sorted and unique
   bool preliminary = false;
   for (const auto& gradient : analysis.gradients) {
-    auto identity = stable_identity(observation_key(gradient, rules));
+    const auto identity = stable_identity(observation_key(gradient, rules));
+    derived_observation(entries.begin("Observation", identity), gradient, identity, context);
+    entries.end("Observation", "identifier", identity);
     derived_urls.push_back(identity.full_url);
-    derived_observation(gradient, identity, context, conditional_create<fhir::Observation>(entries, identity));
     for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
     preliminary = preliminary || gradient.preliminary;
   }
@@ -317,20 +473,38 @@ std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& ana
   analysis_key += rules;
 
   const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
-  conditional_create<fhir::RiskAssessment>(entries, risk_identity) =
-      risk_assessment(analysis, context, risk_identity, basis, preliminary);
-  std::vector<std::string> targets = derived_urls;
-  targets.push_back(risk_identity.full_url);
-
+  risk_assessment(entries.begin("RiskAssessment", risk_identity), analysis, context, risk_identity, basis,
+                  preliminary);
+  entries.end("RiskAssessment", "identifier", risk_identity);
+  std::optional<StableIdentity> plan_identity;
   if (!analysis.finding_proposals.empty() || !analysis.timing_proposals.empty()) {
-    const auto plan_identity = stable_identity("CarePlan|" + analysis_key);
-    conditional_create<fhir::CarePlan>(entries, plan_identity) =
-        draft_care_plan(analysis, context, plan_identity, risk_identity.full_url, derived_urls);
-    targets.push_back(plan_identity.full_url);
+    plan_identity = stable_identity("CarePlan|" + analysis_key);
+    draft_care_plan(entries.begin("CarePlan", *plan_identity), analysis, context, *plan_identity,
+                    risk_identity.full_url, derived_urls);
+    entries.end("CarePlan", "identifier", *plan_identity);
   }
 
-  entries.push_back(provenance_entry(context, stable_identity("Provenance|" + analysis_key), targets, basis));
-  return entries;
+  std::vector<std::string>& targets = derived_urls;  // the Provenance's: every resource written before it
+  targets.push_back(risk_identity.full_url);
+  if (plan_identity) targets.push_back(plan_identity->full_url);
+  const auto provenance_identity = stable_identity("Provenance|" + analysis_key);
+  provenance(entries.begin("Provenance", provenance_identity), context, provenance_identity, targets, basis);
+  entries.end("Provenance", "_tag", provenance_identity);
+  return entries.count();
+}
+
+std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
+                                                  const WriteBackContext& context) {
+  std::string json = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  if (append_write_back(analysis, context, WriteBackForm::bundle_entries, json) == 0) return {};
+  json += "]}";
+  auto decoded = fhir::decode_bundle(json);
+  if (!decoded.ok() || !decoded.issues.empty()) {
+    // The gateway's own JSON: a problem decoding it is a bug here, never bad input.
+    throw std::logic_error("write-back JSON does not decode: " +
+                           fhir::to_json(fhir::Resource{fhir::to_operation_outcome(decoded.issues)}));
+  }
+  return std::move(decoded.value->entry);
 }
 
 std::string correlation_id(const std::vector<fhir::BundleEntry>& entries) {

@@ -9,6 +9,7 @@
 // bytes: serve and analyze share this code.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,20 @@ struct WriteBackContext {
   std::string software_version;  // "0.1.0"
 };
 
-// The transaction entries for one analysis; empty when there is no gradient to report.
+enum class WriteBackForm {
+  bundle_entries,  // the transaction Bundle's entries joined by "," (fullUrl, resource, request), for an entry
+                   // array
+  ndjson,          // the resources alone, one line each
+};
+
+// Appends the write-back of one analysis to `out` as JSON: the same bytes as fhir::to_json of its entries (or of
+// their resources). Returns how many resources it wrote: none when there is no gradient to report. The JSON is
+// written straight, not built as values first (the path of `analyze`, whose output is mostly this).
+std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBackContext& context,
+                              WriteBackForm form, std::string& out);
+
+// The transaction entries for one analysis, as values: the JSON of append_write_back, decoded (one authoring path;
+// serve merges them with retractions and reads the Provenance's tag). Empty when there is no gradient to report.
 std::vector<fhir::BundleEntry> write_back_entries(const analytics::Analysis& analysis,
                                                   const WriteBackContext& context);
 

@@ -387,5 +387,46 @@ TEST_F(WriteBackTest, ABoundedRatioIsWrittenWithItsComparator) {
       << risk.prediction[0].outcome->text;
 }
 
+// One authoring path: the write-back is written as JSON, and serve's entries are that JSON decoded. Decoded and
+// encoded again by fhir::to_json, they must give the same bytes, in both forms, for every element the write-back
+// writes: a CarePlan, trends up, down and unjudged, a bound, a series period with components, notes that need
+// escapes and a note without text.
+TEST_F(WriteBackTest, ItsJsonIsTheBytesOfItsEntriesEncoded) {
+  std::vector<analytics::Analysis> analyses;
+  const auto pair = std::vector{result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                                result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")};
+  analyses.push_back(analyse(pair, true));
+  analyses.push_back(analyse(two_days(40), false));
+  analyses.push_back(analyse(two_days(5), true));
+  auto unjudged = analyse(two_days(40), false);
+  unjudged.gradients[0].trend->rcv_up_percent.reset();
+  unjudged.gradients[0].trend->rcv_down_percent.reset();
+  unjudged.gradients[0].trend->no_rcv_reason = "no biological variation";
+  analyses.push_back(unjudged);
+  auto bounded = pair;
+  bounded[1].value_quantity->comparator = "<";
+  analyses.push_back(analyse(bounded, true));
+  auto series = analyse(pair, true);
+  series.gradients[0].period = analytics::GradientPeriod{"2026-11-20T07:00:00+01:00", "2026-11-20T22:00:00+01:00"};
+  series.gradients[0].components.push_back({"cosinor-rse", "Residual standard error", {1.25, "nmol/L"}});
+  series.gradients[0].notes = {"a \"quoted\"\nnote\twith a \x01 control", ""};
+  series.notes = {"analysis note"};
+  analyses.push_back(series);
+
+  for (std::size_t i = 0; i < analyses.size(); ++i) {
+    const auto entries = write_back_entries(analyses[i], context());
+    ASSERT_FALSE(entries.empty()) << i;
+    std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+    EXPECT_EQ(append_write_back(analyses[i], context(), WriteBackForm::bundle_entries, bundle), entries.size());
+    bundle += "]}";
+    EXPECT_EQ(bundle, fhir::to_json(transaction_bundle(entries))) << i;
+    std::string ndjson;
+    std::string expected;
+    EXPECT_EQ(append_write_back(analyses[i], context(), WriteBackForm::ndjson, ndjson), entries.size());
+    for (const auto& entry : entries) expected += fhir::to_json(*entry.resource) + "\n";
+    EXPECT_EQ(ndjson, expected) << i;
+  }
+}
+
 }  // namespace
 }  // namespace gg::gateway
