@@ -5,6 +5,9 @@
 //             subject and codes read, wanted resources indexed), on one thread
 //   pipeline  analyze on one thread, whole: scan, decode, normalise, compute, author and the JSON (run_analyze
 //             with jobs 1, its output counted and discarded)
+// and a second reference, `walk`: iterate_many walking every value of every document (keys and strings unescaped
+// and copied, numbers parsed), what a reader that looks at every element, as decoding does to validate it, pays
+// at least. The pipeline against it says how much of its time any validating decode would still need.
 // Each round measures the reference and the stages one after the other; the median of the rounds is printed as one
 // JSON object (bench/run reads it). Usage: stream_bench [--config DIR] [--rounds N] [--as-of DATETIME] FILE
 #include <simdjson.h>
@@ -55,6 +58,44 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Every value below `value`, each string copied into `scratch` (as a decoder keeps what it reads); returns a
+// number that depends on all of them, so that nothing is optimised away.
+std::size_t walk_value(simdjson::ondemand::value value, std::string& scratch) {
+  namespace od = simdjson::ondemand;
+  std::size_t seen = 1;
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) std::abort();
+  switch (type) {
+    case od::json_type::object:
+      for (auto field : value.get_object()) {
+        std::string_view key;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS) std::abort();
+        seen += key.size() + walk_value(field.value(), scratch);
+      }
+      break;
+    case od::json_type::array:
+      for (auto element : value.get_array()) seen += walk_value(element.value(), scratch);
+      break;
+    case od::json_type::string: {
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS) std::abort();
+      scratch.assign(text);
+      seen += scratch.size();
+      break;
+    }
+    case od::json_type::number: {
+      double number = 0;
+      if (value.get_double().get(number) != simdjson::SUCCESS) std::abort();
+      seen += number > 0 ? 1 : 0;
+      break;
+    }
+    case od::json_type::boolean:
+    case od::json_type::null:
+      break;
+  }
+  return seen;
 }
 
 int usage() {
@@ -111,6 +152,24 @@ int main(int argc, char** argv) {
     }
   };
 
+  std::size_t walked = 0;
+  const auto walk = [&] {
+    simdjson::ondemand::parser parser;
+    simdjson::ondemand::document_stream stream;
+    if (parser.iterate_many(text, std::size_t{4} << 20).get(stream) != simdjson::SUCCESS) std::abort();
+    std::string scratch;
+    walked = 0;
+    for (auto document : stream) {
+      simdjson::ondemand::object object;
+      if (document.get_object().get(object) != simdjson::SUCCESS) std::abort();
+      for (auto field : object) {
+        std::string_view key;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS) std::abort();
+        walked += key.size() + walk_value(field.value(), scratch);
+      }
+    }
+  };
+
   std::size_t wanted = 0;
   const auto filter = [&] {
     gateway::ScanCallbacks callbacks;
@@ -131,21 +190,26 @@ int main(int argc, char** argv) {
     output_bytes = counted.count;
   };
 
-  std::vector<double> reference_s, filter_s, pipeline_s;
+  std::vector<double> reference_s, walk_s, filter_s, pipeline_s;
   for (int round = 0; round < rounds; ++round) {
     reference_s.push_back(seconds(reference));
+    walk_s.push_back(seconds(walk));
     filter_s.push_back(seconds(filter));
     pipeline_s.push_back(seconds(pipeline));
   }
   const double ref = median(reference_s);
+  const double whole_walk = median(walk_s);
   const double fil = median(filter_s);
   const double pip = median(pipeline_s);
   std::printf(
       "{\"file\":\"%s\",\"megabytes\":%.1f,\"documents\":%zu,\"wanted\":%zu,\"output_megabytes\":%.1f,"
       "\"rounds\":%d,\"reference_s\":%.4f,\"filter_s\":%.4f,\"pipeline_s\":%.4f,"
       "\"reference_mb_s\":%.0f,\"filter_mb_s\":%.0f,\"pipeline_mb_s\":%.0f,"
-      "\"filter_x_ref\":%.3f,\"pipeline_x_ref\":%.3f}\n",
+      "\"filter_x_ref\":%.3f,\"pipeline_x_ref\":%.3f,\"walk_s\":%.4f,\"walk_mb_s\":%.0f,"
+      "\"pipeline_x_walk\":%.3f}\n",
       file.c_str(), megabytes, documents, wanted, static_cast<double>(output_bytes) / 1e6, rounds, ref, fil, pip,
-      megabytes / ref, megabytes / fil, megabytes / pip, ref / fil, ref / pip);
+      megabytes / ref, megabytes / fil, megabytes / pip, ref / fil, ref / pip, whole_walk, megabytes / whole_walk,
+      whole_walk / pip);
+  if (walked == 0) std::abort();  // the walk saw the documents
   return 0;
 }
