@@ -61,7 +61,7 @@ void concept_element(fhir::JsonOut& w, std::string_view name, std::string_view s
   w.end_object();
 }
 
-// A CodeableConcept of a text alone: nothing when the text is empty.
+// A CodeableConcept of a text alone, {"text": ...}: its callers leave it out when the text is empty.
 void text_concept_body(fhir::JsonOut& w, std::string_view text) {
   w.start_object();
   w.string("text", text);
@@ -89,7 +89,8 @@ void references(fhir::JsonOut& w, std::string_view name, const Range& references
   w.end_array();
 }
 
-// Annotations: every one is written, a note without text as {} (an Annotation is never left out).
+// An Annotation: every one is written, a note without text as {}, as fhir::to_json writes it (an Annotation is
+// never left out there; no note the gateway writes is empty).
 void annotation(fhir::JsonOut& w, std::string_view text) {
   w.start_object();
   w.string("text", text);
