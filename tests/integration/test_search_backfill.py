@@ -9,18 +9,83 @@ changed from T1 to T2, 10 a page (5 patients), and analyses each patient they na
 - A search HAPI has forgotten (its next-page link answers 410) is asked again from where it was, still analysing
   each patient once.
 - A further run starts a new search (the cursor was cleared) and writes nothing new.
+- A page that fails for a passing reason (HAPI answered a page 500 once in CI, from a fault of its JVM) is read
+  again after a backoff, and the search goes on: here a proxy in front of HAPI answers the first next-page read 500.
 
 --since and --until keep the search to what this test posted: the shared HAPI holds other tests' patients, and only
 this test's patients are counted."""
+import http.client
 import re
 import signal
+import threading
 import unittest
+import urllib.parse
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from backfill_support import BackfillCase, instant_from_now
+from harness import HAPI_BASE
 
 PATIENTS = 30
 CURSOR = "backfill.search"
+
+
+class FailingOncePageProxy:
+    """Forwards every request to HAPI as it came (the Host header too, so HAPI's next-page links name the proxy),
+    except the first read of a next page (`_getpages`), which it answers 500 with an OperationOutcome."""
+
+    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+
+    def __init__(self, hapi_base):
+        target = urllib.parse.urlsplit(hapi_base)
+        failed = self.failed = []
+        lock = threading.Lock()
+        hop_by_hop = self.HOP_BY_HOP
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    fail = "_getpages" in self.path and not failed
+                    if fail:
+                        failed.append(self.path)
+                if fail:
+                    outcome = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",'
+                               b'"diagnostics":"injected by the test proxy"}]}')
+                    return self.answer(500, [("Content-Type", "application/fhir+json")], outcome)
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop}
+                    connection.request(self.command, self.path, body=body or None, headers=headers)
+                    response = connection.getresponse()
+                    self.answer(response.status, response.getheaders(), response.read())
+                finally:
+                    connection.close()
+
+            def answer(self, status, headers, body):
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in hop_by_hop and name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}{target.path}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class SearchBackfill(BackfillCase):
@@ -99,6 +164,23 @@ class SearchBackfill(BackfillCase):
                       err)
         self.assertEqual(self.cursor(CURSOR), "")
         self.assert_one_risk_assessment_each(patients, err)
+        self.assert_one_event_each_of_one_version(patients, err)
+
+
+    def test_a_page_the_server_fails_once_is_read_again(self):
+        patients, *window = self.post_window()
+        proxy = FailingOncePageProxy(HAPI_BASE)
+        self.addCleanup(proxy.close)
+        config = self.dir / "gateway.yaml"
+        config.write_text(config.read_text().replace(f"base_url: {HAPI_BASE}", f"base_url: {proxy.base}"))
+
+        status, err = self.search(window)
+        self.assertEqual(status, 0, err)
+        self.assertEqual(len(proxy.failed), 1, "the proxy failed no page: the test tested nothing")
+        self.assertRegex(err, r"backfill: search page 2: HTTP 500 [^\n]*; reading it again in 200 ms \(retry 1 of 3\)")
+        self.assertIn("backfill: search page 2: 10 results", err)
+        self.assertEqual(self.cursor(CURSOR), "")
+        self.assertEqual(len(self.assert_one_risk_assessment_each(patients, err)), PATIENTS)
         self.assert_one_event_each_of_one_version(patients, err)
 
 
