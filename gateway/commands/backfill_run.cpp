@@ -13,6 +13,7 @@
 
 #include "analytics/date_time.hpp"
 #include "gateway/commands/input_index.hpp"
+#include "gateway/pipeline/outcome.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/telemetry/log.hpp"
 
@@ -302,6 +303,27 @@ void for_each_cursor_field(std::string_view text,
     const auto space = line.find(' ');
     if (space != std::string_view::npos) field(line.substr(0, space), std::string(line.substr(space + 1)));
   }
+}
+
+std::chrono::milliseconds read_retry_wait(const BackfillContext& context, int retry) {
+  return context.config.pipeline.retry_initial_backoff * (1 << (retry - 1));
+}
+
+bool read_again(const fhir::RestError& error) {
+  return transient(error);
+}
+
+void say_read_again(const BackfillContext& context, std::string_view prefix, const fhir::RestError& error,
+                    int retry) {
+  context.err << "backfill: " << prefix << error.message << "; reading it again in "
+              << read_retry_wait(context, retry).count() << " ms (retry " << retry << " of " << kReadRetries
+              << ")\n";
+}
+
+boost::asio::awaitable<void> wait_before_reading_again(const BackfillContext& context, int retry) {
+  boost::asio::steady_timer timer(context.io, read_retry_wait(context, retry));
+  boost::system::error_code ignored;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
 }
 
 }  // namespace gg::gateway

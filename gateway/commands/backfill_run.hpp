@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,30 @@ struct BackfillContext {
   std::ostream& err;
   bool interactive;  // err is a terminal: progress is rewritten in place
 };
+
+// A read the backfill may make again (a search page, an export's status, an export file: GETs that change nothing
+// on the server) that failed for a passing reason (no answer, 5xx, 408, 429: outcome.hpp transient) is made
+// again, kReadRetries times at most, after the pipeline's first backoff, then twice and four times that, each
+// retry said on err ("backfill: PREFIX ERROR; reading it again in 1000 ms (retry 1 of 3)"). HAPI once answered a
+// search page 500 from a fault of its JVM under load. Returns the last attempt's result.
+inline constexpr int kReadRetries = 3;
+std::chrono::milliseconds read_retry_wait(const BackfillContext& context, int retry);
+bool read_again(const fhir::RestError& error);
+void say_read_again(const BackfillContext& context, std::string_view prefix, const fhir::RestError& error,
+                    int retry);
+boost::asio::awaitable<void> wait_before_reading_again(const BackfillContext& context, int retry);
+
+template <typename Read>
+auto read_with_retries(const BackfillContext& context, std::string_view prefix, Read read)
+    -> boost::asio::awaitable<typename std::invoke_result_t<Read&>::value_type> {
+  auto result = co_await read();
+  for (int retry = 1; !result && read_again(result.error()) && retry <= kReadRetries; ++retry) {
+    say_read_again(context, prefix, result.error(), retry);
+    co_await wait_before_reading_again(context, retry);
+    result = co_await read();
+  }
+  co_return result;
+}
 
 // One backfill run: its events (one per patient, durable before any processing, leased to the run), the pipeline
 // that processes them, and the progress display on err (rewritten in place on a terminal, a line per 100

@@ -134,7 +134,9 @@ class ExportBackfill {
     std::string shown;
     asio::steady_timer timer(context_.io);
     for (;;) {
-      auto status = co_await fhir::export_status(context_.client, status_url, std::chrono::system_clock::now());
+      auto status = co_await read_with_retries(context_, "", [&] {
+        return fhir::export_status(context_.client, status_url, std::chrono::system_clock::now());
+      });
       if (!status) {
         if (context_.interactive && !shown.empty()) err_ << '\n';
         co_return Waited{Waited::Outcome::failed, {}, status.error().message};
@@ -220,7 +222,9 @@ class ExportBackfill {
       run.break_line();
       err_ << "backfill: " << name << ": downloading\n";
       const auto path = download_path(i + 1);
-      auto bytes = co_await fhir::download_export_file(context_.client, file.url, path.string());
+      auto bytes = co_await read_with_retries(context_, name + ": ", [&] {
+        return fhir::download_export_file(context_.client, file.url, path.string());
+      });
       if (!bytes) {
         std::error_code ignored;
         std::filesystem::remove(path, ignored);

@@ -1,9 +1,5 @@
 #include "gateway/commands/search_backfill.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <chrono>
 #include <ostream>
 #include <utility>
@@ -12,7 +8,6 @@
 #include "fhir/url.hpp"
 #include "gateway/commands/backfill_run.hpp"
 #include "gateway/config/knowledge_loader.hpp"
-#include "gateway/pipeline/outcome.hpp"
 #include "gateway/telemetry/clock.hpp"
 
 namespace gg::gateway {
@@ -82,8 +77,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr int kRetries = 3;
-
 class SearchBackfill {
  public:
   SearchBackfill(const BackfillContext& context, const SearchBackfillOptions& search_options)
@@ -121,19 +114,8 @@ class SearchBackfill {
     bool first_page = cursor->next == request_;  // a target we built, not a link the server may forget
     for (;;) {
       const std::string name = "search page " + std::to_string(cursor->pages + 1);
-      auto page = co_await context_.client.search_page(cursor->next, name, finder.decode_options());
-      // A page that failed for a passing reason (no answer, 5xx, 408, 429: HAPI once answered a page 500 from a
-      // JVM fault under load) is read again, kRetries times at most, after the pipeline's first backoff, doubling;
-      // only then does the run stop, its cursor saved for a rerun. A read changes nothing on the server.
-      for (int retry = 1; !page && transient(page.error()) && retry <= kRetries; ++retry) {
-        const auto wait = context_.config.pipeline.retry_initial_backoff * (1 << (retry - 1));
-        err_ << "backfill: " << page.error().message << "; reading it again in " << wait.count() << " ms (retry "
-             << retry << " of " << kRetries << ")\n";
-        boost::asio::steady_timer timer(context_.io, wait);
-        boost::system::error_code ignored;
-        co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
-        page = co_await context_.client.search_page(cursor->next, name, finder.decode_options());
-      }
+      auto page = co_await read_with_retries(
+          context_, "", [&] { return context_.client.search_page(cursor->next, name, finder.decode_options()); });
       if (!page) {
         const unsigned status = page.error().http_status;
         if ((status == 404 || status == 410) && !first_page) {

@@ -2,6 +2,7 @@
 configuration in a temporary directory, patients posted while no gateway runs, the backfill command run to its end
 or killed at a line of its output, and what it left in HAPI and in its state store."""
 import datetime
+import http.client
 import os
 import pathlib
 import shutil
@@ -9,9 +10,13 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
+import urllib.parse
 import uuid
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import BINARY, HAPI_BASE, REPO, Fhir, created_references, lab_entry, patient_entry
 
@@ -24,6 +29,65 @@ def instant_from_now(seconds):
     finds what it posts, not what other tests left on the shared HAPI."""
     return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
+
+
+class FailingOnceProxy:
+    """Forwards every request to HAPI as it came (the Host header too, so the links HAPI writes, next pages, export
+    status and files, name the proxy), except the first for which fails(method, path) is true: that one is
+    answered 500 with an OperationOutcome, as a server's passing fault would be."""
+
+    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+
+    def __init__(self, hapi_base, fails):
+        target = urllib.parse.urlsplit(hapi_base)
+        failed = self.failed = []
+        lock = threading.Lock()
+        hop_by_hop = self.HOP_BY_HOP
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    fail = not failed and fails(self.command, self.path)
+                    if fail:
+                        failed.append(self.path)
+                if fail:
+                    outcome = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",'
+                               b'"diagnostics":"injected by the test proxy"}]}')
+                    return self.answer(500, [("Content-Type", "application/fhir+json")], outcome)
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop}
+                    connection.request(self.command, self.path, body=body or None, headers=headers)
+                    response = connection.getresponse()
+                    self.answer(response.status, response.getheaders(), response.read())
+                finally:
+                    connection.close()
+
+            def answer(self, status, headers, body):
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in hop_by_hop and name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}{target.path}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class BackfillCase(unittest.TestCase):
@@ -47,6 +111,14 @@ analysis:
 pipeline:
   retry_initial_backoff_ms: 200
 """)
+
+    def through_proxy(self, fails):
+        """Points this test's gateway at a FailingOnceProxy in front of HAPI; returns the proxy."""
+        proxy = FailingOnceProxy(HAPI_BASE, fails)
+        self.addCleanup(proxy.close)
+        config = self.dir / "gateway.yaml"
+        config.write_text(config.read_text().replace(f"base_url: {HAPI_BASE}", f"base_url: {proxy.base}"))
+        return proxy
 
     def post_patients(self, count):
         """count patients, each with a glucose and an insulin result (HOMA-IR: one RiskAssessment each),

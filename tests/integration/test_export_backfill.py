@@ -6,6 +6,8 @@ since T, waits for the export job, downloads its NDJSON files and analyses each 
 - A first run is killed right after the kick-off; the next run resumes the same export job (the cursor in the
   state store) and writes exactly one RiskAssessment per patient, counted in HAPI.
 - A further run (a new export job) writes nothing new.
+- An export file whose download fails for a passing reason (a proxy in front of HAPI answers its first read 500)
+  is downloaded again after a backoff, and the run finishes.
 
 _since keeps the export to what was changed after this test began: the shared HAPI holds other tests' patients, and
 only this test's patients are counted (by their identifiers' tag)."""
@@ -52,6 +54,19 @@ class ExportBackfill(BackfillCase):
         print(f"\n[export backfill] {PATIENTS} patients: interrupted run + resumed run "
               f"{first_duration:.1f} s; {err.strip().splitlines()[-1]}")
 
+
+    def test_a_file_the_server_fails_once_is_downloaded_again(self):
+        since = instant_from_now(-2)
+        patients = self.post_patients(20)
+        # The first read of an export file (HAPI serves them as Binary resources) is answered 500.
+        proxy = self.through_proxy(lambda method, path: method == "GET" and "/Binary/" in path)
+        status, err = self.export(since)
+        self.assertEqual(status, 0, err)
+        self.assertEqual(len(proxy.failed), 1, "the proxy failed no download: the test tested nothing")
+        self.assertRegex(err, r"backfill: export file 1/\d+: [^\n]*HTTP 500 [^\n]*; reading it again in 200 ms "
+                              r"\(retry 1 of 3\)")
+        self.assertIn("backfill: export complete", err)
+        self.assertEqual(len(self.assert_one_risk_assessment_each(patients, err)), 20)
 
 if __name__ == "__main__":
     unittest.main()

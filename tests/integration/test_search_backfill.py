@@ -14,78 +14,15 @@ changed from T1 to T2, 10 a page (5 patients), and analyses each patient they na
 
 --since and --until keep the search to what this test posted: the shared HAPI holds other tests' patients, and only
 this test's patients are counted."""
-import http.client
 import re
 import signal
-import threading
 import unittest
-import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from backfill_support import BackfillCase, instant_from_now
-from harness import HAPI_BASE
+from backfill_support import BackfillCase, FailingOnceProxy, instant_from_now
 
 PATIENTS = 30
 CURSOR = "backfill.search"
-
-
-class FailingOncePageProxy:
-    """Forwards every request to HAPI as it came (the Host header too, so HAPI's next-page links name the proxy),
-    except the first read of a next page (`_getpages`), which it answers 500 with an OperationOutcome."""
-
-    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
-
-    def __init__(self, hapi_base):
-        target = urllib.parse.urlsplit(hapi_base)
-        failed = self.failed = []
-        lock = threading.Lock()
-        hop_by_hop = self.HOP_BY_HOP
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def forward(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with lock:
-                    fail = "_getpages" in self.path and not failed
-                    if fail:
-                        failed.append(self.path)
-                if fail:
-                    outcome = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",'
-                               b'"diagnostics":"injected by the test proxy"}]}')
-                    return self.answer(500, [("Content-Type", "application/fhir+json")], outcome)
-                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop}
-                    connection.request(self.command, self.path, body=body or None, headers=headers)
-                    response = connection.getresponse()
-                    self.answer(response.status, response.getheaders(), response.read())
-                finally:
-                    connection.close()
-
-            def answer(self, status, headers, body):
-                self.send_response(status)
-                for name, value in headers:
-                    if name.lower() not in hop_by_hop and name.lower() != "content-length":
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = forward
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}{target.path}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class SearchBackfill(BackfillCase):
@@ -169,10 +106,8 @@ class SearchBackfill(BackfillCase):
 
     def test_a_page_the_server_fails_once_is_read_again(self):
         patients, *window = self.post_window()
-        proxy = FailingOncePageProxy(HAPI_BASE)
-        self.addCleanup(proxy.close)
-        config = self.dir / "gateway.yaml"
-        config.write_text(config.read_text().replace(f"base_url: {HAPI_BASE}", f"base_url: {proxy.base}"))
+        # The first read of a next page (HAPI's _getpages links) is answered 500.
+        proxy = self.through_proxy(lambda method, path: "_getpages" in path)
 
         status, err = self.search(window)
         self.assertEqual(status, 0, err)
