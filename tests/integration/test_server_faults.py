@@ -122,8 +122,14 @@ class FhirServerOutage(unittest.TestCase):
             # Mid-stream: as soon as the first notification is in, HAPI goes down.
             wait_until(lambda: "a first notification",
                        lambda: gateway.metric('gradient_gateway_events_recorded_total{source="rest-hook"}') >= 1)
+            # One of the results as HAPI would notify it, taken before the outage.
+            late = fhir.search(f"Observation?subject={patients[-1]}")[0]
             outage_started = time.monotonic()
             self.stop_hapi()
+            # HAPI's own notifications may all have been handled before it went down (CI saw that once: then no
+            # call failed and the breaker had no reason to open). One taken during the outage must read its
+            # context from the server, which fails: that opens the breaker, and the event waits for HAPI.
+            self.assertEqual(gateway.notify("PUT", f"/Observation/{late['id']}", late).status, 200)
             wait_until(lambda: "the breaker open in /readyz; log:\n" + gateway.log_tail(),
                        lambda: (gateway.readiness() or {}).get("fhirCircuit") == "open", timeout=60)
             self.assertEqual(http("GET", gateway.url + "/readyz").status, 503)
