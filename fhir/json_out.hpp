@@ -19,8 +19,7 @@ class JsonOut {
  public:
   explicit JsonOut(std::string& out) : out_(out) {}
 
-  // ---- Structure
-  // -------------------------------------------------------------------------------------------------
+  // ---- Structure ----
   void start_object() {
     separate();
     out_ += '{';
@@ -56,10 +55,9 @@ class JsonOut {
     start_array();
   }
 
-  // ---- Values
-  // ---------------------------------------------------------------------------------------------------- A JSON
-  // string: '"', '\\' and the control characters escaped as RFC 8259 section 7 says (\b \t \n \f \r, the others
-  // \u00XX); every other byte, UTF-8 included, as it is.
+  // ---- Values ----
+  // A JSON string: '"', '\\' and the control characters escaped as RFC 8259 section 7 says (\b \t \n \f \r, the
+  // others \u00XX); every other byte, UTF-8 included, as it is.
   void text(std::string_view value);
   // A FHIR decimal (R4 2.24.0.1) as a JSON number that parses back to the same double: a whole number without a
   // fraction ("3", not "3.0"), another in the shortest form Grisu2 finds. Not finite: nothing (no JSON form).
@@ -67,7 +65,7 @@ class JsonOut {
   void integer(std::int64_t value);
   void boolean(bool value);
 
-  // ---- Elements: a name and its value, left out when there is no value (R4 2.6.2: no empty strings) ------------
+  // ---- Elements: a name and its value, left out when there is no value (R4 2.6.2: no empty strings) ----
   void string(std::string_view name, std::string_view value) {
     if (value.empty()) return;
     key(name);

@@ -59,8 +59,6 @@ class JsonWriter : public JsonOut {
  public:
   using JsonOut::JsonOut;
 
-  void string_value(std::string_view value) { text(value); }
-
   // A complex element written by `write_body` between braces, when it has content.
   template <typename T, typename WriteBody>
   void object(std::string_view key, const T& value, WriteBody&& write_body) {
@@ -160,7 +158,7 @@ void elements(JsonWriter& w, std::string_view key, const std::vector<T>& values)
 // resourceType, then Resource.id and Resource.meta (R4 Resource).
 void resource_header(JsonWriter& w, std::string_view resource_type, const std::string& id, const Meta& meta) {
   w.key("resourceType");
-  w.string_value(resource_type);
+  w.text(resource_type);
   w.string("id", id);
   element(w, "meta", meta);
 }

@@ -305,25 +305,16 @@ void for_each_cursor_field(std::string_view text,
   }
 }
 
-std::chrono::milliseconds read_retry_wait(const BackfillContext& context, int retry) {
-  return context.config.pipeline.retry_initial_backoff * (1 << (retry - 1));
-}
-
-bool read_again(const fhir::RestError& error) {
-  return transient(error);
-}
-
-void say_read_again(const BackfillContext& context, std::string_view prefix, const fhir::RestError& error,
-                    int retry) {
-  context.err << "backfill: " << prefix << error.message << "; reading it again in "
-              << read_retry_wait(context, retry).count() << " ms (retry " << retry << " of " << kReadRetries
-              << ")\n";
-}
-
-boost::asio::awaitable<void> wait_before_reading_again(const BackfillContext& context, int retry) {
-  boost::asio::steady_timer timer(context.io, read_retry_wait(context, retry));
+boost::asio::awaitable<bool> wait_to_read_again(const BackfillContext& context, std::string_view prefix,
+                                                const fhir::RestError& error, int retry) {
+  if (retry > kReadRetries || !transient(error)) co_return false;
+  const auto wait = context.config.pipeline.retry_initial_backoff * (1 << (retry - 1));
+  context.err << "backfill: " << prefix << error.message << "; reading it again in " << wait.count()
+              << " ms (retry " << retry << " of " << kReadRetries << ")\n";
+  boost::asio::steady_timer timer(context.io, wait);
   boost::system::error_code ignored;
   co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  co_return true;
 }
 
 }  // namespace gg::gateway

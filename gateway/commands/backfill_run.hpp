@@ -94,19 +94,15 @@ struct BackfillContext {
 // retry said on err ("backfill: PREFIX ERROR; reading it again in 1000 ms (retry 1 of 3)"). HAPI once answered a
 // search page 500 from a fault of its JVM under load. Returns the last attempt's result.
 inline constexpr int kReadRetries = 3;
-std::chrono::milliseconds read_retry_wait(const BackfillContext& context, int retry);
-bool read_again(const fhir::RestError& error);
-void say_read_again(const BackfillContext& context, std::string_view prefix, const fhir::RestError& error,
-                    int retry);
-boost::asio::awaitable<void> wait_before_reading_again(const BackfillContext& context, int retry);
+// Whether `error` is worth retry number `retry`; when it is, says so on err and waits before answering true.
+boost::asio::awaitable<bool> wait_to_read_again(const BackfillContext& context, std::string_view prefix,
+                                                const fhir::RestError& error, int retry);
 
 template <typename Read>
 auto read_with_retries(const BackfillContext& context, std::string_view prefix, Read read)
     -> boost::asio::awaitable<typename std::invoke_result_t<Read&>::value_type> {
   auto result = co_await read();
-  for (int retry = 1; !result && read_again(result.error()) && retry <= kReadRetries; ++retry) {
-    say_read_again(context, prefix, result.error(), retry);
-    co_await wait_before_reading_again(context, retry);
+  for (int retry = 1; !result && co_await wait_to_read_again(context, prefix, result.error(), retry); ++retry) {
     result = co_await read();
   }
   co_return result;
