@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
   const auto filter = [&] {
     gateway::ScanCallbacks callbacks;
     callbacks.on_error = [](const gateway::InputLocation&, const std::vector<fhir::DecodeIssue>&) {};
-    callbacks.on_skipped = [](std::string_view) {};
+    callbacks.on_skipped = [](std::string_view, std::size_t) {};
     const auto index =
         gateway::scan_inputs({file}, knowledge->decode_options(), knowledge->scan_options(), callbacks);
     wanted = index.resources.size();

@@ -142,7 +142,7 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
   out.broken = false;
 }
 
-void for_each_ndjson_line(
+std::size_t for_each_ndjson_line(
     std::string_view text,
     const std::function<void(std::size_t number, std::string_view line, std::size_t offset)>& on_line) {
   std::size_t number = 0;
@@ -158,6 +158,7 @@ void for_each_ndjson_line(
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     on_line(number, line, offset);
   }
+  return number;
 }
 
 bool scan_bundle_entries(std::string_view json, const std::function<void(const ScannedEntry&)>& on_entry) {

@@ -37,8 +37,9 @@ struct ScannedResource {
 void scan_resource(std::string_view json, const ScanOptions& options, ScannedResource& out);
 
 // The lines of an NDJSON text (FHIR Bulk Data: one resource per line), each with its 1-based number and its offset
-// in the text, without its line end ("\n" or "\r\n"); blank lines are counted and not handed over.
-void for_each_ndjson_line(
+// in the text, without its line end ("\n" or "\r\n"); blank lines are counted and not handed over. Returns the
+// number of lines, blank ones included.
+std::size_t for_each_ndjson_line(
     std::string_view text,
     const std::function<void(std::size_t number, std::string_view line, std::size_t offset)>& on_line);
 

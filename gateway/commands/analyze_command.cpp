@@ -267,13 +267,13 @@ InputIndex scan(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
     ++summary.rejected;
     err << outcome_line(where, issues);
   };
-  callbacks.on_skipped = [&](std::string_view type) {
-    ++summary.resources;
-    ++summary.skipped;
-    ++summary.skipped_by_type[std::string(type)];
+  callbacks.on_skipped = [&](std::string_view type, std::size_t count) {
+    summary.resources += count;
+    summary.skipped += count;
+    summary.skipped_by_type[std::string(type)] += count;
   };
   return scan_inputs(options.inputs, knowledge.decode_options(), knowledge.scan_options(), callbacks,
-                     options.index_budget);
+                     options.index_budget, ScanThreads{job_count(options), options.scan_piece});
 }
 
 }  // namespace

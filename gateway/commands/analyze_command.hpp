@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fhir/resources.hpp"
+#include "gateway/commands/input_index.hpp"
 #include "gateway/config/knowledge_loader.hpp"
 
 namespace gg::gateway {
@@ -29,6 +30,9 @@ struct AnalyzeOptions {
   // Bytes the index of wanted resources may hold in memory before it is spilled to temporary files sorted by
   // patient (index_spill.hpp). The output is the same for every value.
   std::size_t index_budget = kDefaultIndexBudget;
+  // The least an NDJSON input's piece scanned on a thread of its own has (ScanThreads::min_piece); the jobs are
+  // the threads. The output is the same for every value.
+  std::size_t scan_piece = ScanThreads::kDefaultMinPiece;
 };
 
 struct AnalyzeSummary {

@@ -78,9 +78,9 @@ void PatientFinder::read(const std::vector<std::string>& files, const std::strin
   callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
     handlers_.on_error(shown_as.empty() ? where : InputLocation{shown_as, where.line}, issues);
   };
-  callbacks.on_skipped = [this](std::string_view) {
-    ++totals_.resources;
-    ++totals_.skipped;
+  callbacks.on_skipped = [this](std::string_view, std::size_t count) {
+    totals_.resources += count;
+    totals_.skipped += count;
   };
   // The scan's wanted Observations carry the same codes (LoadedKnowledge::scan_options, subscription_codes): they
   // are the hormone results, and their subjects are all that is kept.

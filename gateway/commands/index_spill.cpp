@@ -127,7 +127,23 @@ bool SpilledRuns::read_head(Run& run) {
   read(run.file, run.head.subject.data(), header[0], false);
   run.head.resources.resize(header[1]);
   read(run.file, run.head.resources.data(), header[1] * sizeof(IndexedResource), false);
+  if (run.line_offset != 0 || run.owned_offset != 0) {
+    for (auto& resource : run.head.resources) {
+      if (resource.line != 0) resource.line += run.line_offset;
+      if (resource.owned) resource.offset += run.owned_offset;
+    }
+  }
   return true;
+}
+
+void SpilledRuns::append(SpilledRuns&& later, std::uint32_t line_offset, std::uint64_t owned_offset) {
+  if (merging_ || later.merging_) throw std::logic_error("SpilledRuns::append after the merge began");
+  for (auto& run : later.runs_) {
+    run->line_offset += line_offset;
+    run->owned_offset += owned_offset;
+    runs_.push_back(std::move(run));
+  }
+  later.runs_.clear();
 }
 
 namespace {

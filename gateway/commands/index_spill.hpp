@@ -62,6 +62,11 @@ class SpilledRuns {
   // go on without its index.
   void spill(const std::vector<IndexedResource>& resources, const std::vector<std::string>& patients);
 
+  // Takes `later`'s runs after these, as if they had been spilled here: they hold a later stretch of the inputs,
+  // scanned on another thread, whose NDJSON lines it numbered from 1 where they are `line_offset` + 1 on, and
+  // whose decoded resources are `owned_offset` on in InputIndex::owned. Call before the merge began.
+  void append(SpilledRuns&& later, std::uint32_t line_offset, std::uint64_t owned_offset);
+
   bool empty() const { return runs_.empty(); }
   // Runs (files) there are now: fewer than the spills once runs have been merged.
   std::size_t run_count() const { return runs_.size(); }
@@ -81,6 +86,9 @@ class SpilledRuns {
     std::FILE* file = nullptr;
     PatientResources head;
     unsigned level = 0;  // 0: a spill; n + 1: fan_in runs of level n merged
+    // Added to each resource read (append): its line, and for an owned resource its offset.
+    std::uint32_t line_offset = 0;
+    std::uint64_t owned_offset = 0;
   };
   static std::unique_ptr<Run> new_run();
   static void write_group(Run& run, const std::string& subject, const IndexedResource* resources,

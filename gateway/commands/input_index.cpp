@@ -1,6 +1,10 @@
 #include "gateway/commands/input_index.hpp"
 
+#include <algorithm>
+#include <exception>
+#include <iterator>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -51,16 +55,58 @@ class PatientNumbers {
   std::size_t bytes_ = 0;
 };
 
+// A piece of an NDJSON input scanned on its own thread: its own index (resources, patients, owned, medications,
+// runs) and its reports, kept until it is joined to the pieces before it.
+struct ScannedPiece {
+  InputIndex index;
+  std::vector<std::pair<InputLocation, std::vector<fhir::DecodeIssue>>> errors;
+  std::vector<std::pair<std::string, std::size_t>> skipped;  // by type, in the order first met
+  std::size_t lines = 0;                                     // lines of the piece, blank ones included
+  std::exception_ptr failure;                                // what the scan threw (a spill that failed)
+
+  ScanCallbacks callbacks() {
+    ScanCallbacks kept;
+    kept.on_error = [this](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+      errors.emplace_back(where, issues);
+    };
+    kept.on_skipped = [this](std::string_view type, std::size_t count) {
+      auto found =
+          std::find_if(skipped.begin(), skipped.end(), [&](const auto& kind) { return kind.first == type; });
+      if (found == skipped.end()) found = skipped.emplace(skipped.end(), std::string(type), 0);
+      found->second += count;
+    };
+    return kept;
+  }
+};
+
+// Where, after the first line, each piece of `text` begins: at line ends near equal shares.
+std::vector<std::size_t> piece_starts(std::string_view text, const ScanThreads& threads) {
+  const std::size_t min_piece = std::max<std::size_t>(threads.min_piece, 1);
+  const std::size_t pieces = std::min(threads.threads, text.size() / min_piece);
+  std::vector<std::size_t> starts;
+  for (std::size_t k = 1; k < pieces; ++k) {
+    const std::size_t from = std::max(text.size() / pieces * k, starts.empty() ? 0 : starts.back());
+    const std::size_t newline = text.find('\n', from);
+    if (newline == std::string_view::npos || newline + 1 >= text.size()) break;
+    if (starts.empty() || newline + 1 > starts.back()) starts.push_back(newline + 1);
+  }
+  return starts;
+}
+
 class Scanner {
  public:
-  Scanner(InputIndex& index, const fhir::DecodeOptions& decode_options, const fhir::ScanOptions& scan_options,
-          const ScanCallbacks& callbacks, std::size_t budget)
+  // Scans the inputs of `read` into `index` (the same index, but for a piece scanned on another thread).
+  Scanner(InputIndex& index, const InputIndex& read, const fhir::DecodeOptions& decode_options,
+          const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks, std::size_t budget,
+          ScanThreads threads = {})
       : index_(index),
+        read_(read),
         decode_options_(decode_options),
         scan_options_(scan_options),
         callbacks_(callbacks),
         numbers_(index.patients),
-        budget_(budget) {}
+        budget_(budget),
+        threads_(threads) {}
 
   // After the last input: a spilled index is spilled whole.
   void finish() {
@@ -72,8 +118,8 @@ class Scanner {
   }
 
   void scan(std::uint32_t input) {
-    const MappedInput& mapped = index_.inputs[input];
-    const std::string& source = index_.sources[input];
+    const MappedInput& mapped = read_.inputs[input];
+    const std::string& source = read_.sources[input];
     if (!mapped.ok()) {
       callbacks_.on_error(
           {source, 0}, {fhir::DecodeIssue{fhir::DecodeIssue::Severity::fatal, "not-found", "", mapped.error()}});
@@ -87,23 +133,100 @@ class Scanner {
     mapped.release_all();
   }
 
- private:
-  // NDJSON: each line is scanned on its own, so a broken line never stops the next (STYLE.md).
-  void scan_ndjson(std::uint32_t input) {
-    const MappedInput& mapped = index_.inputs[input];
-    std::size_t released = 0;
-    fhir::for_each_ndjson_line(mapped.text(), [&](std::size_t number, std::string_view line, std::size_t offset) {
-      resource(input, line, offset, static_cast<std::uint32_t>(number), 0);
-      if (offset - released > kReleaseEvery) {
-        mapped.release(released, offset);
-        released = offset;
+  // The lines of input's text [begin, end), numbered from 1: each is scanned on its own, so a broken line never
+  // stops the next (STYLE.md). Returns how many there were.
+  std::size_t scan_lines(std::uint32_t input, std::size_t begin, std::size_t end) {
+    const MappedInput& mapped = read_.inputs[input];
+    std::size_t released = begin;
+    const std::string_view text = mapped.text().substr(begin, end - begin);
+    return fhir::for_each_ndjson_line(text, [&](std::size_t number, std::string_view line, std::size_t offset) {
+      resource(input, line, begin + offset, static_cast<std::uint32_t>(number), 0);
+      if (begin + offset - released > kReleaseEvery) {
+        mapped.release(released, begin + offset);
+        released = begin + offset;
       }
     });
   }
 
+ private:
+  // NDJSON: in pieces on threads of their own when it is large (ScanThreads), the first on this one.
+  void scan_ndjson(std::uint32_t input) {
+    const std::size_t size = read_.inputs[input].text().size();
+    const std::vector<std::size_t> starts = piece_starts(read_.inputs[input].text(), threads_);
+    if (starts.empty()) {
+      scan_lines(input, 0, size);
+      return;
+    }
+    const std::size_t budget = budget_;
+    budget_ = budget / (starts.size() + 1);
+    std::vector<ScannedPiece> pieces(starts.size());
+    std::vector<std::thread> threads;
+    threads.reserve(starts.size());
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : size;
+      threads.emplace_back([&, k, end] {
+        ScannedPiece& piece = pieces[k];
+        try {
+          const ScanCallbacks callbacks = piece.callbacks();
+          Scanner scanner(piece.index, read_, decode_options_, scan_options_, callbacks, budget_);
+          piece.lines = scanner.scan_lines(input, starts[k], end);
+        } catch (...) {
+          piece.failure = std::current_exception();
+        }
+      });
+    }
+    std::size_t lines = 0;
+    std::exception_ptr failure;
+    try {
+      lines = scan_lines(input, 0, starts.front());
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    for (auto& thread : threads) thread.join();
+    budget_ = budget;
+    if (failure) std::rethrow_exception(failure);
+    for (auto& piece : pieces) {
+      if (piece.failure) std::rethrow_exception(piece.failure);
+      join(std::move(piece), lines);
+      lines += piece.lines;
+    }
+  }
+
+  // Adds a piece scanned on another thread after what this scanner holds, as if it had scanned it: its lines
+  // follow the `lines_before` of the pieces before it, its patients take this index's numbers, its runs follow
+  // this index's (what this one holds in memory is spilled first), and its reports are told now, in their order.
+  void join(ScannedPiece&& piece, std::size_t lines_before) {
+    InputIndex& joined = piece.index;
+    const auto line_offset = static_cast<std::uint32_t>(lines_before);
+    const std::uint64_t owned_offset = index_.owned.size();
+    for (auto& [type, count] : piece.skipped) callbacks_.on_skipped(type, count);
+    for (auto& [where, issues] : piece.errors) {
+      if (where.line != 0) where.line += lines_before;
+      callbacks_.on_error(where, issues);
+    }
+    std::move(joined.owned.begin(), joined.owned.end(), std::back_inserter(index_.owned));
+    std::move(joined.medications.begin(), joined.medications.end(), std::back_inserter(index_.medications));
+    index_.medication_resources += joined.medication_resources;
+    if (!joined.spilled.empty()) {
+      if (!index_.resources.empty()) spill();
+      index_.spilled.append(std::move(joined.spilled), line_offset, owned_offset);
+    }
+    // The piece's patient numbers to this index's, looked up once each (afresh after a spill, which renumbers).
+    constexpr std::uint32_t kUnknown = UINT32_MAX;
+    std::vector<std::uint32_t> numbers(joined.patients.size(), kUnknown);
+    for (IndexedResource resource : joined.resources) {
+      if (resource.line != 0) resource.line += line_offset;
+      if (resource.owned) resource.offset += owned_offset;
+      std::uint32_t& number = numbers[resource.patient];
+      if (number == kUnknown) number = numbers_.number(joined.patients[resource.patient]);
+      resource.patient = number;
+      if (add(resource)) std::fill(numbers.begin(), numbers.end(), kUnknown);
+    }
+  }
+
   // One JSON document: a Bundle (its entries), or a single resource.
   void scan_document(std::uint32_t input) {
-    const std::string_view text = index_.inputs[input].text();
+    const std::string_view text = read_.inputs[input].text();
     std::vector<fhir::ScannedEntry> entries;
     bool placeholders = false;
     const bool bundle = fhir::scan_bundle_entries(text, [&](const fhir::ScannedEntry& entry) {
@@ -141,8 +264,8 @@ class Scanner {
   // The slow path, as before any scanning: decode the whole document, resolve placeholders, keep what is wanted
   // decoded.
   void decode_whole(std::uint32_t input) {
-    const std::string& source = index_.sources[input];
-    auto result = fhir::decode_document(index_.inputs[input].text(), decode_options_);
+    const std::string& source = read_.sources[input];
+    auto result = fhir::decode_document(read_.inputs[input].text(), decode_options_);
     if (!result.ok()) {
       callbacks_.on_error({source, 0}, result.issues);
       return;
@@ -177,11 +300,11 @@ class Scanner {
       indexed.patient = numbers_.number(use->subject.reference);
     } else if (auto* medication = std::get_if<fhir::Medication>(&resource)) {
       ++index_.medication_resources;
-      callbacks_.on_skipped("Medication");
+      callbacks_.on_skipped("Medication", 1);
       index_.medications.push_back(std::move(*medication));
       return;
     } else {
-      callbacks_.on_skipped(fhir::resource_type(resource));
+      callbacks_.on_skipped(fhir::resource_type(resource), 1);
       return;
     }
     indexed.offset = index_.owned.size();
@@ -189,9 +312,12 @@ class Scanner {
     add(indexed);
   }
 
-  void add(const IndexedResource& indexed) {
+  // Whether the index was spilled (and its patients numbered afresh).
+  bool add(const IndexedResource& indexed) {
     index_.resources.push_back(indexed);
-    if (index_.resources.size() * sizeof(IndexedResource) + numbers_.bytes() > budget_) spill();
+    if (index_.resources.size() * sizeof(IndexedResource) + numbers_.bytes() <= budget_) return false;
+    spill();
+    return true;
   }
 
   void spill() {
@@ -215,7 +341,7 @@ class Scanner {
     if (scanned_.broken) return decode_now(indexed, json);
     if (type == "Observation") {
       if (!scanned_.wanted) {
-        callbacks_.on_skipped(type);
+        callbacks_.on_skipped(type, 1);
         return;
       }
       indexed.kind = IndexedKind::observation;
@@ -230,7 +356,7 @@ class Scanner {
     } else if (type == "Medication") {
       return decode_now(indexed, json);
     } else {
-      callbacks_.on_skipped(type);
+      callbacks_.on_skipped(type, 1);
       return;
     }
     add(indexed);
@@ -240,18 +366,20 @@ class Scanner {
   void decode_now(const IndexedResource& indexed, std::string_view json) {
     auto result = fhir::decode_resource(json, decode_options_);
     if (!result.issues.empty() && !result.ok()) {
-      callbacks_.on_error(location_of(index_, indexed), result.issues);
+      callbacks_.on_error(location_of(read_, indexed), result.issues);
       return;
     }
     keep_decoded(indexed.input, std::move(*result.value));
   }
 
   InputIndex& index_;
+  const InputIndex& read_;  // sources and inputs
   const fhir::DecodeOptions& decode_options_;
   const fhir::ScanOptions& scan_options_;
   const ScanCallbacks& callbacks_;
   PatientNumbers numbers_;
   std::size_t budget_;
+  ScanThreads threads_;
   fhir::ScannedResource scanned_;
   std::string patient_key_;
 };
@@ -270,12 +398,12 @@ void place_in_bundle(std::vector<fhir::DecodeIssue>& issues, std::uint32_t entry
 
 InputIndex scan_inputs(const std::vector<std::string>& sources, const fhir::DecodeOptions& decode_options,
                        const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks,
-                       std::size_t index_budget) {
+                       std::size_t index_budget, ScanThreads threads) {
   InputIndex index;
   index.sources = sources;
   index.inputs.reserve(sources.size());
   for (const auto& source : sources) index.inputs.emplace_back(source);
-  Scanner scanner(index, decode_options, scan_options, callbacks, index_budget);
+  Scanner scanner(index, index, decode_options, scan_options, callbacks, index_budget, threads);
   for (std::uint32_t input = 0; input < sources.size(); ++input) scanner.scan(input);
   scanner.finish();
   return index;

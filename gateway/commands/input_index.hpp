@@ -23,8 +23,19 @@ namespace gg::gateway {
 struct ScanCallbacks {
   // An input or resource that cannot be used: reported with where it was.
   std::function<void(const InputLocation&, const std::vector<fhir::DecodeIssue>&)> on_error;
-  // A resource read and not wanted by the analysis ("Observation", "Encounter", ...): counted, never decoded.
-  std::function<void(std::string_view resource_type)> on_skipped;
+  // Resources read and not wanted by the analysis ("Observation", "Encounter", ...): counted, never decoded.
+  // `count` is 1 but for a piece of an input scanned on another thread, whose resources are told at once.
+  std::function<void(std::string_view resource_type, std::size_t count)> on_skipped;
+};
+
+// An NDJSON input of at least 2 x `min_piece` bytes is scanned in up to `threads` pieces at once, split at line
+// ends, each on its own thread with its own index, and the pieces are joined in input order: the index, the
+// reports and their order are those of a scan on one thread (input_index_test.cpp checks them against it).
+// While the pieces are scanned, each holds at most index_budget / pieces in memory.
+struct ScanThreads {
+  static constexpr std::size_t kDefaultMinPiece = std::size_t{32} << 20;
+  std::size_t threads = 1;
+  std::size_t min_piece = kDefaultMinPiece;
 };
 
 struct InputIndex {
@@ -45,7 +56,7 @@ struct InputIndex {
 // everything is spilled.
 InputIndex scan_inputs(const std::vector<std::string>& sources, const fhir::DecodeOptions& decode_options,
                        const fhir::ScanOptions& scan_options, const ScanCallbacks& callbacks,
-                       std::size_t index_budget = SIZE_MAX);
+                       std::size_t index_budget = SIZE_MAX, ScanThreads threads = {});
 
 // Where a resource came from, for a report.
 InputLocation location_of(const InputIndex& index, const IndexedResource& resource);

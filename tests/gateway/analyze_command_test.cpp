@@ -346,9 +346,14 @@ class AnalyzeOrder : public ::testing::Test {
   }
 
   std::string analyze(const std::vector<std::string>& files, std::size_t jobs, bool ndjson = false,
-                      std::size_t index_budget = kDefaultIndexBudget) {
-    AnalyzeOptions options{
-        {}, analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc, ndjson, jobs, index_budget};
+                      std::size_t index_budget = kDefaultIndexBudget,
+                      std::size_t scan_piece = ScanThreads::kDefaultMinPiece) {
+    AnalyzeOptions options;
+    options.as_of = analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc;
+    options.ndjson = ndjson;
+    options.jobs = jobs;
+    options.index_budget = index_budget;
+    options.scan_piece = scan_piece;
     for (const auto& file : files) options.inputs.push_back((directory_ / file).string());
     std::ostringstream out;
     std::ostringstream err;
@@ -376,6 +381,10 @@ TEST_F(AnalyzeOrder, ThreadsDoNotChangeTheOutput) {
   const std::string one = analyze({"Patient.ndjson", "Observation.ndjson"}, 1);
   EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 3), one);
   EXPECT_EQ(analyze({"grouped.ndjson"}, 2, true), analyze({"grouped.ndjson"}, 1, true));
+  // Each input scanned in as many pieces as threads (pieces of any size here), within budget or spilled.
+  EXPECT_EQ(analyze({"Patient.ndjson", "Observation.ndjson"}, 3, false, kDefaultIndexBudget, 1), one);
+  EXPECT_EQ(analyze({"Observation.ndjson", "Patient.ndjson"}, 2, false, 1024, 1), one);
+  EXPECT_EQ(analyze({"grouped.ndjson"}, 2, true, kDefaultIndexBudget, 1), analyze({"grouped.ndjson"}, 1, true));
 }
 
 // An index over its budget goes to sorted runs in temporary files and is merged back: the output does not change.

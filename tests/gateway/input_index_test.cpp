@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace gg::gateway {
 namespace {
@@ -26,7 +27,9 @@ Read scan(const std::vector<std::string>& files, const fhir::ScanOptions& option
   callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>&) {
     read.error_lines.push_back(where.line);
   };
-  callbacks.on_skipped = [&](std::string_view type) { read.skipped.emplace_back(type); };
+  callbacks.on_skipped = [&](std::string_view type, std::size_t count) {
+    read.skipped.insert(read.skipped.end(), count, std::string(type));
+  };
   const InputIndex index = scan_inputs(files, {}, options, callbacks);
   for (const auto& indexed : index.resources) {
     auto decoded = decode_indexed(index, indexed, {});
@@ -130,6 +133,98 @@ TEST(InputIndex, ResolvesTransactionPlaceholdersToIdsAndSubjects) {
   EXPECT_EQ(read.patients,
             (std::vector<std::string>{"Patient/7e1f3a52-0000-4000-8000-000000000001",
                                       "Patient/7e1f3a52-0000-4000-8000-000000000001", "Patient/elsewhere"}));
+}
+
+// Issue 12: a large NDJSON input is scanned in pieces on threads of their own and the pieces are joined. What the
+// scan gives must be what one thread gives, piece boundaries anywhere (pieces of a few lines here): the same
+// resources under the same patients in input order, the same line numbers in reports, the same counts, and within
+// every budget, in memory or spilled to runs.
+struct Scanned {
+  std::vector<std::string> resources;  // "Patient/p3 line 7 Observation" per resource, by patient, in input order
+  std::vector<std::pair<std::size_t, std::string>> errors;  // (line, diagnostics)
+  std::map<std::string, std::size_t> skipped;
+  std::size_t medications = 0;
+};
+
+Scanned scan_whole(const std::string& file, std::size_t budget, ScanThreads threads) {
+  Scanned scanned;
+  ScanCallbacks callbacks;
+  callbacks.on_error = [&](const InputLocation& where, const std::vector<fhir::DecodeIssue>& issues) {
+    scanned.errors.emplace_back(where.line, issues.empty() ? "" : issues.front().message);
+  };
+  callbacks.on_skipped = [&](std::string_view type, std::size_t count) {
+    scanned.skipped[std::string(type)] += count;
+  };
+  InputIndex index = scan_inputs({file}, {}, {}, callbacks, budget, threads);
+  scanned.medications = index.medications.size();
+  EXPECT_EQ(index.medication_resources, index.medications.size());
+  auto add = [&](const std::string& subject, const IndexedResource& resource) {
+    auto decoded = decode_indexed(index, resource, {});
+    ASSERT_TRUE(decoded.ok()) << subject << " line " << resource.line;
+    scanned.resources.push_back(subject + " line " + std::to_string(resource.line) + " " +
+                                std::string(fhir::resource_type(*decoded.value)) + "/" +
+                                std::string(fhir::resource_id(*decoded.value)));
+  };
+  if (index.spilled.empty()) {
+    const PatientGroups groups = group_by_patient(index.resources, index.patients);
+    for (const std::uint32_t patient : groups.patients) {
+      for (std::size_t i = groups.begin[patient]; i < groups.begin[patient + 1]; ++i) {
+        add(index.patients[patient], index.resources[groups.order[i]]);
+      }
+    }
+  } else {
+    EXPECT_TRUE(index.resources.empty());
+    while (auto patient = index.spilled.next()) {
+      for (const auto& resource : patient->resources) add(patient->subject, resource);
+    }
+  }
+  return scanned;
+}
+
+TEST(InputIndex, AnInputScannedInPiecesOnThreadsIsIndexedAsOnOne) {
+  std::string text;
+  for (int i = 0; i < 60; ++i) {
+    // Patients in an order that is not their references', each met again later in the file.
+    const std::string id = "p" + std::to_string((i * 37) % 60);
+    const std::string subject = R"("subject":{"reference":"Patient/)" + id + R"("})";
+    text += R"({"resourceType":"Patient","id":")" + id + "\"}\n";
+    text += R"({"resourceType":"Observation","id":"o)" + std::to_string(i) +
+            R"(","status":"final","code":{"text":"x"},)" + subject + "}\r\n";
+    if (i % 7 == 0) text += "{\"resourceType\":\"Observation\",\"id\":\n";  // broken
+    if (i % 5 == 0) text += "\n  \n";
+    if (i % 9 == 0) {
+      text += R"({"resourceType":"Medication","id":"m)" + std::to_string(i) + "\"}\n";
+      text += R"({"resourceType":"MedicationStatement","id":"s)" + std::to_string(i) +
+              R"(","status":"active","medicationCodeableConcept":{"text":"hydrocortisone"},)" + subject + "}\n";
+    }
+    if (i % 4 == 0) text += R"({"resourceType":"Encounter","id":"e)" + std::to_string(i) + "\"," + subject + "}\n";
+    const std::string earlier = "p" + std::to_string((i * 37 + 11) % 60);
+    text += R"({"resourceType":"Observation","id":"q)" + std::to_string(i) +
+            R"(","status":"final","code":{"text":"y"},"subject":{"reference":"Patient/)" + earlier + "\"}}\n";
+  }
+  const auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-gg-pieces.ndjson");
+  std::ofstream(path) << text;
+  for (const std::size_t budget : {SIZE_MAX, std::size_t{1}, std::size_t{700}, std::size_t{4096}}) {
+    const Scanned one = scan_whole(path.string(), budget, {});
+    EXPECT_EQ(one.resources.size(), 60u * 3 + 7);
+    EXPECT_EQ(one.errors.size(), 9u);
+    EXPECT_EQ(one.skipped.at("Encounter"), 15u);
+    EXPECT_EQ(one.medications, 7u);
+    for (const std::size_t threads : {2, 3, 7}) {
+      for (const std::size_t min_piece : {std::size_t{1}, std::size_t{900}, text.size() / 2}) {
+        const Scanned pieces = scan_whole(path.string(), budget, ScanThreads{threads, min_piece});
+        const std::string what = "budget " + std::to_string(budget) + ", " + std::to_string(threads) +
+                                 " threads, " + std::to_string(min_piece);
+        EXPECT_EQ(pieces.resources, one.resources) << what;
+        EXPECT_EQ(pieces.errors, one.errors) << what;
+        EXPECT_EQ(pieces.skipped, one.skipped) << what;
+        EXPECT_EQ(pieces.medications, one.medications) << what;
+      }
+    }
+  }
+  // Spilled or not, the same: the budget never changes what is indexed.
+  EXPECT_EQ(scan_whole(path.string(), 1, {}).resources, scan_whole(path.string(), SIZE_MAX, {}).resources);
+  std::filesystem::remove(path);
 }
 
 }  // namespace
