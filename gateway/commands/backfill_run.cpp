@@ -8,8 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <ostream>
+#include <thread>
 
 #include "analytics/date_time.hpp"
 #include "gateway/commands/input_index.hpp"
@@ -83,8 +85,10 @@ void PatientFinder::read(const std::vector<std::string>& files, const std::strin
     totals_.skipped += count;
   };
   // The scan's wanted Observations carry the same codes (LoadedKnowledge::scan_options, subscription_codes): they
-  // are the hormone results, and their subjects are all that is kept.
-  const InputIndex index = scan_inputs(files, decode_options_, scan_options_, callbacks);
+  // are the hormone results, and their subjects are all that is kept. A large NDJSON file is scanned in pieces,
+  // one per processor, as analyze scans it.
+  const ScanThreads threads{std::max<std::size_t>(1, std::thread::hardware_concurrency())};
+  const InputIndex index = scan_inputs(files, decode_options_, scan_options_, callbacks, SIZE_MAX, threads);
   for (const auto& resource : index.resources) {
     ++totals_.resources;
     if (resource.kind != IndexedKind::observation) {
