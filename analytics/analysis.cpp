@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
-#include <map>
 #include <sstream>
+#include <vector>
 
 #include "analytics/derived_rules.hpp"
 #include "analytics/ratio.hpp"
@@ -36,19 +36,36 @@ bool later_version(std::string_view a, std::string_view b) {
 // Indices of the observations to analyse: the latest version of each id, at the position of that version; an
 // Observation without an id stands for itself.
 std::vector<std::size_t> latest_versions(std::span<const fhir::Observation> observations) {
-  std::map<std::string_view, std::size_t> chosen;
+  // The positions with an id, grouped by id and in input order within each (a patient has a few dozen results, so
+  // a sorted list serves better than a map); in each group the first of the latest versions is kept.
+  std::vector<std::size_t> by_id;
+  by_id.reserve(observations.size());
   for (std::size_t i = 0; i < observations.size(); ++i) {
-    const auto& observation = observations[i];
-    if (observation.id.empty()) continue;
-    auto [it, inserted] = chosen.try_emplace(observation.id, i);
-    if (!inserted && later_version(observation.meta.version_id, observations[it->second].meta.version_id)) {
-      it->second = i;
+    if (!observations[i].id.empty()) by_id.push_back(i);
+  }
+  std::sort(by_id.begin(), by_id.end(), [&](std::size_t a, std::size_t b) {
+    const int order = observations[a].id.compare(observations[b].id);
+    return order != 0 ? order < 0 : a < b;
+  });
+  std::vector<bool> dropped(observations.size(), false);
+  for (std::size_t first = 0; first < by_id.size();) {
+    std::size_t chosen = by_id[first];
+    std::size_t end = first + 1;
+    for (; end < by_id.size() && observations[by_id[end]].id == observations[chosen].id; ++end) {
+      const std::size_t i = by_id[end];
+      if (later_version(observations[i].meta.version_id, observations[chosen].meta.version_id)) {
+        dropped[chosen] = true;
+        chosen = i;
+      } else {
+        dropped[i] = true;
+      }
     }
+    first = end;
   }
   std::vector<std::size_t> indices;
+  indices.reserve(observations.size());
   for (std::size_t i = 0; i < observations.size(); ++i) {
-    const auto& observation = observations[i];
-    if (observation.id.empty() || chosen.at(observation.id) == i) indices.push_back(i);
+    if (!dropped[i]) indices.push_back(i);
   }
   return indices;
 }

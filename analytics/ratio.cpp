@@ -133,6 +133,12 @@ std::vector<MeasurementPair> pairs_of(const RatioRule& rule, std::span<const Mea
 // The most recent pair with a censored input whose bound is determinate, paired as exact results are.
 std::optional<MeasurementPair> latest_bounded_pair(const RatioRule& rule,
                                                    std::span<const Measurement> measurements) {
+  // Nearly always no input of the rule is censored, and then no pair is bounded: pairing again is not needed.
+  if (std::none_of(measurements.begin(), measurements.end(), [&](const Measurement& m) {
+        return m.censored() && (m.analyte_id == rule.numerator || m.analyte_id == rule.denominator);
+      })) {
+    return std::nullopt;
+  }
   std::optional<MeasurementPair> latest;
   for (const auto& pair : pairs_of(rule, measurements, true)) {  // oldest first
     const Measurement& n = measurements[pair.numerator];
@@ -215,6 +221,14 @@ std::optional<Gradient> previous_ratio(const RatioRule& rule, std::span<const Me
   const auto specimen = ratio_specimen(measurements, current);
   if (!specimen) return std::nullopt;
   const auto before = current.effective.instant.utc;
+  // A pair ends when its later result was taken: one ending before `current` needs a result of each analyte from
+  // before it. A patient with one panel has none, and then pairing again is not needed.
+  const auto earlier_result_of = [&](const std::string& analyte) {
+    return std::any_of(measurements.begin(), measurements.end(), [&](const Measurement& m) {
+      return m.analyte_id == analyte && m.effective.instant.utc < before;
+    });
+  };
+  if (!earlier_result_of(rule.numerator) || !earlier_result_of(rule.denominator)) return std::nullopt;
   // Both results of a pair share a specimen type, so a pair of another type never takes a result from one of
   // this type: filtering the disjoint pairs gives the pairs this type alone would give.
   const auto pairs = pair_measurements(rule, measurements);

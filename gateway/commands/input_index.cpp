@@ -187,8 +187,9 @@ class Scanner {
     if (failure) std::rethrow_exception(failure);
     for (auto& piece : pieces) {
       if (piece.failure) std::rethrow_exception(piece.failure);
+      const std::size_t piece_lines = piece.lines;
       join(std::move(piece), lines);
-      lines += piece.lines;
+      lines += piece_lines;
     }
   }
 

@@ -332,6 +332,7 @@ class AnalyzeOrder : public ::testing::Test {
     std::reverse(observations.begin(), observations.end());
     std::ofstream(directory_ / "Observation.ndjson") << join(observations, "\n");
     std::vector<std::string> entries;
+    entries.reserve(patients.size() + observations.size());
     for (const auto& line : patients) entries.push_back(R"({"resource":)" + line + "}");
     for (const auto& line : observations) entries.push_back(R"({"resource":)" + line + "}");
     std::ofstream(directory_ / "collection.json")
