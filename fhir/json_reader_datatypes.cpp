@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "fhir/json_reader_detail.hpp"
 
@@ -34,15 +35,18 @@ std::string_view describe(od::json_type type) {
 // ---- Reader ----------------------------------------------------------------------------------------------------
 
 std::string Reader::path() const {
+  std::vector<const Segment*> segments;
+  for (const Segment* segment = top_; segment != nullptr; segment = segment->parent_) segments.push_back(segment);
   std::string text;
-  for (const PathSegment& segment : path_) {
-    if (segment.is_index) {
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+    const Segment& segment = **it;
+    if (segment.is_index_) {
       text += '[';
-      text += std::to_string(segment.index);
+      text += std::to_string(segment.index_);
       text += ']';
     } else {
       if (!text.empty()) text += '.';
-      text += segment.name;
+      text += segment.name_;
     }
   }
   return text;

@@ -8,7 +8,6 @@
 
 #include <simdjson.h>
 
-#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -57,19 +56,41 @@ class Reader {
   std::size_t error_count() const { return error_count_; }
 
   // A path segment for as long as it lives. Names must outlive the segment (literals or parser-owned keys).
+  // The segments live on the stack of the functions reading, each naming the one before it: entering and leaving
+  // an element stores and restores a pointer (a decode enters some 60 per Observation), and the path is put
+  // together only when an issue is reported. Returned by value only as a prvalue (never copied or moved), so a
+  // segment is built where it lives and the pointer to it stays good.
   class [[nodiscard]] Segment {
    public:
-    Segment(Reader& reader, std::string_view name, std::size_t index, bool is_index) : reader_(reader) {
-      reader_.path_.push_back({name, index, is_index});
+// GCC sees the address of a local segment stored in the reader, not the destructor that takes it back out.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+    Segment(Reader& reader, std::string_view name, std::size_t index, bool is_index)
+        : reader_(reader), parent_(reader.top_), name_(name), index_(index), is_index_(is_index) {
+      reader_.top_ = this;
     }
-    ~Segment() { reader_.path_.pop_back(); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+    ~Segment() {
+      reader_.top_ = parent_;
+    }
     Segment(const Segment&) = delete;
     Segment& operator=(const Segment&) = delete;
 
    private:
+    friend class Reader;
     Reader& reader_;
+    const Segment* parent_;
+    std::string_view name_;
+    std::size_t index_;
+    bool is_index_;
   };
-  Segment element(std::string_view name) { return Segment(*this, name, 0, false); }
+  Segment element(std::string_view name) {
+    return Segment(*this, name, 0, false);
+  }
 
   // While one lives, values are checked as always but not stored: strings stay empty and lists are read element by
   // element into one scratch value (read_value below), so nothing is allocated. The issues are the same.
@@ -84,8 +105,12 @@ class Reader {
     Reader& reader_;
     bool before_;
   };
-  bool keeping() const { return keeping_; }
-  Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
+  bool keeping() const {
+    return keeping_;
+  }
+  Segment index(std::size_t i) {
+    return Segment(*this, {}, i, true);
+  }
 
   // "Observation.category[1].coding[0].system"
   std::string path() const;
@@ -123,16 +148,9 @@ class Reader {
   void for_each_element(od::value& value, OnElement&& on_element);
 
  private:
-  struct PathSegment {
-    std::string_view name;
-    std::size_t index;
-    bool is_index;
-  };
-
   const DecodeOptions& options_;
   std::vector<DecodeIssue>& issues_;
-  // Inline up to a depth no FHIR resource we read exceeds, so a document's decode allocates no path.
-  boost::container::small_vector<PathSegment, 16> path_;
+  const Segment* top_ = nullptr;  // the innermost element being read
   od::document* document_ = nullptr;
   const char* input_begin_ = nullptr;
   std::vector<std::string>* entry_json_ = nullptr;
