@@ -138,10 +138,15 @@ bool SpilledRuns::read_head(Run& run) {
 
 void SpilledRuns::append(SpilledRuns&& later, std::uint32_t line_offset, std::uint64_t owned_offset) {
   if (merging_ || later.merging_) throw std::logic_error("SpilledRuns::append after the merge began");
+  // One at a time, each taken as a fresh spill (level 0, whatever it merged in its own index) and merged as spills
+  // are: a piece's runs are of mixed levels, which the merging of equal levels alone would leave standing, run by
+  // run, piece by piece. A run merged again costs one more pass over it; few files stay open.
   for (auto& run : later.runs_) {
     run->line_offset += line_offset;
     run->owned_offset += owned_offset;
+    run->level = 0;
     runs_.push_back(std::move(run));
+    collapse();
   }
   later.runs_.clear();
 }

@@ -64,7 +64,8 @@ class SpilledRuns {
 
   // Takes `later`'s runs after these, as if they had been spilled here: they hold a later stretch of the inputs,
   // scanned on another thread, whose NDJSON lines it numbered from 1 where they are `line_offset` + 1 on, and
-  // whose decoded resources are `owned_offset` on in InputIndex::owned. Call before the merge began.
+  // whose decoded resources are `owned_offset` on in InputIndex::owned. They are merged as they come, as spills
+  // are, so few files stay open however many pieces were joined. Call before the merge began.
   void append(SpilledRuns&& later, std::uint32_t line_offset, std::uint64_t owned_offset);
 
   bool empty() const { return runs_.empty(); }

@@ -87,6 +87,33 @@ TEST(SpilledRuns, RunsAreMergedAsTheyComeSoFewFilesAreOpenAndTheOrderHolds) {
   EXPECT_FALSE(runs.next());
 }
 
+// A piece of the input scanned on another thread spills runs of its own, numbering its lines from 1; appended,
+// they follow the runs before them with their lines offset, and are merged as they come, so joining many pieces
+// keeps few files open.
+TEST(SpilledRuns, AppendedRunsFollowWithTheirLinesOffsetAndAreMergedAsTheyCome) {
+  SpilledRuns first(/*fan_in=*/2);
+  first.spill({at_line(1, 0), at_line(2, 1)}, {"Patient/b", "Patient/a"});
+  std::map<std::string, std::vector<std::uint32_t>> expected{{"Patient/a", {2}}, {"Patient/b", {1}}};
+  for (std::uint32_t piece = 0; piece < 4; ++piece) {
+    SpilledRuns later(/*fan_in=*/2);
+    const std::uint32_t lines_before = 2 + 6 * piece;
+    for (std::uint32_t k = 0; k < 3; ++k) {
+      later.spill({at_line(2 * k + 1, 0), at_line(2 * k + 2, 1)}, {"Patient/a", "Patient/c"});
+      expected["Patient/a"].push_back(lines_before + 2 * k + 1);
+      expected["Patient/c"].push_back(lines_before + 2 * k + 2);
+    }
+    first.append(std::move(later), lines_before, 0);
+    EXPECT_LE(first.run_count(), 4u) << "after piece " << piece;
+  }
+  for (const auto& [subject, want] : expected) {
+    auto patient = first.next();
+    ASSERT_TRUE(patient);
+    EXPECT_EQ(patient->subject, subject);
+    EXPECT_EQ(lines(*patient), want) << subject;
+  }
+  EXPECT_FALSE(first.next());
+}
+
 TEST(SpilledRuns, PatientsWithoutResourcesInARunAreNotWritten) {
   SpilledRuns runs;
   runs.spill({at_line(1, 1)}, {"Patient/x", "Patient/y"});
