@@ -1,5 +1,6 @@
 // The decoding context (issues, paths, primitives) and the FHIR data types (R4 section 2.24) read from simdjson
 // On-Demand values. Elements that are not modelled, extensions and "_name" primitive siblings are skipped unread.
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <string>
@@ -35,18 +36,18 @@ std::string_view describe(od::json_type type) {
 // ---- Reader ----------------------------------------------------------------------------------------------------
 
 std::string Reader::path() const {
-  std::vector<const Segment*> segments;
+  std::vector<const Segment*> segments;  // innermost first
   for (const Segment* segment = top_; segment != nullptr; segment = segment->parent_) segments.push_back(segment);
+  std::reverse(segments.begin(), segments.end());
   std::string text;
-  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
-    const Segment& segment = **it;
-    if (segment.is_index_) {
+  for (const Segment* segment : segments) {
+    if (segment->is_index_) {
       text += '[';
-      text += std::to_string(segment.index_);
+      text += std::to_string(segment->index_);
       text += ']';
     } else {
       if (!text.empty()) text += '.';
-      text += segment.name_;
+      text += segment->name_;
     }
   }
   return text;
