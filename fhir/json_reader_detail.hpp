@@ -25,6 +25,12 @@ namespace od = simdjson::ondemand;
 
 // The state of one decode: options, collected issues and the element path of the value being read. The path is
 // kept as segments and only turned into text when an issue is reported, so a clean document builds no strings.
+// Reader::Segment stores the address of a segment on the caller's stack in the reader and its destructor takes
+// it back out; GCC's -Wdangling-pointer sees the first and not the second.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 class Reader {
  public:
   Reader(const DecodeOptions& options, std::vector<DecodeIssue>& issues) : options_(options), issues_(issues) {}
@@ -62,21 +68,11 @@ class Reader {
   // segment is built where it lives and the pointer to it stays good.
   class [[nodiscard]] Segment {
    public:
-// GCC sees the address of a local segment stored in the reader, not the destructor that takes it back out.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
     Segment(Reader& reader, std::string_view name, std::size_t index, bool is_index)
         : reader_(reader), parent_(reader.top_), name_(name), index_(index), is_index_(is_index) {
       reader_.top_ = this;
     }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-    ~Segment() {
-      reader_.top_ = parent_;
-    }
+    ~Segment() { reader_.top_ = parent_; }
     Segment(const Segment&) = delete;
     Segment& operator=(const Segment&) = delete;
 
@@ -88,9 +84,7 @@ class Reader {
     std::size_t index_;
     bool is_index_;
   };
-  Segment element(std::string_view name) {
-    return Segment(*this, name, 0, false);
-  }
+  Segment element(std::string_view name) { return Segment(*this, name, 0, false); }
 
   // While one lives, values are checked as always but not stored: strings stay empty and lists are read element by
   // element into one scratch value (read_value below), so nothing is allocated. The issues are the same.
@@ -105,12 +99,8 @@ class Reader {
     Reader& reader_;
     bool before_;
   };
-  bool keeping() const {
-    return keeping_;
-  }
-  Segment index(std::size_t i) {
-    return Segment(*this, {}, i, true);
-  }
+  bool keeping() const { return keeping_; }
+  Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
 
   // "Observation.category[1].coding[0].system"
   std::string path() const;
@@ -158,6 +148,9 @@ class Reader {
   bool failed_ = false;
   bool keeping_ = true;
 };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 template <typename OnField>
 void Reader::for_each_field(od::object& object, OnField&& on_field) {

@@ -128,10 +128,7 @@ bool SpilledRuns::read_head(Run& run) {
   run.head.resources.resize(header[1]);
   read(run.file, run.head.resources.data(), header[1] * sizeof(IndexedResource), false);
   if (run.line_offset != 0 || run.owned_offset != 0) {
-    for (auto& resource : run.head.resources) {
-      if (resource.line != 0) resource.line += run.line_offset;
-      if (resource.owned) resource.offset += run.owned_offset;
-    }
+    for (auto& resource : run.head.resources) shift(resource, run.line_offset, run.owned_offset);
   }
   return true;
 }

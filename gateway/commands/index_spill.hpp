@@ -35,6 +35,14 @@ struct IndexedResource {
   bool owned = false;  // decoded during the scan (a transaction with placeholders, a Bundle with a broken entry)
 };
 
+// A resource recorded by a piece of an input scanned on another thread, moved to where it stands in the whole
+// index: its NDJSON line after the `line_offset` lines of the pieces before it, an owned resource's place after
+// the `owned_offset` decoded before it.
+inline void shift(IndexedResource& resource, std::uint32_t line_offset, std::uint64_t owned_offset) {
+  if (resource.line != 0) resource.line += line_offset;
+  if (resource.owned) resource.offset += owned_offset;
+}
+
 // One patient's share of the index: everything the analysis wants of that patient, in input order.
 struct PatientResources {
   std::string subject;                     // "Patient/7"

@@ -157,18 +157,20 @@ class Scanner {
       scan_lines(input, 0, size);
       return;
     }
+    // Each piece, this one's included, holds its share of the budget while they are scanned.
     const std::size_t budget = budget_;
-    budget_ = budget / (starts.size() + 1);
+    const std::size_t piece_budget = budget / (starts.size() + 1);
+    budget_ = piece_budget;
     std::vector<ScannedPiece> pieces(starts.size());
     std::vector<std::thread> threads;
     threads.reserve(starts.size());
     for (std::size_t k = 0; k < starts.size(); ++k) {
       const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : size;
-      threads.emplace_back([&, k, end] {
+      threads.emplace_back([&, k, end, piece_budget] {
         ScannedPiece& piece = pieces[k];
         try {
           const ScanCallbacks callbacks = piece.callbacks();
-          Scanner scanner(piece.index, read_, decode_options_, scan_options_, callbacks, budget_);
+          Scanner scanner(piece.index, read_, decode_options_, scan_options_, callbacks, piece_budget);
           piece.lines = scanner.scan_lines(input, starts[k], end);
         } catch (...) {
           piece.failure = std::current_exception();
@@ -216,8 +218,7 @@ class Scanner {
     constexpr std::uint32_t kUnknown = UINT32_MAX;
     std::vector<std::uint32_t> numbers(joined.patients.size(), kUnknown);
     for (IndexedResource resource : joined.resources) {
-      if (resource.line != 0) resource.line += line_offset;
-      if (resource.owned) resource.offset += owned_offset;
+      shift(resource, line_offset, owned_offset);
       std::uint32_t& number = numbers[resource.patient];
       if (number == kUnknown) number = numbers_.number(joined.patients[resource.patient]);
       resource.patient = number;
