@@ -46,14 +46,20 @@ void add(AnalyzeSummary& into, const AnalyzeSummary& part) {
   into.written += part.written;
 }
 
-// What one patient's analysis gives: the write-back (as entries, or already as JSON), the lines for standard error
-// and the counts, merged in patient order so that every run prints the same.
+// What one patient's analysis gives besides its printed write-back: the write-back as entries (analyze_inputs),
+// the lines for standard error and the counts, merged in patient order so that every run prints the same.
 struct PatientOutput {
   std::string subject;
-  std::vector<fhir::BundleEntry> entries;  // when kept as values (analyze_inputs)
-  std::string json;                        // when printed: entries joined by "," (Bundle) or NDJSON lines
+  std::vector<fhir::BundleEntry> entries;  // when kept as values
   std::string errors;
   AnalyzeSummary counts;
+};
+
+// A batch of patients, in order: each one's output, and the printed write-back of them all in one text (a Bundle's
+// entries joined by ",", or NDJSON lines).
+struct BatchOutput {
+  std::vector<PatientOutput> patients;
+  std::string json;
 };
 
 enum class OutputForm { values, bundle_entries, ndjson };
@@ -65,7 +71,9 @@ class PatientAnalyzer {
     decode_options_.keep_unanalysed_elements = false;  // the results are analysed, never written back
   }
 
-  PatientOutput analyze(PatientResources&& patient, OutputForm form) const {
+  // `json`: where the printed write-back is appended (forms bundle_entries and ndjson); a Bundle's entries are
+  // separated from what is there already by ",".
+  PatientOutput analyze(PatientResources&& patient, OutputForm form, std::string& json) const {
     PatientOutput output;
     output.subject = std::move(patient.subject);
     AnalyzeSummary& counts = output.counts;
@@ -112,7 +120,10 @@ class PatientAnalyzer {
       output.entries = std::move(analyzed.entries);
     } else {
       const auto json_form = form == OutputForm::ndjson ? WriteBackForm::ndjson : WriteBackForm::bundle_entries;
-      auto analyzed = analyze_patient_json(context, knowledge_, options_.as_of, json_form, output.json);
+      const std::size_t before = json.size();
+      if (json_form == WriteBackForm::bundle_entries && before > 0) json += ',';
+      auto analyzed = analyze_patient_json(context, knowledge_, options_.as_of, json_form, json);
+      if (analyzed.written == 0) json.resize(before);
       analysis = std::move(analyzed.analysis);
       counts.written += analyzed.written;
     }
@@ -172,17 +183,70 @@ class PatientSource {
   std::size_t rank_ = 0;
 };
 
-// Runs the analyzer over every patient of `source` on `jobs` threads and hands each output to `emit` in the
-// source's order. Workers take patients in batches and the emitter takes every batch ready in order at once, so
-// threads meet (and wake each other) once per batch, not once per patient. At most a window of batches ahead of
-// the one being emitted is analysed, so memory holds a few outputs, not all.
+// Texts of batches already written, kept for the next batches (BatchOutput::json): a worker takes one instead of
+// allocating its own, so the megabytes written are not freed and faulted in again batch after batch.
+class SpareTexts {
+ public:
+  std::string take() {
+    std::lock_guard lock(mutex_);
+    if (spare_.empty()) return {};
+    std::string text = std::move(spare_.back());
+    spare_.pop_back();
+    return text;
+  }
+  void give(std::string&& text) {
+    constexpr std::size_t kLargest = std::size_t{4} << 20;  // a batch's text above this is freed, not kept
+    if (text.capacity() > kLargest) return;
+    text.clear();
+    std::lock_guard lock(mutex_);
+    spare_.push_back(std::move(text));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> spare_;
+};
+
+// Analyses `batch` in order into one BatchOutput whose text is `text` (emptied).
+BatchOutput analyze_batch(const PatientAnalyzer& analyzer, std::vector<PatientResources>& batch, OutputForm form,
+                          std::string&& text) {
+  BatchOutput output;
+  output.patients.reserve(batch.size());
+  output.json = std::move(text);
+  output.json.clear();
+  for (PatientResources& patient : batch) {
+    output.patients.push_back(analyzer.analyze(std::move(patient), form, output.json));
+  }
+  return output;
+}
+
+// Runs the analyzer over every patient of `source` on `jobs` threads and hands the outputs to `emit` a batch at a
+// time, in the source's order. Workers take patients in batches and the emitter takes every batch ready in order
+// at once, so threads meet (and wake each other) once per batch, not once per patient. At most a window of batches
+// ahead of the one being emitted is analysed, so memory holds a few outputs, not all.
 void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, OutputForm form, std::size_t jobs,
-                      const std::function<void(PatientOutput&&)>& emit) {
+                      const std::function<void(BatchOutput&)>& emit) {
+  constexpr std::size_t kBatch = 16;
+  SpareTexts spare;
   if (jobs <= 1) {
-    while (auto patient = source.next()) emit(analyzer.analyze(std::move(*patient), form));
+    std::vector<PatientResources> batch;
+    for (bool more = true; more;) {
+      batch.clear();
+      while (batch.size() < kBatch) {
+        auto patient = source.next();
+        if (!patient) {
+          more = false;
+          break;
+        }
+        batch.push_back(std::move(*patient));
+      }
+      if (batch.empty()) break;
+      BatchOutput output = analyze_batch(analyzer, batch, form, spare.take());
+      emit(output);
+      spare.give(std::move(output.json));
+    }
     return;
   }
-  constexpr std::size_t kBatch = 16;
   const std::size_t window = jobs * 3;
   std::mutex mutex;               // guards source, next, exhausted, emitted and slots
   std::condition_variable room;   // workers wait for a batch to fit in the window
@@ -190,7 +254,7 @@ void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, Ou
   std::size_t next = 0;           // rank of the next batch taken from the source
   bool exhausted = false;
   std::size_t emitted = 0;
-  std::deque<std::optional<std::vector<PatientOutput>>> slots;  // slots[i] is batch emitted + i
+  std::deque<std::optional<BatchOutput>> slots;  // slots[i] is batch emitted + i
   std::vector<std::thread> workers;
   for (std::size_t j = 0; j < jobs; ++j) {
     workers.emplace_back([&] {
@@ -217,22 +281,20 @@ void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, Ou
           }
           rank = next++;
         }
-        std::vector<PatientOutput> outputs;
-        outputs.reserve(batch.size());
-        for (PatientResources& patient : batch) outputs.push_back(analyzer.analyze(std::move(patient), form));
+        BatchOutput output = analyze_batch(analyzer, batch, form, spare.take());
         bool first_in_line = false;
         {
           std::lock_guard lock(mutex);
           const std::size_t at = rank - emitted;
           if (slots.size() <= at) slots.resize(at + 1);
-          slots[at] = std::move(outputs);
+          slots[at] = std::move(output);
           first_in_line = at == 0;
         }
         if (first_in_line) ready.notify_one();
       }
     });
   }
-  std::vector<std::vector<PatientOutput>> taken;
+  std::vector<BatchOutput> taken;
   for (;;) {
     taken.clear();
     {
@@ -247,8 +309,9 @@ void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, Ou
       if (taken.empty()) break;  // exhausted, and everything taken was emitted
     }
     room.notify_all();
-    for (auto& outputs : taken) {
-      for (PatientOutput& output : outputs) emit(std::move(output));
+    for (BatchOutput& output : taken) {
+      emit(output);
+      spare.give(std::move(output.json));
     }
   }
   for (auto& worker : workers) worker.join();
@@ -284,10 +347,12 @@ std::vector<PatientWriteBack> analyze_inputs(const LoadedKnowledge& knowledge, c
   PatientSource source(index);
   const PatientAnalyzer analyzer(knowledge, options, index);
   std::vector<PatientWriteBack> written_back;
-  analyze_in_order(analyzer, source, OutputForm::values, job_count(options), [&](PatientOutput&& output) {
-    err << output.errors;
-    add(summary, output.counts);
-    if (!output.entries.empty()) written_back.push_back({output.subject, std::move(output.entries)});
+  analyze_in_order(analyzer, source, OutputForm::values, job_count(options), [&](BatchOutput& batch) {
+    for (PatientOutput& output : batch.patients) {
+      err << output.errors;
+      add(summary, output.counts);
+      if (!output.entries.empty()) written_back.push_back({output.subject, std::move(output.entries)});
+    }
   });
   return written_back;
 }
@@ -319,28 +384,24 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   // The transaction Bundle is written as its entries come: the same bytes as fhir::to_json of the whole Bundle
   // (type, then entry; no entry array when there is no entry).
   constexpr std::string_view kBundleStart = R"({"resourceType":"Bundle","type":"transaction")";
-  // Patients' outputs are gathered into blocks of about a megabyte, so the stream is written a block at a time.
-  constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
-  std::string block;
-  block.reserve(kBlockBytes);
-  const auto write_block = [&] {
-    out.write(block.data(), static_cast<std::streamsize>(block.size()));
-    block.clear();
+  // A batch's text is written as it comes, in one piece (BatchOutput).
+  const auto write = [&](std::string_view text) {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
   };
   bool any_entry = false;
-  if (!options.ndjson) block += kBundleStart;
+  if (!options.ndjson) write(kBundleStart);
   const OutputForm form = options.ndjson ? OutputForm::ndjson : OutputForm::bundle_entries;
-  analyze_in_order(analyzer, source, form, job_count(options), [&](PatientOutput&& output) {
-    err << output.errors;
-    add(summary, output.counts);
-    if (output.json.empty()) return;
-    if (!options.ndjson) block += any_entry ? "," : R"(,"entry":[)";
+  analyze_in_order(analyzer, source, form, job_count(options), [&](BatchOutput& batch) {
+    for (const PatientOutput& output : batch.patients) {
+      err << output.errors;
+      add(summary, output.counts);
+    }
+    if (batch.json.empty()) return;
+    if (!options.ndjson) write(any_entry ? "," : R"(,"entry":[)");
     any_entry = true;
-    block += output.json;
-    if (block.size() >= kBlockBytes) write_block();
+    write(batch.json);
   });
-  if (!options.ndjson) block += any_entry ? "]}\n" : "}\n";
-  write_block();
+  if (!options.ndjson) write(any_entry ? "]}\n" : "}\n");
   out.flush();
 
   fhir::OperationOutcome outcome;
