@@ -88,6 +88,12 @@ class JsonOut {
     end_array();
   }
 
+  // JSON made by another JsonOut, as it is: members of an object (without its braces) or one item of an array.
+  void raw(std::string_view json) {
+    separate();
+    out_.append(json);
+  }
+
   std::string& buffer() { return out_; }
 
  private:

@@ -121,6 +121,39 @@ void identifier(fhir::JsonOut& w, const StableIdentity& identity) {
   w.end_array();
 }
 
+// A part of the write-back that is the same in every resource (members of an object, or an item of an array),
+// written once by the functions above and then appended as it is: the same bytes, without writing it element by
+// element for every resource (the write-back is a fifth of `analyze`, docs/performance.md).
+template <typename Write>
+std::string written_once(Write write) {
+  std::string text;
+  fhir::JsonOut w(text);
+  w.start_object();
+  write(w);
+  w.end_object();
+  return text.substr(1, text.size() - 2);
+}
+
+// Observation.category of every derived Observation: laboratory.
+const std::string& laboratory_category() {
+  static const std::string text = written_once([](fhir::JsonOut& w) {
+    w.start_array("category");
+    w.start_object();
+    w.start_array("coding");
+    coding(w, kObservationCategory, "laboratory", "Laboratory");
+    w.end_array();
+    w.end_object();
+    w.end_array();
+  });
+  return text;
+}
+
+// The note every RiskAssessment and CarePlan carries, as an Annotation.
+const std::string& review_annotation() {
+  static const std::string text = written_once([](fhir::JsonOut& w) { annotation(w, kReviewNote); });
+  return text;
+}
+
 // Where the write-back goes: the entries of a transaction Bundle, joined by ",", each a conditional create
 // (If-None-Exist) on its resource's identity; or the resources alone, as NDJSON lines.
 class EntryWriter {
@@ -170,25 +203,41 @@ class EntryWriter {
   std::string if_none_exist_;
 };
 
-// The versioned references of `inputs`, sorted, each followed by ';', appended to `key`.
-void append_references_key(std::span<const analytics::GradientInput> inputs, std::string& key) {
-  boost::container::small_vector<std::string, 8> parts;
-  for (const auto& input : inputs) parts.push_back(versioned(input.reference, input.version_id));
+// A gradient's inputs and, with a trend, its previous value's inputs, as versioned references in their order:
+// made once for its identity key, its derivedFrom and the RiskAssessment's basis.
+struct InputReferences {
+  boost::container::small_vector<std::string, 8> inputs;
+  boost::container::small_vector<std::string, 8> previous;
+
+  explicit InputReferences(const analytics::Gradient& gradient) {
+    for (const auto& input : gradient.inputs) inputs.push_back(versioned(input.reference, input.version_id));
+    if (!gradient.trend) return;
+    for (const auto& input : gradient.trend->previous_inputs) {
+      previous.push_back(versioned(input.reference, input.version_id));
+    }
+  }
+};
+
+// `references`, sorted, each followed by ';', appended to `key`.
+template <typename Range>
+void append_references_key(const Range& references, std::string& key) {
+  boost::container::small_vector<std::string_view, 8> parts(std::begin(references), std::end(references));
   std::sort(parts.begin(), parts.end());
-  for (const auto& part : parts) key.append(part).append(";");
+  for (const auto part : parts) key.append(part).append(";");
 }
 
 // A derived Observation's identity key: its rule, its inputs as versioned references, sorted (the part of every
 // identity key that says "from what"), and, when it states a trend, the previous value's inputs (the same value
 // compared with another previous value is another Observation), then the rule set.
-std::string observation_key(const analytics::Gradient& gradient, std::string_view rules) {
+std::string observation_key(const analytics::Gradient& gradient, const InputReferences& references,
+                            std::string_view rules) {
   std::string key;
   key.reserve(256);
   key.append("Observation|").append(gradient.code).append("|");
-  append_references_key(gradient.inputs, key);
+  append_references_key(references.inputs, key);
   if (gradient.trend) {
     key.append("previous:");
-    append_references_key(gradient.trend->previous_inputs, key);
+    append_references_key(references.previous, key);
   }
   return key.append(rules);
 }
@@ -219,11 +268,17 @@ std::string format_percent(double value, bool sign) {
   return text;
 }
 
-// A component of a derived Observation: code (in the gradient code system) and a UCUM valueQuantity.
-void gradient_component(fhir::JsonOut& w, std::string_view code, std::string_view display, double value,
-                        std::string_view unit) {
+// A component's code (in the gradient code system), as the member "code".
+std::string component_code(std::string_view code, std::string_view display) {
+  return written_once([&](fhir::JsonOut& w) {
+    concept_element(w, "code", analytics::kGradientCodeSystem, code, display, display);
+  });
+}
+
+// A component of a derived Observation: its code (component_code) and a UCUM valueQuantity.
+void gradient_component(fhir::JsonOut& w, std::string_view code_member, double value, std::string_view unit) {
   w.start_object();
-  concept_element(w, "code", analytics::kGradientCodeSystem, code, display, display);
+  w.raw(code_member);
   ucum_quantity(w, "valueQuantity", value, "", unit);
   w.end_object();
 }
@@ -245,18 +300,13 @@ std::string trend_note(const analytics::Gradient& gradient, const analytics::Tre
 // A derived Observation (R4 Observation: identifier, status, category, code, subject, effective[x], issued,
 // valueQuantity, interpretation, note, derivedFrom, component). With a trend also the previous value's inputs, the
 // trend components, a note, and interpretation U or D for a change beyond its limit.
-void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient, const StableIdentity& identity,
+void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient,
+                         const InputReferences& references_of, const StableIdentity& identity,
                          const WriteBackContext& context) {
   const analytics::Trend* trend = gradient.trend ? &*gradient.trend : nullptr;
   identifier(w, identity);
   w.string("status", gradient.preliminary ? "preliminary" : "final");
-  w.start_array("category");
-  w.start_object();
-  w.start_array("coding");
-  coding(w, kObservationCategory, "laboratory", "Laboratory");
-  w.end_array();
-  w.end_object();
-  w.end_array();
+  w.raw(laboratory_category());
   concept_element(w, "code", analytics::kGradientCodeSystem, gradient.code, gradient.display, gradient.display);
   reference_element(w, "subject", context.patient);
   if (gradient.period) {
@@ -290,14 +340,11 @@ void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient, 
   if (trend != nullptr) annotation(w, trend_note(gradient, *trend));
   w.end_array();
   // derivedFrom: the inputs, then the previous value's inputs not already named.
-  boost::container::small_vector<std::string, 12> derived_from;
-  for (const auto& input : gradient.inputs) derived_from.push_back(versioned(input.reference, input.version_id));
-  if (trend != nullptr) {
-    for (const auto& input : trend->previous_inputs) {
-      auto reference = versioned(input.reference, input.version_id);
-      if (std::find(derived_from.begin(), derived_from.end(), reference) == derived_from.end()) {
-        derived_from.push_back(std::move(reference));
-      }
+  boost::container::small_vector<std::string_view, 12> derived_from(references_of.inputs.begin(),
+                                                                    references_of.inputs.end());
+  for (const std::string& reference : references_of.previous) {
+    if (std::find(derived_from.begin(), derived_from.end(), reference) == derived_from.end()) {
+      derived_from.push_back(reference);
     }
   }
   references(w, "derivedFrom", derived_from);
@@ -305,19 +352,27 @@ void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient, 
   if (gradient.components.empty() && !trend_components) return;
   w.start_array("component");
   for (const auto& component : gradient.components) {
-    gradient_component(w, component.code, component.display, component.value.value, component.value.unit);
+    w.start_object();
+    concept_element(w, "code", analytics::kGradientCodeSystem, component.code, component.display,
+                    component.display);
+    ucum_quantity(w, "valueQuantity", component.value.value, "", component.value.unit);
+    w.end_object();
   }
   if (trend != nullptr) {
-    gradient_component(w, "trend-previous-value", "Previous value of the gradient", trend->previous_value.value,
-                       trend->previous_value.unit);
-    gradient_component(w, "trend-change-percent", "Change since the previous value (percent)",
-                       trend->change_percent, "%");
+    // The trend's components' codes, written once.
+    static const std::string kPrevious = component_code("trend-previous-value", "Previous value of the gradient");
+    static const std::string kChange =
+        component_code("trend-change-percent", "Change since the previous value (percent)");
+    static const std::string kRcvUp =
+        component_code("trend-rcv-up-percent", "Reference change limit for a rise (percent)");
+    static const std::string kRcvDown =
+        component_code("trend-rcv-down-percent", "Reference change limit for a fall (percent)");
+    gradient_component(w, kPrevious, trend->previous_value.value, trend->previous_value.unit);
+    gradient_component(w, kChange, trend->change_percent, "%");
     // Both log-normal limits (analytics/trend.hpp): they are asymmetric, so no single value could stand for them.
     if (trend->rcv_up_percent && trend->rcv_down_percent) {
-      gradient_component(w, "trend-rcv-up-percent", "Reference change limit for a rise (percent)",
-                         *trend->rcv_up_percent, "%");
-      gradient_component(w, "trend-rcv-down-percent", "Reference change limit for a fall (percent)",
-                         *trend->rcv_down_percent, "%");
+      gradient_component(w, kRcvUp, *trend->rcv_up_percent, "%");
+      gradient_component(w, kRcvDown, *trend->rcv_down_percent, "%");
     }
   }
   w.end_array();
@@ -332,8 +387,11 @@ void risk_assessment(fhir::JsonOut& w, const analytics::Analysis& analysis, cons
   concept_element(w, "method", kRuleSetSystem, context.rule_set_id, "",
                   "Gradient Gateway rule set " + context.rule_set_id + " version " + context.rule_set_version,
                   context.rule_set_version);
-  w.key("code");
-  text_concept_body(w, "Hormonal gradient assessment");
+  static const std::string kCode = written_once([](fhir::JsonOut& out) {
+    out.key("code");
+    text_concept_body(out, "Hormonal gradient assessment");
+  });
+  w.raw(kCode);
   reference_element(w, "subject", context.patient);
   w.string("occurrenceDateTime", context.as_of);
   references(w, "basis", basis);
@@ -356,7 +414,7 @@ void risk_assessment(fhir::JsonOut& w, const analytics::Analysis& analysis, cons
     w.end_array();
   }
   w.start_array("note");
-  annotation(w, kReviewNote);
+  w.raw(review_annotation());
   for (const auto& note : analysis.notes) annotation(w, note);
   w.end_array();
 }
@@ -401,10 +459,13 @@ void draft_care_plan(fhir::JsonOut& w, const analytics::Analysis& analysis, cons
                      const StableIdentity& identity, const std::string& risk_url,
                      const std::vector<std::string>& derived_urls) {
   identifier(w, identity);
-  w.string("status", "draft");
-  w.string("intent", "proposal");
-  w.string("title", "Hormonal gradient review (proposal)");
-  w.string("description", kReviewNote);
+  static const std::string kDraft = written_once([](fhir::JsonOut& out) {
+    out.string("status", "draft");
+    out.string("intent", "proposal");
+    out.string("title", "Hormonal gradient review (proposal)");
+    out.string("description", kReviewNote);
+  });
+  w.raw(kDraft);
   reference_element(w, "subject", context.patient);
   w.string("created", context.as_of);
   references(w, "supportingInfo", std::array{std::string_view(risk_url)});
@@ -421,7 +482,7 @@ void draft_care_plan(fhir::JsonOut& w, const analytics::Analysis& analysis, cons
   }
   w.end_array();
   w.start_array("note");
-  annotation(w, kReviewNote);
+  w.raw(review_annotation());
   w.end_array();
 }
 
@@ -439,11 +500,18 @@ void provenance(fhir::JsonOut& w, const WriteBackContext& context, const StableI
   w.end_object();
   references(w, "target", targets);
   w.string("recorded", context.as_of);
-  concept_element(w, "activity", "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create", "");
+  static const std::string kActivity = written_once([](fhir::JsonOut& out) {
+    concept_element(out, "activity", "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create",
+                    "");
+  });
+  static const std::string kAssembler = written_once([](fhir::JsonOut& out) {
+    concept_element(out, "type", "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "assembler",
+                    "Assembler", "");
+  });
+  w.raw(kActivity);
   w.start_array("agent");
   w.start_object();
-  concept_element(w, "type", "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "assembler",
-                  "Assembler", "");
+  w.raw(kAssembler);
   w.start_object("who");
   w.string("display", "Gradient Gateway " + context.software_version);
   w.end_object();
@@ -474,11 +542,12 @@ std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBa
   std::vector<std::string> basis;  // versioned input references, sorted and unique
   bool preliminary = false;
   for (const auto& gradient : analysis.gradients) {
-    const auto identity = stable_identity(observation_key(gradient, rules));
-    derived_observation(entries.begin("Observation", identity), gradient, identity, context);
+    InputReferences references_of(gradient);
+    const auto identity = stable_identity(observation_key(gradient, references_of, rules));
+    derived_observation(entries.begin("Observation", identity), gradient, references_of, identity, context);
     entries.end("Observation", "identifier", identity);
     derived_urls.push_back(identity.full_url);
-    for (const auto& input : gradient.inputs) basis.push_back(versioned(input.reference, input.version_id));
+    for (auto& reference : references_of.inputs) basis.push_back(std::move(reference));
     preliminary = preliminary || gradient.preliminary;
   }
   // The medication resources whose dose timing the analysis used (RiskAssessment.basis is Reference(Any)).
