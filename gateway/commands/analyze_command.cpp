@@ -207,6 +207,19 @@ class SpareTexts {
   std::vector<std::string> spare_;
 };
 
+// Replaces `batch` with the next patients of `source`, at most 16; false when the source has run out (the batch
+// may still hold its last patients).
+bool take_batch(PatientSource& source, std::vector<PatientResources>& batch) {
+  constexpr std::size_t kBatch = 16;
+  batch.clear();
+  while (batch.size() < kBatch) {
+    auto patient = source.next();
+    if (!patient) return false;
+    batch.push_back(std::move(*patient));
+  }
+  return true;
+}
+
 // Analyses `batch` in order into one BatchOutput whose text is `text` (emptied).
 BatchOutput analyze_batch(const PatientAnalyzer& analyzer, std::vector<PatientResources>& batch, OutputForm form,
                           std::string&& text) {
@@ -226,20 +239,11 @@ BatchOutput analyze_batch(const PatientAnalyzer& analyzer, std::vector<PatientRe
 // ahead of the one being emitted is analysed, so memory holds a few outputs, not all.
 void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, OutputForm form, std::size_t jobs,
                       const std::function<void(BatchOutput&)>& emit) {
-  constexpr std::size_t kBatch = 16;
   SpareTexts spare;
   if (jobs <= 1) {
     std::vector<PatientResources> batch;
     for (bool more = true; more;) {
-      batch.clear();
-      while (batch.size() < kBatch) {
-        auto patient = source.next();
-        if (!patient) {
-          more = false;
-          break;
-        }
-        batch.push_back(std::move(*patient));
-      }
+      more = take_batch(source, batch);
       if (batch.empty()) break;
       BatchOutput output = analyze_batch(analyzer, batch, form, spare.take());
       emit(output);
@@ -261,19 +265,11 @@ void analyze_in_order(const PatientAnalyzer& analyzer, PatientSource& source, Ou
       std::vector<PatientResources> batch;
       for (;;) {
         std::size_t rank = 0;
-        batch.clear();
         {
           std::unique_lock lock(mutex);
           room.wait(lock, [&] { return exhausted || next < emitted + window; });
           if (exhausted) return;
-          while (batch.size() < kBatch) {
-            auto patient = source.next();
-            if (!patient) {
-              exhausted = true;
-              break;
-            }
-            batch.push_back(std::move(*patient));
-          }
+          exhausted = !take_batch(source, batch);
           if (exhausted) room.notify_all();  // the other workers: nothing is left to take
           if (batch.empty()) {
             ready.notify_one();  // the emitter may be waiting for the end
