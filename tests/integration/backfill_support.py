@@ -34,25 +34,45 @@ def instant_from_now(seconds):
 class FailingOnceProxy:
     """Forwards every request to HAPI as it came (the Host header too, so the links HAPI writes, next pages, export
     status and files, name the proxy), except the first for which fails(method, path) is true: that one is
-    answered 500 with an OperationOutcome, as a server's passing fault would be."""
+    answered 500 with an OperationOutcome, as a server's passing fault would be.
+
+    hold_writes() makes it a server that takes no writes until told how many: a test lets a backfill settle
+    exactly the pages it chooses before killing it, however fast the machine (see there)."""
 
     HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+    UNAVAILABLE = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient",'
+                   b'"diagnostics":"held by the test proxy"}]}')
 
     def __init__(self, hapi_base, fails):
         target = urllib.parse.urlsplit(hapi_base)
         failed = self.failed = []
-        lock = threading.Lock()
+        # The writes (any method but GET) that may still be forwarded: None, all of them; 0, each waits.
+        allowed = self.allowed = {"writes": None, "releases": 0}
+        changed = self.changed = threading.Condition()
         hop_by_hop = self.HOP_BY_HOP
+        unavailable = self.UNAVAILABLE
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def forward(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with lock:
+                write = self.command != "GET"
+                with changed:
                     fail = not failed and fails(self.command, self.path)
                     if fail:
                         failed.append(self.path)
+                    if write and not fail:
+                        releases = allowed["releases"]
+                        changed.wait_for(lambda: allowed["writes"] != 0 or allowed["releases"] != releases,
+                                         RUN_TIMEOUT_S)
+                        if allowed["releases"] != releases or allowed["writes"] == 0:  # its run was killed
+                            try:
+                                return self.answer(503, [("Content-Type", "application/fhir+json")], unavailable)
+                            except OSError:
+                                return None
+                        if allowed["writes"] is not None:
+                            allowed["writes"] -= 1
                 if fail:
                     outcome = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",'
                                b'"diagnostics":"injected by the test proxy"}]}')
@@ -62,7 +82,13 @@ class FailingOnceProxy:
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop}
                     connection.request(self.command, self.path, body=body or None, headers=headers)
                     response = connection.getresponse()
-                    self.answer(response.status, response.getheaders(), response.read())
+                    answer = response.read()
+                    if write and not 200 <= response.status < 300:
+                        with changed:  # a write HAPI refused will be tried again: it takes no allowance
+                            if allowed["writes"] is not None:
+                                allowed["writes"] += 1
+                                changed.notify_all()
+                    self.answer(response.status, response.getheaders(), answer)
                 finally:
                     connection.close()
 
@@ -85,7 +111,26 @@ class FailingOnceProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def hold_writes(self):
+        """From now on every write (any method but GET) waits, unanswered, until allow_writes or release."""
+        with self.changed:
+            self.allowed["writes"] = 0
+
+    def allow_writes(self, count):
+        """Lets count more writes through to HAPI (a write HAPI refuses does not count)."""
+        with self.changed:
+            self.allowed["writes"] += count
+            self.changed.notify_all()
+
+    def release(self):
+        """Answers the writes still waiting 503 (their run was killed); later writes are forwarded again."""
+        with self.changed:
+            self.allowed["releases"] += 1
+            self.allowed["writes"] = None
+            self.changed.notify_all()
+
     def close(self):
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -174,12 +219,14 @@ pipeline:
         with sqlite3.connect(self.dir / "state.db") as db:
             db.execute("UPDATE cursor SET value = ? WHERE name = ?", (value, name))
 
-    def backfill(self, *options, until_line=None):
+    def backfill(self, *options, until_line=None, until=None):
         """Runs backfill with options and this test's configuration. until_line: SIGKILL it as soon as a line of
-        its standard error starts so (the run is interrupted); else waits for it. Returns (exit status, standard
-        error)."""
+        its standard error starts so (the run is interrupted); until: the same as soon as until(line) is true for
+        a line; else waits for it. Returns (exit status, standard error)."""
         command = [BINARY, "backfill", "--config", str(self.dir / "gateway.yaml"), *options]
-        if until_line is None:
+        if until_line is not None:
+            until = lambda line: line.startswith(until_line)  # noqa: E731
+        if until is None:
             run = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=self.dir)
             return run.returncode, run.stderr
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -188,7 +235,7 @@ pipeline:
         deadline = time.monotonic() + RUN_TIMEOUT_S
         for line in process.stderr:  # blocks on the process's output, not on a sleep
             lines.append(line)
-            if line.startswith(until_line) or time.monotonic() > deadline:
+            if until(line) or time.monotonic() > deadline:
                 break
         os.kill(process.pid, signal.SIGKILL)
         process.wait()

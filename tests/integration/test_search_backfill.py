@@ -1,7 +1,7 @@
 """Backfill through a FHIR search (issue 11, item 2; docs/backfill.md): 30 patients' HOMA-IR panels (glucose and
 insulin, one RiskAssessment per patient) are posted to HAPI while no gateway runs, so nothing analyses them.
 `gradient-gateway backfill --search --since T1 --until T2 --search-count 10` then pages through HAPI's hormone Observations
-changed from T1 to T2, 10 a page (5 patients), and analyses each patient they name.
+changed from T1 to T2, 10 a page, and analyses each patient they name.
 
 - Interrupted twice (a run stopped by --search-max-pages, then one killed while a page was being settled), the
   search resumes where it was (the cursor in the state store): every patient gets exactly one RiskAssessment,
@@ -33,9 +33,9 @@ class SearchBackfill(BackfillCase):
         patients = self.post_patients(PATIENTS)
         return patients, since, instant_from_now(1)
 
-    def search(self, window, *options, until_line=None):
+    def search(self, window, *options, until=None):
         return self.backfill("--search", "--since", window[0], "--until", window[1], "--search-count", "10",
-                             *options, until_line=until_line)
+                             *options, until=until)
 
     def assert_one_event_each_of_one_version(self, patients, err):
         events = self.backfill_events(patients)
@@ -45,6 +45,7 @@ class SearchBackfill(BackfillCase):
         self.assertEqual(len({e[0][0] for e in events.values()}), 1, "more than one run version")
 
     def test_an_interrupted_search_resumes_where_it_was_and_analyses_each_patient_once(self):
+        proxy = self.through_proxy(lambda method, path: False)
         patients, *window = self.post_window()
         self.assertEqual(sum(len(r) for r in self.risk_assessments(patients).values()), 0,
                          "something analysed the patients before the backfill")
@@ -59,15 +60,37 @@ class SearchBackfill(BackfillCase):
         self.assertNotIn("backfill: search page 3", err)
         self.assertTrue(self.cursor(CURSOR), "no cursor kept")
 
-        # Resumed, then killed once page 4's patients are recorded: page 3 was settled, page 4 was not (all of it).
-        status, err = self.search(window, until_line="backfill: search page 4:")
+        # Resumed, then killed while a page was being settled: the first page with new patients is settled, the
+        # next is not (all of it). The proxy holds the run's transactions (one a patient) and lets through only
+        # those of the first such page, so the second cannot be settled before the kill, however late it comes (a
+        # page of results whose patients were all seen before settles at once: such a page once went by between a
+        # line and its kill, on a loaded machine).
+        proxy.hold_writes()
+        pages = {"settled": None, "killed": None}
+
+        def until(line):
+            page = re.match(r"backfill: search page (\d+): \d+ results, (\d+) new patients", line)
+            if page is None or page.group(2) == "0":
+                return False
+            if pages["settled"] is None:
+                pages["settled"] = int(page.group(1))
+                proxy.allow_writes(int(page.group(2)))
+                return False
+            pages["killed"] = int(page.group(1))
+            return True
+
+        status, err = self.search(window, until=until)
+        proxy.release()
         self.assertEqual(status, -signal.SIGKILL, err)
         self.assertIn("backfill: resuming the search after 2 pages (20 results processed before)", err)
         self.assertNotIn("backfill: search page 1:", err)
+        self.assertEqual(pages["settled"], 3, err)
+        self.assertIsNotNone(pages["killed"], err)
+        kept = pages["killed"] - 1  # every page before the one being settled, those without new patients too
 
         status, err = self.search(window)
         self.assertEqual(status, 0, err)
-        self.assertIn("backfill: resuming the search after 3 pages (30 results processed before)", err)
+        self.assertIn(f"backfill: resuming the search after {kept} pages ({kept * 10} results processed before)", err)
         self.assertNotIn("backfill: search: Observation", err)
         self.assertEqual(self.cursor(CURSOR), "", "the cursor of a completed search is not cleared")
         first_ids = self.assert_one_risk_assessment_each(patients, err)
