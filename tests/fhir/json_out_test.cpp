@@ -43,6 +43,24 @@ TEST(JsonOut, AppendsDocumentsAfterWhatTheStringHeld) {
   EXPECT_EQ(out, "{\"first\":true}{\"second\":false}\n{}");
 }
 
+// JSON written before (the write-back's fixed parts, written once) goes in as it is, separated like what JsonOut
+// writes itself: as the first member or item, after others, and followed by others.
+TEST(JsonOut, PutsJsonWrittenBeforeInAsItIsWithItsSeparators) {
+  std::string out;
+  JsonOut w(out);
+  w.start_object();
+  w.raw(R"("a":[1],"b":{})");
+  w.string("c", "x");
+  w.raw(R"("d":true)");
+  w.start_array("e");
+  w.raw(R"({"f":1})");
+  w.raw(R"({"g":2})");
+  w.text("h");
+  w.end_array();
+  w.end_object();
+  EXPECT_EQ(out, R"({"a":[1],"b":{},"c":"x","d":true,"e":[{"f":1},{"g":2},"h"]})");
+}
+
 // R4 2.6.2: no empty strings and no absent values; a FHIR decimal keeps no fraction when it is whole.
 TEST(JsonOut, LeavesOutEmptyStringsAndAbsentOrInfiniteDecimals) {
   std::string out;
