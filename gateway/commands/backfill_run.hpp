@@ -102,7 +102,11 @@ template <typename Read>
 auto read_with_retries(const BackfillContext& context, std::string_view prefix, Read read)
     -> boost::asio::awaitable<typename std::invoke_result_t<Read&>::value_type> {
   auto result = co_await read();
-  for (int retry = 1; !result && co_await wait_to_read_again(context, prefix, result.error(), retry); ++retry) {
+  for (int retry = 1; !result; ++retry) {
+    // The error is copied out first: result.error() returns a temporary, and GCC 12 ended it before the awaited
+    // call had printed it (the retry line said "backfill: ; reading it again").
+    const fhir::RestError error = result.error();
+    if (!co_await wait_to_read_again(context, prefix, error, retry)) break;
     result = co_await read();
   }
   co_return result;
