@@ -103,8 +103,9 @@ auto read_with_retries(const BackfillContext& context, std::string_view prefix, 
     -> boost::asio::awaitable<typename std::invoke_result_t<Read&>::value_type> {
   auto result = co_await read();
   for (int retry = 1; !result; ++retry) {
-    // The error is copied out first: result.error() returns a temporary, and GCC 12 ended it before the awaited
-    // call had printed it (the retry line said "backfill: ; reading it again").
+    // The retry is awaited in a statement of its own: awaited in the right operand of `!result && ...`, the GCC 12
+    // build ran it after reads that had succeeded (every search page was read twice, each time after a retry line
+    // with an empty error, "backfill: ; reading it again in 200 ms").
     const fhir::RestError error = result.error();
     if (!co_await wait_to_read_again(context, prefix, error, retry)) break;
     result = co_await read();
