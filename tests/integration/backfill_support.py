@@ -40,8 +40,12 @@ class FailingOnceProxy:
     exactly the pages it chooses before killing it, however fast the machine (see there)."""
 
     HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
-    UNAVAILABLE = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient",'
-                   b'"diagnostics":"held by the test proxy"}]}')
+
+    @staticmethod
+    def outcome(code, diagnostics):
+        """An OperationOutcome of one error, as the proxy's own answers carry."""
+        return ('{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"%s","diagnostics":"%s"}]}'
+                % (code, diagnostics)).encode()
 
     def __init__(self, hapi_base, fails):
         target = urllib.parse.urlsplit(hapi_base)
@@ -50,7 +54,7 @@ class FailingOnceProxy:
         allowed = self.allowed = {"writes": None, "releases": 0}
         changed = self.changed = threading.Condition()
         hop_by_hop = self.HOP_BY_HOP
-        unavailable = self.UNAVAILABLE
+        outcome = self.outcome
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -58,6 +62,7 @@ class FailingOnceProxy:
             def forward(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 write = self.command != "GET"
+                dropped = False  # a held write whose run was killed
                 with changed:
                     fail = not failed and fails(self.command, self.path)
                     if fail:
@@ -66,17 +71,18 @@ class FailingOnceProxy:
                         releases = allowed["releases"]
                         changed.wait_for(lambda: allowed["writes"] != 0 or allowed["releases"] != releases,
                                          RUN_TIMEOUT_S)
-                        if allowed["releases"] != releases or allowed["writes"] == 0:  # its run was killed
-                            try:
-                                return self.answer(503, [("Content-Type", "application/fhir+json")], unavailable)
-                            except OSError:
-                                return None
-                        if allowed["writes"] is not None:
+                        dropped = allowed["releases"] != releases or allowed["writes"] == 0
+                        if not dropped and allowed["writes"] is not None:
                             allowed["writes"] -= 1
+                if dropped:
+                    try:
+                        return self.answer(503, [("Content-Type", "application/fhir+json")],
+                                           outcome("transient", "held by the test proxy"))
+                    except OSError:
+                        return None  # the client was killed while its write was held
                 if fail:
-                    outcome = (b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",'
-                               b'"diagnostics":"injected by the test proxy"}]}')
-                    return self.answer(500, [("Content-Type", "application/fhir+json")], outcome)
+                    return self.answer(500, [("Content-Type", "application/fhir+json")],
+                                       outcome("exception", "injected by the test proxy"))
                 connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop}
