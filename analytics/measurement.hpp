@@ -31,7 +31,7 @@ struct EffectiveTime {
 enum class ValueSource { value_quantity, value_string };
 
 // The lab's own reference range, converted to the canonical unit. Reported, never used as a target: targets come
-// from config/rules/ with their sources.
+// from config/rules/ with their sources (normalise.hpp, lab_report).
 struct LabReferenceRange {
   std::optional<double> low;
   std::optional<double> high;
@@ -62,8 +62,6 @@ struct Measurement {
   UcumValue value;         // in the analyte's canonical unit, e.g. {402.1, "nmol/L"}
   std::string comparator;  // "<", "<=", ">=", ">" or empty
   ValueSource value_source = ValueSource::value_quantity;
-  std::vector<std::string> interpretation;  // Observation.interpretation codes as sent ("H", "L", "N", ...)
-  std::optional<LabReferenceRange> reference_range;
   EffectiveTime effective;
   ResultStatus status = ResultStatus::final;
   std::vector<TimeComponent> time_components{};

@@ -486,12 +486,20 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   measurement.value = std::move(value->value);
   measurement.comparator = std::move(value->comparator);
   measurement.value_source = value->source;
-  measurement.interpretation = interpretation_codes(observation);
-  measurement.reference_range = read_reference_range(observation, analyte, units);
   measurement.effective = std::move(*effective);
   measurement.status = *status;
   measurement.time_components = time_components(observation);
   return measurement;
+}
+
+LabReport lab_report(const fhir::Observation& observation, const Measurement& measurement,
+                     const Catalogue& catalogue) {
+  LabReport report;
+  report.interpretation = interpretation_codes(observation);
+  if (const Analyte* analyte = catalogue.find(measurement.analyte_id)) {
+    report.reference_range = read_reference_range(observation, *analyte, catalogue.units(*analyte));
+  }
+  return report;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 // site coding that maps to another analyte or specimen than the LOINC coding is a conflict, never a tie-break.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -71,8 +72,20 @@ struct Rejected {
 using Normalised = std::variant<Measurement, NotHormone, Excluded, Rejected>;
 
 // Matches the Observation's codings against the catalogue (LOINC, then mapped local codes), then reads status,
-// specimen, value (valueQuantity or valueString), interpretation, reference range and time.
+// specimen, value (valueQuantity or valueString) and time.
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue);
+
+// What the lab reported beside the value, for showing with it: the interpretation codes as sent ("H", "L", "N",
+// ...) and the lab's first reference range with a bound, in the canonical unit of the measurement's analyte
+// (nullopt when there is none or its units cannot be read: it is informative only). No rule reads either, so
+// normalise does not compute them: a bulk load would pay for them on every result (docs/performance.md).
+struct LabReport {
+  std::vector<std::string> interpretation;
+  std::optional<LabReferenceRange> reference_range;
+  friend bool operator==(const LabReport&, const LabReport&) = default;
+};
+LabReport lab_report(const fhir::Observation& observation, const Measurement& measurement,
+                     const Catalogue& catalogue);
 
 // A stable, hyphenated code for metrics and OperationOutcome diagnostics: "incompatible-unit".
 std::string_view to_string(RejectionReason reason);

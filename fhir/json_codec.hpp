@@ -17,9 +17,10 @@ struct DecodeOptions {
   // Observation is not materialised and it is returned as OtherResource{"Observation", id, meta}.
   // Empty: every Observation is decoded. It is called during decoding and must not decode JSON itself.
   std::function<bool(const CodeableConcept&)> observation_wanted;
-  // False: an Observation's identifier, category and note are checked as always (a malformed one is reported the
-  // same) but left empty, for a caller that only analyses the result (analytics::analyze reads none of them).
-  // Saves materialising the longest strings of a typical lab result.
+  // False: an Observation's identifier, category, interpretation and note are checked as always (a malformed one
+  // is reported the same) but left empty, for a caller that only analyses the result (analytics::analyze reads
+  // none of them; analytics::lab_report reads the interpretation). Saves materialising the longest strings of a
+  // typical lab result.
   bool keep_unanalysed_elements = true;
 };
 

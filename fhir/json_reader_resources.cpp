@@ -326,7 +326,7 @@ class ObservationDecoder final : public ResourceDecoder {
     if (key == "valueCodeableConcept") return read_value(r, value, observation_.value_codeable_concept);
     if (key == "valueDateTime") return r.read(value, observation_.value_date_time);
     if (key == "dataAbsentReason") return read_value(r, value, observation_.data_absent_reason);
-    if (key == "interpretation") return read_value(r, value, observation_.interpretation);
+    if (key == "interpretation") return read_unanalysed(r, value, observation_.interpretation);
     if (key == "note") return read_unanalysed(r, value, observation_.note);
     if (key == "method") return read_value(r, value, observation_.method);
     if (key == "specimen") return read_value(r, value, observation_.specimen);
@@ -358,7 +358,8 @@ class ObservationDecoder final : public ResourceDecoder {
   }
 
  private:
-  // identifier, category and note: kept unless the caller only analyses (DecodeOptions::keep_unanalysed_elements).
+  // identifier, category, interpretation and note: kept unless the caller only analyses
+  // (DecodeOptions::keep_unanalysed_elements).
   template <typename T>
   static void read_unanalysed(Reader& r, od::value& value, std::vector<T>& out) {
     if (r.options().keep_unanalysed_elements) return read_value(r, value, out);

@@ -58,6 +58,11 @@ Measurement measurement_of(const Normalised& normalised) {
   return std::get<Measurement>(normalised);
 }
 
+// The lab's interpretation and reference range of a result that normalises to a measurement (lab_report).
+LabReport report_of(const fhir::Observation& observation) {
+  return lab_report(observation, measurement_of(run(observation)), catalogue());
+}
+
 Rejected rejection_of(const Normalised& normalised) {
   if (!std::holds_alternative<Rejected>(normalised)) {
     ADD_FAILURE() << "not rejected (variant index " << normalised.index() << ")";
@@ -274,38 +279,38 @@ TEST(NormaliseReport, KeepsInterpretationCodesAsSent) {
   observation.interpretation = {
       fhir::CodeableConcept{{coding(kV3, "H")}, ""},
       fhir::CodeableConcept{{coding(kV3, "HH"), coding("http://x.org", "")}, "very high"}};
-  EXPECT_EQ(measurement_of(run(observation)).interpretation, (std::vector<std::string>{"H", "HH"}));
+  EXPECT_EQ(report_of(observation).interpretation, (std::vector<std::string>{"H", "HH"}));
   observation.interpretation.clear();
-  EXPECT_TRUE(measurement_of(run(observation)).interpretation.empty());
+  EXPECT_TRUE(report_of(observation).interpretation.empty());
 }
 
 TEST(NormaliseReport, ConvertsTheReferenceRangeToTheCanonicalUnit) {
   // 5-25 ug/dL cortisol = 137.95-689.75 nmol/L (x 27.59, Young 1987).
   auto observation = lab_result("r1", "2143-6", 14.5, "ug/dL", kWhen);
   observation.reference_range = {range(ucum_quantity(5, "ug/dL"), text_quantity(25, "mcg/dL"), "5-25 ug/dL")};
-  const auto m = measurement_of(run(observation));
-  ASSERT_TRUE(m.reference_range);
-  ASSERT_TRUE(m.reference_range->low);
-  ASSERT_TRUE(m.reference_range->high);
-  EXPECT_NEAR(*m.reference_range->low, 5 * 27.59, 5 * 27.59 * 0.001);
-  EXPECT_NEAR(*m.reference_range->high, 25 * 27.59, 25 * 27.59 * 0.001);
-  EXPECT_EQ(m.reference_range->text, "5-25 ug/dL");
+  const auto report = report_of(observation);
+  ASSERT_TRUE(report.reference_range);
+  ASSERT_TRUE(report.reference_range->low);
+  ASSERT_TRUE(report.reference_range->high);
+  EXPECT_NEAR(*report.reference_range->low, 5 * 27.59, 5 * 27.59 * 0.001);
+  EXPECT_NEAR(*report.reference_range->high, 25 * 27.59, 25 * 27.59 * 0.001);
+  EXPECT_EQ(report.reference_range->text, "5-25 ug/dL");
 }
 
 TEST(NormaliseReport, KeepsAOneSidedOrTextOnlyRange) {
   auto observation = lab_result("r2", "2143-6", 14.5, "ug/dL", kWhen);
   observation.reference_range = {range(std::nullopt, ucum_quantity(50, "nmol/L"))};
-  auto m = measurement_of(run(observation));
-  ASSERT_TRUE(m.reference_range);
-  EXPECT_FALSE(m.reference_range->low);
-  EXPECT_DOUBLE_EQ(m.reference_range->high.value_or(-1), 50);
+  auto report = report_of(observation);
+  ASSERT_TRUE(report.reference_range);
+  EXPECT_FALSE(report.reference_range->low);
+  EXPECT_DOUBLE_EQ(report.reference_range->high.value_or(-1), 50);
 
   observation.reference_range = {range(std::nullopt, std::nullopt, "see lab handbook")};
-  m = measurement_of(run(observation));
-  ASSERT_TRUE(m.reference_range);
-  EXPECT_EQ(m.reference_range->text, "see lab handbook");
-  EXPECT_FALSE(m.reference_range->low);
-  EXPECT_FALSE(m.reference_range->high);
+  report = report_of(observation);
+  ASSERT_TRUE(report.reference_range);
+  EXPECT_EQ(report.reference_range->text, "see lab handbook");
+  EXPECT_FALSE(report.reference_range->low);
+  EXPECT_FALSE(report.reference_range->high);
 }
 
 TEST(NormaliseReport, DropsAnUnreadableRangeWithoutRejectingTheResult) {
@@ -313,19 +318,18 @@ TEST(NormaliseReport, DropsAnUnreadableRangeWithoutRejectingTheResult) {
     SCOPED_TRACE(unit);
     auto observation = lab_result("r3", "2143-6", 14.5, "ug/dL", kWhen);
     observation.reference_range = {range(text_quantity(5, unit), text_quantity(25, unit), "5-25")};
-    const auto m = measurement_of(run(observation));
-    EXPECT_NEAR(m.value.value, 14.5 * 27.59, 14.5 * 27.59 * 0.001);
-    EXPECT_FALSE(m.reference_range);
+    EXPECT_NEAR(measurement_of(run(observation)).value.value, 14.5 * 27.59, 14.5 * 27.59 * 0.001);
+    EXPECT_FALSE(report_of(observation).reference_range);
   }
 }
 
 TEST(NormaliseReport, ConvertsARangeGivenInAnAliasedUnit) {
   auto observation = lab_result("r4", "3016-3", 2.1, "m[IU]/L", kWhen);
   observation.reference_range = {range(text_quantity(0.4, "mU/L"), text_quantity(4.0, "mU/L"))};
-  const auto m = measurement_of(run(observation));
-  ASSERT_TRUE(m.reference_range);
-  EXPECT_NEAR(m.reference_range->low.value_or(-1), 0.4, 1e-12);
-  EXPECT_NEAR(m.reference_range->high.value_or(-1), 4.0, 1e-12);
+  const auto report = report_of(observation);
+  ASSERT_TRUE(report.reference_range);
+  EXPECT_NEAR(report.reference_range->low.value_or(-1), 0.4, 1e-12);
+  EXPECT_NEAR(report.reference_range->high.value_or(-1), 4.0, 1e-12);
 }
 
 // ---- Specimen

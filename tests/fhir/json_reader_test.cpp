@@ -269,7 +269,8 @@ TEST(ObservationFilter, ProblemsInAnUnwantedObservationAreNotReported) {
   EXPECT_EQ(std::get<OtherResource>(*decoded.value).id, "w");
 }
 
-// analyze only analyses the results it reads: their identifier, category and note are checked but not stored.
+// analyze only analyses the results it reads: their identifier, category, interpretation and note are checked but
+// not stored.
 TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
   const char* json = R"({"resourceType":"Observation","id":"t","status":"final",
       "identifier":[{"system":"http://lab.example.org/accession","value":"0000001-0201-001"}],
@@ -277,6 +278,8 @@ TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
         "code":"laboratory","display":"Laboratory"}]}],
       "code":{"coding":[{"system":"http://loinc.org","code":"2986-8"}]},"subject":{"reference":"Patient/p"},
       "effectiveDateTime":"2025-07-21T09:45:00+02:00","valueQuantity":{"value":5.2,"unit":"ng/mL"},
+      "interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+        "code":"H","display":"High"}]}],
       "note":[{"text":"serum specimen, received in the laboratory"},{"text":"second note"}]})";
   DecodeOptions lean;
   lean.keep_unanalysed_elements = false;
@@ -284,20 +287,22 @@ TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
   const auto read = decode_resource(json, lean);
   ASSERT_TRUE(full.ok() && read.ok()) << describe(full.issues) << describe(read.issues);
   Observation expected = std::get<Observation>(*full.value);
-  ASSERT_FALSE(expected.identifier.empty() || expected.category.empty() || expected.note.empty());
+  ASSERT_FALSE(expected.identifier.empty() || expected.category.empty() || expected.interpretation.empty() ||
+               expected.note.empty());
   expected.identifier.clear();
   expected.category.clear();
+  expected.interpretation.clear();
   expected.note.clear();
   EXPECT_EQ(std::get<Observation>(*read.value), expected);
 
   // The same problems, at the same paths, in lists of any depth; the value is still refused.
   const char* broken = R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
       "identifier":[{"system":"a","value":1}],"category":[{"text":"a"},{"coding":[{"system":42}]}],
-      "note":{"text":"not an array"},"valueQuantity":{"value":true}})";
+      "interpretation":[{"coding":[{"code":7}]}],"note":{"text":"not an array"},"valueQuantity":{"value":true}})";
   const auto kept = decode_resource(broken);
   const auto checked = decode_resource(broken, lean);
   EXPECT_FALSE(checked.ok());
-  ASSERT_EQ(checked.issues.size(), 4u) << describe(checked.issues);
+  ASSERT_EQ(checked.issues.size(), 5u) << describe(checked.issues);
   ASSERT_EQ(kept.issues.size(), checked.issues.size());
   for (std::size_t i = 0; i < kept.issues.size(); ++i) {
     EXPECT_EQ(checked.issues[i].path, kept.issues[i].path);
@@ -305,7 +310,8 @@ TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
   }
   EXPECT_EQ(checked.issues[0].path, "Observation.identifier[0].value");
   EXPECT_EQ(checked.issues[1].path, "Observation.category[1].coding[0].system");
-  EXPECT_EQ(checked.issues[2].path, "Observation.note");
+  EXPECT_EQ(checked.issues[2].path, "Observation.interpretation[0].coding[0].code");
+  EXPECT_EQ(checked.issues[3].path, "Observation.note");
 }
 
 // ---- Issues and their paths ------------------------------------------------------------------------------------
