@@ -17,10 +17,12 @@ struct DecodeOptions {
   // Observation is not materialised and it is returned as OtherResource{"Observation", id, meta}.
   // Empty: every Observation is decoded. It is called during decoding and must not decode JSON itself.
   std::function<bool(const CodeableConcept&)> observation_wanted;
-  // False: an Observation's identifier, category, interpretation and note are checked as always (a malformed one
-  // is reported the same) but left empty, for a caller that only analyses the result (analytics::analyze reads
-  // none of them; analytics::lab_report reads the interpretation). Saves materialising the longest strings of a
-  // typical lab result.
+  // False, for a caller that only analyses the results (analytics::analyze): what no analysis reads is checked as
+  // always (a malformed element is reported the same) but not stored. That is an Observation's identifier,
+  // category, interpretation and note, the display of its code's codings, its referenceRange when it has a
+  // valueQuantity (the range gives the unit of a valueString only), and every resource's meta.lastUpdated,
+  // meta.profile and meta.tag. Saves materialising the longest strings of a typical lab result; analytics::
+  // lab_report, which shows the interpretation and reference range, needs them kept.
   bool keep_unanalysed_elements = true;
 };
 

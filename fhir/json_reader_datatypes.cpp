@@ -176,6 +176,8 @@ void read_value(Reader& r, od::value& value, Coding& out) {
     } else if (key == "code") {
       r.read(element, out.code);
     } else if (key == "display") {
+      if (r.keeping_display()) return r.read(element, out.display);
+      const Reader::NotKept not_kept(r);
       r.read(element, out.display);
     }
   });
@@ -248,11 +250,11 @@ void read_value(Reader& r, od::value& value, Meta& out) {
     if (key == "versionId") {
       r.read(element, out.version_id);
     } else if (key == "lastUpdated") {
-      r.read(element, out.last_updated);
+      read_unanalysed(r, element, out.last_updated);
     } else if (key == "profile") {
-      r.read(element, out.profile);
+      read_unanalysed(r, element, out.profile);
     } else if (key == "tag") {
-      read_value(r, element, out.tag);
+      read_unanalysed(r, element, out.tag);
     }
   });
 }

@@ -100,6 +100,22 @@ class Reader {
     bool before_;
   };
   bool keeping() const { return keeping_; }
+  // While one lives, a Coding's display is checked but not stored (Observation.code for a caller that only
+  // analyses: DecodeOptions::keep_unanalysed_elements).
+  class [[nodiscard]] DisplayNotKept {
+   public:
+    explicit DisplayNotKept(Reader& reader) : reader_(reader), before_(reader.keeping_display_) {
+      reader_.keeping_display_ = false;
+    }
+    ~DisplayNotKept() { reader_.keeping_display_ = before_; }
+    DisplayNotKept(const DisplayNotKept&) = delete;
+    DisplayNotKept& operator=(const DisplayNotKept&) = delete;
+
+   private:
+    Reader& reader_;
+    bool before_;
+  };
+  bool keeping_display() const { return keeping_ && keeping_display_; }
   Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
 
   // "Observation.category[1].coding[0].system"
@@ -147,6 +163,7 @@ class Reader {
   std::size_t error_count_ = 0;
   bool failed_ = false;
   bool keeping_ = true;
+  bool keeping_display_ = true;
 };
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -220,6 +237,15 @@ void read_value(Reader& r, od::value& value, std::vector<T>& out) {
     return;
   }
   r.for_each_element(value, [&](od::value& element) { read_value(r, element, out.emplace_back()); });
+}
+
+// An element no analysis reads: checked as always, and stored only when the caller keeps such elements
+// (DecodeOptions::keep_unanalysed_elements).
+template <typename T>
+void read_unanalysed(Reader& r, od::value& value, T& out) {
+  if (r.options().keep_unanalysed_elements) return read_value(r, value, out);
+  const Reader::NotKept not_kept(r);
+  read_value(r, value, out);
 }
 
 // ---- Resources (json_reader_resources.cpp) ---------------------------------------------------------------------

@@ -330,7 +330,12 @@ class ObservationDecoder final : public ResourceDecoder {
     if (key == "note") return read_unanalysed(r, value, observation_.note);
     if (key == "method") return read_value(r, value, observation_.method);
     if (key == "specimen") return read_value(r, value, observation_.specimen);
-    if (key == "referenceRange") return read_value(r, value, observation_.reference_range);
+    if (key == "referenceRange") {
+      // Read for the unit of a valueString that has none; beside a valueQuantity only shown
+      // (analytics::lab_report).
+      if (observation_.value_quantity) return read_unanalysed(r, value, observation_.reference_range);
+      return read_value(r, value, observation_.reference_range);
+    }
     if (key == "derivedFrom") return read_value(r, value, observation_.derived_from);
     if (key == "component") return read_value(r, value, observation_.component);
     // Every other value[x], extensions, narrative: not modelled, skipped.
@@ -344,6 +349,8 @@ class ObservationDecoder final : public ResourceDecoder {
       out.emplace(std::move(other));  // observation_ is gone from here on
       return;
     }
+    // A reference range read before the valueQuantity (see field): dropped the same, whatever the order.
+    if (!r.options().keep_unanalysed_elements && observation_.value_quantity) observation_.reference_range.clear();
     // Observation.status and Observation.code have cardinality 1..1 (R4 Observation resource content). An empty
     // value counts as missing: FHIR JSON has no empty strings or objects (R4 2.6.2), and a code with neither
     // coding nor text cannot be judged. One that could not be read has been reported already.
@@ -358,18 +365,14 @@ class ObservationDecoder final : public ResourceDecoder {
   }
 
  private:
-  // identifier, category, interpretation and note: kept unless the caller only analyses
-  // (DecodeOptions::keep_unanalysed_elements).
-  template <typename T>
-  static void read_unanalysed(Reader& r, od::value& value, std::vector<T>& out) {
-    if (r.options().keep_unanalysed_elements) return read_value(r, value, out);
-    const Reader::NotKept not_kept(r);
-    read_value(r, value, out);
-  }
-
   void read_code(Reader& r, od::value& value) {
     const std::size_t errors_before = r.error_count();
-    read_value(r, value, observation_.code);
+    if (r.options().keep_unanalysed_elements) {
+      read_value(r, value, observation_.code);
+    } else {
+      const Reader::DisplayNotKept display_not_kept(r);
+      read_value(r, value, observation_.code);
+    }
     code_unreadable_ = r.error_count() != errors_before;
     // A code that could not be read cannot be judged; keep the Observation so its errors are reported.
     const auto& wanted = r.options().observation_wanted;

@@ -269,15 +269,18 @@ TEST(ObservationFilter, ProblemsInAnUnwantedObservationAreNotReported) {
   EXPECT_EQ(std::get<OtherResource>(*decoded.value).id, "w");
 }
 
-// analyze only analyses the results it reads: their identifier, category, interpretation and note are checked but
-// not stored.
+// analyze only analyses the results it reads: what no analysis reads is checked but not stored (DecodeOptions).
 TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
-  const char* json = R"({"resourceType":"Observation","id":"t","status":"final",
+  const char* json = R"({"resourceType":"Observation","id":"t",
+      "meta":{"versionId":"2","lastUpdated":"2025-07-21T12:31:38.000+02:00","profile":["http://x.org/p"],
+        "tag":[{"system":"http://x.org/t","code":"t"}]},"status":"final",
       "identifier":[{"system":"http://lab.example.org/accession","value":"0000001-0201-001"}],
       "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
         "code":"laboratory","display":"Laboratory"}]}],
-      "code":{"coding":[{"system":"http://loinc.org","code":"2986-8"}]},"subject":{"reference":"Patient/p"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"2986-8","display":"Testosterone [Mass/volume]"}],
+        "text":"Testosterone"},"subject":{"reference":"Patient/p"},
       "effectiveDateTime":"2025-07-21T09:45:00+02:00","valueQuantity":{"value":5.2,"unit":"ng/mL"},
+      "referenceRange":[{"low":{"value":2.5,"unit":"ng/mL"},"high":{"value":8.4,"unit":"ng/mL"}}],
       "interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
         "code":"H","display":"High"}]}],
       "note":[{"text":"serum specimen, received in the laboratory"},{"text":"second note"}]})";
@@ -288,21 +291,47 @@ TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
   ASSERT_TRUE(full.ok() && read.ok()) << describe(full.issues) << describe(read.issues);
   Observation expected = std::get<Observation>(*full.value);
   ASSERT_FALSE(expected.identifier.empty() || expected.category.empty() || expected.interpretation.empty() ||
-               expected.note.empty());
+               expected.note.empty() || expected.reference_range.empty() || expected.meta.last_updated.empty() ||
+               expected.meta.profile.empty() || expected.meta.tag.empty() ||
+               expected.code.coding[0].display.empty());
   expected.identifier.clear();
   expected.category.clear();
   expected.interpretation.clear();
   expected.note.clear();
+  expected.reference_range.clear();
+  expected.code.coding[0].display.clear();
+  expected.meta.last_updated.clear();
+  expected.meta.profile.clear();
+  expected.meta.tag.clear();
   EXPECT_EQ(std::get<Observation>(*read.value), expected);
+  EXPECT_EQ(expected.code.text, "Testosterone");
+  EXPECT_EQ(expected.meta.version_id, "2");
+
+  // The reference range gives the unit of a valueString that has none: kept there, wherever it stands.
+  const char* string_value = R"({"resourceType":"Observation","status":"final",
+      "referenceRange":[{"high":{"value":8.4,"unit":"ng/mL"}}],"code":{"coding":[{"code":"x"}]},
+      "valueString":"<0.5"})";
+  const auto with_string = decode_resource(string_value, lean);
+  ASSERT_TRUE(with_string.ok()) << describe(with_string.issues);
+  EXPECT_EQ(std::get<Observation>(*with_string.value).reference_range.size(), 1u);
+  // Before or after a valueQuantity, it is not kept beside one.
+  const char* range_first = R"({"resourceType":"Observation","status":"final",
+      "referenceRange":[{"high":{"value":8.4,"unit":"ng/mL"}}],"code":{"coding":[{"code":"x"}]},
+      "valueQuantity":{"value":5.2,"unit":"ng/mL"}})";
+  const auto before = decode_resource(range_first, lean);
+  ASSERT_TRUE(before.ok()) << describe(before.issues);
+  EXPECT_TRUE(std::get<Observation>(*before.value).reference_range.empty());
+  EXPECT_EQ(std::get<Observation>(*decode_resource(range_first).value).reference_range.size(), 1u);
 
   // The same problems, at the same paths, in lists of any depth; the value is still refused.
   const char* broken = R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
       "identifier":[{"system":"a","value":1}],"category":[{"text":"a"},{"coding":[{"system":42}]}],
-      "interpretation":[{"coding":[{"code":7}]}],"note":{"text":"not an array"},"valueQuantity":{"value":true}})";
+      "interpretation":[{"coding":[{"code":7}]}],"note":{"text":"not an array"},"valueQuantity":{"value":true},
+      "referenceRange":[{"low":{"unit":3}}],"meta":{"lastUpdated":5}})";
   const auto kept = decode_resource(broken);
   const auto checked = decode_resource(broken, lean);
   EXPECT_FALSE(checked.ok());
-  ASSERT_EQ(checked.issues.size(), 5u) << describe(checked.issues);
+  ASSERT_EQ(checked.issues.size(), 7u) << describe(checked.issues);
   ASSERT_EQ(kept.issues.size(), checked.issues.size());
   for (std::size_t i = 0; i < kept.issues.size(); ++i) {
     EXPECT_EQ(checked.issues[i].path, kept.issues[i].path);
@@ -312,6 +341,8 @@ TEST(ObservationFilter, UnanalysedElementsAreCheckedTheSameButNotKept) {
   EXPECT_EQ(checked.issues[1].path, "Observation.category[1].coding[0].system");
   EXPECT_EQ(checked.issues[2].path, "Observation.interpretation[0].coding[0].code");
   EXPECT_EQ(checked.issues[3].path, "Observation.note");
+  EXPECT_EQ(checked.issues[5].path, "Observation.referenceRange[0].low.unit");
+  EXPECT_EQ(checked.issues[6].path, "Observation.meta.lastUpdated");
 }
 
 // ---- Issues and their paths ------------------------------------------------------------------------------------
