@@ -300,44 +300,44 @@ class ObservationDecoder final : public ResourceDecoder {
       : observation_(observation), first_issue_(r.issues().size()) {}
 
   void field(Reader& r, std::string_view key, od::value& value) override {
-    if (key == "id") return r.read(value, observation_.id);
-    if (key == "meta") return read_value(r, value, observation_.meta);
+    if (is(key, "id")) return r.read(value, observation_.id);
+    if (is(key, "meta")) return read_value(r, value, observation_.meta);
     // Not wanted: what follows is skipped by On-Demand without being materialised.
     if (unwanted_) return;
-    if (key == "code") return read_code(r, value);
-    if (key == "contained") return read_contained_specimens(r, value, observation_.contained_specimens);
-    if (key == "status") {
+    if (is(key, "code")) return read_code(r, value);
+    if (is(key, "contained")) return read_contained_specimens(r, value, observation_.contained_specimens);
+    if (is(key, "status")) {
       const std::size_t errors_before = r.error_count();
       r.read(value, observation_.status);
       status_unreadable_ = r.error_count() != errors_before;
       return;
     }
-    if (key == "identifier") return read_unanalysed(r, value, observation_.identifier);
-    if (key == "category") return read_unanalysed(r, value, observation_.category);
-    if (key == "subject") return read_value(r, value, observation_.subject);
+    if (is(key, "identifier")) return read_unanalysed(r, value, observation_.identifier);
+    if (is(key, "category")) return read_unanalysed(r, value, observation_.category);
+    if (is(key, "subject")) return read_value(r, value, observation_.subject);
     // effective[x] (R4 Observation.effective[x]): an instant is a dateTime with seconds and a zone, kept as text.
-    if (key == "effectiveDateTime" || key == "effectiveInstant") {
+    if (is(key, "effectiveDateTime") || is(key, "effectiveInstant")) {
       return r.read(value, observation_.effective_date_time);
     }
-    if (key == "effectivePeriod") return read_value(r, value, observation_.effective_period);
-    if (key == "issued") return r.read(value, observation_.issued);
-    if (key == "valueQuantity") return read_value(r, value, observation_.value_quantity);
-    if (key == "valueString") return r.read(value, observation_.value_string);
-    if (key == "valueCodeableConcept") return read_value(r, value, observation_.value_codeable_concept);
-    if (key == "valueDateTime") return r.read(value, observation_.value_date_time);
-    if (key == "dataAbsentReason") return read_value(r, value, observation_.data_absent_reason);
-    if (key == "interpretation") return read_unanalysed(r, value, observation_.interpretation);
-    if (key == "note") return read_unanalysed(r, value, observation_.note);
-    if (key == "method") return read_value(r, value, observation_.method);
-    if (key == "specimen") return read_value(r, value, observation_.specimen);
-    if (key == "referenceRange") {
+    if (is(key, "effectivePeriod")) return read_value(r, value, observation_.effective_period);
+    if (is(key, "issued")) return r.read(value, observation_.issued);
+    if (is(key, "valueQuantity")) return read_value(r, value, observation_.value_quantity);
+    if (is(key, "valueString")) return r.read(value, observation_.value_string);
+    if (is(key, "valueCodeableConcept")) return read_value(r, value, observation_.value_codeable_concept);
+    if (is(key, "valueDateTime")) return r.read(value, observation_.value_date_time);
+    if (is(key, "dataAbsentReason")) return read_value(r, value, observation_.data_absent_reason);
+    if (is(key, "interpretation")) return read_unanalysed(r, value, observation_.interpretation);
+    if (is(key, "note")) return read_unanalysed(r, value, observation_.note);
+    if (is(key, "method")) return read_value(r, value, observation_.method);
+    if (is(key, "specimen")) return read_value(r, value, observation_.specimen);
+    if (is(key, "referenceRange")) {
       // Read for the unit of a valueString that has none; beside a valueQuantity only shown
       // (analytics::lab_report).
       if (observation_.value_quantity) return read_unanalysed(r, value, observation_.reference_range);
       return read_value(r, value, observation_.reference_range);
     }
-    if (key == "derivedFrom") return read_value(r, value, observation_.derived_from);
-    if (key == "component") return read_value(r, value, observation_.component);
+    if (is(key, "derivedFrom")) return read_value(r, value, observation_.derived_from);
+    if (is(key, "component")) return read_value(r, value, observation_.component);
     // Every other value[x], extensions, narrative: not modelled, skipped.
   }
 
