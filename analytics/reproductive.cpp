@@ -54,9 +54,12 @@ ReproductiveFacts reproductive_facts(std::span<const fhir::Observation> observat
   for (const auto& observation : observations) {
     if (!usable(observation.status)) continue;
     if (!subject.empty() && observation.subject.reference != subject) continue;
+    const bool status_question = has_code(observation.code, codes.menopausal_status_questions);
+    const bool period_question = has_code(observation.code, codes.last_menstrual_period);
+    if (!status_question && !period_question) continue;  // nearly every result: its time is not read
     const auto at = stated_at(observation);
     const std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
-    if (has_code(observation.code, codes.menopausal_status_questions) && observation.value_codeable_concept) {
+    if (status_question && observation.value_codeable_concept) {
       for (const auto& [status, code] : codes.menopausal_status_answers) {
         if (!has_code(*observation.value_codeable_concept, {code})) continue;
         if (!status_at || at > *status_at) {
@@ -67,7 +70,7 @@ ReproductiveFacts reproductive_facts(std::span<const fhir::Observation> observat
         break;
       }
     }
-    if (has_code(observation.code, codes.last_menstrual_period)) {
+    if (period_question) {
       // valueDateTime: a date ("2026-11-02") or a dateTime, whose own calendar date is the first day.
       auto date = parse_fhir_date(observation.value_date_time.substr(0, 10));
       if (date && (!period_at || at > *period_at)) {
