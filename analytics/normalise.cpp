@@ -532,6 +532,12 @@ std::string_view to_string(RejectionReason reason) {
 
 std::string relative_reference(std::string_view reference) {
   if (reference.starts_with("urn:") || reference.starts_with("#")) return std::string(reference);
+  // Nearly always "Type/id" already: one slash, between two non-empty segments.
+  const auto slash = reference.find('/');
+  if (slash != std::string_view::npos && slash > 0 && slash + 1 < reference.size() &&
+      reference.find('/', slash + 1) == std::string_view::npos) {
+    return std::string(reference);
+  }
   // The non-empty segments between slashes: how many, and the last four (all that is looked at).
   std::array<std::string_view, 4> last{};
   std::size_t count = 0;

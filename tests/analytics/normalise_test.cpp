@@ -248,6 +248,8 @@ TEST(RelativeReference, ReducesRestfulReferencesToTypeAndId) {
   EXPECT_EQ(relative_reference("/fhir//Patient//7/"), "Patient/7");  // empty segments do not count
   EXPECT_EQ(relative_reference("_history/2"), "_history/2");         // too short to carry a version
   EXPECT_EQ(relative_reference("Patient"), "Patient");
+  EXPECT_EQ(relative_reference("Patient/"), "Patient/");  // one segment, kept as it is
+  EXPECT_EQ(relative_reference("/7"), "/7");
   EXPECT_EQ(relative_reference("#contained"), "#contained");
   EXPECT_EQ(relative_reference("https://a/b/c/d/e/Observation/o-1/_history/12"), "Observation/o-1");
 }
