@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <system_error>
+#include <unordered_map>
 
 #include "analytics/gradient_rules.hpp"
 #include "fhir/json_codec.hpp"
@@ -275,6 +276,21 @@ std::string component_code(std::string_view code, std::string_view display) {
   });
 }
 
+// The member "code" of a gradient or of one of its components, written once per thread for each code and display
+// met (component_code) and then appended as it is: the rule sets name a few dozen, and every derived Observation
+// carries one or more. Keyed by display too, so a rule set reloaded with a new display writes the new one.
+const std::string& gradient_code_member(std::string_view code, std::string_view display) {
+  thread_local std::unordered_map<std::string, std::string> written;
+  thread_local std::string key;  // reused: a lookup allocates nothing once the key's capacity suffices
+  // "length:" of the code first (as a netstring), so that no two pairs make the same key whatever they hold.
+  char length[24];
+  char* length_end = std::to_chars(length, length + sizeof length, code.size()).ptr;
+  key.assign(length, length_end).append(1, ':').append(code).append(display);
+  auto found = written.find(key);
+  if (found == written.end()) found = written.emplace(key, component_code(code, display)).first;
+  return found->second;
+}
+
 // A component of a derived Observation: its code (component_code) and a UCUM valueQuantity.
 void gradient_component(fhir::JsonOut& w, std::string_view code_member, double value, std::string_view unit) {
   w.start_object();
@@ -307,7 +323,7 @@ void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient,
   identifier(w, identity);
   w.string("status", gradient.preliminary ? "preliminary" : "final");
   w.raw(laboratory_category());
-  concept_element(w, "code", analytics::kGradientCodeSystem, gradient.code, gradient.display, gradient.display);
+  w.raw(gradient_code_member(gradient.code, gradient.display));
   reference_element(w, "subject", context.patient);
   if (gradient.period) {
     if (!gradient.period->start.empty() || !gradient.period->end.empty()) {
@@ -353,8 +369,7 @@ void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient,
   w.start_array("component");
   for (const auto& component : gradient.components) {
     w.start_object();
-    concept_element(w, "code", analytics::kGradientCodeSystem, component.code, component.display,
-                    component.display);
+    w.raw(gradient_code_member(component.code, component.display));
     ucum_quantity(w, "valueQuantity", component.value.value, "", component.value.unit);
     w.end_object();
   }

@@ -104,6 +104,27 @@ TEST_F(WriteBackTest, FindingOutsideTargetWritesObservationRiskAssessmentCarePla
   EXPECT_EQ(provenance.entity.size(), 2u);
 }
 
+// A gradient's code member is written once and reused: a rule set reloaded with another display for the same code
+// writes the new display, and the first gradient written keeps its own.
+TEST_F(WriteBackTest, AGradientsCodeIsWrittenWithItsOwnDisplay) {
+  auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
+                           result("d1", "3", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
+                          true);
+  ASSERT_FALSE(analysis.gradients.empty());
+  const std::string shipped = analysis.gradients[0].display;
+  const auto display_of = [&](const analytics::Analysis& written) {
+    const auto entries = write_back_entries(written, context());
+    const auto& derived = std::get<fhir::Observation>(*entries.at(0).resource);
+    return std::make_pair(derived.code.coding.at(0).display, derived.code.text);
+  };
+  EXPECT_EQ(display_of(analysis), std::make_pair(shipped, shipped));
+  auto renamed = analysis;
+  renamed.gradients[0].display = "Cortisol to DHEA-S";
+  EXPECT_EQ(display_of(renamed),
+            std::make_pair(std::string("Cortisol to DHEA-S"), std::string("Cortisol to DHEA-S")));
+  EXPECT_EQ(display_of(analysis), std::make_pair(shipped, shipped));
+}
+
 TEST_F(WriteBackTest, EveryEntryIsAConditionalCreateOnItsIdentifier) {
   auto analysis = analyse({result("c1", "1", "2143-6", 15, "2026-11-20T08:00:00+01:00"),
                            result("d1", "1", "2191-5", 200, "2026-11-20T08:30:00+01:00")},
