@@ -101,27 +101,6 @@ void annotation(fhir::JsonOut& w, std::string_view text) {
 }
 
 // Quantity: value, comparator, unit, system, code; the gateway's quantities are UCUM, unit and code alike.
-void ucum_quantity(fhir::JsonOut& w, std::string_view name, double value, std::string_view comparator,
-                   std::string_view unit) {
-  w.start_object(name);
-  w.decimal("value", value);
-  w.string("comparator", comparator);
-  w.string("unit", unit);
-  w.string("system", kUcum);
-  w.string("code", unit);
-  w.end_object();
-}
-
-// The write-back identifier of every resource but the Provenance: "identifier":[{system, value}].
-void identifier(fhir::JsonOut& w, const StableIdentity& identity) {
-  w.start_array("identifier");
-  w.start_object();
-  w.string("system", kWriteBackIdentifierSystem);
-  w.string("value", identity.identifier_value);
-  w.end_object();
-  w.end_array();
-}
-
 // A part of the write-back that is the same in every resource (members of an object, or an item of an array),
 // written once by the functions above and then appended as it is: the same bytes, without writing it element by
 // element for every resource (the write-back is a fifth of `analyze`, docs/performance.md).
@@ -133,6 +112,47 @@ std::string written_once(Write write) {
   write(w);
   w.end_object();
   return text.substr(1, text.size() - 2);
+}
+
+// What a UCUM quantity says of its unit: the members unit, system and code.
+void ucum_unit(fhir::JsonOut& w, std::string_view unit) {
+  w.string("unit", unit);
+  w.string("system", kUcum);
+  w.string("code", unit);
+}
+
+// ucum_unit's members for `unit`, written once per thread for each unit met (a write-back's units are a handful:
+// "1", "%", "nmol/L", ...) and then appended as they are.
+const std::string& ucum_unit_members(std::string_view unit) {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> written;
+  auto found = written.find(unit);
+  if (found == written.end()) {
+    found = written.emplace(unit, written_once([&](fhir::JsonOut& w) { ucum_unit(w, unit); })).first;
+  }
+  return found->second;
+}
+
+void ucum_quantity(fhir::JsonOut& w, std::string_view name, double value, std::string_view comparator,
+                   std::string_view unit) {
+  w.start_object(name);
+  w.decimal("value", value);
+  w.string("comparator", comparator);
+  w.raw(ucum_unit_members(unit));
+  w.end_object();
+}
+
+// The write-back identifier of every resource but the Provenance: "identifier":[{system, value}].
+void identifier(fhir::JsonOut& w, const StableIdentity& identity) {
+  w.start_array("identifier");
+  w.start_object();
+  w.string("system", kWriteBackIdentifierSystem);
+  w.string("value", identity.identifier_value);
+  w.end_object();
+  w.end_array();
 }
 
 // Observation.category of every derived Observation: laboratory.
