@@ -87,34 +87,30 @@ class Reader {
   };
   Segment element(std::string_view name) { return Segment(*this, name, 0, false); }
 
-  // While one lives, values are checked as always but not stored: strings stay empty and lists are read element by
-  // element into one scratch value (read_value below), so nothing is allocated. The issues are the same.
-  class [[nodiscard]] NotKept {
+  // Turns one of the reader's switches off for as long as it lives.
+  class [[nodiscard]] SwitchedOff {
    public:
-    explicit NotKept(Reader& reader) : reader_(reader), before_(reader.keeping_) { reader_.keeping_ = false; }
-    ~NotKept() { reader_.keeping_ = before_; }
-    NotKept(const NotKept&) = delete;
-    NotKept& operator=(const NotKept&) = delete;
+    explicit SwitchedOff(bool& on) : on_(on), before_(on) { on_ = false; }
+    ~SwitchedOff() { on_ = before_; }
+    SwitchedOff(const SwitchedOff&) = delete;
+    SwitchedOff& operator=(const SwitchedOff&) = delete;
 
    private:
-    Reader& reader_;
+    bool& on_;
     bool before_;
+  };
+  // While one lives, values are checked as always but not stored: strings stay empty and lists are read element by
+  // element into one scratch value (read_value below), so nothing is allocated. The issues are the same.
+  class [[nodiscard]] NotKept : SwitchedOff {
+   public:
+    explicit NotKept(Reader& reader) : SwitchedOff(reader.keeping_) {}
   };
   bool keeping() const { return keeping_; }
   // While one lives, a Coding's display is checked but not stored (Observation.code for a caller that only
   // analyses: DecodeOptions::keep_unanalysed_elements).
-  class [[nodiscard]] DisplayNotKept {
+  class [[nodiscard]] DisplayNotKept : SwitchedOff {
    public:
-    explicit DisplayNotKept(Reader& reader) : reader_(reader), before_(reader.keeping_display_) {
-      reader_.keeping_display_ = false;
-    }
-    ~DisplayNotKept() { reader_.keeping_display_ = before_; }
-    DisplayNotKept(const DisplayNotKept&) = delete;
-    DisplayNotKept& operator=(const DisplayNotKept&) = delete;
-
-   private:
-    Reader& reader_;
-    bool before_;
+    explicit DisplayNotKept(Reader& reader) : SwitchedOff(reader.keeping_display_) {}
   };
   bool keeping_display() const { return keeping_ && keeping_display_; }
   Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
