@@ -100,7 +100,6 @@ void annotation(fhir::JsonOut& w, std::string_view text) {
   w.end_object();
 }
 
-// Quantity: value, comparator, unit, system, code; the gateway's quantities are UCUM, unit and code alike.
 // A part of the write-back that is the same in every resource (members of an object, or an item of an array),
 // written once by the functions above and then appended as it is: the same bytes, without writing it element by
 // element for every resource (the write-back is a fifth of `analyze`, docs/performance.md).
@@ -121,21 +120,27 @@ void ucum_unit(fhir::JsonOut& w, std::string_view unit) {
   w.string("code", unit);
 }
 
+// How many texts a thread keeps of each kind written once per value (ucum_unit_members, gradient_code_member). The
+// values come from the rule sets, a few dozen; should they ever be more, the rest are written each time.
+constexpr std::size_t kMostKept = 256;
+
 // ucum_unit's members for `unit`, written once per thread for each unit met (a write-back's units are a handful:
-// "1", "%", "nmol/L", ...) and then appended as they are.
+// "1", "%", "nmol/L", ...) and then appended as they are. The text stays good until the thread's next call.
 const std::string& ucum_unit_members(std::string_view unit) {
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
   thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> written;
+  thread_local std::string not_kept;
+  const auto write = [&] { return written_once([&](fhir::JsonOut& w) { ucum_unit(w, unit); }); };
   auto found = written.find(unit);
-  if (found == written.end()) {
-    found = written.emplace(unit, written_once([&](fhir::JsonOut& w) { ucum_unit(w, unit); })).first;
-  }
-  return found->second;
+  if (found != written.end()) return found->second;
+  if (written.size() >= kMostKept) return not_kept = write();
+  return written.emplace(unit, write()).first->second;
 }
 
+// Quantity: value, comparator, unit, system, code; the gateway's quantities are UCUM, unit and code alike.
 void ucum_quantity(fhir::JsonOut& w, std::string_view name, double value, std::string_view comparator,
                    std::string_view unit) {
   w.start_object(name);
@@ -302,13 +307,15 @@ std::string component_code(std::string_view code, std::string_view display) {
 const std::string& gradient_code_member(std::string_view code, std::string_view display) {
   thread_local std::unordered_map<std::string, std::string> written;
   thread_local std::string key;  // reused: a lookup allocates nothing once the key's capacity suffices
+  thread_local std::string not_kept;
   // "length:" of the code first (as a netstring), so that no two pairs make the same key whatever they hold.
   char length[24];
   char* length_end = std::to_chars(length, length + sizeof length, code.size()).ptr;
   key.assign(length, length_end).append(1, ':').append(code).append(display);
   auto found = written.find(key);
-  if (found == written.end()) found = written.emplace(key, component_code(code, display)).first;
-  return found->second;
+  if (found != written.end()) return found->second;
+  if (written.size() >= kMostKept) return not_kept = component_code(code, display);
+  return written.emplace(key, component_code(code, display)).first->second;
 }
 
 // A component of a derived Observation: its code (component_code) and a UCUM valueQuantity.
