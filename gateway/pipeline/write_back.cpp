@@ -120,24 +120,34 @@ void ucum_unit(fhir::JsonOut& w, std::string_view unit) {
   w.string("code", unit);
 }
 
-// How many texts a thread keeps of each kind written once per value (ucum_unit_members, gradient_code_member). The
-// values come from the rule sets, a few dozen; should they ever be more, the rest are written each time.
-constexpr std::size_t kMostKept = 256;
+// Texts of the write-back written once per key and then appended as they are (ucum_unit_members,
+// gradient_code_member), one set a thread. The keys come from the rule sets, a few dozen; should they ever be more
+// than kMost, the rest are written every time. A text returned stays good until the set's next call.
+class KeptTexts {
+ public:
+  template <typename Write>
+  const std::string& get(std::string_view key, Write write) {
+    const auto found = kept_.find(key);
+    if (found != kept_.end()) return found->second;
+    if (kept_.size() >= kMost) return not_kept_ = write();
+    return kept_.emplace(key, write()).first->second;
+  }
 
-// ucum_unit's members for `unit`, written once per thread for each unit met (a write-back's units are a handful:
-// "1", "%", "nmol/L", ...) and then appended as they are. The text stays good until the thread's next call.
-const std::string& ucum_unit_members(std::string_view unit) {
+ private:
+  static constexpr std::size_t kMost = 256;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> written;
-  thread_local std::string not_kept;
-  const auto write = [&] { return written_once([&](fhir::JsonOut& w) { ucum_unit(w, unit); }); };
-  auto found = written.find(unit);
-  if (found != written.end()) return found->second;
-  if (written.size() >= kMostKept) return not_kept = write();
-  return written.emplace(unit, write()).first->second;
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> kept_;
+  std::string not_kept_;
+};
+
+// ucum_unit's members for `unit`, written once per thread for each unit met (a write-back's units are a handful:
+// "1", "%", "nmol/L", ...).
+const std::string& ucum_unit_members(std::string_view unit) {
+  thread_local KeptTexts kept;
+  return kept.get(unit, [&] { return written_once([&](fhir::JsonOut& w) { ucum_unit(w, unit); }); });
 }
 
 // Quantity: value, comparator, unit, system, code; the gateway's quantities are UCUM, unit and code alike.
@@ -305,17 +315,13 @@ std::string component_code(std::string_view code, std::string_view display) {
 // met (component_code) and then appended as it is: the rule sets name a few dozen, and every derived Observation
 // carries one or more. Keyed by display too, so a rule set reloaded with a new display writes the new one.
 const std::string& gradient_code_member(std::string_view code, std::string_view display) {
-  thread_local std::unordered_map<std::string, std::string> written;
+  thread_local KeptTexts kept;
   thread_local std::string key;  // reused: a lookup allocates nothing once the key's capacity suffices
-  thread_local std::string not_kept;
   // "length:" of the code first (as a netstring), so that no two pairs make the same key whatever they hold.
   char length[24];
   char* length_end = std::to_chars(length, length + sizeof length, code.size()).ptr;
   key.assign(length, length_end).append(1, ':').append(code).append(display);
-  auto found = written.find(key);
-  if (found != written.end()) return found->second;
-  if (written.size() >= kMostKept) return not_kept = component_code(code, display);
-  return written.emplace(key, component_code(code, display)).first->second;
+  return kept.get(key, [&] { return component_code(code, display); });
 }
 
 // A component of a derived Observation: its code (component_code) and a UCUM valueQuantity.

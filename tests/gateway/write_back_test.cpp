@@ -123,7 +123,7 @@ TEST_F(WriteBackTest, AGradientsCodeIsWrittenWithItsOwnDisplay) {
   EXPECT_EQ(display_of(renamed),
             std::make_pair(std::string("Cortisol to DHEA-S"), std::string("Cortisol to DHEA-S")));
   EXPECT_EQ(display_of(analysis), std::make_pair(shipped, shipped));
-  // More displays than a thread keeps (kMostKept): each still written with its own.
+  // More displays than a thread keeps (KeptTexts): each still written with its own.
   for (int i = 0; i < 300; ++i) {
     renamed.gradients[0].display = "Cortisol to DHEA-S " + std::to_string(i);
     ASSERT_EQ(display_of(renamed).first, renamed.gradients[0].display);
