@@ -264,7 +264,7 @@ void decode_padded(simdjson::padded_string_view json, const DecodeOptions& optio
   r.keep_entry_json(entry_json);
   od::document document;
   if (auto code = parser->iterate(json).get(document)) return r.fail(code);
-  r.attach(document, json.data());
+  r.attach(document, std::string_view(json.data(), json.length()));
   od::json_type type;
   if (auto code = document.type().get(type)) return r.fail(code);
   if (type != od::json_type::object) return r.error("structure", "a FHIR resource must be a JSON object");

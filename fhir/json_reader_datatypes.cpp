@@ -33,6 +33,33 @@ std::string_view describe(od::json_type type) {
 
 }  // namespace
 
+// ---- Repeated elements (json_reader_repeats.hpp) ---------------------------------------------------------------
+
+std::size_t bracketed_length(std::string_view text) {
+  if (text.empty() || (text.front() != '{' && text.front() != '[')) return 0;
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, a quote or a backslash included
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
 // ---- Reader ----------------------------------------------------------------------------------------------------
 
 std::string Reader::path() const {

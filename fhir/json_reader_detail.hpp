@@ -18,6 +18,7 @@
 
 #include "fhir/decode_result.hpp"
 #include "fhir/json_codec.hpp"
+#include "fhir/json_reader_repeats.hpp"
 #include "fhir/resources.hpp"
 
 namespace gg::fhir::json_detail {
@@ -38,10 +39,16 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  // Where byte positions of malformed JSON are measured from.
-  void attach(od::document& document, const char* input_begin) {
+  // Where byte positions of malformed JSON are measured from, and where the document ends.
+  void attach(od::document& document, std::string_view input) {
     document_ = &document;
-    input_begin_ = input_begin;
+    input_begin_ = input.data();
+    input_end_ = input.data() + input.size();
+  }
+  // The input from a value's first byte to the end of its document (without consuming the value).
+  std::string_view rest_of_input(od::value& value) const {
+    const char* at = value.raw_json_token().data();
+    return {at, static_cast<std::size_t>(input_end_ - at)};
   }
 
   const DecodeOptions& options() const { return options_; }
@@ -113,6 +120,10 @@ class Reader {
     explicit DisplayNotKept(Reader& reader) : SwitchedOff(reader.keeping_display_) {}
   };
   bool keeping_display() const { return keeping_ && keeping_display_; }
+  // The switches that change what a read gives, as bits (read_repeated).
+  unsigned switches() const {
+    return (keeping_ ? 1U : 0U) | (keeping_display_ ? 2U : 0U) | (options_.keep_unanalysed_elements ? 4U : 0U);
+  }
   Segment index(std::size_t i) { return Segment(*this, {}, i, true); }
 
   // "Observation.category[1].coding[0].system"
@@ -156,6 +167,7 @@ class Reader {
   const Segment* top_ = nullptr;  // the innermost element being read
   od::document* document_ = nullptr;
   const char* input_begin_ = nullptr;
+  const char* input_end_ = nullptr;
   std::vector<std::string>* entry_json_ = nullptr;
   std::size_t error_count_ = 0;
   bool failed_ = false;
@@ -251,6 +263,27 @@ void read_unanalysed(Reader& r, od::value& value, T& out) {
   if (r.options().keep_unanalysed_elements) return read_value(r, value, out);
   const Reader::NotKept not_kept(r);
   read_value(r, value, out);
+}
+
+// Reads an element with `read()` into `out`, or, under DecodeOptions::reuse_repeated_elements, takes what the same
+// bytes gave before at this call site on this thread (`repeats`, json_reader_repeats.hpp). `site_variant`: the
+// site's own choices that change what the read gives. Only an element read into an empty `out` is taken or
+// remembered: a key given twice adds to what its first read gave.
+template <typename T, std::size_t KeyBytes, typename Read>
+void read_repeated(Reader& r, od::value& value, RepeatedElements<T, KeyBytes>& repeats, unsigned site_variant,
+                   T& out, Read&& read) {
+  if (!r.options().reuse_repeated_elements || !(out == T{})) return read();
+  const std::string_view rest = r.rest_of_input(value);
+  const unsigned variant = site_variant << 3U | r.switches();
+  const auto lookup = repeats.find(rest, variant);
+  if (lookup.found != nullptr) {
+    out = *lookup.found;  // the value is left unread: the enclosing loop skips it
+    return;
+  }
+  const std::size_t issues_before = r.issues().size();
+  read();
+  if (!r.failed() && r.issues().size() == issues_before)
+    repeats.remember(lookup, rest, variant, out, r.position());
 }
 
 // ---- Resources (json_reader_resources.cpp) ---------------------------------------------------------------------

@@ -313,7 +313,11 @@ class ObservationDecoder final : public ResourceDecoder {
       return;
     }
     if (is(key, "identifier")) return read_unanalysed(r, value, observation_.identifier);
-    if (is(key, "category")) return read_unanalysed(r, value, observation_.category);
+    if (is(key, "category")) {
+      thread_local RepeatedElements<std::vector<CodeableConcept>> categories;
+      return read_repeated(r, value, categories, 0, observation_.category,
+                           [&] { read_unanalysed(r, value, observation_.category); });
+    }
     if (is(key, "subject")) return read_value(r, value, observation_.subject);
     // effective[x] (R4 Observation.effective[x]): an instant is a dateTime with seconds and a zone, kept as text.
     if (is(key, "effectiveDateTime") || is(key, "effectiveInstant")) {
@@ -326,15 +330,27 @@ class ObservationDecoder final : public ResourceDecoder {
     if (is(key, "valueCodeableConcept")) return read_value(r, value, observation_.value_codeable_concept);
     if (is(key, "valueDateTime")) return r.read(value, observation_.value_date_time);
     if (is(key, "dataAbsentReason")) return read_value(r, value, observation_.data_absent_reason);
-    if (is(key, "interpretation")) return read_unanalysed(r, value, observation_.interpretation);
-    if (is(key, "note")) return read_unanalysed(r, value, observation_.note);
+    if (is(key, "interpretation")) {
+      thread_local RepeatedElements<std::vector<CodeableConcept>> interpretations;
+      return read_repeated(r, value, interpretations, 0, observation_.interpretation,
+                           [&] { read_unanalysed(r, value, observation_.interpretation); });
+    }
+    if (is(key, "note")) {
+      thread_local RepeatedElements<std::vector<Annotation>, 24> notes;
+      return read_repeated(r, value, notes, 0, observation_.note,
+                           [&] { read_unanalysed(r, value, observation_.note); });
+    }
     if (is(key, "method")) return read_value(r, value, observation_.method);
     if (is(key, "specimen")) return read_value(r, value, observation_.specimen);
     if (is(key, "referenceRange")) {
       // Read for the unit of a valueString that has none; beside a valueQuantity only shown
       // (analytics::lab_report).
-      if (observation_.value_quantity) return read_unanalysed(r, value, observation_.reference_range);
-      return read_value(r, value, observation_.reference_range);
+      thread_local RepeatedElements<std::vector<ObservationReferenceRange>> ranges;
+      const bool beside_quantity = observation_.value_quantity.has_value();
+      return read_repeated(r, value, ranges, beside_quantity ? 1 : 0, observation_.reference_range, [&] {
+        if (beside_quantity) return read_unanalysed(r, value, observation_.reference_range);
+        read_value(r, value, observation_.reference_range);
+      });
     }
     if (is(key, "derivedFrom")) return read_value(r, value, observation_.derived_from);
     if (is(key, "component")) return read_value(r, value, observation_.component);
@@ -367,12 +383,12 @@ class ObservationDecoder final : public ResourceDecoder {
  private:
   void read_code(Reader& r, od::value& value) {
     const std::size_t errors_before = r.error_count();
-    if (r.options().keep_unanalysed_elements) {
-      read_value(r, value, observation_.code);
-    } else {
+    thread_local RepeatedElements<CodeableConcept> codes;
+    read_repeated(r, value, codes, 0, observation_.code, [&] {
+      if (r.options().keep_unanalysed_elements) return read_value(r, value, observation_.code);
       const Reader::DisplayNotKept display_not_kept(r);
       read_value(r, value, observation_.code);
-    }
+    });
     code_unreadable_ = r.error_count() != errors_before;
     // A code that could not be read cannot be judged; keep the Observation so its errors are reported.
     const auto& wanted = r.options().observation_wanted;

@@ -69,6 +69,7 @@ class PatientAnalyzer {
   PatientAnalyzer(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, const InputIndex& index)
       : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {
     decode_options_.keep_unanalysed_elements = false;  // the results are analysed, never written back
+    decode_options_.reuse_repeated_elements = true;    // thousands of results of a few labs and analytes
   }
 
   // `json`: where the printed write-back is appended (forms bundle_entries and ndjson); a Bundle's entries are

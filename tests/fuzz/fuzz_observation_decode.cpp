@@ -10,6 +10,9 @@
 //   - decode_ndjson decodes each non-blank line exactly as decode_resource decodes that line alone;
 //   - what analyze decodes (DecodeOptions::keep_unanalysed_elements false) has the same issues and the same value,
 //     but for what no analysis reads, which it leaves empty (check_not_kept below; fhir::DecodeOptions);
+//   - taking elements that recur byte for byte (DecodeOptions::reuse_repeated_elements) gives what reading them
+//     gives: the same value and issues, with the elements this thread remembers from every earlier input, and a
+//     second time, when each of the input's own is taken (check_repeated below);
 //   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
@@ -170,6 +173,16 @@ void check_ndjson(std::string_view text) {
   GG_FUZZ_CHECK(calls <= lines.size());
 }
 
+void check_same_issues(const std::vector<fhir::DecodeIssue>& a, const std::vector<fhir::DecodeIssue>& b) {
+  GG_FUZZ_CHECK(a.size() == b.size());
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    GG_FUZZ_CHECK(a[i].severity == b[i].severity);
+    GG_FUZZ_CHECK(a[i].code == b[i].code);
+    GG_FUZZ_CHECK(a[i].path == b[i].path);
+    GG_FUZZ_CHECK(a[i].message == b[i].message);
+  }
+}
+
 // Not keeping what the analysis never reads changes what is stored, never what is reported.
 void check_not_kept(std::string_view json) {
   fhir::DecodeOptions lean;
@@ -177,13 +190,7 @@ void check_not_kept(std::string_view json) {
   const auto full = fhir::decode_resource(json);
   const auto read = fhir::decode_resource(json, lean);
   GG_FUZZ_CHECK(full.ok() == read.ok());
-  GG_FUZZ_CHECK(full.issues.size() == read.issues.size());
-  for (std::size_t i = 0; i < std::min(full.issues.size(), read.issues.size()); ++i) {
-    GG_FUZZ_CHECK(full.issues[i].severity == read.issues[i].severity);
-    GG_FUZZ_CHECK(full.issues[i].code == read.issues[i].code);
-    GG_FUZZ_CHECK(full.issues[i].path == read.issues[i].path);
-    GG_FUZZ_CHECK(full.issues[i].message == read.issues[i].message);
-  }
+  check_same_issues(full.issues, read.issues);
   if (!full.ok() || !read.ok()) return;
   fhir::Resource expected = *full.value;
   std::visit(
@@ -204,6 +211,26 @@ void check_not_kept(std::string_view json) {
     if (observation->value_quantity) observation->reference_range.clear();
   }
   GG_FUZZ_CHECK(*read.value == expected);
+}
+
+// Elements taken as they were read before give what reading them gives, in resources and in a Bundle's entries.
+void check_repeated(std::string_view json) {
+  for (const bool keep : {false, true}) {
+    fhir::DecodeOptions reading;
+    reading.keep_unanalysed_elements = keep;
+    fhir::DecodeOptions taking = reading;
+    taking.reuse_repeated_elements = true;
+    const auto read = fhir::decode_resource(json, reading);
+    const auto read_bundle = fhir::decode_bundle(json, reading);
+    for (int round = 0; round < 2; ++round) {
+      const auto taken = fhir::decode_resource(json, taking);
+      GG_FUZZ_CHECK(taken.value == read.value);
+      check_same_issues(taken.issues, read.issues);
+      const auto taken_bundle = fhir::decode_bundle(json, taking);
+      GG_FUZZ_CHECK(taken_bundle.value == read_bundle.value);
+      check_same_issues(taken_bundle.issues, read_bundle.issues);
+    }
+  }
 }
 
 }  // namespace
@@ -248,6 +275,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_bundle(json);
   check_ndjson(json);
   check_not_kept(json);
+  check_repeated(json);
   check_scan(json);
   return 0;
 }
