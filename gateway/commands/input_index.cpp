@@ -415,14 +415,24 @@ InputLocation location_of(const InputIndex& index, const IndexedResource& resour
   return {index.sources[resource.input], resource.line};
 }
 
-fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
-                                                  const fhir::DecodeOptions& options) {
-  if (resource.owned) return fhir::DecodeResult<fhir::Resource>{index.owned[resource.offset], {}};
-  // One named result, so it is returned in place (a decoded Observation is 1 KB of strings and lists).
+namespace {
+
+// One named result and no other return, so it is returned in place (a decoded Observation is 1 KB of strings and
+// lists; a second return of another object made GCC move every result once more).
+fhir::DecodeResult<fhir::Resource> decode_from_input(const InputIndex& index, const IndexedResource& resource,
+                                                     const fhir::DecodeOptions& options) {
   const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
   auto result = fhir::decode_resource(json, options);
   if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
   return result;
+}
+
+}  // namespace
+
+fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
+                                                  const fhir::DecodeOptions& options) {
+  if (resource.owned) return fhir::DecodeResult<fhir::Resource>{index.owned[resource.offset], {}};
+  return decode_from_input(index, resource, options);
 }
 
 }  // namespace gg::gateway
