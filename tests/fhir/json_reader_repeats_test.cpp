@@ -125,9 +125,8 @@ TEST(RepeatedElements, AnElementWithAnIssueIsReportedEveryTime) {
 // A key given twice adds its second list to the first: such an element is read, not taken.
 TEST(RepeatedElements, AKeyGivenTwiceIsRead) {
   const std::string once = observation("a", "Testosterone");
-  const std::string twice = observation(
-      "b", "Testosterone",
-      R"(,"note":[{"text":"serum specimen, received in the laboratory"}],
+  const std::string twice = observation("b", "Testosterone",
+                                        R"(,"note":[{"text":"serum specimen, received in the laboratory"}],
          "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
         "code":"laboratory","display":"Laboratory"}]}])");
   decode_resource(once, options(true, true));  // remembers both
