@@ -95,7 +95,8 @@ std::vector<std::string> Catalogue::loinc_codes() const {
   std::vector<std::string> codes;
   codes.reserve(by_loinc_.size());
   for (const auto& entry : by_loinc_) codes.push_back(entry.first);
-  return codes;  // std::map keeps them sorted
+  std::sort(codes.begin(), codes.end());
+  return codes;
 }
 
 bool loinc_check_digit_valid(std::string_view code) {

@@ -14,6 +14,7 @@
 #include "analytics/enum_text.hpp"
 #include "analytics/knowledge_problem.hpp"
 #include "analytics/unit_conversion.hpp"
+#include "fhir/string_hash.hpp"
 
 namespace gg::analytics {
 
@@ -160,8 +161,8 @@ class Catalogue {
  private:
   std::vector<Analyte> analytes_;
   std::vector<LocalCodeMapping> local_codes_;
-  std::vector<AnalyteUnits> units_;                                                   // parallel to analytes_
-  std::map<std::string, std::pair<std::size_t, std::size_t>, std::less<>> by_loinc_;  // (analyte, code) indices
+  std::vector<AnalyteUnits> units_;                                // parallel to analytes_
+  fhir::StringMap<std::pair<std::size_t, std::size_t>> by_loinc_;  // (analyte, code) indices
   // (system, code) -> local_codes_ index; looked up with views, so a lookup allocates nothing.
   struct LocalKeyLess {
     using is_transparent = void;

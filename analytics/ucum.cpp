@@ -5,7 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <span>
-#include <unordered_map>
+
+#include "fhir/string_hash.hpp"
 
 namespace gg::analytics {
 namespace {
@@ -350,12 +351,8 @@ UnitParseResult parse_uncached(std::string_view text, UnitDialect dialect) {
 // analysis would otherwise parse "nmol/L" millions of times (issue 12's profile). Bounded, because free-text units
 // come from the input: past the bound the cache starts again rather than grow.
 struct UnitCache {
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
   static constexpr std::size_t kMaxEntries = 4096;
-  std::unordered_map<std::string, UnitParseResult, Hash, std::equal_to<>> by_dialect[2];
+  fhir::StringMap<UnitParseResult> by_dialect[2];
 };
 
 }  // namespace

@@ -5,10 +5,10 @@
 #include <iterator>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 
 #include "fhir/json_scan.hpp"
+#include "fhir/string_hash.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -46,12 +46,8 @@ class PatientNumbers {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
   std::vector<std::string>& keys_;
-  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> numbers_;
+  fhir::StringMap<std::uint32_t> numbers_;
   std::size_t bytes_ = 0;
 };
 

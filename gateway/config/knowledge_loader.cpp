@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "analytics/catalogue.hpp"
+#include "fhir/string_hash.hpp"
 #include "fhir/url.hpp"
 #include "gateway/config/biological_variation_loader.hpp"
 #include "gateway/config/catalogue_loader.hpp"
@@ -33,12 +32,7 @@ class WantedCodes {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
-  using Codes = std::unordered_set<std::string, Hash, std::equal_to<>>;
-  std::unordered_map<std::string, Codes, Hash, std::equal_to<>> by_system_;
+  fhir::StringMap<fhir::StringSet> by_system_;
 };
 
 }  // namespace

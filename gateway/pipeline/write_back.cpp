@@ -10,11 +10,11 @@
 #include <span>
 #include <stdexcept>
 #include <system_error>
-#include <unordered_map>
 
 #include "analytics/gradient_rules.hpp"
 #include "fhir/json_codec.hpp"
 #include "fhir/json_out.hpp"
+#include "fhir/string_hash.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -135,11 +135,7 @@ class KeptTexts {
 
  private:
   static constexpr std::size_t kMost = 256;
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> kept_;
+  fhir::StringMap<std::string> kept_;
   std::string not_kept_;
 };
 
