@@ -26,6 +26,20 @@ TEST(JsonOut, SeparatesMembersAndItemsWithCommasAtEveryDepth) {
   EXPECT_EQ(out, R"({"a":"x","b":[{"c":1.5},{},"y"],"d":["1","2"]})");
 }
 
+// A key is appended in one piece up to 61 characters and in three beyond: both give the same JSON.
+TEST(JsonOut, WritesKeysOfEveryLength) {
+  for (const std::size_t length : {1, 60, 61, 62, 200}) {
+    const std::string name(length, 'k');
+    std::string out;
+    JsonOut w(out);
+    w.start_object();
+    w.string("a", "x");
+    w.string(name, "y");
+    w.end_object();
+    EXPECT_EQ(out, "{\"a\":\"x\",\"" + name + "\":\"y\"}") << length;
+  }
+}
+
 // NDJSON lines and the entries of a Bundle are written one document after another into one string: what the
 // string held before is kept and a new document gets no comma of its own.
 TEST(JsonOut, AppendsDocumentsAfterWhatTheStringHeld) {
