@@ -375,7 +375,7 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
   // when the result was released, used only when nothing better is given.
   std::string_view text;
   TimeSource source = TimeSource::effective_date_time;
-  std::string element;
+  std::string_view element;  // named only in a rejection: no string made for every result
   if (!observation.effective_date_time.empty()) {
     text = observation.effective_date_time;
     element = "Observation.effectiveDateTime";
@@ -398,13 +398,14 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
       return EffectiveTime{*parsed.instant, std::string(text), source};
     case DateTimeParse::Error::no_time_of_day:
       issues.push_back({RejectionReason::imprecise_effective_time,
-                        "the time is a date without a time of day, too coarse to pair", element});
+                        "the time is a date without a time of day, too coarse to pair", std::string(element)});
       break;
     case DateTimeParse::Error::no_time_zone:
-      issues.push_back({RejectionReason::invalid_effective_time, "a time of day needs a time zone", element});
+      issues.push_back(
+          {RejectionReason::invalid_effective_time, "a time of day needs a time zone", std::string(element)});
       break;
     case DateTimeParse::Error::malformed:
-      issues.push_back({RejectionReason::invalid_effective_time, "not a FHIR dateTime", element});
+      issues.push_back({RejectionReason::invalid_effective_time, "not a FHIR dateTime", std::string(element)});
       break;
   }
   return std::nullopt;

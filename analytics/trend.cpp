@@ -22,13 +22,18 @@ struct LimitsOrReason {
 LimitsOrReason limits_for(std::initializer_list<std::string_view> analytes, Specimen specimen,
                           std::span<const BiologicalVariation> variation, const TrendSettings& settings) {
   std::vector<BiologicalVariation> inputs;
+  inputs.reserve(analytes.size());
   for (const auto analyte : analytes) {
     const auto* entry = find_biological_variation(variation, analyte, specimen);
     if (entry == nullptr) {
       return {std::nullopt, "no biological variation is known for " + std::string(analyte) + " in " +
                                 std::string(to_string(specimen))};
     }
-    inputs.push_back(*entry);
+    // Only the CVs are read: the entry's texts (sources, population) are not copied for every patient.
+    BiologicalVariation figures;
+    figures.cvi_percent = entry->cvi_percent;
+    figures.cva_percent = entry->cva_percent;
+    inputs.push_back(figures);
   }
   auto limits = reference_change_limits(inputs, settings.z);
   if (!limits) return {std::nullopt, "the variation data or z do not give a reference change value"};
