@@ -24,10 +24,10 @@ struct DecodeOptions {
   // meta.profile and meta.tag. Saves materialising the longest strings of a typical lab result; analytics::
   // lab_report, which shows the interpretation and reference range, needs them kept.
   bool keep_unanalysed_elements = true;
-  // True, for a caller that decodes many resources of a few sources on each thread (analyze, backfill): an
-  // element that recurs byte for byte (an Observation's category, code, reference range, note) is read the first
-  // time and then taken as it was read, with the same issues (none: only elements read without one are kept).
-  // Each thread keeps at most 256 per kind.
+  // True, for a caller that decodes many resources of a few sources on each thread (analyze): an element that
+  // recurs byte for byte (an Observation's category, code, reference range, interpretation, note) is read the
+  // first time and then taken as it was read, with the same issues (none: only elements read without one are
+  // kept). Each thread keeps at most 256 per kind.
   bool reuse_repeated_elements = false;
 };
 

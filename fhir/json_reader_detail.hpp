@@ -286,6 +286,12 @@ void read_repeated(Reader& r, od::value& value, RepeatedElements<T, KeyBytes>& r
     repeats.remember(lookup, rest, variant, out, r.position());
 }
 
+// read_unanalysed through read_repeated: a lab's category, interpretation and notes recur in most of its results.
+template <typename T, std::size_t KeyBytes>
+void read_unanalysed_repeated(Reader& r, od::value& value, RepeatedElements<T, KeyBytes>& repeats, T& out) {
+  read_repeated(r, value, repeats, 0, out, [&] { read_unanalysed(r, value, out); });
+}
+
 // ---- Resources (json_reader_resources.cpp) ---------------------------------------------------------------------
 
 // Receives the elements of one resource after its resourceType is known, then yields the resource.

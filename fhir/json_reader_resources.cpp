@@ -315,8 +315,7 @@ class ObservationDecoder final : public ResourceDecoder {
     if (is(key, "identifier")) return read_unanalysed(r, value, observation_.identifier);
     if (is(key, "category")) {
       thread_local RepeatedElements<std::vector<CodeableConcept>> categories;
-      return read_repeated(r, value, categories, 0, observation_.category,
-                           [&] { read_unanalysed(r, value, observation_.category); });
+      return read_unanalysed_repeated(r, value, categories, observation_.category);
     }
     if (is(key, "subject")) return read_value(r, value, observation_.subject);
     // effective[x] (R4 Observation.effective[x]): an instant is a dateTime with seconds and a zone, kept as text.
@@ -332,13 +331,11 @@ class ObservationDecoder final : public ResourceDecoder {
     if (is(key, "dataAbsentReason")) return read_value(r, value, observation_.data_absent_reason);
     if (is(key, "interpretation")) {
       thread_local RepeatedElements<std::vector<CodeableConcept>> interpretations;
-      return read_repeated(r, value, interpretations, 0, observation_.interpretation,
-                           [&] { read_unanalysed(r, value, observation_.interpretation); });
+      return read_unanalysed_repeated(r, value, interpretations, observation_.interpretation);
     }
     if (is(key, "note")) {
       thread_local RepeatedElements<std::vector<Annotation>, 24> notes;
-      return read_repeated(r, value, notes, 0, observation_.note,
-                           [&] { read_unanalysed(r, value, observation_.note); });
+      return read_unanalysed_repeated(r, value, notes, observation_.note);
     }
     if (is(key, "method")) return read_value(r, value, observation_.method);
     if (is(key, "specimen")) return read_value(r, value, observation_.specimen);
