@@ -429,6 +429,31 @@ std::string data_absent_code(const fhir::CodeableConcept& reason) {
   return "unknown";
 }
 
+// The Measurement of a result that passed every check, built where normalise returns it: it is eleven strings,
+// and moving each of them once more for every result showed in profiles.
+Normalised measured(const fhir::Observation& observation, const Catalogue::LoincMatch& match,
+                    std::string&& reference, std::string&& subject, ReadValue&& value, EffectiveTime&& effective,
+                    ResultStatus status) {
+  Normalised normalised{std::in_place_type<Measurement>};
+  auto& measurement = std::get<Measurement>(normalised);
+  measurement.reference = std::move(reference);
+  measurement.version_id = observation.meta.version_id;
+  measurement.subject = std::move(subject);
+  measurement.analyte_id = match.analyte->id;
+  measurement.loinc_code = match.code->code;
+  if (match.via != nullptr) measurement.local_code = match.via->system + "|" + match.via->code;
+  measurement.specimen = match.code->specimen;
+  measurement.timing = match.code->timing;
+  measurement.method = match.code->method;
+  measurement.value = std::move(value.value);
+  measurement.comparator = std::move(value.comparator);
+  measurement.value_source = value.source;
+  measurement.effective = std::move(effective);
+  measurement.status = status;
+  measurement.time_components = time_components(observation);
+  return normalised;
+}
+
 }  // namespace
 
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue) {
@@ -474,23 +499,8 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   auto effective = read_time(observation, issues);
   if (!issues.empty()) return Rejected{reference, observation.meta.version_id, analyte.id, std::move(issues)};
 
-  Measurement measurement;
-  measurement.reference = std::move(reference);
-  measurement.version_id = observation.meta.version_id;
-  measurement.subject = std::move(subject);
-  measurement.analyte_id = analyte.id;
-  measurement.loinc_code = code.match->code->code;
-  if (code.match->via != nullptr) measurement.local_code = code.match->via->system + "|" + code.match->via->code;
-  measurement.specimen = specimen;
-  measurement.timing = code.match->code->timing;
-  measurement.method = code.match->code->method;
-  measurement.value = std::move(value->value);
-  measurement.comparator = std::move(value->comparator);
-  measurement.value_source = value->source;
-  measurement.effective = std::move(*effective);
-  measurement.status = *status;
-  measurement.time_components = time_components(observation);
-  return measurement;
+  return measured(observation, *code.match, std::move(reference), std::move(subject), std::move(*value),
+                  std::move(*effective), *status);
 }
 
 LabReport lab_report(const fhir::Observation& observation, const Measurement& measurement,
