@@ -365,7 +365,7 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
     analysis.findings.push_back(std::move(finding));
     analysis.gradients.push_back(std::move(gradient));
   };
-  const auto variation = applicable_variation(knowledge.biological_variation, patient.sex);
+  const PatientVariation variation(knowledge.biological_variation, patient.sex);
   for (const auto& rule : knowledge.rules.ratios) {
     auto gradient = compute_ratio(rule, analysis.measurements);
     if (!gradient) continue;

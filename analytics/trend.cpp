@@ -20,11 +20,11 @@ struct LimitsOrReason {
 };
 
 LimitsOrReason limits_for(std::initializer_list<std::string_view> analytes, Specimen specimen,
-                          std::span<const BiologicalVariation> variation, const TrendSettings& settings) {
+                          const PatientVariation& variation, const TrendSettings& settings) {
   std::vector<BiologicalVariation> inputs;
   inputs.reserve(analytes.size());
   for (const auto analyte : analytes) {
-    const auto* entry = find_biological_variation(variation, analyte, specimen);
+    const auto* entry = variation.find(analyte, specimen);
     if (entry == nullptr) {
       return {std::nullopt, "no biological variation is known for " + std::string(analyte) + " in " +
                                 std::string(to_string(specimen))};
@@ -56,14 +56,25 @@ bool usable(std::span<const BiologicalVariation> inputs, double z) {
 
 }  // namespace
 
+bool fits(const BiologicalVariation& entry, Sex sex) {
+  return entry.sex == SexCriterion::any || (entry.sex == SexCriterion::male && sex == Sex::male) ||
+         (entry.sex == SexCriterion::female && sex == Sex::female);
+}
+
 std::vector<BiologicalVariation> applicable_variation(std::span<const BiologicalVariation> variation, Sex sex) {
   std::vector<BiologicalVariation> fitting;
   for (const auto& entry : variation) {
-    const bool fits = entry.sex == SexCriterion::any || (entry.sex == SexCriterion::male && sex == Sex::male) ||
-                      (entry.sex == SexCriterion::female && sex == Sex::female);
-    if (fits) fitting.push_back(entry);
+    if (fits(entry, sex)) fitting.push_back(entry);
   }
   return fitting;
+}
+
+const BiologicalVariation* PatientVariation::find(std::string_view analyte_id, Specimen specimen) const {
+  for (const auto& entry : entries_) {
+    if (entry.analyte_id == analyte_id && entry.specimen == specimen && (!sex_ || fits(entry, *sex_)))
+      return &entry;
+  }
+  return nullptr;
 }
 
 const BiologicalVariation* find_biological_variation(std::span<const BiologicalVariation> variation,
@@ -121,7 +132,7 @@ std::optional<Trend> judge_change(const Gradient& current, const Gradient& previ
 }
 
 std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurement> measurements,
-                                 const Gradient& current, std::span<const BiologicalVariation> variation,
+                                 const Gradient& current, const PatientVariation& variation,
                                  const TrendSettings& settings, const Gradient* earlier) {
   auto previous = previous_ratio(rule, measurements, current);
   if (!previous && earlier != nullptr) previous = *earlier;
@@ -134,7 +145,7 @@ std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurem
 }
 
 std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Measurement> measurements,
-                                   const Gradient& current, std::span<const BiologicalVariation> variation,
+                                   const Gradient& current, const PatientVariation& variation,
                                    const TrendSettings& settings, const Gradient* earlier) {
   auto previous = previous_derived(rule, measurements, current);
   if (!previous && earlier != nullptr) previous = *earlier;

@@ -19,6 +19,7 @@
 // (config/terminology/biological-variation.yaml), each CVi with its source.
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,9 +47,31 @@ struct BiologicalVariation {
   friend bool operator==(const BiologicalVariation&, const BiologicalVariation&) = default;
 };
 
-// The entries that fit a patient of this sex: "any" entries, and sex-specific ones of the patient's own sex (a
+// Whether an entry fits a patient of this sex: "any" entries, and sex-specific ones of the patient's own sex (a
 // patient of other or unknown sex gets only "any" entries).
+bool fits(const BiologicalVariation& entry, Sex sex);
+
+// The entries that fit a patient of this sex (fits()), copied.
 std::vector<BiologicalVariation> applicable_variation(std::span<const BiologicalVariation> variation, Sex sex);
+
+// The entries a patient's trends look their analytes up in: those of a list that fit the patient's sex, found
+// where they are (the analysis makes one for every patient, so it copies nothing), or every entry of a list chosen
+// already (applicable_variation(), or a test's own).
+class PatientVariation {
+ public:
+  PatientVariation(std::span<const BiologicalVariation> entries, Sex sex) : entries_(entries), sex_(sex) {}
+  template <typename Entries>
+  requires std::convertible_to<const Entries&, std::span<const BiologicalVariation>> PatientVariation(
+      const Entries& fitting)  // NOLINT(google-explicit-constructor): a chosen list is one already
+      : entries_(fitting) {}
+
+  // The first fitting entry for an analyte in a specimen type; nullptr when there is none.
+  const BiologicalVariation* find(std::string_view analyte_id, Specimen specimen) const;
+
+ private:
+  std::span<const BiologicalVariation> entries_;
+  std::optional<Sex> sex_;  // none: every entry fits
+};
 
 // The entry for an analyte in a specimen type; nullptr when there is none.
 const BiologicalVariation* find_biological_variation(std::span<const BiologicalVariation> variation,
@@ -95,10 +118,10 @@ std::optional<Trend> judge_change(const Gradient& current, const Gradient& previ
 // Observations, latest_before()), compared with when the measurements hold no previous value: trends reach back
 // as far as the history, not only as far as the raw results fetched (issue 11, item 4). nullptr: none.
 std::optional<Trend> ratio_trend(const RatioRule& rule, std::span<const Measurement> measurements,
-                                 const Gradient& current, std::span<const BiologicalVariation> variation,
+                                 const Gradient& current, const PatientVariation& variation,
                                  const TrendSettings& settings, const Gradient* earlier = nullptr);
 std::optional<Trend> derived_trend(const DerivedRule& rule, std::span<const Measurement> measurements,
-                                   const Gradient& current, std::span<const BiologicalVariation> variation,
+                                   const Gradient& current, const PatientVariation& variation,
                                    const TrendSettings& settings, const Gradient* earlier = nullptr);
 
 // The latest gradient of `history` with current's code, an exact value and an effective time before current's;

@@ -234,6 +234,33 @@ TEST(ReferenceChangeLimits, SexSpecificFiguresFitOnlyThatSex) {
   EXPECT_EQ(ids(applicable_variation(figures, Sex::unknown)), (std::vector<std::string>{"testosterone"}));
 }
 
+// What an analysis looks an analyte up in (PatientVariation, the whole list and the patient's sex) finds what a
+// lookup in applicable_variation()'s copy finds: the first entry that fits, skipping those of the other sex.
+TEST(ReferenceChangeLimits, PatientVariationFindsTheFirstFittingEntry) {
+  auto men_only = variation("estradiol", 7.0, 14);
+  men_only.sex = SexCriterion::male;
+  auto women_only = variation("estradiol", 6.0, 20);
+  women_only.sex = SexCriterion::female;
+  const auto everyone = variation("estradiol", 5.0, 25);
+  const std::vector<BiologicalVariation> figures = {men_only, women_only, everyone,
+                                                    variation("testosterone", 8.0, 16)};
+  for (const Sex sex : {Sex::male, Sex::female, Sex::unknown}) {
+    const PatientVariation patient(figures, sex);
+    const auto copied = applicable_variation(figures, sex);
+    const auto* expected = find_biological_variation(copied, "estradiol", Specimen::serum_plasma);
+    const auto* found = patient.find("estradiol", Specimen::serum_plasma);
+    ASSERT_NE(found, nullptr);
+    ASSERT_NE(expected, nullptr);
+    EXPECT_EQ(*found, *expected);
+    EXPECT_EQ(patient.find("estradiol", Specimen::saliva), nullptr);
+  }
+  EXPECT_EQ(PatientVariation(figures, Sex::male).find("estradiol", Specimen::serum_plasma)->cvi_percent, 14);
+  EXPECT_EQ(PatientVariation(figures, Sex::female).find("estradiol", Specimen::serum_plasma)->cvi_percent, 20);
+  EXPECT_EQ(PatientVariation(figures, Sex::unknown).find("estradiol", Specimen::serum_plasma)->cvi_percent, 25);
+  // A list chosen already: every entry counts, whatever its sex.
+  EXPECT_EQ(PatientVariation(figures).find("estradiol", Specimen::serum_plasma)->cvi_percent, 14);
+}
+
 TEST(ReferenceChangeLimits, RatioAddsTheVariancesOfBothAnalytes) {
   // sigma^2 = ln(1 + 0.09^2 + 0.18^2 + 0.10^2 + 0.20^2).
   const auto limits = reference_change_limits(kVariation, 1.96);
