@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "fhir/string_hash.hpp"
@@ -355,14 +357,62 @@ struct UnitCache {
   fhir::StringMap<UnitParseResult> by_dialect[2];
 };
 
+// The units an analysis asked for last, compared before the hash map: it asks for the same few again and again
+// (each result's unit, each rule's input unit). Only short units that parsed are kept: a key is compared as 16
+// bytes, and a result is its unit alone.
+struct RecentUnits {
+  static constexpr std::size_t kEntries = 8;
+  static constexpr std::size_t kKeyBytes = 16;
+  struct Entry {
+    std::array<char, kKeyBytes> key{};  // the text, zero-filled after it
+    std::uint8_t length = 0;
+    UnitDialect dialect = UnitDialect::ucum;
+    UnitOfMeasure unit;
+  };
+  std::array<Entry, kEntries> entries{};
+  std::size_t filled = 0;
+  std::size_t next = 0;
+
+  static std::array<char, kKeyBytes> key_of(std::string_view text) {
+    std::array<char, kKeyBytes> key{};
+    std::memcpy(key.data(), text.data(), text.size());
+    return key;
+  }
+  const UnitOfMeasure* find(std::string_view text, UnitDialect dialect) const {
+    if (text.size() >= kKeyBytes) return nullptr;
+    const auto key = key_of(text);
+    for (std::size_t i = 0; i < filled; ++i) {
+      const Entry& entry = entries[i];
+      if (entry.length == text.size() && entry.dialect == dialect && entry.key == key) return &entry.unit;
+    }
+    return nullptr;
+  }
+  void remember(std::string_view text, UnitDialect dialect, const UnitOfMeasure& unit) {
+    if (text.size() >= kKeyBytes) return;
+    Entry& entry = entries[next];
+    entry.key = key_of(text);
+    entry.length = static_cast<std::uint8_t>(text.size());
+    entry.dialect = dialect;
+    entry.unit = unit;
+    next = (next + 1) % kEntries;
+    filled = std::min(filled + 1, kEntries);
+  }
+};
+
 }  // namespace
 
 UnitParseResult parse_unit(std::string_view text, UnitDialect dialect) {
+  thread_local RecentUnits recent;  // trivially destructible: no guard on each call
+  if (const UnitOfMeasure* unit = recent.find(text, dialect)) return UnitParseResult{*unit, {}};
   thread_local UnitCache cache;
   auto& entries = cache.by_dialect[dialect == UnitDialect::ucum ? 0 : 1];
-  if (auto found = entries.find(text); found != entries.end()) return found->second;
-  if (entries.size() >= UnitCache::kMaxEntries) entries.clear();
-  return entries.emplace(std::string(text), parse_uncached(text, dialect)).first->second;
+  auto found = entries.find(text);
+  if (found == entries.end()) {
+    if (entries.size() >= UnitCache::kMaxEntries) entries.clear();
+    found = entries.emplace(std::string(text), parse_uncached(text, dialect)).first;
+  }
+  if (found->second.unit) recent.remember(text, dialect, *found->second.unit);
+  return found->second;
 }
 
 bool same_unit(const UnitOfMeasure& a, const UnitOfMeasure& b) {

@@ -443,3 +443,50 @@ TEST(UnitParsing, RefusesUnitsWhoseMagnitudeLeavesTheRangeOfADouble) {
 
 }  // namespace
 }  // namespace gg::analytics
+
+namespace gg::analytics {
+namespace {
+
+// parse_unit answers the last units asked from a short list before its cache (ucum.cpp RecentUnits): the answer
+// stays the same for a text asked again in any order, the two dialects never answer for each other, and units too
+// long for the list or that do not parse come back as they did the first time.
+TEST(UnitParsing, RepeatedAsksGiveTheFirstAnswer) {
+  struct Ask {
+    std::string_view text;
+    UnitDialect dialect;
+  };
+  const std::vector<Ask> asks = {
+      {"nmol/L", UnitDialect::ucum},        {"NMOL/L", UnitDialect::lab_text},
+      {"NMOL/L", UnitDialect::ucum},        {"ug/dL", UnitDialect::ucum},
+      {"µg/dL", UnitDialect::lab_text},     {"µg/dL", UnitDialect::ucum},
+      {"pmol/L", UnitDialect::ucum},        {"ng/mL", UnitDialect::ucum},
+      {"mg/dL", UnitDialect::ucum},         {"[IU]/L", UnitDialect::ucum},
+      {"mIU/mL", UnitDialect::lab_text},    {"10*-3.mol/L", UnitDialect::ucum},
+      {"umol/L", UnitDialect::ucum},        {"pg/mL", UnitDialect::ucum},
+      {"nmol/L/(24.h)", UnitDialect::ucum}, {"10*-12.mol/L/(1.h)", UnitDialect::ucum},
+      {"furlongs", UnitDialect::lab_text},  {"g", UnitDialect::ucum},
+  };
+  std::vector<UnitParseResult> first;
+  for (const auto& ask : asks) first.push_back(parse_unit(ask.text, ask.dialect));
+  EXPECT_TRUE(first[1].unit);   // NMOL/L as a lab writes it
+  EXPECT_FALSE(first[2].unit);  // and not as UCUM, even just after
+  EXPECT_FALSE(first[5].unit);  // µ is not UCUM
+  EXPECT_FALSE(first[16].unit);
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+      // Backwards on odd rounds, so each text meets a different list.
+      const std::size_t k = round % 2 == 0 ? i : asks.size() - 1 - i;
+      SCOPED_TRACE(std::string(asks[k].text));
+      const auto again = parse_unit(asks[k].text, asks[k].dialect);
+      ASSERT_EQ(again.unit.has_value(), first[k].unit.has_value());
+      if (again.unit) {
+        EXPECT_EQ(again.unit->factor, first[k].unit->factor);
+        EXPECT_EQ(again.unit->dimension, first[k].unit->dimension);
+      }
+      EXPECT_EQ(again.error, first[k].error);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gg::analytics
