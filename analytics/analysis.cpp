@@ -301,15 +301,18 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   analysis.gradients.reserve(rules);
   analysis.findings.reserve(rules);
   for (const std::size_t i : indices) {
-    auto normalised = normalise(observations[i], knowledge.catalogue);
-    if (auto* measurement = std::get_if<Measurement>(&normalised)) {
-      if (!patient.reference.empty() && measurement->subject != patient.reference) {
+    Measurement& measurement = analysis.measurements.emplace_back();  // reserved: no reallocation
+    auto normalised = normalise_into(observations[i], knowledge.catalogue, measurement);
+    if (std::holds_alternative<Measured>(normalised)) {
+      if (!patient.reference.empty() && measurement.subject != patient.reference) {
         analysis.rejections.push_back(
-            subject_mismatch(measurement->reference, measurement->version_id, measurement->analyte_id));
-      } else {
-        analysis.measurements.push_back(std::move(*measurement));
+            subject_mismatch(measurement.reference, measurement.version_id, measurement.analyte_id));
+        analysis.measurements.pop_back();
       }
-    } else if (auto* excluded = std::get_if<Excluded>(&normalised)) {
+      continue;
+    }
+    analysis.measurements.pop_back();
+    if (auto* excluded = std::get_if<Excluded>(&normalised)) {
       if (!patient.reference.empty() && excluded->subject != patient.reference) {
         analysis.rejections.push_back(
             subject_mismatch(excluded->reference, excluded->version_id, excluded->analyte_id));

@@ -429,18 +429,17 @@ std::string data_absent_code(const fhir::CodeableConcept& reason) {
   return "unknown";
 }
 
-// The Measurement of a result that passed every check, built where normalise returns it: it is eleven strings,
-// and moving each of them once more for every result showed in profiles.
-Normalised measured(const fhir::Observation& observation, const Catalogue::LoincMatch& match,
-                    std::string&& reference, std::string&& subject, ReadValue&& value, EffectiveTime&& effective,
-                    ResultStatus status) {
-  Normalised normalised{std::in_place_type<Measurement>};
-  auto& measurement = std::get<Measurement>(normalised);
+// The Measurement of a result that passed every check, written where the caller keeps it (normalise_into): it
+// is eleven strings, and moving each of them once more for every result showed in profiles.
+void measured(const fhir::Observation& observation, const Catalogue::LoincMatch& match, std::string&& reference,
+              std::string&& subject, ReadValue&& value, EffectiveTime&& effective, ResultStatus status,
+              Measurement& measurement) {
   measurement.reference = std::move(reference);
   measurement.version_id = observation.meta.version_id;
   measurement.subject = std::move(subject);
   measurement.analyte_id = match.analyte->id;
   measurement.loinc_code = match.code->code;
+  measurement.local_code.clear();
   if (match.via != nullptr) measurement.local_code = match.via->system + "|" + match.via->code;
   measurement.specimen = match.code->specimen;
   measurement.timing = match.code->timing;
@@ -451,12 +450,12 @@ Normalised measured(const fhir::Observation& observation, const Catalogue::Loinc
   measurement.effective = std::move(effective);
   measurement.status = status;
   measurement.time_components = time_components(observation);
-  return normalised;
 }
 
 }  // namespace
 
-Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue) {
+NormalisedInto normalise_into(const fhir::Observation& observation, const Catalogue& catalogue,
+                              Measurement& measurement) {
   std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
   const auto code = match_codes(observation.code, catalogue);
   if (!code.match) return NotHormone{};
@@ -499,8 +498,22 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
   auto effective = read_time(observation, issues);
   if (!issues.empty()) return Rejected{reference, observation.meta.version_id, analyte.id, std::move(issues)};
 
-  return measured(observation, *code.match, std::move(reference), std::move(subject), std::move(*value),
-                  std::move(*effective), *status);
+  measured(observation, *code.match, std::move(reference), std::move(subject), std::move(*value),
+           std::move(*effective), *status, measurement);
+  return Measured{};
+}
+
+Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue) {
+  Measurement measurement;
+  return std::visit(
+      [&](auto&& outcome) -> Normalised {
+        if constexpr (std::is_same_v<std::decay_t<decltype(outcome)>, Measured>) {
+          return std::move(measurement);
+        } else {
+          return std::move(outcome);
+        }
+      },
+      normalise_into(observation, catalogue, measurement));
 }
 
 LabReport lab_report(const fhir::Observation& observation, const Measurement& measurement,

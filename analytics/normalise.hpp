@@ -75,6 +75,14 @@ using Normalised = std::variant<Measurement, NotHormone, Excluded, Rejected>;
 // specimen, value (valueQuantity or valueString) and time.
 Normalised normalise(const fhir::Observation& observation, const Catalogue& catalogue);
 
+// normalise(), with a Measurement written into `measurement` (each of its elements replaced) and Measured returned
+// in its place: the analysis normalises straight into its list of measurements, where a Measurement (eleven
+// strings) is not moved again. `measurement` is left as it was, or partly written, for any other outcome.
+struct Measured {};
+using NormalisedInto = std::variant<Measured, NotHormone, Excluded, Rejected>;
+NormalisedInto normalise_into(const fhir::Observation& observation, const Catalogue& catalogue,
+                              Measurement& measurement);
+
 // What the lab reported beside the value, for showing with it: the interpretation codes as sent ("H", "L", "N",
 // ...) and the lab's first reference range with a bound, in the canonical unit of the measurement's analyte
 // (nullopt when there is none or its units cannot be read: it is informative only). No rule reads either, so
