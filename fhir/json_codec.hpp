@@ -36,6 +36,14 @@ struct DecodeOptions {
 // value absent; malformed JSON is one fatal "structure" issue naming the byte position where simdjson stopped.
 DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOptions& options = {});
 
+// decode_resource, with an Observation decoded into `observation` (empty, as Observation{}) instead of into the
+// result: a caller that keeps Observations in a list decodes each one where it stays (analyze's patients hold
+// hundreds of thousands in turn, and an Observation is some twenty strings to move). True when the text is an
+// Observation that decoded without error: it is then in `observation`, and `result` holds its issues and no value.
+// Otherwise `result` is what decode_resource gives and `observation` is left partly written.
+bool decode_observation_in_place(std::string_view json, const DecodeOptions& options, Observation& observation,
+                                 DecodeResult<Resource>& result);
+
 // Decodes a Bundle with its entries. An entry whose resource is broken is reported with its path
 // ("Bundle.entry[3].resource.valueQuantity") and left without a resource; the other entries still decode.
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options = {});

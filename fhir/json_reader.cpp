@@ -252,9 +252,12 @@ constexpr std::size_t kLargeDocumentBytes = std::size_t{64} * 1024 * 1024;
 // Decodes one JSON document holding one resource into `resource` (or a Bundle into *bundle, see
 // read_resource_object). The Reader's issues go to `issues`; the value is kept only when there was no error
 // outside a Bundle's entry resources.
-void decode_padded(simdjson::padded_string_view json, const DecodeOptions& options,
+// `observation_target`: where a top-level Observation is decoded instead of into `resource` (see
+// decode_observation_in_place); the result is true when it was, without error.
+bool decode_padded(simdjson::padded_string_view json, const DecodeOptions& options,
                    std::optional<Resource>& resource, std::optional<Bundle>* bundle,
-                   std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr) {
+                   std::vector<DecodeIssue>& issues, std::vector<std::string>* entry_json = nullptr,
+                   Observation* observation_target = nullptr) {
   thread_local od::parser shared_parser;
   std::optional<od::parser> own_parser;
   od::parser* parser = &shared_parser;
@@ -262,46 +265,66 @@ void decode_padded(simdjson::padded_string_view json, const DecodeOptions& optio
 
   Reader r(options, issues);
   r.keep_entry_json(entry_json);
+  r.decode_observation_into(observation_target);
   od::document document;
-  if (auto code = parser->iterate(json).get(document)) return r.fail(code);
+  if (auto code = parser->iterate(json).get(document)) {
+    r.fail(code);
+    return false;
+  }
   r.attach(document, std::string_view(json.data(), json.length()));
   od::json_type type;
-  if (auto code = document.type().get(type)) return r.fail(code);
-  if (type != od::json_type::object) return r.error("structure", "a FHIR resource must be a JSON object");
+  if (auto code = document.type().get(type)) {
+    r.fail(code);
+    return false;
+  }
+  if (type != od::json_type::object) {
+    r.error("structure", "a FHIR resource must be a JSON object");
+    return false;
+  }
   od::object object;
-  if (auto code = document.get_object().get(object)) return r.fail(code);
+  if (auto code = document.get_object().get(object)) {
+    r.fail(code);
+    return false;
+  }
   read_resource_object(r, object, /*top_level=*/true, resource, bundle);
+  // Taken by the Observation's decoder, and the Observation not turned into an unwanted one: it is in the target.
+  const bool in_target = observation_target != nullptr && r.take_observation_target() == nullptr && !resource;
   const auto discard = [&] {
     resource.reset();
     if (bundle != nullptr) bundle->reset();
+    return false;
   };
   if (r.failed()) return discard();
-  if (!resource && (bundle == nullptr || !*bundle)) return;
+  if (!resource && !in_target && (bundle == nullptr || !*bundle)) return false;
   // On-Demand stops after the root object; anything after it is not JSON (one document per input, R4 2.6.2).
   const char* trailing = nullptr;
   if (document.current_location().get(trailing) == simdjson::SUCCESS) {
     r.fail(simdjson::TRAILING_CONTENT);
     return discard();
   }
-  if (resource && r.error_count() > 0) resource.reset();
+  if (r.error_count() > 0) {
+    resource.reset();
+    return false;
+  }
+  return in_target;
 }
 
 // The text is copied with zeroed padding after it: what simdjson makes of malformed JSON can depend on the bytes
 // after its end (found by fuzzing a line decoded in place, followed by the next one), so every text is decoded
 // with the same zeros after it. A buffer per thread is reused; a very large text gets its own copy.
-void decode_unpadded(std::string_view json, const DecodeOptions& options, std::optional<Resource>& resource,
+bool decode_unpadded(std::string_view json, const DecodeOptions& options, std::optional<Resource>& resource,
                      std::optional<Bundle>* bundle, std::vector<DecodeIssue>& issues,
-                     std::vector<std::string>* entry_json = nullptr) {
+                     std::vector<std::string>* entry_json = nullptr, Observation* observation_target = nullptr) {
   if (json.size() > kLargeDocumentBytes) {
     const simdjson::padded_string padded(json.data(), json.size());
-    return decode_padded(padded, options, resource, bundle, issues, entry_json);
+    return decode_padded(padded, options, resource, bundle, issues, entry_json, observation_target);
   }
   thread_local std::string buffer;
   buffer.resize(json.size() + simdjson::SIMDJSON_PADDING);
   if (!json.empty()) std::memcpy(buffer.data(), json.data(), json.size());
   std::memset(buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options, resource, bundle,
-                issues, entry_json);
+  return decode_padded(simdjson::padded_string_view(buffer.data(), json.size(), buffer.size()), options, resource,
+                       bundle, issues, entry_json, observation_target);
 }
 
 }  // namespace
@@ -310,6 +333,11 @@ DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOption
   DecodeResult<Resource> result;
   decode_unpadded(json, options, result.value, nullptr, result.issues);
   return result;
+}
+
+bool decode_observation_in_place(std::string_view json, const DecodeOptions& options, Observation& observation,
+                                 DecodeResult<Resource>& result) {
+  return decode_unpadded(json, options, result.value, nullptr, result.issues, nullptr, &observation);
 }
 
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fhir/decode_result.hpp"
@@ -63,6 +64,10 @@ class Reader {
   // no usable resource), one string per entry (decode_bundle_keeping_entry_json).
   void keep_entry_json(std::vector<std::string>* sink) { entry_json_ = sink; }
   std::vector<std::string>* entry_json() const { return entry_json_; }
+  // Where the top-level Observation is decoded, when the caller gives a place (decode_observation_in_place);
+  // make_resource_decoder takes it, once.
+  void decode_observation_into(Observation* target) { observation_target_ = target; }
+  Observation* take_observation_target() { return std::exchange(observation_target_, nullptr); }
   std::vector<DecodeIssue>& issues() { return issues_; }
   // True after malformed JSON: the On-Demand iterator cannot go on, so every loop stops.
   bool failed() const { return failed_; }
@@ -169,6 +174,7 @@ class Reader {
   const char* input_begin_ = nullptr;
   const char* input_end_ = nullptr;
   std::vector<std::string>* entry_json_ = nullptr;
+  Observation* observation_target_ = nullptr;
   std::size_t error_count_ = 0;
   bool failed_ = false;
   bool keeping_ = true;

@@ -597,7 +597,9 @@ class OtherResourceDecoder final : public ResourceDecoder {
 std::unique_ptr<ResourceDecoder> make_resource_decoder(Reader& r, std::string_view resource_type,
                                                        std::optional<Resource>& out) {
   if (resource_type == "Observation") {
-    auto& observation = std::get<Observation>(out.emplace(std::in_place_type<Observation>));
+    Observation* target = r.take_observation_target();
+    auto& observation =
+        target != nullptr ? *target : std::get<Observation>(out.emplace(std::in_place_type<Observation>));
     return std::make_unique<ObservationDecoder>(r, observation);
   }
   if (resource_type == "Patient") return std::make_unique<PatientDecoder>();

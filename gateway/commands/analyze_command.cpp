@@ -84,7 +84,15 @@ class PatientAnalyzer {
     context.observations.reserve(patient.resources.size());
     for (const IndexedResource& indexed : patient.resources) {
       decoded_bytes += indexed.length;
-      auto result = decode_indexed(index_, indexed, decode_options_);
+      // Decoded where the analysis reads it (reserved above: the place stays put); given back when the resource
+      // is no Observation or not a usable one.
+      fhir::Observation& place = context.observations.emplace_back();
+      fhir::DecodeResult<fhir::Resource> result;
+      if (decode_indexed_in_place(index_, indexed, decode_options_, place, result)) {
+        ++counts.resources;
+        continue;
+      }
+      context.observations.pop_back();
       if (!result.issues.empty() && !result.ok()) {
         ++counts.rejected;
         output.errors += outcome_line(location_of(index_, indexed), result.issues);

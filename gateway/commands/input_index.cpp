@@ -431,4 +431,17 @@ fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const
   return decode_from_input(index, resource, options);
 }
 
+bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& resource,
+                             const fhir::DecodeOptions& options, fhir::Observation& observation,
+                             fhir::DecodeResult<fhir::Resource>& result) {
+  if (resource.owned) {
+    result = fhir::DecodeResult<fhir::Resource>{index.owned[resource.offset], {}};
+    return false;
+  }
+  const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
+  const bool in_place = fhir::decode_observation_in_place(json, options, observation, result);
+  if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
+  return in_place;
+}
+
 }  // namespace gg::gateway

@@ -66,4 +66,11 @@ InputLocation location_of(const InputIndex& index, const IndexedResource& resour
 fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
                                                   const fhir::DecodeOptions& options);
 
+// decode_indexed, with an Observation decoded into `observation` (empty) where the caller keeps it
+// (fhir::decode_observation_in_place): true when it was, without error; otherwise `result` is what decode_indexed
+// gives.
+bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& resource,
+                             const fhir::DecodeOptions& options, fhir::Observation& observation,
+                             fhir::DecodeResult<fhir::Resource>& result);
+
 }  // namespace gg::gateway

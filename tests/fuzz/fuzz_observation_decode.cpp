@@ -13,6 +13,8 @@
 //   - taking elements that recur byte for byte (DecodeOptions::reuse_repeated_elements) gives what reading them
 //     gives: the same value and issues, with the elements this thread remembers from every earlier input, and a
 //     second time, when each of the input's own is taken (check_repeated below);
+//   - an Observation decoded where the caller keeps it (decode_observation_in_place) is the one decode_resource
+//     gives, with the same issues (check_in_place below);
 //   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
@@ -233,6 +235,27 @@ void check_repeated(std::string_view json) {
   }
 }
 
+// An Observation decoded where the caller keeps it (decode_observation_in_place, as analyze decodes) is the one
+// decode_resource gives, with the same issues; anything else is what decode_resource gives.
+void check_in_place(std::string_view json) {
+  for (const bool keep : {false, true}) {
+    fhir::DecodeOptions options;
+    options.keep_unanalysed_elements = keep;
+    const auto decoded = fhir::decode_resource(json, options);
+    fhir::Observation place;
+    fhir::DecodeResult<fhir::Resource> result;
+    const bool in_place = fhir::decode_observation_in_place(json, options, place, result);
+    check_same_issues(result.issues, decoded.issues);
+    const auto* observation = decoded.value ? std::get_if<fhir::Observation>(&*decoded.value) : nullptr;
+    GG_FUZZ_CHECK(in_place == (observation != nullptr));
+    if (in_place) {
+      GG_FUZZ_CHECK(!result.value && place == *observation);
+    } else {
+      GG_FUZZ_CHECK(result.value == decoded.value);
+    }
+  }
+}
+
 }  // namespace
 
 // resourceType of a decoded resource (fhir::resource_type is in resources.cpp, which this build leaves out).
@@ -276,6 +299,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_ndjson(json);
   check_not_kept(json);
   check_repeated(json);
+  check_in_place(json);
   check_scan(json);
   return 0;
 }
