@@ -216,10 +216,10 @@ class SpareTexts {
   std::vector<std::string> spare_;
 };
 
-// Replaces `batch` with the next patients of `source`, at most 16; false when the source has run out (the batch
+// Replaces `batch` with the next patients of `source`, at most 48; false when the source has run out (the batch
 // may still hold its last patients).
 bool take_batch(PatientSource& source, std::vector<PatientResources>& batch) {
-  constexpr std::size_t kBatch = 16;
+  constexpr std::size_t kBatch = 48;
   batch.clear();
   while (batch.size() < kBatch) {
     auto patient = source.next();
