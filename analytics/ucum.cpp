@@ -363,8 +363,14 @@ struct UnitCache {
 struct RecentUnits {
   static constexpr std::size_t kEntries = 8;
   static constexpr std::size_t kKeyBytes = 16;
+  // The text, zero-filled after it, as two words: a key is compared in two integer comparisons.
+  struct Key {
+    std::uint64_t low = 0;
+    std::uint64_t high = 0;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
   struct Entry {
-    std::array<char, kKeyBytes> key{};  // the text, zero-filled after it
+    Key key;
     std::uint8_t length = 0;
     UnitDialect dialect = UnitDialect::ucum;
     UnitOfMeasure unit;
@@ -373,17 +379,20 @@ struct RecentUnits {
   std::size_t filled = 0;
   std::size_t next = 0;
 
-  static std::array<char, kKeyBytes> key_of(std::string_view text) {
-    std::array<char, kKeyBytes> key{};
-    std::memcpy(key.data(), text.data(), text.size());
+  static Key key_of(std::string_view text) {
+    std::array<char, kKeyBytes> bytes{};
+    std::memcpy(bytes.data(), text.data(), text.size());
+    Key key;
+    std::memcpy(&key.low, bytes.data(), sizeof key.low);
+    std::memcpy(&key.high, bytes.data() + sizeof key.low, sizeof key.high);
     return key;
   }
   const UnitOfMeasure* find(std::string_view text, UnitDialect dialect) const {
     if (text.size() >= kKeyBytes) return nullptr;
-    const auto key = key_of(text);
+    const Key key = key_of(text);
     for (std::size_t i = 0; i < filled; ++i) {
       const Entry& entry = entries[i];
-      if (entry.length == text.size() && entry.dialect == dialect && entry.key == key) return &entry.unit;
+      if (entry.key == key && entry.length == text.size() && entry.dialect == dialect) return &entry.unit;
     }
     return nullptr;
   }
