@@ -133,6 +133,16 @@ void scan_resource(std::string_view json, const ScanOptions& options, ScannedRes
     } else if (key == "subject" && (out.resource_type.empty() || has_subject(out.resource_type))) {
       od::value subject = field.value();
       read_subject(subject, out.subject);
+    } else {
+      continue;
+    }
+    // A wanted Observation whose subject is known is decoded afterwards, and its decode reads every property:
+    // the rest of it is not walked twice (most of its bytes: value, interpretation, reference range, notes).
+    // Malformed JSON after this point is then reported when the Observation is decoded, with its patient.
+    if (code_seen && code_is_wanted && !out.subject.empty() && out.resource_type == "Observation") {
+      out.wanted = true;
+      out.broken = false;
+      return;
     }
   }
   if (!at_end(document)) return;

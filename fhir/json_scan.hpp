@@ -33,7 +33,9 @@ struct ScannedResource {
 
 // Scans one resource (copied into a padded buffer of this thread's first). Reads every top-level property name
 // (so a truncated object is broken here as it is when decoded), resourceType, id, and for the types that have one,
-// subject.reference; for an Observation its code's codings.
+// subject.reference; for an Observation its code's codings. A wanted Observation is read only until its type,
+// code and subject are known: it is decoded afterwards, and the decode reads (and reports) the rest; a later
+// repetition of its code or subject is then not seen here (FHIR JSON names a property once).
 void scan_resource(std::string_view json, const ScanOptions& options, ScannedResource& out);
 
 // The lines of an NDJSON text (FHIR Bulk Data: one resource per line), each with its 1-based number and its offset

@@ -54,12 +54,35 @@ TEST(JsonScan, AnObservationWithoutAWantedCodingIsNotWanted) {
 }
 
 // Skipping is not validating every value, but a malformed value after the code still breaks the walk over the
-// top-level properties (as decoding would fail on it), so a broken line is never counted as skipped.
+// top-level properties of an Observation nobody wants (as decoding would fail on it), so a broken line is never
+// counted as skipped.
 TEST(JsonScan, ATruncatedOrTrailingTextIsBroken) {
-  EXPECT_TRUE(scan(kCortisol.substr(0, kCortisol.size() - 20)).broken);
-  EXPECT_TRUE(scan(kCortisol + "{}").broken);
+  const auto unwanted = loinc_only("8867-4");
+  EXPECT_TRUE(scan(kCortisol.substr(0, kCortisol.size() - 20), unwanted).broken);
+  EXPECT_TRUE(scan(kCortisol + "{}", unwanted).broken);
   EXPECT_TRUE(scan("[1,2]").broken);
   EXPECT_TRUE(scan(R"({"id":"no-type"})").broken);
+  // A text cut inside a string is broken before any property is read, wanted or not.
+  EXPECT_TRUE(scan(kCortisol.substr(0, kCortisol.size() - 20)).broken);
+}
+
+// A wanted Observation is read until its type, code and subject are known: what follows is read when it is
+// decoded, which reports a fault there (so the line is neither skipped nor lost, and its patient is known).
+TEST(JsonScan, AWantedObservationIsReadUntilItsSubject) {
+  std::string missing_comma = kCortisol;
+  missing_comma.erase(missing_comma.find(R"(,"valueQuantity")"), 1);
+  for (const std::string& text :
+       {kCortisol + "{}", kCortisol.substr(0, kCortisol.size() - 1) + R"(,"note":tru})", missing_comma}) {
+    SCOPED_TRACE(text);
+    const auto scanned = scan(text);
+    EXPECT_FALSE(scanned.broken);
+    EXPECT_TRUE(scanned.wanted);
+    EXPECT_EQ(scanned.subject, "Patient/7");
+    const auto decoded = decode_resource(text);
+    EXPECT_FALSE(decoded.ok());
+    ASSERT_FALSE(decoded.issues.empty());
+    EXPECT_EQ(decoded.issues[0].code, "structure");
+  }
 }
 
 TEST(JsonScan, AnUnreadableCodeIsWantedSoThatDecodingReportsIt) {

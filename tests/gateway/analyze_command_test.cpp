@@ -444,5 +444,29 @@ TEST_F(AnalyzeOrder, OnlyWantedResourcesAreDecodedAndABrokenLineStopsNothing) {
   EXPECT_NE(out.str().find("cortisol-dheas-ratio"), std::string::npos);
 }
 
+// A wanted result is scanned only until its subject (fhir::scan_resource); a fault after it is found when it is
+// decoded, with its patient: reported with its line all the same, as is the same fault in a result nobody wants.
+TEST_F(AnalyzeOrder, AFaultAfterTheSubjectIsReportedWantedOrNot) {
+  std::ofstream(directory_ / "tails.ndjson")
+      << R"({"resourceType":"Observation","id":"hr","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":60} "note":[]})"
+      << "\n"
+      << R"({"resourceType":"Observation","id":"late","code":{"coding":[{"system":"http://loinc.org","code":"2143-6"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":12,"unit":"ug/dL"} "note":[]})"
+      << "\n"
+      << probe_pair("p100", "12", "180");
+  AnalyzeOptions options{{(directory_ / "tails.ndjson").string()},
+                         analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc,
+                         false,
+                         2};
+  std::ostringstream out;
+  std::ostringstream err;
+  AnalyzeSummary summary;
+  EXPECT_EQ(run_analyze(knowledge_, options, out, err, &summary), 1);
+  EXPECT_EQ(summary.rejected, 2u) << err.str();
+  EXPECT_EQ(summary.skipped, summary.skipped_by_type["Patient"]) << err.str();  // no Observation skipped
+  EXPECT_NE(err.str().find("tails.ndjson:1: "), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("tails.ndjson:2: "), std::string::npos) << err.str();
+  EXPECT_NE(out.str().find("cortisol-dheas-ratio"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gg::gateway
