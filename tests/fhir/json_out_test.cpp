@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
 #include <string>
 
 namespace gg::fhir {
@@ -88,6 +89,44 @@ TEST(JsonOut, LeavesOutEmptyStringsAndAbsentOrInfiniteDecimals) {
   w.integer("count", std::optional<int>{});
   w.end_object();
   EXPECT_EQ(out, R"({"whole":3,"negative":-0.25})");
+}
+
+// Every text is escaped where it must be, whatever its length and wherever the byte to escape lies (texts are
+// checked eight bytes at a time): random texts of every byte value against RFC 8259's rules byte by byte.
+TEST(JsonOut, EscapesEveryTextThatNeedsIt) {
+  const auto expected = [](const std::string& text) {
+    std::string out = "\"";
+    for (const char ch : text) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (c < 0x20) {
+        static constexpr const char* kShort[] = {
+            "u0000", "u0001", "u0002", "u0003", "u0004", "u0005", "u0006", "u0007", "b",     "t",     "n",
+            "u000B", "f",     "r",     "u000E", "u000F", "u0010", "u0011", "u0012", "u0013", "u0014", "u0015",
+            "u0016", "u0017", "u0018", "u0019", "u001A", "u001B", "u001C", "u001D", "u001E", "u001F"};
+        out += '\\';
+        out += kShort[c];
+      } else {
+        out += ch;
+      }
+    }
+    return out + "\"";
+  };
+  std::mt19937 random(7);
+  for (int i = 0; i < 20000; ++i) {
+    const std::size_t length = random() % 40;
+    std::string text(length, 'a');
+    // Mostly plain text; now and then one byte (or a few) of any value, at any place.
+    for (std::size_t j = 0; j < length; ++j) {
+      text[j] = static_cast<char>(random() % 8 == 0 ? random() % 256 : 'a' + random() % 26);
+    }
+    std::string out;
+    JsonOut w(out);
+    w.text(text);
+    ASSERT_EQ(out, expected(text)) << i;
+  }
 }
 
 }  // namespace
