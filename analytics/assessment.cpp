@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <string_view>
+#include <utility>
 
 namespace gg::analytics {
 namespace {
@@ -32,20 +34,22 @@ std::string exact_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
-// Three significant digits without an exponent ("12.3", "0.0877", "402", "3300"): a measured value is not more
-// precise than that, and the text must not depend on the locale.
-std::string significant_number(double value) {
-  if (value == 0 || !std::isfinite(value)) return exact_number(value);
+// Three significant digits without an exponent ("12.3", "0.0877", "402", "3300"), appended to `out`: a measured
+// value is not more precise than that, and the text must not depend on the locale.
+void append_significant_number(std::string& out, double value) {
+  if (value == 0 || !std::isfinite(value)) {
+    out += exact_number(value);
+    return;
+  }
   const int exponent = static_cast<int>(std::floor(std::log10(std::fabs(value))));
   const int decimals = std::clamp(2 - exponent, 0, 9);
   char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
-  std::string text(buffer, result.ptr);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
+  char* end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals).ptr;
+  if (std::find(buffer, end, '.') != end) {
+    while (end[-1] == '0') --end;
+    if (end[-1] == '.') --end;
   }
-  return text;
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
 std::string range_text(const TargetRange& range) {
@@ -66,15 +70,19 @@ std::string criteria_text(const TargetRange& range) {
   return text;
 }
 
-std::string inputs_text(const Gradient& gradient, const Catalogue& catalogue) {
-  std::string text;
+// "cortisol 402 nmol/L, DHEA-S 3.1 umol/L", appended to `out`.
+void append_inputs_text(std::string& out, const Gradient& gradient, const Catalogue& catalogue) {
+  bool first = true;
   for (const auto& input : gradient.inputs) {
     const Analyte* analyte = catalogue.find(input.analyte_id);
-    if (!text.empty()) text += ", ";
-    text += (analyte != nullptr ? analyte->display : input.analyte_id) + " " +
-            significant_number(input.value.value) + " " + input.value.unit;
+    if (!first) out += ", ";
+    first = false;
+    out += analyte != nullptr ? std::string_view(analyte->display) : std::string_view(input.analyte_id);
+    out += ' ';
+    append_significant_number(out, input.value.value);
+    out += ' ';
+    out += input.value.unit;
   }
-  return text;
 }
 
 }  // namespace
@@ -119,16 +127,30 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
   Finding finding;
   finding.gradient_code = gradient.code;
   finding.value = gradient.value;
-  // A value with a unit says it ("308 pmol/L", "-0.665 nmol/L/h"); a ratio's unit "1" is left unsaid.
-  const std::string unit = gradient.value.unit == "1" ? std::string() : " " + gradient.value.unit;
-  const std::string bound = gradient.comparator.empty() ? std::string() : gradient.comparator + " ";
-  const std::string stated = gradient.display + " " + bound + significant_number(gradient.value.value) + unit +
-                             " (" + inputs_text(gradient, catalogue) + ")";
+  // "<display> [<comparator> ]<value>[ <unit>] (<inputs>)", built in one string: a value with a unit says it
+  // ("308 pmol/L", "-0.665 nmol/L/h"); a ratio's unit "1" is left unsaid.
+  std::string stated;
+  stated.reserve(160);
+  stated += gradient.display;
+  stated += ' ';
+  if (!gradient.comparator.empty()) {
+    stated += gradient.comparator;
+    stated += ' ';
+  }
+  append_significant_number(stated, gradient.value.value);
+  if (gradient.value.unit != "1") {
+    stated += ' ';
+    stated += gradient.value.unit;
+  }
+  stated += " (";
+  append_inputs_text(stated, gradient, catalogue);
+  stated += ')';
   const TargetRange* range = select_target_range(rules.target_ranges, gradient.code, sex, age_years, reproductive);
   if (range == nullptr) {
-    finding.rationale = stated +
-                        " is reported without a risk level: no target range with a citable source is "
-                        "configured for this patient.";
+    finding.rationale = std::move(stated);
+    finding.rationale +=
+        " is reported without a risk level: no target range with a citable source is configured for this "
+        "patient.";
     return finding;
   }
   finding.range = *range;
@@ -144,13 +166,15 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
       finding.direction = Direction::above;
     } else {
       finding.range.reset();
-      finding.rationale = stated + " is a bound from a censored result and cannot be placed against the target " +
+      finding.rationale = std::move(stated) +
+                          " is a bound from a censored result and cannot be placed against the target " +
                           range_text(*range) + " (source: " + range->source + "); it is reported without a level.";
       return finding;
     }
     finding.level = risk_level(value, *range, range->level_thresholds.value_or(rules.level_thresholds));
-    finding.rationale = stated + " is " + std::string(to_string(*finding.direction)) + " the configured target " +
-                        range_text(*range) + " even at its bound (source: " + range->source + ").";
+    finding.rationale = std::move(stated) + " is " + std::string(to_string(*finding.direction)) +
+                        " the configured target " + range_text(*range) +
+                        " even at its bound (source: " + range->source + ").";
     return finding;
   }
   if (range->low && value < *range->low) {
@@ -161,8 +185,9 @@ Finding assess(const Gradient& gradient, const AssessmentRules& rules, Sex sex, 
     finding.direction = Direction::within;
   }
   finding.level = risk_level(value, *range, range->level_thresholds.value_or(rules.level_thresholds));
-  finding.rationale = stated + " is " + std::string(to_string(*finding.direction)) + " the configured target " +
-                      range_text(*range) + criteria_text(*range) + " (source: " + range->source + ").";
+  finding.rationale = std::move(stated) + " is " + std::string(to_string(*finding.direction)) +
+                      " the configured target " + range_text(*range) + criteria_text(*range) +
+                      " (source: " + range->source + ").";
   return finding;
 }
 
