@@ -335,7 +335,9 @@ std::vector<Gradient> diurnal_slope(const RhythmRule& rule, const std::vector<Sa
                                     analyte_display(rule, catalogue) + " diurnal slope",
                                     UcumValue{fit->slope, rhythm_unit(rule, RhythmOutput::diurnal_slope)});
     gradient.notes = std::move(notes);
-    return {std::move(gradient)};
+    std::vector<Gradient> gradients;  // not a braced list: its elements would be copied, not moved
+    gradients.push_back(std::move(gradient));
+    return gradients;
   }
   return {};
 }
@@ -367,13 +369,14 @@ std::vector<Gradient> awakening_response(const RhythmRule& rule, const std::vect
       continue;
     }
     const std::string display = analyte_display(rule, catalogue) + " awakening response";
-    std::vector<Gradient> gradients{
-        series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_aucg),
-                        display + ", area under the curve (ground)",
-                        UcumValue{area->ground, rhythm_unit(rule, RhythmOutput::car_aucg)}),
-        series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_auci),
-                        display + ", area under the curve (increase)",
-                        UcumValue{area->increase, rhythm_unit(rule, RhythmOutput::car_auci)})};
+    std::vector<Gradient> gradients;  // pushed one by one: a braced list's elements would be copied
+    gradients.reserve(2);
+    gradients.push_back(series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_aucg),
+                                        display + ", area under the curve (ground)",
+                                        UcumValue{area->ground, rhythm_unit(rule, RhythmOutput::car_aucg)}));
+    gradients.push_back(series_gradient(rule, used, rhythm_code(rule, RhythmOutput::car_auci),
+                                        display + ", area under the curve (increase)",
+                                        UcumValue{area->increase, rhythm_unit(rule, RhythmOutput::car_auci)}));
     for (auto& gradient : gradients) gradient.notes = notes;
     return gradients;
   }
@@ -431,14 +434,17 @@ std::vector<Gradient> cosinor(const RhythmRule& rule, const std::vector<Sample>&
        UcumValue{fit->residual_standard_error, rhythm_unit(rule, RhythmOutput::cosinor_residual_standard_error)}},
       {rhythm_code(rule, RhythmOutput::cosinor_p_value), "p-value of the zero-amplitude F test",
        UcumValue{fit->p_value, rhythm_unit(rule, RhythmOutput::cosinor_p_value)}}};
-  std::vector<Gradient> gradients{
-      series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_mesor), display + " MESOR",
-                      UcumValue{fit->mesor, rhythm_unit(rule, RhythmOutput::cosinor_mesor)}),
+  std::vector<Gradient> gradients;  // pushed one by one: a braced list's elements would be copied
+  gradients.reserve(3);
+  gradients.push_back(series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_mesor),
+                                      display + " MESOR",
+                                      UcumValue{fit->mesor, rhythm_unit(rule, RhythmOutput::cosinor_mesor)}));
+  gradients.push_back(
       series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_amplitude), display + " amplitude",
-                      UcumValue{fit->amplitude, rhythm_unit(rule, RhythmOutput::cosinor_amplitude)}),
-      series_gradient(rule, used, rhythm_code(rule, RhythmOutput::cosinor_acrophase),
-                      display + " acrophase (local clock time)",
-                      UcumValue{fit->acrophase_hours, rhythm_unit(rule, RhythmOutput::cosinor_acrophase)})};
+                      UcumValue{fit->amplitude, rhythm_unit(rule, RhythmOutput::cosinor_amplitude)}));
+  gradients.push_back(series_gradient(
+      rule, used, rhythm_code(rule, RhythmOutput::cosinor_acrophase), display + " acrophase (local clock time)",
+      UcumValue{fit->acrophase_hours, rhythm_unit(rule, RhythmOutput::cosinor_acrophase)}));
   for (auto& gradient : gradients) gradient.components = statistics;
   return gradients;
 }
