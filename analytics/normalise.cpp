@@ -456,7 +456,12 @@ void measured(const fhir::Observation& observation, const Catalogue::LoincMatch&
 
 NormalisedInto normalise_into(const fhir::Observation& observation, const Catalogue& catalogue,
                               Measurement& measurement) {
-  std::string reference = observation.id.empty() ? std::string() : "Observation/" + observation.id;
+  std::string reference;
+  if (!observation.id.empty()) {
+    constexpr std::string_view kType = "Observation/";
+    reference.reserve(kType.size() + observation.id.size());  // one allocation
+    reference.append(kType).append(observation.id);
+  }
   const auto code = match_codes(observation.code, catalogue);
   if (!code.match) return NotHormone{};
   const Analyte& analyte = *code.match->analyte;

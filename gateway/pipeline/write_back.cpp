@@ -33,7 +33,12 @@ constexpr std::string_view kReviewNote =
 constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 
 std::string versioned(const std::string& reference, const std::string& version) {
-  return version.empty() ? reference : reference + "/_history/" + version;
+  if (version.empty()) return reference;
+  constexpr std::string_view kHistory = "/_history/";
+  std::string text;  // one allocation: a reference and its version are some thirty characters
+  text.reserve(reference.size() + kHistory.size() + version.size());
+  text.append(reference).append(kHistory).append(version);
+  return text;
 }
 
 // ---- FHIR data types, written in the order of the specification (R4 2.24), as fhir::to_json writes them --------
@@ -379,8 +384,20 @@ void derived_observation(fhir::JsonOut& w, const analytics::Gradient& gradient,
     w.end_array();
   }
   w.start_array("note");
-  annotation(w, "Computed by Gradient Gateway " + context.software_version + " with rule set " +
-                    context.rule_set_id + " " + context.rule_set_version + " (rule " + gradient.code + ").");
+  {
+    // The same for every gradient of a rule: built in one string, the rule's code appended last.
+    thread_local std::string computed_by;
+    computed_by.assign("Computed by Gradient Gateway ")
+        .append(context.software_version)
+        .append(" with rule set ")
+        .append(context.rule_set_id)
+        .append(" ")
+        .append(context.rule_set_version)
+        .append(" (rule ")
+        .append(gradient.code)
+        .append(").");
+    annotation(w, computed_by);
+  }
   for (const auto& note : gradient.notes) annotation(w, note);
   if (trend != nullptr) annotation(w, trend_note(gradient, *trend));
   w.end_array();
