@@ -1,7 +1,10 @@
 #include "analytics/derived_rules.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <span>
+#include <string_view>
 
 #include "analytics/derived.hpp"
 
@@ -69,8 +72,10 @@ std::optional<double> in(const Measurement& m, std::string_view unit) {
 }
 
 // `value` is in the formula's own unit (derived_unit()); the gradient carries it in the rule's output unit.
-Gradient make(const DerivedRule& rule, std::vector<std::pair<const Measurement*, std::string>> inputs,
-              double value) {
+// One input of a derived value: the measurement and the unit the formula reads it in.
+using DerivedInput = std::pair<const Measurement*, std::string_view>;
+
+Gradient make(const DerivedRule& rule, std::span<const DerivedInput> inputs, double value) {
   Gradient gradient;
   gradient.code = rule.code;
   gradient.display = rule.display;
@@ -78,10 +83,11 @@ Gradient make(const DerivedRule& rule, std::vector<std::pair<const Measurement*,
   UcumValue computed{value, std::string(derived_unit(rule.formula))};
   if (rule.output_unit() != computed.unit) {
     // validate_knowledge() refuses an output unit the formula's cannot be expressed in.
-    if (auto rescaled = rescale(computed, std::string(rule.output_unit()))) computed = std::move(*rescaled);
+    if (auto rescaled = rescale(computed, rule.output_unit())) computed = std::move(*rescaled);
   }
   gradient.value = std::move(computed);
   const Measurement* latest = inputs.front().first;
+  gradient.inputs.reserve(inputs.size());
   for (const auto& [m, input_unit] : inputs) {
     gradient.inputs.push_back(GradientInput{m->reference, m->version_id, m->analyte_id,
                                             rescale(m->value, input_unit).value_or(m->value), m->effective,
@@ -111,7 +117,8 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
     if (rule.formula == DerivedRule::Formula::free_androgen_index) {
       const auto fai = free_androgen_index(*tt, *binding);
       if (!fai) continue;
-      return make(rule, {{testosterone, "nmol/L"}, {shbg, "nmol/L"}}, *fai);
+      const std::array<DerivedInput, 2> inputs{{{testosterone, "nmol/L"}, {shbg, "nmol/L"}}};
+      return make(rule, inputs, *fai);
     }
     const Measurement* albumin = closest(measurements, *testosterone, rule.input("albumin"), rule.window);
     if (albumin != nullptr && uses(after, *albumin)) continue;
@@ -119,9 +126,8 @@ std::optional<Gradient> testosterone_shbg(const DerivedRule& rule, std::span<con
     const auto free_t =
         vermeulen_free_testosterone_pmol_l(*tt, *binding, albumin_g_l.value_or(rule.default_albumin_g_l));
     if (!free_t) continue;
-    std::vector<std::pair<const Measurement*, std::string>> inputs{{testosterone, "nmol/L"}, {shbg, "nmol/L"}};
-    if (albumin_g_l) inputs.emplace_back(albumin, "g/L");
-    auto gradient = make(rule, std::move(inputs), *free_t);
+    const std::array<DerivedInput, 3> inputs{{{testosterone, "nmol/L"}, {shbg, "nmol/L"}, {albumin, "g/L"}}};
+    auto gradient = make(rule, std::span(inputs).first(albumin_g_l ? 3 : 2), *free_t);
     if (!albumin_g_l) {
       gradient.notes.push_back("No albumin result within the window: albumin taken as " +
                                grams_per_litre(rule.default_albumin_g_l) + " g/L (Vermeulen 1999 default).");
@@ -142,7 +148,8 @@ std::optional<Gradient> homa(const DerivedRule& rule, std::span<const Measuremen
     if (!glucose_mmol || !insulin_uiu) continue;
     const auto value = homa_ir(*glucose_mmol, *insulin_uiu);
     if (!value) continue;
-    return make(rule, {{glucose, "mmol/L"}, {insulin, "u[IU]/mL"}}, *value);
+    const std::array<DerivedInput, 2> inputs{{{glucose, "mmol/L"}, {insulin, "u[IU]/mL"}}};
+    return make(rule, inputs, *value);
   }
   return std::nullopt;
 }

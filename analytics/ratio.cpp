@@ -168,7 +168,9 @@ Gradient ratio_gradient(const RatioRule& rule, const Measurement& numerator, con
   gradient.code = rule.code;
   gradient.display = rule.display;
   gradient.subject = numerator.subject;
-  gradient.inputs = {input(numerator), input(denominator)};
+  gradient.inputs.reserve(2);  // pushed, not a braced list: its elements would be copied
+  gradient.inputs.push_back(input(numerator));
+  gradient.inputs.push_back(input(denominator));
   gradient.value = UcumValue{gradient.inputs[0].value.value / gradient.inputs[1].value.value, rule.unit};
   gradient.effective = denominator.effective.instant.utc > numerator.effective.instant.utc ? denominator.effective
                                                                                            : numerator.effective;
