@@ -279,30 +279,36 @@ std::string observation_key(const analytics::Gradient& gradient, const InputRefe
   return key.append(rules);
 }
 
-// "%.4g" and "%+.1f" / "%.1f" as printf writes them: std::to_chars with a precision writes what printf does
-// ([charconv.to.chars]; 20 million doubles compared, none differed), without printf's locale and format parsing.
-// A value that is not finite, or whose text does not fit (a fixed form of 30 digits), is left to printf, as
-// before.
-std::string format_number(double value) {
+// "%.4g" and "%+.1f" / "%.1f" as printf writes them, appended to `out`: std::to_chars with a precision writes what
+// printf does ([charconv.to.chars]; 20 million doubles compared, none differed), without printf's locale and
+// format parsing. A value that is not finite, or whose text does not fit (a fixed form of 30 digits), is left to
+// printf, as before.
+void append_number(std::string& out, double value) {
   char text[32];
   if (std::isfinite(value)) {
     const auto result = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 4);
-    if (result.ec == std::errc{}) return {text, result.ptr};
+    if (result.ec == std::errc{}) {
+      out.append(text, static_cast<std::size_t>(result.ptr - text));
+      return;
+    }
   }
   std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
+  out += text;
 }
 
-std::string format_percent(double value, bool sign) {
+void append_percent(std::string& out, double value, bool sign) {
   char text[32];
   if (std::isfinite(value)) {
-    char* out = text;
-    if (sign && !std::signbit(value)) *out++ = '+';
-    const auto result = std::to_chars(out, text + sizeof text, value, std::chars_format::fixed, 1);
-    if (result.ec == std::errc{}) return {text, result.ptr};
+    char* start = text;
+    if (sign && !std::signbit(value)) *start++ = '+';
+    const auto result = std::to_chars(start, text + sizeof text, value, std::chars_format::fixed, 1);
+    if (result.ec == std::errc{}) {
+      out.append(text, static_cast<std::size_t>(result.ptr - text));
+      return;
+    }
   }
   std::snprintf(text, sizeof text, sign ? "%+.1f" : "%.1f", value);
-  return text;
+  out += text;
 }
 
 // A component's code (in the gradient code system), as the member "code".
@@ -335,16 +341,38 @@ void gradient_component(fhir::JsonOut& w, std::string_view code_member, double v
 
 // One sentence with the numbers: the previous value, the change and how it was judged.
 std::string trend_note(const analytics::Gradient& gradient, const analytics::Trend& trend) {
-  const std::string unit = trend.previous_value.unit == "1" ? "" : " " + trend.previous_value.unit;
-  std::string note = "Change since the previous value (" + format_number(trend.previous_value.value) + unit +
-                     " on " + trend.previous_effective + "): " + format_percent(trend.change_percent, true) + " %";
-  if (!trend.rcv_up_percent || !trend.rcv_down_percent) return note + ", not judged: " + trend.no_rcv_reason + ".";
-  const std::string limits = " the reference change limits for " + gradient.display + " (" +
-                             format_percent(*trend.rcv_down_percent, true) + " % to " +
-                             format_percent(*trend.rcv_up_percent, true) + " %)";
-  if (!trend.significant) return note + ", within" + limits + ": not a significant change.";
-  return note + (trend.rising() ? ", above" + limits + ": a significant rise."
-                                : ", below" + limits + ": a significant fall.");
+  // Built in one string: "Change since the previous value (<value>[ <unit>] on <time>): <+x.x> %" and the verdict.
+  std::string note;
+  note.reserve(240);
+  note += "Change since the previous value (";
+  append_number(note, trend.previous_value.value);
+  if (trend.previous_value.unit != "1") {
+    note += ' ';
+    note += trend.previous_value.unit;
+  }
+  note += " on ";
+  note += trend.previous_effective;
+  note += "): ";
+  append_percent(note, trend.change_percent, true);
+  note += " %";
+  if (!trend.rcv_up_percent || !trend.rcv_down_percent) {
+    note += ", not judged: ";
+    note += trend.no_rcv_reason;
+    note += '.';
+    return note;
+  }
+  note += !trend.significant ? ", within" : trend.rising() ? ", above" : ", below";
+  note += " the reference change limits for ";
+  note += gradient.display;
+  note += " (";
+  append_percent(note, *trend.rcv_down_percent, true);
+  note += " % to ";
+  append_percent(note, *trend.rcv_up_percent, true);
+  note += " %)";
+  note += !trend.significant ? ": not a significant change."
+          : trend.rising()   ? ": a significant rise."
+                             : ": a significant fall.";
+  return note;
 }
 
 // A derived Observation (R4 Observation: identifier, status, category, code, subject, effective[x], issued,
@@ -458,13 +486,15 @@ void risk_assessment(fhir::JsonOut& w, const analytics::Analysis& analysis, cons
   references(w, "basis", basis);
   if (!analysis.findings.empty()) {
     w.start_array("prediction");
+    std::string outcome_text;  // "<display> [<comparator> ]<value>", reused for each finding
     for (std::size_t i = 0; i < analysis.findings.size(); ++i) {
       const auto& finding = analysis.findings[i];
       const auto& gradient = analysis.gradients[i];
       w.start_object();
-      concept_element(w, "outcome", analytics::kGradientCodeSystem, gradient.code, gradient.display,
-                      gradient.display + " " + (gradient.comparator.empty() ? "" : gradient.comparator + " ") +
-                          format_number(finding.value.value));
+      outcome_text.assign(gradient.display).append(" ");
+      if (!gradient.comparator.empty()) outcome_text.append(gradient.comparator).append(" ");
+      append_number(outcome_text, finding.value.value);
+      concept_element(w, "outcome", analytics::kGradientCodeSystem, gradient.code, gradient.display, outcome_text);
       if (finding.level) {
         concept_element(w, "qualitativeRisk", analytics::kRiskProbabilitySystem,
                         analytics::to_string(*finding.level), "", "");
