@@ -44,6 +44,11 @@ DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOption
 bool decode_observation_in_place(std::string_view json, const DecodeOptions& options, Observation& observation,
                                  DecodeResult<Resource>& result);
 
+// Empties an Observation for the next decode into the same place: afterwards it equals Observation{}, and its
+// strings keep their memory, so decoding patient after patient into the same places does not allocate them again.
+// Lists are emptied and optional elements dropped.
+void empty_keeping_memory(Observation& observation);
+
 // Decodes a Bundle with its entries. An entry whose resource is broken is reported with its path
 // ("Bundle.entry[3].resource.valueQuantity") and left without a resource; the other entries still decode.
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options = {});

@@ -335,6 +335,58 @@ DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOption
   return result;
 }
 
+namespace {
+
+void empty_keeping_memory(Reference& reference) {
+  reference.reference.clear();
+  reference.display.clear();
+}
+
+void empty_keeping_memory(CodeableConcept& concept_) {
+  concept_.coding.clear();
+  concept_.text.clear();
+}
+
+void empty_keeping_memory(Meta& meta) {
+  meta.version_id.clear();
+  meta.last_updated.clear();
+  meta.profile.clear();
+  meta.tag.clear();
+}
+
+}  // namespace
+
+// Every element of Observation (resources.hpp): a new one must be emptied here too: the size below changes with
+// it, and DecodeObservationInPlace.AnEmptiedPlaceIsAFreshObservation checks the result against Observation{}.
+static_assert(sizeof(Observation) == 1104,
+              "an element was added to Observation: empty it in empty_keeping_memory");
+
+void empty_keeping_memory(Observation& observation) {
+  observation.id.clear();
+  empty_keeping_memory(observation.meta);
+  observation.contained_specimens.clear();
+  observation.identifier.clear();
+  observation.status.clear();
+  observation.category.clear();
+  empty_keeping_memory(observation.code);
+  empty_keeping_memory(observation.subject);
+  observation.effective_date_time.clear();
+  observation.effective_period.reset();
+  observation.issued.clear();
+  observation.value_quantity.reset();
+  observation.value_string.clear();
+  observation.value_codeable_concept.reset();
+  observation.value_date_time.clear();
+  observation.data_absent_reason.reset();
+  observation.interpretation.clear();
+  observation.note.clear();
+  observation.method.reset();
+  observation.specimen.reset();
+  observation.reference_range.clear();
+  observation.derived_from.clear();
+  observation.component.clear();
+}
+
 bool decode_observation_in_place(std::string_view json, const DecodeOptions& options, Observation& observation,
                                  DecodeResult<Resource>& result) {
   return decode_unpadded(json, options, result.value, nullptr, result.issues, nullptr, &observation);

@@ -79,20 +79,33 @@ class PatientAnalyzer {
     output.subject = std::move(patient.subject);
     AnalyzeSummary& counts = output.counts;
     PatientContext context;
+    // The places this thread decoded its last patient's Observations into, taken over and given back however
+    // this patient ends: emptied for each decode (fhir::empty_keeping_memory), their strings keep their memory.
+    thread_local std::vector<fhir::Observation> kept_places;
+    context.observations.swap(kept_places);
+    const struct GiveBack {
+      std::vector<fhir::Observation>& places;
+      std::vector<fhir::Observation>& kept;
+      ~GiveBack() { kept.swap(places); }
+    } give_back{context.observations, kept_places};
     std::optional<fhir::Patient> patient_resource;
     std::size_t decoded_bytes = 0;
+    std::size_t used = 0;  // places holding this patient's Observations, from the first
     context.observations.reserve(patient.resources.size());
     for (const IndexedResource& indexed : patient.resources) {
       decoded_bytes += indexed.length;
-      // Decoded where the analysis reads it (reserved above: the place stays put); given back when the resource
-      // is no Observation or not a usable one.
-      fhir::Observation& place = context.observations.emplace_back();
+      // Decoded where the analysis reads it; a place that took no usable Observation is emptied for the next.
+      if (used == context.observations.size()) {
+        context.observations.emplace_back();
+      } else {
+        fhir::empty_keeping_memory(context.observations[used]);
+      }
       fhir::DecodeResult<fhir::Resource> result;
-      if (decode_indexed_in_place(index_, indexed, decode_options_, place, result)) {
+      if (decode_indexed_in_place(index_, indexed, decode_options_, context.observations[used], result)) {
+        ++used;
         ++counts.resources;
         continue;
       }
-      context.observations.pop_back();
       if (!result.issues.empty() && !result.ok()) {
         ++counts.rejected;
         output.errors += outcome_line(location_of(index_, indexed), result.issues);
@@ -101,7 +114,7 @@ class PatientAnalyzer {
       ++counts.resources;
       fhir::Resource& resource = *result.value;
       if (auto* observation = std::get_if<fhir::Observation>(&resource)) {
-        context.observations.push_back(std::move(*observation));
+        context.observations[used++] = std::move(*observation);  // one the scan kept decoded: the next place
       } else if (auto* found = std::get_if<fhir::Patient>(&resource)) {
         ++counts.skipped;
         ++counts.skipped_by_type["Patient"];
@@ -117,6 +130,7 @@ class PatientAnalyzer {
       }
     }
     release_read_pages(decoded_bytes);
+    context.observations.resize(used);
     if (context.observations.empty()) return output;
     fhir::resolve_medication_references(context.medications, index_.medications);
     if (patient_resource) context.facts = analytics::patient_facts(*patient_resource);

@@ -86,5 +86,43 @@ TEST(DecodeObservationInPlace, AnUnwantedObservationComesBackAsTheResult) {
                                  options));
 }
 
+// An Observation with every element the decoder models, each with content.
+const std::string kEveryElement = R"({"resourceType":"Observation","id":"full","meta":{"versionId":"3",
+  "lastUpdated":"2025-01-01T00:00:00Z","profile":["http://example.org/p"],"tag":[{"system":"s","code":"t"}]},
+  "contained":[{"resourceType":"Specimen","id":"sp","type":{"coding":[{"system":"http://snomed.info/sct",
+    "code":"119364003"}]}}],
+  "identifier":[{"system":"http://lab.example.org","value":"A1"}],"status":"final",
+  "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],
+  "code":{"coding":[{"system":"http://loinc.org","code":"2143-6","display":"Cortisol"}],"text":"cortisol"},
+  "subject":{"reference":"Patient/p","display":"P"},"effectiveDateTime":"2025-07-21T09:45:00+02:00",
+  "effectivePeriod":{"start":"2025-07-21T09:45:00+02:00","end":"2025-07-21T10:45:00+02:00"},
+  "issued":"2025-07-21T12:00:00+02:00",
+  "valueQuantity":{"value":14.2,"comparator":"<","unit":"ug/dL","system":"http://unitsofmeasure.org","code":"ug/dL"},
+  "valueString":"14.2","valueCodeableConcept":{"text":"x"},"valueDateTime":"2025-07-01",
+  "dataAbsentReason":{"text":"none"},"interpretation":[{"coding":[{"code":"H"}]}],"note":[{"text":"n"}],
+  "method":{"text":"m"},"specimen":{"reference":"#sp"},
+  "referenceRange":[{"low":{"value":1},"high":{"value":2},"text":"r"}],
+  "derivedFrom":[{"reference":"Observation/o"}],
+  "component":[{"code":{"text":"c"},"valueQuantity":{"value":1},"valueString":"s","valueTime":"07:00:00",
+    "valueDateTime":"2025-07-21T07:00:00+02:00"}]})";
+
+// Emptied for the next decode, an Observation equals Observation{} (so a decode into it is a decode into a fresh
+// one), whatever it held.
+TEST(DecodeObservationInPlace, AnEmptiedPlaceIsAFreshObservation) {
+  const auto decoded = decode_resource(kEveryElement);
+  ASSERT_TRUE(decoded.ok());
+  Observation place = std::get<Observation>(*decoded.value);
+  ASSERT_NE(place, Observation{});
+  empty_keeping_memory(place);
+  EXPECT_EQ(place, Observation{});
+  // Decoded again into the emptied place, patient after patient: as decode_resource gives it.
+  for (const std::string& json : {kObservation, kEveryElement, kObservation}) {
+    empty_keeping_memory(place);
+    DecodeResult<Resource> result;
+    ASSERT_TRUE(decode_observation_in_place(json, {}, place, result));
+    EXPECT_EQ(place, std::get<Observation>(*decode_resource(json).value));
+  }
+}
+
 }  // namespace
 }  // namespace gg::fhir

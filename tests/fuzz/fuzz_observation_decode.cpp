@@ -13,8 +13,9 @@
 //   - taking elements that recur byte for byte (DecodeOptions::reuse_repeated_elements) gives what reading them
 //     gives: the same value and issues, with the elements this thread remembers from every earlier input, and a
 //     second time, when each of the input's own is taken (check_repeated below);
-//   - an Observation decoded where the caller keeps it (decode_observation_in_place) is the one decode_resource
-//     gives, with the same issues (check_in_place below);
+//   - an Observation decoded where the caller keeps it (decode_observation_in_place), into a place emptied after
+//     the inputs before (empty_keeping_memory), is the one decode_resource gives, with the same issues
+//     (check_in_place below);
 //   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
@@ -242,7 +243,9 @@ void check_in_place(std::string_view json) {
     fhir::DecodeOptions options;
     options.keep_unanalysed_elements = keep;
     const auto decoded = fhir::decode_resource(json, options);
-    fhir::Observation place;
+    // The same place for every input, emptied each time, as analyze reuses its places patient after patient.
+    static fhir::Observation place;
+    fhir::empty_keeping_memory(place);
     fhir::DecodeResult<fhir::Resource> result;
     const bool in_place = fhir::decode_observation_in_place(json, options, place, result);
     check_same_issues(result.issues, decoded.issues);
