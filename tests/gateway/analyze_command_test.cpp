@@ -346,6 +346,27 @@ class AnalyzeOrder : public ::testing::Test {
     return text;
   }
 
+  // run_analyze over one file of the test directory on two threads: its status, counts and both streams.
+  struct Run {
+    int status = 0;
+    AnalyzeSummary summary;
+    std::string out;
+    std::string err;
+  };
+  Run run_file(const std::string& file) {
+    AnalyzeOptions options{{(directory_ / file).string()},
+                           analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc,
+                           false,
+                           2};
+    std::ostringstream out;
+    std::ostringstream err;
+    Run run;
+    run.status = run_analyze(knowledge_, options, out, err, &run.summary);
+    run.out = out.str();
+    run.err = err.str();
+    return run;
+  }
+
   std::string analyze(const std::vector<std::string>& files, std::size_t jobs, bool ndjson = false,
                       std::size_t index_budget = kDefaultIndexBudget,
                       std::size_t scan_piece = ScanThreads::kDefaultMinPiece) {
@@ -429,19 +450,13 @@ TEST_F(AnalyzeOrder, OnlyWantedResourcesAreDecodedAndABrokenLineStopsNothing) {
       << R"({"resourceType":"Observation","id":"bad","code":{"coding":[{"system":"http://loinc.org","code":"2143-6"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":"high"}})"
       << "\n"
       << probe_pair("p100", "12", "180");
-  AnalyzeOptions options{{(directory_ / "mixed.ndjson").string()},
-                         analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc,
-                         false,
-                         2};
-  std::ostringstream out;
-  std::ostringstream err;
-  AnalyzeSummary summary;
-  EXPECT_EQ(run_analyze(knowledge_, options, out, err, &summary), 1);
-  EXPECT_EQ(summary.rejected, 2u) << err.str();
-  EXPECT_EQ(summary.skipped_by_type["Observation"], 1u) << err.str();
-  EXPECT_NE(err.str().find("mixed.ndjson:2: "), std::string::npos) << err.str();
-  EXPECT_NE(err.str().find("mixed.ndjson:3: "), std::string::npos) << err.str();
-  EXPECT_NE(out.str().find("cortisol-dheas-ratio"), std::string::npos);
+  auto run = run_file("mixed.ndjson");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.summary.rejected, 2u) << run.err;
+  EXPECT_EQ(run.summary.skipped_by_type["Observation"], 1u) << run.err;
+  EXPECT_NE(run.err.find("mixed.ndjson:2: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("mixed.ndjson:3: "), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("cortisol-dheas-ratio"), std::string::npos);
 }
 
 // A wanted result is scanned only until its subject (fhir::scan_resource); a fault after it is found when it is
@@ -453,19 +468,13 @@ TEST_F(AnalyzeOrder, AFaultAfterTheSubjectIsReportedWantedOrNot) {
       << R"({"resourceType":"Observation","id":"late","code":{"coding":[{"system":"http://loinc.org","code":"2143-6"}]},"subject":{"reference":"Patient/p100"},"valueQuantity":{"value":12,"unit":"ug/dL"} "note":[]})"
       << "\n"
       << probe_pair("p100", "12", "180");
-  AnalyzeOptions options{{(directory_ / "tails.ndjson").string()},
-                         analytics::parse_fhir_date_time("2026-11-21T00:00:00Z").instant->utc,
-                         false,
-                         2};
-  std::ostringstream out;
-  std::ostringstream err;
-  AnalyzeSummary summary;
-  EXPECT_EQ(run_analyze(knowledge_, options, out, err, &summary), 1);
-  EXPECT_EQ(summary.rejected, 2u) << err.str();
-  EXPECT_EQ(summary.skipped, summary.skipped_by_type["Patient"]) << err.str();  // no Observation skipped
-  EXPECT_NE(err.str().find("tails.ndjson:1: "), std::string::npos) << err.str();
-  EXPECT_NE(err.str().find("tails.ndjson:2: "), std::string::npos) << err.str();
-  EXPECT_NE(out.str().find("cortisol-dheas-ratio"), std::string::npos);
+  auto run = run_file("tails.ndjson");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.summary.rejected, 2u) << run.err;
+  EXPECT_EQ(run.summary.skipped, run.summary.skipped_by_type["Patient"]) << run.err;  // no Observation skipped
+  EXPECT_NE(run.err.find("tails.ndjson:1: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("tails.ndjson:2: "), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("cortisol-dheas-ratio"), std::string::npos);
 }
 
 }  // namespace
