@@ -515,7 +515,7 @@ Normalised normalise(const fhir::Observation& observation, const Catalogue& cata
         if constexpr (std::is_same_v<std::decay_t<decltype(outcome)>, Measured>) {
           return std::move(measurement);
         } else {
-          return std::move(outcome);
+          return std::forward<decltype(outcome)>(outcome);
         }
       },
       normalise_into(observation, catalogue, measurement));

@@ -29,7 +29,7 @@ const sys_seconds kOrigin = sys_days{year{2024} / month{3} / day{1}} + hours{8};
 Measurement result(std::string id, std::string analyte, double value, std::string unit, seconds offset,
                    Specimen specimen = Specimen::serum_plasma) {
   Measurement m;
-  m.reference = "Observation/" + id;
+  m.reference = "Observation/" + std::move(id);
   m.version_id = "1";
   m.subject = "Patient/p1";
   m.analyte_id = std::move(analyte);
@@ -225,6 +225,7 @@ TEST(ReferenceChangeLimits, SexSpecificFiguresFitOnlyThatSex) {
   const std::vector<BiologicalVariation> figures = {men_only, variation("testosterone", 8.0, 16)};
   const auto ids = [](const std::vector<BiologicalVariation>& entries) {
     std::vector<std::string> out;
+    out.reserve(entries.size());
     for (const auto& e : entries) out.push_back(e.analyte_id);
     return out;
   };

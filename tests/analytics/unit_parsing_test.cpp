@@ -467,6 +467,7 @@ TEST(UnitParsing, RepeatedAsksGiveTheFirstAnswer) {
       {"furlongs", UnitDialect::lab_text},  {"g", UnitDialect::ucum},
   };
   std::vector<UnitParseResult> first;
+  first.reserve(asks.size());
   for (const auto& ask : asks) first.push_back(parse_unit(ask.text, ask.dialect));
   EXPECT_TRUE(first[1].unit);   // NMOL/L as a lab writes it
   EXPECT_FALSE(first[2].unit);  // and not as UCUM, even just after

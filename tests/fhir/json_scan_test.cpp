@@ -19,7 +19,7 @@ struct Padded {
   std::string storage;
 };
 
-ScanOptions loinc_only(std::string wanted_code) {
+ScanOptions loinc_only(const std::string& wanted_code) {
   ScanOptions options;
   options.coding_wanted = [wanted_code](std::string_view system, std::string_view code) {
     return system == "http://loinc.org" && code == wanted_code;
