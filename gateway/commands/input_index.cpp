@@ -411,26 +411,6 @@ InputLocation location_of(const InputIndex& index, const IndexedResource& resour
   return {index.sources[resource.input], resource.line};
 }
 
-namespace {
-
-// One named result and no other return, so it is returned in place (a decoded Observation is 1 KB of strings and
-// lists; a second return of another object made GCC move every result once more).
-fhir::DecodeResult<fhir::Resource> decode_from_input(const InputIndex& index, const IndexedResource& resource,
-                                                     const fhir::DecodeOptions& options) {
-  const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
-  auto result = fhir::decode_resource(json, options);
-  if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
-  return result;
-}
-
-}  // namespace
-
-fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
-                                                  const fhir::DecodeOptions& options) {
-  if (resource.owned) return fhir::DecodeResult<fhir::Resource>{index.owned[resource.offset], {}};
-  return decode_from_input(index, resource, options);
-}
-
 bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& resource,
                              const fhir::DecodeOptions& options, fhir::Observation& observation,
                              fhir::DecodeResult<fhir::Resource>& result) {
@@ -442,6 +422,17 @@ bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& res
   const bool in_place = fhir::decode_observation_in_place(json, options, observation, result);
   if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
   return in_place;
+}
+
+// The general form of decode_indexed_in_place: an Observation decoded in place is handed over as the result.
+fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const IndexedResource& resource,
+                                                  const fhir::DecodeOptions& options) {
+  fhir::DecodeResult<fhir::Resource> result;
+  fhir::Observation observation;
+  if (decode_indexed_in_place(index, resource, options, observation, result)) {
+    result.value.emplace(std::move(observation));
+  }
+  return result;
 }
 
 }  // namespace gg::gateway
