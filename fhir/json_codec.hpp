@@ -44,6 +44,13 @@ DecodeResult<Resource> decode_resource(std::string_view json, const DecodeOption
 bool decode_observation_in_place(std::string_view json, const DecodeOptions& options, Observation& observation,
                                  DecodeResult<Resource>& result);
 
+// decode_observation_in_place for a text followed by at least kJsonPadding readable bytes (json_scan.hpp),
+// whatever they hold, such as a line of a mapped input: simdjson reads it where it lies instead of from a padded
+// copy. The outcome is decode_observation_in_place's, whatever the bytes after the text: a text that does not
+// decode without error is decoded again from a copy, so its issues are the same.
+bool decode_observation_where_it_lies(std::string_view json, const DecodeOptions& options,
+                                      Observation& observation, DecodeResult<Resource>& result);
+
 // Empties an Observation for the next decode into the same place: afterwards it equals Observation{}, and its
 // strings keep their memory, so decoding patient after patient into the same places does not allocate them again.
 // Lists are emptied and optional elements dropped.

@@ -392,6 +392,24 @@ bool decode_observation_in_place(std::string_view json, const DecodeOptions& opt
   return decode_unpadded(json, options, result.value, nullptr, result.issues, nullptr, &observation);
 }
 
+// Where it lies, a text that decodes without error was read by simdjson only up to its last byte: the bytes after
+// it (whatever they hold) only fill simdjson's reads of whole blocks. Anything else is decoded again from a copy
+// with zeroed padding, so that an error is the one decode_observation_in_place reports.
+bool decode_observation_where_it_lies(std::string_view json, const DecodeOptions& options,
+                                      Observation& observation, DecodeResult<Resource>& result) {
+  if (json.size() <= kLargeDocumentBytes) {
+    const simdjson::padded_string_view where_it_lies(json.data(), json.size(), json.size() + kJsonPadding);
+    if (decode_padded(where_it_lies, options, result.value, nullptr, result.issues, nullptr, &observation)) {
+      return true;
+    }
+    if (result.value) return false;  // another resource, decoded without error
+  }
+  empty_keeping_memory(observation);
+  result.value.reset();
+  result.issues.clear();
+  return decode_observation_in_place(json, options, observation, result);
+}
+
 DecodeResult<Bundle> decode_bundle(std::string_view json, const DecodeOptions& options) {
   return decode_bundle_keeping_entry_json(json, options, nullptr);
 }

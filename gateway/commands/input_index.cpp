@@ -419,7 +419,7 @@ bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& res
     return false;
   }
   const std::string_view json = index.inputs[resource.input].text().substr(resource.offset, resource.length);
-  const bool in_place = fhir::decode_observation_in_place(json, options, observation, result);
+  const bool in_place = fhir::decode_observation_where_it_lies(json, options, observation, result);
   if (resource.entry != 0) place_in_bundle(result.issues, resource.entry);
   return in_place;
 }

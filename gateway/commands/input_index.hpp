@@ -68,7 +68,8 @@ fhir::DecodeResult<fhir::Resource> decode_indexed(const InputIndex& index, const
 
 // decode_indexed, with an Observation decoded into `observation` (empty) where the caller keeps it
 // (fhir::decode_observation_in_place): true when it was, without error; otherwise `result` is what decode_indexed
-// gives.
+// gives. The text is read where it lies in its mapped input, which is followed by padding
+// (fhir::decode_observation_where_it_lies).
 bool decode_indexed_in_place(const InputIndex& index, const IndexedResource& resource,
                              const fhir::DecodeOptions& options, fhir::Observation& observation,
                              fhir::DecodeResult<fhir::Resource>& result);

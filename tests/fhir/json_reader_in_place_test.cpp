@@ -1,13 +1,15 @@
 // An Observation decoded where the caller keeps it (decode_observation_in_place, as analyze decodes its patients'
 // results) is the Observation decode_resource gives, with the same issues; anything else comes back as
-// decode_resource gives it.
+// decode_resource gives it. So it is where the text lies (decode_observation_where_it_lies), whatever follows it.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "fhir/json_codec.hpp"
+#include "fhir/json_scan.hpp"
 
 namespace gg::fhir {
 namespace {
@@ -40,6 +42,28 @@ bool expect_same_decode(const std::string& json, const DecodeOptions& options = 
   } else {
     EXPECT_EQ(result.value, decoded.value);
   }
+  // Where it lies, followed by bytes that continue it in every way: the same outcome.
+  for (const std::string& follower :
+       {std::string(), std::string("\n") + json, std::string("}"), std::string("}}]}"), std::string("3}}"),
+        std::string("e5,\"id\":\"x\"}"), std::string("ue}"), std::string("\"}"), std::string(" \t\r\n")}) {
+    SCOPED_TRACE("followed by " + follower);
+    std::string buffer = json + follower;
+    buffer.append(kJsonPadding, '\x7f');
+    Observation lying;
+    DecodeResult<Resource> lying_result;
+    const bool lies = decode_observation_where_it_lies(std::string_view(buffer).substr(0, json.size()), options,
+                                                       lying, lying_result);
+    EXPECT_EQ(lies, in_place);
+    expect_same_issues(lying_result.issues, decoded.issues);
+    if (lies) {
+      EXPECT_FALSE(lying_result.value);
+      if (observation != nullptr) {
+        EXPECT_EQ(lying, *observation);
+      }
+    } else {
+      EXPECT_EQ(lying_result.value, decoded.value);
+    }
+  }
   return in_place;
 }
 
@@ -68,6 +92,20 @@ TEST(DecodeObservationInPlace, AnObservationWithAnErrorIsNotInPlace) {
   EXPECT_FALSE(expect_same_decode(kObservation + " {}"));  // trailing content
   EXPECT_FALSE(expect_same_decode(R"({"status":"final"})"));
   EXPECT_FALSE(expect_same_decode("[1,2]"));
+}
+
+// Texts cut short where the bytes after them would complete them (a number, an atom, a string, the closing
+// braces): where they lie they are still the errors decode_resource reports for them alone.
+TEST(DecodeObservationInPlace, ACutTextIsNotCompletedByTheBytesAfterIt) {
+  const std::string head = R"({"resourceType":"Observation","status":"final","code":{"text":"x"})";
+  EXPECT_FALSE(expect_same_decode(head));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"valueQuantity":{"value":12)"));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"valueQuantity":{"value":1.5)"));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"valueBoolean":tr)"));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"valueString":"ab)"));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"valueString":"ab\)"));
+  EXPECT_FALSE(expect_same_decode(head + R"(,"note":[{"text":"n"})"));
+  EXPECT_FALSE(expect_same_decode(R"({"resourceType":"Patient","id":"p")"));
 }
 
 TEST(DecodeObservationInPlace, OtherResourcesComeBackAsTheResult) {

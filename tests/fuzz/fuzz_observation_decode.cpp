@@ -15,7 +15,7 @@
 //     second time, when each of the input's own is taken (check_repeated below);
 //   - an Observation decoded where the caller keeps it (decode_observation_in_place), into a place emptied after
 //     the inputs before (empty_keeping_memory), is the one decode_resource gives, with the same issues
-//     (check_in_place below);
+//     (check_in_place below); so is one decoded where it lies, whatever bytes follow it (check_where_it_lies);
 //   - the scan that analyze runs before decoding agrees with the decoder (check_scan below).
 // The encoder drops two things the decoder keeps, both of them invalid FHIR, so they are not compared:
 //   - an optional complex element that is present but empty ("valueQuantity": {}): FHIR JSON has no empty objects
@@ -259,6 +259,32 @@ void check_in_place(std::string_view json) {
   }
 }
 
+// Decoded where it lies (decode_observation_where_it_lies, as analyze decodes a mapped input's lines), the first
+// part of the input, followed by the rest of it and padding that is not zero, decodes as that part alone: the
+// bytes after a text never complete or change it.
+void check_where_it_lies(std::string_view input) {
+  const std::size_t cut = input.empty() ? 0 : static_cast<unsigned char>(input.front()) % (input.size() + 1);
+  for (const std::size_t length : {input.size(), cut, input.size() / 2}) {
+    const std::string_view json = input.substr(0, length);
+    const auto decoded = fhir::decode_resource(json);
+    std::string buffer(input);
+    buffer.append(fhir::kJsonPadding, '1');
+    static fhir::Observation place;
+    fhir::empty_keeping_memory(place);
+    fhir::DecodeResult<fhir::Resource> result;
+    const bool lies =
+        fhir::decode_observation_where_it_lies(std::string_view(buffer).substr(0, length), {}, place, result);
+    check_same_issues(result.issues, decoded.issues);
+    const auto* observation = decoded.value ? std::get_if<fhir::Observation>(&*decoded.value) : nullptr;
+    GG_FUZZ_CHECK(lies == (observation != nullptr));
+    if (lies) {
+      GG_FUZZ_CHECK(!result.value && place == *observation);
+    } else {
+      GG_FUZZ_CHECK(result.value == decoded.value);
+    }
+  }
+}
+
 }  // namespace
 
 // resourceType of a decoded resource (fhir::resource_type is in resources.cpp, which this build leaves out).
@@ -303,6 +329,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_not_kept(json);
   check_repeated(json);
   check_in_place(json);
+  check_where_it_lies(json);
   check_scan(json);
   return 0;
 }
