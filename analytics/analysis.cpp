@@ -33,6 +33,12 @@ bool later_version(std::string_view a, std::string_view b) {
   return a > b;
 }
 
+// The measurements an analysis on this thread gave back (recycle_measurements) for the next one to reuse.
+std::vector<Measurement>& recycled_measurements() {
+  thread_local std::vector<Measurement> recycled;
+  return recycled;
+}
+
 // Indices of the observations to analyse: the latest version of each id, at the position of that version; an
 // Observation without an id stands for itself.
 std::vector<std::size_t> latest_versions(std::span<const fhir::Observation> observations) {
@@ -285,6 +291,10 @@ PatientFacts patient_facts(const fhir::Patient& patient) {
   return facts;
 }
 
+void recycle_measurements(std::vector<Measurement>&& measurements) {
+  recycled_measurements() = std::move(measurements);
+}
+
 Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation> observations,
                  const Knowledge& knowledge, std::chrono::sys_seconds as_of) {
   return analyze(patient, observations, {}, knowledge, as_of);
@@ -296,22 +306,28 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
   Analysis analysis;
   const auto indices = latest_versions(observations);
   analysis.superseded = observations.size() - indices.size();
+  // The places of the measurements this thread's last analysis gave back (recycle_measurements), if any: each
+  // result is normalised into one, whose strings keep their memory.
+  analysis.measurements = std::move(recycled_measurements());
+  recycled_measurements().clear();
+  std::size_t used = 0;                           // places holding this analysis's measurements, from the first
   analysis.measurements.reserve(indices.size());  // a Measurement is half a KB: moved once, not per growth
   const std::size_t rules = knowledge.rules.ratios.size() + knowledge.rules.derived.size();
   analysis.gradients.reserve(rules);
   analysis.findings.reserve(rules);
   for (const std::size_t i : indices) {
-    Measurement& measurement = analysis.measurements.emplace_back();  // reserved: no reallocation
+    if (used == analysis.measurements.size()) analysis.measurements.emplace_back();  // reserved: no reallocation
+    Measurement& measurement = analysis.measurements[used];  // every element is written when it is Measured
     auto normalised = normalise_into(observations[i], knowledge.catalogue, measurement);
     if (std::holds_alternative<Measured>(normalised)) {
       if (!patient.reference.empty() && measurement.subject != patient.reference) {
         analysis.rejections.push_back(
             subject_mismatch(measurement.reference, measurement.version_id, measurement.analyte_id));
-        analysis.measurements.pop_back();
+      } else {
+        ++used;
       }
       continue;
     }
-    analysis.measurements.pop_back();
     if (auto* excluded = std::get_if<Excluded>(&normalised)) {
       if (!patient.reference.empty() && excluded->subject != patient.reference) {
         analysis.rejections.push_back(
@@ -325,6 +341,8 @@ Analysis analyze(const PatientFacts& patient, std::span<const fhir::Observation>
       ++analysis.skipped;
     }
   }
+
+  analysis.measurements.resize(used);
 
   if (patient.birth_date) analysis.age_years = age_in_years(*patient.birth_date, as_of);
 

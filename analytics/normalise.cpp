@@ -370,7 +370,8 @@ std::vector<std::string> interpretation_codes(const fhir::Observation& observati
   return codes;
 }
 
-std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std::vector<RejectionIssue>& issues) {
+// Writes the result's time into `out` (its text's memory reused); false, with an issue, when there is none usable.
+bool read_time(const fhir::Observation& observation, std::vector<RejectionIssue>& issues, EffectiveTime& out) {
   // FHIR R4 Observation: effective[x] is the clinically relevant time (for a specimen, its collection); issued is
   // when the result was released, used only when nothing better is given.
   std::string_view text;
@@ -390,12 +391,15 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
   } else {
     issues.push_back({RejectionReason::missing_effective_time,
                       "no effectiveDateTime, effectivePeriod.start or issued", "Observation.effective[x]"});
-    return std::nullopt;
+    return false;
   }
   const auto parsed = parse_fhir_date_time(text);
   switch (parsed.error) {
     case DateTimeParse::Error::none:
-      return EffectiveTime{*parsed.instant, std::string(text), source};
+      out.instant = *parsed.instant;
+      out.text.assign(text);
+      out.source = source;
+      return true;
     case DateTimeParse::Error::no_time_of_day:
       issues.push_back({RejectionReason::imprecise_effective_time,
                         "the time is a date without a time of day, too coarse to pair", std::string(element)});
@@ -408,7 +412,7 @@ std::optional<EffectiveTime> read_time(const fhir::Observation& observation, std
       issues.push_back({RejectionReason::invalid_effective_time, "not a FHIR dateTime", std::string(element)});
       break;
   }
-  return std::nullopt;
+  return false;
 }
 
 // The components that state a time, whatever their code: which code means what is a rule's setting, not the
@@ -429,25 +433,22 @@ std::string data_absent_code(const fhir::CodeableConcept& reason) {
   return "unknown";
 }
 
-// The Measurement of a result that passed every check, written where the caller keeps it (normalise_into): it
-// is eleven strings, and moving each of them once more for every result showed in profiles.
-void measured(const fhir::Observation& observation, const Catalogue::LoincMatch& match, std::string&& reference,
-              std::string&& subject, ReadValue&& value, EffectiveTime&& effective, ResultStatus status,
-              Measurement& measurement) {
-  measurement.reference = std::move(reference);
+// The rest of the Measurement of a result that passed every check, written where the caller keeps it
+// (normalise_into; its reference, subject and time are written there already): assigned element by element, so the
+// strings of a Measurement reused from an earlier result keep their memory.
+void measured(const fhir::Observation& observation, const Catalogue::LoincMatch& match, ReadValue&& value,
+              ResultStatus status, Measurement& measurement) {
   measurement.version_id = observation.meta.version_id;
-  measurement.subject = std::move(subject);
   measurement.analyte_id = match.analyte->id;
   measurement.loinc_code = match.code->code;
   measurement.local_code.clear();
-  if (match.via != nullptr) measurement.local_code = match.via->system + "|" + match.via->code;
+  if (match.via != nullptr) measurement.local_code.append(match.via->system).append("|").append(match.via->code);
   measurement.specimen = match.code->specimen;
   measurement.timing = match.code->timing;
   measurement.method = match.code->method;
   measurement.value = std::move(value.value);
   measurement.comparator = std::move(value.comparator);
   measurement.value_source = value.source;
-  measurement.effective = std::move(effective);
   measurement.status = status;
   measurement.time_components = time_components(observation);
 }
@@ -456,12 +457,11 @@ void measured(const fhir::Observation& observation, const Catalogue::LoincMatch&
 
 NormalisedInto normalise_into(const fhir::Observation& observation, const Catalogue& catalogue,
                               Measurement& measurement) {
-  std::string reference;
-  if (!observation.id.empty()) {
-    constexpr std::string_view kType = "Observation/";
-    reference.reserve(kType.size() + observation.id.size());  // one allocation
-    reference.append(kType).append(observation.id);
-  }
+  // The reference, the subject and the time are written where the Measurement keeps them (a reused one keeps their
+  // memory), and copied from there for any other outcome.
+  std::string& reference = measurement.reference;
+  reference.clear();
+  if (!observation.id.empty()) reference.append("Observation/").append(observation.id);
   const auto code = match_codes(observation.code, catalogue);
   if (!code.match) return NotHormone{};
   const Analyte& analyte = *code.match->analyte;
@@ -471,7 +471,8 @@ NormalisedInto normalise_into(const fhir::Observation& observation, const Catalo
                     {},
                     {{RejectionReason::conflicting_codes, code.conflict, "Observation.code"}}};
   }
-  std::string subject = relative_reference(observation.subject.reference);
+  std::string& subject = measurement.subject;
+  relative_reference_into(observation.subject.reference, subject);
   // Results that by their own account carry no value: nothing to compute, earlier output is superseded.
   if (observation.status == "cancelled" || observation.status == "entered-in-error" ||
       observation.status == "registered") {
@@ -500,11 +501,10 @@ NormalisedInto normalise_into(const fhir::Observation& observation, const Catalo
   }
   const auto& units = catalogue.units(analyte);
   auto value = read_value(observation, analyte, units, issues);
-  auto effective = read_time(observation, issues);
+  read_time(observation, issues, measurement.effective);
   if (!issues.empty()) return Rejected{reference, observation.meta.version_id, analyte.id, std::move(issues)};
 
-  measured(observation, *code.match, std::move(reference), std::move(subject), std::move(*value),
-           std::move(*effective), *status, measurement);
+  measured(observation, *code.match, std::move(*value), *status, measurement);
   return Measured{};
 }
 
@@ -559,13 +559,17 @@ std::string_view to_string(RejectionReason reason) {
   return text_of(kRejectionReasonText, reason);
 }
 
-std::string relative_reference(std::string_view reference) {
-  if (reference.starts_with("urn:") || reference.starts_with("#")) return std::string(reference);
+void relative_reference_into(std::string_view reference, std::string& out) {
+  if (reference.starts_with("urn:") || reference.starts_with("#")) {
+    out.assign(reference);
+    return;
+  }
   // Nearly always "Type/id" already: one slash, between two non-empty segments.
   const auto slash = reference.find('/');
   if (slash != std::string_view::npos && slash > 0 && slash + 1 < reference.size() &&
       reference.find('/', slash + 1) == std::string_view::npos) {
-    return std::string(reference);
+    out.assign(reference);
+    return;
   }
   // The non-empty segments between slashes: how many, and the last four (all that is looked at).
   std::array<std::string_view, 4> last{};
@@ -582,13 +586,21 @@ std::string relative_reference(std::string_view reference) {
   const auto from_end = [&](std::size_t k) { return last[(count - k) % last.size()]; };
   std::size_t kept = count;
   if (count >= 4 && from_end(2) == "_history") kept = count - 2;
-  if (kept < 2) return std::string(reference);
+  if (kept < 2) {
+    out.assign(reference);
+    return;
+  }
   const std::size_t skip = count - kept;
   const std::string_view type = from_end(skip + 2);
   const std::string_view id = from_end(skip + 1);
+  out.clear();
+  out.append(type).append("/").append(id);
+}
+
+std::string relative_reference(std::string_view reference) {
   std::string out;
-  out.reserve(type.size() + 1 + id.size());
-  return out.append(type).append("/").append(id);
+  relative_reference_into(reference, out);
+  return out;
 }
 
 }  // namespace gg::analytics

@@ -101,5 +101,7 @@ std::string_view to_string(RejectionReason reason);
 // The relative form "Type/id" of a FHIR reference: "http://x/fhir/Patient/7/_history/2" -> "Patient/7".
 // References that are not RESTful (urn:uuid:..., #contained) come back unchanged.
 std::string relative_reference(std::string_view reference);
+// The same, written into `out` (its memory reused).
+void relative_reference_into(std::string_view reference, std::string& out);
 
 }  // namespace gg::analytics

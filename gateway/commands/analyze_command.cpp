@@ -158,6 +158,8 @@ class PatientAnalyzer {
       ++counts.rejected;
       output.errors += fhir::to_json(fhir::Resource{rejection_outcome(rejected)}) + '\n';
     }
+    // This thread's next patient normalises into them, as it decodes into the Observations' places.
+    analytics::recycle_measurements(std::move(analysis.measurements));
     return output;
   }
 

@@ -390,3 +390,32 @@ TEST(AnalysisDoseTiming, CortisolOnPrednisoloneIsNotAssessedAndItsSeriesIsNeithe
 
 }  // namespace
 }  // namespace gg::analytics
+
+namespace gg::analytics {
+namespace {
+
+// Measurements given back (recycle_measurements) are normalised into by the next analysis on the thread: it is the
+// analysis a fresh one gives, whatever they held (more results, another patient's, a rejected or mismatched one
+// left half written in a place).
+TEST(Analysis, RecycledMeasurementsGiveTheSameAnalysis) {
+  auto other = morning_panel();
+  other.push_back(lab_result("cort2", "2143-6", 11.0, "ug/dL", "2024-03-01T10:10:00+01:00"));
+  other.push_back(lab_result("dheas2", "14688-6", 2.9, "umol/L", "2024-03-01T10:12:00+01:00"));
+  other[1].subject.reference = "Patient/someone-else";  // a mismatch: its place is used again
+  auto panel = morning_panel();
+  panel[0].id = "cortisol-with-a-much-longer-id-than-the-last-patients";
+  const auto fresh = analyze(patient(), panel, test_knowledge(), kAsOf);
+  for (int round = 0; round < 3; ++round) {
+    auto before = analyze(patient(Sex::male), round == 1 ? panel : other, test_knowledge(), kAsOf);
+    recycle_measurements(std::move(before.measurements));
+    const auto again = analyze(patient(), panel, test_knowledge(), kAsOf);
+    EXPECT_EQ(again.measurements, fresh.measurements);
+    EXPECT_EQ(again.rejections, fresh.rejections);
+    EXPECT_EQ(again.gradients, fresh.gradients);
+    EXPECT_EQ(again.findings, fresh.findings);
+    EXPECT_EQ(again.skipped, fresh.skipped);
+  }
+}
+
+}  // namespace
+}  // namespace gg::analytics
