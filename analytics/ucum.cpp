@@ -357,11 +357,12 @@ struct UnitCache {
   fhir::StringMap<UnitParseResult> by_dialect[2];
 };
 
-// The units an analysis asked for last, compared before the hash map: it asks for the same few again and again
-// (each result's unit, each rule's input unit). Only short units that parsed are kept: a key is compared as 16
-// bytes, and a result is its unit alone.
+// The units an analysis asked for lately, looked up before the hash map: it asks for the same few again and again
+// (each result's unit, each rule's input unit, a ratio's units for every pair it weighs), some twenty a patient.
+// Only short units that parsed are kept, each in the one slot its text and dialect hash to (a later unit of the
+// same slot takes its place): a key is compared as 16 bytes, and a result is its unit alone.
 struct RecentUnits {
-  static constexpr std::size_t kEntries = 8;
+  static constexpr std::size_t kSlotBits = 6;
   static constexpr std::size_t kKeyBytes = 16;
   // The text, zero-filled after it, as two words: a key is compared in two integer comparisons.
   struct Key {
@@ -372,12 +373,11 @@ struct RecentUnits {
   struct Entry {
     Key key;
     std::uint8_t length = 0;
+    bool used = false;
     UnitDialect dialect = UnitDialect::ucum;
     UnitOfMeasure unit;
   };
-  std::array<Entry, kEntries> entries{};
-  std::size_t filled = 0;
-  std::size_t next = 0;
+  std::array<Entry, std::size_t{1} << kSlotBits> entries{};
 
   static Key key_of(std::string_view text) {
     std::array<char, kKeyBytes> bytes{};
@@ -387,24 +387,31 @@ struct RecentUnits {
     std::memcpy(&key.high, bytes.data() + sizeof key.low, sizeof key.high);
     return key;
   }
+  static std::size_t slot_of(const Key& key, std::size_t length, UnitDialect dialect) {
+    // Multiplicative hashing (Knuth, TAOCP vol. 3, 6.4): the top bits of the product mix every byte of the key.
+    const std::uint64_t mixed = (key.low ^ (key.high * 0x9E3779B97F4A7C15ULL) ^ (length << 1) ^
+                                 static_cast<std::uint64_t>(dialect == UnitDialect::ucum)) *
+                                0x9E3779B97F4A7C15ULL;
+    return static_cast<std::size_t>(mixed >> (64 - kSlotBits));
+  }
   const UnitOfMeasure* find(std::string_view text, UnitDialect dialect) const {
     if (text.size() >= kKeyBytes) return nullptr;
     const Key key = key_of(text);
-    for (std::size_t i = 0; i < filled; ++i) {
-      const Entry& entry = entries[i];
-      if (entry.key == key && entry.length == text.size() && entry.dialect == dialect) return &entry.unit;
+    const Entry& entry = entries[slot_of(key, text.size(), dialect)];
+    if (entry.used && entry.key == key && entry.length == text.size() && entry.dialect == dialect) {
+      return &entry.unit;
     }
     return nullptr;
   }
   void remember(std::string_view text, UnitDialect dialect, const UnitOfMeasure& unit) {
     if (text.size() >= kKeyBytes) return;
-    Entry& entry = entries[next];
-    entry.key = key_of(text);
+    const Key key = key_of(text);
+    Entry& entry = entries[slot_of(key, text.size(), dialect)];
+    entry.key = key;
     entry.length = static_cast<std::uint8_t>(text.size());
+    entry.used = true;
     entry.dialect = dialect;
     entry.unit = unit;
-    next = (next + 1) % kEntries;
-    filled = std::min(filled + 1, kEntries);
   }
 };
 

@@ -147,8 +147,14 @@ ConversionResult convert_quantity(const fhir::Quantity& quantity, std::string_vi
 
 std::optional<UcumValue> rescale(const UcumValue& value, std::string_view target_ucum) {
   const auto from = parse_unit(value.unit, UnitDialect::ucum);
+  if (!from.unit) return std::nullopt;
+  // Mostly already in the target unit (a ratio weighs every pair of its inputs): the same text is the same unit,
+  // looked up once; the arithmetic stays the same.
+  if (value.unit == target_ucum) {
+    return UcumValue{value.value * from.unit->factor / from.unit->factor, std::string(target_ucum)};
+  }
   const auto to = parse_unit(target_ucum, UnitDialect::ucum);
-  if (!from.unit || !to.unit || from.unit->dimension != to.unit->dimension) return std::nullopt;
+  if (!to.unit || from.unit->dimension != to.unit->dimension) return std::nullopt;
   return UcumValue{value.value * from.unit->factor / to.unit->factor, std::string(target_ucum)};
 }
 

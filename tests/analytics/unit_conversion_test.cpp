@@ -229,5 +229,18 @@ TEST(Rescale, RefusesToChangeDimension) {
   EXPECT_FALSE(rescale(UcumValue{1.0, "ug/dL"}, "nmol/L"));
 }
 
+// A value already in the target unit keeps its value (scaled to base units and back, as any other) and its unit;
+// a unit that is not UCUM is refused also when the target is spelt the same.
+TEST(Rescale, KeepsAValueAlreadyInTheTargetUnit) {
+  for (const double value : {0.1, 1.0 / 3.0, 14.7, 1e-9}) {
+    const auto result = rescale(UcumValue{value, "ug/dL"}, "ug/dL");
+    ASSERT_TRUE(result);
+    EXPECT_DOUBLE_EQ(result->value, value);
+    EXPECT_EQ(result->unit, "ug/dL");
+  }
+  EXPECT_FALSE(rescale(UcumValue{1.0, "furlong"}, "furlong"));
+  EXPECT_FALSE(rescale(UcumValue{1.0, ""}, ""));
+}
+
 }  // namespace
 }  // namespace gg::analytics

@@ -447,9 +447,9 @@ TEST(UnitParsing, RefusesUnitsWhoseMagnitudeLeavesTheRangeOfADouble) {
 namespace gg::analytics {
 namespace {
 
-// parse_unit answers the last units asked from a short list before its cache (ucum.cpp RecentUnits): the answer
-// stays the same for a text asked again in any order, the two dialects never answer for each other, and units too
-// long for the list or that do not parse come back as they did the first time.
+// parse_unit answers units asked lately from slots before its cache (ucum.cpp RecentUnits): the answer stays the
+// same for a text asked again in any order, the two dialects never answer for each other, and units too long for
+// the slots or that do not parse come back as they did the first time.
 TEST(UnitParsing, RepeatedAsksGiveTheFirstAnswer) {
   struct Ask {
     std::string_view text;
