@@ -20,54 +20,65 @@ bool needs_escape(std::string_view text) {
   return found != 0;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
+}  // namespace
+
+void JsonOut::put_long(std::string_view bytes) {
+  flush();
+  if (bytes.size() >= kStaged) {
+    out_.append(bytes);
+    return;
+  }
+  std::memcpy(stage_, bytes.data(), bytes.size());
+  staged_ = bytes.size();
+}
+
+void JsonOut::put_escaped(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char ch : text) {
+  for (const char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
     if (c >= 0x20 && c != '"' && c != '\\') {
-      out += ch;
+      put(ch);
       continue;
     }
-    out += '\\';
+    put('\\');
     switch (c) {
       case '"':
       case '\\':
-        out += ch;
+        put(ch);
         break;
       case '\b':
-        out += 'b';
+        put('b');
         break;
       case '\t':
-        out += 't';
+        put('t');
         break;
       case '\n':
-        out += 'n';
+        put('n');
         break;
       case '\f':
-        out += 'f';
+        put('f');
         break;
       case '\r':
-        out += 'r';
+        put('r');
         break;
       default:
-        out.append("u00", 3);
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
+        put("u00");
+        put(kHex[c >> 4]);
+        put(kHex[c & 0xF]);
     }
   }
 }
 
-}  // namespace
-
 void JsonOut::text(std::string_view value) {
   separate();
-  out_ += '"';
+  put('"');
   if (needs_escape(value)) {
-    append_escaped(out_, value);
+    put_escaped(value);
   } else {
-    out_.append(value);
+    put(value);
   }
-  out_ += '"';
+  put('"');
+  if (depth_ == 0) flush();
 }
 
 void JsonOut::number(double value) {
@@ -81,19 +92,22 @@ void JsonOut::number(double value) {
   char digits[32];
   // RapidJSON's Grisu2 with its own formatting (maxDecimalPlaces 324: never cut), as its Writer::Double writes.
   const char* end = rapidjson::internal::dtoa(value, digits, 324);
-  out_.append(digits, static_cast<std::size_t>(end - digits));
+  put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  if (depth_ == 0) flush();
 }
 
 void JsonOut::integer(std::int64_t value) {
   separate();
   char digits[24];
   const char* end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out_.append(digits, static_cast<std::size_t>(end - digits));
+  put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  if (depth_ == 0) flush();
 }
 
 void JsonOut::boolean(bool value) {
   separate();
-  out_.append(value ? "true" : "false");
+  put(value ? std::string_view("true") : std::string_view("false"));
+  if (depth_ == 0) flush();
 }
 
 void JsonOut::decimal(std::string_view name, const std::optional<double>& value) {

@@ -1,6 +1,11 @@
-// Compact JSON (RFC 8259) appended straight to a string, for the FHIR JSON the gateway writes (R4 2.6.2): the
-// encoder of fhir/ resources (json_codec.hpp) and the write-back, which writes its resources without building them
-// as values first. A value needs no escape most of the time and is then copied at once.
+// Compact JSON (RFC 8259) appended to a string, for the FHIR JSON the gateway writes (R4 2.6.2): the encoder of
+// fhir/ resources (json_codec.hpp) and the write-back, which writes its resources without building them as values
+// first. A value needs no escape most of the time and is then copied at once.
+//
+// What is written gathers in a small buffer of the writer's own and goes to the string in pieces of that size: a
+// string append is a call that costs about as much as the few bytes of a key or a value. The string holds all that
+// was written whenever the writer is outside every object and array (after each document), after buffer() and
+// after the writer's end; in a document, the rest may still be in the writer.
 //
 // Commas are decided from what was written last: in a container, a key or a value that follows another value gets
 // one. Whatever `out` held before is left as it is, so one string can carry several documents (NDJSON lines, the
@@ -19,45 +24,45 @@ namespace gg::fhir {
 class JsonOut {
  public:
   explicit JsonOut(std::string& out) : out_(out) {}
+  ~JsonOut() { flush(); }
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
 
   // ---- Structure ----
   void start_object() {
     separate();
-    out_ += '{';
+    put('{');
     ++depth_;
   }
   void end_object() {
-    out_ += '}';
-    --depth_;
+    put('}');
+    if (--depth_ == 0) flush();
   }
   void start_array() {
     separate();
-    out_ += '[';
+    put('[');
     ++depth_;
   }
   void end_array() {
-    out_ += ']';
-    --depth_;
+    put(']');
+    if (--depth_ == 0) flush();
   }
   // An element name: every name the gateway writes is a specification element name (letters only), so it is
   // written as it is, never escaped.
   void key(std::string_view name) {
     separate();
-    // One append of '"name":' assembled on the stack: a string append costs about as much as the bytes it copies
-    // at these lengths, and a key was three.
-    constexpr std::size_t kLongest = 61;
-    if (name.size() > kLongest) {
-      out_ += '"';
-      out_.append(name);
-      out_.append("\":", 2);
+    if (name.size() + 3 > kStaged - staged_) {
+      put('"');
+      put(name);
+      put("\":");
       return;
     }
-    char quoted[kLongest + 3];
-    quoted[0] = '"';
-    std::memcpy(quoted + 1, name.data(), name.size());
-    quoted[name.size() + 1] = '"';
-    quoted[name.size() + 2] = ':';
-    out_.append(quoted, name.size() + 3);
+    char* at = stage_ + staged_;
+    at[0] = '"';
+    std::memcpy(at + 1, name.data(), name.size());
+    at[name.size() + 1] = '"';
+    at[name.size() + 2] = ':';
+    staged_ += name.size() + 3;
   }
   void start_object(std::string_view name) {
     key(name);
@@ -104,21 +109,59 @@ class JsonOut {
   // JSON made by another JsonOut, as it is: members of an object (without its braces) or one item of an array.
   void raw(std::string_view json) {
     separate();
-    out_.append(json);
+    put(json);
+    if (depth_ == 0) flush();
   }
 
-  std::string& buffer() { return out_; }
+  // The string, holding all that was written: for appending to it directly between documents.
+  std::string& buffer() {
+    flush();
+    return out_;
+  }
 
  private:
+  static constexpr std::size_t kStaged = 512;
+
+  void put(char c) {
+    if (staged_ == kStaged) flush();
+    stage_[staged_++] = c;
+  }
+  void put(std::string_view bytes) {
+    if (bytes.size() > kStaged - staged_) {
+      put_long(bytes);
+      return;
+    }
+    std::memcpy(stage_ + staged_, bytes.data(), bytes.size());
+    staged_ += bytes.size();
+  }
+  // Bytes that do not fit in what is left of the buffer: after it, straight to the string when they would fill it.
+  void put_long(std::string_view bytes);
+  void flush() {
+    if (staged_ == 0) return;
+    out_.append(stage_, staged_);
+    staged_ = 0;
+  }
+  // The escaped form of a text that needs it (text()).
+  void put_escaped(std::string_view value);
+
   // A comma before a key or a value that follows another one in the same container.
   void separate() {
-    if (depth_ == 0 || out_.empty()) return;
-    const char last = out_.back();
-    if (last != '{' && last != '[' && last != ':') out_ += ',';
+    if (depth_ == 0) return;
+    char last = 0;
+    if (staged_ > 0) {
+      last = stage_[staged_ - 1];
+    } else if (!out_.empty()) {
+      last = out_.back();
+    } else {
+      return;
+    }
+    if (last != '{' && last != '[' && last != ':') put(',');
   }
 
   std::string& out_;
   int depth_ = 0;
+  std::size_t staged_ = 0;
+  char stage_[kStaged];
 };
 
 }  // namespace gg::fhir

@@ -76,6 +76,44 @@ TEST(JsonOut, PutsJsonWrittenBeforeInAsItIsWithItsSeparators) {
   EXPECT_EQ(out, R"({"a":[1],"b":{},"c":"x","d":true,"e":[{"f":1},{"g":2},"h"]})");
 }
 
+// The writer gathers bytes in a buffer of its own (512 bytes) before the string: keys and texts of every length
+// around it, escaped or not, arrive whole and in order, and the string holds everything after each document, after
+// buffer() (with the commas that follow still right) and when the writer ends inside a document.
+TEST(JsonOut, HandsEverythingToTheStringAcrossItsBuffer) {
+  std::string expected = "{";
+  std::string out;
+  {
+    JsonOut w(out);
+    w.start_object();
+    bool first = true;
+    for (const std::size_t length : {1, 100, 400, 509, 510, 511, 512, 513, 1000, 3000}) {
+      for (const char fill : {'v', '"'}) {
+        const std::string value(length, fill);
+        const std::string name(length % 70 + 1, 'k');
+        w.string(name, value);
+        w.decimal("n", 0.5);  // separated from the member before it, whichever side of a flush
+        expected += std::string(first ? "" : ",") + "\"" + name + "\":\"";
+        for (const char c : value) expected += c == '"' ? std::string("\\\"") : std::string(1, c);
+        expected += "\",\"n\":0.5";
+        first = false;
+      }
+    }
+    w.buffer();  // hands over all that was written
+    EXPECT_EQ(out, expected);
+    w.boolean("after", true);  // after buffer(), the comma is decided from the string
+    expected += ",\"after\":true";
+  }
+  EXPECT_EQ(out, expected);  // the writer ended inside its object: what it held is in the string
+  out.clear();
+  JsonOut w(out);
+  w.text("alone");  // a value outside any container is in the string at once
+  EXPECT_EQ(out, "\"alone\"");
+  w.start_array();
+  w.integer(1);
+  w.end_array();
+  EXPECT_EQ(out, "\"alone\"[1]");
+}
+
 // R4 2.6.2: no empty strings and no absent values; a FHIR decimal keeps no fraction when it is whole.
 TEST(JsonOut, LeavesOutEmptyStringsAndAbsentOrInfiniteDecimals) {
   std::string out;
