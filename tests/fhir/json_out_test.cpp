@@ -94,7 +94,7 @@ TEST(JsonOut, HandsEverythingToTheStringAcrossItsBuffer) {
         w.decimal("n", 0.5);  // separated from the member before it, whichever side of a flush
         expected += std::string(first ? "" : ",") + "\"" + name + "\":\"";
         for (const char c : value) expected += c == '"' ? std::string("\\\"") : std::string(1, c);
-        expected += "\",\"n\":0.5";
+        expected += R"(","n":0.5)";
         first = false;
       }
     }

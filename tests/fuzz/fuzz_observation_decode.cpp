@@ -236,6 +236,21 @@ void check_repeated(std::string_view json) {
   }
 }
 
+// What a decode into the caller's place gave (true when the Observation is in `place`, and `result`) against what
+// decode_resource gave for the same text: the same issues, and the same Observation or other value.
+void check_same_outcome(bool in_place, const fhir::Observation& place,
+                        const fhir::DecodeResult<fhir::Resource>& result,
+                        const fhir::DecodeResult<fhir::Resource>& decoded) {
+  check_same_issues(result.issues, decoded.issues);
+  const auto* observation = decoded.value ? std::get_if<fhir::Observation>(&*decoded.value) : nullptr;
+  GG_FUZZ_CHECK(in_place == (observation != nullptr));
+  if (in_place) {
+    GG_FUZZ_CHECK(!result.value && place == *observation);
+  } else {
+    GG_FUZZ_CHECK(result.value == decoded.value);
+  }
+}
+
 // An Observation decoded where the caller keeps it (decode_observation_in_place, as analyze decodes) is the one
 // decode_resource gives, with the same issues; anything else is what decode_resource gives.
 void check_in_place(std::string_view json) {
@@ -248,14 +263,7 @@ void check_in_place(std::string_view json) {
     fhir::empty_keeping_memory(place);
     fhir::DecodeResult<fhir::Resource> result;
     const bool in_place = fhir::decode_observation_in_place(json, options, place, result);
-    check_same_issues(result.issues, decoded.issues);
-    const auto* observation = decoded.value ? std::get_if<fhir::Observation>(&*decoded.value) : nullptr;
-    GG_FUZZ_CHECK(in_place == (observation != nullptr));
-    if (in_place) {
-      GG_FUZZ_CHECK(!result.value && place == *observation);
-    } else {
-      GG_FUZZ_CHECK(result.value == decoded.value);
-    }
+    check_same_outcome(in_place, place, result, decoded);
   }
 }
 
@@ -274,14 +282,7 @@ void check_where_it_lies(std::string_view input) {
     fhir::DecodeResult<fhir::Resource> result;
     const bool lies =
         fhir::decode_observation_where_it_lies(std::string_view(buffer).substr(0, length), {}, place, result);
-    check_same_issues(result.issues, decoded.issues);
-    const auto* observation = decoded.value ? std::get_if<fhir::Observation>(&*decoded.value) : nullptr;
-    GG_FUZZ_CHECK(lies == (observation != nullptr));
-    if (lies) {
-      GG_FUZZ_CHECK(!result.value && place == *observation);
-    } else {
-      GG_FUZZ_CHECK(result.value == decoded.value);
-    }
+    check_same_outcome(lies, place, result, decoded);
   }
 }
 
