@@ -165,7 +165,7 @@ void read_remaining_fields(Reader& r, od::object_iterator& it, const od::object_
     od::field field;
     if (auto code = (*it).get(field)) return r.fail(code);
     std::string_view key;
-    if (auto code = field.unescaped_key().get(key)) return r.fail(code);
+    if (auto code = json_detail::name_of(field, key)) return r.fail(code);
     if (key == "resourceType") continue;  // already read
     auto segment = r.element(key);
     on_field(key, field.value());

@@ -3,7 +3,7 @@
 // reporter). Not part of the fhir/ interface: only the reader's own translation units include it.
 //
 // Every API used here exists in simdjson 3.0.1 (Debian bookworm): ondemand::object::reset, field::unescaped_key(),
-// field::key() compared with a string_view, value::type(), document::current_location().
+// field::key() compared with a string_view and its raw(), value::type(), document::current_location().
 #pragma once
 
 #include <simdjson.h>
@@ -184,13 +184,28 @@ class Reader {
 #pragma GCC diagnostic pop
 #endif
 
+// A property's name. Without an escape (nearly always) it is its bytes where they lie in the input: unescaping
+// copies them into simdjson's string buffer through a call into its library, for every property of every result.
+// With one, unescaped. The name is closed in the input (simdjson's first stage checks that every string is), so
+// the walk to its closing quote ends there or at an earlier backslash.
+inline simdjson::error_code name_of(od::field& field, std::string_view& name) {
+  const char* start = field.key().raw();
+  const char* end = start;
+  while (*end != '"' && *end != '\\') ++end;
+  if (*end == '"') {
+    name = std::string_view(start, static_cast<std::size_t>(end - start));
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(name);
+}
+
 template <typename OnField>
 void Reader::for_each_field(od::object& object, OnField&& on_field) {
   for (auto field_result : object) {
     od::field field;
     if (auto code = std::move(field_result).get(field)) return fail(code);
     std::string_view key;
-    if (auto code = field.unescaped_key().get(key)) return fail(code);
+    if (auto code = name_of(field, key)) return fail(code);
     Segment segment = element(key);
     on_field(key, field.value());
     if (failed_) return;

@@ -229,6 +229,25 @@ TEST(JsonReader, UnescapesStrings) {
   EXPECT_EQ(std::get<Patient>(*decoded.value).id, "caf\xc3\xa9 \"q\"\ttab");
 }
 
+// Property names are JSON strings too (RFC 8259 section 4): one written with escapes names the same element, at
+// every depth, and one holding an escaped quote or backslash is one name, skipped like any unknown one.
+TEST(JsonReader, UnescapesPropertyNames) {
+  const auto decoded = decode_resource(R"({"resourceType":"Observation","st\u0061tus":"final",
+    "code":{"coding":[{"system":"http://loinc.org","c\u006fde":"2986-8"}]},"\u0069d":"o1",
+    "valu\u0065Quantity":{"value":5}})");
+  ASSERT_TRUE(decoded.ok()) << describe(decoded.issues);
+  const auto& observation = std::get<Observation>(*decoded.value);
+  EXPECT_EQ(observation.status, "final");
+  ASSERT_EQ(observation.code.coding.size(), 1U);
+  EXPECT_EQ(observation.code.coding[0].code, "2986-8");
+  EXPECT_EQ(observation.id, "o1");
+  ASSERT_TRUE(observation.value_quantity);
+  EXPECT_EQ(observation.value_quantity->value, 5);
+  const auto quoted = decode_resource(R"({"resourceType":"Patient","a\"b":{"id":"x"},"\\":"y","id":"p"})");
+  ASSERT_TRUE(quoted.ok()) << describe(quoted.issues);
+  EXPECT_EQ(std::get<Patient>(*quoted.value).id, "p");
+}
+
 // ---- Observation filter ----------------------------------------------------------------------------------------
 
 DecodeOptions wanting_loinc(const std::string& code) {
