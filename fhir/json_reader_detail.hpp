@@ -202,8 +202,9 @@ inline simdjson::error_code name_of(od::field& field, std::string_view& name) {
 template <typename OnField>
 void Reader::for_each_field(od::object& object, OnField&& on_field) {
   for (auto field_result : object) {
-    od::field field;
-    if (auto code = std::move(field_result).get(field)) return fail(code);
+    // Used where simdjson made it, not copied out (read_remaining_fields in json_reader.cpp says why).
+    if (auto code = field_result.error()) return fail(code);
+    od::field&& field = std::move(field_result).value_unsafe();
     std::string_view key;
     if (auto code = name_of(field, key)) return fail(code);
     Segment segment = element(key);
