@@ -370,8 +370,8 @@ std::vector<std::string> interpretation_codes(const fhir::Observation& observati
   return codes;
 }
 
-// Writes the result's time into `out` (its text's memory reused); false, with an issue, when there is none usable.
-bool read_time(const fhir::Observation& observation, std::vector<RejectionIssue>& issues, EffectiveTime& out) {
+// Writes the result's time into `out` (its text's memory reused), or an issue when there is none usable.
+void read_time(const fhir::Observation& observation, std::vector<RejectionIssue>& issues, EffectiveTime& out) {
   // FHIR R4 Observation: effective[x] is the clinically relevant time (for a specimen, its collection); issued is
   // when the result was released, used only when nothing better is given.
   std::string_view text;
@@ -391,7 +391,7 @@ bool read_time(const fhir::Observation& observation, std::vector<RejectionIssue>
   } else {
     issues.push_back({RejectionReason::missing_effective_time,
                       "no effectiveDateTime, effectivePeriod.start or issued", "Observation.effective[x]"});
-    return false;
+    return;
   }
   const auto parsed = parse_fhir_date_time(text);
   switch (parsed.error) {
@@ -399,7 +399,7 @@ bool read_time(const fhir::Observation& observation, std::vector<RejectionIssue>
       out.instant = *parsed.instant;
       out.text.assign(text);
       out.source = source;
-      return true;
+      return;
     case DateTimeParse::Error::no_time_of_day:
       issues.push_back({RejectionReason::imprecise_effective_time,
                         "the time is a date without a time of day, too coarse to pair", std::string(element)});
@@ -412,7 +412,6 @@ bool read_time(const fhir::Observation& observation, std::vector<RejectionIssue>
       issues.push_back({RejectionReason::invalid_effective_time, "not a FHIR dateTime", std::string(element)});
       break;
   }
-  return false;
 }
 
 // The components that state a time, whatever their code: which code means what is a rule's setting, not the
