@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "analytics/number_text.hpp"
+
 namespace gg::analytics {
 namespace {
 
@@ -32,24 +34,6 @@ std::string exact_number(double value) {
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
-}
-
-// Three significant digits without an exponent ("12.3", "0.0877", "402", "3300"), appended to `out`: a measured
-// value is not more precise than that, and the text must not depend on the locale.
-void append_significant_number(std::string& out, double value) {
-  if (value == 0 || !std::isfinite(value)) {
-    out += exact_number(value);
-    return;
-  }
-  const int exponent = static_cast<int>(std::floor(std::log10(std::fabs(value))));
-  const int decimals = std::clamp(2 - exponent, 0, 9);
-  char buffer[64];
-  char* end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals).ptr;
-  if (std::find(buffer, end, '.') != end) {
-    while (end[-1] == '0') --end;
-    if (end[-1] == '.') --end;
-  }
-  out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
 std::string range_text(const TargetRange& range) {
