@@ -19,15 +19,16 @@ const EVP_MD* sha256_algorithm() {
   return algorithm.get();
 }
 
-// One digest context per thread, reset for every hash: EVP_Digest would allocate and free a context each time, and
-// a patient's write-back hashes a dozen identities.
-std::array<unsigned char, 32> sha256(std::string_view text) {
+// SHA-256 of `first` followed by `second`. One digest context per thread, reset for every hash: EVP_Digest would
+// allocate and free a context each time, and a patient's write-back hashes a dozen identities.
+std::array<unsigned char, 32> sha256(std::string_view first, std::string_view second) {
   thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                                      &EVP_MD_CTX_free);
   std::array<unsigned char, 32> digest{};
   unsigned int length = 0;
   if (!context || EVP_DigestInit_ex2(context.get(), sha256_algorithm(), nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), text.data(), text.size()) != 1 ||
+      EVP_DigestUpdate(context.get(), first.data(), first.size()) != 1 ||
+      EVP_DigestUpdate(context.get(), second.data(), second.size()) != 1 ||
       EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != 32) {
     throw std::runtime_error("SHA-256 unavailable");
   }
@@ -48,7 +49,11 @@ char* hex(const unsigned char* bytes, std::size_t count, char* out) {
 }  // namespace
 
 StableIdentity stable_identity(std::string_view key) {
-  auto digest = sha256(key);
+  return stable_identity({}, key);
+}
+
+StableIdentity stable_identity(std::string_view prefix, std::string_view key) {
+  auto digest = sha256(prefix, key);
   StableIdentity identity;
   identity.identifier_value.resize(32);
   hex(digest.data(), 16, identity.identifier_value.data());

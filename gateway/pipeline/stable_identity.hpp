@@ -13,5 +13,8 @@ struct StableIdentity {
   std::string full_url;          // "urn:uuid:..." (RFC 9562 version 8, from the same hash)
 };
 StableIdentity stable_identity(std::string_view key);
+// The identity of the key `prefix` followed by `key` (the same as stable_identity of the two joined), without
+// joining them.
+StableIdentity stable_identity(std::string_view prefix, std::string_view key);
 
 }  // namespace gg::gateway

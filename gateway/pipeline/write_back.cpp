@@ -634,10 +634,10 @@ std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBa
   bool preliminary = false;
   for (const auto& gradient : analysis.gradients) {
     InputReferences references_of(gradient);
-    const auto identity = stable_identity(observation_key(gradient, references_of, rules));
+    auto identity = stable_identity(observation_key(gradient, references_of, rules));
     derived_observation(entries.begin("Observation", identity), gradient, references_of, identity, context);
     entries.end("Observation", "identifier", identity);
-    derived_urls.push_back(identity.full_url);
+    derived_urls.push_back(std::move(identity.full_url));
     for (auto& reference : references_of.inputs) basis.push_back(std::move(reference));
     preliminary = preliminary || gradient.preliminary;
   }
@@ -649,13 +649,13 @@ std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBa
   for (const auto& reference : basis) analysis_key.append(reference).append(";");
   analysis_key += rules;
 
-  const auto risk_identity = stable_identity("RiskAssessment|" + analysis_key);
+  const auto risk_identity = stable_identity("RiskAssessment|", analysis_key);
   risk_assessment(entries.begin("RiskAssessment", risk_identity), analysis, context, risk_identity, basis,
                   preliminary);
   entries.end("RiskAssessment", "identifier", risk_identity);
   std::optional<StableIdentity> plan_identity;
   if (!analysis.finding_proposals.empty() || !analysis.timing_proposals.empty()) {
-    plan_identity = stable_identity("CarePlan|" + analysis_key);
+    plan_identity = stable_identity("CarePlan|", analysis_key);
     draft_care_plan(entries.begin("CarePlan", *plan_identity), analysis, context, *plan_identity,
                     risk_identity.full_url, derived_urls);
     entries.end("CarePlan", "identifier", *plan_identity);
@@ -664,7 +664,7 @@ std::size_t append_write_back(const analytics::Analysis& analysis, const WriteBa
   std::vector<std::string>& targets = derived_urls;  // the Provenance's: every resource written before it
   targets.push_back(risk_identity.full_url);
   if (plan_identity) targets.push_back(plan_identity->full_url);
-  const auto provenance_identity = stable_identity("Provenance|" + analysis_key);
+  const auto provenance_identity = stable_identity("Provenance|", analysis_key);
   provenance(entries.begin("Provenance", provenance_identity), context, provenance_identity, targets, basis);
   entries.end("Provenance", "_tag", provenance_identity);
   return entries.count();

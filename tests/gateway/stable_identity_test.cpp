@@ -29,5 +29,17 @@ TEST(StableIdentity, KnownVectorIsStableAcrossReleases) {
   EXPECT_EQ(identity.full_url, "urn:uuid:ba7816bf-8f01-8fea-8141-40de5dae2223");
 }
 
+TEST(StableIdentity, APrefixGivesTheIdentityOfTheJoinedKey) {
+  const auto split = stable_identity("ab", "c");
+  EXPECT_EQ(split.identifier_value, "ba7816bf8f01cfea414140de5dae2223");  // SHA-256("abc"), as above
+  EXPECT_EQ(split.full_url, "urn:uuid:ba7816bf-8f01-8fea-8141-40de5dae2223");
+  const std::string key = "Patient/1|Observation/1/_history/1;gradient-gateway-default@2026.11.26";
+  const auto joined = stable_identity("RiskAssessment|" + key);
+  const auto prefixed = stable_identity("RiskAssessment|", key);
+  EXPECT_EQ(prefixed.identifier_value, joined.identifier_value);
+  EXPECT_EQ(prefixed.full_url, joined.full_url);
+  EXPECT_NE(stable_identity("CarePlan|", key).identifier_value, joined.identifier_value);
+}
+
 }  // namespace
 }  // namespace gg::gateway
