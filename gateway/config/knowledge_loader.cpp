@@ -1,12 +1,13 @@
 #include "gateway/config/knowledge_loader.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <utility>
 
 #include "analytics/catalogue.hpp"
-#include "fhir/string_hash.hpp"
 #include "fhir/url.hpp"
 #include "gateway/config/biological_variation_loader.hpp"
 #include "gateway/config/catalogue_loader.hpp"
@@ -20,19 +21,50 @@ namespace gg::gateway {
 namespace {
 
 // The codes that make an Observation wanted, looked up by (system, code) views without building a string: the
-// scan asks once per coding of every Observation in a bulk input (issue 12).
+// scan asks once per coding of every Observation in a bulk input, the decoder again for each one it decodes
+// (issue 12). A few hundred codes: an open-addressed table of a power of two at least four times their number,
+// hashed by the code alone (the same code in two systems shares a probe sequence, and both are compared), so a
+// lookup is one hash of a few bytes and one or two comparisons, without std::unordered_map's hashing of the system
+// URL, its modulo and its chasing of nodes.
 class WantedCodes {
  public:
-  explicit WantedCodes(const std::vector<std::pair<std::string, std::string>>& codes) {
-    for (const auto& [system, code] : codes) by_system_[system].insert(code);
+  explicit WantedCodes(std::vector<std::pair<std::string, std::string>> codes) : codes_(std::move(codes)) {
+    std::size_t size = 16;
+    while (size < 4 * codes_.size()) size *= 2;
+    slots_.assign(size, kEmpty);
+    for (std::uint32_t i = 0; i < codes_.size(); ++i) {
+      if (contains(codes_[i].first, codes_[i].second)) continue;  // listed twice
+      std::size_t slot = hash(codes_[i].second) & (size - 1);
+      while (slots_[slot] != kEmpty) slot = (slot + 1) & (size - 1);
+      slots_[slot] = i;
+    }
   }
+
   bool contains(std::string_view system, std::string_view code) const {
-    const auto found = by_system_.find(system);
-    return found != by_system_.end() && found->second.contains(code);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = hash(code) & mask; slots_[slot] != kEmpty; slot = (slot + 1) & mask) {
+      const auto& [wanted_system, wanted_code] = codes_[slots_[slot]];
+      if (wanted_code == code && wanted_system == system) return true;
+    }
+    return false;
   }
 
  private:
-  fhir::StringMap<fhir::StringSet> by_system_;
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+
+  // The code's first eight bytes (all of a shorter one), its last eight and its length, mixed by multiplication.
+  static std::size_t hash(std::string_view code) {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    const std::size_t n = code.size();
+    if (n > 0) std::memcpy(&head, code.data(), std::min<std::size_t>(n, 8));
+    if (n > 8) std::memcpy(&tail, code.data() + n - 8, 8);
+    std::uint64_t mixed = (head ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ n) * 0x9E3779B97F4A7C15ULL;
+    return static_cast<std::size_t>(mixed ^ (mixed >> 31));
+  }
+
+  std::vector<std::pair<std::string, std::string>> codes_;
+  std::vector<std::uint32_t> slots_;  // indices into codes_, kEmpty where none
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -176,6 +177,47 @@ TEST_F(KnowledgeLoaderTest, ShippedRhythmRulesGiveSalivaAndSerumTheirOwnCodes) {
       EXPECT_EQ(rule.min_samples, rule.specimen == analytics::Specimen::saliva ? 6u : 4u);
     }
   }
+}
+
+// The scan's and the decoder's filters want exactly the subscription codes: each shipped code in its own system,
+// and nothing that differs from one by a character of its system or its code, or by their lengths.
+TEST_F(KnowledgeLoaderTest, TheFiltersWantExactlyTheSubscriptionCodes) {
+  auto loaded = load_knowledge(kConfig + "/terminology", kConfig + "/rules");
+  ASSERT_TRUE(loaded.has_value());
+  const auto codes = loaded->subscription_codes();
+  ASSERT_GT(codes.size(), 50u);
+  const auto scan_wanted = loaded->scan_options().coding_wanted;
+  const auto decode_wanted = loaded->decode_options().observation_wanted;
+  const auto wanted_by_both = [&](const std::string& system, const std::string& code) {
+    const bool scanned = scan_wanted(system, code);
+    EXPECT_EQ(decode_wanted(fhir::CodeableConcept{{{system, "", code, ""}}, ""}), scanned)
+        << system << "|" << code;
+    return scanned;
+  };
+  const auto subscribed = [&](const std::string& system, const std::string& code) {
+    return std::find(codes.begin(), codes.end(), std::pair{system, code}) != codes.end();
+  };
+  for (const auto& [system, code] : codes) {
+    SCOPED_TRACE(system + "|" + code);
+    EXPECT_TRUE(wanted_by_both(system, code));
+    EXPECT_FALSE(wanted_by_both(system + "/", code));
+    std::string other_system = system;  // as long, one character apart
+    other_system.back() = other_system.back() == 'x' ? 'y' : 'x';
+    EXPECT_EQ(wanted_by_both(other_system, code), subscribed(other_system, code));
+    EXPECT_FALSE(wanted_by_both("", code));
+    EXPECT_EQ(wanted_by_both(system, code + "0"), subscribed(system, code + "0"));
+    EXPECT_EQ(wanted_by_both(system, code.substr(0, code.size() - 1)),
+              subscribed(system, code.substr(0, code.size() - 1)));
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      std::string changed = code;
+      changed[i] = changed[i] == '9' ? '8' : '9';
+      EXPECT_EQ(wanted_by_both(system, changed), subscribed(system, changed));
+    }
+  }
+  EXPECT_FALSE(wanted_by_both("", ""));
+  EXPECT_FALSE(wanted_by_both("http://loinc.org", ""));
+  EXPECT_FALSE(wanted_by_both("http://loinc.org", "29463-7"));  // body weight
+  EXPECT_FALSE(wanted_by_both("http://loinc.org", "a-code-longer-than-sixteen-characters"));
 }
 
 // The catalogue's new unit and molar codes (clinical review M5, L1) reach the Subscription criteria, which come
