@@ -198,7 +198,7 @@ TEST_F(KnowledgeLoaderTest, TheFiltersWantExactlyTheSubscriptionCodes) {
     return std::find(codes.begin(), codes.end(), std::pair{system, code}) != codes.end();
   };
   for (const auto& [system, code] : codes) {
-    SCOPED_TRACE(system + "|" + code);
+    SCOPED_TRACE(std::string(system).append("|").append(code));
     EXPECT_TRUE(wanted_by_both(system, code));
     EXPECT_FALSE(wanted_by_both(system + "/", code));
     std::string other_system = system;  // as long, one character apart
