@@ -105,17 +105,6 @@ std::string describe_errors(const std::vector<DecodeIssue>& issues) {
          (more > 0 ? " (and " + std::to_string(more) + " more)" : "");
 }
 
-// FHIR resource type names and ids (R4 section 2.24.0.1, type id: [A-Za-z0-9\-\.]{1,64}), checked so that
-// read() can never address anything but [type]/[id].
-bool valid_type(std::string_view type) {
-  return !type.empty() && type.size() <= 64 && type.front() >= 'A' && type.front() <= 'Z' &&
-         std::all_of(type.begin(), type.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
-}
-bool valid_id(std::string_view id) {
-  return !id.empty() && id.size() <= 64 &&
-         std::all_of(id.begin(), id.end(), [](char c) { return is_alnum(c) || c == '-' || c == '.'; });
-}
-
 }  // namespace
 
 RestError status_error(const std::string& what, unsigned status, std::string_view body) {
@@ -312,7 +301,7 @@ struct RestClient::Impl {
   static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type,
                                                       std::string id) {
     const std::string what = "read " + type;
-    if (!valid_type(type) || !valid_id(id)) {
+    if (!is_resource_type_name(type) || !is_resource_id(id)) {
       co_return failure<ReadResult>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
     auto result = co_await send(self, "GET", type + "/" + id, {}, {});
@@ -368,7 +357,7 @@ struct RestClient::Impl {
                                                           std::string query, std::size_t max_pages,
                                                           DecodeOptions decode_options, bool keep_json) {
     using Resources = SearchResult;
-    if (!valid_type(type)) {
+    if (!is_resource_type_name(type)) {
       co_return failure<Resources>(RestErrc::invalid_request, "search: invalid resource type");
     }
     if (query.starts_with('?')) query.erase(0, 1);
@@ -405,7 +394,7 @@ struct RestClient::Impl {
                                                      std::string type, std::string id, std::string body,
                                                      std::string if_match) {
     const std::string what = (method == "PUT" ? "update " : "create ") + type;
-    if (!valid_type(type) || (method == "PUT" && !valid_id(id))) {
+    if (!is_resource_type_name(type) || (method == "PUT" && !is_resource_id(id))) {
       co_return failure<Resource>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
     Headers headers;

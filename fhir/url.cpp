@@ -198,4 +198,16 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+bool is_resource_type_name(std::string_view type) {
+  return !type.empty() && type.size() <= 64 && type.front() >= 'A' && type.front() <= 'Z' &&
+         std::all_of(type.begin(), type.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
+}
+
+bool is_resource_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+}
+
 }  // namespace gg::fhir

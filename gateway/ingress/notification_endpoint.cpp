@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fhir/bundle_entry_json.hpp"
+#include "fhir/url.hpp"
 #include "gateway/http/credentials.hpp"
 #include "gateway/http/outcome_response.hpp"
 #include "gateway/ingress/topic_notification.hpp"
@@ -132,6 +133,22 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   }
   const std::string type = rest.substr(0, slash);
   const std::string id = rest.substr(slash + 1);
+  // The gateway subscribes to Observations alone (subscription_manager.cpp): a notification about any other type,
+  // or naming an id FHIR does not allow ("..%2Fetc", R4 2.24.0.1), is refused before anything is stored. Neither
+  // is echoed: the URL is the sender's.
+  if (type != "Observation") {
+    rejected_.inc();
+    log(LogLevel::warn, "notification.unsupported-type", {{"remote", request.remote_address}});
+    return operation_outcome_response(404, "not-supported",
+                                      "this endpoint takes notifications about Observations only: " +
+                                          options_.path_prefix + "/Observation/{id}");
+  }
+  if (!fhir::is_resource_id(id)) {
+    rejected_.inc();
+    log(LogLevel::warn, "notification.invalid-id", {{"remote", request.remote_address}});
+    return operation_outcome_response(400, "invalid",
+                                      "the id in the URL is not a FHIR id (1 to 64 letters, digits, '-' and '.')");
+  }
 
   if (request.method == "DELETE") {
     return record_event(

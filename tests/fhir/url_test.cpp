@@ -185,5 +185,22 @@ TEST(PercentEncode, KeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(percent_encode(""), "");
 }
 
+// R4 2.24.0.1: an id is [A-Za-z0-9\-\.]{1,64}; a resource type name is a capital letter and letters.
+TEST(ResourceAddress, IdsAndTypeNamesAsFhirAllowsThem) {
+  const std::string kNonAscii = std::string("\xc3\x96") + "bservation";  // "Observation" with an O umlaut
+  for (const char* id : {"o1", "A-9.z", "0", "p0000001-h001"}) EXPECT_TRUE(is_resource_id(id)) << id;
+  EXPECT_TRUE(is_resource_id(std::string(64, 'a')));
+  for (const char* id : {"", "a_b", "a/b", "..%2Fetc", "a b", "o\n1", "\xc2\xb5"})
+    EXPECT_FALSE(is_resource_id(id)) << id;
+  EXPECT_FALSE(is_resource_id(std::string(65, 'a')));
+  for (const char* type : {"Observation", "MedicationStatement", "X"})
+    EXPECT_TRUE(is_resource_type_name(type)) << type;
+  for (const std::string& type : {std::string(), std::string("observation"), std::string("Observation1"),
+                                  std::string("Obs-ervation"), std::string("Observation/1"), kNonAscii}) {
+    EXPECT_FALSE(is_resource_type_name(type)) << type;
+  }
+  EXPECT_FALSE(is_resource_type_name(std::string(65, 'A')));
+}
+
 }  // namespace
 }  // namespace gg::fhir

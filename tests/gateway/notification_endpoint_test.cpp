@@ -126,6 +126,31 @@ TEST_F(NotificationEndpointTest, DeleteIsRecorded) {
   ASSERT_EQ(store_->events_of("Observation", "o1").size(), 1u);
 }
 
+// The gateway subscribes to Observations alone: a notification about another type, or naming an id that FHIR does
+// not allow, is refused with an OperationOutcome and nothing is stored (reliability review, point 9).
+TEST_F(NotificationEndpointTest, OtherTypesAndInvalidIdsAreRefusedAndNothingIsStored) {
+  const auto refused = [&](std::string method, std::string target, std::string_view body, unsigned status) {
+    SCOPED_TRACE(method + " " + target);
+    const auto response = send(std::move(method), std::move(target), body);
+    EXPECT_EQ(response.status, status);
+    EXPECT_NE(response.body.find(R"("resourceType":"OperationOutcome")"), std::string::npos);
+  };
+  refused("PUT", "/notify/Foo/f1", R"({"resourceType":"Foo","id":"f1"})", 404);
+  refused("PUT", "/notify/Patient/p1", R"({"resourceType":"Patient","id":"p1"})", 404);
+  refused("DELETE", "/notify/Foo/f1", "", 404);
+  refused("DELETE", "/notify/Foo/..%2F..%2Fetc", "", 404);
+  refused("DELETE", "/notify/Observation/..%2F..%2Fetc", "", 400);
+  refused("DELETE", "/notify/Observation/o%0A1", "", 400);
+  refused("PUT", "/notify/Observation/" + std::string(65, 'a'), kCortisol, 400);
+  EXPECT_TRUE(store_->events_of("Foo", "f1").empty());
+  EXPECT_TRUE(store_->events_of("Patient", "p1").empty());
+  EXPECT_EQ(store_->counts().pending, 0);
+  EXPECT_EQ(wakes_, 0);
+  // A FHIR id of the full 64 characters is taken.
+  EXPECT_EQ(send("DELETE", "/notify/Observation/" + std::string(64, 'a'), "").status, 200u);
+  EXPECT_EQ(store_->events_of("Observation", std::string(64, 'a')).size(), 1u);
+}
+
 // A topic-based notification (Backport IG): a history Bundle whose first entry is the status (Parameters in R4),
 // then, with full-resource content, the focus resources.
 std::string topic_bundle(std::string_view type, std::string_view since, std::string_view events,
