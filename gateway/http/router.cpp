@@ -46,7 +46,13 @@ HttpResponse Router::handle(const HttpRequest& request) {
     return admin_events_retry(targets_.store, request, targets_.clock != nullptr ? *targets_.clock : system_clock_,
                               redriven_);
   }
-  if (request.method != "GET") return operation_outcome_response(405, "not-supported", "only GET here");
+  // HEAD is GET without the body (the server drops it, RFC 9110 section 9.3.2): load balancers probe with it. A
+  // 405 names what is allowed (RFC 9110 section 15.5.6).
+  if (request.method != "GET" && request.method != "HEAD") {
+    auto response = operation_outcome_response(405, "not-supported", "only GET and HEAD here");
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    return response;
+  }
   if (path == "/healthz") return healthz_response();
   if (path == "/readyz") return readyz_response(targets_.readiness.report(targets_.store.healthy()));
   if (path == "/metrics") return metrics_endpoint_.handle();

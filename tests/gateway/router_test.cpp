@@ -1,10 +1,11 @@
-// The routing table: the notification endpoint first whatever the method, GET-only routes, and 404/405 as
+// The routing table: the notification endpoint first whatever the method, GET and HEAD routes, and 404/405 as
 // OperationOutcomes. A fake notification endpoint stands in for ingress/.
 #include "gateway/http/router.hpp"
 #include "gateway_test_support.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -64,7 +65,7 @@ TEST_F(RouterTest, NotificationsGoToTheEndpointWhateverTheirMethod) {
                                                  "DELETE /notify/Observation/1", "GET /notify/Observation/1"}));
 }
 
-TEST_F(RouterTest, AnythingButGetElsewhereIsA405OperationOutcome) {
+TEST_F(RouterTest, AnythingButGetOrHeadElsewhereIsA405OperationOutcome) {
   for (const char* target : {"/healthz", "/admin/events", "/nowhere"}) {
     const auto response = send("POST", target);
     EXPECT_EQ(response.status, 405U) << target;
@@ -72,9 +73,23 @@ TEST_F(RouterTest, AnythingButGetElsewhereIsA405OperationOutcome) {
     ASSERT_EQ(outcome.issue.size(), 1U);
     EXPECT_EQ(outcome.issue[0].severity, "error");
     EXPECT_EQ(outcome.issue[0].code, "not-supported");
-    EXPECT_EQ(outcome.issue[0].diagnostics, "only GET here");
+    EXPECT_EQ(outcome.issue[0].diagnostics, "only GET and HEAD here");
+    const auto allow = std::find_if(response.headers.begin(), response.headers.end(),
+                                    [](const auto& header) { return header.first == "Allow"; });
+    ASSERT_NE(allow, response.headers.end()) << target;
+    EXPECT_EQ(allow->second, "GET, HEAD");
   }
   EXPECT_TRUE(notified_.empty());
+}
+
+// Load balancers probe with HEAD: answered as GET is (the server leaves the body out), not 405 (reliability
+// review, point 9).
+TEST_F(RouterTest, HeadIsAnsweredAsGet) {
+  for (const char* target : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(send("HEAD", target).status, send("GET", target).status) << target;
+  }
+  EXPECT_EQ(send("HEAD", "/healthz").body, R"({"status":"up"})");
+  EXPECT_EQ(send("HEAD", "/nowhere").status, 404U);
 }
 
 TEST_F(RouterTest, AnExtraRouteServesItsPathAndWhatLiesBelowItWhateverTheMethod) {
@@ -94,7 +109,7 @@ TEST_F(RouterTest, AnExtraRouteServesItsPathAndWhatLiesBelowItWhateverTheMethod)
     request.target = target;
     (void)router.handle(request);
   }
-  // "/cds-servicesx" and "/cds" are not below "/cds-services": the GET-only rule answers them (405).
+  // "/cds-servicesx" and "/cds" are not below "/cds-services": the GET-and-HEAD rule answers them (405).
   EXPECT_EQ(served,
             (std::vector<std::string>{"DELETE /cds-services", "DELETE /cds-services/gradient-findings?x=1"}));
 }
