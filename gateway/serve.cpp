@@ -105,16 +105,25 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   if (cds) routes.push_back(ExtraRoute{"/cds-services", cds->handler()});
 
   // ingress/ includes http/, not the other way: the router reaches the notification endpoint through callables.
-  Router router(
-      RouterTargets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
-                    [&notifications](const HttpRequest& request) { return notifications.handle(request); }, *store,
-                    metrics, readiness, std::move(routes), config.admin.token, &clock});
+  RouterTargets targets{[&notifications](const HttpRequest& request) { return notifications.matches(request); },
+                        [&notifications](const HttpRequest& request) { return notifications.handle(request); },
+                        *store,
+                        metrics,
+                        readiness,
+                        std::move(routes),
+                        config.admin.token,
+                        &clock};
+  targets.notification_refuse = [&notifications](const HttpRequest& request) {
+    return notifications.refuse_unauthorized(request);
+  };
+  Router router(std::move(targets));
 
   HttpServerOptions server_options;
   server_options.address = config.server.listen_address;
   server_options.port = static_cast<unsigned short>(config.server.port);
   server_options.body_limit = config.server.body_limit_bytes;
-  HttpServer server(ioc, server_options, router.handler());
+  // Credentials are checked on each request's header, before its body is read (issue 13).
+  HttpServer server(ioc, server_options, router.handler(), router.header_check());
   if (auto ec = server.start()) {
     log(LogLevel::error, "server.start-failed",
         {{"address", config.server.listen_address},

@@ -35,6 +35,7 @@ class SessionControl {
 struct HttpServerShared {
   HttpServerOptions options;
   HttpHandler handler;
+  HeaderCheck header_check;
 
   std::mutex sessions_mutex;  // guards: sessions, stopping
   std::unordered_map<SessionControl*, std::weak_ptr<SessionControl>> sessions;
@@ -53,17 +54,23 @@ using detail::SessionControl;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after e.g. EMFILE, instead of a busy loop
 
-HttpRequest to_http_request(http::request<http::string_body>&& message, const std::string& remote_address) {
+// A request's method, target and fields, without its body.
+HttpRequest to_http_request_header(const http::request_header<>& header, const std::string& remote_address) {
   HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
+  for (const auto& field : header) {
     auto [it, inserted] = request.headers.try_emplace(lower_case(field.name_string()), field.value());
     // RFC 9110 section 5.3: repeated field lines combine into one comma-separated value.
     if (!inserted) (it->second += ", ").append(field.value());
   }
-  request.body = std::move(message.body());
   request.remote_address = remote_address;
+  return request;
+}
+
+HttpRequest to_http_request(http::request<http::string_body>&& message, const std::string& remote_address) {
+  HttpRequest request = to_http_request_header(message.base(), remote_address);
+  request.body = std::move(message.body());
   return request;
 }
 
@@ -137,6 +144,16 @@ class HttpSession : public SessionControl {
   void on_read_header(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) return on_read_failed(ec);
     const auto& header = parser_->get();
+    if (shared_->header_check) {
+      std::optional<HttpResponse> refused;
+      try {
+        refused = shared_->header_check(to_http_request_header(header.base(), remote_address_));
+      } catch (const std::exception&) {
+        refused = operation_outcome_response(500, "exception", "The server failed to process the request");
+      }
+      // Refused on its header: the body is not read, so the connection cannot carry another request.
+      if (refused) return send_response(std::move(*refused), header.method() == http::verb::head);
+    }
     // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue" may wait for the interim response
     // before sending the body. The body limit was already checked against Content-Length.
     if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue") &&
@@ -261,7 +278,12 @@ class HttpSession : public SessionControl {
   // Answers a request the parser rejected, then closes: the rest of the stream cannot be trusted to frame
   // another request.
   void send_error(unsigned status, std::string code, std::string diagnostics) {
-    response_ = to_message(operation_outcome_response(status, std::move(code), std::move(diagnostics)), 11, false);
+    send_response(operation_outcome_response(status, std::move(code), std::move(diagnostics)));
+  }
+
+  // A response after which the connection closes, the request's body unread.
+  void send_response(HttpResponse&& response, bool head = false) {
+    response_ = to_message(std::move(response), 11, false, head);
     writing_ = true;
     lowest_layer().expires_after(options().write_timeout);
     http::async_write(derived().stream(), response_,
@@ -431,10 +453,12 @@ HttpResponse respond(const HttpHandler& handler, const HttpRequest& request) {
   return operation_outcome_response(500, "exception", "The server failed to process the request");
 }
 
-HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, HttpHandler handler,
+                       HeaderCheck header_check)
     : ioc_(ioc), shared_(std::make_shared<detail::HttpServerShared>()) {
   shared_->options = std::move(options);
   shared_->handler = std::move(handler);
+  shared_->header_check = std::move(header_check);
 }
 
 HttpServer::~HttpServer() {

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -35,11 +37,16 @@ struct HttpServerOptions {
 // becomes a 500 OperationOutcome (logged without the request's body).
 HttpResponse respond(const HttpHandler& handler, const HttpRequest& request);
 
+// Asked with a request's header alone (its body empty), before the body is read: a response refuses the request
+// there (a missing credential: issue 13), and the body is never read; nothing lets it on to be read and handled.
+using HeaderCheck = std::function<std::optional<HttpResponse>(const HttpRequest& header)>;
+
 class HttpServer {
  public:
   // The handler is called on the io_context's threads, one request at a time per connection, concurrently across
-  // connections.
-  HttpServer(boost::asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
+  // connections. `header_check`, when given, is called first, on the same threads, with each request's header.
+  HttpServer(boost::asio::io_context& ioc, HttpServerOptions options, HttpHandler handler,
+             HeaderCheck header_check = {});
   ~HttpServer();  // stop()s
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

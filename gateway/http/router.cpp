@@ -65,4 +65,19 @@ HttpHandler Router::handler() {
   return [this](const HttpRequest& request) { return handle(request); };
 }
 
+std::optional<HttpResponse> Router::refuse_before_body(const HttpRequest& header) {
+  std::optional<HttpResponse> refused;
+  if (targets_.notification_matches(header)) {
+    if (targets_.notification_refuse) refused = targets_.notification_refuse(header);
+  } else if (is_admin_path(path_of(header.target))) {
+    refused = refuse_unless_admin(header, targets_.admin_token);
+  }
+  if (refused) requests_.inc();
+  return refused;
+}
+
+HeaderCheck Router::header_check() {
+  return [this](const HttpRequest& header) { return refuse_before_body(header); };
+}
+
 }  // namespace gg::gateway

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "gateway/http/http_server.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/metrics_endpoint.hpp"
 #include "gateway/http/probes.hpp"
@@ -40,6 +42,9 @@ struct RouterTargets {
   std::string admin_token = {};
   // "Now" for POST /admin/events/retry (the re-driven events' due time); nullptr: the system clock.
   const Clock* clock = nullptr;
+  // The notification endpoint's credential check (a 401, or nothing), asked with a request's header before its
+  // body is read (Router::refuse_before_body); empty: the endpoint's own handling alone checks.
+  HeaderCheck notification_refuse = {};
 };
 
 class Router {
@@ -54,6 +59,13 @@ class Router {
 
   // An HttpHandler that calls handle(), for the HttpServer; the router must outlive it.
   HttpHandler handler();
+
+  // What a request's header alone decides (issue 13: "the credential is checked on the header, before a body is
+  // read"): a 401 for a notification without the shared secret, or an operator route without the admin token;
+  // nothing for everything else, which handle() answers once the body is read. Counted like handle()'s answers.
+  std::optional<HttpResponse> refuse_before_body(const HttpRequest& header);
+  // A HeaderCheck that calls refuse_before_body(), for the HttpServer; the router must outlive it.
+  HeaderCheck header_check();
 
  private:
   RouterTargets targets_;

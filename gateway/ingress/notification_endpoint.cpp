@@ -82,13 +82,16 @@ bool NotificationEndpoint::matches(const HttpRequest& request) const {
   return path == options_.path_prefix || path.rfind(options_.path_prefix + "/", 0) == 0;
 }
 
+std::optional<HttpResponse> NotificationEndpoint::refuse_unauthorized(const HttpRequest& request) {
+  if (secret_equals(header_value(request, options_.secret_header), options_.secret)) return std::nullopt;
+  unauthorized_.inc();
+  log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
+  return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
+}
+
 HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   received_.inc();
-  if (!secret_equals(header_value(request, options_.secret_header), options_.secret)) {
-    unauthorized_.inc();
-    log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
-    return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
-  }
+  if (auto refused = refuse_unauthorized(request)) return std::move(*refused);
   if (queue_full()) {
     throttled_.inc();
     log(LogLevel::warn, "notification.throttled", {{"remote", request.remote_address}});

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class NotificationEndpoint {
   // Whether the request's path is under the notification prefix.
   [[nodiscard]] bool matches(const HttpRequest& request) const;
   HttpResponse handle(const HttpRequest& request);
+  // A 401 when the request lacks the shared secret (counted and logged), else nothing: handle() asks it first, and
+  // the server asks it with the header alone, before a body is read (issue 13).
+  std::optional<HttpResponse> refuse_unauthorized(const HttpRequest& request);
 
  private:
   // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the

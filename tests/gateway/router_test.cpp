@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -112,6 +114,46 @@ TEST_F(RouterTest, AnExtraRouteServesItsPathAndWhatLiesBelowItWhateverTheMethod)
   // "/cds-servicesx" and "/cds" are not below "/cds-services": the GET-and-HEAD rule answers them (405).
   EXPECT_EQ(served,
             (std::vector<std::string>{"DELETE /cds-services", "DELETE /cds-services/gradient-findings?x=1"}));
+}
+
+// Issue 13: what the header alone decides, before a body is read. The operator routes and the notification
+// endpoint's own check refuse without their credentials; everything else waits for the body.
+TEST(RouterHeaderCheck, RefusesMissingCredentialsBeforeTheBody) {
+  MetricsRegistry metrics;
+  auto store = testing::open_test_store();
+  Readiness readiness{false};
+  RouterTargets targets{[](const HttpRequest& request) { return path_of(request.target).starts_with("/notify"); },
+                        [](const HttpRequest&) {
+                          return HttpResponse{200, "", "", {}};
+                        },
+                        *store,
+                        metrics,
+                        readiness,
+                        {},
+                        "admin-token"};
+  targets.notification_refuse = [](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.headers.contains("x-gradient-secret")) return std::nullopt;
+    return HttpResponse{401, "", "", {}};
+  };
+  Router router(std::move(targets));
+  const auto header = [](std::string target, std::map<std::string, std::string> headers = {}) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.target = std::move(target);
+    request.headers = std::move(headers);
+    return request;
+  };
+  const auto refused = [&](const HttpRequest& request) {
+    const auto response = router.refuse_before_body(request);
+    return response ? response->status : 0U;
+  };
+  EXPECT_EQ(refused(header("/notify/Observation/1")), 401U);
+  EXPECT_EQ(refused(header("/notify/Observation/1", {{"x-gradient-secret", "s"}})), 0U);
+  EXPECT_EQ(refused(header("/admin/events")), 401U);
+  EXPECT_EQ(refused(header("/alerts/subscriptions", {{"authorization", "Bearer wrong"}})), 401U);
+  EXPECT_EQ(refused(header("/alerts/subscriptions", {{"authorization", "Bearer admin-token"}})), 0U);
+  EXPECT_EQ(refused(header("/healthz")), 0U);
+  EXPECT_EQ(refused(header("/cds-services/gradient-findings")), 0U);
 }
 
 TEST_F(RouterTest, OperatorRoutesRefuseAMissingOrWrongAdminTokenWith401) {

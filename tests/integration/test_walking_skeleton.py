@@ -1,9 +1,11 @@
 """End to end against a real HAPI FHIR server: a hormone Observation in HAPI becomes derived Observation,
 RiskAssessment, CarePlan and Provenance back in HAPI (issue 2)."""
 import json
+import socket
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 import uuid
 
 from harness import BINARY, GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references
@@ -190,6 +192,16 @@ class WalkingSkeleton(unittest.TestCase):
         reply = http("PUT", self.gateway.url + "/notify/Observation/1", {"resourceType": "Observation"},
                      {"X-Gradient-Secret": "wrong"})
         self.assertEqual(reply.status, 401)
+
+    def test_a_missing_credential_is_refused_on_the_header_before_any_body(self):
+        # Issue 13: the header announces 8 MB that never come; the 401 arrives anyway, without the body being read.
+        host, port = urllib.parse.urlsplit(self.gateway.url).hostname, urllib.parse.urlsplit(self.gateway.url).port
+        for head in ("PUT /notify/Observation/o1 HTTP/1.1", "POST /alerts/subscriptions HTTP/1.1"):
+            with self.subTest(head), socket.create_connection((host, port), timeout=10) as connection:
+                connection.sendall(f"{head}\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                   f"Content-Length: 8388608\r\n\r\n".encode())
+                status_line = connection.makefile("rb").readline().decode()
+                self.assertTrue(status_line.startswith("HTTP/1.1 401 "), status_line)
 
     def test_every_written_resource_passes_hapi_validate(self):
         patient, _, _ = self.load_patient(cortisol_ug_dl=20.0)
