@@ -122,6 +122,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   server_options.address = config.server.listen_address;
   server_options.port = static_cast<unsigned short>(config.server.port);
   server_options.body_limit = config.server.body_limit_bytes;
+  server_options.max_connections = config.server.max_connections;
   // Credentials are checked on each request's header, before its body is read (issue 13).
   HttpServer server(ioc, server_options, router.handler(), router.header_check());
   if (auto ec = server.start()) {

@@ -149,6 +149,10 @@ const std::vector<KeySpec>& key_specs() {
       {"server", "body_limit_bytes", Kind::integer, "8388608", "largest accepted request body; larger gets 413",
        int_in(1024, 1LL << 31,
               [](Config& c, long long v) { c.server.body_limit_bytes = static_cast<std::size_t>(v); })},
+      {"server", "max_connections", Kind::integer, "64",
+       "connections open at once (each may hold a body of up to body_limit_bytes); more are answered 503 with "
+       "Retry-After and closed",
+       int_in(1, 100000, [](Config& c, long long v) { c.server.max_connections = static_cast<std::size_t>(v); })},
       {"server", "notification_path", Kind::text, "/notify",
        "path prefix of the REST-hook endpoint (HAPI sends PUT {prefix}/Observation/{id})",
        text([](Config& c, const std::string& v) { c.server.notification_path = v; })},

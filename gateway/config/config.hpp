@@ -22,6 +22,7 @@ struct ServerConfig {
   std::string public_base_url;  // how the FHIR server reaches us; default http://{listen_address}:{port}
   std::size_t body_limit_bytes = std::size_t{8} * 1024 * 1024;
   std::string notification_path = "/notify";  // prefix: HAPI sends PUT {prefix}/Observation/{id}
+  std::size_t max_connections = 64;           // open at once; more are answered 503 with Retry-After and closed
 };
 
 struct FhirConfig {

@@ -117,10 +117,20 @@ class HttpSession : public SessionControl {
 
   // Called by Derived on the session's strand once its stream is ready.
   void start() {
+    bool over_limit = false;
     {
       const std::lock_guard lock(shared_->sessions_mutex);
       if (shared_->stopping) return;  // the session ends here and its socket closes
+      over_limit = options().max_connections > 0 && shared_->sessions.size() >= options().max_connections;
       shared_->sessions.emplace(this, derived().weak_from_this());
+    }
+    if (over_limit) {
+      log(LogLevel::warn, "http.connection-refused", {{"remote", remote_address_}});
+      auto response = operation_outcome_response(503, "transient",
+                                                 "too many connections (server.max_connections " +
+                                                     std::to_string(options().max_connections) + "); retry later");
+      response.headers.emplace_back("Retry-After", "1");
+      return send_response(std::move(response));
     }
     do_read();
   }

@@ -31,6 +31,9 @@ struct HttpServerOptions {
   std::size_t body_limit = std::size_t{8} * 1024 * 1024;  // larger request bodies are answered 413
   std::chrono::seconds read_timeout{30};   // for a whole request, and for an idle keep-alive connection
   std::chrono::seconds write_timeout{30};  // for a whole response
+  // Connections open at once, each of which may hold a body of up to body_limit: one more is answered 503 with
+  // Retry-After and closed (issue 13). 0: no limit.
+  std::size_t max_connections = 64;
 };
 
 // What a session does with each request: calls the handler; an exception from it, or a status outside 200..599,

@@ -363,6 +363,31 @@ TEST_F(HttpServerTest, ARequestRefusedOnItsHeaderIsAnsweredBeforeItsBodyIsRead) 
   EXPECT_EQ(seen()[0].body, "{}");
 }
 
+// Issue 13: connections beyond server.max_connections are answered 503 with Retry-After and closed, while the open
+// ones go on being served.
+TEST_F(HttpServerTest, AConnectionOverTheLimitGets503WithRetryAfter) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  start(recording_handler(), options);
+  TestClient first(server_->port());
+  TestClient second(server_->port());
+  // Answered: both sessions are open on the server.
+  EXPECT_EQ(first.send(make_request(http::verb::get, "/healthz")).result_int(), 200);
+  EXPECT_EQ(second.send(make_request(http::verb::get, "/healthz")).result_int(), 200);
+
+  TestClient third(server_->port());
+  http::response<http::string_body> refused;
+  ASSERT_FALSE(third.read(refused));
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(refused[http::field::retry_after], "1");
+  EXPECT_FALSE(refused.keep_alive());
+  expect_operation_outcome(refused, "transient");
+  EXPECT_EQ(third.read_after_close(), http::error::end_of_stream);
+
+  EXPECT_EQ(first.send(make_request(http::verb::get, "/healthz")).result_int(), 200);
+  EXPECT_EQ(seen().size(), 3u);
+}
+
 TEST_F(HttpServerTest, NoContentResponseCarriesNoBody) {
   start([](const HttpRequest&) { return HttpResponse{204, "text/plain", "ignored", {}}; });
   TestClient client(server_->port());
