@@ -74,6 +74,14 @@ HttpRequest to_http_request(http::request<http::string_body>&& message, const st
   return request;
 }
 
+// The 500 for a handler or header check that threw or answered nonsense, logged without the request's query and
+// body (they may carry patient data; the path names resources by id only).
+HttpResponse handler_failed(const HttpRequest& request, std::string error) {
+  log(LogLevel::error, "http.handler-failed",
+      {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", std::move(error)}});
+  return operation_outcome_response(500, "exception", "The server failed to process the request");
+}
+
 // For HEAD the header says how long the body would be and no body follows (RFC 9110 section 9.3.2).
 http::response<http::string_body> to_message(HttpResponse&& response, unsigned version, bool keep_alive,
                                              bool head = false) {
@@ -155,11 +163,14 @@ class HttpSession : public SessionControl {
     if (ec) return on_read_failed(ec);
     const auto& header = parser_->get();
     if (shared_->header_check) {
+      const HttpRequest request = to_http_request_header(header.base(), remote_address_);
       std::optional<HttpResponse> refused;
       try {
-        refused = shared_->header_check(to_http_request_header(header.base(), remote_address_));
-      } catch (const std::exception&) {
-        refused = operation_outcome_response(500, "exception", "The server failed to process the request");
+        refused = shared_->header_check(request);
+      } catch (const std::exception& e) {
+        refused = handler_failed(request, e.what());
+      } catch (...) {
+        refused = handler_failed(request, "unknown");
       }
       // Refused on its header: the body is not read, so the connection cannot carry another request.
       if (refused) return send_response(std::move(*refused), header.method() == http::verb::head);
@@ -448,19 +459,12 @@ HttpResponse respond(const HttpHandler& handler, const HttpRequest& request) {
   try {
     HttpResponse response = handler(request);
     if (response.status >= 200 && response.status <= 599) return response;
-    log(LogLevel::error, "http.handler-failed",
-        {{"method", request.method},
-         {"path", std::string(path_of(request.target))},
-         {"error", "invalid status " + std::to_string(response.status)}});
+    return handler_failed(request, "invalid status " + std::to_string(response.status));
   } catch (const std::exception& e) {
-    // The query and body may carry patient data; the path names resources by id only.
-    log(LogLevel::error, "http.handler-failed",
-        {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", e.what()}});
+    return handler_failed(request, e.what());
   } catch (...) {
-    log(LogLevel::error, "http.handler-failed",
-        {{"method", request.method}, {"path", std::string(path_of(request.target))}, {"error", "unknown"}});
+    return handler_failed(request, "unknown");
   }
-  return operation_outcome_response(500, "exception", "The server failed to process the request");
 }
 
 HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, HttpHandler handler,
