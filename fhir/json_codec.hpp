@@ -29,6 +29,13 @@ struct DecodeOptions {
   // first time and then taken as it was read, with the same issues (none: only elements read without one are
   // kept). Each thread keeps at most 256 per kind.
   bool reuse_repeated_elements = false;
+  // Limits (issue 13): a text longer than max_bytes, or whose objects and arrays nest deeper than max_depth, is
+  // refused whole with one fatal issue ("too-long", "too-costly") before it is parsed. FHIR R4 JSON nests some 10
+  // to 20 levels (a Bundle's entry's resource's contained resource's extension); 0 turns a limit off. The depth
+  // check reads the text once more: analyze, which reads many small lines of its operator's own files, turns it
+  // off (the decoder descends only into the elements it models and simdjson skips the rest without recursion).
+  std::size_t max_bytes = std::size_t{256} * 1024 * 1024;
+  std::size_t max_depth = 64;
 };
 
 // Decodes one resource (any resourceType; unmodelled types become OtherResource, a Bundle becomes OtherResource

@@ -252,6 +252,29 @@ void read_resource_object(Reader& r, od::object& object, bool top_level, std::op
 // the thread does not hold that much memory afterwards.
 constexpr std::size_t kLargeDocumentBytes = std::size_t{64} * 1024 * 1024;
 
+// True when the JSON text's objects and arrays nest deeper than `limit` (brackets inside strings do not count).
+bool nests_deeper_than(std::string_view json, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // Decodes one JSON document holding one resource into `resource` (or a Bundle into *bundle, see
 // read_resource_object). The Reader's issues go to `issues`; the value is kept only when there was no error
 // outside a Bundle's entry resources.
@@ -269,6 +292,17 @@ bool decode_padded(simdjson::padded_string_view json, const DecodeOptions& optio
   Reader r(options, issues);
   r.keep_entry_json(entry_json);
   r.decode_observation_into(observation_target);
+  const std::string_view text(json.data(), json.length());
+  if (options.max_bytes != 0 && text.size() > options.max_bytes) {
+    r.refuse("too-long", "the JSON text is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                             std::to_string(options.max_bytes));
+    return false;
+  }
+  if (options.max_depth != 0 && nests_deeper_than(text, options.max_depth)) {
+    r.refuse("too-costly", "the JSON text nests objects and arrays deeper than " +
+                               std::to_string(options.max_depth) + " levels");
+    return false;
+  }
   od::document document;
   if (auto code = parser->iterate(json).get(document)) {
     r.fail(code);

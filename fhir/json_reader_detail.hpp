@@ -139,6 +139,11 @@ class Reader {
   void error(std::string_view code, std::string message) {
     report(DecodeIssue::Severity::error, code, std::move(message));
   }
+  // A text refused whole (a limit): one fatal issue, and decoding stops.
+  void refuse(std::string_view code, std::string message) {
+    failed_ = true;
+    report(DecodeIssue::Severity::fatal, code, std::move(message));
+  }
   // Malformed JSON (or a parser limit): reported once as fatal/structure with the byte position, stops decoding.
   void fail(simdjson::error_code code);
   // Drops the non-fatal issues recorded from `first_issue` on (an Observation the caller does not want).

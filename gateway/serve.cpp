@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "gateway/http/http_server.hpp"
 #include "gateway/http/probes.hpp"
 #include "gateway/http/router.hpp"
+#include "gateway/http/tls_context.hpp"
 #include "gateway/ingress/notification_endpoint.hpp"
 #include "gateway/ingress/reconciler.hpp"
 #include "gateway/ingress/subscription_manager.hpp"
@@ -38,6 +40,23 @@ constexpr auto kSubscriptionRetry = std::chrono::seconds(15);
 boost::asio::awaitable<bool> fhir_server_answers(fhir::RestClient& client) {
   const auto metadata = co_await client.request("GET", "metadata");
   co_return metadata && metadata->status == 200;
+}
+
+// The listener's TLS files as http/ takes them.
+TlsFiles tls_files(const ServerConfig& server) {
+  TlsFiles files{server.tls_cert_file, server.tls_key_file, server.tls_client_ca_file};
+  switch (server.tls_client_certificates) {
+    case ClientCertificateMode::none:
+      files.client_certificates = ClientCertificates::none;
+      break;
+    case ClientCertificateMode::notifications:
+      files.client_certificates = ClientCertificates::notifications;
+      break;
+    case ClientCertificateMode::all:
+      files.client_certificates = ClientCertificates::all;
+      break;
+  }
+  return files;
 }
 
 }  // namespace
@@ -116,6 +135,10 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   targets.notification_refuse = [&notifications](const HttpRequest& request) {
     return notifications.refuse_unauthorized(request);
   };
+  targets.auth_limit.limit = config.server.auth_failure_limit;
+  targets.auth_limit.window = config.server.auth_failure_window;
+  targets.notification_client_certificate =
+      config.server.tls_client_certificates == ClientCertificateMode::notifications;
   Router router(std::move(targets));
 
   HttpServerOptions server_options;
@@ -123,6 +146,20 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   server_options.port = static_cast<unsigned short>(config.server.port);
   server_options.body_limit = config.server.body_limit_bytes;
   server_options.max_connections = config.server.max_connections;
+  server_options.read_timeout = config.server.read_timeout;
+  server_options.write_timeout = config.server.write_timeout;
+  server_options.handshake_timeout = config.server.handshake_timeout;
+  if (config.server.tls()) {
+    auto context = make_server_tls_context(tls_files(config.server));
+    if (!context) {
+      log(LogLevel::error, "server.tls-failed", {{"error", context.error()}});
+      return 1;
+    }
+    server_options.tls = std::move(*context);
+  } else {
+    log(LogLevel::warn, "server.plain-http",
+        {{"reason", "server.plain_http is true: requests, secrets and tokens travel unencrypted"}});
+  }
   // Credentials are checked on each request's header, before its body is read (issue 13).
   HttpServer server(ioc, server_options, router.handler(), router.header_check());
   if (auto ec = server.start()) {
@@ -135,7 +172,27 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   log(LogLevel::info, "server.listening",
       {{"address", config.server.listen_address},
        {"port", std::to_string(server.port())},
+       {"tls", config.server.tls() ? "true" : "false"},
        {"fhir", config.fhir.base_url}});
+
+  // SIGHUP rereads the listener's certificate, key and client CA: new connections get them, open ones keep what
+  // they began with. A file that does not load leaves the running certificate in place.
+  boost::asio::signal_set reload_signals(ioc, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& ec, int /*signal*/) {
+      if (ec) return;
+      if (!config.server.tls()) {
+        log(LogLevel::info, "server.reload-skipped", {{"reason", "no TLS certificate to reload"}});
+      } else if (auto context = make_server_tls_context(tls_files(config.server)); !context) {
+        log(LogLevel::error, "server.tls-reload-failed", {{"error", context.error()}});
+      } else {
+        server.set_tls_context(std::move(*context));
+        log(LogLevel::info, "server.tls-reloaded", {{"cert_file", config.server.tls_cert_file}});
+      }
+      await_reload();
+    });
+  };
+  await_reload();
 
   // FHIR server reachability, for /readyz.
   boost::asio::co_spawn(ioc,
@@ -212,6 +269,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log(LogLevel::info, "service.stopping", {{"signal", std::to_string(signal)}});
+    reload_signals.cancel();
     server.stop();
     pipeline.stop();
     dispatcher.stop();

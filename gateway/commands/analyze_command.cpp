@@ -70,6 +70,7 @@ class PatientAnalyzer {
       : knowledge_(knowledge), options_(options), index_(index), decode_options_(knowledge.decode_options()) {
     decode_options_.keep_unanalysed_elements = false;  // the results are analysed, never written back
     decode_options_.reuse_repeated_elements = true;    // thousands of results of a few labs and analytes
+    decode_options_.max_depth = 0;                     // the operator's own lines; see DecodeOptions
   }
 
   // `json`: where the printed write-back is appended (forms bundle_entries and ndjson); a Bundle's entries are

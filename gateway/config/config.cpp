@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <utility>
 
 #include "analytics/enum_text.hpp"
 #include "fhir/url.hpp"
@@ -153,6 +154,39 @@ const std::vector<KeySpec>& key_specs() {
        "connections open at once (each may hold a body of up to body_limit_bytes); more are answered 503 with "
        "Retry-After and closed",
        int_in(1, 100000, [](Config& c, long long v) { c.server.max_connections = static_cast<std::size_t>(v); })},
+      {"server", "plain_http", Kind::boolean, "false",
+       "listen without TLS; the service refuses to start with neither this nor tls_cert_file",
+       flag([](Config& c, bool v) { c.server.plain_http = v; })},
+      {"server", "tls_cert_file", Kind::path, "",
+       "the listener's certificate chain (PEM, leaf first); reread on SIGHUP",
+       text([](Config& c, const std::string& v) { c.server.tls_cert_file = v; })},
+      {"server", "tls_key_file", Kind::path, "", "the private key of tls_cert_file (PEM); reread on SIGHUP",
+       text([](Config& c, const std::string& v) { c.server.tls_key_file = v; })},
+      {"server", "tls_client_ca_file", Kind::path, "", "CA certificates (PEM) that sign clients' certificates",
+       text([](Config& c, const std::string& v) { c.server.tls_client_ca_file = v; })},
+      {"server", "tls_client_certificates", Kind::text, "none",
+       "mutual TLS: " + analytics::alternatives(kClientCertificateModeText) +
+           " (notifications: the notification endpoint refuses clients without one; all: every handshake)",
+       [](Config& c, const std::string& v) -> std::string {
+         const auto mode = analytics::value_of(kClientCertificateModeText, v);
+         if (!mode) return "expected " + analytics::choices(kClientCertificateModeText);
+         c.server.tls_client_certificates = *mode;
+         return {};
+       }},
+      {"server", "auth_failure_limit", Kind::integer, "20",
+       "failed authentications from one address within auth_failure_window_s before it is answered 429 (0: none)",
+       int_in(0, 1000000,
+              [](Config& c, long long v) { c.server.auth_failure_limit = static_cast<std::size_t>(v); })},
+      {"server", "auth_failure_window_s", Kind::integer, "60",
+       "the window of auth_failure_limit, from an address's first failure; it is locked out until the window ends",
+       int_in(1, 86400, [](Config& c, long long v) { c.server.auth_failure_window = std::chrono::seconds(v); })},
+      {"server", "read_timeout_s", Kind::integer, "30",
+       "how long a whole request may take to arrive (408 when it is cut short), and an idle keep-alive connection",
+       int_in(1, 3600, [](Config& c, long long v) { c.server.read_timeout = std::chrono::seconds(v); })},
+      {"server", "write_timeout_s", Kind::integer, "30", "how long a response may take to be written",
+       int_in(1, 3600, [](Config& c, long long v) { c.server.write_timeout = std::chrono::seconds(v); })},
+      {"server", "handshake_timeout_s", Kind::integer, "10", "how long a TLS handshake may take",
+       int_in(1, 600, [](Config& c, long long v) { c.server.handshake_timeout = std::chrono::seconds(v); })},
       {"server", "notification_path", Kind::text, "/notify",
        "path prefix of the REST-hook endpoint (HAPI sends PUT {prefix}/Observation/{id})",
        text([](Config& c, const std::string& v) { c.server.notification_path = v; })},
@@ -205,9 +239,10 @@ const std::vector<KeySpec>& key_specs() {
               })},
       {"subscription", "websocket_reconnect_max_ms", Kind::integer, "60000",
        "websocket mode: the longest wait between reconnect attempts",
-       int_in(
-           1, 3600000,
-           [](Config& c, long long v) { c.subscription.websocket_reconnect_max = std::chrono::milliseconds(v); })},
+       int_in(1, 3600000,
+              [](Config& c, long long v) {
+                c.subscription.websocket_reconnect_max = std::chrono::milliseconds(v);
+              })},
       {"subscription", "websocket_keepalive_s", Kind::integer, "30",
        "websocket mode: a connection without any frame from the server this long is dropped and reopened "
        "(WebSocket pings every half of it; 0: none)",
@@ -375,6 +410,38 @@ void read_issuers(const std::string& path, const std::filesystem::path& base, co
   }
 }
 
+// Issue 13, item 1: TLS where the gateway listens, plain HTTP only when the configuration says so.
+template <class Problem>
+void validate_tls(const ServerConfig& server, ConfigUse use, Problem& problem) {
+  if (server.tls_cert_file.empty() != server.tls_key_file.empty()) {
+    problem(server.tls_cert_file.empty() ? "server.tls_cert_file" : "server.tls_key_file",
+            "tls_cert_file and tls_key_file go together");
+  }
+  for (const auto& [key, file] : {std::pair{"server.tls_cert_file", &server.tls_cert_file},
+                                  std::pair{"server.tls_key_file", &server.tls_key_file},
+                                  std::pair{"server.tls_client_ca_file", &server.tls_client_ca_file}}) {
+    if (!file->empty() && !std::filesystem::is_regular_file(*file)) problem(key, "no such file: " + *file);
+  }
+  if (server.tls() && server.plain_http) {
+    problem("server.plain_http", "plain_http and tls_cert_file exclude each other: the listener speaks one");
+  }
+  if (use == ConfigUse::service && !server.tls() && !server.plain_http) {
+    problem("server.tls_cert_file",
+            "the listener needs a certificate (tls_cert_file and tls_key_file), or plain_http: true to listen "
+            "without TLS");
+  }
+  const bool mutual = server.tls_client_certificates != ClientCertificateMode::none;
+  if (mutual && server.tls_client_ca_file.empty()) {
+    problem("server.tls_client_ca_file",
+            "tls_client_certificates needs the CA that signs the clients' certificates");
+  }
+  if (mutual && !server.tls()) problem("server.tls_client_certificates", "mutual TLS needs tls_cert_file");
+  if (!mutual && !server.tls_client_ca_file.empty()) {
+    problem("server.tls_client_certificates",
+            "tls_client_ca_file is set: say which clients must show a certificate");
+  }
+}
+
 void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problems) {
   auto problem = [&](std::string location, std::string message) {
     problems.push_back({std::move(location), std::move(message)});
@@ -386,9 +453,10 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
   if (config.server.notification_path.empty() || config.server.notification_path.front() != '/') {
     problem("server.notification_path", "must start with /");
   }
+  validate_tls(config.server, use, problem);
   if (config.server.public_base_url.empty()) {
-    config.server.public_base_url =
-        "http://" + config.server.listen_address + ":" + std::to_string(config.server.port);
+    config.server.public_base_url = std::string(config.server.tls() ? "https://" : "http://") +
+                                    config.server.listen_address + ":" + std::to_string(config.server.port);
   }
   while (!config.server.public_base_url.empty() && config.server.public_base_url.back() == '/') {
     config.server.public_base_url.pop_back();

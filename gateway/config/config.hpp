@@ -3,6 +3,7 @@
 // file is validated before anything starts; every problem is reported with its location.
 #pragma once
 
+#include <array>
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstddef>
@@ -16,13 +17,38 @@
 
 namespace gg::gateway {
 
+// Which TLS clients must show a certificate signed by server.tls_client_ca_file (mutual TLS).
+enum class ClientCertificateMode { none, notifications, all };
+inline constexpr std::array<analytics::EnumText<ClientCertificateMode>, 3> kClientCertificateModeText{{
+    {ClientCertificateMode::none, "none"},
+    {ClientCertificateMode::notifications, "notifications"},
+    {ClientCertificateMode::all, "all"},
+}};
+
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   unsigned port = 8089;
-  std::string public_base_url;  // how the FHIR server reaches us; default http://{listen_address}:{port}
+  // how the FHIR server reaches us; default http(s)://{listen_address}:{port}
+  std::string public_base_url;
   std::size_t body_limit_bytes = std::size_t{8} * 1024 * 1024;
   std::string notification_path = "/notify";  // prefix: HAPI sends PUT {prefix}/Observation/{id}
   std::size_t max_connections = 64;           // open at once; more are answered 503 with Retry-After and closed
+  // TLS on the listener (issue 13): the certificate chain and key (PEM), reread on SIGHUP. Without them the
+  // service starts only when plain_http says so.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;  // signs the client certificates of mutual TLS
+  ClientCertificateMode tls_client_certificates = ClientCertificateMode::none;
+  bool plain_http = false;
+  // Failed authentications per client address within the window before it is answered 429 (0: no limit).
+  std::size_t auth_failure_limit = 20;
+  std::chrono::seconds auth_failure_window{60};
+  // How long a whole request may take to arrive (also the idle keep-alive timeout), a response to be written, and
+  // a TLS handshake to finish.
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds handshake_timeout{10};
+  [[nodiscard]] bool tls() const { return !tls_cert_file.empty(); }
 };
 
 struct FhirConfig {

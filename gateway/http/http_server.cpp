@@ -1,5 +1,9 @@
 #include "gateway/http/http_server.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -13,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "gateway/telemetry/log.hpp"
 
@@ -37,9 +42,10 @@ struct HttpServerShared {
   HttpHandler handler;
   HeaderCheck header_check;
 
-  std::mutex sessions_mutex;  // guards: sessions, stopping
+  std::mutex sessions_mutex;  // guards: sessions, stopping, tls
   std::unordered_map<SessionControl*, std::weak_ptr<SessionControl>> sessions;
   bool stopping = false;
+  std::shared_ptr<net::ssl::context> tls;  // for new connections; null: plain HTTP
 };
 
 }  // namespace detail
@@ -54,8 +60,14 @@ using detail::SessionControl;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after e.g. EMFILE, instead of a busy loop
 
+// Who is at the other end of a connection.
+struct Peer {
+  std::string remote_address;
+  std::string client_certificate;  // HttpRequest::client_certificate
+};
+
 // A request's method, target and fields, without its body.
-HttpRequest to_http_request_header(const http::request_header<>& header, const std::string& remote_address) {
+HttpRequest to_http_request_header(const http::request_header<>& header, const Peer& peer) {
   HttpRequest request;
   request.method = std::string(header.method_string());
   request.target = std::string(header.target());
@@ -64,12 +76,13 @@ HttpRequest to_http_request_header(const http::request_header<>& header, const s
     // RFC 9110 section 5.3: repeated field lines combine into one comma-separated value.
     if (!inserted) (it->second += ", ").append(field.value());
   }
-  request.remote_address = remote_address;
+  request.remote_address = peer.remote_address;
+  request.client_certificate = peer.client_certificate;
   return request;
 }
 
-HttpRequest to_http_request(http::request<http::string_body>&& message, const std::string& remote_address) {
-  HttpRequest request = to_http_request_header(message.base(), remote_address);
+HttpRequest to_http_request(http::request<http::string_body>&& message, const Peer& peer) {
+  HttpRequest request = to_http_request_header(message.base(), peer);
   request.body = std::move(message.body());
   return request;
 }
@@ -104,8 +117,9 @@ http::response<http::string_body> to_message(HttpResponse&& response, unsigned v
 }
 
 // One connection's requests and responses, whatever the stream under them. Derived supplies stream() (a
-// beast::tcp_stream or an ssl_stream over one), shutdown_send() for the end of a conversation, and
-// shared_from_this(); a TLS session is one more Derived, as in Beast's advanced_server_flex.
+// beast::tcp_stream or an ssl_stream over one), shutdown_send() for the end of a conversation, kLingers (whether
+// the connection reads on for a moment after an error response, see kLingerTimeout) and shared_from_this(); the
+// TLS session is one more Derived, as in Beast's advanced_server_flex.
 template <class Derived>
 class HttpSession : public SessionControl {
  public:
@@ -116,24 +130,29 @@ class HttpSession : public SessionControl {
 
  protected:
   HttpSession(std::shared_ptr<HttpServerShared> shared, std::string remote_address, beast::flat_buffer buffer)
-      : shared_(std::move(shared)), remote_address_(std::move(remote_address)), buffer_(std::move(buffer)) {}
+      : shared_(std::move(shared)), buffer_(std::move(buffer)) {
+    peer_.remote_address = std::move(remote_address);
+  }
 
   ~HttpSession() override {
     const std::lock_guard lock(shared_->sessions_mutex);
     shared_->sessions.erase(this);
   }
 
-  // Called by Derived on the session's strand once its stream is ready.
+  // Called by Derived on the session's strand first: counts the connection among the open ones (a TLS one from
+  // before its handshake). False when the server stops: the session ends there and its socket closes.
+  bool admit() {
+    const std::lock_guard lock(shared_->sessions_mutex);
+    if (shared_->stopping) return false;
+    over_limit_ = options().max_connections > 0 && shared_->sessions.size() >= options().max_connections;
+    shared_->sessions.emplace(this, derived().weak_from_this());
+    return true;
+  }
+
+  // Called by Derived on the session's strand once its stream is ready (after admit()).
   void start() {
-    bool over_limit = false;
-    {
-      const std::lock_guard lock(shared_->sessions_mutex);
-      if (shared_->stopping) return;  // the session ends here and its socket closes
-      over_limit = options().max_connections > 0 && shared_->sessions.size() >= options().max_connections;
-      shared_->sessions.emplace(this, derived().weak_from_this());
-    }
-    if (over_limit) {
-      log(LogLevel::warn, "http.connection-refused", {{"remote", remote_address_}});
+    if (over_limit_) {
+      log(LogLevel::warn, "http.connection-refused", {{"remote", peer_.remote_address}});
       auto response = operation_outcome_response(503, "transient",
                                                  "too many connections (server.max_connections " +
                                                      std::to_string(options().max_connections) + "); retry later");
@@ -143,10 +162,14 @@ class HttpSession : public SessionControl {
     do_read();
   }
 
+ protected:
+  const HttpServerOptions& options() const { return shared_->options; }
+
+  Peer peer_;  // Derived adds the client certificate after a TLS handshake
+
  private:
   Derived& derived() { return static_cast<Derived&>(*this); }
   auto& lowest_layer() { return beast::get_lowest_layer(derived().stream()); }
-  const HttpServerOptions& options() const { return shared_->options; }
 
   void do_read() {
     if (closing_) return do_close();
@@ -154,16 +177,43 @@ class HttpSession : public SessionControl {
     parser_.emplace();
     parser_->body_limit(options().body_limit);
     // One deadline for the whole request (header and body), which is also the idle keep-alive timeout.
-    lowest_layer().expires_after(options().read_timeout);
+    arm_read_deadline();
     http::async_read_header(derived().stream(), buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_read_header, derived().shared_from_this()));
   }
 
+  // The read deadline is a timer of the session's own, not the stream's expiry (which closes the socket): when it
+  // passes, the read is cancelled and the connection can still say 408 (RFC 9110 section 15.5.9) to a client whose
+  // request was cut short. An idle keep-alive connection is closed without a word.
+  void arm_read_deadline() {
+    lowest_layer().expires_never();
+    if (!read_deadline_) read_deadline_.emplace(derived().stream().get_executor());
+    read_deadline_->expires_after(options().read_timeout);
+    read_timed_out_ = false;
+    reading_ = true;
+    read_deadline_->async_wait([self = derived().shared_from_this(), generation = ++read_generation_](
+                                   beast::error_code ec) { self->on_read_deadline(ec, generation); });
+  }
+
+  void on_read_deadline(beast::error_code ec, unsigned generation) {
+    if (ec || !reading_ || generation != read_generation_) return;  // the read finished first
+    read_timed_out_ = true;
+    beast::error_code ignored;
+    lowest_layer().socket().cancel(ignored);
+  }
+
+  // A read completed (or failed): its deadline no longer runs.
+  void end_read() {
+    reading_ = false;
+    if (read_deadline_) read_deadline_->cancel();
+  }
+
   void on_read_header(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) return on_read_failed(ec);
+    end_read();
     const auto& header = parser_->get();
     if (shared_->header_check) {
-      const HttpRequest request = to_http_request_header(header.base(), remote_address_);
+      const HttpRequest request = to_http_request_header(header.base(), peer_);
       std::optional<HttpResponse> refused;
       try {
         refused = shared_->header_check(request);
@@ -192,22 +242,24 @@ class HttpSession : public SessionControl {
     writing_ = false;
     if (ec) return;
     if (closing_) return do_close();
-    lowest_layer().expires_after(options().read_timeout);
+    arm_read_deadline();
     read_body();
   }
 
   void read_body() {
+    if (!reading_) arm_read_deadline();
     http::async_read(derived().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, derived().shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) return on_read_failed(ec);
+    end_read();
     const unsigned version = parser_->get().version();
     const bool keep_alive = parser_->get().keep_alive() && !closing_;
     const bool head = parser_->get().method() == http::verb::head;
     try {
-      HttpResponse reply = respond(shared_->handler, to_http_request(parser_->release(), remote_address_));
+      HttpResponse reply = respond(shared_->handler, to_http_request(parser_->release(), peer_));
       if (reply.stream) return start_stream(std::move(reply), version);
       response_ = to_message(std::move(reply), version, keep_alive, head);
     } catch (const std::exception&) {
@@ -217,6 +269,14 @@ class HttpSession : public SessionControl {
   }
 
   void on_read_failed(beast::error_code ec) {
+    end_read();
+    if (read_timed_out_) {
+      read_timed_out_ = false;
+      if (closing_ || !(parser_->got_some() || buffer_.size() > 0)) return do_close();  // idle: close quietly
+      return send_error(408, "timeout",
+                        "The request did not arrive within " + std::to_string(options().read_timeout.count()) +
+                            " s (server.read_timeout_s)");
+    }
     if (ec == http::error::end_of_stream) return do_close();  // the client closed between requests
     if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
         ec == http::error::partial_message) {
@@ -315,7 +375,7 @@ class HttpSession : public SessionControl {
     writing_ = false;
     if (ec) return;
     derived().shutdown_send();
-    if (closing_) return;
+    if (closing_ || !Derived::kLingers) return;
     lowest_layer().expires_after(kLingerTimeout);
     do_linger();
   }
@@ -334,21 +394,26 @@ class HttpSession : public SessionControl {
 
   void on_shutdown() {
     closing_ = true;
+    if (read_deadline_) read_deadline_->cancel();
     if (stream_ && !writing_) return end_stream();  // waiting for a chunk: stop now
     // A session writing finishes its response first (on_write sees closing_); one waiting for a request stops.
     if (!writing_) lowest_layer().close();
   }
 
   std::shared_ptr<HttpServerShared> shared_;
-  std::string remote_address_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<net::steady_timer> read_deadline_;  // arm_read_deadline()
+  unsigned read_generation_ = 0;                    // which read the deadline's wait belongs to
+  bool reading_ = false;
+  bool read_timed_out_ = false;
   std::optional<http::response<http::empty_body>> interim_;  // 100 Continue
   http::response<http::string_body> response_;               // one response in flight at a time
   std::shared_ptr<BodyStream> stream_;                       // a streamed response's producer
   std::optional<http::response<http::empty_body>> stream_header_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
-  std::string chunk_;  // the chunk being written
+  std::string chunk_;        // the chunk being written
+  bool over_limit_ = false;  // admitted beyond max_connections: answered 503 and closed
   bool stream_ended_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -362,9 +427,12 @@ class PlainHttpSession : public HttpSession<PlainHttpSession>,
                    beast::flat_buffer buffer)
       : HttpSession(std::move(shared), std::move(remote_address), std::move(buffer)), stream_(std::move(socket)) {}
 
+  static constexpr bool kLingers = true;
+
   void run() {
     // Everything of this session happens on its strand, the socket's executor.
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&PlainHttpSession::start, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&PlainHttpSession::on_run, shared_from_this()));
   }
 
   beast::tcp_stream& stream() { return stream_; }
@@ -375,7 +443,79 @@ class PlainHttpSession : public HttpSession<PlainHttpSession>,
   }
 
  private:
+  void on_run() {
+    if (admit()) start();
+  }
+
   beast::tcp_stream stream_;
+};
+
+// The subject of a certificate in RFC 2253's form ("CN=hapi,O=Hospital").
+std::string subject_of(X509* certificate) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return {};
+  std::string subject;
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    if (size > 0 && data != nullptr) subject.assign(data, static_cast<std::size_t>(size));
+  }
+  BIO_free(bio);
+  return subject;
+}
+
+// A session over TLS (options.tls): the handshake, under its own deadline, then requests as over plain TCP. The
+// session keeps the context it started with, so a reload never changes an open connection. Its end is TLS's
+// closing exchange (close_notify), under the linger deadline, instead of TCP's half-close and a lingering read.
+class SslHttpSession : public HttpSession<SslHttpSession>, public std::enable_shared_from_this<SslHttpSession> {
+ public:
+  SslHttpSession(tcp::socket&& socket, std::shared_ptr<net::ssl::context> context,
+                 std::shared_ptr<HttpServerShared> shared, std::string remote_address)
+      : HttpSession(std::move(shared), std::move(remote_address), beast::flat_buffer{}),
+        context_(std::move(context)),
+        stream_(std::move(socket), *context_) {}
+
+  static constexpr bool kLingers = false;
+
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&SslHttpSession::on_run, shared_from_this()));
+  }
+
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+
+  void shutdown_send() {
+    beast::get_lowest_layer(stream_).expires_after(kLingerTimeout);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code /*ec*/) {
+      beast::error_code ec;
+      self->stream_.next_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    });
+  }
+
+ private:
+  void on_run() {
+    if (!admit()) return;
+    beast::get_lowest_layer(stream_).expires_after(options().handshake_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            beast::bind_front_handler(&SslHttpSession::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      // A plain-HTTP client, an old protocol, a missing or untrusted client certificate: the connection closes.
+      log(LogLevel::info, "http.tls-handshake-failed",
+          {{"remote", peer_.remote_address}, {"error", ec.message()}});
+      return;
+    }
+    SSL* ssl = stream_.native_handle();
+    if (X509* certificate = SSL_get0_peer_certificate(ssl);
+        certificate != nullptr && SSL_get_verify_result(ssl) == X509_V_OK) {
+      peer_.client_certificate = subject_of(certificate);
+    }
+    start();
+  }
+
+  std::shared_ptr<net::ssl::context> context_;  // outlives stream_, which refers to it
+  beast::ssl_stream<beast::tcp_stream> stream_;
 };
 
 }  // namespace
@@ -441,8 +581,17 @@ class HttpListener : public std::enable_shared_from_this<HttpListener> {
       if (remote.is_v6() && remote.to_v6().is_v4_mapped()) {
         remote = net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6());
       }
-      std::make_shared<PlainHttpSession>(std::move(socket), shared_, remote.to_string(), beast::flat_buffer{})
-          ->run();
+      std::shared_ptr<net::ssl::context> tls;
+      {
+        const std::lock_guard lock(shared_->sessions_mutex);
+        tls = shared_->tls;
+      }
+      if (tls != nullptr) {
+        std::make_shared<SslHttpSession>(std::move(socket), std::move(tls), shared_, remote.to_string())->run();
+      } else {
+        std::make_shared<PlainHttpSession>(std::move(socket), shared_, remote.to_string(), beast::flat_buffer{})
+            ->run();
+      }
     }
     do_accept();
   }
@@ -473,6 +622,12 @@ HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, HttpHand
   shared_->options = std::move(options);
   shared_->handler = std::move(handler);
   shared_->header_check = std::move(header_check);
+  shared_->tls = shared_->options.tls;
+}
+
+void HttpServer::set_tls_context(std::shared_ptr<net::ssl::context> tls) {
+  const std::lock_guard lock(shared_->sessions_mutex);
+  if (shared_->tls != nullptr && tls != nullptr) shared_->tls = std::move(tls);
 }
 
 HttpServer::~HttpServer() {

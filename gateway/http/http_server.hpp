@@ -13,6 +13,7 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "gateway/http/message.hpp"
@@ -34,6 +35,10 @@ struct HttpServerOptions {
   // Connections open at once, each of which may hold a body of up to body_limit: one more is answered 503 with
   // Retry-After and closed (issue 13). 0: no limit.
   std::size_t max_connections = 64;
+  // When set, every connection speaks TLS with this context (http/tls_context.hpp); otherwise plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls = {};
+  // How long a TLS handshake may take, and a TLS connection's closing exchange.
+  std::chrono::seconds handshake_timeout{10};
 };
 
 // What a session does with each request: calls the handler; an exception from it, or a status outside 200..599,
@@ -60,6 +65,10 @@ class HttpServer {
 
   // The bound port, once start() succeeded (the actual one when options.port was 0).
   [[nodiscard]] unsigned short port() const { return port_; }
+
+  // From now on new connections use this TLS context (a certificate reloaded on SIGHUP); open ones keep theirs,
+  // so none is dropped. Only for a server started with options.tls; safe from any thread.
+  void set_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
 
   // Stops accepting and closes every connection: idle ones at once, busy ones after their current response.
   // Returns at once; the work completes on the io_context. Safe from any thread.

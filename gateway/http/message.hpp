@@ -19,7 +19,10 @@ struct HttpRequest {
   std::string target;                          // as sent: path and query, "/notify/Observation/1?x=y"
   std::map<std::string, std::string> headers;  // names lower-case; repeated fields joined with ", "
   std::string body;
-  std::string remote_address;  // the peer's IP address
+  std::string remote_address = {};  // the peer's IP address
+  // The subject of the client certificate the TLS handshake verified (mutual TLS, RFC 2253 form), or "" (plain
+  // HTTP, or TLS without a client certificate).
+  std::string client_certificate = {};
 };
 
 // A response body produced over time (Server-Sent Events, WHATWG HTML section 9.2): the session sends the header,

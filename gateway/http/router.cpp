@@ -7,6 +7,7 @@
 #include "gateway/http/admin_api.hpp"
 #include "gateway/http/credentials.hpp"
 #include "gateway/http/outcome_response.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -27,14 +28,23 @@ Router::Router(RouterTargets targets)
       requests_(targets_.metrics.counter("gradient_gateway_http_requests_total", "HTTP requests answered")),
       redriven_(targets_.metrics.counter("gradient_gateway_events_redriven_total",
                                          "dead or failed events set pending again by POST /admin/events/retry")),
+      auth_failures_(targets_.metrics.counter("gradient_gateway_http_auth_failures_total",
+                                              "requests refused 401 for a missing or wrong credential")),
+      locked_out_(targets_.metrics.counter(
+          "gradient_gateway_http_locked_out_total",
+          "requests answered 429: their client failed authentication server.auth_failure_limit times")),
+      limiter_(targets_.auth_limit),
       metrics_endpoint_(targets_.store, targets_.metrics) {}
 
 HttpResponse Router::handle(const HttpRequest& request) {
   requests_.inc();
-  if (targets_.notification_matches(request)) return targets_.notification_handle(request);
+  if (targets_.notification_matches(request)) {
+    if (auto refused = check_credential(request, true)) return *refused;
+    return targets_.notification_handle(request);
+  }
   const std::string_view target_path = path_of(request.target);
   if (is_admin_path(target_path)) {
-    if (auto refused = refuse_unless_admin(request, targets_.admin_token)) return *refused;
+    if (auto refused = check_credential(request, false)) return *refused;
   }
   for (const auto& route : targets_.routes) {
     if (is_below(target_path, route.path)) {
@@ -68,12 +78,53 @@ HttpHandler Router::handler() {
 std::optional<HttpResponse> Router::refuse_before_body(const HttpRequest& header) {
   std::optional<HttpResponse> refused;
   if (targets_.notification_matches(header)) {
-    if (targets_.notification_refuse) refused = targets_.notification_refuse(header);
+    refused = check_credential(header, true);
   } else if (is_admin_path(path_of(header.target))) {
-    refused = refuse_unless_admin(header, targets_.admin_token);
+    refused = check_credential(header, false);
   }
   if (refused) requests_.inc();
   return refused;
+}
+
+std::optional<HttpResponse> Router::check_credential(const HttpRequest& request, bool notification) {
+  const auto now = clock().now();
+  if (const auto wait = limiter_.locked_out(request.remote_address, now)) {
+    locked_out_.inc();
+    auto response = operation_outcome_response(
+        429, "throttled",
+        "too many failed authentications from this address; retry after " + std::to_string(wait->count()) + " s");
+    response.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    return response;
+  }
+  std::optional<HttpResponse> refused;
+  if (notification) {
+    refused = refuse_without_certificate(request);
+    if (!refused && targets_.notification_refuse) refused = targets_.notification_refuse(request);
+  } else {
+    refused = refuse_unless_admin(request, targets_.admin_token);
+  }
+  if (!refused || refused->status != 401) return refused;
+  auth_failures_.inc();
+  const auto failure = limiter_.record_failure(request.remote_address, now);
+  if (failure.log) {
+    log(LogLevel::warn, notification ? "notification.unauthorized" : "admin.unauthorized",
+        {{"remote", request.remote_address}, {"failures", std::to_string(failure.count)}});
+  }
+  if (failure.locks) {
+    log(LogLevel::warn, "http.client-locked-out",
+        {{"remote", request.remote_address},
+         {"failures", std::to_string(failure.count)},
+         {"window_s", std::to_string(targets_.auth_limit.window.count())}});
+  }
+  return refused;
+}
+
+std::optional<HttpResponse> Router::refuse_without_certificate(const HttpRequest& request) const {
+  if (!targets_.notification_client_certificate || !request.client_certificate.empty()) return std::nullopt;
+  log(LogLevel::warn, "notification.without-client-certificate", {{"remote", request.remote_address}});
+  return operation_outcome_response(
+      403, "forbidden",
+      "the notification endpoint requires a client certificate signed by the configured client CA (mutual TLS)");
 }
 
 HeaderCheck Router::header_check() {

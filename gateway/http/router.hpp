@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/http/auth_limiter.hpp"
 #include "gateway/http/http_server.hpp"
 #include "gateway/http/message.hpp"
 #include "gateway/http/metrics_endpoint.hpp"
@@ -45,6 +46,12 @@ struct RouterTargets {
   // The notification endpoint's credential check (a 401, or nothing), asked with a request's header before its
   // body is read (Router::refuse_before_body); empty: the endpoint's own handling alone checks.
   HeaderCheck notification_refuse = {};
+  // Mutual TLS on the notification endpoint (server.tls_client_certificates: notifications): a request on a
+  // connection without a verified client certificate is refused, 403, before its body is read.
+  bool notification_client_certificate = false;
+  // Failed authentication per client address (server.auth_failure_limit, auth_failure_window_s): a client over the
+  // limit gets 429 on the notification endpoint and the operator routes until its window ends.
+  AuthLimitOptions auth_limit = {};
 };
 
 class Router {
@@ -68,9 +75,19 @@ class Router {
   HeaderCheck header_check();
 
  private:
+  // The 403 for a notification without the client certificate mutual TLS asks for, or nothing.
+  std::optional<HttpResponse> refuse_without_certificate(const HttpRequest& request) const;
+  // What the credential of a request to the notification endpoint (`notification`) or an operator route decides:
+  // a 429 for a client locked out, a 403 or 401 (counted against the client, logged sparingly), or nothing.
+  std::optional<HttpResponse> check_credential(const HttpRequest& request, bool notification);
+  const Clock& clock() const { return targets_.clock != nullptr ? *targets_.clock : system_clock_; }
+
   RouterTargets targets_;
   Counter& requests_;
   Counter& redriven_;
+  Counter& auth_failures_;
+  Counter& locked_out_;
+  AuthFailureLimiter limiter_;
   SystemClock system_clock_;
   MetricsEndpoint metrics_endpoint_;
 };

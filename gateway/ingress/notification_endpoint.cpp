@@ -84,8 +84,7 @@ bool NotificationEndpoint::matches(const HttpRequest& request) const {
 
 std::optional<HttpResponse> NotificationEndpoint::refuse_unauthorized(const HttpRequest& request) {
   if (secret_equals(header_value(request, options_.secret_header), options_.secret)) return std::nullopt;
-  unauthorized_.inc();
-  log(LogLevel::warn, "notification.unauthorized", {{"remote", request.remote_address}});
+  unauthorized_.inc();  // logged by the router, a few lines per client and window (http/auth_limiter.hpp)
   return operation_outcome_response(401, "security", "missing or wrong " + options_.secret_header + " header");
 }
 

@@ -43,8 +43,8 @@ class NotificationEndpoint {
   // Whether the request's path is under the notification prefix.
   [[nodiscard]] bool matches(const HttpRequest& request) const;
   HttpResponse handle(const HttpRequest& request);
-  // A 401 when the request lacks the shared secret (counted and logged), else nothing: handle() asks it first, and
-  // the server asks it with the header alone, before a body is read (issue 13).
+  // A 401 when the request lacks the shared secret (counted; the router logs it, sparingly), else nothing:
+  // handle() asks it first, and the server asks it with the header alone, before a body is read (issue 13).
   std::optional<HttpResponse> refuse_unauthorized(const HttpRequest& request);
 
  private:

@@ -596,5 +596,64 @@ TEST(MedicationReferences, AReferencedMedicationsCodeIsTakenOver) {
   EXPECT_EQ(uses[3].medication_codeable_concept->text, "as sent");  // its own code stands
 }
 
+// ---- Limits (issue 13) -----------------------------------------------------------------------------------------
+
+// An Observation whose unmodelled extension nests `levels` arrays (plus the resource's own object): the decoder
+// would skip it, but the text is refused whole beyond max_depth, with one fatal issue and no value.
+std::string nested_observation(int levels, std::string_view inner = "1") {
+  std::string deep(static_cast<std::size_t>(levels), '[');
+  deep += inner;
+  deep += std::string(static_cast<std::size_t>(levels), ']');
+  return R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"extension":)" + deep +
+         "}";
+}
+
+TEST(JsonReaderLimits, ATextNestedDeeperThanTheLimitIsRefusedWhole) {
+  DecodeOptions options;
+  options.max_depth = 64;
+  // The resource's object is level 1: 63 arrays inside it reach the limit, 64 pass it.
+  const auto at_limit = decode_resource(nested_observation(63), options);
+  ASSERT_TRUE(at_limit.value.has_value()) << describe(at_limit.issues);
+  const auto over = decode_resource(nested_observation(64), options);
+  EXPECT_FALSE(over.value.has_value());
+  ASSERT_EQ(over.issues.size(), 1u) << describe(over.issues);
+  EXPECT_EQ(over.issues[0].severity, DecodeIssue::Severity::fatal);
+  EXPECT_EQ(over.issues[0].code, "too-costly");
+  EXPECT_EQ(over.issues[0].message, "the JSON text nests objects and arrays deeper than 64 levels");
+  // A hundred thousand levels are refused the same way, before simdjson sees them.
+  EXPECT_EQ(decode_resource(nested_observation(100'000), options).issues.at(0).code, "too-costly");
+  // Brackets inside strings, escaped quotes included, are text, not nesting.
+  const auto in_string = decode_resource(nested_observation(3, "\"\\\"" + std::string(200, '[') + "\""), options);
+  EXPECT_TRUE(in_string.value.has_value()) << describe(in_string.issues);
+  // Off: the decoder skips what it does not model, without recursion.
+  options.max_depth = 0;
+  EXPECT_TRUE(decode_resource(nested_observation(100'000), options).value.has_value());
+}
+
+TEST(JsonReaderLimits, ATextOverTheSizeLimitIsRefusedWhole) {
+  DecodeOptions options;
+  const std::string text = nested_observation(1);
+  options.max_bytes = text.size();
+  EXPECT_TRUE(decode_resource(text, options).value.has_value());
+  options.max_bytes = text.size() - 1;
+  const auto over = decode_resource(text, options);
+  EXPECT_FALSE(over.value.has_value());
+  ASSERT_EQ(over.issues.size(), 1u);
+  EXPECT_EQ(over.issues[0].code, "too-long");
+  EXPECT_EQ(over.issues[0].message, "the JSON text is " + std::to_string(text.size()) +
+                                        " bytes, over the limit of " + std::to_string(text.size() - 1));
+  // Bundles too.
+  options.max_depth = 3;
+  options.max_bytes = 0;
+  EXPECT_EQ(
+      decode_bundle(R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"a":[[1]]}}]})", options)
+          .issues.at(0)
+          .code,
+      "too-costly");
+  // The defaults: 256 MiB and 64 levels.
+  EXPECT_EQ(DecodeOptions{}.max_bytes, std::size_t{256} * 1024 * 1024);
+  EXPECT_EQ(DecodeOptions{}.max_depth, 64u);
+}
+
 }  // namespace
 }  // namespace gg::fhir

@@ -11,7 +11,8 @@ namespace gg::gateway {
 namespace {
 
 const std::string kShipped = std::string(GG_SOURCE_DIR) + "/config/gateway.yaml";
-const Environment kSecret = {{"GRADIENT_GATEWAY_SUBSCRIPTION_SECRET", "s3cret"}};
+const Environment kSecret = {{"GRADIENT_GATEWAY_SUBSCRIPTION_SECRET", "s3cret"},
+                             {"GRADIENT_GATEWAY_SERVER_PLAIN_HTTP", "true"}};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

@@ -424,6 +424,40 @@ TEST_F(HttpServerTest, IdleConnectionClosesAfterReadTimeout) {
   EXPECT_EQ(client.read_after_close(), http::error::end_of_stream);
 }
 
+// Issue 13: a request cut short (a slow or stalled client) is answered 408 when server.read_timeout_s passes, in
+// the header or in the body, and the connection closes; an idle keep-alive connection is closed without a word
+// (above).
+TEST_F(HttpServerTest, ARequestCutShortGets408AfterTheReadTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = std::chrono::seconds(1);
+  start(recording_handler(), options);
+
+  TestClient in_header(server_->port());
+  ASSERT_FALSE(in_header.write_raw("PUT /notify/Observation/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le"));
+  http::response<http::string_body> header_late;
+  ASSERT_FALSE(in_header.read(header_late));
+  EXPECT_EQ(header_late.result_int(), 408);
+  EXPECT_FALSE(header_late.keep_alive());
+  expect_operation_outcome(header_late, "timeout");
+  EXPECT_EQ(in_header.read_after_close(), http::error::end_of_stream);
+
+  TestClient in_body(server_->port());
+  ASSERT_FALSE(
+      in_body.write_raw("PUT /notify/Observation/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n{}"));
+  http::response<http::string_body> body_late;
+  ASSERT_FALSE(in_body.read(body_late));
+  EXPECT_EQ(body_late.result_int(), 408);
+
+  // After a request answered in time, the next one's deadline starts afresh.
+  TestClient second(server_->port());
+  EXPECT_EQ(second.send(make_request(http::verb::get, "/healthz")).result_int(), 200);
+  ASSERT_FALSE(second.write_raw("GET /again HTTP/1.1\r\n"));
+  http::response<http::string_body> second_late;
+  ASSERT_FALSE(second.read(second_late));
+  EXPECT_EQ(second_late.result_int(), 408);
+  EXPECT_EQ(seen().size(), 1u);
+}
+
 TEST_F(HttpServerTest, StopClosesIdleConnectionsAndLetsTheIoContextFinish) {
   start(recording_handler());
   TestClient client(server_->port());

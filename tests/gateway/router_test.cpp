@@ -156,6 +156,65 @@ TEST(RouterHeaderCheck, RefusesMissingCredentialsBeforeTheBody) {
   EXPECT_EQ(refused(header("/cds-services/gradient-findings")), 0U);
 }
 
+// Issue 13 and the reliability review's point 9: a client address that fails authentication auth_limit.limit times
+// is answered 429 with Retry-After on the notification endpoint and the operator routes, its credential unread,
+// until its window ends; other addresses are served meanwhile.
+TEST(RouterAuthLimit, AClientThatKeepsFailingIsAnswered429UntilItsWindowEnds) {
+  MetricsRegistry metrics;
+  auto store = testing::open_test_store();
+  Readiness readiness{false};
+  ManualClock clock(std::chrono::sys_seconds(std::chrono::seconds(1'800'000'000)));
+  RouterTargets targets{[](const HttpRequest& request) { return path_of(request.target).starts_with("/notify"); },
+                        [](const HttpRequest&) {
+                          return HttpResponse{200, "", "", {}};
+                        },
+                        *store,
+                        metrics,
+                        readiness,
+                        {},
+                        "admin-token",
+                        &clock};
+  targets.notification_refuse = [](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.headers.contains("x-gradient-secret")) return std::nullopt;
+    return HttpResponse{401, "", "", {}};
+  };
+  targets.auth_limit = AuthLimitOptions{3, std::chrono::seconds(60), 100};
+  Router router(std::move(targets));
+  const auto request = [](std::string remote, std::string target, std::map<std::string, std::string> headers) {
+    HttpRequest made;
+    made.method = "GET";
+    made.target = std::move(target);
+    made.headers = std::move(headers);
+    made.remote_address = std::move(remote);
+    return made;
+  };
+  const std::map<std::string, std::string> admin = {{"authorization", "Bearer admin-token"}};
+  const std::map<std::string, std::string> wrong = {{"authorization", "Bearer guess"}};
+  const std::map<std::string, std::string> secret = {{"x-gradient-secret", "s"}};
+
+  EXPECT_EQ(router.handle(request("10.0.0.1", "/admin/events", wrong)).status, 401U);
+  EXPECT_EQ(router.refuse_before_body(request("10.0.0.1", "/notify/Observation/1", {}))->status, 401U);
+  clock.advance(std::chrono::seconds(15));
+  EXPECT_EQ(router.refuse_before_body(request("10.0.0.1", "/alerts/subscriptions", wrong))->status, 401U);
+  // Locked out: the right credential does not help, on any guarded route, before or after the body.
+  const auto locked = router.handle(request("10.0.0.1", "/admin/events", admin));
+  EXPECT_EQ(locked.status, 429U);
+  EXPECT_EQ(
+      locked.headers,
+      (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "45"}}));  // the window began 15 s ago
+  EXPECT_EQ(testing::outcome_of(locked).issue.at(0).code, "throttled");
+  EXPECT_EQ(router.refuse_before_body(request("10.0.0.1", "/notify/Observation/1", secret))->status, 429U);
+  // The probes answer it; other addresses are served.
+  EXPECT_EQ(router.handle(request("10.0.0.1", "/healthz", {})).status, 200U);
+  EXPECT_FALSE(router.refuse_before_body(request("10.0.0.2", "/notify/Observation/1", secret)));
+  EXPECT_EQ(router.handle(request("10.0.0.2", "/admin/events?type=Observation&id=1", admin)).status, 200U);
+  EXPECT_EQ(metrics.counter("gradient_gateway_http_auth_failures_total", "").value(), 3.0);
+  EXPECT_EQ(metrics.counter("gradient_gateway_http_locked_out_total", "").value(), 2.0);
+
+  clock.advance(std::chrono::seconds(45));
+  EXPECT_EQ(router.handle(request("10.0.0.1", "/admin/events?type=Observation&id=1", admin)).status, 200U);
+}
+
 TEST_F(RouterTest, OperatorRoutesRefuseAMissingOrWrongAdminTokenWith401) {
   const std::pair<const char*, const char*> refused[] = {
       {"", "an admin bearer token is required (Authorization: Bearer ...)"},

@@ -34,7 +34,8 @@ class HttpResult:
         return json.loads(self.body) if self.body else None
 
 
-def http(method, url, body=None, headers=None, timeout=60):
+def http(method, url, body=None, headers=None, timeout=60, context=None):
+    """context: an ssl.SSLContext for https:// URLs (a test CA, a client certificate)."""
     data = None
     all_headers = {"Accept": "application/fhir+json"}
     if body is not None:
@@ -44,7 +45,7 @@ def http(method, url, body=None, headers=None, timeout=60):
     all_headers.update(headers or {})
     request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return HttpResult(response.status, response.read().decode(), dict(response.headers))
     except urllib.error.HTTPError as error:
         return HttpResult(error.code, error.read().decode(), dict(error.headers))
@@ -180,13 +181,20 @@ class Gateway:
 
     def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
                  port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True,
-                 subscription_mode=None, reconcile_interval_s=None, lookback_days=3650):
+                 subscription_mode=None, reconcile_interval_s=None, lookback_days=3650, server=None,
+                 client_tls=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
         flow style). port: listen there (a restart keeps its Subscription's endpoint). fhir_base: another FHIR
         server than GG_HAPI_BASE. pipeline, subscription: extra keys of those sections. subscription_mode,
         reconcile_interval_s: shorthands for subscription.mode and pipeline.reconcile_interval_s. lookback_days:
-        analysis.lookback_days (3650 keeps the fixed-date test data of tests/data/patients inside it)."""
+        analysis.lookback_days (3650 keeps the fixed-date test data of tests/data/patients inside it). server:
+        extra keys of that section; without tls_cert_file among them the listener is plain HTTP (plain_http: true).
+        client_tls: the ssl.SSLContext this object's own requests to an https:// gateway use."""
+        server = dict(server or {})
+        if "tls_cert_file" not in server:
+            server.setdefault("plain_http", "true")
+        self.client_tls = client_tls
         subscription = dict(subscription or {})
         pipeline = dict(pipeline or {})
         if subscription_mode is not None:
@@ -196,7 +204,7 @@ class Gateway:
         self.dir = state_from.dir if state_from else pathlib.Path(tempfile.mkdtemp(prefix="gg-it-"))
         self.port = port or free_port()
         self.fhir_base = fhir_base or HAPI_BASE
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if 'tls_cert_file' in server else 'http'}://127.0.0.1:{self.port}"
         (self.dir / "notify.secret").write_text(self.SECRET + "\n")
         (self.dir / "admin.token").write_text(self.ADMIN_TOKEN + "\n")
         rules_dir = REPO / "config/rules"
@@ -209,7 +217,7 @@ class Gateway:
             f"""server:
   listen_address: 127.0.0.1
   port: {self.port}
-fhir:
+""" + "".join(f"  {key}: {value}\n" for key, value in server.items()) + f"""fhir:
   base_url: {self.fhir_base}
 subscription:
   manage: {"true" if manage_subscription else "false"}
@@ -244,13 +252,13 @@ pipeline:
         if self.process.poll() is not None:
             raise AssertionError("gateway exited: " + self.log_tail())
         try:
-            return http("GET", self.url + "/readyz", timeout=5).status == 200
+            return http("GET", self.url + "/readyz", timeout=5, context=self.client_tls).status == 200
         except OSError:
             return False
 
     def metric(self, name):
         """Sum of a Prometheus metric's samples whose name (with labels) starts with name."""
-        text = http("GET", self.url + "/metrics").body
+        text = http("GET", self.url + "/metrics", context=self.client_tls).body
         total = 0.0
         for line in text.splitlines():
             if line.startswith(name):
@@ -263,7 +271,7 @@ pipeline:
                    "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        return http(method, self.url + path, body, headers)
+        return http(method, self.url + path, body, headers, context=self.client_tls)
 
     def events(self, resource_type, resource_id):
         """The gateway's intake events for one resource (GET /admin/events)."""
@@ -275,7 +283,7 @@ pipeline:
         headers = {"Content-Type": content_type}
         if secret:
             headers["X-Gradient-Secret"] = self.SECRET
-        return http(method, self.url + "/notify" + path, body, headers)
+        return http(method, self.url + "/notify" + path, body, headers, context=self.client_tls)
 
     def log_tail(self):
         self.log.flush()
@@ -292,7 +300,7 @@ pipeline:
     def readiness(self):
         """/readyz's body (the report of every dependency), or None while the gateway does not answer."""
         try:
-            return http("GET", self.url + "/readyz", timeout=5).json()
+            return http("GET", self.url + "/readyz", timeout=5, context=self.client_tls).json()
         except OSError:
             return None
 
