@@ -188,7 +188,7 @@ def run_once(fhir, base, workers, patients, seed, clients, timeout_s):
         events = wait_until(lambda: f"every event settled; gateway log:\n{gateway.log_tail()}", settled_events,
                             timeout=timeout_s, interval=POLL_S)
         state.close()
-        metrics = http("GET", gateway.url + "/metrics").body
+        metrics = gateway.admin("GET", "/metrics").body
         recorded = recorded_in_log(gateway)
     finally:
         gateway.stop()

@@ -2,6 +2,7 @@
 // values or errors, search paging. One connection is fhir/http_connection.*, the pool fhir/connection_pool.*.
 #include "fhir/rest_client.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -105,6 +106,17 @@ std::string describe_errors(const std::vector<DecodeIssue>& issues) {
          (more > 0 ? " (and " + std::to_string(more) + " more)" : "");
 }
 
+// Standard base64 (RFC 4648 section 4), as HTTP Basic authentication sends the credentials (RFC 7617 section 2).
+std::string base64(std::string_view text) {
+  std::string encoded(4 * ((text.size() + 2) / 3), '\0');
+  // EVP_EncodeBlock writes a terminating NUL too: size() + 1 bytes are there (std::string's own terminator).
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  encoded.resize(static_cast<std::size_t>(written));
+  return encoded;
+}
+
 }  // namespace
 
 RestError status_error(const std::string& what, unsigned status, std::string_view body) {
@@ -142,8 +154,18 @@ struct RestClient::Impl {
                                   options.base_url);
     }
     base = std::move(*parsed);
-    if (!is_field_value(options.bearer_token) || !is_field_value(options.user_agent)) {
-      throw std::invalid_argument("RestClient: bearer_token or user_agent contains control characters");
+    if (!is_field_value(options.bearer_token) || !is_field_value(options.user_agent) ||
+        !is_field_value(options.basic_credentials)) {
+      throw std::invalid_argument(
+          "RestClient: bearer_token, basic_credentials or user_agent contains control characters");
+    }
+    if (!options.bearer_token.empty() && !options.basic_credentials.empty()) {
+      throw std::invalid_argument("RestClient: bearer_token and basic_credentials exclude each other");
+    }
+    if (!options.bearer_token.empty()) {
+      authorization = "Bearer " + options.bearer_token;
+    } else if (!options.basic_credentials.empty()) {
+      authorization = "Basic " + base64(options.basic_credentials);
     }
     if (base.tls()) {
       tls.emplace(ssl::context::tls_client);
@@ -195,9 +217,7 @@ struct RestClient::Impl {
     if (!given("user-agent")) request.set(http::field::user_agent, options.user_agent);
     if (!given("accept")) request.set(http::field::accept, "application/fhir+json");
     if (!body.empty() && !given("content-type")) request.set(http::field::content_type, "application/fhir+json");
-    if (!options.bearer_token.empty() && !given("authorization")) {
-      request.set(http::field::authorization, "Bearer " + options.bearer_token);
-    }
+    if (!authorization.empty() && !given("authorization")) request.set(http::field::authorization, authorization);
     for (const auto& [name, value] : extra) request.insert(name, value);
     request.body() = std::move(body);
     request.prepare_payload();
@@ -414,6 +434,7 @@ struct RestClient::Impl {
 
   asio::any_io_executor executor;
   RestClientOptions options;
+  std::string authorization;  // the Authorization header of every request (bearer or basic), or empty
   Url base;
   std::optional<ssl::context> tls;  // shared by every TLS connection (SSL_new from one SSL_CTX is thread-safe)
   detail::ConnectionPool pool;

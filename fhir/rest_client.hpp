@@ -31,7 +31,10 @@ struct RestClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // The whole call: waiting for a free connection, connecting, sending and receiving, and the one retry.
   std::chrono::milliseconds request_timeout{30000};
-  std::string bearer_token;         // empty: no Authorization header
+  std::string bearer_token;  // empty: no Authorization header
+  // "user:password" for HTTP Basic authentication (RFC 7617), sent as "Authorization: Basic <base64>"; empty:
+  // none. Not with bearer_token.
+  std::string basic_credentials;
   bool verify_peer = true;          // TLS certificate and host name verification
   std::string ca_file;              // empty: the system's default trust store
   std::size_t max_connections = 4;  // open connections per client, idle and busy together (0 is taken as 1)
@@ -62,8 +65,9 @@ class RestClient final : public Client {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
-  // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, or a bearer token or
-  // user agent with control characters, and boost::system::system_error when ca_file cannot be loaded.
+  // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, a bearer token, basic
+  // credentials or user agent with control characters, or both a bearer token and basic credentials, and
+  // boost::system::system_error when ca_file cannot be loaded.
   RestClient(boost::asio::any_io_executor executor, RestClientOptions options);
   ~RestClient() override;
   RestClient(const RestClient&) = delete;

@@ -135,6 +135,17 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
   targets.notification_refuse = [&notifications](const HttpRequest& request) {
     return notifications.refuse_unauthorized(request);
   };
+  switch (config.server.metrics_access) {
+    case MetricsAccess::token:
+      targets.metrics_route = MetricsRoute::token;
+      break;
+    case MetricsAccess::open:
+      targets.metrics_route = MetricsRoute::open;
+      break;
+    case MetricsAccess::listener:
+      targets.metrics_route = MetricsRoute::elsewhere;
+      break;
+  }
   targets.auth_limit.limit = config.server.auth_failure_limit;
   targets.auth_limit.window = config.server.auth_failure_window;
   targets.notification_client_certificate =
@@ -174,6 +185,30 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
        {"port", std::to_string(server.port())},
        {"tls", config.server.tls() ? "true" : "false"},
        {"fhir", config.fhir.base_url}});
+
+  // server.metrics_access listener: /metrics (with the probes) on a plain-HTTP listener of its own, without a
+  // credential, for a scraper on a private network; the main listener answers /metrics 404.
+  MetricsEndpoint scrape_endpoint(*store, metrics);
+  std::optional<HttpServer> metrics_server;
+  if (config.server.metrics_access == MetricsAccess::listener) {
+    HttpServerOptions metrics_options;
+    metrics_options.address = config.server.metrics_address;
+    metrics_options.port = static_cast<unsigned short>(config.server.metrics_port);
+    metrics_options.body_limit = 4096;  // it reads no bodies
+    metrics_options.max_connections = 16;
+    metrics_options.read_timeout = config.server.read_timeout;
+    metrics_options.write_timeout = config.server.write_timeout;
+    metrics_server.emplace(ioc, metrics_options, metrics_listener_handler(scrape_endpoint, readiness, *store));
+    if (auto ec = metrics_server->start()) {
+      log(LogLevel::error, "server.start-failed",
+          {{"address", config.server.metrics_address},
+           {"port", std::to_string(config.server.metrics_port)},
+           {"error", ec.message()}});
+      return 1;
+    }
+    log(LogLevel::info, "server.metrics-listening",
+        {{"address", config.server.metrics_address}, {"port", std::to_string(metrics_server->port())}});
+  }
 
   // SIGHUP rereads the listener's certificate, key and client CA: new connections get them, open ones keep what
   // they began with. A file that does not load leaves the running certificate in place.
@@ -271,6 +306,7 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     log(LogLevel::info, "service.stopping", {{"signal", std::to_string(signal)}});
     reload_signals.cancel();
     server.stop();
+    if (metrics_server) metrics_server->stop();
     pipeline.stop();
     dispatcher.stop();
     if (websocket) websocket->stop();

@@ -173,6 +173,20 @@ const std::vector<KeySpec>& key_specs() {
          c.server.tls_client_certificates = *mode;
          return {};
        }},
+      {"server", "metrics_access", Kind::text, "token",
+       "who may read /metrics: " + analytics::alternatives(kMetricsAccessText) +
+           " (token: with the admin token; listener: anyone, on metrics_address:metrics_port only)",
+       [](Config& c, const std::string& v) -> std::string {
+         const auto access = analytics::value_of(kMetricsAccessText, v);
+         if (!access) return "expected " + analytics::choices(kMetricsAccessText);
+         c.server.metrics_access = *access;
+         return {};
+       }},
+      {"server", "metrics_address", Kind::text, "127.0.0.1",
+       "metrics_access listener: the address of /metrics, /healthz and /readyz (plain HTTP)",
+       text([](Config& c, const std::string& v) { c.server.metrics_address = v; })},
+      {"server", "metrics_port", Kind::integer, "9464", "metrics_access listener: its port (0: any free port)",
+       int_in(0, 65535, [](Config& c, long long v) { c.server.metrics_port = static_cast<unsigned>(v); })},
       {"server", "auth_failure_limit", Kind::integer, "20",
        "failed authentications from one address within auth_failure_window_s before it is answered 429 (0: none)",
        int_in(0, 1000000,
@@ -203,6 +217,9 @@ const std::vector<KeySpec>& key_specs() {
       {"fhir", "bearer_token_file", Kind::secret_file, "",
        "file holding an OAuth bearer token (or set GRADIENT_GATEWAY_FHIR_BEARER_TOKEN)",
        [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.bearer_token); }},
+      {"fhir", "basic_auth_file", Kind::secret_file, "",
+       "file holding user:password for HTTP Basic authentication (or set GRADIENT_GATEWAY_FHIR_BASIC_AUTH)",
+       [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.basic_auth); }},
       {"subscription", "mode", Kind::text, "rest-hook", analytics::alternatives(kSubscriptionModeText),
        [](Config& c, const std::string& v) -> std::string {
          const auto mode = analytics::value_of(kSubscriptionModeText, v);
@@ -454,6 +471,21 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
     problem("server.notification_path", "must start with /");
   }
   validate_tls(config.server, use, problem);
+  if (!config.fhir.basic_auth.empty() && !config.fhir.bearer_token.empty()) {
+    problem("fhir.basic_auth_file", "basic_auth_file and bearer_token_file exclude each other: one credential");
+  } else if (!config.fhir.basic_auth.empty() && config.fhir.basic_auth.find(':') == std::string::npos) {
+    problem("fhir.basic_auth_file", "expected user:password (RFC 7617)");
+  }
+  for (const char ch : config.fhir.basic_auth + config.fhir.bearer_token) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+      problem("fhir", "a credential holds a control character");
+      break;
+    }
+  }
+  if (config.server.metrics_access == MetricsAccess::listener && config.server.metrics_port != 0 &&
+      config.server.metrics_port == config.server.port) {
+    problem("server.metrics_port", "must differ from server.port: /metrics gets a listener of its own");
+  }
   if (config.server.public_base_url.empty()) {
     config.server.public_base_url = std::string(config.server.tls() ? "https://" : "http://") +
                                     config.server.listen_address + ":" + std::to_string(config.server.port);
@@ -614,6 +646,10 @@ ConfigResult load_config(const std::string& path, const Environment& environment
       config.fhir.bearer_token = value;
       continue;
     }
+    if (name == "GRADIENT_GATEWAY_FHIR_BASIC_AUTH") {
+      config.fhir.basic_auth = value;
+      continue;
+    }
     if (name == "GRADIENT_GATEWAY_ADMIN_TOKEN") {
       config.admin.token = value;
       continue;
@@ -649,6 +685,7 @@ fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::s
   options.connect_timeout = fhir.connect_timeout;
   options.request_timeout = fhir.request_timeout;
   options.bearer_token = fhir.bearer_token;
+  options.basic_credentials = fhir.basic_auth;
   options.verify_peer = fhir.verify_tls;
   options.ca_file = fhir.ca_file;
   options.user_agent = user_agent;

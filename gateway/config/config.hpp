@@ -25,6 +25,16 @@ inline constexpr std::array<analytics::EnumText<ClientCertificateMode>, 3> kClie
     {ClientCertificateMode::all, "all"},
 }};
 
+// Who may read /metrics (issue 13, item 4): callers with the admin token on the main listener, anyone there, or
+// anyone on a listener of its own (plain HTTP on metrics_address:metrics_port, for a scraper on a private
+// network).
+enum class MetricsAccess { token, open, listener };
+inline constexpr std::array<analytics::EnumText<MetricsAccess>, 3> kMetricsAccessText{{
+    {MetricsAccess::token, "token"},
+    {MetricsAccess::open, "open"},
+    {MetricsAccess::listener, "listener"},
+}};
+
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   unsigned port = 8089;
@@ -40,6 +50,9 @@ struct ServerConfig {
   std::string tls_client_ca_file;  // signs the client certificates of mutual TLS
   ClientCertificateMode tls_client_certificates = ClientCertificateMode::none;
   bool plain_http = false;
+  MetricsAccess metrics_access = MetricsAccess::token;
+  std::string metrics_address = "127.0.0.1";
+  unsigned metrics_port = 9464;
   // Failed authentications per client address within the window before it is answered 429 (0: no limit).
   std::size_t auth_failure_limit = 20;
   std::chrono::seconds auth_failure_window{60};
@@ -58,6 +71,7 @@ struct FhirConfig {
   bool verify_tls = true;
   std::string ca_file;
   std::string bearer_token;  // secret: from bearer_token_file or GRADIENT_GATEWAY_FHIR_BEARER_TOKEN
+  std::string basic_auth;    // secret "user:password": from basic_auth_file or GRADIENT_GATEWAY_FHIR_BASIC_AUTH
 };
 
 // How the FHIR server tells the gateway about new and changed Observations (ARCHITECTURE.md step 1). Every mode

@@ -43,7 +43,7 @@ HttpResponse Router::handle(const HttpRequest& request) {
     return targets_.notification_handle(request);
   }
   const std::string_view target_path = path_of(request.target);
-  if (is_admin_path(target_path)) {
+  if (needs_admin_token(target_path)) {
     if (auto refused = check_credential(request, false)) return *refused;
   }
   for (const auto& route : targets_.routes) {
@@ -65,7 +65,7 @@ HttpResponse Router::handle(const HttpRequest& request) {
   }
   if (path == "/healthz") return healthz_response();
   if (path == "/readyz") return readyz_response(targets_.readiness.report(targets_.store.healthy()));
-  if (path == "/metrics") return metrics_endpoint_.handle();
+  if (path == "/metrics" && targets_.metrics_route != MetricsRoute::elsewhere) return metrics_endpoint_.handle();
   if (path == "/admin/events") return admin_events(targets_.store, request);
   if (path == "/admin/rejections") return admin_rejections(targets_.store, request);
   return operation_outcome_response(404, "not-found", "no such endpoint: " + path);
@@ -79,11 +79,15 @@ std::optional<HttpResponse> Router::refuse_before_body(const HttpRequest& header
   std::optional<HttpResponse> refused;
   if (targets_.notification_matches(header)) {
     refused = check_credential(header, true);
-  } else if (is_admin_path(path_of(header.target))) {
+  } else if (needs_admin_token(path_of(header.target))) {
     refused = check_credential(header, false);
   }
   if (refused) requests_.inc();
   return refused;
+}
+
+bool Router::needs_admin_token(std::string_view path) const {
+  return is_admin_path(path) || (path == "/metrics" && targets_.metrics_route == MetricsRoute::token);
 }
 
 std::optional<HttpResponse> Router::check_credential(const HttpRequest& request, bool notification) {
@@ -125,6 +129,23 @@ std::optional<HttpResponse> Router::refuse_without_certificate(const HttpRequest
   return operation_outcome_response(
       403, "forbidden",
       "the notification endpoint requires a client certificate signed by the configured client CA (mutual TLS)");
+}
+
+HttpHandler metrics_listener_handler(MetricsEndpoint& endpoint, const Readiness& readiness, StateStore& store) {
+  return [&endpoint, &readiness, &store](const HttpRequest& request) {
+    const std::string_view path = path_of(request.target);
+    if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
+      return operation_outcome_response(404, "not-found", "this listener serves /metrics, /healthz and /readyz");
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+      auto response = operation_outcome_response(405, "not-supported", "only GET and HEAD here");
+      response.headers.emplace_back("Allow", "GET, HEAD");
+      return response;
+    }
+    if (path == "/healthz") return healthz_response();
+    if (path == "/readyz") return readyz_response(readiness.report(store.healthy()));
+    return endpoint.handle();
+  };
 }
 
 HeaderCheck Router::header_check() {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/http/auth_limiter.hpp"
@@ -27,6 +28,10 @@ struct ExtraRoute {
   std::string path;  // "/alerts", "/cds-services"
   HttpHandler handle;
 };
+
+// Who /metrics answers on this router (server.metrics_access): callers with the admin token, anyone, or nobody
+// (it is served on a listener of its own, MetricsListener below).
+enum class MetricsRoute { token, open, elsewhere };
 
 // What the routes answer from. The notification endpoint lives in ingress/, which includes http/: it comes in as
 // two callables, so that http/ never includes ingress/ (scripts/check-includes). Every reference must outlive the
@@ -52,6 +57,7 @@ struct RouterTargets {
   // Failed authentication per client address (server.auth_failure_limit, auth_failure_window_s): a client over the
   // limit gets 429 on the notification endpoint and the operator routes until its window ends.
   AuthLimitOptions auth_limit = {};
+  MetricsRoute metrics_route = MetricsRoute::token;
 };
 
 class Router {
@@ -80,6 +86,8 @@ class Router {
   // What the credential of a request to the notification endpoint (`notification`) or an operator route decides:
   // a 429 for a client locked out, a 403 or 401 (counted against the client, logged sparingly), or nothing.
   std::optional<HttpResponse> check_credential(const HttpRequest& request, bool notification);
+  // The operator's routes, and /metrics unless it is open or elsewhere.
+  bool needs_admin_token(std::string_view path) const;
   const Clock& clock() const { return targets_.clock != nullptr ? *targets_.clock : system_clock_; }
 
   RouterTargets targets_;
@@ -91,5 +99,10 @@ class Router {
   SystemClock system_clock_;
   MetricsEndpoint metrics_endpoint_;
 };
+
+// The handler of /metrics' own listener (server.metrics_access: listener): GET or HEAD /metrics, /healthz and
+// /readyz, without a credential; everything else is a 404 (or a 405) OperationOutcome. The references must
+// outlive the handler.
+HttpHandler metrics_listener_handler(MetricsEndpoint& endpoint, const Readiness& readiness, StateStore& store);
 
 }  // namespace gg::gateway

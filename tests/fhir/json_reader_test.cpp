@@ -623,7 +623,7 @@ TEST(JsonReaderLimits, ATextNestedDeeperThanTheLimitIsRefusedWhole) {
   // A hundred thousand levels are refused the same way, before simdjson sees them.
   EXPECT_EQ(decode_resource(nested_observation(100'000), options).issues.at(0).code, "too-costly");
   // Brackets inside strings, escaped quotes included, are text, not nesting.
-  const auto in_string = decode_resource(nested_observation(3, "\"\\\"" + std::string(200, '[') + "\""), options);
+  const auto in_string = decode_resource(nested_observation(3, R"("\")" + std::string(200, '[') + "\""), options);
   EXPECT_TRUE(in_string.value.has_value()) << describe(in_string.issues);
   // Off: the decoder skips what it does not model, without recursion.
   options.max_depth = 0;

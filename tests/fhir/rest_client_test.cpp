@@ -107,6 +107,17 @@ asio::awaitable<void> answer_all(tcp::socket socket, std::size_t) {
   while (co_await read_request(socket, buffer)) co_await write_response(socket, 200, "{}");
 }
 
+// answer_all, keeping every request in `seen`.
+auto recording_into(std::vector<ServerRequest>& seen) {
+  return [&seen](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+    beast::flat_buffer buffer;
+    while (auto request = co_await read_request(socket, buffer)) {
+      seen.push_back(*request);
+      co_await write_response(socket, 200, "{}");
+    }
+  };
+}
+
 // Waits until the peer closes the connection (or the test ends), without ever answering.
 asio::awaitable<void> wait_for_close(tcp::socket& socket) {
   char byte = 0;
@@ -435,13 +446,7 @@ TEST(RestClientTransport, HeadResponseHasNoBodyAndKeepsTheConnection) {
 TEST(RestClientTransport, SendsFhirHeadersAndResolvesTargetsAgainstTheBase) {
   asio::io_context io;
   std::vector<ServerRequest> seen;
-  RawServer server(io, [&seen](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
-    beast::flat_buffer buffer;
-    while (auto request = co_await read_request(socket, buffer)) {
-      seen.push_back(*request);
-      co_await write_response(socket, 200, "{}");
-    }
-  });
+  RawServer server(io, recording_into(seen));
   auto options = options_for(server.base_url());
   options.bearer_token = "token-123";
   options.user_agent = "gradient-gateway/test";
@@ -468,6 +473,26 @@ TEST(RestClientTransport, SendsFhirHeadersAndResolvesTargetsAgainstTheBase) {
   EXPECT_EQ(seen[1].body(), "{\"resourceType\":\"Bundle\"}");
   EXPECT_EQ(seen[2][http::field::accept], "application/json");
   EXPECT_EQ(seen[2].count(http::field::accept), 1u);
+}
+
+// Issue 13, item 2: HTTP Basic authentication (RFC 7617 section 2: base64 of "user-id:password"; the RFC's own
+// example "Aladdin:open sesame" is "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="), never beside a bearer token.
+TEST(RestClientTransport, SendsBasicCredentials) {
+  asio::io_context io;
+  std::vector<ServerRequest> seen;
+  RawServer server(io, recording_into(seen));
+  auto options = options_for(server.base_url());
+  options.basic_credentials = "Aladdin:open sesame";
+  RestClient client(io.get_executor(), options);
+  run(io, [&]() -> asio::awaitable<void> { co_await client.request("GET", "metadata"); });
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0][http::field::authorization], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+
+  options.bearer_token = "token-123";
+  EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
+  options.bearer_token.clear();
+  options.basic_credentials = "user:pass\r\nX-Evil: 1";
+  EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
 }
 
 TEST(RestClientTransport, RefusesTargetsOnOtherOriginsWithoutConnecting) {

@@ -342,5 +342,24 @@ TEST_F(ConfigTest, TlsKeysAreCheckedTogether) {
             Locations{});
 }
 
+TEST_F(ConfigTest, BasicAuthComesFromAFileAndExcludesABearerToken) {
+  std::ofstream(dir_ / "basic") << "gateway:s3cret pass\n";
+  std::ofstream(dir_ / "token") << "abc\n";
+  auto basic = load(write("b.yaml", "subscription:\n  manage: false\nfhir:\n  basic_auth_file: basic\n"), {});
+  ASSERT_TRUE(basic.has_value());
+  EXPECT_EQ(basic->fhir.basic_auth, "gateway:s3cret pass");
+  EXPECT_EQ(rest_client_options(basic->fhir, "ua").basic_credentials, "gateway:s3cret pass");
+  auto both =
+      load(write("c.yaml",
+                 "subscription:\n  manage: false\nfhir:\n  basic_auth_file: basic\n  bearer_token_file: token\n"),
+           {});
+  ASSERT_FALSE(both.has_value());
+  EXPECT_EQ(both.error().at(0).location, "fhir.basic_auth_file");
+  auto no_colon =
+      load(write("d.yaml", "subscription:\n  manage: false\n"), {{"GRADIENT_GATEWAY_FHIR_BASIC_AUTH", "user"}});
+  ASSERT_FALSE(no_colon.has_value());
+  EXPECT_EQ(no_colon.error().at(0).message, "expected user:password (RFC 7617)");
+}
+
 }  // namespace
 }  // namespace gg::gateway

@@ -234,10 +234,52 @@ TEST_F(RouterTest, OperatorRoutesRefuseAMissingOrWrongAdminTokenWith401) {
       EXPECT_EQ(outcome.issue[0].diagnostics, diagnostics);
     }
   }
-  // The scheme is case-insensitive (RFC 7235 section 2.1); probes and metrics need no token.
+  // The scheme is case-insensitive (RFC 7235 section 2.1); the probes need no token, /metrics does (by default).
   EXPECT_EQ(send("GET", "/admin/events?type=Observation&id=1", "bearer admin-token-1").status, 200U);
   EXPECT_EQ(send("GET", "/healthz", "").status, 200U);
-  EXPECT_EQ(send("GET", "/metrics", "").status, 200U);
+  EXPECT_EQ(send("GET", "/readyz", "").status, 503U);  // not ready (no FHIR server), but answered
+  EXPECT_EQ(send("GET", "/metrics", "").status, 401U);
+  EXPECT_EQ(send("GET", "/metrics", "Bearer wrong").status, 401U);
+  EXPECT_EQ(send("GET", "/metrics").status, 200U);
+}
+
+// Issue 13, item 4: server.metrics_access. token (above); open: anyone; listener: not on the main listener (404),
+// but on one of its own that serves /metrics and the probes alone, without a credential.
+TEST_F(RouterTest, MetricsAreOpenOrElsewhereWhenConfigured) {
+  const auto router_with = [this](MetricsRoute route) {
+    RouterTargets targets{[](const HttpRequest&) { return false; },
+                          [](const HttpRequest&) { return HttpResponse{}; },
+                          *store_,
+                          metrics_,
+                          readiness_,
+                          {},
+                          kAdminToken};
+    targets.metrics_route = route;
+    return std::make_unique<Router>(std::move(targets));
+  };
+  HttpRequest anonymous;
+  anonymous.method = "GET";
+  anonymous.target = "/metrics";
+  EXPECT_EQ(router_with(MetricsRoute::open)->handle(anonymous).status, 200U);
+  EXPECT_FALSE(router_with(MetricsRoute::open)->refuse_before_body(anonymous));
+  EXPECT_EQ(router_with(MetricsRoute::elsewhere)->handle(anonymous).status, 404U);
+  EXPECT_EQ(router_with(MetricsRoute::token)->refuse_before_body(anonymous)->status, 401U);
+
+  MetricsEndpoint endpoint(*store_, metrics_);
+  const HttpHandler own = metrics_listener_handler(endpoint, readiness_, *store_);
+  const auto scraped = own(anonymous);
+  EXPECT_EQ(scraped.status, 200U);
+  EXPECT_NE(scraped.body.find("gradient_gateway_events{state=\"pending\"}"), std::string::npos) << scraped.body;
+  HttpRequest other = anonymous;
+  other.target = "/healthz";
+  EXPECT_EQ(own(other).status, 200U);
+  other.target = "/admin/events?type=Observation&id=1";
+  EXPECT_EQ(own(other).status, 404U);
+  other.target = "/notify/Observation/1";
+  other.method = "PUT";
+  EXPECT_EQ(own(other).status, 404U);
+  other.target = "/metrics";
+  EXPECT_EQ(own(other).status, 405U);
 }
 
 TEST_F(RouterTest, WithoutAConfiguredAdminTokenTheOperatorRoutesAreClosed) {

@@ -19,7 +19,14 @@ def raw_connection(gateway, source="127.0.0.1"):
 
 
 def read_response(connection):
-    """The status and headers of the response on a raw connection, read up to its close."""
+    """The status, headers and body of the response on a raw connection, read up to its close, which closes it."""
+    try:
+        return _read_to_close(connection)
+    finally:
+        connection.close()
+
+
+def _read_to_close(connection):
     data = b""
     while True:
         chunk = connection.recv(65536)
@@ -49,13 +56,10 @@ class Limits(unittest.TestCase):
 
     def test_a_request_cut_short_is_answered_408_while_others_are_served(self):
         slow = raw_connection(self.gateway)
-        try:
-            slow.sendall(b"PUT /notify/Observation/limit-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
-                         b"X-Gradient-Secret: " + self.gateway.SECRET.encode() + b"\r\n\r\n{\"resourceType\"")
-            self.assertTrue(served(self.gateway))
-            status, headers, body = read_response(slow)
-        finally:
-            slow.close()
+        slow.sendall(b"PUT /notify/Observation/limit-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
+                     b"X-Gradient-Secret: " + self.gateway.SECRET.encode() + b"\r\n\r\n{\"resourceType\"")
+        self.assertTrue(served(self.gateway))  # meanwhile
+        status, headers, body = read_response(slow)
         self.assertEqual(status, 408)
         self.assertEqual(headers.get("Connection"), "close")
         self.assertIn(b'"code":"timeout"', body)
@@ -117,11 +121,7 @@ class Limits(unittest.TestCase):
                 response.read()
                 self.assertEqual(response.status, 200)
                 held.append(connection)
-            refused = raw_connection(self.gateway)
-            try:
-                status, headers, body = read_response(refused)
-            finally:
-                refused.close()
+            status, headers, body = read_response(raw_connection(self.gateway))
             self.assertEqual(status, 503)
             self.assertEqual(headers.get("Retry-After"), "1")
             self.assertIn(b'"code":"transient"', body)
