@@ -110,12 +110,8 @@ def recorded_in_log(gateway):
     """{'Observation/id': epoch seconds} of each event.recorded line: intake time to the millisecond (the state file's
     received_at is to the second)."""
     recorded = {}
-    pattern = re.compile(r"^(\S+) info event\.recorded type=(\S+) id=(\S+)")
-    with open(gateway.dir / "gateway.log") as log:
-        for line in log:
-            match = pattern.match(line)
-            if match:
-                recorded.setdefault(f"{match[2]}/{match[3]}", parse_instant(match[1]))
+    for record in gateway.log_records("event.recorded"):
+        recorded.setdefault(f"{record['type']}/{record['id']}", parse_instant(record["time"]))
     return recorded
 
 

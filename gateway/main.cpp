@@ -259,7 +259,12 @@ int command_serve(const Arguments& args) {
   auto loaded = load_config_and_knowledge(args.config, ConfigUse::service);
   if (!loaded) return kUsage;
   set_log_level(parse_log_level(loaded->first.logging.level));
+  set_log_format(gg::analytics::value_of(kLogFormatText, loaded->first.logging.format).value_or(LogFormat::json));
   set_log_patient_data(loaded->first.logging.patient_data);
+  if (loaded->first.logging.patient_data) {
+    log(LogLevel::warn, "logging.patient-data-allowed",
+        {{"reason", "logging.patient_data is true: values and names of patients may be logged (debugging only)"}});
+  }
   return run_service(loaded->first, loaded->second);
 }
 

@@ -366,6 +366,14 @@ const std::vector<KeySpec>& key_specs() {
          c.logging.level = v;
          return {};
        }},
+      {"logging", "format", Kind::text, "json",
+       "serve's log lines: " + analytics::alternatives(kLogFormatText) +
+           " (json: one object a line; text: time level event key=value, for a terminal)",
+       [](Config& c, const std::string& v) -> std::string {
+         if (!analytics::value_of(kLogFormatText, v)) return "expected " + analytics::choices(kLogFormatText);
+         c.logging.format = v;
+         return {};
+       }},
       {"logging", "patient_data", Kind::boolean, "false",
        "debug switch: allow values and names of patients in logs (never in production)",
        flag([](Config& c, bool v) { c.logging.patient_data = v; })},

@@ -159,8 +159,9 @@ struct PipelineConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";  // error | warn | info | debug
-  bool patient_data = false;   // debug switch: values and names may appear in logs only when true
+  std::string level = "info";   // error | warn | info | debug
+  std::string format = "json";  // json | text: serve's log lines (the commands write text)
+  bool patient_data = false;    // debug switch: values and names may appear in logs only when true
 };
 
 // A CDS Client the CDS Hooks service trusts (CDS Hooks 2.0, "Trusting CDS Clients"): its JWT issuer and the file

@@ -1,4 +1,7 @@
-// Structured logging to standard error: one line per event, "time level event key=value ...".
+// Structured logging to standard error: one line per event, for the service a JSON object (logging.format: json,
+// the default)
+//   {"time":"2026-12-05T12:00:00.123Z","level":"info","event":"event.recorded","type":"Observation","id":"1"}
+// or, for a person at a terminal (logging.format: text), "time level event key=value ...".
 // Only identifiers and codes go into fields; patient values and names never do unless the debug switch
 // (logging.patient_data) is on, and then only through log_patient_data().
 //
@@ -27,8 +30,21 @@ inline constexpr std::array<analytics::EnumText<LogLevel>, 4> kLogLevelText{{
     {LogLevel::debug, "debug"},
 }};
 
+enum class LogFormat { json, text };
+inline constexpr std::array<analytics::EnumText<LogFormat>, 2> kLogFormatText{{
+    {LogFormat::json, "json"},
+    {LogFormat::text, "text"},
+}};
+
 using LogField = std::pair<std::string_view, std::string>;
 
+// One log line (ending in a newline) as written: `time` is "2026-12-05T12:00:00.123Z". In JSON every field value
+// is a string, escaped per RFC 8259 section 7 (control characters as \uXXXX or their short forms); a field named
+// like time, level or event is written after them, as given.
+std::string format_log_line(LogFormat format, std::string_view time, LogLevel level, std::string_view event,
+                            std::initializer_list<LogField> fields);
+
+void set_log_format(LogFormat format);
 void set_log_level(LogLevel level);
 void set_log_patient_data(bool allowed);
 LogLevel parse_log_level(std::string_view text);  // info unless kLogLevelText spells another

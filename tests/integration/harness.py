@@ -285,6 +285,23 @@ pipeline:
             headers["X-Gradient-Secret"] = self.SECRET
         return http(method, self.url + "/notify" + path, body, headers, context=self.client_tls)
 
+    def log_records(self, event=None):
+        """The gateway's log lines (logging.format json: one object a line) as dicts, those of `event` alone when
+        given. Every line must be a JSON object: anything else fails the test that reads the log."""
+        self.log.flush()
+        records = []
+        for number, line in enumerate((self.dir / "gateway.log").read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise AssertionError(f"gateway.log line {number} is not a JSON object: {line[:300]!r}")
+            assert isinstance(record, dict) and {"time", "level", "event"} <= set(record), line[:300]
+            if event is None or record["event"] == event:
+                records.append(record)
+        return records
+
     def log_tail(self):
         self.log.flush()
         return (self.dir / "gateway.log").read_text()[-3000:]
@@ -323,5 +340,11 @@ pipeline:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        if not keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        # Issue 13, item 5: every line the service wrote is one JSON object (log_records fails otherwise).
+        self.log = open(self.dir / "gateway.log", "a")
+        try:
+            self.log_records()
+        finally:
+            self.log.close()
+            if not keep:
+                shutil.rmtree(self.dir, ignore_errors=True)

@@ -192,9 +192,9 @@ class CdsHooks(unittest.TestCase):
         without = self.assert_valid_cards(self.call(self.patient_id))
         self.assertEqual(with_prefetch, without)
         # The service answered from the prefetched Bundles, without a search of its own.
-        self.assertIn(f"hook_instance={hook_instance}", self.gateway.log_tail())
-        line = next(l for l in self.gateway.log_tail().splitlines() if f"hook_instance={hook_instance}" in l)
-        self.assertIn("data=prefetch", line)
+        calls = [r for r in self.gateway.log_records() if r.get("hook_instance") == hook_instance]
+        self.assertEqual(len(calls), 1, calls)
+        self.assertEqual(calls[0]["data"], "prefetch")
 
     def test_patient_without_findings_gets_no_card(self):
         for prefetch in (None, self.prefetch(self.lonely_id), {"riskAssessments": None, "carePlans": None}):

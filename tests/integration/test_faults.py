@@ -127,7 +127,7 @@ class DeletedSubscription(unittest.TestCase):
             events = wait_until(lambda: f"{cortisol} notified", lambda: gateway.events(kind, oid))
             self.assertEqual(events[0]["source"], "rest-hook")
             wait_until(lambda: f"RiskAssessment for {patient}", lambda: risk_assessments(fhir, patient))
-            self.assertIn(" subscription.lost ", (gateway.dir / "gateway.log").read_text())
+            self.assertTrue(gateway.log_records("subscription.lost"))
         finally:
             gateway.stop()
 

@@ -7,7 +7,6 @@ where HAPI 8.8 leaves the bound connection open and silent when its Subscription
 subscription.verify_interval_s; the tests set it to 2 s instead of 30 s to scale the wait, not the assertion.
 Periodic catch-up searches are off or an hour away, so a result posted while the Subscription is gone can only be
 found by the catch-up that follows its recreation (or a late notification), and must be analysed exactly once."""
-import re
 import time
 import unittest
 
@@ -70,7 +69,7 @@ class DeletedTopicSubscription(Recreation, unittest.TestCase):
             self.assertNotEqual(after[0]["id"], old_id)
             print(f"\n  topic Subscription/{old_id} deleted; Subscription/{after[0]['id']} active "
                   f"{recreated:.1f} s later", flush=True)
-            self.assertRegex((gateway.dir / "gateway.log").read_text(), r"subscription\.lost mode=topic")
+            self.assertIn("topic", [r.get("mode") for r in gateway.log_records("subscription.lost")])
             self.assert_analysed_exactly_once(fhir, gateway, patient, inputs)
 
             # And it delivers: a result posted now arrives by topic notification.
@@ -92,8 +91,7 @@ class DeletedWebsocketSubscription(Recreation, unittest.TestCase):
                           pipeline={"reconcile_interval_s": 3600})
 
         def bound_ids():
-            gateway.log.flush()
-            return re.findall(r"websocket\.bound .*subscription=(\S+)", (gateway.dir / "gateway.log").read_text())
+            return [r["subscription"] for r in gateway.log_records("websocket.bound")]
         try:
             old_id = bound_ids()[-1]
             connections = gateway.metric("gradient_gateway_websocket_connections_total")
@@ -104,7 +102,7 @@ class DeletedWebsocketSubscription(Recreation, unittest.TestCase):
             self.assertGreater(gateway.metric("gradient_gateway_websocket_connections_total"), connections)
             print(f"\n  websocket Subscription/{old_id} deleted; bound to Subscription/{new_id} "
                   f"{recreated:.1f} s later", flush=True)
-            self.assertRegex((gateway.dir / "gateway.log").read_text(), r"subscription\.lost mode=websocket")
+            self.assertIn("websocket", [r.get("mode") for r in gateway.log_records("subscription.lost")])
             self.assert_analysed_exactly_once(fhir, gateway, patient, inputs)
 
             # And HAPI pings on the new one: a result posted now is analysed (the periodic search is an hour away).
