@@ -3,8 +3,10 @@
 The HAPI FHIR server is started by scripts/test (deploy/hapi-local) and named by GG_HAPI_BASE. Every wait polls for
 the expected state with a deadline; nothing sleeps as synchronisation.
 """
+import atexit
 import json
 import os
+import re
 import pathlib
 import shutil
 import socket
@@ -34,8 +36,93 @@ class HttpResult:
         return json.loads(self.body) if self.body else None
 
 
+class PostedPatientData:
+    """What the suite has sent anywhere (HAPI, the gateway) that is patient data: patients' names, birth dates and
+    free text, and result values. Every gateway's log is scanned for them when it stops (issue 13, item 5: "values,
+    names, birth dates and free text never appear"); nothing may be found unless the gateway's debug switch
+    (logging.patient_data) was on. Values are compared as numbers with every number in a log field: those written
+    with a decimal point, and those of three or more digits without one only when the posted value had no
+    fractional part and is not a count the suite itself uses (a search's _count of 100 or 200, a port)."""
+
+    TEXT_KEYS = {"family", "text", "valueString", "birthDate"}
+    VALUE_KEYS = {"value"}
+
+    def __init__(self):
+        self.texts = set()
+        self.values = set()
+        self.lines_scanned = 0
+        self.gateways_scanned = 0
+
+    def remember(self, body):
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return
+        self._walk(body, None)
+
+    def _walk(self, node, key):
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                if child_key == "given" and isinstance(child, list):
+                    for given in child:
+                        self._text(given)
+                elif child_key == "valueQuantity" and isinstance(child, dict):
+                    self._value(child.get("value"))
+                self._walk(child, child_key)
+        elif isinstance(node, list):
+            for item in node:
+                self._walk(item, key)
+        elif key in self.TEXT_KEYS and isinstance(node, str):
+            self._text(node)
+
+    def _text(self, text):
+        # Short texts ("F", "mg") are codes more than patient data, and would be found everywhere.
+        if isinstance(text, str) and len(text.strip()) >= 6:
+            self.texts.add(text.strip())
+
+    def _value(self, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+            self.values.add(float(value))
+
+    NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+    def found_in(self, records):
+        """(event, field, what) of every posted text or value found in the records' fields."""
+        found = []
+        for record in records:
+            self.lines_scanned += 1
+            for field, value in record.items():
+                if field in ("time", "level", "event") or not isinstance(value, str):
+                    continue
+                for text in self.texts:
+                    if text in value:
+                        found.append((record["event"], field, "posted text"))
+                for token in self.NUMBER.findall(value):
+                    number = float(token)
+                    if number not in self.values:
+                        continue
+                    if "." in token or (len(token.lstrip("-")) >= 3 and number not in (100.0, 200.0)):
+                        found.append((record["event"], field, f"posted value {token}"))
+        self.gateways_scanned += 1
+        return found
+
+
+POSTED = PostedPatientData()
+
+
+@atexit.register
+def _report_log_scan():
+    if POSTED.gateways_scanned:
+        print(f"log scan: {POSTED.lines_scanned} log lines of {POSTED.gateways_scanned} gateway(s) against "
+              f"{len(POSTED.texts)} posted texts and {len(POSTED.values)} posted values: nothing found", flush=True)
+
+
 def http(method, url, body=None, headers=None, timeout=60, context=None):
-    """context: an ssl.SSLContext for https:// URLs (a test CA, a client certificate)."""
+    """context: an ssl.SSLContext for https:// URLs (a test CA, a client certificate). What a POST or PUT sends is
+    remembered for the log scan (PostedPatientData)."""
+    if method in ("POST", "PUT") and body is not None:
+        POSTED.remember(body)
     data = None
     all_headers = {"Accept": "application/fhir+json"}
     if body is not None:
@@ -116,11 +203,16 @@ def lab_entry(patient_url, tag, key, loinc, when, value=None, unit=None, **eleme
     return {"resource": resource, "request": {"method": "POST", "url": "Observation"}}
 
 
+def patient_name(tag):
+    """A name of the patient's own, for the log scan to look for (PostedPatientData)."""
+    return [{"family": f"Family{tag}", "given": [f"Given{tag}"]}]
+
+
 def patient_entry(patient_url, tag, gender, birth_date):
-    """A transaction entry creating a Patient at patient_url (identifier tag)."""
+    """A transaction entry creating a Patient at patient_url (identifier tag), named after it."""
     return {"fullUrl": patient_url,
             "resource": {"resourceType": "Patient", "gender": gender, "birthDate": birth_date,
-                         "identifier": [{"system": "urn:test:mrn", "value": tag}]},
+                         "name": patient_name(tag), "identifier": [{"system": "urn:test:mrn", "value": tag}]},
             "request": {"method": "POST", "url": "Patient"}}
 
 
@@ -340,10 +432,12 @@ pipeline:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        # Issue 13, item 5: every line the service wrote is one JSON object (log_records fails otherwise).
+        # Issue 13, item 5: every line the service wrote is one JSON object (log_records fails otherwise), and none
+        # holds a name, birth date, free text or value the suite posted.
         self.log = open(self.dir / "gateway.log", "a")
         try:
-            self.log_records()
+            found = POSTED.found_in(self.log_records())
+            assert not found, f"patient data in the gateway's log ({self.dir / 'gateway.log'}): {found[:10]}"
         finally:
             self.log.close()
             if not keep:

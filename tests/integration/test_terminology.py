@@ -5,7 +5,7 @@ import re
 import unittest
 import uuid
 
-from harness import GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references
+from harness import GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references, patient_name
 
 SITE_CODES = "http://lab.example.org/fhir/CodeSystem/test-codes"  # config/terminology/example-lab.conceptmap.json
 UG_PER_DL = {"system": "http://unitsofmeasure.org", "code": "ug/dL", "unit": "ug/dL"}
@@ -28,7 +28,7 @@ def transaction(*observations):
     patient = f"urn:uuid:{uuid.uuid4()}"
     entries = [{"fullUrl": patient,
                 "resource": {"resourceType": "Patient", "identifier": [{"system": "urn:test:mrn", "value": tag}],
-                             "gender": "male", "birthDate": "1975-06-01"},
+                             "name": patient_name(tag), "gender": "male", "birthDate": "1975-06-01"},
                 "request": {"method": "POST", "url": "Patient"}}]
     for coding, quantity, when in observations:
         resource = observation(coding, quantity, when, tag)

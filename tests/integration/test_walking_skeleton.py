@@ -8,7 +8,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from harness import BINARY, GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references
+from harness import BINARY, GRADIENT_SYSTEM, Fhir, Gateway, http, wait_until, created_references, patient_name
 
 # A site target for the ratio, set in the site's rules (the shipped rules carry none without a citable source).
 SITE_RULES = {
@@ -51,7 +51,7 @@ def patient_bundle(cortisol_ug_dl=15.0, dheas_ug_dl=200.0):
         "entry": [
             {"fullUrl": pid,
              "resource": {"resourceType": "Patient", "identifier": [{"system": "urn:test:mrn", "value": tag}],
-                          "gender": "female", "birthDate": "1980-04-02"},
+                          "name": patient_name(tag), "gender": "female", "birthDate": "1980-04-02"},
              "request": {"method": "POST", "url": "Patient"}},
             {"resource": observation("2143-6", "Cortisol [Mass/volume] in Serum or Plasma", cortisol_ug_dl,
                                      "2026-11-20T08:00:00+01:00"),
