@@ -119,6 +119,12 @@ std::string base64(std::string_view text) {
 
 }  // namespace
 
+std::string authorization_header(const RestClientOptions& options) {
+  if (!options.bearer_token.empty()) return "Bearer " + options.bearer_token;
+  if (!options.basic_credentials.empty()) return "Basic " + base64(options.basic_credentials);
+  return {};
+}
+
 RestError status_error(const std::string& what, unsigned status, std::string_view body) {
   RestError error{make_error_code(RestErrc::http_status),
                   what + ": HTTP " + std::to_string(status) + " " +
@@ -162,11 +168,7 @@ struct RestClient::Impl {
     if (!options.bearer_token.empty() && !options.basic_credentials.empty()) {
       throw std::invalid_argument("RestClient: bearer_token and basic_credentials exclude each other");
     }
-    if (!options.bearer_token.empty()) {
-      authorization = "Bearer " + options.bearer_token;
-    } else if (!options.basic_credentials.empty()) {
-      authorization = "Basic " + base64(options.basic_credentials);
-    }
+    authorization = authorization_header(options);
     if (base.tls()) {
       tls.emplace(ssl::context::tls_client);
       SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);

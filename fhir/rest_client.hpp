@@ -55,6 +55,9 @@ struct SearchPage {
   std::optional<int> total;  // Bundle.total, when the server gave it
 };
 
+// The Authorization header value the options give every request: "Bearer <token>", "Basic <base64>" or "".
+std::string authorization_header(const RestClientOptions& options);
+
 // The Beast implementation of the FHIR client seam (fhir/client.hpp).
 // The error of a call whose answer has a status it does not accept: "<what>: HTTP 412 Precondition Failed:
 // <OperationOutcome diagnostics>". Only the diagnostics of an OperationOutcome body are quoted, never any other

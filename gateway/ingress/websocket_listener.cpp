@@ -82,7 +82,7 @@ WebsocketListenerOptions websocket_listener_options(const Config& config, const 
   const auto socket_url = parse_websocket_url(options.url);
   const auto fhir_url = fhir::parse_url(config.fhir.base_url);
   if (socket_url && fhir_url && socket_url->url.same_origin(*fhir_url)) {
-    options.bearer_token = config.fhir.bearer_token;
+    options.authorization = fhir::authorization_header(rest_client_options(config.fhir, user_agent));
   }
   options.user_agent = user_agent;
   return options;
@@ -236,9 +236,9 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
   timeouts.keep_alive_pings = options_.keepalive.count() > 0;
   stream.set_option(timeouts);
   stream.set_option(websocket::stream_base::decorator(
-      [agent = options_.user_agent, token = options_.bearer_token](websocket::request_type& request) {
+      [agent = options_.user_agent, authorization = options_.authorization](websocket::request_type& request) {
         request.set(beast::http::field::user_agent, agent);
-        if (!token.empty()) request.set(beast::http::field::authorization, "Bearer " + token);
+        if (!authorization.empty()) request.set(beast::http::field::authorization, authorization);
       }));
   stream.read_message_max(kMessageLimit);
   stream.text(true);

@@ -40,9 +40,9 @@ struct WebsocketListenerOptions {
   // TLS (wss) as the FHIR REST client does it (fhir/rest_client.hpp): the same verification and trust store.
   bool verify_peer = true;
   std::string ca_file;
-  // Sent as "Authorization: Bearer ..." in the WebSocket handshake, only when the URL is on the FHIR base URL's
-  // origin: the token is the FHIR server's, never handed to another host.
-  std::string bearer_token;
+  // The FHIR server's credential, "Bearer ..." or "Basic ..." (fhir::authorization_header), sent as Authorization
+  // in the WebSocket handshake only when the URL is on the FHIR base URL's origin: never handed to another host.
+  std::string authorization;
   std::string user_agent = "gradient-gateway";
 };
 

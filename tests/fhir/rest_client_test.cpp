@@ -356,7 +356,7 @@ TEST(RestClientTransport, DownloadWritesABodyPastMaxResponseBytesToTheFileAndKee
   for (const bool chunked : {false, true}) {
     SCOPED_TRACE(chunked ? "chunked" : "with Content-Length");
     asio::io_context io;
-    const std::string body(256 * 1024, 'x');
+    const std::string body(std::size_t{256} * 1024, 'x');
     RawServer server(io, [&](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
       beast::flat_buffer buffer;
       while (co_await read_request(socket, buffer)) co_await write_response(socket, 200, body, chunked);
@@ -487,6 +487,7 @@ TEST(RestClientTransport, SendsBasicCredentials) {
   run(io, [&]() -> asio::awaitable<void> { co_await client.request("GET", "metadata"); });
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0][http::field::authorization], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(authorization_header(options), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 
   options.bearer_token = "token-123";
   EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
