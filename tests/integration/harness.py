@@ -40,9 +40,10 @@ class PostedPatientData:
     """What the suite has sent anywhere (HAPI, the gateway) that is patient data: patients' names, birth dates and
     free text, and result values. Every gateway's log is scanned for them when it stops (issue 13, item 5: "values,
     names, birth dates and free text never appear"); nothing may be found unless the gateway's debug switch
-    (logging.patient_data) was on. Values are compared as numbers with every number in a log field: those written
-    with a decimal point, and those of three or more digits without one only when the posted value had no
-    fractional part and is not a count the suite itself uses (a search's _count of 100 or 200, a port)."""
+    (logging.patient_data) was on. Values are compared as numbers with every number in a log field's value: those
+    written with a decimal point always, whole numbers of three or more digits only inside a text (an error
+    message), not as a field's whole value: a field that is one whole number is a count, a sequence number or a
+    port (`reconcile.searched recorded=189` met a posted 189 by chance)."""
 
     TEXT_KEYS = {"family", "text", "valueString", "birthDate"}
     VALUE_KEYS = {"value"}
@@ -52,6 +53,7 @@ class PostedPatientData:
         self.values = set()
         self.lines_scanned = 0
         self.gateways_scanned = 0
+        self.found = 0
 
     def remember(self, body):
         if isinstance(body, (bytes, str)):
@@ -98,13 +100,15 @@ class PostedPatientData:
                 for text in self.texts:
                     if text in value:
                         found.append((record["event"], field, "posted text"))
+                whole_number = re.fullmatch(r"-?\d+", value) is not None
                 for token in self.NUMBER.findall(value):
                     number = float(token)
                     if number not in self.values:
                         continue
-                    if "." in token or (len(token.lstrip("-")) >= 3 and number not in (100.0, 200.0)):
+                    if "." in token or (len(token.lstrip("-")) >= 3 and not whole_number):
                         found.append((record["event"], field, f"posted value {token}"))
         self.gateways_scanned += 1
+        self.found += len(found)
         return found
 
 
@@ -115,7 +119,8 @@ POSTED = PostedPatientData()
 def _report_log_scan():
     if POSTED.gateways_scanned:
         print(f"log scan: {POSTED.lines_scanned} log lines of {POSTED.gateways_scanned} gateway(s) against "
-              f"{len(POSTED.texts)} posted texts and {len(POSTED.values)} posted values: nothing found", flush=True)
+              f"{len(POSTED.texts)} posted texts and {len(POSTED.values)} posted values: "
+              f"{POSTED.found or 'nothing'} found", flush=True)
 
 
 def http(method, url, body=None, headers=None, timeout=60, context=None):
