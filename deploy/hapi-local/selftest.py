@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Check a running hapi-local server end to end (Python 3 standard library only).
 
-    deploy/hapi-local/selftest.py --port N [--receiver-port M]
+    deploy/hapi-local/selftest.py --port N [--receiver-port M] [--only auth]
 
 Checks: metadata; create Patient and Observation; an R4 rest-hook Subscription with payload and a
 secret header turns active and delivers a matching Observation (PUT {endpoint}/Observation/{id}) but
 not a non-matching one; an update is delivered too; a receiver answering with a non-empty text body;
 $validate on a valid and an invalid RiskAssessment; a transaction with conditional creates
 (If-None-Exist) and urn:uuid references, sent twice; the WebSocket channel (bind/bound/ping) at
-ws://127.0.0.1:N/websocket. Prints what HAPI sent and how long each step took; exits 1 on a failure.
+ws://127.0.0.1:N/websocket; the protected paths /secure/fhir (HS256 bearer tokens made here with the key in
+.run/hapi-N.token-key: 401 without or with an expired or badly signed token, 403 outside the token's scope, search
+links under /secure/fhir) and /basic/fhir (.run/hapi-N.basic). `--only auth` runs just those (a few seconds).
+Prints what HAPI sent and how long each step took; exits 1 on a failure.
 The checks create resources; run it against a throw-away (in-memory) server.
 """
 import argparse
 import base64
+import hashlib
+import hmac
 import http.server
+import pathlib
 import json
 import os
 import socket
@@ -223,11 +229,79 @@ def wait_active(fhir, sub_id, timeout):
     return status, time.monotonic() - t0
 
 
+RUN_DIR = pathlib.Path(__file__).resolve().parent / ".run"
+
+
+def hs256_token(key, claims):
+    """A JWT signed HS256 (what /secure/fhir accepts), by hand: this script uses the standard library only."""
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(json.dumps(claims).encode())
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(signature)
+
+
+def auth_checks(port):
+    print("\n== protected paths: /secure/fhir (bearer) and /basic/fhir (HTTP Basic)")
+    root = f"http://127.0.0.1:{port}"
+    secure, basic = Fhir(f"{root}/secure/fhir"), Fhir(f"{root}/basic/fhir")
+    key = (RUN_DIR / f"hapi-{port}.token-key").read_text().strip().encode()
+    now = int(time.time())
+
+    def token(scope, exp_in=60, key=key):
+        return {"Authorization": "Bearer " + hs256_token(key, {"sub": "selftest", "scope": scope,
+                                                                "exp": now + exp_in})}
+
+    code, _, _ = Fhir(f"{root}/fhir").get("Patient?_count=1")
+    check(code == 200, f"/fhir without a credential: {code}")
+    code, _, cs = secure.get("metadata")
+    check(code == 200 and cs.get("resourceType") == "CapabilityStatement", f"/secure/fhir/metadata: {code}")
+    code, _, _ = secure.get(".well-known/smart-configuration")
+    check(code in (200, 404), f".well-known/smart-configuration: {code} (404 until a test writes it)")
+    code, hdr, oo = secure.get("Patient")
+    check(code == 401 and hdr.get("WWW-Authenticate", "").startswith("Bearer")
+          and oo.get("resourceType") == "OperationOutcome", f"no token: {code} {hdr.get('WWW-Authenticate')}")
+    for label, headers in (("expired", token("system/*.*", exp_in=-5)),
+                           ("signed with another key", token("system/*.*", key=os.urandom(32))),
+                           ("not a JWT", {"Authorization": "Bearer abc"})):
+        code, hdr, _ = secure.request("GET", "Patient", headers=headers)
+        check(code == 401 and 'error="invalid_token"' in hdr.get("WWW-Authenticate", ""), f"{label}: {code}")
+    code, _, pat = secure.request("POST", "Patient", {"resourceType": "Patient", "gender": "other"},
+                                  headers=token("system/Patient.cu"))
+    check(code == 201, f"create with system/Patient.cu: {code}")
+    code, hdr, _ = secure.request("GET", f"Patient/{pat['id']}", headers=token("system/Patient.cu"))
+    check(code == 403 and "insufficient_scope" in hdr.get("WWW-Authenticate", ""), f"read with .cu only: {code}")
+    code, _, got = secure.request("GET", f"Patient/{pat['id']}", headers=token("system/Patient.read"))
+    check(code == 200 and got["id"] == pat["id"], f"read with system/Patient.read: {code}")
+    code, _, found = secure.request("GET", f"Patient?_id={pat['id']}", headers=token("system/*.rs"))
+    urls = [l["url"] for l in found.get("link", [])] + [e["fullUrl"] for e in found.get("entry", [])]
+    check(code == 200 and urls and all(u.startswith(f"{root}/secure/fhir") for u in urls),
+          f"search links under /secure/fhir: {urls}")
+    code, hdr, _ = basic.get("Patient?_count=1")
+    check(code == 401 and hdr.get("WWW-Authenticate", "").startswith("Basic"), f"/basic/fhir without: {code}")
+    credential = (RUN_DIR / f"hapi-{port}.basic").read_text().strip()
+    code, _, found = basic.request("GET", "Patient?_count=1", headers={
+        "Authorization": "Basic " + base64.b64encode(credential.encode()).decode()})
+    check(code == 200 and found["link"][0]["url"].startswith(f"{root}/basic/fhir"), f"/basic/fhir with: {code}")
+    code, _, _ = basic.request("GET", "Patient?_count=1", headers={
+        "Authorization": "Basic " + base64.b64encode(b"hapi-local:wrong").decode()})
+    check(code == 401, f"/basic/fhir with a wrong password: {code}")
+    Fhir(f"{root}/fhir").request("DELETE", f"Patient/{pat['id']}")
+    print("  /fhir open; /secure/fhir: metadata open, 401 without/expired/bad token, 403 outside the scope, "
+          "200 within it, links under /secure/fhir; /basic/fhir: 401 without or wrong, 200 with the file's")
+
+
 def run(args):
+    if args.only == "auth":
+        auth_checks(args.port)
+        print("\nALL CHECKS PASSED")
+        return
     fhir = Fhir(f"http://127.0.0.1:{args.port}/fhir")
     cleanup = []
     try:
         checks(fhir, args, cleanup)
+        auth_checks(args.port)
+        print("\nALL CHECKS PASSED")
     finally:
         # Delete this run's subscriptions, so that a later run is not notified twice and HAPI does not
         # keep retrying deliveries to a receiver that has gone.
@@ -463,13 +537,13 @@ def checks(fhir, args, cleanup):
     step("timings")
     for name, secs in results:
         print(f"  {name}: {secs:.1f} s")
-    print("\nALL CHECKS PASSED")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, required=True, help="port of the running hapi-local server")
     ap.add_argument("--receiver-port", type=int, default=0, help="port for the notification receiver (0: any)")
+    ap.add_argument("--only", choices=["auth"], help="auth: only the checks of /secure/fhir and /basic/fhir")
     args = ap.parse_args()
     try:
         run(args)
