@@ -19,6 +19,7 @@
 #include "fhir/bundle_entry_json.hpp"
 #include "fhir/connection_pool.hpp"
 #include "fhir/http_connection.hpp"
+#include "fhir/smart_token_source.hpp"
 #include "fhir/url.hpp"
 
 namespace gg::fhir {
@@ -117,6 +118,11 @@ std::string base64(std::string_view text) {
   return encoded;
 }
 
+bool has_header(const RestClient::Headers& headers, std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& header) { return beast::iequals(header.first, name); });
+}
+
 }  // namespace
 
 std::string authorization_header(const RestClientOptions& options) {
@@ -165,10 +171,20 @@ struct RestClient::Impl {
       throw std::invalid_argument(
           "RestClient: bearer_token, basic_credentials or user_agent contains control characters");
     }
-    if (!options.bearer_token.empty() && !options.basic_credentials.empty()) {
-      throw std::invalid_argument("RestClient: bearer_token and basic_credentials exclude each other");
+    const int credentials = static_cast<int>(!options.bearer_token.empty()) +
+                            static_cast<int>(!options.basic_credentials.empty()) +
+                            static_cast<int>(options.smart.enabled());
+    if (credentials > 1) {
+      throw std::invalid_argument("RestClient: bearer_token, basic_credentials and smart exclude each other");
     }
     authorization = authorization_header(options);
+    if (options.smart.enabled()) {
+      smart = std::make_unique<SmartTokenSource>(
+          executor, options.smart,
+          SmartConnection{options.base_url, options.connect_timeout, options.request_timeout, options.verify_peer,
+                          options.ca_file, options.user_agent},
+          options.smart_observer);
+    }
     if (base.tls()) {
       tls.emplace(ssl::context::tls_client);
       SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
@@ -203,10 +219,7 @@ struct RestClient::Impl {
       if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding"))
         return refuse(name + " is set here");
     }
-    const auto given = [&](std::string_view name) {
-      return std::any_of(extra.begin(), extra.end(),
-                         [&](const auto& header) { return beast::iequals(header.first, name); });
-    };
+    const auto given = [&](std::string_view name) { return has_header(extra, name); };
     Request request;
     if (const auto verb = http::string_to_verb(method); verb != http::verb::unknown) {
       request.method(verb);
@@ -243,8 +256,8 @@ struct RestClient::Impl {
     return text + " failed: " + exchange.ec.message();
   }
 
-  static asio::awaitable<RestResult<HttpResponse>> send(std::shared_ptr<Impl> self, std::string method,
-                                                        std::string target, std::string body, Headers headers) {
+  static asio::awaitable<RestResult<HttpResponse>> send_once(std::shared_ptr<Impl> self, std::string method,
+                                                             std::string target, std::string body, Headers headers) {
     const auto respond_by = Clock::now() + self->options.request_timeout;
     const auto resolved = resolve_target(self->base, target);
     if (!resolved.target) {
@@ -281,8 +294,8 @@ struct RestClient::Impl {
     }
   }
 
-  static asio::awaitable<RestResult<HttpResponse>> download(std::shared_ptr<Impl> self, std::string target,
-                                                            std::string path, Headers headers) {
+  static asio::awaitable<RestResult<HttpResponse>> download_once(std::shared_ptr<Impl> self, std::string target,
+                                                                 std::string path, Headers headers) {
     const std::string method = "GET";
     const auto resolved = resolve_target(self->base, target);
     if (!resolved.target) {
@@ -318,6 +331,48 @@ struct RestClient::Impl {
       slot.reused = false;
       if (!retry) co_return failure<HttpResponse>(exchange.ec, self->transport_message(method, exchange));
     }
+  }
+
+  // With SMART Backend Services, each request carries the source's access token; a 401 drops that token and the
+  // request is sent once more with a new one (an expired or revoked token is the usual cause). `attempt(headers)`
+  // sends the request once with those headers.
+  template <typename Attempt>
+  static asio::awaitable<RestResult<HttpResponse>> with_token(std::shared_ptr<Impl> self, Headers headers,
+                                                              Attempt attempt) {
+    if (!self->smart || has_header(headers, "authorization")) co_return co_await attempt(std::move(headers));
+    for (bool renewed = false;; renewed = true) {
+      auto token = co_await self->smart->token();
+      if (!token) co_return failure<HttpResponse>(token.error());
+      Headers with_header = headers;
+      with_header.emplace_back("Authorization", "Bearer " + *token);
+      auto result = co_await attempt(std::move(with_header));
+      if (renewed || !result || result->status != 401) co_return result;
+      co_await self->smart->refused(*token);
+    }
+  }
+
+  static asio::awaitable<RestResult<HttpResponse>> send(std::shared_ptr<Impl> self, std::string method,
+                                                        std::string target, std::string body, Headers headers) {
+    if (!self->smart) {
+      co_return co_await send_once(self, std::move(method), std::move(target), std::move(body), std::move(headers));
+    }
+    co_return co_await with_token(self, std::move(headers), [&](Headers with_header) {
+      return send_once(self, method, target, body, std::move(with_header));
+    });
+  }
+
+  static asio::awaitable<RestResult<HttpResponse>> download(std::shared_ptr<Impl> self, std::string target,
+                                                            std::string path, Headers headers) {
+    co_return co_await with_token(self, std::move(headers), [&](Headers with_header) {
+      return download_once(self, target, path, std::move(with_header));
+    });
+  }
+
+  static asio::awaitable<RestResult<std::string>> authorization_value(std::shared_ptr<Impl> self) {
+    if (!self->smart) co_return self->authorization;
+    auto token = co_await self->smart->token();
+    if (!token) co_return token;
+    co_return "Bearer " + *token;
   }
 
   static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type,
@@ -437,6 +492,7 @@ struct RestClient::Impl {
   asio::any_io_executor executor;
   RestClientOptions options;
   std::string authorization;  // the Authorization header of every request (bearer or basic), or empty
+  std::unique_ptr<SmartTokenSource> smart;  // SMART Backend Services: each request's bearer token
   Url base;
   std::optional<ssl::context> tls;  // shared by every TLS connection (SSL_new from one SSL_CTX is thread-safe)
   detail::ConnectionPool pool;
@@ -486,6 +542,10 @@ boost::asio::awaitable<RestResult<Resource>> RestClient::create(const Resource& 
 boost::asio::awaitable<RestResult<Resource>> RestClient::update(const Resource& resource, std::string if_match) {
   return Impl::write(impl_, "PUT", std::string(resource_type(resource)), std::string(resource_id(resource)),
                      to_json(resource), std::move(if_match));
+}
+
+boost::asio::awaitable<RestResult<std::string>> RestClient::authorization() {
+  return Impl::authorization_value(impl_);
 }
 
 const RestClientOptions& RestClient::options() const {

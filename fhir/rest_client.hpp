@@ -1,5 +1,5 @@
 // An asynchronous FHIR REST client (R4 section 3.1.0) on Boost.Beast: keep-alive connections, connect and request
-// timeouts, TLS through OpenSSL, bearer-token auth. Coroutine API: every call is awaited on the caller's executor.
+// timeouts, TLS through OpenSSL, bearer, basic or SMART Backend Services auth. Coroutine API: every call is awaited on the caller's executor.
 //
 // Threading: a RestClient may be used concurrently by coroutines on any threads of its executor (a multi-threaded
 // io_context included). The connection pool is guarded by a mutex; each connection does its I/O on its own strand.
@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "fhir/client.hpp"
+#include "fhir/smart_auth.hpp"
 
 namespace gg::fhir {
 
@@ -35,6 +37,10 @@ struct RestClientOptions {
   // "user:password" for HTTP Basic authentication (RFC 7617), sent as "Authorization: Basic <base64>"; empty:
   // none. Not with bearer_token.
   std::string basic_credentials;
+  // SMART Backend Services (fhir/smart_auth.hpp): each request carries an access token obtained with a signed
+  // client assertion, renewed before it expires and after a 401. Not with bearer_token or basic_credentials.
+  SmartBackendOptions smart;
+  std::function<void(const std::string& event, const std::string& detail)> smart_observer;  // SmartTokenSource's
   bool verify_peer = true;          // TLS certificate and host name verification
   std::string ca_file;              // empty: the system's default trust store
   std::size_t max_connections = 4;  // open connections per client, idle and busy together (0 is taken as 1)
@@ -69,7 +75,8 @@ class RestClient final : public Client {
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
   // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, a bearer token, basic
-  // credentials or user agent with control characters, or both a bearer token and basic credentials, and
+  // credentials or user agent with control characters, more than one of bearer token, basic credentials and SMART,
+  // or SMART options whose key does not load or that lack a kid, and
   // boost::system::system_error when ca_file cannot be loaded.
   RestClient(boost::asio::any_io_executor executor, RestClientOptions options);
   ~RestClient() override;
@@ -114,6 +121,11 @@ class RestClient final : public Client {
   boost::asio::awaitable<RestResult<Resource>> create(const Resource& resource) override;
   boost::asio::awaitable<RestResult<Resource>> update(const Resource& resource,
                                                       std::string if_match = {}) override;
+
+  // The Authorization header value for another channel to the same server (the subscription WebSocket's
+  // handshake): as authorization_header(options()), or "Bearer <token>" with SMART Backend Services (obtaining a
+  // token when none is kept). Empty without credentials.
+  boost::asio::awaitable<RestResult<std::string>> authorization();
 
   const RestClientOptions& options() const;
 

@@ -220,6 +220,28 @@ const std::vector<KeySpec>& key_specs() {
       {"fhir", "basic_auth_file", Kind::secret_file, "",
        "file holding user:password for HTTP Basic authentication (or set GRADIENT_GATEWAY_FHIR_BASIC_AUTH)",
        [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.basic_auth); }},
+      {"fhir", "smart_client_id", Kind::text, "",
+       "SMART Backend Services: the client id registered with the FHIR server's authorization server; set, every "
+       "request carries an access token obtained with a signed client assertion",
+       text([](Config& c, const std::string& v) { c.fhir.smart.client_id = v; })},
+      {"fhir", "smart_private_key_file", Kind::secret_file, "",
+       "SMART Backend Services: the client's private key (PEM; RSA of 2048 bits or more signs RS384, EC P-384 "
+       "signs ES384)",
+       [](Config& c, const std::string& v) { return read_secret_file(v, c.fhir.smart.private_key_pem); }},
+      {"fhir", "smart_key_id", Kind::text, "",
+       "SMART Backend Services: the kid of that key in the JWK Set registered for the client",
+       text([](Config& c, const std::string& v) { c.fhir.smart.key_id = v; })},
+      {"fhir", "smart_scope", Kind::text, "system/*.rs system/*.cu",
+       "SMART Backend Services: the scopes asked for, space-separated (SMART v2; v1's system/*.read also works)",
+       text([](Config& c, const std::string& v) { c.fhir.smart.scope = v; })},
+      {"fhir", "smart_token_endpoint", Kind::text, "",
+       "SMART Backend Services: the token endpoint; empty: token_endpoint of "
+       "{base_url}/.well-known/smart-configuration",
+       text([](Config& c, const std::string& v) { c.fhir.smart.token_endpoint = v; })},
+      {"fhir", "smart_refresh_margin_s", Kind::integer, "30",
+       "SMART Backend Services: a token is renewed when less than this is left of it (at most half its lifetime), "
+       "and after a 401",
+       int_in(1, 3600, [](Config& c, long long v) { c.fhir.smart.refresh_margin = std::chrono::seconds(v); })},
       {"subscription", "mode", Kind::text, "rest-hook", analytics::alternatives(kSubscriptionModeText),
        [](Config& c, const std::string& v) -> std::string {
          const auto mode = analytics::value_of(kSubscriptionModeText, v);
@@ -467,6 +489,38 @@ void validate_tls(const ServerConfig& server, ConfigUse use, Problem& problem) {
   }
 }
 
+// SMART Backend Services: a client id, a key that signs, its kid, and no second credential.
+template <typename Problem>
+void validate_smart(FhirConfig& fhir, Problem& problem) {
+  auto& smart = fhir.smart;
+  if (!smart.enabled()) {
+    if (!smart.private_key_pem.empty() || !smart.key_id.empty() || !smart.token_endpoint.empty()) {
+      problem("fhir.smart_client_id", "the SMART Backend Services keys are set but smart_client_id is not");
+    }
+    return;
+  }
+  if (!fhir.bearer_token.empty() || !fhir.basic_auth.empty()) {
+    problem("fhir.smart_client_id", "SMART Backend Services exclude bearer_token_file and basic_auth_file");
+  }
+  if (smart.private_key_pem.empty()) {
+    problem("fhir.smart_private_key_file", "SMART Backend Services need the client's private key");
+  } else if (auto signer = fhir::AssertionSigner::from_pem(smart.private_key_pem); !signer) {
+    problem("fhir.smart_private_key_file", signer.error());
+  }
+  if (smart.key_id.empty()) problem("fhir.smart_key_id", "SMART Backend Services need the key's kid");
+  const bool https_base = fhir.base_url.rfind("https://", 0) == 0;
+  if (!smart.token_endpoint.empty() && smart.token_endpoint.rfind("https://", 0) != 0 &&
+      (https_base || smart.token_endpoint.rfind("http://", 0) != 0)) {
+    problem("fhir.smart_token_endpoint", https_base ? "must be an https:// URL" : "must be an http(s):// URL");
+  }
+  for (const char ch : smart.client_id + smart.key_id + smart.scope) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+      problem("fhir.smart_client_id", "a SMART setting holds a control character");
+      break;
+    }
+  }
+}
+
 void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problems) {
   auto problem = [&](std::string location, std::string message) {
     problems.push_back({std::move(location), std::move(message)});
@@ -479,6 +533,7 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
     problem("server.notification_path", "must start with /");
   }
   validate_tls(config.server, use, problem);
+  validate_smart(config.fhir, problem);
   if (!config.fhir.basic_auth.empty() && !config.fhir.bearer_token.empty()) {
     problem("fhir.basic_auth_file", "basic_auth_file and bearer_token_file exclude each other: one credential");
   } else if (!config.fhir.basic_auth.empty() && config.fhir.basic_auth.find(':') == std::string::npos) {
@@ -694,6 +749,18 @@ fhir::RestClientOptions rest_client_options(const FhirConfig& fhir, const std::s
   options.request_timeout = fhir.request_timeout;
   options.bearer_token = fhir.bearer_token;
   options.basic_credentials = fhir.basic_auth;
+  options.smart = fhir.smart;
+  if (fhir.smart.enabled()) {
+    options.smart_observer = [base = fhir.base_url](const std::string& event, const std::string& detail) {
+      if (event == "token-obtained") {
+        log(LogLevel::info, "fhir.token-obtained", {{"server", base}, {"expires_in_s", detail}});
+      } else if (event == "token-refused") {
+        log(LogLevel::info, "fhir.token-refused", {{"server", base}});
+      } else {
+        log(LogLevel::warn, "fhir.token-failed", {{"server", base}, {"error", detail}});
+      }
+    };
+  }
   options.verify_peer = fhir.verify_tls;
   options.ca_file = fhir.ca_file;
   options.user_agent = user_agent;

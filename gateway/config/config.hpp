@@ -72,6 +72,8 @@ struct FhirConfig {
   std::string ca_file;
   std::string bearer_token;  // secret: from bearer_token_file or GRADIENT_GATEWAY_FHIR_BEARER_TOKEN
   std::string basic_auth;    // secret "user:password": from basic_auth_file or GRADIENT_GATEWAY_FHIR_BASIC_AUTH
+  // SMART Backend Services (the smart_* keys); its private key is a secret.
+  fhir::SmartBackendOptions smart;
 };
 
 // How the FHIR server tells the gateway about new and changed Observations (ARCHITECTURE.md step 1). Every mode

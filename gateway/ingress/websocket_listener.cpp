@@ -69,7 +69,8 @@ std::string describe(const error_code& ec, const Stream& stream) {
 
 }  // namespace
 
-WebsocketListenerOptions websocket_listener_options(const Config& config, const std::string& user_agent) {
+WebsocketListenerOptions websocket_listener_options(const Config& config, const std::string& user_agent,
+                                                    fhir::RestClient* client) {
   WebsocketListenerOptions options;
   options.url = config.subscription.websocket_url;
   options.connect_timeout = config.fhir.connect_timeout;
@@ -83,6 +84,9 @@ WebsocketListenerOptions websocket_listener_options(const Config& config, const 
   const auto fhir_url = fhir::parse_url(config.fhir.base_url);
   if (socket_url && fhir_url && socket_url->url.same_origin(*fhir_url)) {
     options.authorization = fhir::authorization_header(rest_client_options(config.fhir, user_agent));
+    if (config.fhir.smart.enabled() && client != nullptr) {
+      options.authorize = [client] { return client->authorization(); };
+    }
   }
   options.user_agent = user_agent;
   return options;
@@ -229,6 +233,13 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
   }
   tcp_stream.expires_never();
 
+  std::string authorization = options_.authorization;
+  if (options_.authorize) {
+    auto fresh = co_await options_.authorize();
+    if (!fresh) co_return SessionEnd{false, fresh.error().message};
+    authorization = std::move(*fresh);
+  }
+
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = options_.connect_timeout;
   timeouts.idle_timeout = options_.keepalive.count() > 0 ? std::chrono::steady_clock::duration(options_.keepalive)
@@ -236,7 +247,7 @@ asio::awaitable<WebsocketListener::SessionEnd> WebsocketListener::listen(Stream&
   timeouts.keep_alive_pings = options_.keepalive.count() > 0;
   stream.set_option(timeouts);
   stream.set_option(websocket::stream_base::decorator(
-      [agent = options_.user_agent, authorization = options_.authorization](websocket::request_type& request) {
+      [agent = options_.user_agent, authorization](websocket::request_type& request) {
         request.set(beast::http::field::user_agent, agent);
         if (!authorization.empty()) request.set(beast::http::field::authorization, authorization);
       }));

@@ -43,11 +43,17 @@ struct WebsocketListenerOptions {
   // The FHIR server's credential, "Bearer ..." or "Basic ..." (fhir::authorization_header), sent as Authorization
   // in the WebSocket handshake only when the URL is on the FHIR base URL's origin: never handed to another host.
   std::string authorization;
+  // With SMART Backend Services the credential is a token that expires: asked for before each handshake instead
+  // (fhir::RestClient::authorization), under the same origin rule. A failure ends that attempt.
+  std::function<boost::asio::awaitable<fhir::RestResult<std::string>>()> authorize;
   std::string user_agent = "gradient-gateway";
 };
 
-// The listener options of a configuration (subscription.websocket_*, the fhir section's TLS and token).
-WebsocketListenerOptions websocket_listener_options(const Config& config, const std::string& user_agent);
+// The listener options of a configuration (subscription.websocket_*, the fhir section's TLS and credential).
+// `client` is the gateway's FHIR client, which keeps the SMART token when config.fhir.smart is set; it must
+// outlive the listener.
+WebsocketListenerOptions websocket_listener_options(const Config& config, const std::string& user_agent,
+                                                    fhir::RestClient* client = nullptr);
 
 class WebsocketListener {
  public:

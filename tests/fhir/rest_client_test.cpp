@@ -31,6 +31,7 @@
 #include <future>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -652,6 +653,171 @@ TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
       get_over_tls("DNS:localhost", "127.0.0.1", /*verify_peer=*/true, /*trust_the_certificate=*/true);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code.category(), asio::error::get_ssl_category());
+}
+
+// ---- SMART Backend Services -------------------------------------------------------------------------------------
+// The token's life in the client: discovery, one token request for many callers, the token on every request, a
+// 401 answered by one renewal, an authorization server's refusal reported. The assertion itself is checked in
+// smart_auth_test.cpp; against a real authorization server and HAPI in tests/integration/test_smart_auth.py.
+
+// A FHIR server with its authorization server on one origin: discovery at /fhir/.well-known/smart-configuration,
+// tokens "tok-1", "tok-2", ... from POST /token, and every other /fhir request answered 200 when it carries an
+// accepted token, else 401.
+struct SmartServerFake {
+  std::string token_error;      // non-empty: /token answers 401 with this OAuth error body
+  int expires_in = 300;
+  std::set<std::string> accepted;  // tokens the FHIR server takes ("Bearer tok-N")
+  bool accept_every_token = true;  // or every token the fake issued
+  int discoveries = 0;
+  std::vector<std::string> token_requests;  // their bodies
+  std::vector<std::string> fhir_authorizations;
+
+  RawServer::Session session() {
+    return [this](tcp::socket socket, std::size_t) -> asio::awaitable<void> {
+      beast::flat_buffer buffer;
+      while (auto request = co_await read_request(socket, buffer)) {
+        const std::string target(request->target());
+        if (target == "/fhir/.well-known/smart-configuration") {
+          ++discoveries;
+          const auto port = socket.local_endpoint().port();
+          co_await write_response(socket, 200,
+                                  R"({"token_endpoint":"http://127.0.0.1:)" + std::to_string(port) +
+                                      R"(/token","token_endpoint_auth_methods_supported":["private_key_jwt"]})");
+        } else if (target == "/token") {
+          token_requests.push_back(request->body());
+          if (!token_error.empty()) {
+            co_await write_response(socket, 401, token_error);
+            continue;
+          }
+          const std::string token = "tok-" + std::to_string(token_requests.size());
+          if (accept_every_token) accepted.insert("Bearer " + token);
+          co_await write_response(socket, 200,
+                                  R"({"access_token":")" + token + R"(","token_type":"bearer","expires_in":)" +
+                                      std::to_string(expires_in) + "}");
+        } else {
+          const std::string authorization((*request)[http::field::authorization]);
+          fhir_authorizations.push_back(authorization);
+          co_await write_response(socket, accepted.count(authorization) > 0 ? 200 : 401, "{}");
+        }
+      }
+    };
+  }
+};
+
+RestClientOptions smart_options_for(const std::string& base_url) {
+  auto options = options_for(base_url);
+  const std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"),
+                                                                EVP_PKEY_free);
+  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  options.smart.client_id = "gradient-gateway";
+  options.smart.private_key_pem.assign(data, static_cast<std::size_t>(size));
+  options.smart.key_id = "key-1";
+  options.smart.scope = "system/*.rs";
+  return options;
+}
+
+TEST(RestClientSmart, DiscoversTheEndpointAndSharesOneTokenAmongConcurrentCalls) {
+  asio::io_context io;
+  SmartServerFake fake;
+  RawServer server(io, fake.session());
+  auto options = smart_options_for(server.base_url());
+  options.max_connections = 4;
+  RestClient client(io.get_executor(), options);
+  std::vector<unsigned> statuses;
+  run(io, [&]() -> asio::awaitable<void> {
+    using namespace boost::asio::experimental::awaitable_operators;
+    // Eight calls at once: one discovery and one token request between them, the token on each call.
+    co_await ((client.request("GET", "Patient/1") && client.request("GET", "Patient/2") &&
+               client.request("GET", "Patient/3") && client.request("GET", "Patient/4")) &&
+              (client.request("GET", "Patient/5") && client.request("GET", "Patient/6") &&
+               client.request("GET", "Patient/7") && client.request("GET", "Patient/8")));
+    auto again = co_await client.request("GET", "Patient/9");
+    statuses.push_back(again ? again->status : 0);
+  });
+  EXPECT_EQ(fake.discoveries, 1);
+  ASSERT_EQ(fake.token_requests.size(), 1u);
+  EXPECT_EQ(fake.token_requests[0].rfind("grant_type=client_credentials&scope=system%2F%2A.rs&client_assertion_type="
+                                         "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                                         "&client_assertion=eyJ",
+                                         0),
+            0u)
+      << fake.token_requests[0];
+  ASSERT_EQ(fake.fhir_authorizations.size(), 9u);
+  for (const auto& authorization : fake.fhir_authorizations) EXPECT_EQ(authorization, "Bearer tok-1");
+  EXPECT_EQ(statuses, std::vector<unsigned>{200});
+}
+
+TEST(RestClientSmart, A401GetsOneNewTokenAndTheRequestOnceMore) {
+  asio::io_context io;
+  SmartServerFake fake;
+  fake.accept_every_token = false;
+  fake.accepted = {"Bearer tok-2"};  // tok-1 was revoked, say
+  RawServer server(io, fake.session());
+  RestClient client(io.get_executor(), smart_options_for(server.base_url()));
+  std::vector<unsigned> statuses;
+  run(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 2; ++i) {
+      auto answer = co_await client.request("POST", "Observation", R"({"resourceType":"Observation"})");
+      statuses.push_back(answer ? answer->status : 0);
+    }
+  });
+  EXPECT_EQ(statuses, (std::vector<unsigned>{200, 200}));
+  EXPECT_EQ(fake.token_requests.size(), 2u);
+  EXPECT_EQ(fake.fhir_authorizations,
+            (std::vector<std::string>{"Bearer tok-1", "Bearer tok-2", "Bearer tok-2"}));
+}
+
+TEST(RestClientSmart, ATokenRefusedTwiceIsThe401NotALoop) {
+  asio::io_context io;
+  SmartServerFake fake;
+  fake.accept_every_token = false;  // the FHIR server takes no token at all
+  RawServer server(io, fake.session());
+  RestClient client(io.get_executor(), smart_options_for(server.base_url()));
+  unsigned status = 0;
+  run(io, [&]() -> asio::awaitable<void> {
+    auto answer = co_await client.request("GET", "Patient/1");
+    status = answer ? answer->status : 0;
+  });
+  EXPECT_EQ(status, 401u);
+  EXPECT_EQ(fake.token_requests.size(), 2u);
+  EXPECT_EQ(fake.fhir_authorizations.size(), 2u);
+}
+
+TEST(RestClientSmart, TheAuthorizationServersRefusalIsTheErrorAndNoFhirRequestIsSent) {
+  asio::io_context io;
+  SmartServerFake fake;
+  fake.token_error = R"({"error":"invalid_client","error_description":"unknown kid"})";
+  RawServer server(io, fake.session());
+  auto options = smart_options_for(server.base_url());
+  options.smart.token_endpoint = "http://127.0.0.1:" + std::to_string(server.port()) + "/token";
+  RestClient client(io.get_executor(), options);
+  std::string error;
+  run(io, [&]() -> asio::awaitable<void> {
+    auto answer = co_await client.request("GET", "Patient/1");
+    if (!answer) error = answer.error().message;
+    auto header = co_await client.authorization();
+    if (header) error += " | got a header";
+  });
+  EXPECT_EQ(error, "SMART token request to http://127.0.0.1:" + std::to_string(server.port()) +
+                       "/token: HTTP 401: invalid_client: unknown kid");
+  EXPECT_EQ(fake.discoveries, 0);  // the configured endpoint is used as it is
+  EXPECT_TRUE(fake.fhir_authorizations.empty());
+}
+
+TEST(RestClientSmart, OneCredentialOnlyAndAKeyThatLoads) {
+  asio::io_context io;
+  auto options = smart_options_for("http://127.0.0.1:1/fhir");
+  options.bearer_token = "t";
+  EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
+  options.bearer_token.clear();
+  options.smart.key_id.clear();
+  EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
+  options.smart.key_id = "k";
+  options.smart.private_key_pem = "not a key";
+  EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
 }
 
 // ---- The Client interactions: statuses and bodies become values or errors

@@ -1,10 +1,14 @@
 #include "gateway/config/config.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace gg::gateway {
@@ -359,6 +363,53 @@ TEST_F(ConfigTest, BasicAuthComesFromAFileAndExcludesABearerToken) {
       load(write("d.yaml", "subscription:\n  manage: false\n"), {{"GRADIENT_GATEWAY_FHIR_BASIC_AUTH", "user"}});
   ASSERT_FALSE(no_colon.has_value());
   EXPECT_EQ(no_colon.error().at(0).message, "expected user:password (RFC 7617)");
+}
+
+// Issue 13, item 2: SMART Backend Services need a client id, a private key that signs RS384 or ES384, and its kid
+// (SMART App Launch 2.x, Backend Services: "kid ... SHALL be present"); they replace the other credentials.
+TEST_F(ConfigTest, SmartBackendServicesNeedAClientIdASigningKeyAndItsKid) {
+  {
+    const std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"),
+                                                                  EVP_PKEY_free);
+    const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    std::ofstream(dir_ / "client.pem") << std::string(data, static_cast<std::size_t>(size));
+  }
+  std::ofstream(dir_ / "token") << "abc\n";
+  std::ofstream(dir_ / "not-a-key.pem") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  const std::string smart =
+      "subscription:\n  manage: false\nfhir:\n  base_url: https://fhir.example.org/r4\n"
+      "  smart_client_id: gradient-gateway\n  smart_private_key_file: client.pem\n";
+  auto good = load(write("a.yaml", smart + "  smart_key_id: key-1\n"), {});
+  ASSERT_TRUE(good.has_value()) << good.error().at(0).message;
+  const auto options = rest_client_options(good->fhir, "ua");
+  EXPECT_EQ(options.smart.client_id, "gradient-gateway");
+  EXPECT_EQ(options.smart.key_id, "key-1");
+  EXPECT_EQ(options.smart.scope, "system/*.rs system/*.cu");
+  EXPECT_EQ(options.smart.private_key_pem.rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+  EXPECT_TRUE(options.smart_observer);
+
+  const auto first_problem = [&](const std::string& name, const std::string& text, Environment environment = {}) {
+    auto loaded = load(write(name, text), std::move(environment));
+    return loaded ? std::string("loaded") : loaded.error().at(0).location + ": " + loaded.error().at(0).message;
+  };
+  EXPECT_EQ(first_problem("b.yaml", smart), "fhir.smart_key_id: SMART Backend Services need the key's kid");
+  EXPECT_EQ(first_problem("c.yaml", smart + "  smart_key_id: k\n  bearer_token_file: token\n"),
+            "fhir.smart_client_id: SMART Backend Services exclude bearer_token_file and basic_auth_file");
+  EXPECT_EQ(first_problem("d.yaml", "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
+                                    "  smart_key_id: k\n  smart_private_key_file: not-a-key.pem\n"),
+            "fhir.smart_private_key_file: not a PEM private key (unencrypted PKCS#8, RSA or EC)");
+  EXPECT_EQ(first_problem("e.yaml", "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
+                                    "  smart_key_id: k\n"),
+            "fhir.smart_private_key_file: SMART Backend Services need the client's private key");
+  EXPECT_EQ(first_problem("f.yaml", smart + "  smart_key_id: k\n  smart_token_endpoint: http://auth/token\n"),
+            "fhir.smart_token_endpoint: must be an https:// URL");
+  EXPECT_EQ(first_problem("g.yaml", "subscription:\n  manage: false\nfhir:\n  smart_key_id: k\n"),
+            "fhir.smart_client_id: the SMART Backend Services keys are set but smart_client_id is not");
+  // Every key also from the environment.
+  EXPECT_EQ(first_problem("h.yaml", smart, {{"GRADIENT_GATEWAY_FHIR_SMART_KEY_ID", "k"}}), "loaded");
 }
 
 }  // namespace
