@@ -257,7 +257,8 @@ struct RestClient::Impl {
   }
 
   static asio::awaitable<RestResult<HttpResponse>> send_once(std::shared_ptr<Impl> self, std::string method,
-                                                             std::string target, std::string body, Headers headers) {
+                                                             std::string target, std::string body,
+                                                             Headers headers) {
     const auto respond_by = Clock::now() + self->options.request_timeout;
     const auto resolved = resolve_target(self->base, target);
     if (!resolved.target) {
@@ -354,7 +355,8 @@ struct RestClient::Impl {
   static asio::awaitable<RestResult<HttpResponse>> send(std::shared_ptr<Impl> self, std::string method,
                                                         std::string target, std::string body, Headers headers) {
     if (!self->smart) {
-      co_return co_await send_once(self, std::move(method), std::move(target), std::move(body), std::move(headers));
+      co_return co_await send_once(self, std::move(method), std::move(target), std::move(body),
+                                   std::move(headers));
     }
     co_return co_await with_token(self, std::move(headers), [&](Headers with_header) {
       return send_once(self, method, target, body, std::move(with_header));

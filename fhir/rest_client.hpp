@@ -1,5 +1,6 @@
 // An asynchronous FHIR REST client (R4 section 3.1.0) on Boost.Beast: keep-alive connections, connect and request
-// timeouts, TLS through OpenSSL, bearer, basic or SMART Backend Services auth. Coroutine API: every call is awaited on the caller's executor.
+// timeouts, TLS through OpenSSL, bearer, basic or SMART Backend Services auth. Coroutine API: every call is
+// awaited on the caller's executor.
 //
 // Threading: a RestClient may be used concurrently by coroutines on any threads of its executor (a multi-threaded
 // io_context included). The connection pool is guarded by a mutex; each connection does its I/O on its own strand.

@@ -37,7 +37,9 @@ constexpr int kEs384Coordinate = 48;
 // A longer expires_in is taken as this (about three years): the token is then kept until the server refuses it.
 constexpr std::int64_t kLongestLifetime = 100'000'000;
 
-EVP_PKEY* pkey(const std::shared_ptr<void>& key) { return static_cast<EVP_PKEY*>(key.get()); }
+EVP_PKEY* pkey(const std::shared_ptr<void>& key) {
+  return static_cast<EVP_PKEY*>(key.get());
+}
 
 // Unpadded base64url (RFC 4648 section 5), as JWS encodes its three parts (RFC 7515 section 2).
 std::string base64url(std::string_view bytes) {
@@ -88,7 +90,8 @@ using Object = boost::system::result<simdjson::dom::object, std::string>;
 
 Object parse_object(simdjson::dom::parser& parser, const simdjson::padded_string& padded) {
   simdjson::dom::element root;
-  if (parser.parse(padded).get(root) != simdjson::SUCCESS) return Object(boost::system::in_place_error, "not JSON");
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS)
+    return Object(boost::system::in_place_error, "not JSON");
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
     return Object(boost::system::in_place_error, "not a JSON object");
@@ -138,7 +141,8 @@ boost::system::result<AssertionSigner, std::string> AssertionSigner::from_pem(st
   if (EVP_PKEY_is_a(raw, "EC") == 1) {
     std::array<char, 64> curve{};
     std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(raw, OSSL_PKEY_PARAM_GROUP_NAME, curve.data(), curve.size(), &length) != 1 ||
+    if (EVP_PKEY_get_utf8_string_param(raw, OSSL_PKEY_PARAM_GROUP_NAME, curve.data(), curve.size(), &length) !=
+            1 ||
         std::string_view(curve.data(), length) != "secp384r1") {
       return Result(boost::system::in_place_error, "an EC key not on P-384 (ES384 signs with P-384 only)");
     }

@@ -25,7 +25,7 @@ struct SmartBackendOptions {
   // The scopes asked for, space-separated: by default read and search, create and update of every type (SMART
   // v2 scopes; the gateway never deletes). Empty: none asked for, the server grants what it registered.
   std::string scope = "system/*.rs system/*.cu";
-  std::string token_endpoint;   // empty: token_endpoint of {base_url}/.well-known/smart-configuration
+  std::string token_endpoint;  // empty: token_endpoint of {base_url}/.well-known/smart-configuration
   // How far ahead of now each assertion's exp lies; the specification allows at most five minutes.
   std::chrono::seconds assertion_lifetime{300};
   // A token is renewed once less than this is left of its lifetime (at most half its lifetime, so a token that

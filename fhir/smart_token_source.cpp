@@ -1,11 +1,11 @@
 #include "fhir/smart_token_source.hpp"
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -124,8 +124,8 @@ struct SmartTokenSource::Impl {
     // Built before co_await: GCC 12 cannot initialise from a braced list inside a co_await's arguments.
     RestClient::Headers headers{{"Content-Type", "application/x-www-form-urlencoded"},
                                 {"Accept", "application/json"}};
-    auto answer = co_await self->token_client->request("POST", "", token_request_body(self->options.scope, assertion),
-                                                       std::move(headers));
+    auto answer = co_await self->token_client->request(
+        "POST", "", token_request_body(self->options.scope, assertion), std::move(headers));
     if (!answer) co_return refuse(RestErrc::invalid_response, where + ": " + answer.error().message);
     if (answer->status != 200) {
       const auto reason = token_error_text(answer->body);
@@ -153,8 +153,7 @@ struct SmartTokenSource::Impl {
     auto answer = co_await client.request("GET", ".well-known/smart-configuration", {}, std::move(headers));
     if (!answer) co_return refuse(RestErrc::invalid_response, where + ": " + answer.error().message);
     if (answer->status != 200) {
-      co_return refuse(RestErrc::http_status, where + ": HTTP " + std::to_string(answer->status),
-                       answer->status);
+      co_return refuse(RestErrc::http_status, where + ": HTTP " + std::to_string(answer->status), answer->status);
     }
     auto endpoint = smart_token_endpoint(answer->body, self->signer.algorithm());
     if (!endpoint) co_return refuse(RestErrc::invalid_response, where + ": " + endpoint.error());
@@ -198,6 +197,8 @@ asio::awaitable<void> SmartTokenSource::refused(std::string token) {
       asio::use_awaitable);
 }
 
-std::size_t SmartTokenSource::tokens_obtained() const { return impl_->obtained.load(); }
+std::size_t SmartTokenSource::tokens_obtained() const {
+  return impl_->obtained.load();
+}
 
 }  // namespace gg::fhir

@@ -35,7 +35,8 @@ class SmartTokenSource {
   // server gave none), "token-refused" (the FHIR server answered 401 to a token), "token-failed" (the reason).
   using Observer = std::function<void(const std::string& event, const std::string& detail)>;
 
-  // Throws std::invalid_argument when the options are incomplete (no private key, no kid) or the key does not load.
+  // Throws std::invalid_argument when the options are incomplete (no private key, no kid) or the key does not
+  // load.
   SmartTokenSource(boost::asio::any_io_executor executor, SmartBackendOptions options, SmartConnection connection,
                    Observer observer = {});
   ~SmartTokenSource();

@@ -275,9 +275,9 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     callbacks.verify_subscription = [&keeper] { return keeper->verify(); };
     callbacks.on_bound = [&readiness](bool bound) { readiness.set_subscription_active(bound); };
     callbacks.on_change = [&pipeline] { pipeline.wake(true); };
-    websocket = std::make_unique<WebsocketListener>(ioc.get_executor(),
-                                                    websocket_listener_options(config, client_options.user_agent, &client),
-                                                    std::move(callbacks), metrics);
+    websocket = std::make_unique<WebsocketListener>(
+        ioc.get_executor(), websocket_listener_options(config, client_options.user_agent, &client),
+        std::move(callbacks), metrics);
     websocket->start();
   }
 

@@ -655,16 +655,17 @@ TEST(RestClientTls, RefusesTrustedCertificateForAnotherHostName) {
   EXPECT_EQ(result.error().code.category(), asio::error::get_ssl_category());
 }
 
-// ---- SMART Backend Services -------------------------------------------------------------------------------------
-// The token's life in the client: discovery, one token request for many callers, the token on every request, a
-// 401 answered by one renewal, an authorization server's refusal reported. The assertion itself is checked in
-// smart_auth_test.cpp; against a real authorization server and HAPI in tests/integration/test_smart_auth.py.
+// ---- SMART Backend Services
+// ------------------------------------------------------------------------------------- The token's life in the
+// client: discovery, one token request for many callers, the token on every request, a 401 answered by one
+// renewal, an authorization server's refusal reported. The assertion itself is checked in smart_auth_test.cpp;
+// against a real authorization server and HAPI in tests/integration/test_smart_auth.py.
 
 // A FHIR server with its authorization server on one origin: discovery at /fhir/.well-known/smart-configuration,
 // tokens "tok-1", "tok-2", ... from POST /token, and every other /fhir request answered 200 when it carries an
 // accepted token, else 401.
 struct SmartServerFake {
-  std::string token_error;      // non-empty: /token answers 401 with this OAuth error body
+  std::string token_error;  // non-empty: /token answers 401 with this OAuth error body
   int expires_in = 300;
   std::set<std::string> accepted;  // tokens the FHIR server takes ("Bearer tok-N")
   bool accept_every_token = true;  // or every token the fake issued
@@ -739,11 +740,12 @@ TEST(RestClientSmart, DiscoversTheEndpointAndSharesOneTokenAmongConcurrentCalls)
   });
   EXPECT_EQ(fake.discoveries, 1);
   ASSERT_EQ(fake.token_requests.size(), 1u);
-  EXPECT_EQ(fake.token_requests[0].rfind("grant_type=client_credentials&scope=system%2F%2A.rs&client_assertion_type="
-                                         "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-                                         "&client_assertion=eyJ",
-                                         0),
-            0u)
+  EXPECT_EQ(
+      fake.token_requests[0].rfind("grant_type=client_credentials&scope=system%2F%2A.rs&client_assertion_type="
+                                   "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                                   "&client_assertion=eyJ",
+                                   0),
+      0u)
       << fake.token_requests[0];
   ASSERT_EQ(fake.fhir_authorizations.size(), 9u);
   for (const auto& authorization : fake.fhir_authorizations) EXPECT_EQ(authorization, "Bearer tok-1");
@@ -766,8 +768,7 @@ TEST(RestClientSmart, A401GetsOneNewTokenAndTheRequestOnceMore) {
   });
   EXPECT_EQ(statuses, (std::vector<unsigned>{200, 200}));
   EXPECT_EQ(fake.token_requests.size(), 2u);
-  EXPECT_EQ(fake.fhir_authorizations,
-            (std::vector<std::string>{"Bearer tok-1", "Bearer tok-2", "Bearer tok-2"}));
+  EXPECT_EQ(fake.fhir_authorizations, (std::vector<std::string>{"Bearer tok-1", "Bearer tok-2", "Bearer tok-2"}));
 }
 
 TEST(RestClientSmart, ATokenRefusedTwiceIsThe401NotALoop) {

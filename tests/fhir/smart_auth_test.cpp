@@ -31,7 +31,9 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 Pkey rsa_key(unsigned bits) {
   return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits)));
 }
-Pkey ec_key(const char* curve) { return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve)); }
+Pkey ec_key(const char* curve) {
+  return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
+}
 
 std::string private_pem(EVP_PKEY* key) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
@@ -47,8 +49,9 @@ std::string base64url_decode(std::string text) {
   const std::size_t padding = (4 - text.size() % 4) % 4;
   text.append(padding, '=');
   std::string bytes(text.size() / 4 * 3, '\0');
-  const int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                   reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int size =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   bytes.resize(static_cast<std::size_t>(size) - padding);
   return bytes;
 }
@@ -83,8 +86,9 @@ bool verifies(const std::string& jws, EVP_PKEY* key, bool ecdsa) {
   }
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   return EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
-         EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+         EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
+                          input.size()) == 1;
 }
 
 const AssertionClaims kClaims{"gradient-gateway", "https://auth.example.org/token", 1764940000,
@@ -136,8 +140,9 @@ TEST(SmartAssertion, RefusesKeysTheTwoAlgorithmsCannotUse) {
             "an EC key not on P-384 (ES384 signs with P-384 only)");
   const Pkey ed25519(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   EXPECT_EQ(AssertionSigner::from_pem(private_pem(ed25519.get())).error(), "neither an RSA nor an EC key");
-  EXPECT_EQ(AssertionSigner::from_pem("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n").error(),
-            "not a PEM private key (unencrypted PKCS#8, RSA or EC)");
+  EXPECT_EQ(
+      AssertionSigner::from_pem("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n").error(),
+      "not a PEM private key (unencrypted PKCS#8, RSA or EC)");
   EXPECT_FALSE(AssertionSigner::from_pem(""));
 }
 
@@ -203,7 +208,8 @@ TEST(SmartTokenResponse, ReadsTheBearerTokenAndItsLifetime) {
             std::chrono::seconds(100'000'000));
 
   EXPECT_EQ(parse_token_response(R"({"token_type":"bearer"})").error(), "no access_token");
-  EXPECT_EQ(parse_token_response(R"({"access_token":"t","token_type":"mac"})").error(), "token_type is not bearer");
+  EXPECT_EQ(parse_token_response(R"({"access_token":"t","token_type":"mac"})").error(),
+            "token_type is not bearer");
   EXPECT_EQ(parse_token_response(R"({"access_token":"t"})").error(), "token_type is not bearer");
   EXPECT_EQ(parse_token_response(R"({"access_token":"a b","token_type":"bearer"})").error(),
             "the access_token is not printable ASCII");

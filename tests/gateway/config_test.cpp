@@ -369,8 +369,8 @@ TEST_F(ConfigTest, BasicAuthComesFromAFileAndExcludesABearerToken) {
 // (SMART App Launch 2.x, Backend Services: "kid ... SHALL be present"); they replace the other credentials.
 TEST_F(ConfigTest, SmartBackendServicesNeedAClientIdASigningKeyAndItsKid) {
   {
-    const std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"),
-                                                                  EVP_PKEY_free);
+    const std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"), EVP_PKEY_free);
     const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
     PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
     char* data = nullptr;
@@ -398,11 +398,13 @@ TEST_F(ConfigTest, SmartBackendServicesNeedAClientIdASigningKeyAndItsKid) {
   EXPECT_EQ(first_problem("b.yaml", smart), "fhir.smart_key_id: SMART Backend Services need the key's kid");
   EXPECT_EQ(first_problem("c.yaml", smart + "  smart_key_id: k\n  bearer_token_file: token\n"),
             "fhir.smart_client_id: SMART Backend Services exclude bearer_token_file and basic_auth_file");
-  EXPECT_EQ(first_problem("d.yaml", "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
-                                    "  smart_key_id: k\n  smart_private_key_file: not-a-key.pem\n"),
+  EXPECT_EQ(first_problem("d.yaml",
+                          "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
+                          "  smart_key_id: k\n  smart_private_key_file: not-a-key.pem\n"),
             "fhir.smart_private_key_file: not a PEM private key (unencrypted PKCS#8, RSA or EC)");
-  EXPECT_EQ(first_problem("e.yaml", "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
-                                    "  smart_key_id: k\n"),
+  EXPECT_EQ(first_problem("e.yaml",
+                          "subscription:\n  manage: false\nfhir:\n  smart_client_id: gg\n"
+                          "  smart_key_id: k\n"),
             "fhir.smart_private_key_file: SMART Backend Services need the client's private key");
   EXPECT_EQ(first_problem("f.yaml", smart + "  smart_key_id: k\n  smart_token_endpoint: http://auth/token\n"),
             "fhir.smart_token_endpoint: must be an https:// URL");
