@@ -6,8 +6,8 @@ the expected state with a deadline; nothing sleeps as synchronisation.
 import atexit
 import json
 import os
-import re
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
@@ -279,7 +279,7 @@ class Gateway:
     def __init__(self, rules_override=None, manage_subscription=True, state_from=None, extra_config=None,
                  port=None, fhir_base=None, pipeline=None, subscription=None, wait_ready=True,
                  subscription_mode=None, reconcile_interval_s=None, lookback_days=3650, server=None,
-                 client_tls=None):
+                 client_tls=None, fhir=None):
         """state_from: a stopped Gateway whose directory (state store included) this one takes over.
         extra_config: {section: {key: value}} for sections the file does not have yet, written as JSON (YAML's
         flow style). port: listen there (a restart keeps its Subscription's endpoint). fhir_base: another FHIR
@@ -287,7 +287,8 @@ class Gateway:
         reconcile_interval_s: shorthands for subscription.mode and pipeline.reconcile_interval_s. lookback_days:
         analysis.lookback_days (3650 keeps the fixed-date test data of tests/data/patients inside it). server:
         extra keys of that section; without tls_cert_file among them the listener is plain HTTP (plain_http: true).
-        client_tls: the ssl.SSLContext this object's own requests to an https:// gateway use."""
+        client_tls: the ssl.SSLContext this object's own requests to an https:// gateway use. fhir: extra keys of
+        the fhir section (credentials: basic_auth_file, smart_client_id, ...)."""
         server = dict(server or {})
         if "tls_cert_file" not in server:
             server.setdefault("plain_http", "true")
@@ -316,7 +317,7 @@ class Gateway:
   port: {self.port}
 """ + "".join(f"  {key}: {value}\n" for key, value in server.items()) + f"""fhir:
   base_url: {self.fhir_base}
-subscription:
+""" + "".join(f"  {key}: {value}\n" for key, value in (fhir or {}).items()) + f"""subscription:
   manage: {"true" if manage_subscription else "false"}
   secret_file: notify.secret
 """ + "".join(f"  {key}: {value}\n" for key, value in (subscription or {}).items()) + f"""admin:
@@ -404,12 +405,14 @@ pipeline:
         return (self.dir / "gateway.log").read_text()[-3000:]
 
     def forget_subscriptions(self):
+        # hapi-local's credential paths (/secure/fhir, /basic/fhir) are the same server as its open /fhir.
+        base = re.sub(r"/(secure|basic)/fhir/?$", "/fhir", self.fhir_base.rstrip("/"))
         try:
-            found = Fhir(self.fhir_base).search(f"Subscription?url={self.url}/notify&_count=100")
+            found = Fhir(base).search(f"Subscription?url={self.url}/notify&_count=100")
         except (AssertionError, OSError):
             return  # the FHIR server is down (a fault test): nothing to clean up now
         for subscription in found:
-            http("DELETE", f"{self.fhir_base.rstrip('/')}/Subscription/{subscription['id']}")
+            http("DELETE", f"{base}/Subscription/{subscription['id']}")
 
     def readiness(self):
         """/readyz's body (the report of every dependency), or None while the gateway does not answer."""
