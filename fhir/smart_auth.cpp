@@ -62,7 +62,7 @@ std::string ecdsa_jose(const std::string& der) {
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);
-  std::string jose(2 * kEs384Coordinate, '\0');
+  std::string jose(static_cast<std::size_t>(2 * kEs384Coordinate), '\0');
   auto* out = reinterpret_cast<unsigned char*>(jose.data());
   if (BN_bn2binpad(r, out, kEs384Coordinate) != kEs384Coordinate ||
       BN_bn2binpad(s, out + kEs384Coordinate, kEs384Coordinate) != kEs384Coordinate) {
