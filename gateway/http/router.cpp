@@ -1,5 +1,6 @@
 #include "gateway/http/router.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,15 @@ bool is_below(std::string_view path, std::string_view prefix) {
 // The operator's routes: what the gateway did and the alert subscriptions (README "Endpoints").
 bool is_admin_path(std::string_view path) {
   return is_below(path, "/admin") || is_below(path, "/alerts");
+}
+
+// The probes and /metrics are read-only. HEAD is GET without the body (the server drops it, RFC 9110 section
+// 9.3.2): load balancers probe with it. A 405 names what is allowed (RFC 9110 section 15.5.6).
+std::optional<HttpResponse> refuse_unless_read(const HttpRequest& request) {
+  if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
+  auto response = operation_outcome_response(405, "not-supported", "only GET and HEAD here");
+  response.headers.emplace_back("Allow", "GET, HEAD");
+  return response;
 }
 
 }  // namespace
@@ -56,13 +66,7 @@ HttpResponse Router::handle(const HttpRequest& request) {
     return admin_events_retry(targets_.store, request, targets_.clock != nullptr ? *targets_.clock : system_clock_,
                               redriven_);
   }
-  // HEAD is GET without the body (the server drops it, RFC 9110 section 9.3.2): load balancers probe with it. A
-  // 405 names what is allowed (RFC 9110 section 15.5.6).
-  if (request.method != "GET" && request.method != "HEAD") {
-    auto response = operation_outcome_response(405, "not-supported", "only GET and HEAD here");
-    response.headers.emplace_back("Allow", "GET, HEAD");
-    return response;
-  }
+  if (auto refused = refuse_unless_read(request)) return std::move(*refused);
   if (path == "/healthz") return healthz_response();
   if (path == "/readyz") return readyz_response(targets_.readiness.report(targets_.store.healthy()));
   if (path == "/metrics" && targets_.metrics_route != MetricsRoute::elsewhere) return metrics_endpoint_.handle();
@@ -137,11 +141,7 @@ HttpHandler metrics_listener_handler(MetricsEndpoint& endpoint, const Readiness&
     if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
       return operation_outcome_response(404, "not-found", "this listener serves /metrics, /healthz and /readyz");
     }
-    if (request.method != "GET" && request.method != "HEAD") {
-      auto response = operation_outcome_response(405, "not-supported", "only GET and HEAD here");
-      response.headers.emplace_back("Allow", "GET, HEAD");
-      return response;
-    }
+    if (auto refused = refuse_unless_read(request)) return std::move(*refused);
     if (path == "/healthz") return healthz_response();
     if (path == "/readyz") return readyz_response(readiness.report(store.healthy()));
     return endpoint.handle();
