@@ -62,17 +62,18 @@ the image's knowledge files.
 {{- define "gradient-gateway.stateDir" -}}/var/lib/gradient-gateway{{- end }}
 {{- define "gradient-gateway.notifySecretDir" -}}/run/secrets/gradient-gateway{{- end }}
 {{- define "gradient-gateway.fhirTokenDir" -}}/run/secrets/gradient-gateway-fhir{{- end }}
+{{- define "gradient-gateway.tlsDir" -}}/run/secrets/gradient-gateway-tls{{- end }}
 {{- define "gradient-gateway.siteTerminologyDir" -}}/etc/gradient-gateway/site/terminology{{- end }}
 {{- define "gradient-gateway.siteRulesDir" -}}/etc/gradient-gateway/site/rules{{- end }}
 
 {{/*
-server.public_base_url: as given, or the Service's in-cluster address.
+server.public_base_url: as given, or the Service's in-cluster address (https with tls.enabled).
 */}}
 {{- define "gradient-gateway.publicBaseUrl" -}}
 {{- if .Values.publicBaseUrl }}
 {{- .Values.publicBaseUrl | trimSuffix "/" }}
 {{- else }}
-{{- printf "http://%s.%s.svc:%v" (include "gradient-gateway.fullname" .) .Release.Namespace .Values.service.port }}
+{{- printf "%s://%s.%s.svc:%v" (ternary "https" "http" .Values.tls.enabled) (include "gradient-gateway.fullname" .) .Release.Namespace .Values.service.port }}
 {{- end }}
 {{- end }}
 
@@ -94,6 +95,16 @@ set on top. Rendered as YAML; fails early where the service would refuse to star
 {{- $_ := set $config.fhir "bearer_token_file" (printf "%s/token" (include "gradient-gateway.fhirTokenDir" .)) }}
 {{- end }}
 {{- $_ := set $config.state "path" (printf "%s/state.db" (include "gradient-gateway.stateDir" .)) }}
+{{- if .Values.tls.enabled }}
+{{- $_ := required "tls.existingSecret is required when tls.enabled is true (a Secret with the certificate and key)" .Values.tls.existingSecret }}
+{{- $tlsDir := include "gradient-gateway.tlsDir" . }}
+{{- $_ := set $config.server "tls_cert_file" (printf "%s/tls.crt" $tlsDir) }}
+{{- $_ := set $config.server "tls_key_file" (printf "%s/tls.key" $tlsDir) }}
+{{- if .Values.tls.clientCaKey }}
+{{- $_ := set $config.server "tls_client_ca_file" (printf "%s/ca.crt" $tlsDir) }}
+{{- end }}
+{{- $_ := set $config.server "plain_http" false }}
+{{- end }}
 {{- if include "gradient-gateway.notifySecretName" . }}
 {{- $_ := set $config.subscription "secret_file" (printf "%s/notify-secret" (include "gradient-gateway.notifySecretDir" .)) }}
 {{- else if (hasKey $config.subscription "manage" | ternary $config.subscription.manage true) }}
@@ -106,4 +117,17 @@ set on top. Rendered as YAML; fails early where the service would refuse to star
 {{- $_ := set $config.analysis "rules_dir" (include "gradient-gateway.siteRulesDir" .) }}
 {{- end }}
 {{- toYaml $config }}
+{{- end }}
+
+{{/*
+A probe from values: with tls.enabled an httpGet probe that names no scheme gets HTTPS.
+*/}}
+{{- define "gradient-gateway.probe" -}}
+{{- $probe := deepCopy .probe }}
+{{- if and .root.Values.tls.enabled $probe.httpGet }}
+{{- if not $probe.httpGet.scheme }}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" }}
+{{- end }}
+{{- end }}
+{{- toYaml $probe }}
 {{- end }}
