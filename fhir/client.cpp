@@ -33,4 +33,38 @@ void throw_exception_from_error(const RestError& error, const boost::source_loca
   boost::throw_exception(boost::system::system_error(error.code, error.message), location);
 }
 
+namespace {
+
+// Client::with_headers' default: every call forwarded unchanged.
+class Forwarding final : public Client {
+ public:
+  explicit Forwarding(Client& inner) : inner_(inner) {}
+  boost::asio::awaitable<RestResult<ReadResult>> read_resource(std::string type, std::string id) override {
+    return inner_.read_resource(std::move(type), std::move(id));
+  }
+  boost::asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query,
+                                                          std::size_t max_pages, DecodeOptions decode_options,
+                                                          bool keep_json) override {
+    return inner_.search(std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json);
+  }
+  boost::asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle) override {
+    return inner_.transaction(bundle);
+  }
+  boost::asio::awaitable<RestResult<Resource>> create(const Resource& resource) override {
+    return inner_.create(resource);
+  }
+  boost::asio::awaitable<RestResult<Resource>> update(const Resource& resource, std::string if_match) override {
+    return inner_.update(resource, std::move(if_match));
+  }
+
+ private:
+  Client& inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> Client::with_headers(Headers /*headers*/) {
+  return std::make_unique<Forwarding>(*this);
+}
+
 }  // namespace gg::fhir

@@ -10,6 +10,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -75,7 +76,14 @@ struct SearchResult {
 
 class Client {
  public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
   virtual ~Client() = default;
+
+  // A client whose every request also carries `headers` (a W3C traceparent: the trace the calls belong to). It
+  // borrows this client, which must outlive it. This default sends no headers of its own (a client without HTTP,
+  // a test's fake): it forwards every call unchanged.
+  virtual std::unique_ptr<Client> with_headers(Headers headers);
 
   // GET [type]/[id] (R4 section 3.1.0.3).
   virtual boost::asio::awaitable<RestResult<ReadResult>> read_resource(std::string type, std::string id) = 0;

@@ -377,13 +377,14 @@ struct RestClient::Impl {
     co_return "Bearer " + *token;
   }
 
-  static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type,
-                                                      std::string id) {
+  // `extra`: headers every request of the call carries besides the defaults (a view's, with_headers()).
+  static asio::awaitable<RestResult<ReadResult>> read(std::shared_ptr<Impl> self, std::string type, std::string id,
+                                                      Headers extra) {
     const std::string what = "read " + type;
     if (!is_resource_type_name(type) || !is_resource_id(id)) {
       co_return failure<ReadResult>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
-    auto result = co_await send(self, "GET", type + "/" + id, {}, {});
+    auto result = co_await send(self, "GET", type + "/" + id, {}, std::move(extra));
     if (!result) co_return failure<ReadResult>(result.error());
     const unsigned status = result->status;
     if (status / 100 != 2 && status != 404 && status != 410) {
@@ -400,8 +401,8 @@ struct RestClient::Impl {
   // One page: GET `target` (the first page's "[type]?[query]" or a "next" link), decoded.
   static asio::awaitable<RestResult<SearchPage>> search_page(std::shared_ptr<Impl> self, std::string target,
                                                              std::string what, DecodeOptions decode_options,
-                                                             bool keep_json) {
-    auto result = co_await send(self, "GET", target, {}, {});
+                                                             bool keep_json, Headers extra) {
+    auto result = co_await send(self, "GET", target, {}, std::move(extra));
     if (!result) co_return failure_in<SearchPage>(what, result.error());
     if (result->status / 100 != 2) co_return failure<SearchPage>(status_error(what, *result));
     std::vector<std::string> entry_json;
@@ -434,7 +435,8 @@ struct RestClient::Impl {
 
   static asio::awaitable<RestResult<SearchResult>> search(std::shared_ptr<Impl> self, std::string type,
                                                           std::string query, std::size_t max_pages,
-                                                          DecodeOptions decode_options, bool keep_json) {
+                                                          DecodeOptions decode_options, bool keep_json,
+                                                          Headers extra) {
     using Resources = SearchResult;
     if (!is_resource_type_name(type)) {
       co_return failure<Resources>(RestErrc::invalid_request, "search: invalid resource type");
@@ -444,7 +446,7 @@ struct RestClient::Impl {
     SearchResult found;
     for (std::size_t page_number = 1;; ++page_number) {
       auto page = co_await search_page(self, target, "search " + type + " page " + std::to_string(page_number),
-                                       decode_options, keep_json);
+                                       decode_options, keep_json, extra);
       if (!page) co_return failure<Resources>(page.error());
       auto& part = page->found;
       std::move(part.skipped.begin(), part.skipped.end(), std::back_inserter(found.skipped));
@@ -456,8 +458,9 @@ struct RestClient::Impl {
     co_return success(std::move(found));
   }
 
-  static asio::awaitable<RestResult<Bundle>> transaction(std::shared_ptr<Impl> self, std::string body) {
-    auto result = co_await send(self, "POST", "", std::move(body), {});
+  static asio::awaitable<RestResult<Bundle>> transaction(std::shared_ptr<Impl> self, std::string body,
+                                                         Headers extra) {
+    auto result = co_await send(self, "POST", "", std::move(body), std::move(extra));
     if (!result) co_return failure_in<Bundle>("transaction", result.error());
     if (result->status / 100 != 2) co_return failure<Bundle>(status_error("transaction", *result));
     auto bundle = decode_bundle(result->body);
@@ -471,12 +474,12 @@ struct RestClient::Impl {
   // POST [type] or PUT [type]/[id]: the resource the server answered with.
   static asio::awaitable<RestResult<Resource>> write(std::shared_ptr<Impl> self, std::string method,
                                                      std::string type, std::string id, std::string body,
-                                                     std::string if_match) {
+                                                     std::string if_match, Headers extra) {
     const std::string what = (method == "PUT" ? "update " : "create ") + type;
     if (!is_resource_type_name(type) || (method == "PUT" && !is_resource_id(id))) {
       co_return failure<Resource>(RestErrc::invalid_request, what + ": invalid resource type or id");
     }
-    Headers headers;
+    Headers headers = std::move(extra);
     if (!if_match.empty()) headers.emplace_back("If-Match", std::move(if_match));
     // The target is a local, not a temporary of the co_await expression: GCC 12 destroys a conditional's
     // temporary there wrongly.
@@ -518,32 +521,71 @@ boost::asio::awaitable<RestResult<HttpResponse>> RestClient::download(std::strin
 }
 
 boost::asio::awaitable<RestResult<ReadResult>> RestClient::read_resource(std::string type, std::string id) {
-  return Impl::read(impl_, std::move(type), std::move(id));
+  return Impl::read(impl_, std::move(type), std::move(id), {});
 }
 
 boost::asio::awaitable<RestResult<SearchResult>> RestClient::search(std::string type, std::string query,
                                                                     std::size_t max_pages,
                                                                     DecodeOptions decode_options, bool keep_json) {
-  return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json);
+  return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json,
+                      {});
 }
 
 boost::asio::awaitable<RestResult<SearchPage>> RestClient::search_page(std::string target, std::string what,
                                                                        DecodeOptions decode_options,
                                                                        bool keep_json) {
-  return Impl::search_page(impl_, std::move(target), std::move(what), std::move(decode_options), keep_json);
+  return Impl::search_page(impl_, std::move(target), std::move(what), std::move(decode_options), keep_json, {});
 }
 
 boost::asio::awaitable<RestResult<Bundle>> RestClient::transaction(const Bundle& bundle) {
-  return Impl::transaction(impl_, to_json(bundle));
+  return Impl::transaction(impl_, to_json(bundle), {});
 }
 
 boost::asio::awaitable<RestResult<Resource>> RestClient::create(const Resource& resource) {
-  return Impl::write(impl_, "POST", std::string(resource_type(resource)), {}, to_json(resource), {});
+  return Impl::write(impl_, "POST", std::string(resource_type(resource)), {}, to_json(resource), {}, {});
 }
 
 boost::asio::awaitable<RestResult<Resource>> RestClient::update(const Resource& resource, std::string if_match) {
   return Impl::write(impl_, "PUT", std::string(resource_type(resource)), std::string(resource_id(resource)),
-                     to_json(resource), std::move(if_match));
+                     to_json(resource), std::move(if_match), {});
+}
+
+// The view of with_headers(): the same Impl (pool, credentials), its headers on every request.
+class RestClient::View final : public Client {
+ public:
+  View(std::shared_ptr<Impl> impl, Headers headers) : impl_(std::move(impl)), headers_(std::move(headers)) {}
+
+  asio::awaitable<RestResult<ReadResult>> read_resource(std::string type, std::string id) override {
+    return Impl::read(impl_, std::move(type), std::move(id), headers_);
+  }
+  asio::awaitable<RestResult<SearchResult>> search(std::string type, std::string query, std::size_t max_pages,
+                                                   DecodeOptions decode_options, bool keep_json) override {
+    return Impl::search(impl_, std::move(type), std::move(query), max_pages, std::move(decode_options), keep_json,
+                        headers_);
+  }
+  asio::awaitable<RestResult<Bundle>> transaction(const Bundle& bundle) override {
+    return Impl::transaction(impl_, to_json(bundle), headers_);
+  }
+  asio::awaitable<RestResult<Resource>> create(const Resource& resource) override {
+    return Impl::write(impl_, "POST", std::string(resource_type(resource)), {}, to_json(resource), {}, headers_);
+  }
+  asio::awaitable<RestResult<Resource>> update(const Resource& resource, std::string if_match) override {
+    return Impl::write(impl_, "PUT", std::string(resource_type(resource)), std::string(resource_id(resource)),
+                       to_json(resource), std::move(if_match), headers_);
+  }
+  std::unique_ptr<Client> with_headers(Headers headers) override {
+    Headers both = headers_;
+    both.insert(both.end(), headers.begin(), headers.end());
+    return std::make_unique<View>(impl_, std::move(both));
+  }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+  Headers headers_;
+};
+
+std::unique_ptr<Client> RestClient::with_headers(Headers headers) {
+  return std::make_unique<View>(impl_, std::move(headers));
 }
 
 boost::asio::awaitable<RestResult<std::string>> RestClient::authorization() {

@@ -73,8 +73,6 @@ RestError status_error(const std::string& what, unsigned status, std::string_vie
 
 class RestClient final : public Client {
  public:
-  using Headers = std::vector<std::pair<std::string, std::string>>;
-
   // Throws std::invalid_argument for a base_url that is not an http(s) URL without query, a bearer token, basic
   // credentials or user agent with control characters, more than one of bearer token, basic credentials and SMART,
   // or SMART options whose key does not load or that lack a kid, and
@@ -128,10 +126,15 @@ class RestClient final : public Client {
   // token when none is kept). Empty without credentials.
   boost::asio::awaitable<RestResult<std::string>> authorization();
 
+  // A view whose typed interactions also send `headers` (fhir::Client::with_headers), sharing this client's
+  // connections and credentials; it may outlive this object.
+  std::unique_ptr<Client> with_headers(Headers headers) override;
+
   const RestClientOptions& options() const;
 
  private:
   struct Impl;
+  class View;
   std::shared_ptr<Impl> impl_;
 };
 

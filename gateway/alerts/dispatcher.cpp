@@ -12,6 +12,7 @@
 #include "gateway/alerts/retry_policy.hpp"
 #include "gateway/alerts/webhook_signature.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -130,7 +131,10 @@ boost::asio::awaitable<bool> AlertDispatcher::attempt_head(const std::string& su
       {"Accept", "*/*"},
       {"webhook-id", alert.webhook_id},
       {"webhook-timestamp", std::to_string(timestamp)},
-      {"webhook-signature", signatures(*subscription, alert.webhook_id, timestamp, alert.body, now_iso)}};
+      {"webhook-signature", signatures(*subscription, alert.webhook_id, timestamp, alert.body, now_iso)},
+      // The trace of the processing that raised it, a span per delivery attempt (alerts from before traces were
+      // kept get a trace of their own).
+      {"traceparent", trace_or_start(alert.traceparent).child().traceparent()}};
   std::string error;
   unsigned status = 0;
   std::string retry_after;

@@ -18,6 +18,7 @@
 #include "gateway/pipeline/outcome.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -119,6 +120,7 @@ BackfillRun::BackfillRun(boost::asio::io_context& io, fhir::Client& client, Stat
       clock_(clock),
       lease_(config.pipeline.claim_lease),
       version_(std::move(version)),
+      trace_(start_trace().traceparent()),
       err_(err),
       as_of_clock_(OffsetClock::reading(clock, options.as_of)),
       pipeline_(std::make_unique<Pipeline>(io.get_executor(), store, client, knowledge, metrics_, config.pipeline,
@@ -139,7 +141,8 @@ void BackfillRun::record(const std::vector<std::string>& patients) {
                             patient,
                             IntakeSource::backfill,
                             now,
-                            {}};
+                            {},
+                            trace_};
     const auto recorded = store_.events().record(event, leased_until);
     if (!recorded.stored()) {
       ++not_recorded_;

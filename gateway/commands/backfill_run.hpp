@@ -163,6 +163,7 @@ class BackfillRun {
   const Clock& clock_;
   std::chrono::seconds lease_;
   std::string version_;
+  std::string trace_;  // the run's trace (W3C traceparent): every event it records keeps it
   std::ostream& err_;
   MetricsRegistry metrics_;  // the pipeline counts as in serve; backfill reports from the events themselves
   OffsetClock as_of_clock_;

@@ -17,6 +17,7 @@
 #include "gateway/http/outcome_response.hpp"
 #include "gateway/ingress/topic_notification.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -103,6 +104,9 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   }
   const std::string_view path = path_of(request.target);
   std::string rest(path.substr(options_.path_prefix.size()));
+  // The trace the notification belongs to (its traceparent header), or one started here: stored with each event.
+  const auto header = request.headers.find("traceparent");
+  const std::string trace = trace_or_start(header == request.headers.end() ? "" : header->second).traceparent();
   if (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
 
   // POST {prefix}: no payload (empty body) or a topic-based notification Bundle.
@@ -123,7 +127,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
       rejected_.inc();
       return operation_outcome_response(400, decoded.issues);
     }
-    return record_topic_notification(*decoded.value, entry_json);
+    return record_topic_notification(*decoded.value, entry_json, trace);
   }
 
   // {type}/{id}
@@ -154,7 +158,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
 
   if (request.method == "DELETE") {
     return record_event(
-        IntakeEvent{type, id, std::string(kDeletedVersion), "", IntakeSource::rest_hook, now_iso_(), ""});
+        IntakeEvent{type, id, std::string(kDeletedVersion), "", IntakeSource::rest_hook, now_iso_(), "", trace});
   }
   if (request.method != "PUT" && request.method != "POST") {
     return operation_outcome_response(405, "not-supported", "method " + request.method + " not supported");
@@ -171,7 +175,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
     return operation_outcome_response(400, "invalid",
                                       "resource type and id in the body do not match the URL " + type + "/" + id);
   }
-  return record(resource, request.body);
+  return record(resource, request.body, trace);
 }
 
 bool NotificationEndpoint::queue_full() {
@@ -191,7 +195,8 @@ bool NotificationEndpoint::queue_full() {
 // carry (id-only or empty content) or what the event numbers say was lost is found by the catch-up search: the
 // FHIR server is the source of truth.
 HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle& bundle,
-                                                             std::vector<std::string>& entry_json) {
+                                                             std::vector<std::string>& entry_json,
+                                                             const std::string& trace) {
   const auto& entries = bundle.entry;
   if (entries.empty() || !entries[0].resource || fhir::resource_type(*entries[0].resource) != "Parameters" ||
       entry_json.empty() || entry_json[0].empty()) {
@@ -224,7 +229,8 @@ HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle&
         continue;
       }
       const bool kept = i < entry_json.size() && !entry_json[i].empty();
-      auto response = record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource));
+      auto response =
+          record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource), trace);
       if (response.status >= 300) return response;  // not stored: the cursor stays, the sender retries
     }
     for (const auto& event : status.events) {
@@ -247,7 +253,8 @@ HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle&
   return acknowledged_topic();
 }
 
-HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::string payload) {
+HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::string payload,
+                                          const std::string& trace) {
   const auto* observation = std::get_if<fhir::Observation>(&resource);
   if (observation == nullptr) {
     // Not modelled or filtered out by code: not a hormone result. Counted, acknowledged, not an error.
@@ -256,7 +263,7 @@ HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::s
   }
   return record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
                                   observation->subject.reference, IntakeSource::rest_hook, now_iso_(),
-                                  std::move(payload)});
+                                  std::move(payload), trace});
 }
 
 HttpResponse NotificationEndpoint::record_event(const IntakeEvent& event) {
@@ -271,13 +278,15 @@ HttpResponse NotificationEndpoint::record_event(const IntakeEvent& event) {
         const std::lock_guard lock(pending_mutex_);
         ++pending_estimate_;
       }
-      log(LogLevel::info, "event.recorded", {{"type", type}, {"id", id}, {"version", version}});
+      log(LogLevel::info, "event.recorded",
+          {{"type", type}, {"id", id}, {"version", version}, {"trace_id", trace_id_of(event.traceparent)}});
       on_recorded_(false);
       return acknowledged();
     }
     case RecordOutcome::Kind::duplicate:
       duplicate_.inc();
-      log(LogLevel::info, "event.duplicate", {{"type", type}, {"id", id}, {"version", version}});
+      log(LogLevel::info, "event.duplicate",
+          {{"type", type}, {"id", id}, {"version", version}, {"trace_id", trace_id_of(event.traceparent)}});
       return acknowledged();
     case RecordOutcome::Kind::failed:
       break;

@@ -50,11 +50,13 @@ class NotificationEndpoint {
  private:
   // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the
   // resource's bytes, so nothing decodes the payload again to find them.
-  HttpResponse record(const fhir::Resource& resource, std::string payload);
+  // `trace`: the traceparent stored with each event (the notification's, or one started for it).
+  HttpResponse record(const fhir::Resource& resource, std::string payload, const std::string& trace);
   // Whether the intake queue is at its bound: the pending count, read from the store at most once a second.
   bool queue_full();
   HttpResponse record_event(const IntakeEvent& event);
-  HttpResponse record_topic_notification(const fhir::Bundle& bundle, std::vector<std::string>& entry_json);
+  HttpResponse record_topic_notification(const fhir::Bundle& bundle, std::vector<std::string>& entry_json,
+                                         const std::string& trace);
 
   NotificationEndpointOptions options_;
   StateStore& store_;

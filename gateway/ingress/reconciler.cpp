@@ -5,6 +5,7 @@
 #include "analytics/date_time.hpp"
 #include "fhir/url.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 
@@ -37,8 +38,11 @@ boost::asio::awaitable<std::size_t> Reconciler::run_once() {
   const std::string from = format_instant(since->utc - overlap_);
   const std::string query = "code=" + hormone_code_list(knowledge_) + "&_lastUpdated=ge" +
                             fhir::percent_encode(from) + "&_sort=_lastUpdated&_count=200";
+  // One trace for the run: its search carries it, and each event it finds keeps it.
+  const auto trace = start_trace();
+  const auto traced = client_.with_headers({{"traceparent", trace.child().traceparent()}});
   // The entries' bytes as received are what is stored: no JSON round trip (issue 9, item 3).
-  auto found = co_await client_.search("Observation", query, 50, fhir::DecodeOptions{}, true);
+  auto found = co_await traced->search("Observation", query, 50, fhir::DecodeOptions{}, true);
   if (!found) {
     log(LogLevel::warn, "reconcile.failed", {{"error", found.error().message}});
     co_return 0;
@@ -50,9 +54,9 @@ boost::asio::awaitable<std::size_t> Reconciler::run_once() {
   for (std::size_t i = 0; i < resources.size(); ++i) {
     const auto* observation = std::get_if<fhir::Observation>(&resources[i]);
     if (observation == nullptr || i >= found->resource_json.size()) continue;
-    auto outcome = store_.record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
-                                                   observation->subject.reference, IntakeSource::poll,
-                                                   format_instant(now), std::move(found->resource_json[i])});
+    auto outcome = store_.record_event(IntakeEvent{
+        "Observation", observation->id, observation->meta.version_id, observation->subject.reference,
+        IntakeSource::poll, format_instant(now), std::move(found->resource_json[i]), trace.traceparent()});
     if (outcome.kind == RecordOutcome::Kind::inserted) {
       ++recorded;
       recorded_.inc();

@@ -91,6 +91,7 @@ NewAlert make(std::string_view type, std::string key, const AlertContext& contex
   alert.observation = observation.value_or("");
   alert.created_at = context.created_at;
   alert.body = std::move(json);
+  alert.traceparent = context.traceparent;
   return alert;
 }
 

@@ -29,6 +29,7 @@ struct AlertContext {
   std::string rule_set;        // "gradient-gateway-default@2026.11"
   std::string correlation_id;  // write_back.hpp correlation_id()
   std::string created_at;      // ISO 8601 UTC: the alert's timestamp
+  std::string traceparent;     // the processing's W3C traceparent (telemetry/trace_context.hpp)
 };
 
 // The alerts of an analysis whose write-back entries (write_back_entries: a derived Observation per gradient, the

@@ -303,8 +303,12 @@ boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,
   } else {
     // The patient's time split into the FHIR server's part and the gateway's own (bench/: issue 11's floor).
     const auto started = std::chrono::steady_clock::now();
-    TimedClient timed(client_);
-    outcome = co_await process_patient(timed, patient, group);
+    // The trace of the patient's first event (the notification's, or started at intake; an event stored before
+    // traces were kept gets a new one): every FHIR call of this processing carries a span of it.
+    const auto span = trace_or_start(group.front().traceparent).child();
+    const auto traced = client_.with_headers({{"traceparent", span.traceparent()}});
+    TimedClient timed(*traced);
+    outcome = co_await process_patient(timed, patient, group, span);
     const auto total = std::chrono::steady_clock::now() - started;
     fhir_seconds_.observe(std::chrono::duration<double>(timed.waited()).count());
     own_seconds_.observe(std::chrono::duration<double>(total - timed.waited()).count());
@@ -351,7 +355,11 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
       return;
     case Outcome::Kind::failed:
       if (store_.mark_failed(event.seq, outcome.error)) failed_.inc();
-      log(LogLevel::error, "event.failed", {{"seq", seq}, {"id", event.resource_id}, {"error", outcome.error}});
+      log(LogLevel::error, "event.failed",
+          {{"seq", seq},
+           {"id", event.resource_id},
+           {"trace_id", trace_id_of(event.traceparent)},
+           {"error", outcome.error}});
       return;
     case Outcome::Kind::retry:
       break;
@@ -378,6 +386,7 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
     log(LogLevel::error, "event.dead",
         {{"seq", seq},
          {"id", event.resource_id},
+         {"trace_id", trace_id_of(event.traceparent)},
          {"attempts", std::to_string(attempts)},
          {"error", outcome.error}});
     return;
@@ -386,11 +395,16 @@ void Pipeline::settle(const StoredEvent& event, const Outcome& outcome, std::chr
   const auto next = clock_.now() + std::chrono::ceil<std::chrono::seconds>(backoff) + hold;
   if (store_.mark_retry(event.seq, format_instant(next), outcome.error)) retried_.inc();
   log(LogLevel::warn, "event.retry",
-      {{"seq", seq}, {"id", event.resource_id}, {"attempt", std::to_string(attempts)}, {"error", outcome.error}});
+      {{"seq", seq},
+       {"id", event.resource_id},
+       {"trace_id", trace_id_of(event.traceparent)},
+       {"attempt", std::to_string(attempts)},
+       {"error", outcome.error}});
 }
 
 boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, const std::string& patient,
-                                                          const std::vector<StoredEvent>& events) {
+                                                          const std::vector<StoredEvent>& events,
+                                                          const TraceContext& span) {
   const auto as_of = as_of_clock_.now();
   PatientContext context;
   bool cached = false;
@@ -423,9 +437,10 @@ boost::asio::awaitable<Outcome> Pipeline::process_patient(fhir::Client& client, 
   }
   auto& entries = analyzed.entries;
   AlertContext alert_context{patient, knowledge_.rule_set_id + "@" + knowledge_.rule_set_version,
-                             correlation_id(entries), format_instant(clock_.now())};
+                             correlation_id(entries), format_instant(clock_.now()), span.traceparent()};
   log(LogLevel::info, "analysis.done",
       {{"patient", patient},
+       {"trace_id", span.trace_id},
        {"correlation", alert_context.correlation_id},
        {"measurements", std::to_string(analysis.measurements.size())},
        {"gradients", std::to_string(analysis.gradients.size())},

@@ -33,6 +33,7 @@
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 
@@ -91,8 +92,10 @@ class Pipeline {
   // The patient a delete is about: the subject of the resource's earlier events here ("" when none).
   std::string patient_of_deleted(const StoredEvent& event);
   // Every FHIR call goes through `client` (the pipeline's, timed for this patient).
+  // `span`: the processing's place in the event's trace (its calls carry it; its alerts keep it).
   boost::asio::awaitable<Outcome> process_patient(fhir::Client& client, const std::string& patient,
-                                                  const std::vector<StoredEvent>& events);
+                                                  const std::vector<StoredEvent>& events,
+                                                  const TraceContext& span);
   // The patient's context for analysing `events`: from the context cache plus a read of each notified result when
   // the cache holds it (cached: true), else fetched whole (plus a read of each notified result the search did not
   // bring).

@@ -15,7 +15,7 @@ constexpr const char* kSubscriptionColumns =
     "disabled_reason, created_at, updated_at";
 constexpr const char* kAlertColumns =
     "alert.seq, alert.alert_key, alert.webhook_id, alert.type, alert.patient, alert.code, alert.level, "
-    "alert.observation, alert.created_at, alert.body";
+    "alert.observation, alert.created_at, alert.body, alert.traceparent";
 constexpr const char* kAttemptColumns =
     "subscription_id, alert_seq, webhook_id, attempted_at, http_status, latency_ms, error";
 
@@ -59,6 +59,7 @@ StoredAlert read_alert(const sqlite::Statement& row, int first) {
   a.observation = row.column_text(first + 7);
   a.created_at = row.column_text(first + 8);
   a.body = row.column_text(first + 9);
+  a.traceparent = row.column_text(first + 10);
   return a;
 }
 
@@ -124,8 +125,9 @@ struct store::AlertOutboxStatements {
          {&delete_deliveries, "DELETE FROM alert_delivery WHERE subscription_id = ?1"},
          {&delete_attempts, "DELETE FROM alert_attempt WHERE subscription_id = ?1"},
          {&insert_alert,
-          "INSERT INTO alert (alert_key, webhook_id, type, patient, code, level, observation, created_at, body) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (alert_key) DO NOTHING RETURNING seq"},
+          "INSERT INTO alert (alert_key, webhook_id, type, patient, code, level, observation, created_at, body, "
+          "traceparent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (alert_key) DO NOTHING "
+          "RETURNING seq"},
          // Every active subscription whose filters the alert passes gets it queued, due now.
          {&fan_out,
           "INSERT INTO alert_delivery (subscription_id, alert_seq, next_attempt_at) "
@@ -270,6 +272,7 @@ std::optional<std::size_t> AlertOutbox::queue_locked(const std::vector<NewAlert>
       insert.bind(7, alert.observation);
       insert.bind(8, alert.created_at);
       insert.bind(9, alert.body);
+      insert.bind(10, alert.traceparent);
       const int rc = insert.step();
       if (rc == SQLITE_DONE) continue;  // raised before: never twice
       if (rc != SQLITE_ROW) {

@@ -48,6 +48,7 @@ struct NewAlert {
   std::string observation;  // the derived Observation as the server assigned it ("Observation/12")
   std::string created_at;   // ISO 8601 UTC
   std::string body;         // the JSON body, exactly as delivered and signed
+  std::string traceparent;  // W3C traceparent of the processing that raised it; each delivery sends a child
 };
 
 struct StoredAlert : NewAlert {

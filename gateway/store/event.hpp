@@ -38,6 +38,7 @@ struct IntakeEvent {
   IntakeSource source = IntakeSource::rest_hook;
   std::string received_at;  // ISO 8601 UTC; the event is due at once
   std::string payload;      // the resource JSON as received (its raw bytes), or ""
+  std::string traceparent;  // W3C traceparent of the request it came by or of the trace started for it, or ""
 };
 
 // The version_id a transport records a delete under (a DELETE notification names no version): repeated deletes of
@@ -57,7 +58,8 @@ struct StoredEvent {
   std::int64_t attempts = 0;  // processing attempts finished so far
   std::string next_attempt_at;
   std::string last_error;
-  std::string settled_at;  // when it became done, failed or dead; "" while pending
+  std::string settled_at;   // when it became done, failed or dead; "" while pending
+  std::string traceparent;  // as IntakeEvent's
 };
 
 struct RecordOutcome {

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kEventColumns =
     "seq, resource_type, resource_id, version_id, patient, source, received_at, payload, state, attempts, "
-    "next_attempt_at, last_error, settled_at";
+    "next_attempt_at, last_error, settled_at, traceparent";
 
 StoredEvent read_event(const sqlite::Statement& row) {
   StoredEvent event;
@@ -29,6 +29,7 @@ StoredEvent read_event(const sqlite::Statement& row) {
   event.next_attempt_at = row.column_text(10);
   event.last_error = row.column_text(11);
   event.settled_at = row.column_text(12);
+  event.traceparent = row.column_text(13);
   return event;
 }
 
@@ -51,7 +52,7 @@ struct store::EventQueueStatements {
               "AND state <> 'pending'"},
              {&insert_event,
               "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
-              "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?6)) "
+              "next_attempt_at, traceparent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?6), ?9) "
               "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
              {&find_duplicate,
               "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
@@ -59,7 +60,8 @@ struct store::EventQueueStatements {
              // replaces the stored one only when it carries one (the same version: the same resource).
              {&revive_dead,
               "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = coalesce(?3, ?2), "
-              "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END "
+              "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END, "
+              "traceparent = CASE WHEN ?5 <> '' THEN ?5 ELSE traceparent END "
               "WHERE seq = ?1 AND state = 'dead'"},
              {&claim_due, "SELECT " + columns +
                               " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
@@ -135,7 +137,7 @@ RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& le
     if (insert.bind(1, event.resource_type) != SQLITE_OK || insert.bind(2, event.resource_id) != SQLITE_OK ||
         insert.bind(3, event.version_id) != SQLITE_OK || insert.bind(4, event.patient) != SQLITE_OK ||
         insert.bind(5, to_string(event.source)) != SQLITE_OK || insert.bind(6, event.received_at) != SQLITE_OK ||
-        insert.bind(7, event.payload) != SQLITE_OK ||
+        insert.bind(7, event.payload) != SQLITE_OK || insert.bind(9, event.traceparent) != SQLITE_OK ||
         (!leased_until.empty() && insert.bind(8, leased_until) != SQLITE_OK)) {
       return fail();
     }
@@ -163,7 +165,8 @@ RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& le
     auto& revive = s.revive_dead;
     if (revive.bind(1, outcome.seq) != SQLITE_OK || revive.bind(2, event.received_at) != SQLITE_OK ||
         (!leased_until.empty() && revive.bind(3, leased_until) != SQLITE_OK) ||
-        revive.bind(4, event.payload) != SQLITE_OK || revive.step() != SQLITE_DONE) {
+        revive.bind(4, event.payload) != SQLITE_OK || revive.bind(5, event.traceparent) != SQLITE_OK ||
+        revive.step() != SQLITE_DONE) {
       return fail();
     }
     if (db.changes() == 1) {

@@ -125,6 +125,13 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
         WHERE seq = NEW.seq;
       END;
     )sql",
+    // 4 -> 5: the W3C traceparent of the request an event came by (or of the trace the gateway started for it),
+    // and of the event an alert came from: the FHIR calls and alert deliveries the event leads to carry a child of
+    // it (telemetry/trace_context.hpp). Older rows have none: they get a new trace when they are processed.
+    R"sql(
+      ALTER TABLE event ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+      ALTER TABLE alert ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 using sqlite::Status;

@@ -10,7 +10,7 @@
 namespace gg::gateway::store {
 
 // The schema version this program writes; older databases are migrated on open.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Opens or creates the database at path (":memory:" for a private in-memory one), configures it and migrates the
 // schema; or why not (unwritable or read-only path, not a database, schema newer than this program).

@@ -497,6 +497,32 @@ TEST(RestClientTransport, SendsBasicCredentials) {
   EXPECT_THROW(RestClient(io.get_executor(), options), std::invalid_argument);
 }
 
+// A view (Client::with_headers) adds its headers to every typed call: the W3C traceparent of the processing that
+// makes them. The client it came from sends none.
+TEST(RestClientTransport, AViewSendsItsHeadersOnEveryTypedCallAndTheClientNone) {
+  asio::io_context io;
+  std::vector<ServerRequest> seen;
+  RawServer server(io, recording_into(seen));
+  auto options = options_for(server.base_url());
+  options.bearer_token = "token-123";
+  RestClient client(io.get_executor(), options);
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const auto view = client.with_headers({{"traceparent", traceparent}});
+  run(io, [&]() -> asio::awaitable<void> {
+    co_await view->read_resource("Patient", "1");
+    co_await view->search("Observation", "code=2143-6");
+    const Resource patient{Patient{}};  // a local: GCC 12 destroys a co_await expression's temporaries wrongly
+    co_await view->create(patient);
+    co_await client.read_resource("Patient", "2");
+  });
+  ASSERT_EQ(seen.size(), 4u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(seen[i]["traceparent"], traceparent) << i;
+    EXPECT_EQ(seen[i][http::field::authorization], "Bearer token-123") << i;  // the client's credential too
+  }
+  EXPECT_EQ(seen[3].count("traceparent"), 0u);
+}
+
 TEST(RestClientTransport, RefusesTargetsOnOtherOriginsWithoutConnecting) {
   asio::io_context io;
   RawServer server(io, answer_all);

@@ -37,7 +37,8 @@ NewAlert alert(const std::string& key, std::string type, std::string level, std:
           std::move(level),
           "Observation/" + key,
           std::move(created_at),
-          R"({"type":"x"})"};
+          R"({"type":"x"})",
+          ""};
 }
 
 class AlertOutboxTest : public ::testing::Test {
@@ -69,7 +70,7 @@ class AlertOutboxTest : public ::testing::Test {
 
 TEST_F(AlertOutboxTest, AlertsAreQueuedWithTheirEventsAndOnlyOncePerKey) {
   const auto seq = store_->record_event(
-      {"Observation", "o1", "1", "Patient/7", IntakeSource::rest_hook, "2026-12-01T09:00:00Z", ""});
+      {"Observation", "o1", "1", "Patient/7", IntakeSource::rest_hook, "2026-12-01T09:00:00Z", "", ""});
   ASSERT_TRUE(seq.stored());
   const auto events = store_->claim_due("2026-12-01T09:00:00Z", 10);
   ASSERT_EQ(events.size(), 1U);

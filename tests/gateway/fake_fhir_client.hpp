@@ -69,6 +69,12 @@ class FakeFhirClient final : public fhir::Client {
   std::size_t max_in_flight() const { return max_in_flight_; }
 
   const std::vector<FakeCall>& calls() const { return calls_; }
+  // The headers each with_headers() view was made with (a processing's traceparent), in order.
+  std::unique_ptr<fhir::Client> with_headers(Headers headers) override {
+    header_sets_.push_back(headers);
+    return fhir::Client::with_headers(std::move(headers));
+  }
+  const std::vector<Headers>& header_sets() const { return header_sets_; }
   std::size_t count(Interaction interaction) const;
   // The transaction Bundles the fake committed, in order (failed and refused ones are not here).
   const std::vector<fhir::Bundle>& committed_transactions() const { return committed_; }
@@ -107,6 +113,7 @@ class FakeFhirClient final : public fhir::Client {
   std::deque<FakeFailure> any_interaction_;
   std::vector<FakeCall> calls_;
   std::vector<fhir::Bundle> committed_;
+  std::vector<Headers> header_sets_;
   std::function<void()> after_commit_;
   bool answer_later_ = false;
   std::size_t in_flight_ = 0;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/config/knowledge_loader.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -54,6 +55,31 @@ TEST_F(NotificationEndpointTest, PutOfAHormoneResultIsRecordedAndAcknowledgedWit
   EXPECT_EQ(events[0].patient, "Patient/p1");
   EXPECT_EQ(events[0].state, EventState::pending);
   EXPECT_EQ(wakes_, 1);
+}
+
+// W3C Trace Context: the notification's traceparent is kept with its event, or a trace is started for it (an
+// invalid header is ignored, as section 3.2 of the specification says).
+TEST_F(NotificationEndpointTest, TheNotificationsTraceIsKeptWithTheEventOrOneIsStarted) {
+  HttpRequest request;
+  request.method = "PUT";
+  request.target = "/notify/Observation/o1";
+  request.body = std::string(kCortisol);
+  request.headers["x-gradient-secret"] = "s3cret";
+  request.headers["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_EQ(endpoint_->handle(request).status, 200u);
+  EXPECT_EQ(store_->events_of("Observation", "o1").at(0).traceparent,
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+  request.target = "/notify/Observation/o2";
+  request.body = std::string(kCortisol);
+  const auto at = request.body.find(R"("id":"o1")");
+  ASSERT_NE(at, std::string::npos);
+  request.body.replace(at, 9, R"("id":"o2")");
+  request.headers["traceparent"] = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
+  EXPECT_EQ(endpoint_->handle(request).status, 200u);
+  const auto started = store_->events_of("Observation", "o2").at(0).traceparent;
+  ASSERT_TRUE(parse_traceparent(started)) << started;
+  EXPECT_NE(parse_traceparent(started)->trace_id, "00000000000000000000000000000000");
 }
 
 // One decode at the endpoint: the event carries type, id, version and subject, and the payload is the body's own

@@ -26,6 +26,7 @@
 #include "gateway/store/state_store.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/metrics.hpp"
+#include "gateway/telemetry/trace_context.hpp"
 #include "gateway_test_support.hpp"
 
 namespace gg::gateway {
@@ -105,9 +106,14 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(resource) << id;
     const auto& observation = std::get<fhir::Observation>(*resource);
     auto outcome = (store ? *store : *store_)
-                       .record_event(IntakeEvent{"Observation", observation.id, observation.meta.version_id,
-                                                 observation.subject.reference, IntakeSource::rest_hook,
-                                                 format_instant(clock_.now()), fhir::to_json(*resource)});
+                       .record_event(IntakeEvent{"Observation",
+                                                 observation.id,
+                                                 observation.meta.version_id,
+                                                 observation.subject.reference,
+                                                 IntakeSource::rest_hook,
+                                                 format_instant(clock_.now()),
+                                                 fhir::to_json(*resource),
+                                                 {}});
     EXPECT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
     return outcome.seq;
   }
@@ -120,6 +126,7 @@ class PipelineTest : public ::testing::Test {
                                                        "Patient/" + patient_id,
                                                        IntakeSource::backfill,
                                                        format_instant(clock_.now()),
+                                                       {},
                                                        {}},
                                            format_instant(clock_.now() + config_.claim_lease));
     EXPECT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
@@ -328,6 +335,7 @@ TEST_F(PipelineTest, AnOutageOpensTheBreakerAndEventsWaitWithoutSpendingAttempts
                                          notified.patient,
                                          IntakeSource::rest_hook,
                                          notified.received_at,
+                                         {},
                                          {}});
   }
   run_until_idle(calm_pipeline);
@@ -500,9 +508,14 @@ TEST_F(PipelineTest, AForgedPayloadChangesNothingThatIsWritten) {
   ASSERT_TRUE(forged.value_quantity && forged.value_quantity->value);
   forged.value_quantity->value = *forged.value_quantity->value / 100.0;
   forged.meta.version_id = "99";
-  const auto outcome = store_->record_event(IntakeEvent{"Observation", forged.id, "99", forged.subject.reference,
-                                                        IntakeSource::rest_hook, format_instant(clock_.now()),
-                                                        fhir::to_json(fhir::Resource{forged})});
+  const auto outcome = store_->record_event(IntakeEvent{"Observation",
+                                                        forged.id,
+                                                        "99",
+                                                        forged.subject.reference,
+                                                        IntakeSource::rest_hook,
+                                                        format_instant(clock_.now()),
+                                                        fhir::to_json(fhir::Resource{forged}),
+                                                        {}});
   ASSERT_EQ(outcome.kind, RecordOutcome::Kind::inserted);
   run_until_idle();
 
@@ -521,6 +534,7 @@ TEST_F(PipelineTest, AForgedPayloadChangesNothingThatIsWritten) {
                                         observation.subject.reference,
                                         IntakeSource::rest_hook,
                                         format_instant(clock_.now()),
+                                        {},
                                         {}});
   run_until_idle(honest_pipeline);
   std::vector<fhir::Observation> truth_ratios;
@@ -658,6 +672,45 @@ TEST_F(PipelineTest, ARetractedInputRetractsItsOutputInTheSameTransactionAsTheNe
 
 // Issue 10, "What an alert is": a finding with a level raises one gradient.finding naming the resources as the
 // server assigned them; the same analysis again raises nothing; a retraction raises gradient.retracted.
+// W3C Trace Context: the FHIR calls of a processing carry a span of the event's trace, and its alerts keep it, so
+// a trace links the notification to its write-back and its alert deliveries.
+TEST_F(PipelineTest, AProcessingsCallsAndAlertsCarryASpanOfTheEventsTrace) {
+  constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  fhir_.load(kPatients + "full-panel.json");
+  const auto resource = fhir_.current("Observation", "fp-13");
+  ASSERT_TRUE(resource);
+  const auto& observation = std::get<fhir::Observation>(*resource);
+  ASSERT_TRUE(store_
+                  ->record_event(IntakeEvent{"Observation", observation.id, observation.meta.version_id,
+                                             observation.subject.reference, IntakeSource::rest_hook,
+                                             format_instant(clock_.now()), fhir::to_json(*resource),
+                                             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
+                  .stored());
+  run_until_idle();
+  ASSERT_EQ(fhir_.header_sets().size(), 1u);
+  const auto& headers = fhir_.header_sets()[0];
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0].first, "traceparent");
+  const auto span = parse_traceparent(headers[0].second);
+  ASSERT_TRUE(span) << headers[0].second;
+  EXPECT_EQ(span->trace_id, kTrace);
+  EXPECT_NE(span->parent_id, "00f067aa0ba902b7");  // a span of the gateway's own, not the notifier's
+  EXPECT_EQ(fhir_.count(Interaction::transaction), 1u);
+  const auto alerts = store_->alerts().after(0, 100);
+  ASSERT_FALSE(alerts.empty());
+  for (const auto& alert : alerts) EXPECT_EQ(alert.traceparent, headers[0].second);
+
+  // An event stored before traces were kept gets a trace of its own.
+  clock_.advance(1h);
+  fhir_.put(*resource);
+  notify("fp-13");
+  run_until_idle();
+  ASSERT_EQ(fhir_.header_sets().size(), 2u);
+  const auto started = parse_traceparent(fhir_.header_sets()[1].at(0).second);
+  ASSERT_TRUE(started);
+  EXPECT_NE(started->trace_id, kTrace);
+}
+
 TEST_F(PipelineTest, AWrittenFindingRaisesOneAlertOnceAndItsRetractionAnother) {
   fhir_.load(kPatients + "full-panel.json");
   notify("fp-13");
@@ -887,9 +940,14 @@ TEST(PipelineCrashTest, EventsClaimedButNotSettledAreProcessedAgainWithoutWritin
       const auto resource = *fhir.current("Observation", id);
       const auto& observation = std::get<fhir::Observation>(resource);
       seqs.push_back(store
-                         ->record_event(IntakeEvent{"Observation", observation.id, observation.meta.version_id,
-                                                    observation.subject.reference, IntakeSource::rest_hook,
-                                                    format_instant(clock.now()), fhir::to_json(resource)})
+                         ->record_event(IntakeEvent{"Observation",
+                                                    observation.id,
+                                                    observation.meta.version_id,
+                                                    observation.subject.reference,
+                                                    IntakeSource::rest_hook,
+                                                    format_instant(clock.now()),
+                                                    fhir::to_json(resource),
+                                                    {}})
                          .seq);
     }
     fhir.after_commit([&io] { io.stop(); });  // the first commit is the last thing this process does

@@ -366,7 +366,7 @@ class RetryRouteTest : public RouterTest {
     const auto record = [&](const char* id, const char* received_at) {
       return store_
           ->record_event(
-              IntakeEvent{"Observation", id, "1", "Patient/p1", IntakeSource::rest_hook, received_at, "{}"})
+              IntakeEvent{"Observation", id, "1", "Patient/p1", IntakeSource::rest_hook, received_at, "{}", ""})
           .seq;
     };
     dead_early_ = record("1", "2024-05-01T00:00:00Z");

@@ -36,7 +36,7 @@ class StateCommandTest : public ::testing::Test {
     const auto record = [&](const char* id, const char* received_at) {
       return store
           ->record_event(
-              IntakeEvent{"Observation", id, "1", "Patient/p1", IntakeSource::rest_hook, received_at, "{}"})
+              IntakeEvent{"Observation", id, "1", "Patient/p1", IntakeSource::rest_hook, received_at, "{}", ""})
           .seq;
     };
     ASSERT_TRUE(store->mark_dead(record("dead-early", "2024-05-01T00:00:00Z"), "HTTP 500"));
