@@ -63,7 +63,8 @@ class Forwarding final : public Client {
 
 }  // namespace
 
-std::unique_ptr<Client> Client::with_headers(Headers /*headers*/) {
+// By value for the overrides, which keep the headers; this one has no use for them.
+std::unique_ptr<Client> Client::with_headers(Headers /*headers*/) {  // NOLINT(performance-unnecessary-value-param)
   return std::make_unique<Forwarding>(*this);
 }
 
