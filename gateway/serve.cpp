@@ -100,11 +100,13 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     alerts_options.known_codes.insert(code);
   AlertsApi alerts_api(std::move(alerts_options), *store, clock, [&dispatcher] { dispatcher.wake(); });
 
+  NotificationEndpointOptions notification_options{config.server.notification_path,
+                                                   config.subscription.header_name, config.subscription.secret,
+                                                   config.pipeline.max_pending};
+  notification_options.trust_authenticated_payload = config.subscription.trust_authenticated_payload;
   NotificationEndpoint notifications(
-      NotificationEndpointOptions{config.server.notification_path, config.subscription.header_name,
-                                  config.subscription.secret, config.pipeline.max_pending},
-      *store, metrics, knowledge.decode_options(), [&clock] { return format_instant(clock.now()); },
-      [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
+      notification_options, *store, metrics, knowledge.decode_options(),
+      [&clock] { return format_instant(clock.now()); }, [&pipeline](bool reconcile) { pipeline.wake(reconcile); });
 
   // CDS Hooks (cds/): its own FHIR client and thread for the searches; off unless cds.enabled.
   std::unique_ptr<CdsHooksService> cds;

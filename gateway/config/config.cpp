@@ -252,6 +252,10 @@ const std::vector<KeySpec>& key_specs() {
       {"subscription", "manage", Kind::boolean, "true",
        "create or repair the gateway's R4 Subscription on the FHIR server at start",
        flag([](Config& c, bool v) { c.subscription.manage = v; })},
+      {"subscription", "trust_authenticated_payload", Kind::boolean, "false",
+       "with server.tls_client_certificates notifications or all: analyse a notification's payload as it came, "
+       "without reading the result again from the FHIR server",
+       flag([](Config& c, bool v) { c.subscription.trust_authenticated_payload = v; })},
       {"subscription", "header_name", Kind::text, "X-Gradient-Secret",
        "header carrying the shared secret on every notification",
        text([](Config& c, const std::string& v) { c.subscription.header_name = v; })},
@@ -534,6 +538,12 @@ void validate(Config& config, ConfigUse use, std::vector<ConfigProblem>& problem
   }
   validate_tls(config.server, use, problem);
   validate_smart(config.fhir, problem);
+  if (config.subscription.trust_authenticated_payload &&
+      config.server.tls_client_certificates == ClientCertificateMode::none) {
+    problem("subscription.trust_authenticated_payload",
+            "needs mutual TLS (server.tls_client_certificates notifications or all): only a sender proved by its "
+            "certificate is trusted");
+  }
   if (!config.fhir.basic_auth.empty() && !config.fhir.bearer_token.empty()) {
     problem("fhir.basic_auth_file", "basic_auth_file and bearer_token_file exclude each other: one credential");
   } else if (!config.fhir.basic_auth.empty() && config.fhir.basic_auth.find(':') == std::string::npos) {

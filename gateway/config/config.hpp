@@ -94,6 +94,9 @@ inline constexpr std::array<analytics::EnumText<SubscriptionMode>, 4> kSubscript
 struct SubscriptionConfig {
   SubscriptionMode mode = SubscriptionMode::rest_hook;
   bool manage = true;  // make sure our Subscription exists on the server (not in poll mode)
+  // With mutual TLS on the notification endpoint: analyse a notification's payload as it came instead of reading
+  // the result again from the FHIR server (the sender proved who it is by its certificate).
+  bool trust_authenticated_payload = false;
   std::string header_name = "X-Gradient-Secret";
   std::string secret;  // secret: from secret_file or GRADIENT_GATEWAY_SUBSCRIPTION_SECRET
   std::chrono::seconds activation_timeout{120};

@@ -107,6 +107,8 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
   // The trace the notification belongs to (its traceparent header), or one started here: stored with each event.
   const auto header = request.headers.find("traceparent");
   const std::string trace = trace_or_start(header == request.headers.end() ? "" : header->second).traceparent();
+  // The payload of a sender authenticated by its client certificate, when so configured: analysed as it came.
+  const bool trusted = options_.trust_authenticated_payload && !request.client_certificate.empty();
   if (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
 
   // POST {prefix}: no payload (empty body) or a topic-based notification Bundle.
@@ -127,7 +129,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
       rejected_.inc();
       return operation_outcome_response(400, decoded.issues);
     }
-    return record_topic_notification(*decoded.value, entry_json, trace);
+    return record_topic_notification(*decoded.value, entry_json, trace, trusted);
   }
 
   // {type}/{id}
@@ -175,7 +177,7 @@ HttpResponse NotificationEndpoint::handle(const HttpRequest& request) {
     return operation_outcome_response(400, "invalid",
                                       "resource type and id in the body do not match the URL " + type + "/" + id);
   }
-  return record(resource, request.body, trace);
+  return record(resource, request.body, trace, trusted);
 }
 
 bool NotificationEndpoint::queue_full() {
@@ -196,7 +198,7 @@ bool NotificationEndpoint::queue_full() {
 // FHIR server is the source of truth.
 HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle& bundle,
                                                              std::vector<std::string>& entry_json,
-                                                             const std::string& trace) {
+                                                             const std::string& trace, bool trusted) {
   const auto& entries = bundle.entry;
   if (entries.empty() || !entries[0].resource || fhir::resource_type(*entries[0].resource) != "Parameters" ||
       entry_json.empty() || entry_json[0].empty()) {
@@ -229,8 +231,8 @@ HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle&
         continue;
       }
       const bool kept = i < entry_json.size() && !entry_json[i].empty();
-      auto response =
-          record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource), trace);
+      auto response = record(*entry.resource, kept ? std::move(entry_json[i]) : fhir::to_json(*entry.resource),
+                             trace, trusted);
       if (response.status >= 300) return response;  // not stored: the cursor stays, the sender retries
     }
     for (const auto& event : status.events) {
@@ -254,7 +256,7 @@ HttpResponse NotificationEndpoint::record_topic_notification(const fhir::Bundle&
 }
 
 HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::string payload,
-                                          const std::string& trace) {
+                                          const std::string& trace, bool trusted) {
   const auto* observation = std::get_if<fhir::Observation>(&resource);
   if (observation == nullptr) {
     // Not modelled or filtered out by code: not a hormone result. Counted, acknowledged, not an error.
@@ -263,7 +265,7 @@ HttpResponse NotificationEndpoint::record(const fhir::Resource& resource, std::s
   }
   return record_event(IntakeEvent{"Observation", observation->id, observation->meta.version_id,
                                   observation->subject.reference, IntakeSource::rest_hook, now_iso_(),
-                                  std::move(payload), trace});
+                                  std::move(payload), trace, trusted});
 }
 
 HttpResponse NotificationEndpoint::record_event(const IntakeEvent& event) {

@@ -29,6 +29,9 @@ struct NotificationEndpointOptions {
   // up on the catch-up search finds. 0: no bound.
   std::int64_t max_pending = 0;
   std::chrono::seconds retry_after{30};
+  // A notification whose sender presented a verified TLS client certificate (mutual TLS) has its payload trusted:
+  // analysed as it came instead of read again from the server (subscription.trust_authenticated_payload).
+  bool trust_authenticated_payload = false;
 };
 
 class NotificationEndpoint {
@@ -51,12 +54,12 @@ class NotificationEndpoint {
   // The one decode's result: the event carries what the pipeline needs (type, id, version, subject) beside the
   // resource's bytes, so nothing decodes the payload again to find them.
   // `trace`: the traceparent stored with each event (the notification's, or one started for it).
-  HttpResponse record(const fhir::Resource& resource, std::string payload, const std::string& trace);
+  HttpResponse record(const fhir::Resource& resource, std::string payload, const std::string& trace, bool trusted);
   // Whether the intake queue is at its bound: the pending count, read from the store at most once a second.
   bool queue_full();
   HttpResponse record_event(const IntakeEvent& event);
   HttpResponse record_topic_notification(const fhir::Bundle& bundle, std::vector<std::string>& entry_json,
-                                         const std::string& trace);
+                                         const std::string& trace, bool trusted);
 
   NotificationEndpointOptions options_;
   StateStore& store_;

@@ -99,6 +99,8 @@ class Pipeline {
   // The patient's context for analysing `events`: from the context cache plus a read of each notified result when
   // the cache holds it (cached: true), else fetched whole (plus a read of each notified result the search did not
   // bring).
+  static std::optional<fhir::Observation> trusted_payload(const std::vector<StoredEvent>& events,
+                                                          const std::string& id, const std::string& patient);
   boost::asio::awaitable<Outcome> context_of(fhir::Client& client, const std::string& patient,
                                              const std::vector<StoredEvent>& events,
                                              std::chrono::sys_seconds as_of, PatientContext& context,
@@ -163,6 +165,7 @@ class Pipeline {
   Counter& unchanged_;
   Counter& cache_hits_;
   Counter& cache_misses_;
+  Counter& trusted_payloads_;
   Histogram& fhir_seconds_;
   Histogram& own_seconds_;
 };

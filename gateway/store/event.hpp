@@ -39,6 +39,9 @@ struct IntakeEvent {
   std::string received_at;  // ISO 8601 UTC; the event is due at once
   std::string payload;      // the resource JSON as received (its raw bytes), or ""
   std::string traceparent;  // W3C traceparent of the request it came by or of the trace started for it, or ""
+  // The payload came from a sender the gateway authenticated by its TLS client certificate and is configured to
+  // trust (subscription.trust_authenticated_payload): the pipeline analyses it instead of reading the result.
+  bool payload_trusted = false;
 };
 
 // The version_id a transport records a delete under (a DELETE notification names no version): repeated deletes of
@@ -60,6 +63,7 @@ struct StoredEvent {
   std::string last_error;
   std::string settled_at;   // when it became done, failed or dead; "" while pending
   std::string traceparent;  // as IntakeEvent's
+  bool payload_trusted = false;
 };
 
 struct RecordOutcome {

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kEventColumns =
     "seq, resource_type, resource_id, version_id, patient, source, received_at, payload, state, attempts, "
-    "next_attempt_at, last_error, settled_at, traceparent";
+    "next_attempt_at, last_error, settled_at, traceparent, payload_trusted";
 
 StoredEvent read_event(const sqlite::Statement& row) {
   StoredEvent event;
@@ -30,6 +30,7 @@ StoredEvent read_event(const sqlite::Statement& row) {
   event.last_error = row.column_text(11);
   event.settled_at = row.column_text(12);
   event.traceparent = row.column_text(13);
+  event.payload_trusted = row.column_int64(14) != 0;
   return event;
 }
 
@@ -44,56 +45,59 @@ struct store::EventQueueStatements {
   sqlite::Status prepare(sqlite::Database& db) {
     const std::string columns = kEventColumns;
     return sqlite::prepare_all(
-        db, {{&begin, "BEGIN IMMEDIATE"},
-             {&commit, "COMMIT"},
-             {&rollback, "ROLLBACK"},
-             {&forget_processed_unversioned,
-              "DELETE FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = '' "
-              "AND state <> 'pending'"},
-             {&insert_event,
-              "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
-              "next_attempt_at, traceparent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?6), ?9) "
-              "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
-             {&find_duplicate,
-              "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
-             // A dead event recorded again is due again, from the start (EventQueue::record). The new payload
-             // replaces the stored one only when it carries one (the same version: the same resource).
-             {&revive_dead,
-              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = coalesce(?3, ?2), "
-              "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END, "
-              "traceparent = CASE WHEN ?5 <> '' THEN ?5 ELSE traceparent END "
-              "WHERE seq = ?1 AND state = 'dead'"},
-             {&claim_due, "SELECT " + columns +
-                              " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
-                              "ORDER BY seq LIMIT ?2"},
-             // One statement, so that of two processes claiming the same event only one sees it still due.
-             {&claim_leased,
-              "UPDATE event SET next_attempt_at = ?4 WHERE seq IN (SELECT seq FROM event "
-              "WHERE state = 'pending' AND source = ?1 AND (next_attempt_at <= ?2 OR "
-              "(version_id = ?3 AND next_attempt_at <= ?4)) ORDER BY seq LIMIT ?5) "
-              "RETURNING " +
-                  columns},
-             {&renew_lease,
-              "UPDATE event SET next_attempt_at = ?3 WHERE state = 'pending' AND source = ?1 "
-              "AND version_id = ?2 AND next_attempt_at < ?3"},
-             // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
-             {&mark,
-              "UPDATE event SET state = ?2, attempts = attempts + ?5, "
-              "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
-              "WHERE seq = ?1 AND state = 'pending'"},
-             {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
-             {&find_events_of,
-              "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq"},
-             {&counts, "SELECT state, count(*) FROM event GROUP BY state"},
-             // last_error is kept: it says why the event stopped, until the next attempt says otherwise.
-             {&redrive,
-              "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1 "
-              "WHERE (state = 'dead' OR (?2 = 1 AND state = 'failed')) AND received_at >= ?3"},
-             // Dead events are never pruned: each is work that did not finish, kept until it is re-driven (and
-             // then settles afresh) or an operator deletes it. Pending ones are work to do.
-             {&prune_settled,
-              "DELETE FROM event WHERE seq IN (SELECT seq FROM event WHERE state IN ('done', 'failed') "
-              "AND settled_at < ?1 LIMIT ?2)"}});
+        db,
+        {{&begin, "BEGIN IMMEDIATE"},
+         {&commit, "COMMIT"},
+         {&rollback, "ROLLBACK"},
+         {&forget_processed_unversioned,
+          "DELETE FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = '' "
+          "AND state <> 'pending'"},
+         {&insert_event,
+          "INSERT INTO event (resource_type, resource_id, version_id, patient, source, received_at, payload, "
+          "next_attempt_at, traceparent, payload_trusted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?6), "
+          "?9, ?10) "
+          "ON CONFLICT (resource_type, resource_id, version_id) DO NOTHING RETURNING seq"},
+         {&find_duplicate,
+          "SELECT seq FROM event WHERE resource_type = ?1 AND resource_id = ?2 AND version_id = ?3"},
+         // A dead event recorded again is due again, from the start (EventQueue::record). The new payload
+         // replaces the stored one only when it carries one (the same version: the same resource).
+         {&revive_dead,
+          "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = coalesce(?3, ?2), "
+          "payload_trusted = CASE WHEN ?4 <> '' THEN ?6 ELSE payload_trusted END, "
+          "payload = CASE WHEN ?4 <> '' THEN ?4 ELSE payload END, "
+          "traceparent = CASE WHEN ?5 <> '' THEN ?5 ELSE traceparent END "
+          "WHERE seq = ?1 AND state = 'dead'"},
+         {&claim_due, "SELECT " + columns +
+                          " FROM event WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                          "ORDER BY seq LIMIT ?2"},
+         // One statement, so that of two processes claiming the same event only one sees it still due.
+         {&claim_leased,
+          "UPDATE event SET next_attempt_at = ?4 WHERE seq IN (SELECT seq FROM event "
+          "WHERE state = 'pending' AND source = ?1 AND (next_attempt_at <= ?2 OR "
+          "(version_id = ?3 AND next_attempt_at <= ?4)) ORDER BY seq LIMIT ?5) "
+          "RETURNING " +
+              columns},
+         {&renew_lease,
+          "UPDATE event SET next_attempt_at = ?3 WHERE state = 'pending' AND source = ?1 "
+          "AND version_id = ?2 AND next_attempt_at < ?3"},
+         // ?3 is left unbound (NULL) by the final transitions, which keep next_attempt_at.
+         {&mark,
+          "UPDATE event SET state = ?2, attempts = attempts + ?5, "
+          "next_attempt_at = coalesce(?3, next_attempt_at), last_error = ?4 "
+          "WHERE seq = ?1 AND state = 'pending'"},
+         {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
+         {&find_events_of,
+          "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq"},
+         {&counts, "SELECT state, count(*) FROM event GROUP BY state"},
+         // last_error is kept: it says why the event stopped, until the next attempt says otherwise.
+         {&redrive,
+          "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1 "
+          "WHERE (state = 'dead' OR (?2 = 1 AND state = 'failed')) AND received_at >= ?3"},
+         // Dead events are never pruned: each is work that did not finish, kept until it is re-driven (and
+         // then settles afresh) or an operator deletes it. Pending ones are work to do.
+         {&prune_settled,
+          "DELETE FROM event WHERE seq IN (SELECT seq FROM event WHERE state IN ('done', 'failed') "
+          "AND settled_at < ?1 LIMIT ?2)"}});
   }
 };
 
@@ -138,6 +142,7 @@ RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& le
         insert.bind(3, event.version_id) != SQLITE_OK || insert.bind(4, event.patient) != SQLITE_OK ||
         insert.bind(5, to_string(event.source)) != SQLITE_OK || insert.bind(6, event.received_at) != SQLITE_OK ||
         insert.bind(7, event.payload) != SQLITE_OK || insert.bind(9, event.traceparent) != SQLITE_OK ||
+        insert.bind(10, static_cast<std::int64_t>(event.payload_trusted ? 1 : 0)) != SQLITE_OK ||
         (!leased_until.empty() && insert.bind(8, leased_until) != SQLITE_OK)) {
       return fail();
     }
@@ -166,6 +171,7 @@ RecordOutcome EventQueue::record(const IntakeEvent& event, const std::string& le
     if (revive.bind(1, outcome.seq) != SQLITE_OK || revive.bind(2, event.received_at) != SQLITE_OK ||
         (!leased_until.empty() && revive.bind(3, leased_until) != SQLITE_OK) ||
         revive.bind(4, event.payload) != SQLITE_OK || revive.bind(5, event.traceparent) != SQLITE_OK ||
+        revive.bind(6, static_cast<std::int64_t>(event.payload_trusted ? 1 : 0)) != SQLITE_OK ||
         revive.step() != SQLITE_DONE) {
       return fail();
     }

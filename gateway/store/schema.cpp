@@ -127,9 +127,11 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {
     )sql",
     // 4 -> 5: the W3C traceparent of the request an event came by (or of the trace the gateway started for it),
     // and of the event an alert came from: the FHIR calls and alert deliveries the event leads to carry a child of
-    // it (telemetry/trace_context.hpp). Older rows have none: they get a new trace when they are processed.
+    // it (telemetry/trace_context.hpp). Older rows have none: they get a new trace when they are processed. And
+    // whether an event's payload is trusted (a sender authenticated by mutual TLS): older rows' are not.
     R"sql(
       ALTER TABLE event ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+      ALTER TABLE event ADD COLUMN payload_trusted INTEGER NOT NULL DEFAULT 0 CHECK (payload_trusted IN (0, 1));
       ALTER TABLE alert ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
     )sql",
 };

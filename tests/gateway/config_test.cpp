@@ -365,6 +365,14 @@ TEST_F(ConfigTest, BasicAuthComesFromAFileAndExcludesABearerToken) {
   EXPECT_EQ(no_colon.error().at(0).message, "expected user:password (RFC 7617)");
 }
 
+// Issue 13, item 1: a payload is trusted only from a sender proved by its certificate, so the option needs mTLS.
+TEST_F(ConfigTest, TrustingPayloadsNeedsMutualTls) {
+  auto refused =
+      load(write("t.yaml", "subscription:\n  manage: false\n  trust_authenticated_payload: true\n"), {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().at(0).location, "subscription.trust_authenticated_payload");
+}
+
 // Issue 13, item 2: SMART Backend Services need a client id, a private key that signs RS384 or ES384, and its kid
 // (SMART App Launch 2.x, Backend Services: "kid ... SHALL be present"); they replace the other credentials.
 TEST_F(ConfigTest, SmartBackendServicesNeedAClientIdASigningKeyAndItsKid) {

@@ -82,6 +82,30 @@ TEST_F(NotificationEndpointTest, TheNotificationsTraceIsKeptWithTheEventOrOneIsS
   EXPECT_NE(parse_traceparent(started)->trace_id, "00000000000000000000000000000000");
 }
 
+// subscription.trust_authenticated_payload: only a notification whose sender presented a verified client
+// certificate has its payload marked trusted, and only when the option is on.
+TEST_F(NotificationEndpointTest, APayloadIsTrustedOnlyFromACertifiedSenderAndWhenConfigured) {
+  NotificationEndpointOptions options{"/notify", "X-Gradient-Secret", "s3cret"};
+  options.trust_authenticated_payload = true;
+  NotificationEndpoint trusting(
+      options, *store_, metrics_, knowledge_.decode_options(), [] { return std::string("2026-11-25T10:00:00Z"); },
+      [](bool) {});
+  const auto put = [&](NotificationEndpoint& endpoint, const std::string& id, const std::string& certificate) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.target = "/notify/Observation/" + id;
+    request.body = std::string(kCortisol);
+    request.body.replace(request.body.find(R"("id":"o1")"), 9, R"("id":")" + id + R"(")");
+    request.headers["x-gradient-secret"] = "s3cret";
+    request.client_certificate = certificate;
+    EXPECT_EQ(endpoint.handle(request).status, 200u);
+    return store_->events_of("Observation", id).at(0).payload_trusted;
+  };
+  EXPECT_TRUE(put(trusting, "c1", "CN=hapi,O=Test CA"));
+  EXPECT_FALSE(put(trusting, "c2", ""));
+  EXPECT_FALSE(put(*endpoint_, "c3", "CN=hapi,O=Test CA"));  // the option off
+}
+
 // One decode at the endpoint: the event carries type, id, version and subject, and the payload is the body's own
 // bytes, so the pipeline never decodes the payload to find the patient.
 TEST_F(NotificationEndpointTest, EventCarriesWhatTheOneDecodeFoundAndTheBodyAsReceived) {

@@ -408,6 +408,56 @@ TEST_F(PipelineTest, APatientsNextResultIsReadAloneWhileItsContextIsCached) {
   EXPECT_EQ(metrics_.counter("gradient_gateway_context_cache_total", "", {{"result", "miss"}}).value(), 2.0);
 }
 
+// Mutual TLS (issue 13, item 1): a payload trusted at intake is analysed as it came, without the read; an
+// untrusted one never is (AForgedPayloadChangesNothingThatIsWritten).
+TEST_F(PipelineTest, ATrustedPayloadIsAnalysedWithoutReadingTheResultAgain) {
+  fhir_.load(kPatients + "cortisol-dheas-pair.json");
+  notify("qs-a-2");
+  run_until_idle();
+  ASSERT_EQ(derived().size(), 1u);
+  const auto reads = fhir_.count(Interaction::read);
+
+  auto dheas = std::get<fhir::Observation>(*fhir_.current("Observation", "qs-a-2"));
+  dheas.value_quantity->value = *dheas.value_quantity->value * 2;
+  clock_.advance(1min);
+  const auto stored = fhir_.put(dheas);
+  auto event = IntakeEvent{"Observation",
+                           dheas.id,
+                           std::get<fhir::Observation>(stored).meta.version_id,
+                           dheas.subject.reference,
+                           IntakeSource::rest_hook,
+                           format_instant(clock_.now()),
+                           fhir::to_json(stored),
+                           {}};
+  event.payload_trusted = true;
+  ASSERT_TRUE(store_->record_event(event).stored());
+  run_until_idle();
+
+  EXPECT_EQ(fhir_.count(Interaction::read), reads) << "no read: the payload was trusted";
+  EXPECT_EQ(metrics_.counter("gradient_gateway_trusted_payloads_total", "").value(), 1.0);
+  EXPECT_EQ(derived().size(), 2u) << "the new value gives a new derived Observation";
+  EXPECT_TRUE(store_->events_of("Observation", "qs-a-2").back().payload_trusted);
+
+  // A trusted payload that is not the notified result of this patient is not used: the result is read.
+  clock_.advance(1min);
+  dheas.value_quantity->value = *dheas.value_quantity->value * 2;
+  const auto again = fhir_.put(dheas);
+  auto other = std::get<fhir::Observation>(again);
+  other.subject.reference = "Patient/someone-else";
+  event = IntakeEvent{"Observation",
+                      dheas.id,
+                      other.meta.version_id,
+                      dheas.subject.reference,
+                      IntakeSource::rest_hook,
+                      format_instant(clock_.now()),
+                      fhir::to_json(fhir::Resource{other}),
+                      {}};
+  event.payload_trusted = true;
+  ASSERT_TRUE(store_->record_event(event).stored());
+  run_until_idle();
+  EXPECT_EQ(fhir_.count(Interaction::read), reads + 1);
+}
+
 // A panel delivered over several batches: the later batch's analysis sees the same results and would write the
 // same resources, so nothing is sent (the bench found a conditional-create transaction per repeat).
 TEST_F(PipelineTest, ResultsOfOnePanelNotifiedInTwoBatchesAreWrittenOnce) {

@@ -456,6 +456,7 @@ TEST_P(MigrationTest, TheCurrentStoreOpensAnEarlierVersionWithEveryRowIntact) {
     EXPECT_EQ(store->events().redrive("2024-06-01T00:00:00Z", "", false), 1);
     // Events from before traces were kept have none: the pipeline starts one when it processes them.
     EXPECT_EQ(store->events_of("Observation", "o2")[0].traceparent, "");
+    EXPECT_FALSE(store->events_of("Observation", "o2")[0].payload_trusted);
   }
   if (version >= 2) {
     const auto rejections = store->rejections("Observation/r1", 10);

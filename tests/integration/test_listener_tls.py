@@ -15,7 +15,8 @@ import unittest
 import urllib.error
 import warnings
 
-from harness import BINARY, Gateway, http, wait_until
+from harness import BINARY, Fhir, Gateway, created_references, http, wait_until
+from test_walking_skeleton import SITE_RULES, patient_bundle
 from tls_support import TestCa, peer_serial, serial_of
 
 OBSERVATION = {"resourceType": "Observation", "id": "tls-1", "status": "final",
@@ -141,6 +142,33 @@ class ListenerTls(unittest.TestCase):
             self.assertEqual(gateway.events("Observation", "tls-3"), [])
         finally:
             gateway.stop()
+
+    def test_a_payload_from_an_authenticated_sender_is_analysed_as_it_came_when_so_configured(self):
+        # subscription.trust_authenticated_payload: the payload of a notification sent with a verified client
+        # certificate is the result the gateway analyses, without reading it again from the FHIR server.
+        fhir = Fhir()
+        _, bundle = patient_bundle()
+        patient, _, dheas = created_references(fhir.transaction(bundle))
+        client = self.ca.issue("hapi", server=False)
+        gateway = Gateway(manage_subscription=False, reconcile_interval_s=0, rules_override=SITE_RULES,
+                          subscription={"trust_authenticated_payload": "true"},
+                          server=self.tls_server(tls_client_ca_file=self.ca.cert,
+                                                 tls_client_certificates="notifications"),
+                          client_tls=self.ca.client_context(client))
+        try:
+            self.assertEqual(gateway.notify("PUT", "/" + dheas, fhir.get(dheas)).status, 200)
+            wait_until(lambda: f"the derived Observations of {patient}", lambda: fhir.derived(patient))
+            self.assertEqual(gateway.metric("gradient_gateway_trusted_payloads_total"), 1)
+        finally:
+            gateway.stop()
+
+    def test_trusting_payloads_needs_mutual_tls(self):
+        config = self.dir / "trust.yaml"
+        config.write_text("server:\n  plain_http: true\nsubscription:\n  manage: false\n"
+                          "  trust_authenticated_payload: true\n")
+        checked = subprocess.run([BINARY, "check-config", "--config", str(config)], capture_output=True, text=True)
+        self.assertNotEqual(checked.returncode, 0)
+        self.assertIn("subscription.trust_authenticated_payload", checked.stdout + checked.stderr)
 
     def test_mutual_tls_on_every_connection(self):
         client = self.ca.issue("operator", server=False)
