@@ -2,7 +2,6 @@
 // values or errors, search paging. One connection is fhir/http_connection.*, the pool fhir/connection_pool.*.
 #include "fhir/rest_client.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -105,17 +104,6 @@ std::string describe_errors(const std::vector<DecodeIssue>& issues) {
   const auto more = std::count_if(first + 1, issues.end(), is_error);
   return (first->path.empty() ? "" : first->path + ": ") + first->message +
          (more > 0 ? " (and " + std::to_string(more) + " more)" : "");
-}
-
-// Standard base64 (RFC 4648 section 4), as HTTP Basic authentication sends the credentials (RFC 7617 section 2).
-std::string base64(std::string_view text) {
-  std::string encoded(4 * ((text.size() + 2) / 3), '\0');
-  // EVP_EncodeBlock writes a terminating NUL too: size() + 1 bytes are there (std::string's own terminator).
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  encoded.resize(static_cast<std::size_t>(written));
-  return encoded;
 }
 
 bool has_header(const RestClient::Headers& headers, std::string_view name) {

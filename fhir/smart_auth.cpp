@@ -41,19 +41,6 @@ EVP_PKEY* pkey(const std::shared_ptr<void>& key) {
   return static_cast<EVP_PKEY*>(key.get());
 }
 
-// Unpadded base64url (RFC 4648 section 5), as JWS encodes its three parts (RFC 7515 section 2).
-std::string base64url(std::string_view bytes) {
-  std::string encoded(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  encoded.resize(static_cast<std::size_t>(written));
-  while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
-  std::replace(encoded.begin(), encoded.end(), '+', '-');
-  std::replace(encoded.begin(), encoded.end(), '/', '_');
-  return encoded;
-}
-
 // OpenSSL signs ECDSA as a DER SEQUENCE of two INTEGERs; JWS wants R || S at fixed length.
 std::string ecdsa_jose(const std::string& der) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
@@ -160,7 +147,7 @@ std::string AssertionSigner::sign(std::string_view kid, std::string_view claims)
     member(writer, "typ", "JWT");
     member(writer, "kid", kid);
   });
-  std::string signing_input = base64url(header) + "." + base64url(claims);
+  std::string signing_input = base64(header, true) + "." + base64(claims, true);
 
   const MdCtxPtr context(EVP_MD_CTX_new());
   std::size_t size = 0;
@@ -176,7 +163,7 @@ std::string AssertionSigner::sign(std::string_view kid, std::string_view claims)
   }
   signature.resize(size);
   if (algorithm_ == "ES384") signature = ecdsa_jose(signature);
-  return signing_input + "." + base64url(signature);
+  return signing_input + "." + base64(signature, true);
 }
 
 std::string assertion_claims_json(const AssertionClaims& claims) {

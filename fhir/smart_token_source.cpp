@@ -1,6 +1,5 @@
 #include "fhir/smart_token_source.hpp"
 
-#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -141,7 +140,6 @@ struct SmartTokenSource::Impl {
     } else {
       self->renew_at = Clock::time_point::max();
     }
-    ++self->obtained;
     self->tell("token-obtained", std::to_string(grant->expires_in ? grant->expires_in->count() : 0));
     co_return self->token;
   }
@@ -172,7 +170,6 @@ struct SmartTokenSource::Impl {
   std::string token;
   Clock::time_point renew_at{};
   std::shared_ptr<Pending> pending;
-  std::atomic<std::size_t> obtained{0};
 };
 
 SmartTokenSource::SmartTokenSource(asio::any_io_executor executor, SmartBackendOptions options,
@@ -195,10 +192,6 @@ asio::awaitable<void> SmartTokenSource::refused(std::string token) {
         self->tell("token-refused", {});
       }(impl_, std::move(token)),
       asio::use_awaitable);
-}
-
-std::size_t SmartTokenSource::tokens_obtained() const {
-  return impl_->obtained.load();
 }
 
 }  // namespace gg::fhir

@@ -10,7 +10,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
-#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,9 +49,6 @@ class SmartTokenSource {
 
   // The FHIR server refused `token` (401): it is dropped, unless a newer one was obtained meanwhile.
   boost::asio::awaitable<void> refused(std::string token);
-
-  // How many tokens were obtained so far (for tests and metrics).
-  std::size_t tokens_obtained() const;
 
  private:
   struct Impl;

@@ -1,5 +1,7 @@
 #include "fhir/url.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -180,6 +182,21 @@ ResolvedTarget resolve_target(const Url& base, std::string_view reference) {
     }
   }
   return {encode_non_ascii(target), {}};
+}
+
+std::string base64(std::string_view bytes, bool url) {
+  std::string encoded(4 * ((bytes.size() + 2) / 3), '\0');
+  // EVP_EncodeBlock writes a terminating NUL too: size() + 1 bytes are there (std::string's own terminator).
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  encoded.resize(static_cast<std::size_t>(written));
+  if (url) {
+    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+    std::replace(encoded.begin(), encoded.end(), '+', '-');
+    std::replace(encoded.begin(), encoded.end(), '/', '_');
+  }
+  return encoded;
 }
 
 std::string percent_encode(std::string_view text) {

@@ -34,6 +34,10 @@ std::optional<Url> parse_url(std::string_view text);
 // ("Patient/1" -> "Patient%2F1", "http://loinc.org|2143-6,..." -> "http%3A%2F%2Floinc.org%7C2143-6%2C...").
 std::string percent_encode(std::string_view text);
 
+// Base64 (RFC 4648 section 4, padded), as HTTP Basic authentication sends its credentials (RFC 7617 section 2);
+// with `url`, the URL-safe alphabet without padding (section 5), as JWS encodes its parts (RFC 7515 section 2).
+std::string base64(std::string_view bytes, bool url = false);
+
 // The result of resolving a request target against a base URL: the origin-form target to send, or why not.
 struct ResolvedTarget {
   std::optional<std::string> target;  // "/fhir/Patient/1?_elements=id"
