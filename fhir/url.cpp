@@ -199,6 +199,40 @@ std::string base64(std::string_view bytes, bool url) {
   return encoded;
 }
 
+std::optional<std::string> base64_decode(std::string_view text, bool url) {
+  if (!url) {
+    const auto end = text.find_last_not_of('=');
+    const std::size_t padding = end == std::string_view::npos ? text.size() : text.size() - end - 1;
+    if (padding > 2 || (padding != 0 && text.size() % 4 != 0)) return std::nullopt;
+    text.remove_suffix(padding);
+  }
+  if (text.size() % 4 == 1) return std::nullopt;
+  const auto value_of = [url](char ch) {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == (url ? '-' : '+')) return 62;
+    if (ch == (url ? '_' : '/')) return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char ch : text) {
+    const int value = value_of(ch);
+    if (value < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  if ((buffer & ((1U << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
 std::string percent_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

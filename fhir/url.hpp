@@ -37,6 +37,10 @@ std::string percent_encode(std::string_view text);
 // Base64 (RFC 4648 section 4, padded), as HTTP Basic authentication sends its credentials (RFC 7617 section 2);
 // with `url`, the URL-safe alphabet without padding (section 5), as JWS encodes its parts (RFC 7515 section 2).
 std::string base64(std::string_view bytes, bool url = false);
+// The bytes of a base64 text, strictly (RFC 4648): the standard alphabet with its padding ('=' to a multiple of 4
+// characters, or none), or with `url` the URL-safe alphabet without padding; the unused bits of the last character
+// must be zero (section 3.5). nullopt for anything else (whitespace, a stray '=', the other alphabet).
+std::optional<std::string> base64_decode(std::string_view text, bool url = false);
 
 // The result of resolving a request target against a base URL: the origin-form target to send, or why not.
 struct ResolvedTarget {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "fhir/url.hpp"
+
 namespace gg::gateway {
 namespace {
 
@@ -32,36 +34,7 @@ const unsigned char* bytes_of(std::string_view text) {
 }
 
 std::string base64(const unsigned char* data, std::size_t size) {
-  std::string encoded(4 * ((size + 2) / 3), '\0');
-  // EVP_EncodeBlock writes a terminating NUL too: size() + 1 bytes are there (std::string's own terminator).
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), data, static_cast<int>(size));
-  encoded.resize(static_cast<std::size_t>(written));
-  return encoded;
-}
-
-bool is_base64_character(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-// Strict RFC 4648 section 4 decoding. EVP_DecodeBlock alone is too lenient (it skips leading and trailing
-// whitespace) and counts '=' padding as zero bytes, so the text is checked first and the padding bytes dropped.
-Decoded decode_base64(std::string_view text) {
-  const auto body_end = text.find_last_not_of('=');
-  const std::size_t padding = body_end == std::string_view::npos ? text.size() : text.size() - body_end - 1;
-  const std::string_view body = text.substr(0, text.size() - padding);
-  if (padding > 2 || !std::all_of(body.begin(), body.end(), is_base64_character) || body.size() % 4 == 1) {
-    return failure("is not valid base64");
-  }
-  if (padding != 0 && text.size() % 4 != 0) return failure("has wrong base64 padding");
-  std::string padded(body);
-  padded.append((4 - body.size() % 4) % 4, '=');
-  std::string decoded(3 * padded.size() / 4, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()), bytes_of(padded),
-                                      static_cast<int>(padded.size()));
-  if (written < 0) return failure("is not valid base64");
-  decoded.resize(static_cast<std::size_t>(written) - (padded.size() - body.size()));
-  return Decoded(boost::system::in_place_value, std::move(decoded));
+  return fhir::base64(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 }  // namespace
@@ -76,10 +49,10 @@ std::string new_webhook_secret() {
 
 boost::system::result<std::string, std::string> secret_key(std::string_view whsec) {
   if (!whsec.starts_with(secret_prefix)) return failure("a webhook secret starts with whsec_");
-  auto key = decode_base64(whsec.substr(secret_prefix.size()));
-  if (!key) return failure("the webhook secret after whsec_ " + key.error());
+  auto key = fhir::base64_decode(whsec.substr(secret_prefix.size()));
+  if (!key) return failure("the webhook secret after whsec_ is not valid base64");
   if (key->empty()) return failure("the webhook secret is empty after whsec_");
-  return key;
+  return Decoded(boost::system::in_place_value, std::move(*key));
 }
 
 std::string sign(std::string_view key_bytes, std::string_view msg_id, std::int64_t timestamp_s,

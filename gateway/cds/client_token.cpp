@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "fhir/url.hpp"
+
 namespace gg::gateway {
 namespace {
 
@@ -96,8 +98,8 @@ PkeyPtr key_from_params(const char* type, OSSL_PARAM_BLD* build) {
 
 // RFC 7518 section 6.3.1: n and e, base64url big-endian unsigned integers.
 PkeyPtr rsa_key(simdjson::dom::object jwk) {
-  const auto n = base64url_decode(string_member(jwk, "n"));
-  const auto e = base64url_decode(string_member(jwk, "e"));
+  const auto n = fhir::base64_decode(string_member(jwk, "n"), true);
+  const auto e = fhir::base64_decode(string_member(jwk, "e"), true);
   if (!n || !e || n->empty() || e->empty()) return nullptr;
   BignumPtr bn_n = bignum(*n);
   BignumPtr bn_e = bignum(*e);
@@ -118,8 +120,8 @@ PkeyPtr ec_key(simdjson::dom::object jwk, const std::string& crv) {
   for (const auto& algorithm : kAlgorithms) {
     if (algorithm.crv == crv) length = algorithm.ec_coordinate;
   }
-  const auto x = base64url_decode(string_member(jwk, "x"));
-  const auto y = base64url_decode(string_member(jwk, "y"));
+  const auto x = fhir::base64_decode(string_member(jwk, "x"), true);
+  const auto y = fhir::base64_decode(string_member(jwk, "y"), true);
   if (length == 0 || !x || !y || x->size() != length || y->size() != length) return nullptr;
   const std::string point = std::string(1, '\x04') + *x + *y;
   ParamBuildPtr build(OSSL_PARAM_BLD_new());
@@ -201,37 +203,8 @@ bool audience_matches(simdjson::dom::object payload, std::string_view audience) 
   return false;
 }
 
-int base64url_value(char ch) {
-  if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-  if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-  if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-  if (ch == '-') return 62;
-  if (ch == '_') return 63;
-  return -1;
-}
-
 }  // namespace
 
-std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char ch : text) {
-    const int value = base64url_value(ch);
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  // The leftover bits of the last character must be zero (RFC 4648 section 3.5: canonical encoding).
-  if ((buffer & ((1U << bits) - 1)) != 0) return std::nullopt;
-  return out;
-}
 
 boost::system::result<JsonWebKeySet, std::string> JsonWebKeySet::parse(std::string_view json) {
   simdjson::dom::parser parser;
@@ -309,9 +282,9 @@ Result ClientTokenVerifier::check(std::string_view authorization, std::chrono::s
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
     return fail("the token is not a compact JWS (three base64url parts)");
   }
-  const auto header_json = base64url_decode(token.substr(0, first));
-  const auto payload_json = base64url_decode(token.substr(first + 1, second - first - 1));
-  const auto signature = base64url_decode(token.substr(second + 1));
+  const auto header_json = fhir::base64_decode(token.substr(0, first), true);
+  const auto payload_json = fhir::base64_decode(token.substr(first + 1, second - first - 1), true);
+  const auto signature = fhir::base64_decode(token.substr(second + 1), true);
   if (!header_json || !payload_json || !signature) return fail("the token is not valid base64url");
 
   simdjson::dom::parser header_parser;

@@ -100,7 +100,5 @@ class ClientTokenVerifier {
   std::multimap<std::int64_t, std::string> expiry_;  // until -> key of seen_, to drop the expired
 };
 
-// Base64url without padding (RFC 7515 section 2, RFC 4648 section 5); empty when `text` is not that.
-std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace gg::gateway

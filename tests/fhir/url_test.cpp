@@ -202,5 +202,30 @@ TEST(ResourceAddress, IdsAndTypeNamesAsFhirAllowsThem) {
   EXPECT_FALSE(is_resource_type_name(std::string(65, 'A')));
 }
 
+// RFC 4648 section 10's test vectors, and the refusals a strict decoder owes (sections 3.3, 3.5).
+TEST(Base64Test, DecodesTheStandardAlphabetWithItsPadding) {
+  EXPECT_EQ(base64_decode(""), "");
+  EXPECT_EQ(base64_decode("Zg=="), "f");
+  EXPECT_EQ(base64_decode("Zm8="), "fo");
+  EXPECT_EQ(base64_decode("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(base64_decode("Zm9vYg"), "foob");  // unpadded is accepted
+  EXPECT_EQ(base64_decode(base64("admin:s3cr\xC3\xA9t")), "admin:s3cr\xC3\xA9t");
+  EXPECT_FALSE(base64_decode("Zg="));    // padding short of a multiple of 4
+  EXPECT_FALSE(base64_decode("Zg==="));  // three '='
+  EXPECT_FALSE(base64_decode("Z=g="));   // '=' inside
+  EXPECT_FALSE(base64_decode(" Zg=="));  // whitespace
+  EXPECT_FALSE(base64_decode("Zh=="));   // non-zero unused bits
+  EXPECT_FALSE(base64_decode("-_8="));   // the URL-safe alphabet
+}
+
+TEST(Base64Test, DecodesTheUrlSafeAlphabetWithoutPadding) {
+  EXPECT_EQ(base64_decode("aGk", true), "hi");
+  EXPECT_EQ(base64_decode("-_8", true), std::string("\xFB\xFF", 2));
+  EXPECT_EQ(base64_decode(base64("\xFB\xFF\x01", true), true), "\xFB\xFF\x01");
+  EXPECT_FALSE(base64_decode("aGk=", true));
+  EXPECT_FALSE(base64_decode("+/8", true));
+  EXPECT_FALSE(base64_decode("a", true));
+}
+
 }  // namespace
 }  // namespace gg::fhir
