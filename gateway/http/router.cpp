@@ -17,9 +17,14 @@ bool is_below(std::string_view path, std::string_view prefix) {
   return path == prefix || (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '/');
 }
 
-// The operator's routes: what the gateway did and the alert subscriptions (README "Endpoints").
+// The pages and their JSON (docs/ui.md): the admin token, also as HTTP Basic's password.
+bool is_page_path(std::string_view path) {
+  return is_below(path, "/ui");
+}
+
+// The operator's routes: what the gateway did, the alert subscriptions and the pages (README "Endpoints").
 bool is_admin_path(std::string_view path) {
-  return is_below(path, "/admin") || is_below(path, "/alerts");
+  return is_below(path, "/admin") || is_below(path, "/alerts") || is_page_path(path);
 }
 
 // The probes and /metrics are read-only. HEAD is GET without the body (the server drops it, RFC 9110 section
@@ -109,7 +114,9 @@ std::optional<HttpResponse> Router::check_credential(const HttpRequest& request,
     refused = refuse_without_certificate(request);
     if (!refused && targets_.notification_refuse) refused = targets_.notification_refuse(request);
   } else {
-    refused = refuse_unless_admin(request, targets_.admin_token);
+    refused = refuse_unless_admin(
+        request, targets_.admin_token,
+        is_page_path(path_of(request.target)) ? AdminCredential::bearer_or_basic : AdminCredential::bearer);
   }
   if (!refused || refused->status != 401) return refused;
   auth_failures_.inc();

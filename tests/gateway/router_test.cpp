@@ -243,6 +243,39 @@ TEST_F(RouterTest, OperatorRoutesRefuseAMissingOrWrongAdminTokenWith401) {
   EXPECT_EQ(send("GET", "/metrics").status, 200U);
 }
 
+// Issue 14 (docs/ui.md): the pages take the admin token as a bearer token or as HTTP Basic's password (any user
+// name), so that a browser can open them; their 401 asks for Basic first (RFC 7617 section 2), then Bearer.
+TEST_F(RouterTest, ThePagesTakeTheAdminTokenAlsoAsTheBasicPassword) {
+  const std::vector<std::pair<std::string, std::string>> challenge{
+      {"WWW-Authenticate", R"(Basic realm="gradient-gateway", charset="UTF-8")"},
+      {"WWW-Authenticate", R"(Bearer realm="gradient-gateway")"}};
+  const std::pair<const char*, const char*> refused[] = {
+      {"", "the admin token is required (Authorization: Bearer ..., or Basic with the token as the password)"},
+      {"Basic bnVyc2U6YWRtaW4tdG9rZW4tMg==", "wrong admin token"},  // nurse:admin-token-2
+      {"Basic YWRtaW4tdG9rZW4tMQ==",                                // the token without "user:"
+       "the admin token is required (Authorization: Bearer ..., or Basic with the token as the password)"},
+      {"Basic bnVyc2U6YWRtaW4tdG9rZW4tMQ=",
+       "the admin token is required (Authorization: Bearer ..., or Basic with "
+       "the token as the password)"},  // wrong padding
+      {"Bearer admin-token-2", "wrong admin token"}};
+  for (const char* target : {"/ui/status", "/ui/api/patients/7", "/ui"}) {  // 15 failures: under the lockout
+    for (const auto& [authorization, diagnostics] : refused) {
+      const auto response = send("GET", target, authorization);
+      EXPECT_EQ(response.status, 401U) << target << " " << authorization;
+      EXPECT_EQ(response.headers, challenge) << target;
+      EXPECT_EQ(outcome_of(response).issue.at(0).diagnostics, diagnostics) << target << " " << authorization;
+    }
+    // Past the gate (no page is routed in this test: 404).
+    EXPECT_EQ(send("GET", target, "Basic bnVyc2U6YWRtaW4tdG9rZW4tMQ==").status, 404U) << target;
+    EXPECT_EQ(send("GET", target, "basic  bnVyc2U6YWRtaW4tdG9rZW4tMQ== ").status, 404U) << target;
+    EXPECT_EQ(send("GET", target, "Bearer admin-token-1").status, 404U) << target;
+  }
+  // Only the pages: the APIs keep bearer tokens alone.
+  EXPECT_EQ(send("GET", "/admin/rejections", "Basic bnVyc2U6YWRtaW4tdG9rZW4tMQ==").status, 401U);
+  // "/uix" is not below "/ui".
+  EXPECT_EQ(send("GET", "/uix", "").status, 404U);
+}
+
 // Issue 13, item 4: server.metrics_access. token (above); open: anyone; listener: not on the main listener (404),
 // but on one of its own that serves /metrics and the probes alone, without a credential.
 TEST_F(RouterTest, MetricsAreOpenOrElsewhereWhenConfigured) {
