@@ -101,7 +101,11 @@ Pipeline::Pipeline(const boost::asio::any_io_executor& executor, StateStore& sto
       own_seconds_(metrics.histogram("gradient_gateway_analysis_seconds",
                                      "A patient's processing by part: waiting for the FHIR server (fhir) or the "
                                      "gateway's own work (gateway)",
-                                     analysis_buckets(), {{"part", "gateway"}})) {}
+                                     analysis_buckets(), {{"part", "gateway"}})),
+      request_seconds_(metrics.histogram(std::string(kFhirRequestSeconds),
+                                         "Each FHIR request of a patient's processing, answered or not (the "
+                                         "operations page's FHIR latency)",
+                                         analysis_buckets())) {}
 
 void Pipeline::wake(bool reconcile) {
   boost::asio::post(strand_, [this, reconcile] {
@@ -311,7 +315,7 @@ boost::asio::awaitable<void> Pipeline::process_group(const std::string& patient,
     // traces were kept gets a new one): every FHIR call of this processing carries a span of it.
     const auto span = trace_or_start(group.front().traceparent).child();
     const auto traced = client_.with_headers({{"traceparent", span.traceparent()}});
-    TimedClient timed(*traced);
+    TimedClient timed(*traced, &request_seconds_);
     outcome = co_await process_patient(timed, patient, group, span);
     const auto total = std::chrono::steady_clock::now() - started;
     fhir_seconds_.observe(std::chrono::duration<double>(timed.waited()).count());

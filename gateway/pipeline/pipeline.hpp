@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analytics/analysis.hpp"
@@ -36,6 +37,9 @@
 #include "gateway/telemetry/trace_context.hpp"
 
 namespace gg::gateway {
+
+// The histogram of each FHIR request the pipeline makes, in seconds (the operations page reads it).
+inline constexpr std::string_view kFhirRequestSeconds = "gradient_gateway_fhir_request_seconds";
 
 class Pipeline {
  public:
@@ -168,6 +172,7 @@ class Pipeline {
   Counter& trusted_payloads_;
   Histogram& fhir_seconds_;
   Histogram& own_seconds_;
+  Histogram& request_seconds_;
 };
 
 }  // namespace gg::gateway

@@ -1,17 +1,19 @@
 // A fhir::Client that forwards every call to another and adds up the time spent waiting for the FHIR server, so a
 // patient's processing time can be split into the server's part and the gateway's own (queueing, decoding,
-// analysis, authoring): gradient_gateway_analysis_seconds{part}. One per patient's processing; not thread-safe.
+// analysis, authoring): gradient_gateway_analysis_seconds{part}; with a histogram, each call's time is observed in
+// it too (gradient_gateway_fhir_request_seconds). One per patient's processing; not thread-safe.
 #pragma once
 
 #include <chrono>
 
 #include "fhir/client.hpp"
+#include "gateway/telemetry/metrics.hpp"
 
 namespace gg::gateway {
 
 class TimedClient final : public fhir::Client {
  public:
-  explicit TimedClient(fhir::Client& inner) : inner_(inner) {}
+  explicit TimedClient(fhir::Client& inner, Histogram* latency = nullptr) : inner_(inner), latency_(latency) {}
 
   boost::asio::awaitable<fhir::RestResult<fhir::ReadResult>> read_resource(std::string type,
                                                                            std::string id) override;
@@ -29,6 +31,7 @@ class TimedClient final : public fhir::Client {
 
  private:
   fhir::Client& inner_;
+  Histogram* latency_;
   std::chrono::steady_clock::duration waited_{};
 };
 

@@ -100,7 +100,7 @@ struct store::AlertOutboxStatements {
   sqlite::Statement insert_subscription, all_subscriptions, find_subscription, update_subscription;
   sqlite::Statement delete_subscription, delete_deliveries, delete_attempts;
   sqlite::Statement insert_alert, fan_out, head, insert_attempt, deliver, retry, kill, attempts;
-  sqlite::Statement replay_id, replay_range, after, about, depths, last_seq;
+  sqlite::Statement replay_id, replay_range, after, about, depths, summaries, last_seq;
 
   sqlite::Status prepare(sqlite::Database& db) {
     const std::string subscription_columns = kSubscriptionColumns;
@@ -175,7 +175,15 @@ struct store::AlertOutboxStatements {
          {&depths,
           "SELECT alert_subscription.id, count(alert_delivery.alert_seq) FROM alert_subscription "
           "LEFT JOIN alert_delivery ON alert_delivery.subscription_id = alert_subscription.id "
-          "AND alert_delivery.state = 'pending' GROUP BY alert_subscription.id ORDER BY 1"}});
+          "AND alert_delivery.state = 'pending' GROUP BY alert_subscription.id ORDER BY 1"},
+         {&summaries,
+          "SELECT s.id, "
+          "(SELECT count(*) FROM alert_delivery d WHERE d.subscription_id = s.id AND d.state = 'pending'), "
+          "(SELECT count(*) FROM alert_delivery d WHERE d.subscription_id = s.id AND d.state = 'delivered'), "
+          "(SELECT count(*) FROM alert_delivery d WHERE d.subscription_id = s.id AND d.state = 'dead'), "
+          "coalesce(a.attempted_at, ''), coalesce(a.http_status, 0), coalesce(a.error, '') "
+          "FROM alert_subscription s LEFT JOIN alert_attempt a ON a.id = "
+          "(SELECT max(id) FROM alert_attempt WHERE subscription_id = s.id) ORDER BY s.id"}});
   }
 };
 
@@ -420,6 +428,20 @@ std::vector<std::pair<std::string, std::int64_t>> AlertOutbox::queue_depths() {
   int rc = SQLITE_ROW;
   while ((rc = query.step()) == SQLITE_ROW) out.emplace_back(query.column_text(0), query.column_int64(1));
   if (rc != SQLITE_DONE) store::log_failure("alert.queue-depths", connection_.db->last_error());
+  return out;
+}
+
+std::vector<DeliverySummary> AlertOutbox::delivery_summaries() {
+  const std::lock_guard lock(connection_.mutex);
+  auto& query = statements_->summaries;
+  const sqlite::Statement::Use use(query);
+  std::vector<DeliverySummary> out;
+  int rc = SQLITE_ROW;
+  while ((rc = query.step()) == SQLITE_ROW) {
+    out.push_back({query.column_text(0), query.column_int64(1), query.column_int64(2), query.column_int64(3),
+                   query.column_text(4), query.column_int64(5), query.column_text(6)});
+  }
+  if (rc != SQLITE_DONE) store::log_failure("alert.delivery-summaries", connection_.db->last_error());
   return out;
 }
 

@@ -74,6 +74,17 @@ struct DeliveryAttempt {
   std::string error;  // empty when delivered
 };
 
+// How a subscription's deliveries stand (the operations page): its deliveries by state and its latest attempt.
+struct DeliverySummary {
+  std::string subscription_id;
+  std::int64_t pending = 0;
+  std::int64_t delivered = 0;
+  std::int64_t dead = 0;
+  std::string last_attempt_at;  // ISO 8601 UTC; empty before the first attempt
+  std::int64_t last_http_status = 0;
+  std::string last_error;  // the latest attempt's error; empty when it delivered
+};
+
 // The items of a comma-separated list, empty ones dropped: filters as the outbox stores them and as the stream's
 // query parameters give them.
 std::vector<std::string> split_list(const std::string& text);
@@ -121,6 +132,8 @@ class AlertOutbox : public store::Part<store::AlertOutboxStatements> {
   std::vector<StoredAlert> about(const std::string& observation);
   // Pending deliveries per subscription id (metrics).
   std::vector<std::pair<std::string, std::int64_t>> queue_depths();
+  // Every subscription's deliveries by state and latest attempt, by id.
+  std::vector<DeliverySummary> delivery_summaries();
 };
 
 }  // namespace gg::gateway

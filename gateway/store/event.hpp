@@ -85,6 +85,7 @@ struct EventCounts {
   std::int64_t done = 0;
   std::int64_t failed = 0;
   std::int64_t dead = 0;
+  std::string oldest_pending_received_at;  // ISO 8601 UTC of the oldest pending event; empty with none pending
 };
 
 }  // namespace gg::gateway

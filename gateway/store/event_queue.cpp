@@ -88,7 +88,7 @@ struct store::EventQueueStatements {
          {&find_event, "SELECT " + columns + " FROM event WHERE seq = ?1"},
          {&find_events_of,
           "SELECT " + columns + " FROM event WHERE resource_type = ?1 AND resource_id = ?2 ORDER BY seq"},
-         {&counts, "SELECT state, count(*) FROM event GROUP BY state"},
+         {&counts, "SELECT state, count(*), min(received_at) FROM event GROUP BY state"},
          // last_error is kept: it says why the event stopped, until the next attempt says otherwise.
          {&redrive,
           "UPDATE event SET state = 'pending', attempts = 0, next_attempt_at = ?1 "
@@ -351,6 +351,7 @@ EventCounts EventQueue::counts() {
     switch (event_state_from_string(query.column_text(0)).value_or(EventState::pending)) {
       case EventState::pending:
         counts.pending = n;
+        counts.oldest_pending_received_at = query.column_text(2);
         break;
       case EventState::done:
         counts.done = n;

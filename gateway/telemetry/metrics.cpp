@@ -163,6 +163,22 @@ Histogram& MetricsRegistry::histogram(const std::string& name, const std::string
   return *series;
 }
 
+template <typename Visit>
+void MetricsRegistry::for_each_sample(const std::string& name, const Family& family, Visit&& visit) {
+  for (const auto& [labels, series] : family.counters) visit(name, labels, series->value());
+  for (const auto& [labels, series] : family.gauges) visit(name, labels, series->value());
+  for (const auto& [labels, series] : family.histograms) {
+    const auto& bounds = series->upper_bounds();
+    for (std::size_t i = 0; i <= bounds.size(); ++i) {
+      MetricLabels with_le = labels;
+      with_le.emplace_back("le", i < bounds.size() ? format_value(bounds[i]) : "+Inf");
+      visit(name + "_bucket", with_le, series->cumulative(i));
+    }
+    visit(name + "_sum", labels, series->sum());
+    visit(name + "_count", labels, series->count());
+  }
+}
+
 std::string MetricsRegistry::render() const {
   std::string out;
   const std::lock_guard lock(families_mutex_);
@@ -172,18 +188,20 @@ std::string MetricsRegistry::render() const {
                        : family.type == Type::gauge ? " gauge\n"
                                                     : " histogram\n";
     out += "# TYPE " + name + type;
-    for (const auto& [labels, series] : family.counters) append_sample(out, name, labels, series->value());
-    for (const auto& [labels, series] : family.gauges) append_sample(out, name, labels, series->value());
-    for (const auto& [labels, series] : family.histograms) {
-      const auto& bounds = series->upper_bounds();
-      for (std::size_t i = 0; i <= bounds.size(); ++i) {
-        MetricLabels with_le = labels;
-        with_le.emplace_back("le", i < bounds.size() ? format_value(bounds[i]) : "+Inf");
-        append_sample(out, name + "_bucket", with_le, series->cumulative(i));
-      }
-      append_sample(out, name + "_sum", labels, series->sum());
-      append_sample(out, name + "_count", labels, series->count());
-    }
+    for_each_sample(name, family, [&out](const std::string& sample, const MetricLabels& labels, double value) {
+      append_sample(out, sample, labels, value);
+    });
+  }
+  return out;
+}
+
+std::vector<MetricSample> MetricsRegistry::samples() const {
+  std::vector<MetricSample> out;
+  const std::lock_guard lock(families_mutex_);
+  for (const auto& [name, family] : families_) {
+    for_each_sample(name, family, [&out](const std::string& sample, const MetricLabels& labels, double value) {
+      out.push_back({sample, labels, value});
+    });
   }
   return out;
 }

@@ -61,6 +61,14 @@ class Histogram {
   std::atomic<double> sum_{0.0};
 };
 
+// One sample line of the exposition: a counter's or gauge's value, or a histogram's _bucket (with its "le" label),
+// _sum or _count.
+struct MetricSample {
+  std::string name;
+  MetricLabels labels;
+  double value = 0;
+};
+
 class MetricsRegistry {
  public:
   // The series of family `name` with these labels, created on first use. The help text of the first call for a
@@ -74,6 +82,8 @@ class MetricsRegistry {
 
   // Every family in name order, each series in label order: "# HELP", "# TYPE", then one sample line per series.
   [[nodiscard]] std::string render() const;
+  // The same samples as values, in the same order (the operations page reads /metrics' numbers so).
+  [[nodiscard]] std::vector<MetricSample> samples() const;
 
  private:
   enum class Type { counter, gauge, histogram };
@@ -85,6 +95,9 @@ class MetricsRegistry {
     std::map<MetricLabels, std::unique_ptr<Histogram>> histograms;
   };
   Family& family(const std::string& name, const std::string& help, Type type, const MetricLabels& labels);
+  // Calls visit(sample name, labels, value) for each sample line of a family, as render() writes them.
+  template <typename Visit>
+  static void for_each_sample(const std::string& name, const Family& family, Visit&& visit);
 
   mutable std::mutex families_mutex_;  // guards: families_ (the maps, not the atomic values in them)
   std::map<std::string, Family> families_;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,24 @@ TEST_F(AlertOutboxTest, TheHeadStaysInFrontThroughRetriesAndAttemptsAreLoggedNew
   EXPECT_EQ(attempts[0].error, "timeout");
   EXPECT_EQ(attempts[1].http_status, 503);
   EXPECT_EQ(attempts[1].latency_ms, 20);
+
+  // The operations page's summary: a dead, a pending, the latest attempt's error; the other subscriptions empty.
+  const auto summaries = outbox().delivery_summaries();
+  const auto all = std::find_if(summaries.begin(), summaries.end(),
+                                [](const DeliverySummary& s) { return s.subscription_id == "all"; });
+  ASSERT_NE(all, summaries.end());
+  EXPECT_EQ(all->pending, 1);
+  EXPECT_EQ(all->delivered, 0);
+  EXPECT_EQ(all->dead, 1);
+  EXPECT_EQ(all->last_attempt_at, "2026-12-01T10:00:05Z");
+  EXPECT_EQ(all->last_http_status, 0);
+  EXPECT_EQ(all->last_error, "timeout");
+  ASSERT_EQ(summaries.size(), outbox().subscriptions().size());
+  for (const auto& summary : summaries) {
+    if (summary.subscription_id == "all") continue;
+    EXPECT_EQ(summary.dead, 0) << summary.subscription_id;
+    EXPECT_EQ(summary.last_attempt_at, "") << summary.subscription_id;
+  }
 }
 
 TEST_F(AlertOutboxTest, ReplayQueuesAgainByWebhookIdOrTimeRangeKeepingTheIds) {

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -48,6 +49,28 @@ TEST(MetricsRegistry, RendersAHistogramWithCumulativeBucketsSumAndCount) {
             "x_seconds_count 4\n");
   EXPECT_THROW(registry.counter("x_seconds", "x"), std::invalid_argument);
   EXPECT_THROW(Histogram({1, 1}), std::invalid_argument);
+}
+
+// The operations page reads /metrics' numbers as values: the same sample lines, in the same order.
+TEST(MetricsRegistry, SamplesAreTheRenderedLinesAsValues) {
+  MetricsRegistry registry;
+  registry.counter("a_total", "A", {{"source", "poll"}}).inc(2);
+  registry.counter("a_total", "A", {{"source", "rest-hook"}}).inc(3);
+  registry.gauge("b", "B").set(-1.5);
+  registry.histogram("c_seconds", "C", {0.5}).observe(0.25);
+  const auto samples = registry.samples();
+  ASSERT_EQ(samples.size(), 7U);
+  const auto line = [](const MetricSample& s) {
+    std::string text = s.name;
+    for (const auto& [key, value] : s.labels) text += " " + key + "=" + value;
+    return text + " " + std::to_string(s.value);
+  };
+  std::vector<std::string> lines;
+  for (const auto& sample : samples) lines.push_back(line(sample));
+  EXPECT_EQ(lines, (std::vector<std::string>{"a_total source=poll 2.000000", "a_total source=rest-hook 3.000000",
+                                             "b -1.500000", "c_seconds_bucket le=0.5 1.000000",
+                                             "c_seconds_bucket le=+Inf 1.000000", "c_seconds_sum 0.250000",
+                                             "c_seconds_count 1.000000"}));
 }
 
 TEST(MetricsRegistry, EscapesLabelValuesAndHelp) {

@@ -146,6 +146,7 @@ TEST(StateStore, MarkTransitionsLeavePendingAndCountAttempts) {
   EXPECT_EQ(counts.done, 1);
   EXPECT_EQ(counts.failed, 1);
   EXPECT_EQ(counts.dead, 1);
+  EXPECT_EQ(counts.oldest_pending_received_at, "2024-05-01T10:00:00Z");  // the operations page's queue age
 
   const auto dead_event = store->find_event(dead);
   ASSERT_TRUE(dead_event.has_value());
