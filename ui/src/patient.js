@@ -291,6 +291,7 @@ function findings(list) {
       caption: "Findings of the current analysis",
       columns: [
         {name: "display", label: "Gradient"},
+        {name: "comparator", label: "Comparator"},
         {name: "value", label: "Value", numeric: true},
         {name: "unit", label: "Unit"},
         {name: "level", label: "Level"},
@@ -302,7 +303,7 @@ function findings(list) {
         {name: "observation", label: "Derived Observation"},
       ],
       rows: list.map((f) => ({observation: f.observation, attrs: {"data-finding": f.code}, cells: {
-        display: f.display ?? f.code, value: `${f.comparator ?? ""}${num(f.value)}`, unit: f.unit ?? "",
+        display: f.display ?? f.code, comparator: f.comparator ?? "", value: num(f.value), unit: f.unit ?? "",
         level: f.level ?? "", direction: f.direction ?? "", rationale: f.rationale ?? "", rule: f.rule ?? "",
         range_source: f.range_source ?? "", inputs: refs(f.inputs), observation: f.observation ?? ""}})),
       empty: "No findings.",
