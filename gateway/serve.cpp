@@ -28,6 +28,8 @@
 #include "gateway/store/retention.hpp"
 #include "gateway/telemetry/clock.hpp"
 #include "gateway/telemetry/log.hpp"
+#include "gateway/ui/status_page.hpp"
+#include "gateway/ui/ui_service.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -118,7 +120,21 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
     }
     cds = std::move(*started);
   }
+  // The pages (ui/): the operations page's copy of the metrics, and the patient page's own FHIR client and thread.
+  StatusSampler status_sampler(metrics, clock.now());
+  std::unique_ptr<SideReader> ui_reader;
+  std::unique_ptr<UiService> ui;
+  if (config.ui.enabled) {
+    auto started = SideReader::start(config.fhir, "ui", config.ui.fhir_timeout);
+    if (!started) {
+      log(LogLevel::error, "ui.start-failed", {{"error", started.error()}});
+      return 1;
+    }
+    ui_reader = std::move(*started);
+    ui = std::make_unique<UiService>(config, knowledge, *store, status_sampler, *ui_reader, clock);
+  }
   std::vector<ExtraRoute> routes;
+  if (ui) routes.push_back(ExtraRoute{"/ui", ui->handler()});
   routes.push_back(ExtraRoute{
       "/alerts/stream", [&alert_stream](const HttpRequest& request) { return alert_stream.handle(request); }});
   routes.push_back(ExtraRoute{"/alerts/subscriptions",
@@ -297,6 +313,21 @@ int run_service(const Config& config, const LoadedKnowledge& knowledge) {
             (void)retention.run_once();
             timer.expires_after(StateRetention::kInterval);
             co_await timer.async_wait(boost::asio::use_awaitable);
+          }
+        },
+        boost::asio::detached);
+  }
+
+  // The operations page's window: a copy of the metrics every ui.status_sample_interval_s.
+  if (ui) {
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+          boost::asio::steady_timer timer(ioc);
+          while (true) {
+            timer.expires_after(config.ui.status_sample_interval);
+            co_await timer.async_wait(boost::asio::use_awaitable);
+            status_sampler.sample(clock.now());
           }
         },
         boost::asio::detached);

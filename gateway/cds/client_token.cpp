@@ -205,7 +205,6 @@ bool audience_matches(simdjson::dom::object payload, std::string_view audience) 
 
 }  // namespace
 
-
 boost::system::result<JsonWebKeySet, std::string> JsonWebKeySet::parse(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -100,5 +100,4 @@ class ClientTokenVerifier {
   std::multimap<std::int64_t, std::string> expiry_;  // until -> key of seen_, to drop the expired
 };
 
-
 }  // namespace gg::gateway

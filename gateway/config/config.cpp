@@ -386,6 +386,16 @@ const std::vector<KeySpec>& key_specs() {
       {"cds", "fhir_timeout_ms", Kind::integer, "5000",
        "how long a patient-view call may wait for the service's own FHIR searches (no prefetch) before 412",
        int_in(100, 60000, [](Config& c, long long v) { c.cds.fhir_timeout = std::chrono::milliseconds(v); })},
+      {"ui", "enabled", Kind::boolean, "true",
+       "serve the pages /ui/patients/{id} and /ui/status with their JSON under /ui/api (docs/ui.md; the admin "
+       "token opens them); false: /ui is 404",
+       flag([](Config& c, bool v) { c.ui.enabled = v; })},
+      {"ui", "fhir_timeout_ms", Kind::integer, "10000",
+       "how long the patient page's JSON may wait for the FHIR server before a 504",
+       int_in(100, 120000, [](Config& c, long long v) { c.ui.fhir_timeout = std::chrono::milliseconds(v); })},
+      {"ui", "status_sample_interval_s", Kind::integer, "60",
+       "how often the operations page keeps a copy of the metrics for its last hour (its timeline's step)",
+       int_in(1, 3600, [](Config& c, long long v) { c.ui.status_sample_interval = std::chrono::seconds(v); })},
       {"logging", "level", Kind::text, "info", analytics::alternatives(kLogLevelText),
        [](Config& c, const std::string& v) -> std::string {
          if (!analytics::value_of(kLogLevelText, v)) return "expected " + analytics::choices(kLogLevelText);

@@ -185,6 +185,12 @@ struct CdsConfig {
   std::chrono::milliseconds fhir_timeout{5000};  // the service's own FHIR searches, when not prefetched
 };
 
+struct UiConfig {
+  bool enabled = true;                              // serve /ui (docs/ui.md)
+  std::chrono::milliseconds fhir_timeout{10000};    // the patient page's JSON waits this long for the server
+  std::chrono::seconds status_sample_interval{60};  // the operations page's copy of the metrics, this often
+};
+
 struct Config {
   std::string source_path;  // the file it was loaded from (empty: defaults)
   ServerConfig server;
@@ -197,6 +203,7 @@ struct Config {
   PipelineConfig pipeline;
   LoggingConfig logging;
   CdsConfig cds;
+  UiConfig ui;
 };
 
 struct ConfigProblem {

@@ -26,9 +26,6 @@ constexpr std::string_view kUcum = "http://unitsofmeasure.org";
 // _ObservationInterpretationChange group (http://terminology.hl7.org/ValueSet/v3-ObservationInterpretationChange).
 constexpr std::string_view kInterpretationSystem =
     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
-constexpr std::string_view kReviewNote =
-    "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
-    "suggestion before acting on them.";
 // Every CarePlan activity says what it is before what it proposes.
 constexpr std::string_view kProposalPrefix = "Proposal for clinician review, not an order. ";
 

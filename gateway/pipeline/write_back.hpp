@@ -23,6 +23,10 @@ namespace gg::gateway {
 inline constexpr std::string_view kWriteBackIdentifierSystem =
     "http://gradient-gateway.dev/fhir/NamingSystem/write-back";
 inline constexpr std::string_view kRuleSetSystem = "http://gradient-gateway.dev/fhir/CodeSystem/rule-set";
+// What every RiskAssessment and CarePlan says (and every page that shows them, gateway/ui/).
+inline constexpr std::string_view kReviewNote =
+    "Decision support from Gradient Gateway, not an order: a clinician must review these findings and any "
+    "suggestion before acting on them.";
 
 struct WriteBackContext {
   std::string patient;           // "Patient/7"
