@@ -27,7 +27,8 @@ constexpr int kUsage = 2;
 constexpr std::string_view kHelp = R"(gradient-gateway: hormonal gradient analysis beside a FHIR R4 server
 
 Usage:
-  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] [--jobs N] [--index-budget MB] FILE...
+  gradient-gateway analyze [--config DIR|FILE] [--as-of DATETIME] [--ndjson] [--jobs N] [--index-budget MB]
+                           [--html REPORT] FILE...
       Analyse FHIR JSON inputs (one resource, a Bundle, or NDJSON; "-" is standard input) exactly as the service
       would, and print one transaction Bundle of every resource it would write (--ndjson: one resource per line).
       Rejected inputs are printed on standard error, one OperationOutcome per line; the rest is still processed.
@@ -37,6 +38,9 @@ Usage:
       --jobs     threads analysing patients, 1-256 (default: one per processor); the output is the same for any N
       --index-budget  megabytes of memory for the index of what is to be decoded, 1-65536 (default 8); beyond it
                  the index goes to temporary files (TMPDIR) sorted by patient; the output is the same for any value
+      --html     also write REPORT, one self-contained HTML file with the patient view of every patient (day
+                 curves with their fitted rhythm, each value against its target, findings and proposals, every
+                 number in a table): for a clinician without access to the gateway; it loads nothing from anywhere
       Inputs are scanned first and only hormone results, Patients and medications are decoded; patients are
       printed in the order of their references, whatever the order of the inputs.
       Exit status: 0 every input processed, 1 some rejected, 2 usage or configuration error.
@@ -139,6 +143,7 @@ int command_analyze(const Arguments& args, const char* argv0) {
     index_budget = static_cast<std::size_t>(*parsed) << 20;
   }
   AnalyzeOptions options{args.files, *as_of, args.ndjson, jobs, index_budget};
+  options.html = args.html;
   return run_analyze(*knowledge, options, std::cout, std::cerr);
 }
 

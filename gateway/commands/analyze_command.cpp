@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,6 +18,8 @@
 #include "gateway/pipeline/patient_analysis.hpp"
 #include "gateway/pipeline/rejections.hpp"
 #include "gateway/pipeline/write_back.hpp"
+#include "gateway/ui/page.hpp"
+#include "gateway/ui/patient_page.hpp"
 
 namespace gg::gateway {
 namespace {
@@ -53,6 +56,7 @@ struct PatientOutput {
   std::vector<fhir::BundleEntry> entries;  // when kept as values
   std::string errors;
   AnalyzeSummary counts;
+  std::string page;  // --html: the patient's view (ui/patient_page.hpp), JSON
 };
 
 // A batch of patients, in order: each one's output, and the printed write-back of them all in one text (a Bundle's
@@ -150,6 +154,10 @@ class PatientAnalyzer {
       if (analyzed.written == 0) json.resize(before);
       analysis = std::move(analyzed.analysis);
       counts.written += analyzed.written;
+    }
+    if (!options_.html.empty() && !analysis.measurements.empty()) {
+      // Offline: no derived Observations from a server; the series hold the values computed now.
+      output.page = patient_page_json({context, analysis, {}, knowledge_, options_.as_of});
     }
     counts.hormone_results += analysis.measurements.size();
     counts.skipped += analysis.skipped;
@@ -410,6 +418,19 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   const auto write = [&](std::string_view text) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
   };
+  // The offline report, written as the patients come: the page, its data array, then the page's end.
+  std::ofstream report_file;
+  PageParts report_page;
+  bool any_page = false;
+  if (!options.html.empty()) {
+    report_file.open(options.html, std::ios::binary | std::ios::trunc);
+    if (!report_file) {
+      err << "analyze: cannot write the report " << options.html << "\n";
+      return 2;
+    }
+    report_page = page_parts(PageKind::report, "Gradient Gateway: patient report", "");
+    report_file << report_page.before_data << '[';
+  }
   bool any_entry = false;
   if (!options.ndjson) write(kBundleStart);
   const OutputForm form = options.ndjson ? OutputForm::ndjson : OutputForm::bundle_entries;
@@ -417,6 +438,11 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
     for (const PatientOutput& output : batch.patients) {
       err << output.errors;
       add(summary, output.counts);
+      if (report_file.is_open() && !output.page.empty()) {
+        if (any_page) report_file << ',';
+        report_file << script_data(output.page);
+        any_page = true;
+      }
     }
     if (batch.json.empty()) return;
     if (!options.ndjson) write(any_entry ? "," : R"(,"entry":[)");
@@ -425,6 +451,14 @@ int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options,
   });
   if (!options.ndjson) write(any_entry ? "]}\n" : "}\n");
   out.flush();
+  if (report_file.is_open()) {
+    report_file << ']' << report_page.after_data;
+    report_file.close();
+    if (!report_file) {
+      err << "analyze: writing the report " << options.html << " failed\n";
+      return 2;
+    }
+  }
 
   fhir::OperationOutcome outcome;
   outcome.issue.push_back({"information", "informational", summary_text(summary), {}, std::nullopt});

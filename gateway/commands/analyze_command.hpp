@@ -33,6 +33,9 @@ struct AnalyzeOptions {
   // The least an NDJSON input's piece scanned on a thread of its own has (ScanThreads::min_piece); the jobs are
   // the threads. The output is the same for every value.
   std::size_t scan_piece = ScanThreads::kDefaultMinPiece;
+  // --html: also write this file, the offline report (docs/ui.md): every analysed patient's view in one
+  // self-contained page. Empty: none.
+  std::string html = {};
 };
 
 struct AnalyzeSummary {
@@ -62,8 +65,9 @@ std::string summary_text(const AnalyzeSummary& summary);
 
 // Scans the inputs (input_index.hpp), then analyses the patients in the order of their references on
 // options.jobs threads and prints each one's write-back as soon as every patient before it is printed: memory
-// holds the index and a few patients, not the inputs or the output. Returns the exit status: 0 when every input
-// was processed, 1 when some were rejected.
+// holds the index and a few patients, not the inputs or the output. With options.html each patient's view is
+// written to that file as it comes. Returns the exit status: 0 when every input was processed, 1 when some were
+// rejected, 2 when the report cannot be written.
 int run_analyze(const LoadedKnowledge& knowledge, const AnalyzeOptions& options, std::ostream& out,
                 std::ostream& err, AnalyzeSummary* summary = nullptr);
 

@@ -32,6 +32,8 @@ Arguments parse_arguments(const std::vector<std::string>& words) {
       value(args.jobs);
     } else if (word == "--index-budget") {
       value(args.index_budget);
+    } else if (word == "--html") {
+      value(args.html);
     } else if (word == "--force") {
       args.force = true;
     } else if (word == "--since") {

@@ -17,6 +17,7 @@ struct Arguments {
   bool ndjson = false;             // --ndjson
   std::string jobs;                // --jobs (analyze), as typed
   std::string index_budget;        // --index-budget (analyze), megabytes as typed
+  std::string html;                // --html (analyze), the offline report's file
   bool force = false;              // --force (state backup: replace an existing FILE)
   std::string since;               // --since, as typed (events retry; backfill --export, --search)
   std::string until;               // --until, as typed (backfill --search)
