@@ -445,9 +445,10 @@ void write_day_curve(fhir::JsonOut& out, const PatientPageInput& input, const So
   member(out, "unit", rule.unit);
   member(out, "date", analytics::format_fhir_date_time(shown.back()->effective.instant).substr(0, 10));
 
-  // Doses: each sample's last dose, once per medication and minute.
+  // Doses: each sample's last dose, once per medication and clock time (the plot's axis is the clock: the day
+  // before's 12:00 dose, the last one before a morning trough, is the same mark as the day's own).
   std::vector<std::pair<std::string, const analytics::DoseTiming*>> doses;  // (dose time text, timing)
-  std::set<std::pair<std::string, std::int64_t>> dose_keys;
+  std::map<std::pair<std::string, std::int64_t>, std::size_t> dose_keys;    // -> index in doses
 
   out.start_array("points");
   for (const auto* sample : shown) {
@@ -481,10 +482,13 @@ void write_day_curve(fhir::JsonOut& out, const PatientPageInput& input, const So
     out.end_object();
     if (dose != nullptr && dose->hours_since_dose) {
       const auto given = at.utc - std::chrono::seconds(std::llround(*dose->hours_since_dose * kSecondsPerHour));
-      const auto minute = std::chrono::floor<std::chrono::minutes>(given).time_since_epoch().count();
-      if (dose_keys.emplace(dose->exposure, minute).second) {
-        doses.emplace_back(analytics::format_fhir_date_time({given, at.utc_offset}), dose);
-      }
+      const auto local = given + at.utc_offset;
+      const auto minute =
+          std::chrono::floor<std::chrono::minutes>(local - std::chrono::floor<std::chrono::days>(local)).count();
+      // The samples come in time order: the latest dose at that clock time is the one named.
+      const auto [it, added] = dose_keys.try_emplace({dose->exposure, minute}, doses.size());
+      if (added) doses.emplace_back();
+      doses[it->second] = {analytics::format_fhir_date_time({given, at.utc_offset}), dose};
     }
   }
   out.end_array();

@@ -373,6 +373,30 @@ TEST_F(ConfigTest, TrustingPayloadsNeedsMutualTls) {
   EXPECT_EQ(refused.error().at(0).location, "subscription.trust_authenticated_payload");
 }
 
+// Issue 14: the pages are on by default; their FHIR wait and the operations page's sample interval are bounded.
+TEST_F(ConfigTest, ThePagesAreOnByDefaultAndTheirTimingsAreBounded) {
+  auto defaults = load(write("d.yaml", "subscription:\n  manage: false\n"), {});
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_TRUE(defaults->ui.enabled);
+  EXPECT_EQ(defaults->ui.fhir_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(defaults->ui.status_sample_interval, std::chrono::seconds(60));
+  auto set = load(write("s.yaml",
+                        "subscription:\n  manage: false\nui:\n  enabled: false\n  fhir_timeout_ms: 500\n"
+                        "  status_sample_interval_s: 5\n"),
+                  {});
+  ASSERT_TRUE(set.has_value()) << set.error().at(0).message;
+  EXPECT_FALSE(set->ui.enabled);
+  EXPECT_EQ(set->ui.fhir_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(set->ui.status_sample_interval, std::chrono::seconds(5));
+  auto refused = load(write("r.yaml", "subscription:\n  manage: false\nui:\n  status_sample_interval_s: 0\n"), {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().at(0).location, "r.yaml:4:29 (ui.status_sample_interval_s)");
+  auto from_env =
+      load(write("e.yaml", "subscription:\n  manage: false\n"), {{"GRADIENT_GATEWAY_UI_ENABLED", "false"}});
+  ASSERT_TRUE(from_env.has_value());
+  EXPECT_FALSE(from_env->ui.enabled);
+}
+
 // Issue 13, item 2: SMART Backend Services need a client id, a private key that signs RS384 or ES384, and its kid
 // (SMART App Launch 2.x, Backend Services: "kid ... SHALL be present"); they replace the other credentials.
 TEST_F(ConfigTest, SmartBackendServicesNeedAClientIdASigningKeyAndItsKid) {
