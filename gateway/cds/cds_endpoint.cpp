@@ -1,10 +1,5 @@
 #include "gateway/cds/cds_endpoint.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
-#include <future>
-
-#include "fhir/rest_client.hpp"
 #include "gateway/cds/finding_cards.hpp"
 #include "gateway/cds/patient_view.hpp"
 #include "gateway/http/outcome_response.hpp"
@@ -34,13 +29,9 @@ using Gathered = boost::system::result<FindingResources, std::string>;
 
 }  // namespace
 
-CdsEndpoint::CdsEndpoint(CdsEndpointOptions options, ClientTokenVerifier& verifier, fhir::Client& client,
-                         boost::asio::any_io_executor fhir_executor, const Clock& clock)
-    : options_(std::move(options)),
-      verifier_(verifier),
-      client_(client),
-      fhir_executor_(std::move(fhir_executor)),
-      clock_(clock) {}
+CdsEndpoint::CdsEndpoint(CdsEndpointOptions options, ClientTokenVerifier& verifier, SideReader& reader,
+                         const Clock& clock)
+    : options_(std::move(options)), verifier_(verifier), reader_(reader), clock_(clock) {}
 
 HttpResponse CdsEndpoint::handle(const HttpRequest& request) {
   const std::string_view path = path_of(request.target);
@@ -80,25 +71,19 @@ HttpResponse CdsEndpoint::patient_view(const HttpRequest& request) {
     add_prefetched(*parsed->care_plans, parsed->fhir_server, resources);
     gathered = std::move(resources);
   } else {
-    if (waiting_.fetch_add(1) != 0) {
-      waiting_.fetch_sub(1);
+    auto read = reader_.run(gather_findings(reader_.client(), std::move(*parsed)));
+    if (!read && read.error() == SideReader::Failure::busy) {
       auto busy = operation_outcome_response(
           503, "transient", "Another CDS request is reading the FHIR server; retry, or send the prefetch data");
       busy.headers.emplace_back("Retry-After", "1");
       return busy;
     }
-    std::future<Gathered> future = boost::asio::co_spawn(
-        fhir_executor_, gather_findings(client_, std::move(*parsed)), boost::asio::use_future);
-    const bool ready = future.wait_for(options_.fhir_wait) == std::future_status::ready;
-    waiting_.fetch_sub(1);
-    if (!ready) {
-      gathered = std::string("the FHIR server did not answer in time");
+    if (!read) {
+      gathered =
+          std::string(read.error() == SideReader::Failure::timeout ? "the FHIR server did not answer in time"
+                                                                   : "reading the FHIR server failed");
     } else {
-      try {
-        gathered = future.get();
-      } catch (const std::exception&) {
-        gathered = std::string("reading the FHIR server failed");
-      }
+      gathered = std::move(*read);
     }
   }
   if (!gathered) {
@@ -129,25 +114,12 @@ boost::system::result<std::unique_ptr<CdsHooksService>, std::string> CdsHooksSer
   service->verifier_ = std::make_unique<ClientTokenVerifier>(
       std::move(issuers),
       ClientTokenPolicy{config.cds.audience, config.cds.clock_skew, config.cds.max_token_lifetime});
-  auto options = rest_client_options(config.fhir, std::string("gradient-gateway/") + GG_VERSION + " cds");
-  options.request_timeout = std::min(options.request_timeout, config.cds.fhir_timeout);
-  options.max_connections = 1;  // one request at a time waits for a search (CdsEndpoint)
-  try {
-    service->client_ = std::make_unique<fhir::RestClient>(service->ioc_.get_executor(), options);
-  } catch (const std::exception& error) {
-    return std::string("cds: the FHIR client: ") + error.what();
-  }
-  service->endpoint_ =
-      std::make_unique<CdsEndpoint>(CdsEndpointOptions{config.fhir.base_url, config.cds.fhir_timeout},
-                                    *service->verifier_, *service->client_, service->ioc_.get_executor(), clock);
-  service->thread_ = std::thread([raw = service.get()] { raw->ioc_.run(); });
+  auto reader = SideReader::start(config.fhir, "cds", config.cds.fhir_timeout);
+  if (!reader) return reader.error();
+  service->reader_ = std::move(*reader);
+  service->endpoint_ = std::make_unique<CdsEndpoint>(CdsEndpointOptions{config.fhir.base_url}, *service->verifier_,
+                                                     *service->reader_, clock);
   return service;
-}
-
-CdsHooksService::~CdsHooksService() {
-  work_.reset();
-  ioc_.stop();
-  if (thread_.joinable()) thread_.join();
 }
 
 HttpHandler CdsHooksService::handler() {

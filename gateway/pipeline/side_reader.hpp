@@ -10,16 +10,15 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 
 #include "fhir/client.hpp"
 #include "gateway/config/config.hpp"
@@ -31,28 +30,33 @@ class SideReader {
   // Why run() gave no result.
   enum class Failure { busy, timeout, error };
 
-  // A client of `config`'s FHIR server (one connection, requests bounded by `timeout`) whose User-Agent ends in
-  // `agent` ("cds", "ui"). Fails (with the reason) when the client cannot be made.
+  // Reads with `client` on `executor`, a context that never waits for the callers' (a test's own); both must
+  // outlive the reader.
+  SideReader(fhir::Client& client, boost::asio::any_io_executor executor, std::chrono::milliseconds timeout);
+
+  // A reader with a context, a thread and a client of `config`'s FHIR server of its own (one connection, requests
+  // bounded by `timeout`) whose User-Agent ends in `agent` ("cds", "ui"). Fails (with the reason) when the client
+  // cannot be made.
   static boost::system::result<std::unique_ptr<SideReader>, std::string> start(const FhirConfig& config,
                                                                                const std::string& agent,
                                                                                std::chrono::milliseconds timeout);
-  ~SideReader();  // stops the context and joins its thread
+  ~SideReader();  // a started reader stops its context and joins its thread
   SideReader(const SideReader&) = delete;
   SideReader& operator=(const SideReader&) = delete;
 
   fhir::Client& client() { return *client_; }
-  boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
-  // Runs `work` (made with client()) on the reader's thread and waits up to timeout() for it. Thread-safe; at most
-  // one caller waits at a time.
+  // Runs `work` (made with client(), owning what it reads: it may outlive a caller that stopped waiting) on the
+  // reader's context and waits up to timeout() for it. Thread-safe; at most one caller waits at a time.
   template <typename T>
   boost::system::result<T, Failure> run(boost::asio::awaitable<T> work) {
     if (waiting_.fetch_add(1) != 0) {
       waiting_.fetch_sub(1);
       return Failure::busy;
     }
-    std::future<T> future = boost::asio::co_spawn(executor(), std::move(work), boost::asio::use_future);
+    std::future<T> future = boost::asio::co_spawn(executor_, std::move(work), boost::asio::use_future);
     const bool ready = future.wait_for(timeout_) == std::future_status::ready;
     waiting_.fetch_sub(1);
     if (!ready) return Failure::timeout;
@@ -64,13 +68,12 @@ class SideReader {
   }
 
  private:
-  explicit SideReader(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  struct Own;  // what start() makes: the context, its thread and the client
 
+  std::unique_ptr<Own> own_;
+  fhir::Client* client_;
+  boost::asio::any_io_executor executor_;
   std::chrono::milliseconds timeout_;
-  boost::asio::io_context ioc_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
-  std::unique_ptr<fhir::Client> client_;
-  std::thread thread_;
   std::atomic<int> waiting_{0};
 };
 

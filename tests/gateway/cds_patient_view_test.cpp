@@ -125,8 +125,7 @@ class PatientViewTest : public ::testing::Test {
     verifier_ = std::make_unique<ClientTokenVerifier>(
         std::vector<TrustedIssuer>{{std::string(kIssuer), *keys}},
         ClientTokenPolicy{std::string(kAudience), std::chrono::seconds(60), std::chrono::seconds(300)});
-    endpoint_ = std::make_unique<CdsEndpoint>(CdsEndpointOptions{std::string(kBase), std::chrono::seconds(5)},
-                                              *verifier_, fhir_, io_.get_executor(), clock_);
+    endpoint_ = std::make_unique<CdsEndpoint>(CdsEndpointOptions{std::string(kBase)}, *verifier_, reader_, clock_);
     thread_ = std::thread([this] { io_.run(); });
   }
   ~PatientViewTest() override {
@@ -165,6 +164,7 @@ class PatientViewTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   ManualClock clock_{std::chrono::sys_days{std::chrono::December / 3 / 2026}};
   FakeFhirClient fhir_{clock_};
+  SideReader reader_{fhir_, io_.get_executor(), std::chrono::seconds(5)};
   std::unique_ptr<ClientTokenVerifier> verifier_;
   std::unique_ptr<CdsEndpoint> endpoint_;
   std::thread thread_;
