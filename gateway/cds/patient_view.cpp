@@ -23,20 +23,13 @@ struct Failure {
   }
 };
 
-// FHIR R4 id (section 2.24.0.2, datatype id): [A-Za-z0-9\-\.]{1,64}.
-bool fhir_id(std::string_view text) {
-  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' || ch == '.';
-  });
-}
-
 // The patient-view hook: userId "Must be in the format [ResourceType]/[id]".
 bool user_reference(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos || slash == 0) return false;
   return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(slash),
                      [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; }) &&
-         fhir_id(text.substr(slash + 1));
+         fhir::is_resource_id(text.substr(slash + 1));
 }
 
 // The searches, as the prefetch templates spell them. The token is `{{context.patientId}}` ("Prefetch tokens");
@@ -132,7 +125,7 @@ boost::system::result<PatientViewRequest, std::string> parse_patient_view(std::s
     return Failure{"context is required (an object)"};
   }
   const auto patient = text(context, "patientId");
-  if (!patient || !fhir_id(*patient)) return Failure{"context.patientId is required (a FHIR id)"};
+  if (!patient || !fhir::is_resource_id(*patient)) return Failure{"context.patientId is required (a FHIR id)"};
   request.patient_id = *patient;
   const auto user = text(context, "userId");
   if (!user || !user_reference(*user)) {
