@@ -1,7 +1,9 @@
 """Runs the integration tests and ends with one plain summary line, 'integration: N passed, N failed', that CI reads
 whatever the runner.
 
-    run.py [MODULE ...]      the test_*.py modules of this folder by default
+    run.py [MODULE ...]              the test_*.py modules of this folder by default
+    run.py --exclude MODULE [...]    all of them but these (scripts/test runs the pages' browser tests after the
+                                     rest: run.py --exclude test_pages, then run.py test_pages)
 
 The HAPI FHIR servers are named by GG_HAPI_BASES ("URL1,URL2,..."), or by GG_HAPI_BASE alone (one server). Each
 server gets a shard of the modules; the shards run at the same time, the modules of one shard one after another,
@@ -141,8 +143,12 @@ class Shard:
 
 def main():
     available = sorted(p.stem for p in HERE.glob("test_*.py"))
-    modules = [m.removesuffix(".py") for m in sys.argv[1:]] or available
-    unknown = [m for m in modules if m not in available]
+    args = [m.removesuffix(".py") for m in sys.argv[1:]]
+    excluded = []
+    if args[:1] == ["--exclude"]:
+        excluded, args = args[1:], []
+    modules = args or [m for m in available if m not in excluded]
+    unknown = [m for m in modules + excluded if m not in available]
     if unknown:
         raise SystemExit(f"run.py: no such test module here: {', '.join(unknown)}")
     costs = json.loads((HERE / "durations.json").read_text())
