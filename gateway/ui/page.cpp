@@ -70,18 +70,18 @@ PageParts page_parts(PageKind kind, std::string_view title, std::string_view api
   std::string& html = parts.before_data;
   html.reserve(ui::style().size() + 1024);
   html += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  html += "<meta name=\"viewport\" content=\"width=device-width\">";
+  html += R"(<meta name="viewport" content="width=device-width">)";
   // The policy in the document too: a report opened from a file has no headers, and a saved page keeps it.
-  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"" + escape_html(content_security_policy(kind)) +
-          "\">";
+  html += R"(<meta http-equiv="Content-Security-Policy" content=")" + escape_html(content_security_policy(kind)) +
+          R"(">)";
   html += "<title>" + escape_html(title) + "</title><style>";
   html += ui::style();
-  html += "</style></head><body><main id=\"gg-root\" data-page=\"";
+  html += R"(</style></head><body><main id="gg-root" data-page=")";
   html += kind_name(kind);
   html += "\"";
-  if (!api.empty()) html += " data-api=\"" + escape_html(api) + "\"";
+  if (!api.empty()) html += R"( data-api=")" + escape_html(api) + "\"";
   html += "></main>";
-  if (kind == PageKind::report) html += "<script type=\"application/json\" id=\"gg-data\">";
+  if (kind == PageKind::report) html += R"(<script type="application/json" id="gg-data">)";
   std::string& tail = parts.after_data;
   tail.reserve(ui::script().size() + 64);
   if (kind == PageKind::report) tail += "</script>";

@@ -235,9 +235,10 @@ std::vector<Series> build_series(const PatientPageInput& input) {
     if (!point) continue;
     Series& s = series_of(code);
     if (s.display.empty()) s.display = display;
-    if (s.unit.empty())
+    if (s.unit.empty()) {
       s.unit = observation.value_quantity->code.empty() ? observation.value_quantity->unit
                                                         : observation.value_quantity->code;
+    }
     // The same derived Observation found twice (two searches overlap) is one point.
     if (std::none_of(s.points.begin(), s.points.end(),
                      [&](const SeriesPoint& p) { return p.observation == point->observation; })) {

@@ -167,6 +167,7 @@ std::string StatusSampler::status_json(StateStore& store, std::chrono::sys_secon
   const auto buckets_now = by_label(current, latency + "_bucket", "le");
   const auto buckets_before = by_label(before, latency + "_bucket", "le");
   std::vector<std::pair<double, std::string>> bounds;
+  bounds.reserve(buckets_now.size());
   for (const auto& [le, value] : buckets_now) {
     bounds.emplace_back(le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le), le);
   }

@@ -62,10 +62,11 @@ TEST(MetricsRegistry, SamplesAreTheRenderedLinesAsValues) {
   ASSERT_EQ(samples.size(), 7U);
   const auto line = [](const MetricSample& s) {
     std::string text = s.name;
-    for (const auto& [key, value] : s.labels) text += " " + key + "=" + value;
-    return text + " " + std::to_string(s.value);
+    for (const auto& [key, value] : s.labels) text.append(" ").append(key).append("=").append(value);
+    return text.append(" ").append(std::to_string(s.value));
   };
   std::vector<std::string> lines;
+  lines.reserve(samples.size());
   for (const auto& sample : samples) lines.push_back(line(sample));
   EXPECT_EQ(lines, (std::vector<std::string>{"a_total source=poll 2.000000", "a_total source=rest-hook 3.000000",
                                              "b -1.500000", "c_seconds_bucket le=0.5 1.000000",

@@ -3,17 +3,20 @@
 // page's HTML (its CSP hashes, data that cannot end its element).
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
-#include <rapidjson/document.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "analytics/date_time.hpp"
 #include "fhir/json_codec.hpp"
@@ -57,20 +60,49 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+// A parsed JSON value read the way the assertions read it (simdjson's DOM; a missing member or a wrong type
+// throws, and the test fails with it). Every document keeps its own parser, alive for the whole test run.
+class Json {
+ public:
+  static Json parse(const std::string& text) {
+    static std::deque<simdjson::dom::parser> parsers;
+    parsers.emplace_back();
+    return Json(parsers.back().parse(text).value());
+  }
+  Json operator[](const char* key) const { return Json(element_.at_key(key).value()); }
+  Json operator[](std::size_t index) const { return Json(element_.at(index).value()); }
+  Json operator[](int index) const { return (*this)[static_cast<std::size_t>(index)]; }
+  double num() const { return element_.get_double().value(); }
+  std::string str() const { return std::string(element_.get_string().value()); }
+  bool boolean() const { return element_.get_bool().value(); }
+  bool is_null() const { return element_.is_null(); }
+  bool is_object() const { return element_.is_object(); }
+  std::size_t size() const { return element_.get_array().size(); }
+  std::vector<Json> items() const {
+    const simdjson::dom::array array = element_.get_array().value();
+    std::vector<Json> out;
+    out.reserve(array.size());
+    for (const auto item : array) out.push_back(Json(item));
+    return out;
+  }
+  bool has(const char* key) const { return element_.at_key(key).error() == simdjson::SUCCESS; }
+
+ private:
+  explicit Json(simdjson::dom::element element) : element_(element) {}
+  simdjson::dom::element element_;
+};
+
 // The report's data: the JSON array in its <script type="application/json" id="gg-data">.
-rapidjson::Document report_data(const std::string& html) {
+Json report_data(const std::string& html) {
   const std::string open = R"(<script type="application/json" id="gg-data">)";
   const auto from = html.find(open);
   EXPECT_NE(from, std::string::npos);
   const auto to = html.find("</script>", from);
-  rapidjson::Document data;
-  data.Parse(html.substr(from + open.size(), to - from - open.size()).c_str());
-  EXPECT_FALSE(data.HasParseError());
-  return data;
+  return Json::parse(html.substr(from + open.size(), to - from - open.size()));
 }
 
 // Runs analyze --html over `inputs` and returns the report's data.
-rapidjson::Document analyze_report(const std::vector<std::string>& inputs, const char* as_of) {
+Json analyze_report(const std::vector<std::string>& inputs, const char* as_of) {
   const auto dir = temp_dir();
   AnalyzeOptions options{inputs, at(as_of), false};
   options.html = (dir / "report.html").string();
@@ -82,98 +114,95 @@ rapidjson::Document analyze_report(const std::vector<std::string>& inputs, const
   return data;
 }
 
-const rapidjson::Value& with_member(const rapidjson::Value& array, const char* key, const char* value) {
-  for (const auto& item : array.GetArray()) {
-    if (item.HasMember(key) && item[key].IsString() && std::string(item[key].GetString()) == value) return item;
+Json with_member(const Json& array, const char* key, const char* value) {
+  for (const auto& item : array.items()) {
+    if (item.has(key) && !item[key].is_null() && item[key].str() == value) return item;
   }
-  ADD_FAILURE() << "no element with " << key << " = " << value;
-  static const rapidjson::Value none(rapidjson::kObjectType);
-  return none;
+  throw std::runtime_error(std::string("no element with ") + key + " = " + value);
 }
 
 // full-panel.json: saliva cortisol 12, 18, 15, 10, 8, 4, 2.5, 1.5 nmol/L at 07:00, 07:30, 08:00, 10:00, 12:00,
 // 17:00, 20:00, 23:00 (+01:00); fasting glucose 5.2 mmol/L and insulin 18 uIU/mL; serum cortisol 15 ug/dL.
 TEST(PatientPage, TheReportHoldsTheDayCurveItsFitTheAwakeningAreaAndEachValueAgainstItsTarget) {
   const auto data = analyze_report({kPanel}, "2026-11-21T12:00:00Z");
-  ASSERT_TRUE(data.IsArray());
-  ASSERT_EQ(data.Size(), 1U);
+  ASSERT_EQ(data.size(), 1U);
   const auto& view = data[0];
-  EXPECT_STREQ(view["patient"]["reference"].GetString(), "Patient/full-panel");
-  EXPECT_EQ(std::string(view["review"].GetString()), kReviewNote);
+  EXPECT_EQ(view["patient"]["reference"].str(), "Patient/full-panel");
+  EXPECT_EQ(view["review"].str(), kReviewNote);
 
   const auto& curve = with_member(view["day_curves"], "prefix", "cortisol");
-  EXPECT_STREQ(curve["specimen"].GetString(), "saliva");
-  ASSERT_EQ(curve["points"].Size(), 8U);
+  EXPECT_EQ(curve["specimen"].str(), "saliva");
+  ASSERT_EQ(curve["points"].size(), 8U);
   int in_fit = 0;
   int awakening = 0;
-  for (const auto& point : curve["points"].GetArray()) {
-    in_fit += point["in_fit"].GetBool() ? 1 : 0;
-    awakening += point["awakening"].GetBool() ? 1 : 0;
+  for (const auto& point : curve["points"].items()) {
+    in_fit += point["in_fit"].boolean() ? 1 : 0;
+    awakening += point["awakening"].boolean() ? 1 : 0;
   }
   EXPECT_EQ(awakening, 3);  // waking (07:00) to +60 min
   // The cosinor leaves out the awakening samples after waking (07:30, 08:00): Cornelissen 2014 fits the circadian
   // curve, not the burst on top of it (review L13).
   EXPECT_EQ(in_fit, 6);
-  EXPECT_DOUBLE_EQ(curve["points"][0]["clock_hours"].GetDouble(), 7.0);
-  EXPECT_DOUBLE_EQ(curve["points"][7]["clock_hours"].GetDouble(), 23.0);
+  EXPECT_DOUBLE_EQ(curve["points"][0]["clock_hours"].num(), 7.0);
+  EXPECT_DOUBLE_EQ(curve["points"][7]["clock_hours"].num(), 23.0);
 
   // The drawn curve is the fitted model y = M + A cos(2 pi (t - acrophase) / 24) (Cornelissen 2014, eq. 1).
   const auto& fit = curve["cosinor"];
-  const double m = fit["mesor"].GetDouble();
-  const double a = fit["amplitude"].GetDouble();
-  const double peak = fit["acrophase_hours"].GetDouble();
-  EXPECT_EQ(fit["n"].GetInt(), 6);
-  ASSERT_EQ(fit["curve"].Size(), static_cast<unsigned>(kCurvePoints));
-  for (const auto& point : fit["curve"].GetArray()) {
-    const double t = point["clock_hours"].GetDouble();
-    EXPECT_NEAR(point["value"].GetDouble(), m + a * std::cos(2 * std::numbers::pi * (t - peak) / 24), 1e-9);
+  const double m = fit["mesor"].num();
+  const double a = fit["amplitude"].num();
+  const double peak = fit["acrophase_hours"].num();
+  EXPECT_EQ(fit["n"].num(), 6);
+  ASSERT_EQ(fit["curve"].size(), static_cast<unsigned>(kCurvePoints));
+  for (const auto& point : fit["curve"].items()) {
+    const double t = point["clock_hours"].num();
+    EXPECT_NEAR(point["value"].num(), m + a * std::cos(2 * std::numbers::pi * (t - peak) / 24), 1e-9);
   }
-  EXPECT_DOUBLE_EQ(fit["curve"][0]["clock_hours"].GetDouble(), 0.0);
-  EXPECT_DOUBLE_EQ(fit["curve"][kCurvePoints - 1]["clock_hours"].GetDouble(), 24.0);
+  EXPECT_DOUBLE_EQ(fit["curve"][0]["clock_hours"].num(), 0.0);
+  EXPECT_DOUBLE_EQ(fit["curve"][kCurvePoints - 1]["clock_hours"].num(), 24.0);
 
   // Pruessner 2003 formulas 2 and 3 over 12, 18, 15 nmol/L at 0, 30, 60 min: AUCg = (12 + 18) / 2 x 30 +
   // (18 + 15) / 2 x 30 = 945; AUCi = 945 - 12 x 60 = 225 nmol/L x min.
   const auto& car = curve["awakening"];
-  EXPECT_DOUBLE_EQ(car["aucg"].GetDouble(), 945);
-  EXPECT_DOUBLE_EQ(car["auci"].GetDouble(), 225);
-  EXPECT_DOUBLE_EQ(car["waking_clock_hours"].GetDouble(), 7.0);
-  EXPECT_EQ(car["observations"].Size(), 3U);
-  EXPECT_TRUE(curve["doses"].GetArray().Empty());
-  EXPECT_TRUE(curve["dose_peak"].IsNull());
+  EXPECT_DOUBLE_EQ(car["aucg"].num(), 945);
+  EXPECT_DOUBLE_EQ(car["auci"].num(), 225);
+  EXPECT_DOUBLE_EQ(car["waking_clock_hours"].num(), 7.0);
+  EXPECT_EQ(car["observations"].size(), 3U);
+  EXPECT_TRUE(curve["doses"].size() == 0);
+  EXPECT_TRUE(curve["dose_peak"].is_null());
 
   // HOMA-IR (Matthews 1985): 5.2 x 18 / 22.5 = 4.16, above the shipped cut-off 2.05 (Gayoso-Diz 2013) by more
   // than half of it: high.
   const auto& homa = with_member(view["series"], "code", "homa-ir");
-  ASSERT_TRUE(homa["target"].IsObject());
-  EXPECT_TRUE(homa["target"]["low"].IsNull());
-  EXPECT_DOUBLE_EQ(homa["target"]["high"].GetDouble(), 2.05);
-  EXPECT_NE(std::string(homa["target"]["source"].GetString()).find("Gayoso-Diz"), std::string::npos);
-  ASSERT_EQ(homa["points"].Size(), 1U);
+  ASSERT_TRUE(homa["target"].is_object());
+  EXPECT_TRUE(homa["target"]["low"].is_null());
+  EXPECT_DOUBLE_EQ(homa["target"]["high"].num(), 2.05);
+  EXPECT_NE(homa["target"]["source"].str().find("Gayoso-Diz"), std::string::npos);
+  ASSERT_EQ(homa["points"].size(), 1U);
   const auto& value = homa["points"][0];
-  EXPECT_NEAR(value["value"].GetDouble(), 5.2 * 18 / 22.5, 1e-12);
-  EXPECT_STREQ(value["outside"].GetString(), "above");
-  EXPECT_STREQ(value["level"].GetString(), "high");
-  EXPECT_TRUE(value["current"].GetBool());
-  EXPECT_TRUE(value["observation"].IsNull());  // offline: nothing is written under an id
+  EXPECT_NEAR(value["value"].num(), 5.2 * 18 / 22.5, 1e-12);
+  EXPECT_EQ(value["outside"].str(), "above");
+  EXPECT_EQ(value["level"].str(), "high");
+  EXPECT_TRUE(value["current"].boolean());
+  EXPECT_TRUE(value["observation"].is_null());  // offline: nothing is written under an id
 
   // An input as sent and in the canonical unit: cortisol 15 ug/dL = 150 ug/L / 362.46 g/mol (cortisol, C21H30O5)
   // = 413.84 nmol/L.
   const auto& ratio = with_member(view["series"], "code", "cortisol-dheas-ratio");
-  EXPECT_TRUE(ratio["target"].IsNull());  // no published target: no band, nothing outside
-  EXPECT_TRUE(ratio["points"][0]["outside"].IsNull());
+  EXPECT_TRUE(ratio["target"].is_null());  // no published target: no band, nothing outside
+  EXPECT_TRUE(ratio["points"][0]["outside"].is_null());
   const auto& cortisol = with_member(ratio["points"][0]["inputs"], "analyte", "cortisol");
-  EXPECT_DOUBLE_EQ(cortisol["original"]["value"].GetDouble(), 15);
-  EXPECT_STREQ(cortisol["original"]["unit"].GetString(), "ug/dL");
-  EXPECT_NEAR(cortisol["canonical"]["value"].GetDouble(), 150.0 / 362.46 * 1000, 1e-6);
-  EXPECT_STREQ(cortisol["canonical"]["unit"].GetString(), "nmol/L");
+  EXPECT_DOUBLE_EQ(cortisol["original"]["value"].num(), 15);
+  EXPECT_EQ(cortisol["original"]["unit"].str(), "ug/dL");
+  EXPECT_NEAR(cortisol["canonical"]["value"].num(), 150.0 / 362.46 * 1000, 1e-6);
+  EXPECT_EQ(cortisol["canonical"]["unit"].str(), "nmol/L");
 
   // Findings name their rule; the proposal names its catalogue entry and the finding's inputs.
   const auto& finding = with_member(view["findings"], "code", "homa-ir");
-  EXPECT_STREQ(finding["rule"].GetString(), "homa-ir");
-  EXPECT_STREQ(finding["level"].GetString(), "high");
+  EXPECT_EQ(finding["rule"].str(), "homa-ir");
+  EXPECT_EQ(finding["level"].str(), "high");
   const auto& proposal = with_member(view["proposals"], "rule", "glycaemia-screening");
-  EXPECT_STREQ(proposal["finding"].GetString(), "homa-ir");
-  EXPECT_EQ(proposal["inputs"].Size(), 2U);
+  EXPECT_EQ(proposal["finding"].str(), "homa-ir");
+  EXPECT_EQ(proposal["inputs"].size(), 2U);
 }
 
 // A saliva day series under hydrocortisone (10 mg at 07:30, 5 mg at 12:00; the shipped peak window 0.33-2 h,
@@ -204,24 +233,24 @@ TEST(PatientPage, UnderHydrocortisoneTheDayCurveMarksTheDosesThePeakAndTheTrough
   std::ofstream(dir / "hc.json") << bundle;
   const auto data = analyze_report({(dir / "hc.json").string()}, "2026-11-21T12:00:00Z");
   fs::remove_all(dir);
-  ASSERT_EQ(data.Size(), 1U);
+  ASSERT_EQ(data.size(), 1U);
   const auto& curve = with_member(data[0]["day_curves"], "prefix", "cortisol");
-  EXPECT_EQ(curve["points"].Size(), 5U);
-  EXPECT_TRUE(curve["cosinor"].IsNull());  // a dose curve is never fitted as an endogenous rhythm
+  EXPECT_EQ(curve["points"].size(), 5U);
+  EXPECT_TRUE(curve["cosinor"].is_null());  // a dose curve is never fitted as an endogenous rhythm
   std::vector<std::string> doses;
-  for (const auto& dose : curve["doses"].GetArray()) {
-    doses.emplace_back(dose["time"].GetString());
-    EXPECT_STREQ(dose["medication"].GetString(), "MedicationStatement/ms");
+  for (const auto& dose : curve["doses"].items()) {
+    doses.push_back(dose["time"].str());
+    EXPECT_EQ(dose["medication"].str(), "MedicationStatement/ms");
   }
   // Once per clock time, the day's own (the day before's 12:00 dose is the trough's, the same mark on the clock).
   std::sort(doses.begin(), doses.end());
   EXPECT_EQ(doses, (std::vector<std::string>{"2026-11-20T07:30:00+01:00", "2026-11-20T12:00:00+01:00"}));
-  EXPECT_STREQ(curve["dose_peak"]["observation"].GetString(), "Observation/s2");
-  EXPECT_DOUBLE_EQ(curve["dose_peak"]["value"].GetDouble(), 30);
-  EXPECT_DOUBLE_EQ(curve["dose_peak"]["hours_since_dose"].GetDouble(), 1);
-  EXPECT_STREQ(curve["dose_trough"]["observation"].GetString(), "Observation/s1");
-  EXPECT_DOUBLE_EQ(curve["dose_trough"]["hours_since_dose"].GetDouble(), 19);
-  EXPECT_DOUBLE_EQ(curve["points"][1]["hours_since_dose"].GetDouble(), 1);
+  EXPECT_EQ(curve["dose_peak"]["observation"].str(), "Observation/s2");
+  EXPECT_DOUBLE_EQ(curve["dose_peak"]["value"].num(), 30);
+  EXPECT_DOUBLE_EQ(curve["dose_peak"]["hours_since_dose"].num(), 1);
+  EXPECT_EQ(curve["dose_trough"]["observation"].str(), "Observation/s1");
+  EXPECT_DOUBLE_EQ(curve["dose_trough"]["hours_since_dose"].num(), 19);
+  EXPECT_DOUBLE_EQ(curve["points"][1]["hours_since_dose"].num(), 1);
 }
 
 // The series over time: the gateway's derived Observations of this patient (the server's), the value computed now
@@ -269,25 +298,23 @@ TEST(PatientPage, TheSeriesAreThePatientsDerivedObservationsWithTheValueComputed
       derived("r1", "Patient/full-panel", "entered-in-error", "homa-ir", "2026-10-03T08:00:00+01:00", 7.0),
       derived("c0", "Patient/full-panel", "amended", "cortisol-dheas-ratio", "2026-09-01T08:00:00+01:00", 0.1)};
   const std::string json = patient_page_json({context, analysed.analysis, on_server, knowledge(), as_of});
-  rapidjson::Document view;
-  view.Parse(json.c_str());
-  ASSERT_FALSE(view.HasParseError()) << json.substr(0, 200);
+  const auto view = Json::parse(json);
 
   const auto& series = with_member(view["series"], "code", "homa-ir");
-  ASSERT_EQ(series["points"].Size(), 2U);  // d0, then d1 holding the value computed now
-  EXPECT_STREQ(series["points"][0]["observation"].GetString(), "Observation/d0");
-  EXPECT_FALSE(series["points"][0]["current"].GetBool());
-  EXPECT_TRUE(series["points"][0]["outside"].IsNull());  // 1.5 <= 2.05
-  EXPECT_STREQ(series["points"][1]["observation"].GetString(), "Observation/d1");
-  EXPECT_TRUE(series["points"][1]["current"].GetBool());
-  EXPECT_STREQ(series["points"][1]["outside"].GetString(), "above");
-  EXPECT_STREQ(series["points"][0]["inputs"][0]["observation"].GetString(), "Observation/fp-13");
-  EXPECT_STREQ(with_member(view["findings"], "code", "homa-ir")["observation"].GetString(), "Observation/d1");
+  ASSERT_EQ(series["points"].size(), 2U);  // d0, then d1 holding the value computed now
+  EXPECT_EQ(series["points"][0]["observation"].str(), "Observation/d0");
+  EXPECT_FALSE(series["points"][0]["current"].boolean());
+  EXPECT_TRUE(series["points"][0]["outside"].is_null());  // 1.5 <= 2.05
+  EXPECT_EQ(series["points"][1]["observation"].str(), "Observation/d1");
+  EXPECT_TRUE(series["points"][1]["current"].boolean());
+  EXPECT_EQ(series["points"][1]["outside"].str(), "above");
+  EXPECT_EQ(series["points"][0]["inputs"][0]["observation"].str(), "Observation/fp-13");
+  EXPECT_EQ(with_member(view["findings"], "code", "homa-ir")["observation"].str(), "Observation/d1");
 
   const auto& ratio = with_member(view["series"], "code", "cortisol-dheas-ratio");
-  ASSERT_EQ(ratio["points"].Size(), 2U);  // the amended earlier value, and the one computed now (not written)
-  EXPECT_STREQ(ratio["points"][0]["observation"].GetString(), "Observation/c0");
-  EXPECT_TRUE(ratio["points"][1]["observation"].IsNull());
+  ASSERT_EQ(ratio["points"].size(), 2U);  // the amended earlier value, and the one computed now (not written)
+  EXPECT_EQ(ratio["points"][0]["observation"].str(), "Observation/c0");
+  EXPECT_TRUE(ratio["points"][1]["observation"].is_null());
 }
 
 // The operations view: /metrics' numbers now minus the oldest sample of the last hour.
@@ -318,37 +345,35 @@ TEST(StatusPage, EachFigureIsTheMetricsChangeOverTheWindow) {
   event.received_at = "2026-12-05T09:59:30Z";
   store->record_event(event);
 
-  rapidjson::Document status;
-  status.Parse(sampler.status_json(*store, t0 + std::chrono::minutes(2)).c_str());
-  ASSERT_FALSE(status.HasParseError());
-  EXPECT_EQ(status["events"]["received"].GetDouble(), 4);
-  EXPECT_EQ(status["events"]["recorded"].GetDouble(), 4);
-  EXPECT_EQ(status["events"]["reconciled"].GetDouble(), 1);
-  EXPECT_EQ(status["events"]["processed"].GetDouble(), 2);
-  ASSERT_EQ(status["rejected"].Size(), 1U);
-  EXPECT_STREQ(status["rejected"][0]["reason"].GetString(), "unit-unknown");
-  EXPECT_EQ(status["rejected"][0]["count"].GetDouble(), 2);
-  EXPECT_EQ(status["queue"]["pending"].GetInt(), 1);
-  EXPECT_EQ(status["queue"]["oldest_pending_age_seconds"].GetDouble(), 150);
-  EXPECT_EQ(status["fhir_latency"]["count"].GetDouble(), 2);
-  ASSERT_EQ(status["fhir_latency"]["buckets"].Size(), 3U);
-  EXPECT_EQ(status["fhir_latency"]["buckets"][0]["count"].GetDouble(), 1);  // <= 0.01 s
-  EXPECT_EQ(status["fhir_latency"]["buckets"][1]["count"].GetDouble(), 2);  // <= 0.1 s (cumulative)
-  EXPECT_STREQ(status["fhir_latency"]["buckets"][2]["le"].GetString(), "+Inf");
+  auto status = Json::parse(sampler.status_json(*store, t0 + std::chrono::minutes(2)));
+  EXPECT_EQ(status["events"]["received"].num(), 4);
+  EXPECT_EQ(status["events"]["recorded"].num(), 4);
+  EXPECT_EQ(status["events"]["reconciled"].num(), 1);
+  EXPECT_EQ(status["events"]["processed"].num(), 2);
+  ASSERT_EQ(status["rejected"].size(), 1U);
+  EXPECT_EQ(status["rejected"][0]["reason"].str(), "unit-unknown");
+  EXPECT_EQ(status["rejected"][0]["count"].num(), 2);
+  EXPECT_EQ(status["queue"]["pending"].num(), 1);
+  EXPECT_EQ(status["queue"]["oldest_pending_age_seconds"].num(), 150);
+  EXPECT_EQ(status["fhir_latency"]["count"].num(), 2);
+  ASSERT_EQ(status["fhir_latency"]["buckets"].size(), 3U);
+  EXPECT_EQ(status["fhir_latency"]["buckets"][0]["count"].num(), 1);  // <= 0.01 s
+  EXPECT_EQ(status["fhir_latency"]["buckets"][1]["count"].num(), 2);  // <= 0.1 s (cumulative)
+  EXPECT_EQ(status["fhir_latency"]["buckets"][2]["le"].str(), "+Inf");
 
   // An hour and a half later, with a sample every half hour: what happened since the sample at the window's
   // start (t0 + 30 min) counts; the earlier 3 received do not.
   sampler.sample(t0 + std::chrono::minutes(30));
   rest_hook.inc(7);
   sampler.sample(t0 + std::chrono::minutes(60));
-  status.Parse(sampler.status_json(*store, t0 + std::chrono::minutes(95)).c_str());
-  EXPECT_EQ(status["events"]["received"].GetDouble(), 7);
-  EXPECT_EQ(status["events"]["processed"].GetDouble(), 0);
-  EXPECT_TRUE(status["rejected"].GetArray().Empty());
-  EXPECT_STREQ(status["since"].GetString(), "2026-12-05T10:35:00Z");
-  ASSERT_EQ(status["timeline"].Size(), 2U);  // t0 + 60 min (7 received), and since then until now
-  EXPECT_EQ(status["timeline"][0]["received"].GetDouble(), 7);
-  EXPECT_EQ(status["timeline"][1]["received"].GetDouble(), 0);
+  status = Json::parse(sampler.status_json(*store, t0 + std::chrono::minutes(95)));
+  EXPECT_EQ(status["events"]["received"].num(), 7);
+  EXPECT_EQ(status["events"]["processed"].num(), 0);
+  EXPECT_TRUE(status["rejected"].size() == 0);
+  EXPECT_EQ(status["since"].str(), "2026-12-05T10:35:00Z");
+  ASSERT_EQ(status["timeline"].size(), 2U);  // t0 + 60 min (7 received), and since then until now
+  EXPECT_EQ(status["timeline"][0]["received"].num(), 7);
+  EXPECT_EQ(status["timeline"][1]["received"].num(), 0);
 }
 
 std::string sha256_base64(std::string_view text) {
