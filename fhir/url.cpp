@@ -256,6 +256,8 @@ bool is_resource_type_name(std::string_view type) {
 }
 
 bool is_resource_id(std::string_view id) {
+  // "." and ".." match the pattern but are dot segments (RFC 3986 section 5.2.4): [type]/.. addresses the base.
+  if (id == "." || id == "..") return false;
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
   });

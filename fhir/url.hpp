@@ -58,7 +58,8 @@ ResolvedTarget resolve_target(const Url& base, std::string_view reference);
 
 // A resource type name and a logical id as they may stand in a URL's [type]/[id] (R4 2.24.0.1, id:
 // [A-Za-z0-9\-\.]{1,64}; a type name is a capital letter and letters, at most 64): checked so that neither the
-// client nor an endpoint ever addresses or stores anything else ("../x", "a%2Fb", a newline).
+// client nor an endpoint ever addresses or stores anything else ("../x", "a%2Fb", a newline, and the dot segments
+// "." and "..", which match the pattern but would address another path).
 bool is_resource_type_name(std::string_view type);
 bool is_resource_id(std::string_view id);
 

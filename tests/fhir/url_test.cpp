@@ -190,7 +190,9 @@ TEST(ResourceAddress, IdsAndTypeNamesAsFhirAllowsThem) {
   const std::string kNonAscii = std::string("\xc3\x96") + "bservation";  // "Observation" with an O umlaut
   for (const char* id : {"o1", "A-9.z", "0", "p0000001-h001"}) EXPECT_TRUE(is_resource_id(id)) << id;
   EXPECT_TRUE(is_resource_id(std::string(64, 'a')));
-  for (const char* id : {"", "a_b", "a/b", "..%2Fetc", "a b", "o\n1", "\xc2\xb5"})
+  EXPECT_TRUE(is_resource_id("..."));
+  EXPECT_TRUE(is_resource_id("a.."));
+  for (const char* id : {"", "a_b", "a/b", "..%2Fetc", "a b", "o\n1", "\xc2\xb5", ".", ".."})
     EXPECT_FALSE(is_resource_id(id)) << id;
   EXPECT_FALSE(is_resource_id(std::string(65, 'a')));
   for (const char* type : {"Observation", "MedicationStatement", "X"})
