@@ -422,6 +422,7 @@ void write_day_curve(fhir::JsonOut& out, const PatientPageInput& input, const So
   const auto in_fit = references_of(mesor);
   const auto awakening = references_of(aucg);
 
+  if (samples.empty()) return;
   // The most recent days of samples: those the rules read, and whatever else was drawn then.
   Seconds latest = Seconds::min();
   for (const auto* sample : samples) latest = std::max(latest, sample->effective.instant.utc);
