@@ -24,16 +24,22 @@ std::string history_query(const std::string& patient, std::chrono::sys_seconds s
          fhir::percent_encode(format_instant(since)) + "&_sort=-date&_count=100";
 }
 
-std::optional<analytics::Gradient> history_gradient(const fhir::Observation& observation) {
+const fhir::Coding* standing_gradient_coding(const fhir::Observation& observation) {
   if (observation.status != "final" && observation.status != "amended" && observation.status != "corrected") {
-    return std::nullopt;
+    return nullptr;
   }
   const auto coding =
       std::find_if(observation.code.coding.begin(), observation.code.coding.end(),
                    [](const fhir::Coding& c) { return c.system == analytics::kGradientCodeSystem; });
-  if (coding == observation.code.coding.end() || !observation.value_quantity) return std::nullopt;
+  if (coding == observation.code.coding.end() || !observation.value_quantity) return nullptr;
+  const auto& value = observation.value_quantity->value;
+  return value && std::isfinite(*value) ? &*coding : nullptr;
+}
+
+std::optional<analytics::Gradient> history_gradient(const fhir::Observation& observation) {
+  const fhir::Coding* coding = standing_gradient_coding(observation);
+  if (coding == nullptr || !observation.value_quantity->comparator.empty()) return std::nullopt;
   const auto& quantity = *observation.value_quantity;
-  if (!quantity.value || !std::isfinite(*quantity.value) || !quantity.comparator.empty()) return std::nullopt;
   const auto when = analytics::parse_fhir_date_time(observation.effective_date_time).instant;
   if (!when) return std::nullopt;
   analytics::Gradient gradient;

@@ -41,6 +41,10 @@ std::string history_query(const std::string& patient, std::chrono::sys_seconds s
                           const LoadedKnowledge& knowledge);
 inline constexpr std::size_t kHistoryPages = 2;
 
+// The gradient coding of a derived Observation the gateway wrote whose value stands: status final, amended or
+// corrected, a coding in the gradient code system, and a finite valueQuantity; nullptr for anything else.
+const fhir::Coding* standing_gradient_coding(const fhir::Observation& observation);
+
 // A derived Observation the gateway wrote, as the earlier value of its rule: code, exact value and unit, effective
 // time and the Observation itself as the input (a trend then cites it). nullopt for anything else: another code
 // system, a period, a bound (comparator), no value, or a status other than final, amended or corrected.

@@ -12,6 +12,7 @@
 
 #include "analytics/date_time.hpp"
 #include "analytics/gradient_rules.hpp"
+#include "gateway/pipeline/patient_context.hpp"
 #include "gateway/pipeline/write_back.hpp"
 
 namespace gg::gateway {
@@ -188,16 +189,10 @@ struct Series {
 
 std::optional<SeriesPoint> derived_point(const fhir::Observation& observation, const std::string& subject,
                                          std::string& code, std::string& display) {
-  if (observation.status != "final" && observation.status != "amended" && observation.status != "corrected") {
-    return std::nullopt;
-  }
+  const fhir::Coding* coding = standing_gradient_coding(observation);
+  if (coding == nullptr) return std::nullopt;
   if (!subject.empty() && observation.subject.reference != subject) return std::nullopt;
-  const auto coding =
-      std::find_if(observation.code.coding.begin(), observation.code.coding.end(),
-                   [](const fhir::Coding& c) { return c.system == analytics::kGradientCodeSystem; });
-  if (coding == observation.code.coding.end() || !observation.value_quantity) return std::nullopt;
   const auto& quantity = *observation.value_quantity;
-  if (!quantity.value || !std::isfinite(*quantity.value)) return std::nullopt;
   std::string effective = observation.effective_date_time;
   if (effective.empty() && observation.effective_period) effective = observation.effective_period->end;
   const auto when = instant_of(effective);
